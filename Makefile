@@ -1,0 +1,73 @@
+# Hourglass. `make` builds, `make run` serves, `make test` tests,
+# `make bench` measures. The first two also install what is missing
+# (scripts/deps), so that a fresh Debian 12 needs nothing else.
+
+BUILD	?= build
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	 = -Wall -Wextra -Werror
+CPPFLAGS = -D_GNU_SOURCE -Ilib
+ALLFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -pthread
+LDLIBS	 = -lfcgi -lsqlite3 -lcjson -lm
+SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+
+LIB_SRC	 = lib/hg.c lib/json.c lib/kinds.c lib/store.c lib/config.c \
+	   lib/notify.c
+FCGI_SRC = fcgi/main.c fcgi/api.c fcgi/http.c fcgi/pool.c fcgi/feed.c \
+	   fcgi/spawn.c
+RUN_SRC	 = taskrunner/runner.c
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+HEADERS	 = $(wildcard lib/*.h fcgi/*.h tests/unit/*.h)
+
+LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/migrations.o
+FCGI_OBJ = $(FCGI_SRC:%.c=$(BUILD)/obj/%.o)
+RUN_OBJ	 = $(RUN_SRC:%.c=$(BUILD)/obj/%.o)
+UNITS	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all asan deps run test unit e2e bench clean
+all: $(BUILD)/hourglass-fcgi $(BUILD)/hourglass-runner $(UNITS)
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALLFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/migrations.c: scripts/embed-sql.sh $(sort $(wildcard sql/*.sql))
+	@mkdir -p $(dir $@)
+	sh scripts/embed-sql.sh $(sort $(wildcard sql/*.sql)) > $@
+
+$(BUILD)/obj/migrations.o: $(BUILD)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALLFLAGS) -c -o $@ $<
+
+$(BUILD)/hourglass-fcgi: $(FCGI_OBJ) $(LIB_OBJ)
+	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/hourglass-runner: $(RUN_OBJ) $(LIB_OBJ)
+	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS)
+
+# The same tree built with AddressSanitizer and UBSan, beside the other.
+asan:
+	$(MAKE) BUILD=$(BUILD)/asan SANFLAGS="$(SAN)" all
+
+deps:
+	@sh scripts/deps
+
+run: deps all
+	exec scripts/serve
+
+# Unit tests, then the end-to-end suite through real nginx, each for the
+# plain and the sanitizer build; the last line counts them all.
+test: deps
+	@$(MAKE) --no-print-directory all asan >/dev/null
+	@sh scripts/test $(BUILD)
+
+bench: deps all
+	@sh bench/run
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,332 @@
+/*
+ * The API's routes and handlers. Each handler validates everything the
+ * client sent before it touches the store; every refusal is a JSON error
+ * that names the input and the rule.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "json.h"
+#include "server.h"
+
+#define JSON_TYPE	"application/json; charset=utf-8"
+
+/* Content-Type is application/json, with parameters or not. */
+static int
+is_json_type(const char *ct)
+{
+	size_t	 n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+static void
+health(struct req *r)
+{
+	struct store	*st;
+	struct hg_err	 e;
+	static const char ok[] = "{\"status\":\"ok\"}";
+
+	if ((st = pool_get(&e)) == NULL) {
+		reply_err(r, NULL, &e);
+		return;
+	}
+	if (store_ping(st) == -1)
+		reply_errf(r, 503, "unavailable", "the database is not "
+		    "usable");
+	else
+		reply(r, 200, NULL, JSON_TYPE, ok, sizeof(ok) - 1);
+	pool_put(st);
+}
+
+static void
+kinds_list(struct req *r)
+{
+	reply(r, 200, NULL, JSON_TYPE, srv.kinds->public_json,
+	    srv.kinds->public_len);
+}
+
+/* Checks the create body's shape. On success sets the three fields
+ * (borrowed from doc; params and name may be NULL). */
+static int
+create_fields(const cJSON *doc, const char **kind, const cJSON **params,
+    const char **name, struct hg_err *e)
+{
+	const cJSON	*c, *v;
+
+	if (!cJSON_IsObject(doc))
+		return hg_err_set(e, 400, "invalid_request",
+		    "the body must be a JSON object");
+	cJSON_ArrayForEach(c, doc)
+		if (strcmp(c->string, "kind") != 0 &&
+		    strcmp(c->string, "params") != 0 &&
+		    strcmp(c->string, "name") != 0)
+			return hg_err_set(e, 400, "invalid_request",
+			    "unknown field \"%.64s\"; the fields are kind, "
+			    "params and name", c->string);
+	v = cJSON_GetObjectItemCaseSensitive(doc, "kind");
+	if (!cJSON_IsString(v))
+		return hg_err_set(e, 400, "invalid_request",
+		    "kind: required, a string");
+	*kind = v->valuestring;
+	*params = cJSON_GetObjectItemCaseSensitive(doc, "params");
+	v = cJSON_GetObjectItemCaseSensitive(doc, "name");
+	*name = NULL;
+	if (v != NULL && !cJSON_IsNull(v)) {
+		if (!cJSON_IsString(v) || strlen(v->valuestring) > HG_NAME_MAX)
+			return hg_err_set(e, 400, "invalid_request",
+			    "name: must be a string of at most %d bytes, "
+			    "or null", HG_NAME_MAX);
+		*name = v->valuestring;
+	}
+	return 0;
+}
+
+static void
+task_create(struct req *r)
+{
+	struct store		*st = NULL;
+	struct hg_err		 e;
+	const struct kind	*k;
+	const cJSON		*params = NULL;
+	const char		*kind = NULL, *name = NULL;
+	cJSON			*doc = NULL, *checked = NULL, *task = NULL;
+	char			*body = NULL, *ptext = NULL, loc[64];
+	size_t			 len;
+	int64_t			 id;
+
+	if (!is_json_type(req_param(r, "CONTENT_TYPE"))) {
+		hg_err_set(&e, 415, "unsupported_media_type", "the body must "
+		    "be application/json");
+		goto fail;
+	}
+	if ((body = req_body(r, &len, &e)) == NULL ||
+	    (doc = json_parse(body, len, &e)) == NULL ||
+	    create_fields(doc, &kind, &params, &name, &e) == -1)
+		goto fail;
+	if ((k = kinds_find(srv.kinds, kind)) == NULL) {
+		hg_err_set(&e, 422, "unknown_kind", strlen(kind) <= 64 ?
+		    "unknown kind \"%s\"; GET /api/kinds lists them" :
+		    "unknown kind%.0s; GET /api/kinds lists them", kind);
+		goto fail;
+	}
+	if ((checked = kinds_params_check(k, params, &e)) == NULL)
+		goto fail;
+	if ((ptext = json_print(checked)) == NULL) {
+		hg_err_set(&e, 503, "unavailable", "out of memory");
+		goto fail;
+	}
+	if ((st = pool_get(&e)) == NULL ||
+	    store_task_create(st, k->name, name, ptext, &task, &e) == -1)
+		goto fail;
+	feed_kick();
+	/* The id is a raw number (json_add_int): read its text. */
+	id = strtoll(cJSON_GetObjectItemCaseSensitive(task, "id")->valuestring,
+	    NULL, 10);
+	if (runner_spawn(id, &e) == -1) {
+		struct outcome	 o = { "failed", 0, 0, "exec_failed", e.msg };
+
+		if (store_task_finish(st, id, NULL, &o, &e) != -1) {
+			cJSON_Delete(task);
+			task = NULL;
+			feed_kick();
+			if (store_task_get(st, id, &task, &e) == -1)
+				goto fail;
+		}
+	}
+	snprintf(loc, sizeof(loc), "Location: /api/tasks/%lld\r\n",
+	    (long long)id);
+	reply_json(r, 201, loc, task);
+	goto out;
+fail:
+	reply_err(r, NULL, &e);
+out:
+	if (st != NULL)
+		pool_put(st);
+	cJSON_Delete(task);
+	free(ptext);
+	cJSON_Delete(checked);
+	cJSON_Delete(doc);
+	free(body);
+}
+
+static void
+task_list(struct req *r)
+{
+	struct task_filter	 f = { NULL, NULL, 0, HG_LIST_DEFAULT };
+	struct store		*st;
+	struct hg_err		 e;
+	char			 state[32], kind[128], num[32];
+	cJSON			*out = NULL;
+	int64_t			 n;
+
+	if (req_query(r, "state", state, sizeof(state)) != NULL) {
+		if (!store_state_valid(state)) {
+			reply_errf(r, 400, "invalid_request", "state: must be "
+			    "one of queued, running, stopping, succeeded, "
+			    "failed, canceled, lost");
+			return;
+		}
+		f.state = state;
+	}
+	if (req_query(r, "kind", kind, sizeof(kind)) != NULL)
+		f.kind = kind;
+	if (req_query(r, "limit", num, sizeof(num)) != NULL) {
+		if (hg_parse_id(num, strlen(num), &n) == -1 ||
+		    n > HG_LIST_MAX) {
+			reply_errf(r, 400, "invalid_request", "limit: must be "
+			    "an integer from 1 to %d", HG_LIST_MAX);
+			return;
+		}
+		f.limit = (int)n;
+	}
+	if (req_query(r, "before", num, sizeof(num)) != NULL) {
+		if (hg_parse_id(num, strlen(num), &f.before) == -1) {
+			reply_errf(r, 400, "invalid_request", "before: must be "
+			    "a task id");
+			return;
+		}
+	}
+	if ((st = pool_get(&e)) == NULL) {
+		reply_err(r, NULL, &e);
+		return;
+	}
+	if (store_task_list(st, &f, &out, &e) == -1)
+		reply_err(r, NULL, &e);
+	else
+		reply_json(r, 200, NULL, out);
+	pool_put(st);
+	cJSON_Delete(out);
+}
+
+enum task_op { OP_GET, OP_STOP, OP_DELETE };
+
+static void
+task_op(struct req *r, int64_t id, enum task_op op)
+{
+	struct store		*st;
+	struct hg_err		 e;
+	struct runner_ref	 ref;
+	cJSON			*task = NULL;
+	int			 rc;
+
+	if ((st = pool_get(&e)) == NULL) {
+		reply_err(r, NULL, &e);
+		return;
+	}
+	switch (op) {
+	case OP_GET:
+		if ((rc = store_task_get(st, id, &task, &e)) == 0)
+			reply_json(r, 200, NULL, task);
+		break;
+	case OP_STOP:
+		if ((rc = store_task_stop(st, id, &task, &ref, &e)) == 0) {
+			feed_kick();
+			runner_signal(&ref);
+			reply_json(r, 202, NULL, task);
+		}
+		break;
+	case OP_DELETE:
+		if ((rc = store_task_delete(st, id, &e)) == 0)
+			reply(r, 204, NULL, NULL, NULL, 0);
+		break;
+	}
+	if (rc == -1)
+		reply_err(r, NULL, &e);
+	pool_put(st);
+	cJSON_Delete(task);
+}
+
+/* Does the path, after "/api/", equal s? */
+static int
+route_is(const char *p, size_t n, const char *s)
+{
+	return strlen(s) == n && memcmp(p, s, n) == 0;
+}
+
+/* 405 with Allow unless the method is one of allow ("GET, POST"). */
+static int
+method_ok(struct req *r, const char *allow)
+{
+	struct hg_err	 e;
+	char		 hdr[64];
+	const char	*m = r->method, *p = allow;
+	size_t		 n = strlen(m), len;
+
+	while (*p != '\0') {
+		len = strcspn(p, ",");
+		if (len == n && n > 0 && memcmp(p, m, n) == 0)
+			return 1;
+		p += len;
+		p += strspn(p, ", ");
+	}
+	snprintf(hdr, sizeof(hdr), "Allow: %s\r\n", allow);
+	hg_err_set(&e, 405, "method_not_allowed", "this method is not "
+	    "allowed here; use %s", allow);
+	reply_err(r, hdr, &e);
+	return 0;
+}
+
+void
+api_handle(struct req *r)
+{
+	const char	*p = r->path, *slash;
+	size_t		 n = r->pathlen, seg;
+	int64_t		 id;
+
+	if (n < 5 || memcmp(p, "/api/", 5) != 0)
+		goto notfound;
+	p += 5;
+	n -= 5;
+	if (route_is(p, n, "health")) {
+		if (method_ok(r, "GET"))
+			health(r);
+	} else if (route_is(p, n, "kinds")) {
+		if (method_ok(r, "GET"))
+			kinds_list(r);
+	} else if (route_is(p, n, "events")) {
+		if (method_ok(r, "GET"))
+			stream_serve(r, 0);
+	} else if (route_is(p, n, "tasks")) {
+		if (!method_ok(r, "GET, POST"))
+			return;
+		if (strcmp(r->method, "POST") == 0)
+			task_create(r);
+		else
+			task_list(r);
+	} else if (n > 6 && memcmp(p, "tasks/", 6) == 0) {
+		p += 6;
+		n -= 6;
+		slash = memchr(p, '/', n);
+		seg = slash != NULL ? (size_t)(slash - p) : n;
+		if (hg_parse_id(p, seg, &id) == -1)
+			goto notask;
+		p += seg;
+		n -= seg;
+		if (n == 0) {
+			if (!method_ok(r, "GET, DELETE"))
+				return;
+			task_op(r, id, strcmp(r->method, "GET") == 0 ?
+			    OP_GET : OP_DELETE);
+		} else if (route_is(p, n, "/stop")) {
+			if (method_ok(r, "POST"))
+				task_op(r, id, OP_STOP);
+		} else if (route_is(p, n, "/events")) {
+			if (method_ok(r, "GET"))
+				stream_serve(r, id);
+		} else
+			goto notfound;
+	} else
+		goto notfound;
+	return;
+notask:
+	reply_errf(r, 404, "not_found", "no such task: a task id is a "
+	    "positive decimal integer");
+	return;
+notfound:
+	reply_errf(r, 404, "not_found", "no such resource");
+}

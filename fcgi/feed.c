@@ -1,0 +1,501 @@
+/*
+ * The event feed: one thread reads new events from SQLite, once, when a
+ * runner or a handler nudges it (or every HG_FEED_POLL_MS), keeps the
+ * newest HG_FEED_RING of them in memory as ready SSE frames, and wakes
+ * every stream. A stream that needs older events (a resume from far
+ * back) reads those from SQLite itself, once, and then follows the ring.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "notify.h"
+#include "server.h"
+
+#define STREAM_CHUNK	65536	/* bytes copied out of the ring at once */
+#define CATCHUP_BATCH	256	/* events read from SQLite at once */
+
+struct fev {
+	int64_t	 id;
+	int64_t	 task;
+	int	 final;		/* a state event into an ended state */
+	char	*frame;		/* "id: N\nevent: T\ndata: {...}\n\n" */
+	size_t	 len;
+};
+
+static struct {
+	pthread_mutex_t	 mu;	/* guards the fields below */
+	pthread_cond_t	 cv;	/* broadcast when last grows or on stop */
+	struct fev	 ring[HG_FEED_RING];
+	size_t		 head;	/* index of the oldest */
+	size_t		 count;
+	int64_t		 floor;	/* events floor < id <= last are in ring */
+	int64_t		 last;	/* the newest event read */
+	int		 stopping;
+} feed = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static int		 kick_fd = -1;
+static int		 notify_fd = -1;
+static struct store	*feed_st;
+static pthread_t	 feed_thread;
+
+static int
+ended(const char *state)
+{
+	return state != NULL && !store_state_active(state);
+}
+
+/* Formats ev as an SSE frame. Returns 0, or -1 without memory. */
+static int
+frame_make(const struct event *ev, struct fev *f)
+{
+	int	 n;
+
+	f->id = ev->id;
+	f->task = ev->task;
+	f->final = strcmp(ev->type, "state") == 0 && ended(ev->state);
+	n = asprintf(&f->frame, "id: %lld\nevent: %s\ndata: %s\n\n",
+	    (long long)ev->id, ev->type, ev->data);
+	if (n < 0) {
+		f->frame = NULL;
+		return -1;
+	}
+	f->len = (size_t)n;
+	return 0;
+}
+
+struct batch {
+	struct fev	 v[HG_FEED_BATCH];
+	size_t		 n;
+};
+
+static int
+batch_add(void *arg, const struct event *ev)
+{
+	struct batch	*b = arg;
+
+	if (frame_make(ev, &b->v[b->n]) == -1)
+		return -1;
+	b->n++;
+	return 0;
+}
+
+/* Moves a batch into the ring, dropping the oldest frames as needed. */
+static void
+ring_push(struct batch *b)
+{
+	struct fev	*slot;
+	size_t		 i;
+
+	pthread_mutex_lock(&feed.mu);
+	for (i = 0; i < b->n; i++) {
+		if (feed.count == HG_FEED_RING) {
+			slot = &feed.ring[feed.head];
+			feed.floor = slot->id;
+			free(slot->frame);
+			feed.head = (feed.head + 1) % HG_FEED_RING;
+			feed.count--;
+		}
+		feed.ring[(feed.head + feed.count) % HG_FEED_RING] = b->v[i];
+		feed.count++;
+		feed.last = b->v[i].id;
+	}
+	pthread_cond_broadcast(&feed.cv);
+	pthread_mutex_unlock(&feed.mu);
+	b->n = 0;
+}
+
+/* Reads every event newer than the last one read. Only this thread
+ * writes feed.last, so it may read it without the lock. */
+static void
+feed_read(void)
+{
+	static struct batch	 b;
+	int			 n;
+
+	do {
+		b.n = 0;
+		n = store_events_read(feed_st, feed.last, 0, 0,
+		    HG_FEED_BATCH, batch_add, &b);
+		if (b.n > 0)
+			ring_push(&b);
+	} while (n == HG_FEED_BATCH);
+}
+
+static void *
+feed_main(void *arg)
+{
+	struct pollfd	 pfd[2];
+	uint64_t	 v;
+	int		 stop;
+
+	(void)arg;
+	pfd[0].fd = notify_fd;
+	pfd[1].fd = kick_fd;
+	pfd[0].events = pfd[1].events = POLLIN;
+	for (;;) {
+		feed_read();
+		(void)poll(pfd, 2, HG_FEED_POLL_MS);
+		notify_drain(notify_fd);
+		(void)read(kick_fd, &v, sizeof(v));
+		pthread_mutex_lock(&feed.mu);
+		stop = feed.stopping;
+		pthread_mutex_unlock(&feed.mu);
+		if (stop)
+			return NULL;
+	}
+}
+
+int
+feed_start(int nfd, char *err, size_t errlen)
+{
+	pthread_condattr_t	 ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&feed.cv, &ca);
+	pthread_condattr_destroy(&ca);
+	notify_fd = nfd;
+	if ((feed_st = store_open(srv.cfg.db, 0, err, errlen)) == NULL)
+		return -1;
+	if ((kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -1;
+	}
+	/* Older events are read from SQLite by the streams that need
+	 * them; the ring starts at the newest. */
+	if (store_event_last(feed_st, &feed.last) == -1) {
+		snprintf(err, errlen, "reading the newest event failed");
+		return -1;
+	}
+	feed.floor = feed.last;
+	if ((errno = pthread_create(&feed_thread, NULL, feed_main, NULL)) !=
+	    0) {
+		snprintf(err, errlen, "pthread_create: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+feed_kick(void)
+{
+	uint64_t	 one = 1;
+
+	(void)write(kick_fd, &one, sizeof(one));
+}
+
+void
+feed_stop(void)
+{
+	size_t	 i;
+
+	pthread_mutex_lock(&feed.mu);
+	feed.stopping = 1;
+	pthread_cond_broadcast(&feed.cv);
+	pthread_mutex_unlock(&feed.mu);
+	feed_kick();
+	pthread_join(feed_thread, NULL);
+	for (i = 0; i < feed.count; i++)
+		free(feed.ring[(feed.head + i) % HG_FEED_RING].frame);
+	feed.count = 0;
+	store_close(feed_st);
+	close(kick_fd);
+}
+
+/* A stream's outgoing bytes for one round. */
+struct sbuf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+static int
+sbuf_add(struct sbuf *b, const char *s, size_t n)
+{
+	char	*np;
+	size_t	 cap;
+
+	if (b->len + n > b->cap) {
+		cap = b->cap > 0 ? b->cap : 1024;
+		while (cap < b->len + n)
+			cap *= 2;
+		if ((np = realloc(b->p, cap)) == NULL)
+			return -1;
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	return 0;
+}
+
+/* What a stream is after, and where it is. */
+struct cursor {
+	int64_t		 after;	/* the last event sent */
+	int64_t		 task;	/* 0: every task */
+	int		 final;	/* the task's final state was sent */
+	struct sbuf	 out;
+};
+
+static int
+catchup_add(void *arg, const struct event *ev)
+{
+	struct cursor	*c = arg;
+	struct fev	 f;
+	int		 rc;
+
+	if (frame_make(ev, &f) == -1)
+		return -1;
+	rc = sbuf_add(&c->out, f.frame, f.len);
+	free(f.frame);
+	if (rc == -1)
+		return -1;
+	c->after = ev->id;
+	if (c->task > 0 && f.final) {
+		c->final = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads events after c->after up to upto from SQLite. Returns -1 if
+ * the database fails. */
+static int
+catchup(struct cursor *c, int64_t upto)
+{
+	struct store	*st;
+	struct hg_err	 e;
+	int		 n;
+
+	if ((st = pool_get(&e)) == NULL)
+		return -1;
+	n = store_events_read(st, c->after, upto, c->task, CATCHUP_BATCH,
+	    catchup_add, c);
+	pool_put(st);
+	if (n < 0 && !c->final)
+		return -1;
+	if (n < CATCHUP_BATCH && !c->final)
+		c->after = upto;
+	return 0;
+}
+
+/* Under feed.mu: copies ring frames after c->after into c->out. */
+static void
+ring_copy(struct cursor *c)
+{
+	struct fev	*f;
+	size_t		 lo = 0, hi = feed.count, mid;
+
+	/* Ids grow along the ring: find the first one after c->after. */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (feed.ring[(feed.head + mid) % HG_FEED_RING].id <= c->after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < feed.count; lo++) {
+		f = &feed.ring[(feed.head + lo) % HG_FEED_RING];
+		if (c->task > 0 && f->task != c->task)
+			continue;
+		if (sbuf_add(&c->out, f->frame, f->len) == -1)
+			return;		/* resent on the next round */
+		c->after = f->id;
+		if (c->task > 0 && f->final) {
+			c->final = 1;
+			return;
+		}
+		if (c->out.len >= STREAM_CHUNK)
+			return;
+	}
+	c->after = feed.last;
+}
+
+static int
+out_write(struct req *r, const char *s, size_t n)
+{
+	if (n > 0 && FCGX_PutStr(s, (int)n, r->fcgi.out) != (int)n)
+		return -1;
+	return FCGX_FFlush(r->fcgi.out);
+}
+
+/* Where a stream starts: Last-Event-ID (what EventSource sends on a
+ * reconnect) wins over ?after=. Returns 1 if one was given, 0 if not,
+ * -1 if malformed. */
+static int
+start_cursor(struct req *r, int64_t *after)
+{
+	const char	*v = req_param(r, "HTTP_LAST_EVENT_ID");
+	char		 buf[32];
+
+	if (v == NULL || v[0] == '\0')
+		v = req_query(r, "after", buf, sizeof(buf));
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	if (strcmp(v, "0") == 0) {
+		*after = 0;
+		return 1;
+	}
+	return hg_parse_id(v, strlen(v), after) == 0 ? 1 : -1;
+}
+
+/* Opens a task's stream: 404, 204 when it has ended and nothing is left
+ * to send, or the snapshot state event when no cursor was given. */
+static int
+task_start(struct req *r, struct cursor *c, int has_after)
+{
+	struct store	*st;
+	struct hg_err	 e;
+	cJSON		*task = NULL;
+	const cJSON	*state;
+	char		*data = NULL;
+	int64_t		 newest;
+	int		 rc = -1;
+
+	if ((st = pool_get(&e)) == NULL) {
+		reply_err(r, NULL, &e);
+		return -1;
+	}
+	if (store_task_head(st, c->task, &task, &newest, &e) == -1) {
+		pool_put(st);
+		reply_err(r, NULL, &e);
+		return -1;
+	}
+	pool_put(st);
+	state = cJSON_GetObjectItemCaseSensitive(task, "state");
+	if (ended(state->valuestring) && (!has_after || c->after >= newest)) {
+		reply(r, 204, NULL, NULL, NULL, 0);
+		goto out;
+	}
+	if (!has_after) {
+		struct event	 ev = { newest, c->task, "state",
+		    state->valuestring, NULL, 0 };
+		struct fev	 f;
+
+		if ((data = json_print(task)) == NULL)
+			goto nomem;
+		ev.data = data;
+		ev.len = strlen(data);
+		if (frame_make(&ev, &f) == -1)
+			goto nomem;
+		rc = sbuf_add(&c->out, f.frame, f.len);
+		free(f.frame);
+		if (rc == -1)
+			goto nomem;
+		c->after = newest;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	rc = -1;
+	reply_errf(r, 503, "unavailable", "out of memory");
+out:
+	free(data);
+	cJSON_Delete(task);
+	return rc;
+}
+
+static int64_t
+ms_until(int64_t deadline)
+{
+	int64_t	 d = deadline - hg_mono_ms();
+
+	return d > 0 ? d : 0;
+}
+
+void
+stream_serve(struct req *r, int64_t task)
+{
+	struct cursor	 c = { 0, task, 0, { NULL, 0, 0 } };
+	struct timespec	 ts;
+	struct store	*st;
+	struct hg_err	 e;
+	int64_t		 ping_at, upto;
+	int		 has_after, stop, wrote, rc;
+	char		 head[64];
+
+	if ((has_after = start_cursor(r, &c.after)) == -1) {
+		reply_errf(r, 400, "invalid_request", "Last-Event-ID or after "
+		    "must be an event id (0 or a positive integer)");
+		return;
+	}
+	if (task > 0) {
+		if (task_start(r, &c, has_after) == -1 || r->replied)
+			goto out;
+	} else if (!has_after) {
+		/* /api/events without a cursor is live only. */
+		if ((st = pool_get(&e)) == NULL) {
+			reply_err(r, NULL, &e);
+			goto out;
+		}
+		rc = store_event_last(st, &c.after);
+		pool_put(st);
+		if (rc == -1) {
+			reply_errf(r, 503, "unavailable", "database error");
+			goto out;
+		}
+	}
+	r->replied = 1;
+	snprintf(head, sizeof(head), "retry: %d\n\n", HG_RETRY_MS);
+	FCGX_FPrintF(r->fcgi.out, "Status: 200 OK\r\n"
+	    "Content-Type: text/event-stream\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Accel-Buffering: no\r\n\r\n%s", head);
+	if (out_write(r, c.out.p, c.out.len) == -1)
+		goto out;
+	c.out.len = 0;
+	ping_at = hg_mono_ms() + HG_PING_MS;
+	for (;;) {
+		upto = 0;
+		pthread_mutex_lock(&feed.mu);
+		while (!feed.stopping && feed.last <= c.after &&
+		    ms_until(ping_at) > 0) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += ms_until(ping_at) / 1000;
+			ts.tv_nsec += (ms_until(ping_at) % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&feed.cv, &feed.mu, &ts);
+		}
+		stop = feed.stopping;
+		if (!stop && feed.last > c.after) {
+			if (c.after < feed.floor)
+				upto = feed.floor;
+			else
+				ring_copy(&c);
+		}
+		pthread_mutex_unlock(&feed.mu);
+		if (stop)
+			break;
+		if (upto > 0 && catchup(&c, upto) == -1)
+			break;
+		wrote = c.out.len > 0;
+		if (!wrote && ms_until(ping_at) == 0) {
+			if (out_write(r, ": ping\n\n", 8) == -1)
+				break;
+			wrote = 1;
+		} else if (out_write(r, c.out.p, c.out.len) == -1)
+			break;
+		if (wrote)
+			ping_at = hg_mono_ms() + HG_PING_MS;
+		c.out.len = 0;
+		/* A long catch-up can grow the buffer; don't keep it. */
+		if (c.out.cap > STREAM_CHUNK * 2) {
+			free(c.out.p);
+			c.out.p = NULL;
+			c.out.cap = 0;
+		}
+		if (c.final)
+			break;
+	}
+out:
+	free(c.out.p);
+}

@@ -1,0 +1,184 @@
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "server.h"
+
+const char *
+req_param(struct req *r, const char *name)
+{
+	return FCGX_GetParam(name, r->fcgi.envp);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+const char *
+req_query(struct req *r, const char *name, char *buf, size_t len)
+{
+	const char	*q = r->query, *end;
+	size_t		 nlen = strlen(name), o;
+	int		 hi, lo;
+
+	while (*q != '\0') {
+		end = q + strcspn(q, "&");
+		if ((size_t)(end - q) >= nlen && strncmp(q, name, nlen) == 0 &&
+		    (q[nlen] == '=' || q + nlen == end)) {
+			q += nlen + (q[nlen] == '=');
+			for (o = 0; q < end; q++) {
+				if (o + 1 >= len)
+					return NULL;
+				if (*q == '%' && end - q >= 3 &&
+				    (hi = hexval(q[1])) >= 0 &&
+				    (lo = hexval(q[2])) >= 0) {
+					buf[o++] = (char)(hi * 16 + lo);
+					q += 2;
+				} else
+					buf[o++] = *q == '+' ? ' ' : *q;
+			}
+			buf[o] = '\0';
+			return buf;
+		}
+		q = *end == '&' ? end + 1 : end;
+	}
+	return NULL;
+}
+
+char *
+req_body(struct req *r, size_t *len, struct hg_err *e)
+{
+	const char	*cl = req_param(r, "CONTENT_LENGTH");
+	char		*buf, *endp;
+	unsigned long	 n = 0;
+	int		 got;
+
+	if (cl != NULL && cl[0] != '\0') {
+		/* Digits only: strtoul alone would take "-1" or " 5". */
+		if (strspn(cl, "0123456789") != strlen(cl) ||
+		    strlen(cl) > 12) {
+			hg_err_set(e, 400, "invalid_request",
+			    "bad Content-Length");
+			return NULL;
+		}
+		n = strtoul(cl, &endp, 10);
+	}
+	if (n > HG_BODY_MAX) {
+		hg_err_set(e, 413, "too_large", "the body is %lu bytes; the "
+		    "limit is %d", n, HG_BODY_MAX);
+		return NULL;
+	}
+	if ((buf = malloc(n + 1)) == NULL) {
+		hg_err_set(e, 503, "unavailable", "out of memory");
+		return NULL;
+	}
+	got = n > 0 ? FCGX_GetStr(buf, (int)n, r->fcgi.in) : 0;
+	if (got < 0 || (unsigned long)got != n) {
+		free(buf);
+		hg_err_set(e, 400, "invalid_request", "the body ended after "
+		    "%d of %lu bytes", got < 0 ? 0 : got, n);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static const char *
+status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+void
+reply(struct req *r, int status, const char *headers, const char *ctype,
+    const char *body, size_t len)
+{
+	r->replied = 1;
+	FCGX_FPrintF(r->fcgi.out, "Status: %d %s\r\n%s", status,
+	    status_text(status), headers != NULL ? headers : "");
+	if (ctype != NULL)
+		FCGX_FPrintF(r->fcgi.out, "Content-Type: %s\r\n", ctype);
+	FCGX_FPrintF(r->fcgi.out, "Cache-Control: no-store\r\n\r\n");
+	if (len > 0)
+		FCGX_PutStr(body, (int)len, r->fcgi.out);
+}
+
+void
+reply_json(struct req *r, int status, const char *headers, const cJSON *obj)
+{
+	char	*s;
+
+	if ((s = json_print(obj)) == NULL) {
+		reply_errf(r, 503, "unavailable", "out of memory");
+		return;
+	}
+	reply(r, status, headers, "application/json; charset=utf-8", s,
+	    strlen(s));
+	free(s);
+}
+
+void
+reply_err(struct req *r, const char *headers, const struct hg_err *e)
+{
+	cJSON	*root, *err;
+	char	*s = NULL;
+
+	if ((root = cJSON_CreateObject()) != NULL &&
+	    (err = cJSON_AddObjectToObject(root, "error")) != NULL) {
+		cJSON_AddStringToObject(err, "code", e->code);
+		cJSON_AddStringToObject(err, "message", e->msg);
+		s = json_print(root);
+	}
+	cJSON_Delete(root);
+	if (s == NULL) {
+		static const char nomem[] = "{\"error\":{\"code\":"
+		    "\"unavailable\",\"message\":\"out of memory\"}}";
+		reply(r, 503, NULL, "application/json; charset=utf-8", nomem,
+		    sizeof(nomem) - 1);
+		return;
+	}
+	reply(r, e->status, headers, "application/json; charset=utf-8", s,
+	    strlen(s));
+	free(s);
+}
+
+void
+reply_errf(struct req *r, int status, const char *code, const char *fmt, ...)
+{
+	struct hg_err	 e;
+	va_list		 ap;
+
+	e.status = status;
+	snprintf(e.code, sizeof(e.code), "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	reply_err(r, NULL, &e);
+}

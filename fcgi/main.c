@@ -1,0 +1,269 @@
+/*
+ * hourglass-fcgi: the API server. nginx speaks FastCGI to it on a unix
+ * socket in the data folder.
+ *
+ * Threads: main (start-up, then waits for SIGTERM/SIGINT), the acceptor
+ * (FCGX_Accept_r in one thread, as fcgi2's threaded example serialises
+ * it), one thread per request with a small stack, and the feed thread.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "notify.h"
+#include "server.h"
+
+#define THREAD_STACK	(256 * 1024)	/* SQLite needs well under this */
+#define LISTEN_BACKLOG	1024
+#define DRAIN_MS	5000		/* wait for requests at shutdown */
+
+struct server	 srv;
+
+static struct {
+	pthread_mutex_t	 mu;	/* guards inflight, stopping */
+	pthread_cond_t	 cv;	/* signalled when inflight drops */
+	int		 inflight;
+	int		 stopping;
+} reqs = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+
+static int	 listen_fd = -1;
+
+static void
+die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "hourglass-fcgi: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void
+req_done(struct req *r)
+{
+	FCGX_Finish_r(&r->fcgi);
+	free(r);
+	pthread_mutex_lock(&reqs.mu);
+	reqs.inflight--;
+	pthread_cond_signal(&reqs.cv);
+	pthread_mutex_unlock(&reqs.mu);
+}
+
+static void *
+handler(void *arg)
+{
+	struct req	*r = arg;
+	const char	*uri;
+
+	if ((r->method = req_param(r, "REQUEST_METHOD")) == NULL)
+		r->method = "";
+	if ((uri = req_param(r, "REQUEST_URI")) == NULL)
+		uri = "";
+	r->path = uri;
+	r->pathlen = strcspn(uri, "?");
+	r->query = uri[r->pathlen] == '?' ? uri + r->pathlen + 1 : "";
+	api_handle(r);
+	if (!r->replied)
+		reply_errf(r, 503, "unavailable", "no answer");
+	req_done(r);
+	return NULL;
+}
+
+static void *
+acceptor(void *arg)
+{
+	pthread_attr_t	 at;
+	pthread_t	 t;
+	struct req	*r;
+	int		 busy, stop;
+
+	(void)arg;
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, THREAD_STACK);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	for (;;) {
+		if ((r = calloc(1, sizeof(*r))) == NULL) {
+			sleep(1);
+			continue;
+		}
+		FCGX_InitRequest(&r->fcgi, listen_fd, 0);
+		if (FCGX_Accept_r(&r->fcgi) < 0) {
+			FCGX_Free(&r->fcgi, 1);
+			free(r);
+			pthread_mutex_lock(&reqs.mu);
+			stop = reqs.stopping;
+			pthread_mutex_unlock(&reqs.mu);
+			if (stop)
+				break;
+			continue;
+		}
+		pthread_mutex_lock(&reqs.mu);
+		busy = reqs.inflight >= HG_REQUESTS_MAX;
+		reqs.inflight++;
+		pthread_mutex_unlock(&reqs.mu);
+		if (busy || pthread_create(&t, &at, handler, r) != 0) {
+			r->method = "";
+			reply_errf(r, 503, "unavailable", "too many requests "
+			    "at once; try again");
+			req_done(r);
+		}
+	}
+	pthread_attr_destroy(&at);
+	return NULL;
+}
+
+/*
+ * Binds the FastCGI socket under a temporary name and renames it into
+ * place only when called with rename_now, after start-up is complete:
+ * whoever waits for the socket to appear (scripts/serve, before starting
+ * nginx) then never reaches a server that cannot answer yet.
+ */
+static int
+listen_unix(const char *path, const char *tmp)
+{
+	struct sockaddr_un	 sa;
+	int			 fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", tmp) >=
+	    (int)sizeof(sa.sun_path))
+		die("%s: path too long for a unix socket", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		die("socket: %s", strerror(errno));
+	unlink(tmp);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
+		die("bind %s: %s", tmp, strerror(errno));
+	if (chmod(tmp, 0660) == -1 || listen(fd, LISTEN_BACKLOG) == -1)
+		die("%s: %s", tmp, strerror(errno));
+	return fd;
+}
+
+/* Only one server per data folder: two would both claim the socket. */
+static void
+lock_data(void)
+{
+	char	 path[PATH_MAX + 16];
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/fcgi.lock", srv.cfg.data);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		die("%s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		die("another hourglass-fcgi is serving %s", srv.cfg.data);
+	/* fd stays open, holding the lock, until exit. */
+}
+
+static void
+std_fds(void)
+{
+	int	 fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+static void
+drain(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += DRAIN_MS / 1000;
+	pthread_mutex_lock(&reqs.mu);
+	while (reqs.inflight > 0)
+		if (pthread_cond_timedwait(&reqs.cv, &reqs.mu, &ts) != 0)
+			break;
+	pthread_mutex_unlock(&reqs.mu);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct store	*st;
+	pthread_t	 acc;
+	sigset_t	 set;
+	char		 err[1024], tmp[sizeof(srv.cfg.sock) + 8];
+	int		 nfd, sig;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: hourglass-fcgi (configured by "
+		    "HOURGLASS_* environment variables)\n");
+		return 2;
+	}
+	std_fds();
+	/* Every thread inherits this mask; main takes them by sigwait. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* Runners are reaped by the kernel; we never wait for them. */
+	signal(SIGCHLD, SIG_IGN);
+
+	if (config_load(&srv.cfg, err, sizeof(err)) == -1)
+		die("%s", err);
+	lock_data();
+	if ((srv.kinds = kinds_load(srv.cfg.kinds, err, sizeof(err))) == NULL)
+		die("%s", err);
+	if ((st = store_open(srv.cfg.db, 1, err, sizeof(err))) == NULL)
+		die("%s", err);
+	store_close(st);
+	if (pool_init(err, sizeof(err)) == -1)
+		die("%s", err);
+	if ((nfd = notify_listen(srv.cfg.notify)) == -1)
+		die("%s: %s", srv.cfg.notify, strerror(errno));
+	if (feed_start(nfd, err, sizeof(err)) == -1)
+		die("%s", err);
+	if (FCGX_Init() != 0)
+		die("FCGX_Init failed");
+	if (snprintf(tmp, sizeof(tmp), "%s~", srv.cfg.sock) >=
+	    (int)sizeof(tmp))
+		die("%s: path too long", srv.cfg.sock);
+	listen_fd = listen_unix(srv.cfg.sock, tmp);
+	if ((errno = pthread_create(&acc, NULL, acceptor, NULL)) != 0)
+		die("pthread_create: %s", strerror(errno));
+	if (rename(tmp, srv.cfg.sock) == -1)
+		die("rename %s: %s", tmp, strerror(errno));
+	fprintf(stderr, "hourglass-fcgi: serving on %s\n", srv.cfg.sock);
+
+	do
+		if (sigwait(&set, &sig) != 0)
+			sig = SIGTERM;
+	while (sig == SIGHUP);
+
+	unlink(srv.cfg.sock);
+	pthread_mutex_lock(&reqs.mu);
+	reqs.stopping = 1;
+	pthread_mutex_unlock(&reqs.mu);
+	/* Wakes the acceptor out of accept(). */
+	shutdown(listen_fd, SHUT_RDWR);
+	pthread_join(acc, NULL);
+	feed_stop();
+	drain();
+	close(listen_fd);
+	close(nfd);
+	unlink(srv.cfg.notify);
+	pool_fini();
+	kinds_free(srv.kinds);
+	return 0;
+}

@@ -1,0 +1,86 @@
+/*
+ * The pieces of hourglass-fcgi and how they meet. A thread per request
+ * (small stack): the acceptor hands each accepted FastCGI request to a
+ * new thread, so that thousands of open SSE streams never starve the
+ * API. One feed thread reads new events from SQLite and wakes every
+ * stream that waits; streams never poll SQLite themselves.
+ */
+#ifndef HG_SERVER_H
+#define HG_SERVER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <fcgiapp.h>
+
+#include "config.h"
+#include "hg.h"
+#include "kinds.h"
+#include "store.h"
+
+/* Read-only after start. */
+struct server {
+	struct config	 cfg;
+	struct kinds	*kinds;
+};
+extern struct server	 srv;
+
+/* One request, owned by its thread. */
+struct req {
+	FCGX_Request	 fcgi;
+	const char	*method;
+	const char	*path;		/* the raw path, before '?' */
+	size_t		 pathlen;
+	const char	*query;		/* "" when none */
+	int		 replied;
+};
+
+/* pool.c: SQLite connections lent to requests. */
+int		 pool_init(char *err, size_t errlen);
+/* Returns a store, waiting while all HG_POOL_MAX are lent; NULL with e
+ * set (503) if none can be opened. Give it back with pool_put(). */
+struct store	*pool_get(struct hg_err *e);
+void		 pool_put(struct store *st);
+void		 pool_fini(void);
+
+/* http.c: reading requests and writing answers. */
+const char	*req_param(struct req *r, const char *name);
+/* Finds name=value in the query string, percent-decoded into buf.
+ * Returns buf, or NULL if name is absent or its value too long. */
+const char	*req_query(struct req *r, const char *name, char *buf,
+		    size_t len);
+/* Reads the body, at most HG_BODY_MAX bytes. Returns a malloc'd buffer
+ * (NUL-terminated, caller frees) with *len set, or NULL with e set:
+ * 413 too_large, 400 for a bad Content-Length. */
+char		*req_body(struct req *r, size_t *len, struct hg_err *e);
+void		 reply(struct req *r, int status, const char *headers,
+		    const char *ctype, const char *body, size_t len);
+/* Prints obj (borrowed) as the JSON body. */
+void		 reply_json(struct req *r, int status, const char *headers,
+		    const cJSON *obj);
+/* Answers {"error":{"code","message"}} with e's status; headers are
+ * extra header lines ("Allow: GET\r\n") or NULL. */
+void		 reply_err(struct req *r, const char *headers,
+		    const struct hg_err *e);
+void		 reply_errf(struct req *r, int status, const char *code,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* api.c */
+void		 api_handle(struct req *r);
+
+/* feed.c: the event feed and the SSE streams on it. */
+int		 feed_start(int notify_fd, char *err, size_t errlen);
+/* Wakes the feed to read new events now (after our own writes). */
+void		 feed_kick(void);
+/* Ends every stream and the feed thread. */
+void		 feed_stop(void);
+/* Serves an SSE stream of every task (task 0) or one task. */
+void		 stream_serve(struct req *r, int64_t task);
+
+/* spawn.c: starts hourglass-runner for task id, detached. Returns 0, or
+ * -1 with e set. */
+int		 runner_spawn(int64_t id, struct hg_err *e);
+/* Tells a runner to stop, if ref still names a live runner. */
+void		 runner_signal(const struct runner_ref *ref);
+
+#endif

@@ -1,0 +1,72 @@
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static const char *
+env_or(const char *name, const char *def)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : def;
+}
+
+/* snprintf that reports truncation, as slowcgi does for its socket. */
+static int
+join(char *buf, size_t len, const char *dir, const char *file)
+{
+	int	 n = snprintf(buf, len, "%s/%s", dir, file);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int
+config_load(struct config *c, char *err, size_t errlen)
+{
+	const char	*data = env_or("HOURGLASS_DATA", "data");
+	const char	*runner = getenv("HOURGLASS_RUNNER");
+	char		 self[PATH_MAX];
+	ssize_t		 n;
+
+	memset(c, 0, sizeof(*c));
+	if (mkdir(data, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "HOURGLASS_DATA %s: %s", data,
+		    strerror(errno));
+		return -1;
+	}
+	if (realpath(data, c->data) == NULL) {
+		snprintf(err, errlen, "HOURGLASS_DATA %s: %s", data,
+		    strerror(errno));
+		return -1;
+	}
+	if (join(c->db, sizeof(c->db), c->data, "hourglass.db") == -1 ||
+	    join(c->sock, sizeof(c->sock), c->data, "fcgi.sock") == -1 ||
+	    join(c->notify, sizeof(c->notify), c->data, "notify.sock") == -1) {
+		snprintf(err, errlen, "HOURGLASS_DATA %s: the path is too "
+		    "long for a unix socket (at most %zu bytes)", c->data,
+		    sizeof(c->sock) - 13);
+		return -1;
+	}
+	snprintf(c->kinds, sizeof(c->kinds), "%s",
+	    env_or("HOURGLASS_KINDS", "kinds.json"));
+	if (runner != NULL && runner[0] != '\0') {
+		snprintf(c->runner, sizeof(c->runner), "%s", runner);
+		return 0;
+	}
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1) {
+		snprintf(err, errlen, "/proc/self/exe: %s", strerror(errno));
+		return -1;
+	}
+	self[n] = '\0';
+	if (join(c->runner, sizeof(c->runner), dirname(self),
+	    "hourglass-runner") == -1) {
+		snprintf(err, errlen, "%s: path too long", self);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,100 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "hg.h"
+
+int
+hg_err_set(struct hg_err *e, int status, const char *code, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+
+	if (e == NULL)
+		return -1;
+	e->status = status;
+	snprintf(e->code, sizeof(e->code), "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int64_t
+clock_ms(clockid_t id)
+{
+	struct timespec	 ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+hg_now_ms(void)
+{
+	return clock_ms(CLOCK_REALTIME);
+}
+
+int64_t
+hg_mono_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+void
+hg_iso8601(int64_t ms, char *buf, size_t len)
+{
+	time_t		 t = (time_t)(ms / 1000);
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+int
+hg_parse_id(const char *s, size_t len, int64_t *id)
+{
+	uint64_t	 v = 0;
+	size_t		 i;
+
+	if (len == 0 || len > 19 || s[0] == '0')
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > (uint64_t)HG_ID_MAX)
+		return -1;
+	*id = (int64_t)v;
+	return 0;
+}
+
+int64_t
+hg_proc_start(long pid)
+{
+	char	 path[64], buf[1024], *p;
+	FILE	*f;
+	size_t	 n;
+	int	 field;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name (field 2) may hold spaces and parentheses: count
+	 * fields from the last ')'. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return -1;
+	for (field = 2; field < 22 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL)
+		return -1;
+	return strtoll(p + 1, NULL, 10);
+}

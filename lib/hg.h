@@ -1,0 +1,63 @@
+/*
+ * Limits and the error record shared by every module.  Each limit that a
+ * client can run into is named here, once (OpenBSD httpd.h).
+ */
+#ifndef HG_H
+#define HG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HG_BODY_MAX		65536	/* bytes of a request body */
+#define HG_JSON_DEPTH_MAX	32	/* nesting of arrays and objects */
+#define HG_NAME_MAX		200	/* bytes of a task's "name" */
+#define HG_LIST_DEFAULT		50	/* tasks in a list page */
+#define HG_LIST_MAX		500
+#define HG_ID_MAX		INT64_MAX
+#define HG_PING_MS		15000	/* SSE comment on an idle stream */
+#define HG_RETRY_MS		2000	/* SSE "retry:" sent to clients */
+#define HG_PROGRESS_MS		50	/* one progress write per task, at most */
+#define HG_STOP_POLL_MS		1000	/* runner re-reads the stop flag */
+#define HG_FEED_POLL_MS		1000	/* server re-reads events unasked */
+#define HG_FEED_RING		8192	/* recent events kept in memory */
+#define HG_FEED_BATCH		512	/* events read in one query */
+#define HG_REQUESTS_MAX		10000	/* requests in flight, streams too */
+#define HG_POOL_MAX		8	/* SQLite connections for requests */
+#define HG_BUSY_MS		5000	/* SQLite busy timeout */
+#define HG_MSG_MAX		1024	/* bytes of a progress message */
+
+/*
+ * An error for the client: HTTP status, the contract's code
+ * ("invalid_params") and a message that names the input and the rule.
+ */
+struct hg_err {
+	int	status;
+	char	code[32];
+	char	msg[512];
+};
+
+/* Fills e, if e is not NULL. Returns -1, so callers can
+ * "return hg_err_set(...)". */
+int	hg_err_set(struct hg_err *e, int status, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Milliseconds since the epoch, from CLOCK_REALTIME. */
+int64_t	hg_now_ms(void);
+/* Milliseconds from CLOCK_MONOTONIC, for deadlines. */
+int64_t	hg_mono_ms(void);
+/* Writes ms as "2026-11-24T20:05:40.123Z" into buf (at least 32 bytes). */
+void	hg_iso8601(int64_t ms, char *buf, size_t len);
+/*
+ * Parses a canonical decimal id: 1..INT64_MAX, digits only, no sign, no
+ * leading zero. Returns 0 and sets *id, or -1. Reads exactly len bytes.
+ */
+int	hg_parse_id(const char *s, size_t len, int64_t *id);
+
+/*
+ * Returns the start time of process pid (field 22 of /proc/<pid>/stat,
+ * clock ticks since boot), or -1 if there is no such process. With the
+ * pid it names one process for good: a reused pid has another start.
+ */
+int64_t	hg_proc_start(long pid);
+
+#endif

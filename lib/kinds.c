@@ -1,0 +1,574 @@
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "kinds.h"
+
+#define KINDS_FILE_MAX	(4 * 1024 * 1024)
+#define KINDS_NAME_MAX	64
+
+static const char *const type_names[] = {
+	"integer", "number", "string", "boolean"
+};
+
+/* Keys a parameter of each type may declare. */
+static const char *const param_keys[][8] = {
+	{ "type", "description", "default", "min", "max", NULL },
+	{ "type", "description", "default", "min", "max", NULL },
+	{ "type", "description", "default", "pattern", "max_length", "enum",
+	    NULL },
+	{ "type", "description", "default", NULL },
+};
+
+static const char *const kind_keys[] = {
+	"name", "description", "builtin", "params", NULL
+};
+
+static int
+in_list(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+/* A name usable in {name} substitution and in an environment variable. */
+static int
+ident_ok(const char *s, int allow_dot_dash)
+{
+	size_t	 i;
+
+	if (s[0] == '\0' || strlen(s) > KINDS_NAME_MAX ||
+	    !(isalnum((unsigned char)s[0]) || s[0] == '_'))
+		return 0;
+	for (i = 1; s[i] != '\0'; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_' ||
+		    (allow_dot_dash && (s[i] == '-' || s[i] == '.'))))
+			return 0;
+	return 1;
+}
+
+/*
+ * Checks one value against p. On error fills msg with the rule broken,
+ * without the "params.x: " prefix, and returns -1.
+ */
+static int
+param_value_check(const struct param *p, const cJSON *v, char *msg,
+    size_t len)
+{
+	const cJSON	*c;
+	int64_t		 i;
+	double		 d;
+	int		 range;
+
+	range = p->has_min || p->has_max;
+	switch (p->type) {
+	case PARAM_INTEGER:
+	case PARAM_NUMBER:
+		if (p->type == PARAM_INTEGER ? json_int(v, &i) == -1 :
+		    !cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
+			if (p->has_min && p->has_max)
+				snprintf(msg, len, "must be %s from %.15g "
+				    "to %.15g", p->type == PARAM_INTEGER ?
+				    "an integer" : "a number", p->min, p->max);
+			else
+				snprintf(msg, len, "must be %s",
+				    p->type == PARAM_INTEGER ?
+				    "an integer" : "a number");
+			return -1;
+		}
+		d = v->valuedouble;
+		if (range && ((p->has_min && d < p->min) ||
+		    (p->has_max && d > p->max))) {
+			const char *t = p->type == PARAM_INTEGER ?
+			    "an integer" : "a number";
+
+			if (p->has_min && p->has_max)
+				snprintf(msg, len, "must be %s from %.15g to "
+				    "%.15g", t, p->min, p->max);
+			else if (p->has_min)
+				snprintf(msg, len, "must be %s of at least "
+				    "%.15g", t, p->min);
+			else
+				snprintf(msg, len, "must be %s of at most "
+				    "%.15g", t, p->max);
+			return -1;
+		}
+		return 0;
+	case PARAM_STRING:
+		if (!cJSON_IsString(v)) {
+			snprintf(msg, len, "must be a string");
+			return -1;
+		}
+		if (p->max_length > 0 &&
+		    json_utf8_len(v->valuestring) > p->max_length) {
+			snprintf(msg, len, "must be at most %zu characters",
+			    p->max_length);
+			return -1;
+		}
+		if (p->enums != NULL) {
+			cJSON_ArrayForEach(c, p->enums)
+				if (strcmp(c->valuestring, v->valuestring) == 0)
+					break;
+			if (c == NULL) {
+				size_t	 off;
+
+				off = (size_t)snprintf(msg, len,
+				    "must be one of");
+				cJSON_ArrayForEach(c, p->enums) {
+					if (off >= len)
+						break;
+					off += (size_t)snprintf(msg + off,
+					    len - off, "%s \"%s\"",
+					    c == p->enums->child ? "" : ",",
+					    c->valuestring);
+				}
+				return -1;
+			}
+		}
+		if (p->pattern != NULL &&
+		    regexec(&p->re, v->valuestring, 0, NULL, 0) != 0) {
+			snprintf(msg, len, "must match %s", p->pattern);
+			return -1;
+		}
+		return 0;
+	case PARAM_BOOLEAN:
+		if (!cJSON_IsBool(v)) {
+			snprintf(msg, len, "must be true or false");
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+const struct param *
+kind_param(const struct kind *k, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < k->nparams; i++)
+		if (strcmp(k->params[i].name, name) == 0)
+			return &k->params[i];
+	return NULL;
+}
+
+cJSON *
+kinds_params_check(const struct kind *k, const cJSON *params,
+    struct hg_err *e)
+{
+	const cJSON		*c, *v;
+	const struct param	*p;
+	cJSON			*out;
+	char			 msg[400];
+	size_t			 i;
+
+	if (params != NULL && !cJSON_IsNull(params) &&
+	    !cJSON_IsObject(params)) {
+		hg_err_set(e, 422, "invalid_params",
+		    "params: must be an object");
+		return NULL;
+	}
+	if (params != NULL && cJSON_IsObject(params))
+		cJSON_ArrayForEach(c, params)
+			if (kind_param(k, c->string) == NULL) {
+				hg_err_set(e, 422, "invalid_params",
+				    "params.%.64s: unknown parameter of kind "
+				    "%s", c->string, k->name);
+				return NULL;
+			}
+	if ((out = cJSON_CreateObject()) == NULL)
+		goto nomem;
+	for (i = 0; i < k->nparams; i++) {
+		p = &k->params[i];
+		v = params != NULL && cJSON_IsObject(params) ?
+		    cJSON_GetObjectItemCaseSensitive(params, p->name) : NULL;
+		if (v == NULL)
+			v = p->def;
+		if (v == NULL) {
+			hg_err_set(e, 422, "invalid_params",
+			    "params.%s: required", p->name);
+			goto fail;
+		}
+		if (param_value_check(p, v, msg, sizeof(msg)) == -1) {
+			hg_err_set(e, 422, "invalid_params", "params.%s: %s",
+			    p->name, msg);
+			goto fail;
+		}
+		if ((c = cJSON_Duplicate(v, 1)) == NULL)
+			goto nomem;
+		cJSON_AddItemToObject(out, p->name, (cJSON *)c);
+	}
+	return out;
+nomem:
+	hg_err_set(e, 503, "unavailable", "out of memory");
+fail:
+	cJSON_Delete(out);
+	return NULL;
+}
+
+/* Loader errors: "file: kind "x": field: rule". */
+struct kload {
+	const char	*path;
+	char		*err;
+	size_t		 errlen;
+};
+
+static int
+kerr(struct kload *l, const char *kind, const char *field, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static int
+kerr(struct kload *l, const char *kind, const char *field, const char *fmt,
+    ...)
+{
+	char	 rule[300];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rule, sizeof(rule), fmt, ap);
+	va_end(ap);
+	if (kind != NULL)
+		snprintf(l->err, l->errlen, "%s: kind \"%.64s\": %s: %s",
+		    l->path, kind, field, rule);
+	else
+		snprintf(l->err, l->errlen, "%s: %s: %s", l->path, field,
+		    rule);
+	return -1;
+}
+
+static int
+load_bound(struct kload *l, const char *kind, const char *pname,
+    const cJSON *decl, const char *key, enum param_type t, int *has,
+    double *out)
+{
+	const cJSON	*v;
+	int64_t		 i;
+	char		 field[100];
+
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, key)) == NULL)
+		return 0;
+	snprintf(field, sizeof(field), "params.%s.%s", pname, key);
+	if (t == PARAM_INTEGER ? json_int(v, &i) == -1 :
+	    !cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+		return kerr(l, kind, field, "must be %s", t == PARAM_INTEGER ?
+		    "an integer" : "a number");
+	*has = 1;
+	*out = v->valuedouble;
+	return 0;
+}
+
+static int
+load_param(struct kload *l, const char *kind, const cJSON *decl,
+    struct param *p)
+{
+	const cJSON	*v, *c, *d;
+	char		 field[100], msg[400];
+	int64_t		 n;
+	size_t		 t;
+
+	p->name = decl->string;
+	snprintf(field, sizeof(field), "params.%s", p->name);
+	if (!ident_ok(p->name, 0))
+		return kerr(l, kind, field, "a parameter name is letters, "
+		    "digits and _, at most %d", KINDS_NAME_MAX);
+	if (!cJSON_IsObject(decl))
+		return kerr(l, kind, field, "must be an object");
+	v = cJSON_GetObjectItemCaseSensitive(decl, "type");
+	snprintf(field, sizeof(field), "params.%s.type", p->name);
+	if (!cJSON_IsString(v))
+		return kerr(l, kind, field, "must be one of integer, number, "
+		    "string, boolean");
+	for (t = 0; t < 4; t++)
+		if (strcmp(v->valuestring, type_names[t]) == 0)
+			break;
+	if (t == 4)
+		return kerr(l, kind, field, "unknown type \"%.32s\"; must be "
+		    "one of integer, number, string, boolean",
+		    v->valuestring);
+	p->type = (enum param_type)t;
+	cJSON_ArrayForEach(c, decl)
+		if (!in_list(c->string, param_keys[t])) {
+			snprintf(field, sizeof(field), "params.%s.%.32s",
+			    p->name, c->string);
+			return kerr(l, kind, field, "unknown field for a "
+			    "parameter of type %s", type_names[t]);
+		}
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "description")) !=
+	    NULL && !cJSON_IsString(v)) {
+		snprintf(field, sizeof(field), "params.%s.description",
+		    p->name);
+		return kerr(l, kind, field, "must be a string");
+	}
+	if (load_bound(l, kind, p->name, decl, "min", p->type, &p->has_min,
+	    &p->min) == -1 || load_bound(l, kind, p->name, decl, "max",
+	    p->type, &p->has_max, &p->max) == -1)
+		return -1;
+	if (p->has_min && p->has_max && p->min > p->max) {
+		snprintf(field, sizeof(field), "params.%s.min", p->name);
+		return kerr(l, kind, field, "must not be above max");
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "max_length")) !=
+	    NULL) {
+		snprintf(field, sizeof(field), "params.%s.max_length",
+		    p->name);
+		if (json_int(v, &n) == -1 || n < 1)
+			return kerr(l, kind, field, "must be a positive "
+			    "integer");
+		p->max_length = (size_t)n;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "enum")) != NULL) {
+		snprintf(field, sizeof(field), "params.%s.enum", p->name);
+		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
+			return kerr(l, kind, field, "must be a non-empty "
+			    "array of strings");
+		cJSON_ArrayForEach(c, v) {
+			if (!cJSON_IsString(c))
+				return kerr(l, kind, field, "must be a "
+				    "non-empty array of strings");
+			for (d = v->child; d != c; d = d->next)
+				if (strcmp(d->valuestring, c->valuestring) ==
+				    0)
+					return kerr(l, kind, field, "\"%.64s\" "
+					    "appears twice", c->valuestring);
+		}
+		p->enums = v;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "pattern")) != NULL) {
+		int	 rc;
+
+		snprintf(field, sizeof(field), "params.%s.pattern", p->name);
+		if (!cJSON_IsString(v))
+			return kerr(l, kind, field, "must be a string");
+		if ((rc = regcomp(&p->re, v->valuestring,
+		    REG_EXTENDED | REG_NOSUB)) != 0) {
+			regerror(rc, &p->re, msg, sizeof(msg));
+			return kerr(l, kind, field, "not a POSIX extended "
+			    "regular expression: %s", msg);
+		}
+		p->pattern = v->valuestring;
+	}
+	if ((p->def = cJSON_GetObjectItemCaseSensitive(decl, "default")) !=
+	    NULL && param_value_check(p, p->def, msg, sizeof(msg)) == -1) {
+		snprintf(field, sizeof(field), "params.%s.default", p->name);
+		return kerr(l, kind, field, "%s", msg);
+	}
+	return 0;
+}
+
+/* The builtin count reads these two integers. */
+static int
+load_builtin(struct kload *l, struct kind *k, const cJSON *v)
+{
+	static const char *const need[] = { "total", "delay_ms" };
+	const struct param	*p;
+	char			 field[64];
+	size_t			 i;
+
+	if (!cJSON_IsString(v) || strcmp(v->valuestring, "count") != 0)
+		return kerr(l, k->name, "builtin", "unknown builtin; the "
+		    "builtins are: count");
+	k->builtin = BUILTIN_COUNT;
+	for (i = 0; i < 2; i++) {
+		p = kind_param(k, need[i]);
+		snprintf(field, sizeof(field), "params.%s", need[i]);
+		if (p == NULL || p->type != PARAM_INTEGER ||
+		    !p->has_min || p->min < (i == 0 ? 1 : 0))
+			return kerr(l, k->name, field, "builtin count needs "
+			    "an integer parameter %s with min at least %d",
+			    need[i], i == 0 ? 1 : 0);
+	}
+	return 0;
+}
+
+static int
+load_kind(struct kload *l, const cJSON *decl, struct kinds *ks, size_t idx)
+{
+	struct kind	*k = &ks->v[idx];
+	const cJSON	*v, *c;
+	char		 field[48];
+	size_t		 i;
+
+	snprintf(field, sizeof(field), "kinds[%zu]", idx);
+	if (!cJSON_IsObject(decl))
+		return kerr(l, NULL, field, "must be an object");
+	v = cJSON_GetObjectItemCaseSensitive(decl, "name");
+	if (!cJSON_IsString(v) || !ident_ok(v->valuestring, 1))
+		return kerr(l, NULL, field, "needs a \"name\": letters, "
+		    "digits, _ . -, at most %d", KINDS_NAME_MAX);
+	k->name = v->valuestring;
+	for (i = 0; i < idx; i++)
+		if (strcmp(ks->v[i].name, k->name) == 0)
+			return kerr(l, k->name, "name", "declared twice");
+	cJSON_ArrayForEach(c, decl)
+		if (!in_list(c->string, kind_keys))
+			return kerr(l, k->name, c->string, "unknown field");
+	v = cJSON_GetObjectItemCaseSensitive(decl, "description");
+	if (v != NULL && !cJSON_IsString(v))
+		return kerr(l, k->name, "description", "must be a string");
+	k->description = v != NULL ? v->valuestring : "";
+	v = cJSON_GetObjectItemCaseSensitive(decl, "params");
+	if (v != NULL && !cJSON_IsObject(v))
+		return kerr(l, k->name, "params", "must be an object");
+	if (v != NULL && (k->nparams = (size_t)cJSON_GetArraySize(v)) > 0) {
+		if ((k->params = calloc(k->nparams, sizeof(*k->params))) ==
+		    NULL)
+			return kerr(l, k->name, "params", "out of memory");
+		i = 0;
+		cJSON_ArrayForEach(c, v)
+			if (load_param(l, k->name, c, &k->params[i++]) == -1)
+				return -1;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "builtin")) == NULL)
+		return kerr(l, k->name, "builtin", "a kind needs \"builtin\"");
+	return load_builtin(l, k, v);
+}
+
+/* The public view of the kinds: name, description, params as declared. */
+static int
+kinds_render(struct kinds *ks)
+{
+	cJSON	*root, *arr, *o, *p;
+	size_t	 i;
+	const cJSON *kd;
+
+	if ((root = cJSON_CreateObject()) == NULL)
+		return -1;
+	arr = cJSON_AddArrayToObject(root, "kinds");
+	kd = cJSON_GetObjectItemCaseSensitive(ks->doc, "kinds")->child;
+	for (i = 0; i < ks->n && arr != NULL; i++, kd = kd->next) {
+		if ((o = cJSON_CreateObject()) == NULL)
+			break;
+		cJSON_AddItemToArray(arr, o);
+		cJSON_AddStringToObject(o, "name", ks->v[i].name);
+		cJSON_AddStringToObject(o, "description",
+		    ks->v[i].description);
+		p = cJSON_GetObjectItemCaseSensitive(kd, "params");
+		cJSON_AddItemToObject(o, "params", p != NULL ?
+		    cJSON_Duplicate(p, 1) : cJSON_CreateObject());
+	}
+	ks->public_json = json_print(root);
+	cJSON_Delete(root);
+	if (ks->public_json == NULL)
+		return -1;
+	ks->public_len = strlen(ks->public_json);
+	return 0;
+}
+
+static char *
+slurp(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	*buf;
+	size_t	 n;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(KINDS_FILE_MAX + 1)) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	n = fread(buf, 1, KINDS_FILE_MAX + 1, f);
+	if (ferror(f) || n > KINDS_FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
+		    strerror(errno) : "larger than 4 MiB");
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+struct kinds *
+kinds_load(const char *path, char *err, size_t errlen)
+{
+	struct kload	 l = { path, err, errlen };
+	struct kinds	*ks = NULL;
+	struct hg_err	 e;
+	const cJSON	*arr, *c;
+	char		*buf;
+	size_t		 len, i;
+
+	if ((buf = slurp(path, &len, err, errlen)) == NULL)
+		return NULL;
+	if ((ks = calloc(1, sizeof(*ks))) == NULL) {
+		kerr(&l, NULL, "kinds", "out of memory");
+		goto fail;
+	}
+	if ((ks->doc = json_parse(buf, len, &e)) == NULL) {
+		kerr(&l, NULL, "JSON", "%s", e.msg);
+		goto fail;
+	}
+	arr = cJSON_GetObjectItemCaseSensitive(ks->doc, "kinds");
+	if (!cJSON_IsObject(ks->doc) || !cJSON_IsArray(arr) ||
+	    cJSON_GetArraySize(arr) == 0) {
+		kerr(&l, NULL, "kinds", "the file must be an object with a "
+		    "non-empty array \"kinds\"");
+		goto fail;
+	}
+	cJSON_ArrayForEach(c, ks->doc)
+		if (strcmp(c->string, "kinds") != 0) {
+			kerr(&l, NULL, c->string, "unknown field");
+			goto fail;
+		}
+	ks->n = (size_t)cJSON_GetArraySize(arr);
+	if ((ks->v = calloc(ks->n, sizeof(*ks->v))) == NULL) {
+		kerr(&l, NULL, "kinds", "out of memory");
+		goto fail;
+	}
+	i = 0;
+	cJSON_ArrayForEach(c, arr)
+		if (load_kind(&l, c, ks, i++) == -1)
+			goto fail;
+	if (kinds_render(ks) == -1) {
+		kerr(&l, NULL, "kinds", "out of memory");
+		goto fail;
+	}
+	free(buf);
+	return ks;
+fail:
+	free(buf);
+	kinds_free(ks);
+	return NULL;
+}
+
+void
+kinds_free(struct kinds *ks)
+{
+	size_t	 i, j;
+
+	if (ks == NULL)
+		return;
+	for (i = 0; ks->v != NULL && i < ks->n; i++) {
+		for (j = 0; j < ks->v[i].nparams; j++)
+			if (ks->v[i].params[j].pattern != NULL)
+				regfree(&ks->v[i].params[j].re);
+		free(ks->v[i].params);
+	}
+	free(ks->v);
+	free(ks->public_json);
+	cJSON_Delete(ks->doc);
+	free(ks);
+}
+
+const struct kind *
+kinds_find(const struct kinds *ks, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < ks->n; i++)
+		if (strcmp(ks->v[i].name, name) == 0)
+			return &ks->v[i];
+	return NULL;
+}

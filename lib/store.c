@@ -1,0 +1,974 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "json.h"
+#include "store.h"
+
+extern const char *const store_migrations[];
+extern const size_t store_nmigrations;
+
+#define TASK_COLS "id, kind, name, params, state, value, total, message, " \
+	"created_at, started_at, finished_at, exit_code, error_code, " \
+	"error_message"
+
+enum stmt {
+	S_BEGIN,
+	S_BEGIN_IMM,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_TASK_GET,
+	S_TASK_INSERT,
+	S_EVENT_INSERT,
+	S_LIST,
+	S_LIST_STATE,
+	S_LIST_KIND,
+	S_LIST_STATE_KIND,
+	S_EVENT_LAST,
+	S_TASK_STATE,
+	S_TASK_SET_STATE,
+	S_TASK_DELETE,
+	S_TASK_CLAIM,
+	S_TASK_PROGRESS,
+	S_TASK_FINISH,
+	S_TASK_STOPREQ,
+	S_EVENTS_ALL,
+	S_EVENTS_TASK,
+	S_TASK_NEWEST,
+	S_MAX
+};
+
+static const char *const stmt_sql[S_MAX] = {
+	[S_BEGIN] = "BEGIN",
+	/* IMMEDIATE: a deferred read-then-write gets SQLITE_BUSY at
+	 * once; sqlite.h.in says the busy handler is skipped there. */
+	[S_BEGIN_IMM] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_TASK_GET] = "SELECT " TASK_COLS " FROM tasks WHERE id = ?1",
+	[S_TASK_INSERT] = "INSERT INTO tasks (kind, name, params, state, "
+	    "created_at) VALUES (?1, ?2, ?3, 'queued', ?4)",
+	[S_EVENT_INSERT] = "INSERT INTO events (task_id, type, state, data) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	/* One statement per filter, so that each can use its index. */
+	[S_LIST] = "SELECT " TASK_COLS " FROM tasks WHERE id < ?3 "
+	    "ORDER BY id DESC LIMIT ?4",
+	[S_LIST_STATE] = "SELECT " TASK_COLS " FROM tasks WHERE state = ?1 "
+	    "AND id < ?3 ORDER BY id DESC LIMIT ?4",
+	[S_LIST_KIND] = "SELECT " TASK_COLS " FROM tasks WHERE kind = ?2 "
+	    "AND id < ?3 ORDER BY id DESC LIMIT ?4",
+	[S_LIST_STATE_KIND] = "SELECT " TASK_COLS " FROM tasks WHERE "
+	    "state = ?1 AND kind = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4",
+	[S_EVENT_LAST] = "SELECT seq FROM sqlite_sequence WHERE "
+	    "name = 'events'",
+	[S_TASK_STATE] = "SELECT state, runner_pid, runner_start FROM tasks "
+	    "WHERE id = ?1",
+	[S_TASK_SET_STATE] = "UPDATE tasks SET state = ?2, stop_requested = "
+	    "stop_requested OR ?3, finished_at = ?4 WHERE id = ?1",
+	[S_TASK_DELETE] = "DELETE FROM tasks WHERE id = ?1",
+	[S_TASK_CLAIM] = "UPDATE tasks SET state = 'running', started_at = "
+	    "?2, runner_pid = ?3, runner_start = ?4 WHERE id = ?1 AND "
+	    "state = 'queued' RETURNING kind, params",
+	[S_TASK_PROGRESS] = "UPDATE tasks SET value = ?2, total = ?3, "
+	    "message = ?4 WHERE id = ?1 AND state IN ('running', 'stopping')",
+	[S_TASK_FINISH] = "UPDATE tasks SET state = ?2, finished_at = ?3, "
+	    "exit_code = ?4, error_code = ?5, error_message = ?6 WHERE "
+	    "id = ?1",
+	[S_TASK_STOPREQ] = "SELECT stop_requested FROM tasks WHERE id = ?1",
+	[S_EVENTS_ALL] = "SELECT id, task_id, type, state, data FROM events "
+	    "WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?4",
+	[S_EVENTS_TASK] = "SELECT id, task_id, type, state, data FROM events "
+	    "WHERE task_id = ?3 AND id > ?1 AND id <= ?2 ORDER BY id "
+	    "LIMIT ?4",
+	[S_TASK_NEWEST] = "SELECT max(id) FROM events WHERE task_id = ?1",
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*stmt[S_MAX];
+};
+
+static const char *const states[] = {
+	"queued", "running", "stopping", "succeeded", "failed", "canceled",
+	"lost", NULL
+};
+
+int
+store_state_valid(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; states[i] != NULL; i++)
+		if (strcmp(s, states[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+store_state_active(const char *s)
+{
+	return strcmp(s, "queued") == 0 || strcmp(s, "running") == 0 ||
+	    strcmp(s, "stopping") == 0;
+}
+
+/* Maps a failed SQLite call to the client's error. */
+static int
+db_err(struct store *st, int rc, struct hg_err *e)
+{
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return hg_err_set(e, 503, "unavailable",
+		    "the database is busy; try again");
+	if (rc == SQLITE_NOMEM)
+		return hg_err_set(e, 503, "unavailable", "out of memory");
+	return hg_err_set(e, 503, "unavailable", "database error: %s",
+	    sqlite3_errmsg(st->db));
+}
+
+/* Returns the statement, prepared once and reset for use, or NULL. */
+static sqlite3_stmt *
+stmt(struct store *st, enum stmt which)
+{
+	sqlite3_stmt	*s = st->stmt[which];
+
+	if (s == NULL) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[which], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->stmt[which], NULL) !=
+		    SQLITE_OK)
+			return NULL;
+		return st->stmt[which];
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+/* Runs a statement that returns no row. */
+static int
+exec1(struct store *st, enum stmt which, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = stmt(st, which)) == NULL)
+		return db_err(st, sqlite3_errcode(st->db), e);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return db_err(st, rc, e);
+	return 0;
+}
+
+/* Runs a statement whose one parameter is a task id. */
+static int
+exec_id(struct store *st, enum stmt which, int64_t id, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = stmt(st, which)) == NULL)
+		return db_err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return db_err(st, rc, e);
+	return 0;
+}
+
+static int
+begin(struct store *st, int write, struct hg_err *e)
+{
+	return exec1(st, write ? S_BEGIN_IMM : S_BEGIN, e);
+}
+
+static int
+commit(struct store *st, struct hg_err *e)
+{
+	if (exec1(st, S_COMMIT, e) == 0)
+		return 0;
+	exec1(st, S_ROLLBACK, NULL);
+	return -1;
+}
+
+static void
+rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		exec1(st, S_ROLLBACK, NULL);
+}
+
+static void
+bind_text_or_null(sqlite3_stmt *s, int i, const char *t)
+{
+	if (t == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT);
+}
+
+static void
+add_time(cJSON *o, const char *name, sqlite3_stmt *s, int col)
+{
+	char	 buf[32];
+
+	if (sqlite3_column_type(s, col) == SQLITE_NULL) {
+		cJSON_AddNullToObject(o, name);
+		return;
+	}
+	hg_iso8601(sqlite3_column_int64(s, col), buf, sizeof(buf));
+	cJSON_AddStringToObject(o, name, buf);
+}
+
+/* Percent of value in total, to one decimal, within 0..100. */
+static double
+percent(double value, double total)
+{
+	double	 p = value / total * 100.0;
+
+	if (p < 0)
+		p = 0;
+	if (p > 100)
+		p = 100;
+	return round(p * 10.0) / 10.0;
+}
+
+/* Adds "value", "total", "percent" and "message" to o. */
+static void
+add_progress(cJSON *o, double value, int has_total, double total,
+    const char *msg)
+{
+	char	 buf[16];
+
+	cJSON_AddNumberToObject(o, "value", value);
+	if (has_total) {
+		cJSON_AddNumberToObject(o, "total", total);
+		if (total > 0) {
+			/* One decimal always, as in "percent": 28.0. */
+			snprintf(buf, sizeof(buf), "%.1f",
+			    percent(value, total));
+			cJSON_AddRawToObject(o, "percent", buf);
+		} else
+			cJSON_AddNullToObject(o, "percent");
+	} else {
+		cJSON_AddNullToObject(o, "total");
+		cJSON_AddNullToObject(o, "percent");
+	}
+	json_add_str_or_null(o, "message", msg);
+}
+
+/* Builds the task object from a row of TASK_COLS. NULL: no memory. */
+static cJSON *
+row_task(sqlite3_stmt *s)
+{
+	cJSON		*o, *p, *err;
+	const char	*t;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	json_add_int(o, "id", sqlite3_column_int64(s, 0));
+	cJSON_AddStringToObject(o, "kind",
+	    (const char *)sqlite3_column_text(s, 1));
+	json_add_str_or_null(o, "name",
+	    (const char *)sqlite3_column_text(s, 2));
+	/* Our own JSON, written by store_task_create(). */
+	cJSON_AddRawToObject(o, "params",
+	    (const char *)sqlite3_column_text(s, 3));
+	cJSON_AddStringToObject(o, "state",
+	    (const char *)sqlite3_column_text(s, 4));
+	if ((p = cJSON_AddObjectToObject(o, "progress")) != NULL)
+		add_progress(p, sqlite3_column_double(s, 5),
+		    sqlite3_column_type(s, 6) != SQLITE_NULL,
+		    sqlite3_column_double(s, 6),
+		    (const char *)sqlite3_column_text(s, 7));
+	add_time(o, "created_at", s, 8);
+	add_time(o, "started_at", s, 9);
+	add_time(o, "finished_at", s, 10);
+	if (sqlite3_column_type(s, 11) == SQLITE_NULL)
+		cJSON_AddNullToObject(o, "exit_code");
+	else
+		json_add_int(o, "exit_code", sqlite3_column_int64(s, 11));
+	if ((t = (const char *)sqlite3_column_text(s, 12)) == NULL)
+		cJSON_AddNullToObject(o, "error");
+	else if ((err = cJSON_AddObjectToObject(o, "error")) != NULL) {
+		cJSON_AddStringToObject(err, "code", t);
+		json_add_str_or_null(err, "message",
+		    (const char *)sqlite3_column_text(s, 13));
+	}
+	return o;
+}
+
+/* Reads task id into *task. 404 when it is not there. */
+static int
+task_read(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = stmt(st, S_TASK_GET)) == NULL)
+		return db_err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(s);
+		return hg_err_set(e, 404, "not_found", "no task %lld",
+		    (long long)id);
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return db_err(st, rc, e);
+	}
+	*task = row_task(s);
+	sqlite3_reset(s);
+	if (*task == NULL)
+		return hg_err_set(e, 503, "unavailable", "out of memory");
+	return 0;
+}
+
+static int
+event_insert(struct store *st, int64_t task, const char *type,
+    const char *state, const char *data, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = stmt(st, S_EVENT_INSERT)) == NULL)
+		return db_err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, task);
+	sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
+	bind_text_or_null(s, 3, state);
+	sqlite3_bind_text(s, 4, data, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return db_err(st, rc, e);
+	return 0;
+}
+
+/*
+ * Inside a write transaction: records a state event holding the task as
+ * it now is. Sets *task to that object if task is not NULL.
+ */
+static int
+state_event(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
+{
+	cJSON		*o = NULL;
+	char		*data;
+	const cJSON	*state;
+	int		 rc;
+
+	if (task_read(st, id, &o, e) == -1)
+		return -1;
+	state = cJSON_GetObjectItemCaseSensitive(o, "state");
+	if ((data = json_print(o)) == NULL) {
+		cJSON_Delete(o);
+		return hg_err_set(e, 503, "unavailable", "out of memory");
+	}
+	rc = event_insert(st, id, "state", state->valuestring, data, e);
+	free(data);
+	if (rc == 0 && task != NULL)
+		*task = o;
+	else
+		cJSON_Delete(o);
+	return rc;
+}
+
+static int
+apply_migrations(struct store *st, char *err, size_t errlen)
+{
+	sqlite3_stmt	*s;
+	struct hg_err	 e;
+	int		 version = 0;
+	size_t		 i = 0;
+	char		 sql[64];
+
+	if (begin(st, 1, &e) == -1)
+		goto fail;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s,
+	    NULL) != SQLITE_OK)
+		goto dbfail;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (version > (int)store_nmigrations) {
+		snprintf(err, errlen, "the database has schema version %d, "
+		    "newer than this build's %zu", version,
+		    store_nmigrations);
+		rollback(st);
+		return -1;
+	}
+	for (i = (size_t)version; i < store_nmigrations; i++) {
+		if (sqlite3_exec(st->db, store_migrations[i], NULL, NULL,
+		    NULL) != SQLITE_OK)
+			goto dbfail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
+		if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			goto dbfail;
+	}
+	if (commit(st, &e) == -1)
+		goto fail;
+	return 0;
+dbfail:
+	snprintf(err, errlen, "migration %zu: %s", i + 1,
+	    sqlite3_errmsg(st->db));
+	rollback(st);
+	return -1;
+fail:
+	snprintf(err, errlen, "%s", e.msg);
+	return -1;
+}
+
+static int
+check_version(struct store *st, char *err, size_t errlen)
+{
+	sqlite3_stmt	*s;
+	int		 version = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (version != (int)store_nmigrations) {
+		snprintf(err, errlen, "the database has schema version %d; "
+		    "this build needs %zu", version, store_nmigrations);
+		return -1;
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path, int migrate, char *err, size_t errlen)
+{
+	static const char pragmas[] =
+	    "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA foreign_keys = ON;";
+	struct store	*st;
+	int		 rc;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, st->db != NULL ?
+		    sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, HG_BUSY_MS);
+	if (sqlite3_exec(st->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if ((migrate ? apply_migrations(st, err, errlen) :
+	    check_version(st, err, errlen)) == -1)
+		goto fail;
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	size_t	 i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < S_MAX; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int
+store_ping(struct store *st)
+{
+	int64_t	 id;
+
+	return store_event_last(st, &id);
+}
+
+int
+store_task_create(struct store *st, const char *kind, const char *name,
+    const char *params, cJSON **task, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (begin(st, 1, e) == -1)
+		return -1;
+	if ((s = stmt(st, S_TASK_INSERT)) == NULL) {
+		db_err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	bind_text_or_null(s, 2, name);
+	sqlite3_bind_text(s, 3, params, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, hg_now_ms());
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_err(st, rc, e);
+		goto fail;
+	}
+	if (state_event(st, sqlite3_last_insert_rowid(st->db), task, e) == -1)
+		goto fail;
+	if (commit(st, e) == -1) {
+		cJSON_Delete(*task);
+		*task = NULL;
+		return -1;
+	}
+	return 0;
+fail:
+	rollback(st);
+	return -1;
+}
+
+int
+store_task_get(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
+{
+	return task_read(st, id, task, e);
+}
+
+static int
+event_last(struct store *st, int64_t *id, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = stmt(st, S_EVENT_LAST)) == NULL)
+		return db_err(st, sqlite3_errcode(st->db), e);
+	*id = 0;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(st, rc, e);
+	return 0;
+}
+
+int
+store_event_last(struct store *st, int64_t *id)
+{
+	return event_last(st, id, NULL);
+}
+
+int
+store_task_list(struct store *st, const struct task_filter *f, cJSON **out,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	cJSON		*root, *arr, *t;
+	int64_t		 last;
+	int		 rc;
+	enum stmt	 which;
+
+	if ((root = cJSON_CreateObject()) == NULL ||
+	    (arr = cJSON_AddArrayToObject(root, "tasks")) == NULL) {
+		cJSON_Delete(root);
+		return hg_err_set(e, 503, "unavailable", "out of memory");
+	}
+	which = f->state != NULL ? (f->kind != NULL ? S_LIST_STATE_KIND :
+	    S_LIST_STATE) : (f->kind != NULL ? S_LIST_KIND : S_LIST);
+	/* One read transaction: the list and event_id are one snapshot. */
+	if (begin(st, 0, e) == -1)
+		goto fail;
+	if (event_last(st, &last, e) == -1)
+		goto fail;
+	if ((s = stmt(st, which)) == NULL) {
+		db_err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	bind_text_or_null(s, 1, f->state);
+	bind_text_or_null(s, 2, f->kind);
+	sqlite3_bind_int64(s, 3, f->before > 0 ? f->before : HG_ID_MAX);
+	sqlite3_bind_int(s, 4, f->limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((t = row_task(s)) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		cJSON_AddItemToArray(arr, t);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_err(st, rc, e);
+		goto fail;
+	}
+	if (commit(st, e) == -1)
+		goto fail;
+	json_add_int(root, "event_id", last);
+	*out = root;
+	return 0;
+fail:
+	rollback(st);
+	cJSON_Delete(root);
+	return -1;
+}
+
+/* Inside a transaction: the task's state and runner. 404 if absent. */
+static int
+task_state(struct store *st, int64_t id, char *state, size_t len,
+    struct runner_ref *ref, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = stmt(st, S_TASK_STATE)) == NULL)
+		return db_err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(state, len, "%s", sqlite3_column_text(s, 0));
+		if (ref != NULL) {
+			ref->pid = sqlite3_column_int64(s, 1);
+			ref->start = sqlite3_column_int64(s, 2);
+		}
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return hg_err_set(e, 404, "not_found", "no task %lld",
+		    (long long)id);
+	if (rc != SQLITE_ROW)
+		return db_err(st, rc, e);
+	return 0;
+}
+
+static int
+set_state(struct store *st, int64_t id, const char *state, int finished,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = stmt(st, S_TASK_SET_STATE)) == NULL)
+		return db_err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, 1);
+	if (finished)
+		sqlite3_bind_int64(s, 4, hg_now_ms());
+	else
+		sqlite3_bind_null(s, 4);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return db_err(st, rc, e);
+	return 0;
+}
+
+int
+store_task_stop(struct store *st, int64_t id, cJSON **task,
+    struct runner_ref *ref, struct hg_err *e)
+{
+	char	 state[16];
+
+	memset(ref, 0, sizeof(*ref));
+	if (begin(st, 1, e) == -1)
+		return -1;
+	if (task_state(st, id, state, sizeof(state), ref, e) == -1)
+		goto fail;
+	if (!store_state_active(state)) {
+		hg_err_set(e, 409, "not_active", "task %lld has already "
+		    "ended (%s)", (long long)id, state);
+		goto fail;
+	}
+	if (strcmp(state, "stopping") == 0) {
+		if (task_read(st, id, task, e) == -1)
+			goto fail;
+	} else {
+		/* A queued task has no runner yet: it ends here, and the
+		 * runner that may be starting finds it taken. */
+		if (strcmp(state, "queued") == 0)
+			ref->pid = 0;
+		if (set_state(st, id, strcmp(state, "queued") == 0 ?
+		    "canceled" : "stopping", strcmp(state, "queued") == 0,
+		    e) == -1 || state_event(st, id, task, e) == -1)
+			goto fail;
+	}
+	if (commit(st, e) == -1) {
+		cJSON_Delete(*task);
+		*task = NULL;
+		return -1;
+	}
+	return 0;
+fail:
+	rollback(st);
+	return -1;
+}
+
+int
+store_task_delete(struct store *st, int64_t id, struct hg_err *e)
+{
+	char	 state[16];
+
+	if (begin(st, 1, e) == -1)
+		return -1;
+	if (task_state(st, id, state, sizeof(state), NULL, e) == -1)
+		goto fail;
+	if (store_state_active(state)) {
+		hg_err_set(e, 409, "still_active", "task %lld is %s; stop it "
+		    "first", (long long)id, state);
+		goto fail;
+	}
+	if (exec_id(st, S_TASK_DELETE, id, e) == -1)
+		goto fail;
+	return commit(st, e);
+fail:
+	rollback(st);
+	return -1;
+}
+
+int
+store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
+    char **kind, char **params, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*kind = *params = NULL;
+	if (begin(st, 1, e) == -1)
+		return -1;
+	if ((s = stmt(st, S_TASK_CLAIM)) == NULL) {
+		db_err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, hg_now_ms());
+	sqlite3_bind_int64(s, 3, pid);
+	sqlite3_bind_int64(s, 4, start);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*kind = strdup((const char *)sqlite3_column_text(s, 0));
+		*params = strdup((const char *)sqlite3_column_text(s, 1));
+		/* RETURNING rows are all computed by the first step; the
+		 * next finishes the statement. */
+		rc = sqlite3_step(s);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_err(st, rc, e);
+		goto fail;
+	}
+	if (*kind == NULL) {
+		rollback(st);
+		free(*params);
+		*params = NULL;
+		return 1;
+	}
+	if (*params == NULL) {
+		hg_err_set(e, 503, "unavailable", "out of memory");
+		goto fail;
+	}
+	if (state_event(st, id, NULL, e) == -1 || commit(st, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	rollback(st);
+	free(*kind);
+	free(*params);
+	*kind = *params = NULL;
+	return -1;
+}
+
+/* Inside a write transaction: records p and its progress event. */
+static int
+progress_write(struct store *st, int64_t id, const struct progress *p,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	cJSON		*o;
+	char		*data;
+	int		 rc;
+
+	if ((s = stmt(st, S_TASK_PROGRESS)) == NULL)
+		return db_err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_double(s, 2, p->value);
+	if (p->total >= 0)
+		sqlite3_bind_double(s, 3, p->total);
+	else
+		sqlite3_bind_null(s, 3);
+	bind_text_or_null(s, 4, p->message);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return db_err(st, rc, e);
+	if (sqlite3_changes(st->db) == 0)
+		return 0;
+	if ((o = cJSON_CreateObject()) == NULL)
+		return hg_err_set(e, 503, "unavailable", "out of memory");
+	json_add_int(o, "task", id);
+	add_progress(o, p->value, p->total >= 0, p->total, p->message);
+	data = json_print(o);
+	cJSON_Delete(o);
+	if (data == NULL)
+		return hg_err_set(e, 503, "unavailable", "out of memory");
+	rc = event_insert(st, id, "progress", NULL, data, e);
+	free(data);
+	return rc;
+}
+
+int
+store_task_progress(struct store *st, int64_t id, const struct progress *p,
+    struct hg_err *e)
+{
+	if (begin(st, 1, e) == -1)
+		return -1;
+	if (progress_write(st, id, p, e) == -1 || commit(st, e) == -1) {
+		rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_task_finish(struct store *st, int64_t id, const struct progress *p,
+    const struct outcome *o, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	char		 state[16];
+	const char	*final = o->state;
+	int		 rc;
+
+	if (begin(st, 1, e) == -1)
+		return -1;
+	if (task_state(st, id, state, sizeof(state), NULL, e) == -1)
+		goto fail;
+	if (!store_state_active(state)) {
+		rollback(st);
+		return 1;
+	}
+	/* stopping ends canceled, or failed (a timeout); never succeeded. */
+	if (strcmp(state, "stopping") == 0 && strcmp(final, "succeeded") == 0)
+		final = "canceled";
+	if (p != NULL && progress_write(st, id, p, e) == -1)
+		goto fail;
+	if ((s = stmt(st, S_TASK_FINISH)) == NULL) {
+		db_err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, final, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, hg_now_ms());
+	if (o->has_exit_code)
+		sqlite3_bind_int(s, 4, o->exit_code);
+	else
+		sqlite3_bind_null(s, 4);
+	bind_text_or_null(s, 5, o->error_code);
+	bind_text_or_null(s, 6, o->error_message);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_err(st, rc, e);
+		goto fail;
+	}
+	if (state_event(st, id, NULL, e) == -1 || commit(st, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	rollback(st);
+	return -1;
+}
+
+int
+store_task_stop_requested(struct store *st, int64_t id)
+{
+	sqlite3_stmt	*s;
+	int		 rc, v = 0;
+
+	if ((s = stmt(st, S_TASK_STOPREQ)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0) != 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return v;
+}
+
+int
+store_events_read(struct store *st, int64_t after, int64_t upto,
+    int64_t task, int limit, int (*cb)(void *, const struct event *),
+    void *arg)
+{
+	sqlite3_stmt	*s;
+	struct event	 ev;
+	int		 rc, n = 0;
+
+	if ((s = stmt(st, task > 0 ? S_EVENTS_TASK : S_EVENTS_ALL)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int64(s, 2, upto > 0 ? upto : HG_ID_MAX);
+	if (task > 0)
+		sqlite3_bind_int64(s, 3, task);
+	sqlite3_bind_int(s, 4, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ev.id = sqlite3_column_int64(s, 0);
+		ev.task = sqlite3_column_int64(s, 1);
+		ev.type = (const char *)sqlite3_column_text(s, 2);
+		ev.state = (const char *)sqlite3_column_text(s, 3);
+		ev.data = (const char *)sqlite3_column_text(s, 4);
+		ev.len = (size_t)sqlite3_column_bytes(s, 4);
+		if (ev.type == NULL || ev.data == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		n++;
+		if (cb(arg, &ev) == -1) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return n;
+}
+
+int
+store_task_head(struct store *st, int64_t id, cJSON **task, int64_t *newest,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*task = NULL;
+	if (begin(st, 0, e) == -1)
+		return -1;
+	if (task_read(st, id, task, e) == -1)
+		goto fail;
+	if ((s = stmt(st, S_TASK_NEWEST)) == NULL) {
+		db_err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	*newest = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		db_err(st, rc, e);
+		goto fail;
+	}
+	if (commit(st, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	rollback(st);
+	cJSON_Delete(*task);
+	*task = NULL;
+	return -1;
+}

@@ -1,0 +1,156 @@
+/*
+ * The SQLite store: tasks and their events. One struct store per thread
+ * (a connection and its prepared statements); never shared. Every write
+ * is one short BEGIN IMMEDIATE transaction that also records the events
+ * it causes, so a task's row and its event stream never disagree.
+ *
+ * Errors are filled into a struct hg_err: 404 not_found, 409 not_active
+ * and still_active, and 503 unavailable when the database is busy past
+ * HG_BUSY_MS or broken.
+ */
+#ifndef HG_STORE_H
+#define HG_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "hg.h"
+
+struct store;
+
+/*
+ * Opens the database at path, in WAL mode with a busy timeout. With
+ * migrate set, applies the migrations of sql/ that it lacks; without, it
+ * refuses a database whose schema is not the one this build knows. On
+ * error returns NULL and writes the reason to err. Free with
+ * store_close().
+ */
+struct store	*store_open(const char *path, int migrate, char *err,
+		    size_t errlen);
+/* Closes st; NULL is fine. */
+void		 store_close(struct store *st);
+/* Returns 0 if a trivial query works, else -1 (for /api/health). */
+int		 store_ping(struct store *st);
+
+/* The states, and whether a state is active (queued, running, stopping). */
+int		 store_state_valid(const char *state);
+int		 store_state_active(const char *state);
+
+/*
+ * Creates a queued task and its first state event. name may be NULL;
+ * params is JSON text (borrowed). On success sets *task to the task
+ * object (caller frees).
+ */
+int	store_task_create(struct store *st, const char *kind,
+	    const char *name, const char *params, cJSON **task,
+	    struct hg_err *e);
+
+/* Sets *task to the task object (caller frees), or 404. */
+int	store_task_get(struct store *st, int64_t id, cJSON **task,
+	    struct hg_err *e);
+
+struct task_filter {
+	const char	*state;		/* NULL: any */
+	const char	*kind;		/* NULL: any */
+	int64_t		 before;	/* ids below this; 0: no bound */
+	int		 limit;
+};
+
+/* Sets *out to {"tasks":[...newest first], "event_id": N}, where N is
+ * the newest event id that the snapshot reflects (caller frees). */
+int	store_task_list(struct store *st, const struct task_filter *f,
+	    cJSON **out, struct hg_err *e);
+
+/* A runner process as recorded, to be told of a stop. pid 0: none. */
+struct runner_ref {
+	int64_t	 pid;
+	int64_t	 start;		/* /proc/<pid>/stat start time */
+};
+
+/*
+ * Asks a task to stop: a queued task ends canceled at once, a running
+ * one becomes stopping (its runner is told through *ref), a stopping one
+ * is left as it is. 409 not_active for a finished task. Sets *task to
+ * the task object after the change (caller frees).
+ */
+int	store_task_stop(struct store *st, int64_t id, cJSON **task,
+	    struct runner_ref *ref, struct hg_err *e);
+
+/* Deletes a finished task with its events. 404, or 409 still_active. */
+int	store_task_delete(struct store *st, int64_t id, struct hg_err *e);
+
+/*
+ * The runner takes a queued task: it becomes running with pid and start
+ * recorded. Returns 0 with *kind and *params set (malloc'd JSON text,
+ * caller frees), 1 if the task is no longer queued (a stop came first),
+ * -1 on error.
+ */
+int	store_task_claim(struct store *st, int64_t id, int64_t pid,
+	    int64_t start, char **kind, char **params, struct hg_err *e);
+
+/* Progress as the runner reports it; total < 0 means unknown. */
+struct progress {
+	double		 value;
+	double		 total;
+	const char	*message;	/* NULL: none */
+};
+
+/* Records progress and its event, if the task is still running or
+ * stopping. */
+int	store_task_progress(struct store *st, int64_t id,
+	    const struct progress *p, struct hg_err *e);
+
+/* How a task ended. */
+struct outcome {
+	const char	*state;		/* succeeded, failed, canceled, lost */
+	int		 has_exit_code;
+	int		 exit_code;
+	const char	*error_code;	/* NULL: no error */
+	const char	*error_message;
+};
+
+/*
+ * Ends an active task: optionally records final progress p first (its
+ * event comes before the final state event), then the outcome. A task
+ * that was stopping and would have succeeded ends canceled. A task that
+ * has already ended is left alone (returns 1).
+ */
+int	store_task_finish(struct store *st, int64_t id,
+	    const struct progress *p, const struct outcome *o,
+	    struct hg_err *e);
+
+/* Returns 1 if a stop was asked for task id, 0 if not, -1 on error. */
+int	store_task_stop_requested(struct store *st, int64_t id);
+
+/* One stored event, borrowed for the length of a callback. */
+struct event {
+	int64_t		 id;
+	int64_t		 task;
+	const char	*type;		/* state, progress, log */
+	const char	*state;		/* the new state, or NULL */
+	const char	*data;
+	size_t		 len;
+};
+
+/*
+ * Calls cb for each event with after < id <= upto (upto 0: no bound), of
+ * task (0: every task), oldest first, at most limit. Stops early if cb
+ * returns -1. Returns the number of events read, or -1.
+ */
+int	store_events_read(struct store *st, int64_t after, int64_t upto,
+	    int64_t task, int limit,
+	    int (*cb)(void *, const struct event *), void *arg);
+
+/* Sets *id to the newest event id ever given (0 if none). */
+int	store_event_last(struct store *st, int64_t *id);
+
+/*
+ * For the start of a task's stream: sets *task (caller frees) and
+ * *newest, the id of its newest event, read in one snapshot.
+ */
+int	store_task_head(struct store *st, int64_t id, cJSON **task,
+	    int64_t *newest, struct hg_err *e);
+
+#endif

@@ -1,0 +1,103 @@
+"""A kinds file with a mistake is refused at start, with a message that
+names the file, the kind and the field; scripts/serve exits non-zero."""
+
+import json
+import os
+
+from harness import Server, ServeFailed
+
+COUNT_PARAMS = {"total": {"type": "integer", "min": 1, "max": 10,
+                          "default": 5},
+                "delay_ms": {"type": "integer", "min": 0, "max": 10,
+                             "default": 0}}
+
+
+def refused(kinds, *words):
+    """Starts scripts/serve with this kinds file (text or dict); it must
+    fail, and its stderr must hold the file's path and every word."""
+    srv = Server(kinds=kinds)
+    try:
+        try:
+            srv.start()
+        except ServeFailed as e:
+            assert e.rc != 0, "exit status 0"
+            for word in (srv.kinds_path,) + words:
+                assert word in e.stderr, "%r not in stderr:\n%s" % (
+                    word, e.stderr)
+            return
+        raise AssertionError("scripts/serve started with a bad kinds file")
+    finally:
+        srv.close()
+
+
+def kind(name="bad", **fields):
+    k = {"name": name, "builtin": "count", "description": "x",
+         "params": dict(COUNT_PARAMS)}
+    k.update(fields)
+    return k
+
+
+def test_kinds_file_that_is_not_json_is_refused():
+    refused('{"kinds": [ {"name": "count", ')
+
+
+def test_kinds_file_that_is_missing_is_refused():
+    srv = Server(kinds_path="/nonexistent/kinds.json")
+    try:
+        try:
+            srv.start()
+        except ServeFailed as e:
+            assert e.rc != 0 and "/nonexistent/kinds.json" in e.stderr, \
+                e.stderr
+            return
+        raise AssertionError("scripts/serve started without a kinds file")
+    finally:
+        srv.close()
+
+
+def test_kinds_param_with_min_above_max_is_refused():
+    params = dict(COUNT_PARAMS, width={"type": "integer", "min": 10,
+                                       "max": 1, "default": 5})
+    refused({"kinds": [kind("skewed", params=params)]}, "skewed", "width")
+
+
+def test_kinds_param_of_unknown_type_is_refused():
+    params = dict(COUNT_PARAMS, speed={"type": "float", "default": 1})
+    refused({"kinds": [kind("oddtype", params=params)]}, "oddtype", "speed")
+
+
+def test_kinds_kind_without_builtin_is_refused():
+    k = kind("runsnothing")
+    del k["builtin"]
+    refused({"kinds": [k]}, "runsnothing", "builtin")
+
+
+def test_kinds_unknown_builtin_is_refused():
+    refused({"kinds": [kind("strange", builtin="nosuch")]}, "strange",
+            "builtin")
+
+
+def test_kinds_duplicate_names_are_refused():
+    refused({"kinds": [kind("twice"), kind("twice")]}, "twice", "name")
+
+
+def test_kinds_default_outside_range_is_refused():
+    params = dict(COUNT_PARAMS, total={"type": "integer", "min": 1,
+                                       "max": 10, "default": 50})
+    refused({"kinds": [kind("baddefault", params=params)]}, "baddefault",
+            "total")
+
+
+def test_kinds_bad_pattern_is_refused():
+    params = dict(COUNT_PARAMS, label={"type": "string", "pattern": "([a-z",
+                                       "default": "a"})
+    refused({"kinds": [kind("badregex", params=params)]}, "badregex",
+            "label")
+
+
+def test_kinds_good_file_of_our_own_starts():
+    k = {"kinds": [kind("mine"), kind("count")]}
+    with Server(kinds=json.dumps(k)) as srv:
+        names = {x["name"] for x in srv.get("/api/kinds").json["kinds"]}
+        assert names == {"mine", "count"}, names
+        assert os.path.exists(srv.kinds_path)

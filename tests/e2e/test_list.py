@@ -1,0 +1,175 @@
+"""GET /api/tasks: order, filters, limit, paging and event_id."""
+
+from harness import FINISHED, assert_error, check_task_shape
+
+COUNT = {"total": {"type": "integer", "min": 1, "max": 1000000,
+                   "default": 150},
+         "delay_ms": {"type": "integer", "min": 0, "max": 60000,
+                      "default": 50}}
+# A second builtin kind, so that ?kind= has something to tell apart.
+KINDS = {"kinds": [
+    {"name": "count", "builtin": "count", "description": "Counts",
+     "params": COUNT},
+    {"name": "count2", "builtin": "count", "description": "Counts again",
+     "params": COUNT}]}
+
+QUICK = {"total": 1, "delay_ms": 0}
+
+
+def listing(srv, query=""):
+    r = srv.get("/api/tasks" + query)
+    assert r.status == 200, r
+    return r.json
+
+
+def task_of(ev):
+    d = ev.json
+    return d["id"] if ev.type == "state" else d["task"]
+
+
+def test_list_is_newest_first(srv):
+    made = [srv.create("count", QUICK)["id"] for _ in range(3)]
+    ids = [t["id"] for t in listing(srv)["tasks"]]
+    assert ids == sorted(ids, reverse=True), ids
+    assert ids[:3] == made[::-1], (ids, made)
+
+
+def test_list_has_tasks_and_event_id(srv):
+    srv.create("count", QUICK)
+    body = listing(srv)
+    assert set(body) >= {"tasks", "event_id"}, body
+    assert isinstance(body["event_id"], int) and body["event_id"] >= 1, body
+    for t in body["tasks"]:
+        check_task_shape(t)
+
+
+def test_list_state_filter_returns_only_that_state(srv):
+    done = srv.create("count", QUICK)
+    srv.wait_state(done["id"], "succeeded")
+    slow = srv.create("count", {"total": 1000, "delay_ms": 200})
+    try:
+        srv.wait_state(slow["id"], "running")
+        ok = listing(srv, "?state=succeeded&limit=500")["tasks"]
+        assert ok and all(t["state"] == "succeeded" for t in ok), ok
+        assert done["id"] in [t["id"] for t in ok]
+        assert slow["id"] not in [t["id"] for t in ok]
+        running = listing(srv, "?state=running&limit=500")["tasks"]
+        assert all(t["state"] == "running" for t in running), running
+        assert slow["id"] in [t["id"] for t in running], running
+    finally:
+        srv.stop_task(slow["id"])
+
+
+def test_list_kind_filter_returns_only_that_kind(srv):
+    a = srv.create("count", QUICK)["id"]
+    b = srv.create("count2", QUICK)["id"]
+    twos = listing(srv, "?kind=count2&limit=500")["tasks"]
+    assert twos and all(t["kind"] == "count2" for t in twos), twos
+    assert b in [t["id"] for t in twos] and a not in [t["id"] for t in twos]
+    ones = listing(srv, "?kind=count&limit=500")["tasks"]
+    assert all(t["kind"] == "count" for t in ones), ones
+    assert a in [t["id"] for t in ones]
+
+
+def test_list_filters_combine(srv):
+    t = srv.create("count2", QUICK)["id"]
+    srv.wait_state(t, "succeeded")
+    both = listing(srv, "?kind=count2&state=succeeded&limit=500")["tasks"]
+    assert t in [x["id"] for x in both], both
+    assert all(x["kind"] == "count2" and x["state"] == "succeeded"
+               for x in both), both
+
+
+def test_list_limit_1_gives_the_newest_task(srv):
+    newest = srv.create("count", QUICK)["id"]
+    tasks = listing(srv, "?limit=1")["tasks"]
+    assert [t["id"] for t in tasks] == [newest], tasks
+
+
+def test_list_limit_500_is_accepted(srv):
+    body = listing(srv, "?limit=500")
+    assert len(body["tasks"]) <= 500, len(body["tasks"])
+
+
+def test_list_default_limit_is_50(srv):
+    have = len(listing(srv, "?limit=500")["tasks"])
+    for _ in range(51 - have):
+        srv.create("count", QUICK)
+    assert len(listing(srv, "?limit=500")["tasks"]) >= 51
+    assert len(listing(srv)["tasks"]) == 50
+
+
+def test_list_limit_0_is_400(srv):
+    assert_error(srv.get("/api/tasks?limit=0"), 400, "invalid_request")
+
+
+def test_list_limit_501_is_400(srv):
+    assert_error(srv.get("/api/tasks?limit=501"), 400, "invalid_request")
+
+
+def test_list_limit_abc_is_400(srv):
+    assert_error(srv.get("/api/tasks?limit=abc"), 400, "invalid_request")
+
+
+def test_list_limit_negative_is_400(srv):
+    assert_error(srv.get("/api/tasks?limit=-1"), 400, "invalid_request")
+
+
+def test_list_limit_fraction_is_400(srv):
+    assert_error(srv.get("/api/tasks?limit=1.5"), 400, "invalid_request")
+
+
+def test_list_before_gives_older_tasks(srv):
+    made = [srv.create("count", QUICK)["id"] for _ in range(3)]
+    tasks = listing(srv, "?before=%d&limit=500" % made[-1])["tasks"]
+    ids = [t["id"] for t in tasks]
+    assert ids and all(i < made[-1] for i in ids), ids
+    assert ids[:2] == [made[1], made[0]], (ids, made)
+
+
+def test_list_before_pages_through_everything(srv):
+    for _ in range(5):
+        srv.create("count", QUICK)
+    full = [t["id"] for t in listing(srv, "?limit=500")["tasks"]]
+    paged, query = [], "?limit=7"
+    while True:
+        page = [t["id"] for t in listing(srv, query)["tasks"]]
+        assert len(page) <= 7, page
+        paged += page
+        if len(page) < 7:
+            break
+        query = "?limit=7&before=%d" % page[-1]
+        assert len(paged) <= len(full), "paging does not end"
+    assert paged == full, (paged, full)
+
+
+def test_list_before_the_oldest_is_empty(srv):
+    oldest = listing(srv, "?limit=500")["tasks"][-1]["id"]
+    assert listing(srv, "?before=%d" % oldest)["tasks"] == []
+
+
+def test_list_event_id_then_events_after_it_miss_nothing(srv):
+    # The page's way: list, then subscribe with ?after=<event_id>.
+    e = listing(srv)["event_id"]
+    tid = srv.create("count", {"total": 3, "delay_ms": 0})["id"]
+    s = srv.sse("/api/events?after=%d" % e)
+    try:
+        assert s.status == 200, s.status
+        s.read(until=lambda ev: ev.type == "state" and task_of(ev) == tid
+               and ev.json["state"] in FINISHED)
+        assert not s.timed_out, "no final state of %d: %s" % (tid, s.events)
+        ids = [ev.n for ev in s.events]
+        assert ids and ids[0] > e and ids == sorted(set(ids)), (e, ids)
+    finally:
+        s.close()
+    mine = [ev for ev in s.events if task_of(ev) == tid]
+    assert mine[0].type == "state", mine
+    # Everything the task's own full replay holds, nothing missed.
+    assert [ev.n for ev in mine] == [ev.n for ev in srv.replay(tid)], mine
+
+
+def test_list_event_id_covers_a_finished_task(srv):
+    tid = srv.create("count", {"total": 3, "delay_ms": 0})["id"]
+    srv.wait_finished(tid)
+    last = srv.replay(tid)[-1].n
+    assert listing(srv)["event_id"] >= last, last

@@ -1,0 +1,304 @@
+"""The event streams: where they start, resume, end, and what they carry."""
+
+import time
+
+from harness import FINISHED, assert_error, check_task_shape
+
+PROGRESS_DATA_KEYS = {"task", "value", "total", "percent", "message"}
+
+
+def task_of(ev):
+    d = ev.json
+    return d["id"] if ev.type == "state" else d["task"]
+
+
+def is_final(ev, tid):
+    return (ev.type == "state" and ev.json["id"] == tid
+            and ev.json["state"] in FINISHED)
+
+
+def ids(events):
+    return [e.n for e in events]
+
+
+def assert_strictly_increasing(events):
+    n = ids(events)
+    assert n == sorted(set(n)), "ids not strictly increasing: %s" % n
+
+
+def read_until_final(s, tids, timeout=30):
+    """Reads a (global) stream until every task in tids has ended."""
+    def done(_):
+        return all(any(is_final(e, t) for e in s.events) for t in tids)
+    s.read(until=done, timeout=timeout)
+    assert not s.timed_out, "no final state for all of %s in %d s: %s" % (
+        tids, timeout, s.events[-5:])
+    return s.events
+
+
+def check_task_events(events, tid, total):
+    """One task's events: progress rising to total, then its final state."""
+    mine = [e for e in events if task_of(e) == tid]
+    final = [i for i, e in enumerate(mine) if is_final(e, tid)]
+    assert final == [len(mine) - 1], "final state not last: %s" % mine
+    progress = [e for e in mine if e.type == "progress"]
+    assert progress, "no progress events: %s" % mine
+    values = [e.json["value"] for e in progress]
+    assert values == sorted(set(values)), "values not rising: %s" % values
+    last = progress[-1].json
+    assert (last["value"], last["total"]) == (total, total), last
+    assert mine[-1].json["progress"]["value"] == total, mine[-1]
+
+
+def finished_task(srv, total=20):
+    tid = srv.create("count", {"total": total, "delay_ms": 0})["id"]
+    srv.wait_finished(tid)
+    return tid
+
+
+def test_curl_session_streams_progress_and_ends_by_itself(srv):
+    # The issue's session: create, then `curl -N .../events` until it ends.
+    tid = srv.create("count", {"total": 50, "delay_ms": 20})["id"]
+    s = srv.sse("/api/tasks/%d/events" % tid)
+    try:
+        assert s.status == 200, (s.status, s.body)
+        assert s.headers["content-type"].startswith("text/event-stream"), \
+            s.headers
+        s.read(timeout=30)
+        assert s.ended and not s.timed_out, "stream did not end by itself"
+        assert not s.truncated, "stream cut without a proper end"
+    finally:
+        s.close()
+    evs = s.events
+    assert evs[0].type == "state", evs[0]
+    assert evs[-1].type == "state" and evs[-1].json["state"] == "succeeded", \
+        evs[-1]
+    assert_strictly_increasing(evs)
+    check_task_events(evs, tid, 50)
+    for e in evs:
+        if e.type == "state":
+            check_task_shape(e.json)
+        elif e.type == "progress":
+            assert set(e.json) == PROGRESS_DATA_KEYS and \
+                e.json["task"] == tid, e
+
+
+def test_task_stream_starts_with_retry(srv):
+    tid = srv.create("count", {"total": 1000, "delay_ms": 50})["id"]
+    try:
+        with srv.sse("/api/tasks/%d/events" % tid) as s:
+            s.read(n=1)
+            assert s.parser.fields[0] == "retry", s.parser.fields
+            assert s.parser.retry > 0
+    finally:
+        srv.stop_task(tid)
+
+
+def test_global_stream_starts_with_retry(srv):
+    with srv.sse("/api/events") as s:
+        assert s.status == 200, s.status
+        assert s.headers["content-type"].startswith("text/event-stream")
+        tid = srv.create("count", {"total": 1, "delay_ms": 0})["id"]
+        s.read(n=1)
+        assert s.parser.fields and s.parser.fields[0] == "retry", \
+            s.parser.fields
+    srv.wait_finished(tid)
+
+
+def test_task_stream_opens_with_one_snapshot_at_its_newest_event(srv):
+    tid = srv.create("count", {"total": 1000, "delay_ms": 20})["id"]
+    srv.wait_task(tid, lambda t: t["progress"]["value"] >= 3,
+                  what="some progress")
+    s = srv.sse("/api/tasks/%d/events" % tid)
+    try:
+        first = s.read(n=1)[0]
+        assert first.type == "state" and first.json["id"] == tid, first
+        check_task_shape(first.json)
+        assert first.json["state"] == "running", first
+        srv.post("/api/tasks/%d/stop" % tid)
+        s.read(timeout=20)
+        assert s.ended, "stream did not end after the stop"
+    finally:
+        s.close()
+    full = srv.replay(tid)
+    older = [e.n for e in full if e.n <= first.n]
+    # Its id is a real event of this task, the newest one at the time.
+    assert older and older[-1] == first.n, (first, ids(full))
+    # After it the stream goes on from there: no second snapshot, no gap.
+    assert ids(s.events[1:]) == [e.n for e in full if e.n > first.n], (
+        ids(s.events), ids(full))
+
+
+def test_replay_from_zero_sends_the_whole_history(srv):
+    tid = finished_task(srv, total=10)
+    with srv.sse("/api/tasks/%d/events?after=0" % tid) as s:
+        assert s.status == 200, s.status
+        s.read()
+        assert s.ended and not s.truncated
+    assert_strictly_increasing(s.events)
+    assert s.events[0].type == "state", s.events[0]
+    assert s.events[-1].json["state"] == "succeeded", s.events[-1]
+    check_task_events(s.events, tid, 10)
+
+
+def resume(srv, tid, how, after):
+    if how == "header":
+        s = srv.sse("/api/tasks/%d/events" % tid,
+                    headers={"Last-Event-ID": str(after)})
+    else:
+        s = srv.sse("/api/tasks/%d/events?after=%d" % (tid, after))
+    with s:
+        assert s.status == 200, (s.status, s.body)
+        s.read()
+        assert s.ended, "resumed stream did not end"
+    return s.events
+
+
+def check_finished_resume(srv, how):
+    tid = finished_task(srv)
+    full = srv.replay(tid)
+    mid = full[len(full) // 2]
+    rest = resume(srv, tid, how, mid.n)
+    want = [(e.n, e.type, e.json) for e in full if e.n > mid.n]
+    assert [(e.n, e.type, e.json) for e in rest] == want, (ids(rest),
+                                                           ids(full))
+
+
+def test_resume_with_last_event_id_gets_exactly_the_rest(srv):
+    check_finished_resume(srv, "header")
+
+
+def test_resume_with_after_gets_exactly_the_rest(srv):
+    check_finished_resume(srv, "query")
+
+
+def check_live_resume(srv, how):
+    tid = srv.create("count", {"total": 60, "delay_ms": 20})["id"]
+    with srv.sse("/api/tasks/%d/events" % tid) as s:
+        part1 = s.read(n=5)
+    assert len(part1) >= 5 or s.ended, part1
+    part2 = [] if s.ended else resume(srv, tid, how, part1[-1].n)
+    got = ids(part1 + part2)
+    full = srv.replay(tid)
+    assert got == [e.n for e in full if e.n >= part1[0].n], (got, ids(full))
+    assert is_final(full[-1], tid) and is_final((part1 + part2)[-1], tid)
+
+
+def test_resume_live_stream_with_last_event_id_misses_nothing(srv):
+    check_live_resume(srv, "header")
+
+
+def test_resume_live_stream_with_after_misses_nothing(srv):
+    check_live_resume(srv, "query")
+
+
+def test_finished_task_stream_is_204(srv):
+    tid = finished_task(srv, total=2)
+    with srv.sse("/api/tasks/%d/events" % tid) as s:
+        assert s.status == 204, (s.status, s.body)
+
+
+def test_finished_task_stream_at_final_event_is_204(srv):
+    tid = finished_task(srv, total=2)
+    last = srv.replay(tid)[-1].n
+    with srv.sse("/api/tasks/%d/events" % tid,
+                 headers={"Last-Event-ID": str(last)}) as s:
+        assert s.status == 204, (s.status, s.events, s.body)
+
+
+def test_finished_task_stream_after_final_event_is_204(srv):
+    tid = finished_task(srv, total=2)
+    last = srv.replay(tid)[-1].n
+    with srv.sse("/api/tasks/%d/events?after=%d" % (tid, last)) as s:
+        assert s.status == 204, (s.status, s.events, s.body)
+
+
+def test_finished_task_stream_past_final_event_is_204(srv):
+    tid = finished_task(srv, total=2)
+    last = srv.replay(tid)[-1].n
+    with srv.sse("/api/tasks/%d/events" % tid,
+                 headers={"Last-Event-ID": str(last + 1000000)}) as s:
+        assert s.status == 204, (s.status, s.events, s.body)
+
+
+def test_stream_of_unknown_task_is_404(srv):
+    assert_error(srv.get("/api/tasks/987654321/events"), 404, "not_found")
+
+
+def test_progress_reaches_a_watcher_promptly(srv):
+    # No timing is asserted: progress must simply arrive, live.
+    tid = srv.create("count", {"total": 1000, "delay_ms": 50})["id"]
+    try:
+        with srv.sse("/api/tasks/%d/events" % tid) as s:
+            s.read(until=lambda e: e.type == "progress", timeout=10)
+            assert any(e.type == "progress" for e in s.events), s.events
+    finally:
+        srv.stop_task(tid)
+
+
+def test_global_stream_is_live_only(srv):
+    old = finished_task(srv, total=2)
+    last_old = srv.replay(old)[-1].n
+    with srv.sse("/api/events") as s:
+        assert s.status == 200, s.status
+        new = srv.create("count", {"total": 3, "delay_ms": 0})["id"]
+        read_until_final(s, [new])
+    assert all(e.n > last_old for e in s.events), (last_old, ids(s.events))
+    assert not [e for e in s.events if task_of(e) == old], s.events
+    check_task_events(s.events, new, 3)
+
+
+def test_global_stream_sees_tasks_created_after_connecting(srv):
+    with srv.sse("/api/events") as s:
+        tid = srv.create("count", {"total": 2, "delay_ms": 0})["id"]
+        read_until_final(s, [tid])
+    mine = [e for e in s.events if task_of(e) == tid]
+    assert mine[0].type == "state", mine
+    assert [e.n for e in mine] == ids(srv.replay(tid)), mine
+
+
+def test_global_ids_increase_across_two_concurrent_tasks(srv):
+    with srv.sse("/api/events") as s:
+        a = srv.create("count", {"total": 30, "delay_ms": 5})["id"]
+        b = srv.create("count", {"total": 30, "delay_ms": 5})["id"]
+        read_until_final(s, [a, b])
+    assert_strictly_increasing(s.events)
+    check_task_events(s.events, a, 30)
+    check_task_events(s.events, b, 30)
+
+
+def check_global_resume(srv, how):
+    e0 = srv.get("/api/tasks").json["event_id"]
+    a = srv.create("count", {"total": 10, "delay_ms": 0})["id"]
+    b = srv.create("count", {"total": 10, "delay_ms": 0})["id"]
+    with srv.sse("/api/events?after=%d" % e0) as s:
+        full = read_until_final(s, [a, b])
+    mid = full[len(full) // 2]
+    if how == "header":
+        s2 = srv.sse("/api/events", headers={"Last-Event-ID": str(mid.n)})
+    else:
+        s2 = srv.sse("/api/events?after=%d" % mid.n)
+    with s2:
+        rest = s2.read(until=lambda e: e.n >= full[-1].n)
+    assert not s2.timed_out, rest
+    assert [(e.n, e.type, e.json) for e in rest] == \
+        [(e.n, e.type, e.json) for e in full if e.n > mid.n], (ids(rest),
+                                                             ids(full))
+
+
+def test_global_stream_resumes_with_after(srv):
+    check_global_resume(srv, "query")
+
+
+def test_global_stream_resumes_with_last_event_id(srv):
+    check_global_resume(srv, "header")
+
+
+def test_idle_stream_gets_ping_comments(srv):
+    # At least every 15 s by the spec; 25 s is a generous deadline.
+    with srv.sse("/api/events") as s:
+        deadline = time.monotonic() + 25
+        while not s.parser.comments and time.monotonic() < deadline:
+            s.read(n=1000000, timeout=0.5)
+            assert not s.ended, "idle stream ended"
+        assert s.parser.comments, "no comment line in 25 s"
