@@ -55,7 +55,7 @@ asan:
 	$(MAKE) BUILD=$(BUILD)/asan SANFLAGS="$(SAN)" all
 
 deps:
-	@sh scripts/deps
+	@scripts/deps
 
 run: deps all
 	exec scripts/serve
@@ -64,7 +64,7 @@ run: deps all
 # plain and the sanitizer build; the last line counts them all.
 test: deps
 	@$(MAKE) --no-print-directory all asan >/dev/null
-	@sh scripts/test $(BUILD)
+	@scripts/test $(BUILD)
 
 bench: deps all
 	@sh bench/run

@@ -445,6 +445,13 @@ class Server:
         self.post("/api/tasks/%d/stop" % tid)
         return self.wait_finished(tid)
 
+    def wait_idle(self, timeout=20):
+        """Waits until no task is queued, running or stopping."""
+        def idle():
+            r = self.get("/api/tasks?limit=500")
+            return all(t["state"] not in ACTIVE for t in r.json["tasks"])
+        wait_for(idle, timeout, what="no active task")
+
     def task_ids(self):
         r = self.get("/api/tasks?limit=500")
         assert r.status == 200, r
@@ -635,6 +642,7 @@ class SSEStream:
         self.body = b""             # the body of a non-200 answer
         self.timed_out = False
         self.truncated = False      # closed in the middle of a chunked body
+        self._returned = 0          # events handed out by read()
         self._chunked = False
         self._left = None           # Content-Length bytes still to come
         self._chunk_left = 0        # bytes of the current chunk still to come
@@ -718,28 +726,26 @@ class SSEStream:
 
     def read(self, n=None, until=None, timeout=20):
         """Reads events until n new ones, until(event) is true for one,
-        the end of the stream, or timeout seconds. Returns the new events;
-        `ended` and `timed_out` say how it stopped."""
+        the end of the stream, or timeout seconds. Returns the events no
+        earlier read returned (some may have come with the headers);
+        `ended`, `truncated` and `timed_out` say how it stopped."""
         deadline = time.monotonic() + timeout
-        start = len(self.events)
         self.timed_out = False
         while True:
-            new = self.events[start:]
-            if n is not None and len(new) >= n:
-                return new
-            if until is not None and any(until(e) for e in new):
-                return new
-            if self.ended:
-                return new
+            new = self.events[self._returned:]
+            if (self.ended or (n is not None and len(new) >= n)
+                    or (until is not None and any(map(until, new)))):
+                break
             if self.closed_by_peer:
                 # Closed without a proper end of a chunked body.
-                self.ended = True
-                self.truncated = True
-                return new
+                self.ended = self.truncated = True
+                break
             if not self._recv(deadline):
                 self.timed_out = True
-                return new
+                break
             self._decode()
+        self._returned = len(self.events)
+        return new
 
     def close(self):
         try:

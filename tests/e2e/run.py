@@ -124,6 +124,14 @@ def main():
                 else:
                     failed += 1
                     print("FAIL %s\n%s" % (full, text.rstrip()), flush=True)
+                    srv = mod.srv
+                    if srv and srv.proc and srv.proc.poll() is not None:
+                        # The server died: say so once, and start afresh
+                        # rather than fail every later test the same way.
+                        print("  (scripts/serve exited with %s; its stderr:"
+                              "\n%s)" % (srv.proc.returncode, "".join(
+                                  srv.stderr[-30:])), flush=True)
+                        text = "timed out"
                     if text.startswith("timed out"):
                         # The stuck test may still hold the shared server:
                         # the next test gets a fresh one.

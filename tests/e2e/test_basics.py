@@ -170,3 +170,17 @@ def test_tasks_get_increasing_ids(srv):
     a = srv.create("count", {"total": 1, "delay_ms": 0})
     b = srv.create("count", {"total": 1, "delay_ms": 0})
     assert b["id"] > a["id"], (a, b)
+
+
+def test_create_accepts_content_type_in_any_case(srv):
+    # Media types are case-insensitive (RFC 9110, section 8.3.1).
+    r = srv.post("/api/tasks", b'{"kind":"count","params":{"total":1,'
+                 b'"delay_ms":0}}',
+                 headers={"Content-Type": "Application/JSON;Charset=UTF-8"})
+    assert r.status == 201, r
+
+
+def test_root_serves_the_page(srv):
+    r = srv.get("/")
+    assert r.status == 200, r
+    assert r.headers["Content-Type"].startswith("text/html"), r

@@ -19,7 +19,8 @@ def compose(*args):
 
 
 def test_compose_file_is_valid():
-    assert os.path.exists(os.path.join(REPO, "docker-compose.yml"))
+    assert os.path.exists(os.path.join(REPO, "docker-compose.yml")), \
+        "docker-compose.yml is missing"
     r = compose("-q")
     assert r.returncode == 0, r.stderr
 

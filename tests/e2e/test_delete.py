@@ -65,3 +65,18 @@ def test_delete_keeps_other_tasks(srv):
     gone = finished(srv)
     assert srv.delete("/api/tasks/%d" % gone).status == 204
     assert srv.task(keep)["state"] == "succeeded"
+
+
+def test_deleted_task_leaves_the_global_replay(srv):
+    e0 = srv.get("/api/tasks").json["event_id"]
+    gone = finished(srv)
+    assert srv.delete("/api/tasks/%d" % gone).status == 204
+    # A task made after it marks how far the replay must read.
+    marker = finished(srv)
+    with srv.sse("/api/events?after=%d" % e0) as s:
+        s.read(until=lambda e: e.type == "state" and e.json["id"] == marker
+               and e.json["state"] == "succeeded")
+        assert not s.timed_out, s.events
+    tasks = {e.json["id"] if e.type == "state" else e.json["task"]
+             for e in s.events}
+    assert gone not in tasks and marker in tasks, tasks

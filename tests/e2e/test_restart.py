@@ -52,3 +52,29 @@ def test_runner_finishes_its_task_while_no_server_runs():
                 "value"] == 40, events
     finally:
         first.close()
+
+
+def test_stream_resumes_across_a_server_restart():
+    first = Server().start()
+    try:
+        tid = first.create("count", {"total": 60, "delay_ms": 30})["id"]
+        s = first.sse("/api/tasks/%d/events" % tid)
+        s.read(n=5)
+        first.stop()
+        s.read(timeout=10)          # the stop ends the connection
+        assert s.ended, "stream still open after the server stopped"
+        s.close()
+        part1 = s.events
+        with Server(data=first.data) as again:
+            with again.sse("/api/tasks/%d/events" % tid, headers={
+                    "Last-Event-ID": part1[-1].id}) as s2:
+                assert s2.status == 200, (s2.status, s2.body)
+                s2.read()
+                assert s2.ended
+            got = [e.n for e in part1 + s2.events]
+            full = again.replay(tid)
+            assert got == [e.n for e in full if e.n >= part1[0].n], (
+                got, [e.n for e in full])
+            assert full[-1].json["state"] == "succeeded", full[-1]
+    finally:
+        first.close()

@@ -1,5 +1,6 @@
 """The event streams: where they start, resume, end, and what they carry."""
 
+import datetime
 import time
 
 from harness import FINISHED, assert_error, check_task_shape
@@ -48,6 +49,10 @@ def check_task_events(events, tid, total):
     last = progress[-1].json
     assert (last["value"], last["total"]) == (total, total), last
     assert mine[-1].json["progress"]["value"] == total, mine[-1]
+
+
+def stamp(iso):
+    return datetime.datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 def finished_task(srv, total=20):
@@ -120,6 +125,7 @@ def test_task_stream_opens_with_one_snapshot_at_its_newest_event(srv):
         assert s.ended, "stream did not end after the stop"
     finally:
         s.close()
+        srv.stop_task(tid)
     full = srv.replay(tid)
     older = [e.n for e in full if e.n <= first.n]
     # Its id is a real event of this task, the newest one at the time.
@@ -236,6 +242,32 @@ def test_progress_reaches_a_watcher_promptly(srv):
         srv.stop_task(tid)
 
 
+def test_two_watchers_get_the_same_events(srv):
+    tid = srv.create("count", {"total": 30, "delay_ms": 10})["id"]
+    a = srv.sse("/api/tasks/%d/events?after=0" % tid)
+    b = srv.sse("/api/tasks/%d/events?after=0" % tid)
+    with a, b:
+        a.read()
+        b.read()
+        assert a.ended and b.ended, (a.events[-1:], b.events[-1:])
+    assert [(e.n, e.type, e.data) for e in a.events] == \
+        [(e.n, e.type, e.data) for e in b.events]
+    check_task_events(a.events, tid, 30)
+
+
+def test_progress_is_coalesced_to_about_20_a_second(srv):
+    # 400 steps 2 ms apart: recording every step would be ~400 events.
+    tid = srv.create("count", {"total": 400, "delay_ms": 2})["id"]
+    t = srv.wait_finished(tid)
+    events = srv.replay(tid)
+    check_task_events(events, tid, 400)
+    progress = [e for e in events if e.type == "progress"]
+    took = stamp(t["finished_at"]) - stamp(t["started_at"])
+    seconds = took.total_seconds()
+    # Generous: half as much again as 20 a second, plus the first and last.
+    assert len(progress) <= 30 * seconds + 3, (len(progress), seconds)
+
+
 def test_global_stream_is_live_only(srv):
     old = finished_task(srv, total=2)
     last_old = srv.replay(old)[-1].n
@@ -295,7 +327,9 @@ def test_global_stream_resumes_with_last_event_id(srv):
 
 
 def test_idle_stream_gets_ping_comments(srv):
-    # At least every 15 s by the spec; 25 s is a generous deadline.
+    # At least every 15 s by the spec; 25 s is a generous deadline. Idle:
+    # while events flow, the server need not ping.
+    srv.wait_idle()
     with srv.sse("/api/events") as s:
         deadline = time.monotonic() + 25
         while not s.parser.comments and time.monotonic() < deadline:

@@ -1,6 +1,7 @@
 """POST /api/tasks/{id}/stop: active tasks stop between steps."""
 
-from harness import Server, assert_error, check_task_shape
+from harness import (Server, assert_error, check_task_shape, runner_pids,
+                     wait_for)
 
 SLOW = {"total": 1000, "delay_ms": 200}
 
@@ -30,6 +31,17 @@ def test_stop_running_task_ends_canceled_below_total(srv):
     t = srv.wait_state(tid, "canceled", timeout=10)
     assert t["progress"]["value"] < SLOW["total"], t
     assert t["finished_at"] is not None, t
+
+
+def test_stopped_task_runner_exits_and_value_stays(srv):
+    srv.wait_idle()             # so that any runner left is this task's
+    tid = running_task(srv)
+    srv.post("/api/tasks/%d/stop" % tid)
+    t = srv.wait_state(tid, "canceled", timeout=10)
+    wait_for(lambda: not runner_pids(srv.data), 10,
+             what="the runner to exit after the stop")
+    # Nothing can move it now: the value is the one the stop left.
+    assert srv.task(tid)["progress"] == t["progress"], (t, srv.task(tid))
 
 
 def test_stopped_task_stream_ends_with_canceled(srv):
