@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -180,6 +181,19 @@ std_fds(void)
 		close(fd);
 }
 
+/* Each SSE watcher holds a descriptor: allow as many as the hard limit
+ * lets us, since the soft limit is often 1024. */
+static void
+raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static void
 drain(void)
 {
@@ -210,6 +224,7 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	std_fds();
+	raise_nofile();
 	/* Every thread inherits this mask; main takes them by sigwait. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
