@@ -231,8 +231,10 @@ task_op(struct req *r, int64_t id, enum task_op op)
 		}
 		break;
 	case OP_DELETE:
-		if ((rc = store_task_delete(st, id, &e)) == 0)
+		if ((rc = store_task_delete(st, id, &e)) == 0) {
+			feed_forget(id);
 			reply(r, 204, NULL, NULL, NULL, 0);
+		}
 		break;
 	}
 	if (rc == -1)

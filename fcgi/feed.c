@@ -25,7 +25,8 @@ struct fev {
 	int64_t	 id;
 	int64_t	 task;
 	int	 final;		/* a state event into an ended state */
-	char	*frame;		/* "id: N\nevent: T\ndata: {...}\n\n" */
+	char	*frame;		/* "id: N\nevent: T\ndata: {...}\n\n";
+				 * NULL once its task is deleted */
 	size_t	 len;
 };
 
@@ -184,6 +185,24 @@ feed_start(int nfd, char *err, size_t errlen)
 }
 
 void
+feed_forget(int64_t task)
+{
+	struct fev	*f;
+	size_t		 i;
+
+	pthread_mutex_lock(&feed.mu);
+	for (i = 0; i < feed.count; i++) {
+		f = &feed.ring[(feed.head + i) % HG_FEED_RING];
+		if (f->task == task) {
+			free(f->frame);
+			f->frame = NULL;
+			f->len = 0;
+		}
+	}
+	pthread_mutex_unlock(&feed.mu);
+}
+
+void
 feed_kick(void)
 {
 	uint64_t	 one = 1;
@@ -302,7 +321,7 @@ ring_copy(struct cursor *c)
 	}
 	for (; lo < feed.count; lo++) {
 		f = &feed.ring[(feed.head + lo) % HG_FEED_RING];
-		if (c->task > 0 && f->task != c->task)
+		if ((c->task > 0 && f->task != c->task) || f->frame == NULL)
 			continue;
 		if (sbuf_add(&c->out, f->frame, f->len) == -1)
 			return;		/* resent on the next round */

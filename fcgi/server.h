@@ -72,6 +72,9 @@ void		 api_handle(struct req *r);
 int		 feed_start(int notify_fd, char *err, size_t errlen);
 /* Wakes the feed to read new events now (after our own writes). */
 void		 feed_kick(void);
+/* Drops a deleted task's events from memory, so that no replay sends
+ * them again. */
+void		 feed_forget(int64_t task);
 /* Ends every stream and the feed thread. */
 void		 feed_stop(void);
 /* Serves an SSE stream of every task (task 0) or one task. */

@@ -54,15 +54,17 @@ json_utf8_len(const char *s)
 }
 
 /*
- * One pass over the text outside cJSON: depth, NUL bytes and the
- * "\u0000" escape, which cJSON would turn into a string that silently
- * ends early.
+ * One pass over the text for what cJSON lets through: depth, NUL bytes,
+ * the "\u0000" escape (cJSON would end the string there), control
+ * characters inside strings, whitespace other than RFC 8259's four, and
+ * numbers with a leading zero ("01").
  */
 static int
 json_prescan(const char *buf, size_t len, struct hg_err *e)
 {
-	size_t	 i;
-	int	 depth = 0, instr = 0;
+	const unsigned char	*p = (const unsigned char *)buf;
+	size_t			 i;
+	int			 depth = 0, instr = 0, innum = 0;
 
 	if (memchr(buf, '\0', len) != NULL)
 		return hg_err_set(e, 400, "invalid_json",
@@ -72,18 +74,38 @@ json_prescan(const char *buf, size_t len, struct hg_err *e)
 		    "body is not valid UTF-8");
 	for (i = 0; i < len; i++) {
 		if (instr) {
-			if (buf[i] == '\\' && i + 1 < len) {
-				if (buf[i + 1] == 'u' && i + 5 < len &&
+			if (p[i] < 0x20)
+				return hg_err_set(e, 400, "invalid_json",
+				    "control character in a string at byte "
+				    "%zu; escape it", i);
+			if (p[i] == '\\' && i + 1 < len) {
+				if (p[i + 1] == 'u' && i + 5 < len &&
 				    memcmp(buf + i + 2, "0000", 4) == 0)
 					return hg_err_set(e, 400,
 					    "invalid_json", "strings may not "
 					    "contain \\u0000");
 				i++;
-			} else if (buf[i] == '"')
+			} else if (p[i] == '"')
 				instr = 0;
 			continue;
 		}
-		switch (buf[i]) {
+		if (p[i] < 0x20 && p[i] != ' ' && p[i] != '\t' &&
+		    p[i] != '\n' && p[i] != '\r')
+			return hg_err_set(e, 400, "invalid_json",
+			    "control character at byte %zu", i);
+		/* A number starts at '-' or a digit not inside another. */
+		if (!innum && (p[i] == '-' || (p[i] >= '0' && p[i] <= '9'))) {
+			size_t	 j = i + (p[i] == '-');
+
+			if (j + 1 < len && p[j] == '0' && p[j + 1] >= '0' &&
+			    p[j + 1] <= '9')
+				return hg_err_set(e, 400, "invalid_json",
+				    "number with a leading zero at byte %zu",
+				    i);
+		}
+		innum = (p[i] >= '0' && p[i] <= '9') || p[i] == '-' ||
+		    p[i] == '+' || p[i] == '.' || p[i] == 'e' || p[i] == 'E';
+		switch (p[i]) {
 		case '"':
 			instr = 1;
 			break;

@@ -95,7 +95,7 @@ def _ppid(pid):
         return -1
 
 
-def _alive(pid):
+def pid_alive(pid):
     """True while pid exists and is not a zombie."""
     stat = _read_proc(pid, "stat")
     if not stat:
@@ -118,7 +118,7 @@ def runner_pids(data):
             continue
         if b"hourglass-runner" not in _read_proc(pid, "cmdline"):
             continue
-        if entry in _read_proc(pid, "environ").split(b"\0") and _alive(pid):
+        if entry in _read_proc(pid, "environ").split(b"\0") and pid_alive(pid):
             pids.append(pid)
     return pids
 
@@ -145,7 +145,7 @@ def owned_pids(data):
         kids = {p for p, pp in parents.items() if pp in found} - found
         grew = bool(kids)
         found |= kids
-    return sorted(p for p in found if _alive(p))
+    return sorted(p for p in found if pid_alive(p))
 
 
 def kill_pids(pids, sig=signal.SIGKILL, timeout=5.0):
@@ -155,12 +155,8 @@ def kill_pids(pids, sig=signal.SIGKILL, timeout=5.0):
             os.kill(pid, sig)
         except ProcessLookupError:
             pass
-    wait_for(lambda: not any(_alive(p) for p in pids), timeout,
+    wait_for(lambda: not any(pid_alive(p) for p in pids), timeout,
              what="processes %s to end" % pids)
-
-
-def pid_alive(pid):
-    return _alive(pid)
 
 
 # ------------------------------------------------------------------- server

@@ -107,6 +107,21 @@ bad_create("test_create_trailing_garbage_is_400", GOOD + b" x", 400,
            "invalid_json")
 bad_create("test_create_single_quotes_is_400", b"{'kind':'count'}", 400,
            "invalid_json")
+# RFC 8259: control characters must be escaped inside strings, and only
+# space, tab, CR and LF are whitespace (cJSON alone would let both pass).
+bad_create("test_create_raw_control_character_in_string_is_400",
+           b'{"kind":"count","name":"a\x01b"}', 400, "invalid_json")
+bad_create("test_create_raw_newline_in_string_is_400",
+           b'{"kind":"count","name":"a\nb"}', 400, "invalid_json")
+bad_create("test_create_form_feed_as_whitespace_is_400",
+           b'{"kind":\x0c"count"}', 400, "invalid_json")
+# Numbers outside the JSON grammar (strtod would take them).
+bad_create("test_create_number_with_leading_zero_is_400",
+           b'{"kind":"count","params":{"total":01}}', 400, "invalid_json")
+bad_create("test_create_number_with_plus_sign_is_400",
+           b'{"kind":"count","params":{"total":+1}}', 400, "invalid_json")
+bad_create("test_create_number_without_integer_part_is_400",
+           b'{"kind":"count2","params":{"ratio":.5}}', 400, "invalid_json")
 bad_create("test_create_depth_33_is_400", nested(33), 400, "invalid_json")
 bad_create("test_create_depth_10000_is_400", nested(10000), 400,
            "invalid_json")
@@ -143,6 +158,10 @@ bad_create("test_create_unknown_kind_is_422", b'{"kind":"nope"}', 422,
            "unknown_kind", mentions=["nope"])
 bad_create("test_create_numeric_name_is_400", b'{"kind":"count","name":5}',
            400, "invalid_request", mentions=["name"])
+# README's decision: a name is at most 200 bytes.
+bad_create("test_create_name_over_200_bytes_is_400",
+           json.dumps({"kind": "count", "name": "n" * 201}).encode(), 400,
+           "invalid_request", mentions=["name"])
 
 # params: every rule, the message naming params.<name>
 for case, data, word in [
@@ -202,6 +221,21 @@ def test_create_accepts_every_param_type(srv):
 def test_create_number_param_accepts_an_integer(srv):
     t = srv.create("count2", {"ratio": 1})
     assert t["params"]["ratio"] == 1, t
+
+
+def test_create_name_of_200_bytes_is_201(srv):
+    t = srv.create("count", {"total": 1, "delay_ms": 0}, name="n" * 200)
+    assert t["name"] == "n" * 200, t
+
+
+def test_create_max_length_counts_characters(srv):
+    # README's decision: code points, not bytes. 20 e-acute are 40 bytes.
+    t = srv.create("count_req", {"tag": "\u00e9" * 20})
+    assert t["params"]["tag"] == "\u00e9" * 20, t
+    err = assert_error(srv.post("/api/tasks", body("count_req",
+                                                   tag="\u00e9" * 21),
+                                headers=JSON_CT), 422, "invalid_params")
+    assert "params.tag" in err["message"], err
 
 
 def test_create_required_param_given_is_201(srv):
