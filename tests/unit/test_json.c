@@ -138,7 +138,7 @@ parse_refuses_control_character_as_whitespace(void)
 	 * must refuse them before it and between tokens too. */
 	REFUSED_STR("\x01[1]", "");
 	REFUSED_STR("[1,\x0b" "2]", "");
-	REFUSED_STR("[1]\x0c", "after the JSON value");
+	REFUSED_STR("[1]\x0c", "control character");
 }
 
 static void
