@@ -11,6 +11,7 @@ ALLFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -pthread
 LDLIBS	 = -lfcgi -lsqlite3 -lcjson -lm
 SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
+TSAN	 = -fsanitize=thread -fno-omit-frame-pointer
 
 LIB_SRC	 = lib/hg.c lib/json.c lib/kinds.c lib/store.c lib/config.c \
 	   lib/notify.c
@@ -25,7 +26,7 @@ FCGI_OBJ = $(FCGI_SRC:%.c=$(BUILD)/obj/%.o)
 RUN_OBJ	 = $(RUN_SRC:%.c=$(BUILD)/obj/%.o)
 UNITS	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all asan deps run test unit e2e bench clean
+.PHONY: all asan tsan deps run test unit e2e bench clean
 all: $(BUILD)/hourglass-fcgi $(BUILD)/hourglass-runner $(UNITS)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
@@ -54,6 +55,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJ)
 asan:
 	$(MAKE) BUILD=$(BUILD)/asan SANFLAGS="$(SAN)" all
 
+# And with ThreadSanitizer (it cannot share a build with ASan).
+tsan:
+	$(MAKE) BUILD=$(BUILD)/tsan SANFLAGS="$(TSAN)" all
+
 deps:
 	@scripts/deps
 
@@ -61,9 +66,9 @@ run: deps all
 	exec scripts/serve
 
 # Unit tests, then the end-to-end suite through real nginx, each for the
-# plain and the sanitizer build; the last line counts them all.
+# plain, the ASan+UBSan and the TSan build; the last line counts them all.
 test: deps
-	@$(MAKE) --no-print-directory all asan >/dev/null
+	@$(MAKE) --no-print-directory all asan tsan >/dev/null
 	@scripts/test $(BUILD)
 
 bench: deps all

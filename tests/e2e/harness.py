@@ -210,6 +210,7 @@ class Server:
             "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:log_path=" + san,
             "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:log_path="
                              + san,
+            "TSAN_OPTIONS": "log_path=" + san,
         })
         if self.kinds_path:
             e["HOURGLASS_KINDS"] = self.kinds_path

@@ -1,0 +1,118 @@
+"""Many clients at once: every answer right, every event delivered.
+
+These also give the ThreadSanitizer build (make test runs the suite
+against it) overlapping requests to watch: sequential requests are
+ordered by the acceptor and would hide a race."""
+
+import threading
+
+from harness import wait_for
+
+CLIENTS = 12
+
+
+def run_clients(fn, n=CLIENTS):
+    """Runs fn(i) in n threads at once; returns their exceptions."""
+    errors = []
+    start = threading.Barrier(n)
+
+    def body(i):
+        try:
+            start.wait(10)
+            fn(i)
+        except Exception as e:         # reported below, with its client
+            errors.append("client %d: %r" % (i, e))
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return errors
+
+
+def test_concurrent_creates_reads_and_lists_all_succeed(srv):
+    made = []
+    lock = threading.Lock()
+
+    def client(i):
+        for _ in range(5):
+            t = srv.create("count", {"total": 3, "delay_ms": 1},
+                           name="c%d" % i)
+            with lock:
+                made.append(t["id"])
+            r = srv.get("/api/tasks/%d" % t["id"])
+            assert r.status == 200 and r.json["name"] == "c%d" % i, r
+            r = srv.get("/api/tasks?limit=20")
+            assert r.status == 200 and r.json["tasks"], r
+
+    assert run_clients(client) == []
+    assert len(made) == len(set(made)) == CLIENTS * 5
+    for tid in made:
+        assert srv.wait_finished(tid)["state"] == "succeeded"
+
+
+def test_concurrent_watchers_each_get_every_event(srv):
+    tid = srv.create("count", {"total": 40, "delay_ms": 20})["id"]
+    seen = {}
+
+    def watcher(i):
+        # Half resume from the start, half open with the snapshot.
+        path = "/api/tasks/%d/events" % tid
+        with srv.sse(path + "?after=0" if i % 2 else path) as s:
+            assert s.status == 200, "stream %d: %s" % (i, s.status)
+            s.read(timeout=20)
+            assert s.ended, "stream %d did not end" % i
+            seen[i] = s.events
+
+    assert run_clients(watcher) == []
+    full = [e.n for e in srv.replay(tid)]
+    assert len(seen) == CLIENTS
+    for i, events in seen.items():
+        ids = [e.n for e in events]
+        if i % 2:
+            assert ids == full, (i, ids, full)
+        else:
+            # The snapshot carries the task's newest event id; what
+            # follows is exactly the rest of the task's events.
+            assert ids[0] in full, (i, ids)
+            assert ids[1:] == [n for n in full if n > ids[0]], (i, ids)
+        assert events[-1].type == "state"
+        assert events[-1].json["state"] == "succeeded"
+
+
+def test_concurrent_stops_of_one_task_all_answer(srv):
+    tid = srv.create("count", {"total": 1000, "delay_ms": 50})["id"]
+    srv.wait_state(tid, ["running"])
+    codes = []
+
+    def stopper(i):
+        codes.append(srv.post("/api/tasks/%d/stop" % tid).status)
+
+    assert run_clients(stopper) == []
+    # Each stop either found it active (202) or already ended (409).
+    assert set(codes) <= {202, 409} and 202 in codes, codes
+    assert srv.wait_finished(tid)["state"] == "canceled"
+
+
+def test_global_stream_sees_every_task_of_concurrent_creators(srv):
+    e0 = srv.get("/api/tasks").json["event_id"]
+    made = []
+    lock = threading.Lock()
+
+    def client(i):
+        t = srv.create("count", {"total": 2, "delay_ms": 1})
+        with lock:
+            made.append(t["id"])
+
+    with srv.sse("/api/events?after=%d" % e0) as s:
+        assert run_clients(client) == []
+
+        def all_ended():
+            s.read(timeout=0.2)
+            done = {e.json["id"] for e in s.events if e.type == "state"
+                    and e.json["state"] == "succeeded"}
+            return set(made) <= done
+        wait_for(all_ended, timeout=20, what="every task's final event")
+    ids = [e.n for e in s.events]
+    assert ids == sorted(set(ids)), "ids repeat or go backwards"
