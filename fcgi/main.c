@@ -170,17 +170,6 @@ lock_data(void)
 	/* fd stays open, holding the lock, until exit. */
 }
 
-static void
-std_fds(void)
-{
-	int	 fd;
-
-	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
-		;
-	if (fd > 2)
-		close(fd);
-}
-
 /* Each SSE watcher holds a descriptor: allow as many as the hard limit
  * lets us, since the soft limit is often 1024. */
 static void
@@ -223,7 +212,7 @@ main(int argc, char *argv[])
 		    "HOURGLASS_* environment variables)\n");
 		return 2;
 	}
-	std_fds();
+	hg_std_fds();
 	raise_nofile();
 	/* Every thread inherits this mask; main takes them by sigwait. */
 	sigemptyset(&set);

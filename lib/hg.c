@@ -1,8 +1,10 @@
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hg.h"
 
@@ -97,4 +99,15 @@ hg_proc_start(long pid)
 	if (p == NULL)
 		return -1;
 	return strtoll(p + 1, NULL, 10);
+}
+
+void
+hg_std_fds(void)
+{
+	int	 fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
 }

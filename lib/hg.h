@@ -60,4 +60,8 @@ int	hg_parse_id(const char *s, size_t len, int64_t *id);
  */
 int64_t	hg_proc_start(long pid);
 
+/* Opens /dev/null on whichever of fds 0-2 are closed, so that no file
+ * opened later becomes one of them (slowcgi). */
+void	hg_std_fds(void);
+
 #endif

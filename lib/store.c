@@ -193,6 +193,17 @@ commit(struct store *st, struct hg_err *e)
 	return -1;
 }
 
+/* Commits a transaction that made *task; on failure frees it. */
+static int
+commit_task(struct store *st, cJSON **task, struct hg_err *e)
+{
+	if (commit(st, e) == 0)
+		return 0;
+	cJSON_Delete(*task);
+	*task = NULL;
+	return -1;
+}
+
 static void
 rollback(struct store *st)
 {
@@ -523,12 +534,7 @@ store_task_create(struct store *st, const char *kind, const char *name,
 	}
 	if (state_event(st, sqlite3_last_insert_rowid(st->db), task, e) == -1)
 		goto fail;
-	if (commit(st, e) == -1) {
-		cJSON_Delete(*task);
-		*task = NULL;
-		return -1;
-	}
-	return 0;
+	return commit_task(st, task, e);
 fail:
 	rollback(st);
 	return -1;
@@ -697,12 +703,7 @@ store_task_stop(struct store *st, int64_t id, cJSON **task,
 		    e) == -1 || state_event(st, id, task, e) == -1)
 			goto fail;
 	}
-	if (commit(st, e) == -1) {
-		cJSON_Delete(*task);
-		*task = NULL;
-		return -1;
-	}
-	return 0;
+	return commit_task(st, task, e);
 fail:
 	rollback(st);
 	return -1;

@@ -169,18 +169,6 @@ finish(struct runner *r, const struct outcome *o)
 	}
 }
 
-/* Makes sure fds 0-2 are open, so that no file we open becomes one. */
-static void
-std_fds(void)
-{
-	int	 fd;
-
-	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
-		;
-	if (fd > 2)
-		close(fd);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -195,7 +183,7 @@ main(int argc, char *argv[])
 	char			 err[1024], *kind = NULL, *ptext = NULL;
 	int			 rc, stopped;
 
-	std_fds();
+	hg_std_fds();
 	memset(&r, 0, sizeof(r));
 	r.notify_fd = -1;
 	if (argc != 2 || hg_parse_id(argv[1], strlen(argv[1]), &r.id) == -1) {
