@@ -54,17 +54,234 @@ json_utf8_len(const char *s)
 }
 
 /*
- * One pass over the text for what cJSON lets through: depth, NUL bytes,
- * the "\u0000" escape (cJSON would end the string there), control
- * characters inside strings, whitespace other than RFC 8259's four, and
- * numbers with a leading zero ("01").
+ * A strict check of the JSON grammar (RFC 8259) before cJSON sees the
+ * text. cJSON accepts things that are not JSON (control characters in
+ * strings, form feed as whitespace, "01"), turns "\u0000" into a string
+ * that silently ends early, and nests as deep as its compiled-in limit;
+ * and when it fails it cannot tell malformed text from a failed
+ * allocation. Past this check, a cJSON failure means out of memory.
  */
+struct scan {
+	const unsigned char	*p;
+	size_t			 len, i;
+	int			 depth;
+	struct hg_err		*e;
+};
+
+static int	scan_value(struct scan *);
+
+static int
+scan_fail(struct scan *s, const char *what)
+{
+	return hg_err_set(s->e, 400, "invalid_json", "%s at byte %zu", what,
+	    s->i);
+}
+
+static void
+scan_ws(struct scan *s)
+{
+	while (s->i < s->len && (s->p[s->i] == ' ' || s->p[s->i] == '\t' ||
+	    s->p[s->i] == '\n' || s->p[s->i] == '\r'))
+		s->i++;
+}
+
+static int
+scan_digits(struct scan *s)
+{
+	size_t	 start = s->i;
+
+	while (s->i < s->len && s->p[s->i] >= '0' && s->p[s->i] <= '9')
+		s->i++;
+	return s->i > start ? 0 : scan_fail(s, "malformed number");
+}
+
+static int
+scan_number(struct scan *s)
+{
+	if (s->p[s->i] == '-')
+		s->i++;
+	if (s->i < s->len && s->p[s->i] == '0') {
+		s->i++;
+		if (s->i < s->len && s->p[s->i] >= '0' && s->p[s->i] <= '9')
+			return scan_fail(s, "number with a leading zero");
+	} else if (scan_digits(s) == -1)
+		return -1;
+	if (s->i < s->len && s->p[s->i] == '.') {
+		s->i++;
+		if (scan_digits(s) == -1)
+			return -1;
+	}
+	if (s->i < s->len && (s->p[s->i] == 'e' || s->p[s->i] == 'E')) {
+		s->i++;
+		if (s->i < s->len && (s->p[s->i] == '+' || s->p[s->i] == '-'))
+			s->i++;
+		if (scan_digits(s) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Reads the 4 hex digits after "\u" at s->i; -1 if they are not. */
+static long
+scan_hex4(struct scan *s)
+{
+	long	 v = 0;
+	size_t	 k;
+	int	 c;
+
+	if (s->len - s->i < 4)
+		return -1;
+	for (k = 0; k < 4; k++) {
+		c = s->p[s->i + k];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	s->i += 4;
+	return v;
+}
+
+static int
+scan_string(struct scan *s)
+{
+	long	 u, lo;
+
+	for (s->i++; s->i < s->len; ) {
+		if (s->p[s->i] == '"') {
+			s->i++;
+			return 0;
+		}
+		if (s->p[s->i] < 0x20)
+			return scan_fail(s, "control character in a string; "
+			    "escape it");
+		if (s->p[s->i++] != '\\')
+			continue;
+		if (s->i >= s->len)
+			break;
+		if (strchr("\"\\/bfnrt", s->p[s->i]) != NULL) {
+			s->i++;
+			continue;
+		}
+		if (s->p[s->i++] != 'u' || (u = scan_hex4(s)) == -1)
+			return scan_fail(s, "malformed escape in a string");
+		if (u == 0)
+			return hg_err_set(s->e, 400, "invalid_json",
+			    "strings may not contain \\u0000");
+		if (u >= 0xdc00 && u <= 0xdfff)
+			return scan_fail(s, "malformed escape in a string "
+			    "(lone low surrogate)");
+		if (u >= 0xd800 && u <= 0xdbff) {
+			if (s->len - s->i < 2 || s->p[s->i] != '\\' ||
+			    s->p[s->i + 1] != 'u')
+				return scan_fail(s, "malformed escape in a "
+				    "string (lone high surrogate)");
+			s->i += 2;
+			if ((lo = scan_hex4(s)) < 0xdc00 || lo > 0xdfff)
+				return scan_fail(s, "malformed escape in a "
+				    "string (bad surrogate pair)");
+		}
+	}
+	return scan_fail(s, "malformed JSON: unterminated string");
+}
+
+static int
+scan_literal(struct scan *s, const char *word)
+{
+	size_t	 n = strlen(word);
+
+	if (s->len - s->i < n || memcmp(s->p + s->i, word, n) != 0)
+		return scan_fail(s, "malformed JSON");
+	s->i += n;
+	return 0;
+}
+
+/* An array or an object: the members, comma separated. */
+static int
+scan_container(struct scan *s)
+{
+	int	 obj = s->p[s->i] == '{';
+	char	 close = obj ? '}' : ']';
+
+	if (++s->depth > HG_JSON_DEPTH_MAX)
+		return hg_err_set(s->e, 400, "invalid_json",
+		    "JSON nested deeper than %d", HG_JSON_DEPTH_MAX);
+	s->i++;
+	scan_ws(s);
+	if (s->i < s->len && s->p[s->i] == close) {
+		s->i++;
+		s->depth--;
+		return 0;
+	}
+	for (;;) {
+		if (obj) {
+			scan_ws(s);
+			if (s->i >= s->len || s->p[s->i] != '"')
+				return scan_fail(s, "malformed JSON: expected "
+				    "a key");
+			if (scan_string(s) == -1)
+				return -1;
+			scan_ws(s);
+			if (s->i >= s->len || s->p[s->i] != ':')
+				return scan_fail(s, "malformed JSON: expected "
+				    "':'");
+			s->i++;
+		}
+		if (scan_value(s) == -1)
+			return -1;
+		scan_ws(s);
+		if (s->i < s->len && s->p[s->i] == ',') {
+			s->i++;
+			continue;
+		}
+		if (s->i < s->len && s->p[s->i] == close) {
+			s->i++;
+			s->depth--;
+			return 0;
+		}
+		return scan_fail(s, obj ? "malformed JSON: expected ',' or "
+		    "'}'" : "malformed JSON: expected ',' or ']'");
+	}
+}
+
+static int
+scan_value(struct scan *s)
+{
+	scan_ws(s);
+	if (s->i >= s->len)
+		return scan_fail(s, "malformed JSON: a value is missing");
+	switch (s->p[s->i]) {
+	case '{':
+	case '[':
+		return scan_container(s);
+	case '"':
+		return scan_string(s);
+	case 't':
+		return scan_literal(s, "true");
+	case 'f':
+		return scan_literal(s, "false");
+	case 'n':
+		return scan_literal(s, "null");
+	default:
+		if (s->p[s->i] == '-' ||
+		    (s->p[s->i] >= '0' && s->p[s->i] <= '9'))
+			return scan_number(s);
+		if (s->p[s->i] < 0x20)
+			return scan_fail(s, "malformed JSON: control "
+			    "character");
+		return scan_fail(s, "malformed JSON");
+	}
+}
+
 static int
 json_prescan(const char *buf, size_t len, struct hg_err *e)
 {
-	const unsigned char	*p = (const unsigned char *)buf;
-	size_t			 i;
-	int			 depth = 0, instr = 0, innum = 0;
+	struct scan	 s = { (const unsigned char *)buf, len, 0, 0, e };
 
 	if (memchr(buf, '\0', len) != NULL)
 		return hg_err_set(e, 400, "invalid_json",
@@ -72,55 +289,14 @@ json_prescan(const char *buf, size_t len, struct hg_err *e)
 	if (json_utf8_valid(buf, len) == -1)
 		return hg_err_set(e, 400, "invalid_json",
 		    "body is not valid UTF-8");
-	for (i = 0; i < len; i++) {
-		if (instr) {
-			if (p[i] < 0x20)
-				return hg_err_set(e, 400, "invalid_json",
-				    "control character in a string at byte "
-				    "%zu; escape it", i);
-			if (p[i] == '\\' && i + 1 < len) {
-				if (p[i + 1] == 'u' && i + 5 < len &&
-				    memcmp(buf + i + 2, "0000", 4) == 0)
-					return hg_err_set(e, 400,
-					    "invalid_json", "strings may not "
-					    "contain \\u0000");
-				i++;
-			} else if (p[i] == '"')
-				instr = 0;
-			continue;
-		}
-		if (p[i] < 0x20 && p[i] != ' ' && p[i] != '\t' &&
-		    p[i] != '\n' && p[i] != '\r')
-			return hg_err_set(e, 400, "invalid_json",
-			    "control character at byte %zu", i);
-		/* A number starts at '-' or a digit not inside another. */
-		if (!innum && (p[i] == '-' || (p[i] >= '0' && p[i] <= '9'))) {
-			size_t	 j = i + (p[i] == '-');
-
-			if (j + 1 < len && p[j] == '0' && p[j + 1] >= '0' &&
-			    p[j + 1] <= '9')
-				return hg_err_set(e, 400, "invalid_json",
-				    "number with a leading zero at byte %zu",
-				    i);
-		}
-		innum = (p[i] >= '0' && p[i] <= '9') || p[i] == '-' ||
-		    p[i] == '+' || p[i] == '.' || p[i] == 'e' || p[i] == 'E';
-		switch (p[i]) {
-		case '"':
-			instr = 1;
-			break;
-		case '[':
-		case '{':
-			if (++depth > HG_JSON_DEPTH_MAX)
-				return hg_err_set(e, 400, "invalid_json",
-				    "JSON nested deeper than %d",
-				    HG_JSON_DEPTH_MAX);
-			break;
-		case ']':
-		case '}':
-			depth--;
-			break;
-		}
+	if (scan_value(&s) == -1)
+		return -1;
+	scan_ws(&s);
+	if (s.i != len) {
+		if (s.p[s.i] < 0x20)
+			return scan_fail(&s, "control character after the "
+			    "JSON value");
+		return scan_fail(&s, "unexpected text after the JSON value");
 	}
 	return 0;
 }
@@ -166,25 +342,12 @@ cJSON *
 json_parse(const char *buf, size_t len, struct hg_err *e)
 {
 	cJSON		*doc;
-	const char	*end = NULL;
 
 	if (json_prescan(buf, len, e) == -1)
 		return NULL;
-	/* cJSON's "require null terminated" wants a NUL inside len; check
-	 * that only whitespace follows the value ourselves. */
-	doc = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
-	if (doc == NULL) {
-		hg_err_set(e, 400, "invalid_json",
-		    "malformed JSON at byte %zu",
-		    end != NULL && end >= buf ? (size_t)(end - buf) : 0);
-		return NULL;
-	}
-	while (end < buf + len && strchr(" \t\r\n", *end) != NULL)
-		end++;
-	if (end != buf + len) {
-		cJSON_Delete(doc);
-		hg_err_set(e, 400, "invalid_json", "unexpected text after the "
-		    "JSON value at byte %zu", (size_t)(end - buf));
+	/* The text is valid JSON: a failure here is cJSON's allocation. */
+	if ((doc = cJSON_ParseWithLength(buf, len)) == NULL) {
+		hg_err_set(e, 503, "unavailable", "out of memory");
 		return NULL;
 	}
 	if (json_dupcheck(doc, e) == -1) {

@@ -16,8 +16,9 @@
 
 /*
  * Parses exactly len bytes of buf. Returns a tree the caller frees with
- * cJSON_Delete(), or NULL with e set to 400 invalid_json and a message
- * saying what is wrong and where.
+ * cJSON_Delete(), or NULL with e set: 400 invalid_json with a message
+ * saying what is wrong and where, or 503 unavailable when memory runs
+ * out.
  */
 cJSON	*json_parse(const char *buf, size_t len, struct hg_err *e);
 

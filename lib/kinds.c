@@ -203,7 +203,10 @@ kinds_params_check(const struct kind *k, const cJSON *params,
 		}
 		if ((c = cJSON_Duplicate(v, 1)) == NULL)
 			goto nomem;
-		cJSON_AddItemToObject(out, p->name, (cJSON *)c);
+		if (!cJSON_AddItemToObject(out, p->name, (cJSON *)c)) {
+			cJSON_Delete((cJSON *)c);
+			goto nomem;
+		}
 	}
 	return out;
 nomem:
@@ -416,10 +419,12 @@ load_kind(struct kload *l, const cJSON *decl, struct kinds *ks, size_t idx)
 	v = cJSON_GetObjectItemCaseSensitive(decl, "params");
 	if (v != NULL && !cJSON_IsObject(v))
 		return kerr(l, k->name, "params", "must be an object");
-	if (v != NULL && (k->nparams = (size_t)cJSON_GetArraySize(v)) > 0) {
-		if ((k->params = calloc(k->nparams, sizeof(*k->params))) ==
-		    NULL)
+	if (v != NULL && cJSON_GetArraySize(v) > 0) {
+		/* nparams only once params exists: kinds_free walks it. */
+		if ((k->params = calloc((size_t)cJSON_GetArraySize(v),
+		    sizeof(*k->params))) == NULL)
 			return kerr(l, k->name, "params", "out of memory");
+		k->nparams = (size_t)cJSON_GetArraySize(v);
 		i = 0;
 		cJSON_ArrayForEach(c, v)
 			if (load_param(l, k->name, c, &k->params[i++]) == -1)
@@ -430,35 +435,54 @@ load_kind(struct kload *l, const cJSON *decl, struct kinds *ks, size_t idx)
 	return load_builtin(l, k, v);
 }
 
-/* The public view of the kinds: name, description, params as declared. */
+/* Adds item to o, or frees it; 0, or -1 if it could not be added. */
+static int
+add_or_free(cJSON *o, const char *name, cJSON *item)
+{
+	if (item != NULL && cJSON_AddItemToObject(o, name, item))
+		return 0;
+	cJSON_Delete(item);
+	return -1;
+}
+
+/* The public view of the kinds: name, description, params as declared.
+ * Returns -1 when memory runs out. */
 static int
 kinds_render(struct kinds *ks)
 {
-	cJSON	*root, *arr, *o, *p;
-	size_t	 i;
-	const cJSON *kd;
+	cJSON		*root, *arr, *o;
+	const cJSON	*kd, *p;
+	size_t		 i;
+	int		 rc = -1;
 
 	if ((root = cJSON_CreateObject()) == NULL)
 		return -1;
-	arr = cJSON_AddArrayToObject(root, "kinds");
+	if ((arr = cJSON_AddArrayToObject(root, "kinds")) == NULL)
+		goto out;
 	kd = cJSON_GetObjectItemCaseSensitive(ks->doc, "kinds")->child;
-	for (i = 0; i < ks->n && arr != NULL; i++, kd = kd->next) {
+	for (i = 0; i < ks->n; i++, kd = kd->next) {
 		if ((o = cJSON_CreateObject()) == NULL)
-			break;
-		cJSON_AddItemToArray(arr, o);
-		cJSON_AddStringToObject(o, "name", ks->v[i].name);
-		cJSON_AddStringToObject(o, "description",
-		    ks->v[i].description);
+			goto out;
+		if (!cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			goto out;
+		}
 		p = cJSON_GetObjectItemCaseSensitive(kd, "params");
-		cJSON_AddItemToObject(o, "params", p != NULL ?
-		    cJSON_Duplicate(p, 1) : cJSON_CreateObject());
+		if (add_or_free(o, "name",
+		    cJSON_CreateString(ks->v[i].name)) == -1 ||
+		    add_or_free(o, "description",
+		    cJSON_CreateString(ks->v[i].description)) == -1 ||
+		    add_or_free(o, "params", p != NULL ?
+		    cJSON_Duplicate(p, 1) : cJSON_CreateObject()) == -1)
+			goto out;
 	}
-	ks->public_json = json_print(root);
-	cJSON_Delete(root);
-	if (ks->public_json == NULL)
-		return -1;
+	if ((ks->public_json = json_print(root)) == NULL)
+		goto out;
 	ks->public_len = strlen(ks->public_json);
-	return 0;
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	return rc;
 }
 
 static char *
