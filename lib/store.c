@@ -220,19 +220,6 @@ bind_text_or_null(sqlite3_stmt *s, int i, const char *t)
 		sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT);
 }
 
-static void
-add_time(cJSON *o, const char *name, sqlite3_stmt *s, int col)
-{
-	char	 buf[32];
-
-	if (sqlite3_column_type(s, col) == SQLITE_NULL) {
-		cJSON_AddNullToObject(o, name);
-		return;
-	}
-	hg_iso8601(sqlite3_column_int64(s, col), buf, sizeof(buf));
-	cJSON_AddStringToObject(o, name, buf);
-}
-
 /* Percent of value in total, to one decimal, within 0..100. */
 static double
 percent(double value, double total)
@@ -246,67 +233,90 @@ percent(double value, double total)
 	return round(p * 10.0) / 10.0;
 }
 
-/* Adds "value", "total", "percent" and "message" to o. */
-static void
+/* Adds "value", "total", "percent" and "message" to o. Returns -1 if
+ * memory ran out. */
+static int
 add_progress(cJSON *o, double value, int has_total, double total,
     const char *msg)
 {
 	char	 buf[16];
+	int	 ok;
 
-	cJSON_AddNumberToObject(o, "value", value);
+	ok = cJSON_AddNumberToObject(o, "value", value) != NULL;
 	if (has_total) {
-		cJSON_AddNumberToObject(o, "total", total);
+		ok &= cJSON_AddNumberToObject(o, "total", total) != NULL;
 		if (total > 0) {
 			/* One decimal always, as in "percent": 28.0. */
 			snprintf(buf, sizeof(buf), "%.1f",
 			    percent(value, total));
-			cJSON_AddRawToObject(o, "percent", buf);
+			ok &= cJSON_AddRawToObject(o, "percent", buf) != NULL;
 		} else
-			cJSON_AddNullToObject(o, "percent");
+			ok &= cJSON_AddNullToObject(o, "percent") != NULL;
 	} else {
-		cJSON_AddNullToObject(o, "total");
-		cJSON_AddNullToObject(o, "percent");
+		ok &= cJSON_AddNullToObject(o, "total") != NULL;
+		ok &= cJSON_AddNullToObject(o, "percent") != NULL;
 	}
-	json_add_str_or_null(o, "message", msg);
+	ok &= json_add_str_or_null(o, "message", msg) != NULL;
+	return ok ? 0 : -1;
 }
 
-/* Builds the task object from a row of TASK_COLS. NULL: no memory. */
+static int
+add_time(cJSON *o, const char *name, sqlite3_stmt *s, int col)
+{
+	char	 buf[32];
+
+	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+		return cJSON_AddNullToObject(o, name) != NULL ? 0 : -1;
+	hg_iso8601(sqlite3_column_int64(s, col), buf, sizeof(buf));
+	return cJSON_AddStringToObject(o, name, buf) != NULL ? 0 : -1;
+}
+
+/* Builds the task object from a row of TASK_COLS. NULL: no memory (a
+ * half-built object is never returned: it would be stored as an event
+ * and sent to clients). */
 static cJSON *
 row_task(sqlite3_stmt *s)
 {
 	cJSON		*o, *p, *err;
 	const char	*t;
+	int		 ok;
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
-	json_add_int(o, "id", sqlite3_column_int64(s, 0));
-	cJSON_AddStringToObject(o, "kind",
-	    (const char *)sqlite3_column_text(s, 1));
-	json_add_str_or_null(o, "name",
-	    (const char *)sqlite3_column_text(s, 2));
+	ok = json_add_int(o, "id", sqlite3_column_int64(s, 0)) != NULL;
+	ok &= cJSON_AddStringToObject(o, "kind",
+	    (const char *)sqlite3_column_text(s, 1)) != NULL;
+	ok &= json_add_str_or_null(o, "name",
+	    (const char *)sqlite3_column_text(s, 2)) != NULL;
 	/* Our own JSON, written by store_task_create(). */
-	cJSON_AddRawToObject(o, "params",
-	    (const char *)sqlite3_column_text(s, 3));
-	cJSON_AddStringToObject(o, "state",
-	    (const char *)sqlite3_column_text(s, 4));
-	if ((p = cJSON_AddObjectToObject(o, "progress")) != NULL)
-		add_progress(p, sqlite3_column_double(s, 5),
-		    sqlite3_column_type(s, 6) != SQLITE_NULL,
-		    sqlite3_column_double(s, 6),
-		    (const char *)sqlite3_column_text(s, 7));
-	add_time(o, "created_at", s, 8);
-	add_time(o, "started_at", s, 9);
-	add_time(o, "finished_at", s, 10);
+	ok &= cJSON_AddRawToObject(o, "params",
+	    (const char *)sqlite3_column_text(s, 3)) != NULL;
+	ok &= cJSON_AddStringToObject(o, "state",
+	    (const char *)sqlite3_column_text(s, 4)) != NULL;
+	if ((p = cJSON_AddObjectToObject(o, "progress")) == NULL ||
+	    add_progress(p, sqlite3_column_double(s, 5),
+	    sqlite3_column_type(s, 6) != SQLITE_NULL,
+	    sqlite3_column_double(s, 6),
+	    (const char *)sqlite3_column_text(s, 7)) == -1)
+		ok = 0;
+	ok &= add_time(o, "created_at", s, 8) == 0;
+	ok &= add_time(o, "started_at", s, 9) == 0;
+	ok &= add_time(o, "finished_at", s, 10) == 0;
 	if (sqlite3_column_type(s, 11) == SQLITE_NULL)
-		cJSON_AddNullToObject(o, "exit_code");
+		ok &= cJSON_AddNullToObject(o, "exit_code") != NULL;
 	else
-		json_add_int(o, "exit_code", sqlite3_column_int64(s, 11));
+		ok &= json_add_int(o, "exit_code",
+		    sqlite3_column_int64(s, 11)) != NULL;
 	if ((t = (const char *)sqlite3_column_text(s, 12)) == NULL)
-		cJSON_AddNullToObject(o, "error");
-	else if ((err = cJSON_AddObjectToObject(o, "error")) != NULL) {
-		cJSON_AddStringToObject(err, "code", t);
-		json_add_str_or_null(err, "message",
-		    (const char *)sqlite3_column_text(s, 13));
+		ok &= cJSON_AddNullToObject(o, "error") != NULL;
+	else if ((err = cJSON_AddObjectToObject(o, "error")) == NULL ||
+	    cJSON_AddStringToObject(err, "code", t) == NULL ||
+	    json_add_str_or_null(err, "message",
+	    (const char *)sqlite3_column_text(s, 13)) == NULL)
+		ok = 0;
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
 	}
 	return o;
 }
@@ -482,6 +492,14 @@ store_open(const char *path, int migrate, char *err, size_t errlen)
 	if ((migrate ? apply_migrations(st, err, errlen) :
 	    check_version(st, err, errlen)) == -1)
 		goto fail;
+	/* Prepared now, not on first use: a ROLLBACK that cannot be
+	 * prepared when memory runs out would leave the connection inside
+	 * its transaction, holding the write lock. */
+	if (stmt(st, S_BEGIN) == NULL || stmt(st, S_BEGIN_IMM) == NULL ||
+	    stmt(st, S_COMMIT) == NULL || stmt(st, S_ROLLBACK) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
 	return st;
 fail:
 	store_close(st);
@@ -736,7 +754,7 @@ store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
     char **kind, char **params, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
-	int		 rc;
+	int		 rc, found = 0;
 
 	*kind = *params = NULL;
 	if (begin(st, 1, e) == -1)
@@ -751,8 +769,12 @@ store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
 	sqlite3_bind_int64(s, 4, start);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		*kind = strdup((const char *)sqlite3_column_text(s, 0));
-		*params = strdup((const char *)sqlite3_column_text(s, 1));
+		const char	*k = (const char *)sqlite3_column_text(s, 0);
+		const char	*p = (const char *)sqlite3_column_text(s, 1);
+
+		found = 1;
+		*kind = k != NULL ? strdup(k) : NULL;
+		*params = p != NULL ? strdup(p) : NULL;
 		/* RETURNING rows are all computed by the first step; the
 		 * next finishes the statement. */
 		rc = sqlite3_step(s);
@@ -762,13 +784,11 @@ store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
 		db_err(st, rc, e);
 		goto fail;
 	}
-	if (*kind == NULL) {
+	if (!found) {
 		rollback(st);
-		free(*params);
-		*params = NULL;
 		return 1;
 	}
-	if (*params == NULL) {
+	if (*kind == NULL || *params == NULL) {
 		hg_err_set(e, 503, "unavailable", "out of memory");
 		goto fail;
 	}
@@ -810,9 +830,9 @@ progress_write(struct store *st, int64_t id, const struct progress *p,
 		return 0;
 	if ((o = cJSON_CreateObject()) == NULL)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
-	json_add_int(o, "task", id);
-	add_progress(o, p->value, p->total >= 0, p->total, p->message);
-	data = json_print(o);
+	data = json_add_int(o, "task", id) == NULL || add_progress(o,
+	    p->value, p->total >= 0, p->total, p->message) == -1 ? NULL :
+	    json_print(o);
 	cJSON_Delete(o);
 	if (data == NULL)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
