@@ -3,10 +3,13 @@
  * client sent before it touches the store; every refusal is a JSON error
  * that names the input and the rule.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "server.h"
@@ -203,6 +206,98 @@ task_list(struct req *r)
 	cJSON_Delete(out);
 }
 
+/* Offset of the last n lines of the file fd of size size, read
+ * backwards a block at a time. Every line ends with '\n'. */
+static off_t
+tail_offset(int fd, off_t size, long n)
+{
+	char	 buf[65536];
+	off_t	 pos = size, start;
+	ssize_t	 got, i;
+	long	 seen = 0;
+
+	/* The last byte ends the last line; it starts no line. */
+	if (size > 0)
+		pos--;
+	while (pos > 0) {
+		start = pos > (off_t)sizeof(buf) ? pos - (off_t)sizeof(buf) : 0;
+		if ((got = pread(fd, buf, (size_t)(pos - start), start)) <= 0)
+			return 0;
+		for (i = got - 1; i >= 0; i--)
+			if (buf[i] == '\n' && ++seen == n)
+				return start + i + 1;
+		pos = start;
+	}
+	return 0;
+}
+
+/* GET /api/tasks/{id}/log: the file as it is now, streamed; never the
+ * whole of it in memory. */
+static void
+task_log(struct req *r, int64_t id)
+{
+	struct store	*st;
+	struct hg_err	 e;
+	struct stat	 sb;
+	cJSON		*task = NULL;
+	char		 path[PATH_MAX], num[32], buf[65536];
+	int64_t		 tail = 0;
+	off_t		 off = 0;
+	ssize_t		 got;
+	int		 fd, rc;
+
+	if (req_query(r, "tail", num, sizeof(num)) != NULL &&
+	    (hg_parse_id(num, strlen(num), &tail) == -1 ||
+	    tail > HG_TAIL_MAX)) {
+		reply_errf(r, 400, "invalid_request", "tail: must be an "
+		    "integer from 1 to %d", HG_TAIL_MAX);
+		return;
+	}
+	if ((st = pool_get(&e)) == NULL) {
+		reply_err(r, NULL, &e);
+		return;
+	}
+	rc = store_task_get(st, id, &task, &e);
+	pool_put(st);
+	cJSON_Delete(task);
+	if (rc == -1) {
+		reply_err(r, NULL, &e);
+		return;
+	}
+	if (config_task_log(&srv.cfg, (long long)id, path, sizeof(path)) ==
+	    -1 || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		/* A task that has not started has no log yet. */
+		reply(r, 200, NULL, "text/plain; charset=utf-8", NULL, 0);
+		return;
+	}
+	if (fstat(fd, &sb) == -1)
+		sb.st_size = 0;
+	if (tail > 0)
+		off = tail_offset(fd, sb.st_size, (long)tail);
+	reply(r, 200, NULL, "text/plain; charset=utf-8", NULL, 0);
+	/* Up to the size seen now: a running task's log keeps growing. */
+	while (off < sb.st_size && (got = pread(fd, buf, (size_t)(sb.st_size -
+	    off) < sizeof(buf) ? (size_t)(sb.st_size - off) : sizeof(buf),
+	    off)) > 0) {
+		if (FCGX_PutStr(buf, (int)got, r->fcgi.out) != (int)got)
+			break;
+		off += got;
+	}
+	close(fd);
+}
+
+/* Removes a deleted task's log and its working folder, if empty. */
+static void
+task_files_remove(int64_t id)
+{
+	char	 path[PATH_MAX];
+
+	if (config_task_log(&srv.cfg, (long long)id, path, sizeof(path)) == 0)
+		(void)unlink(path);
+	if (config_task_dir(&srv.cfg, (long long)id, path, sizeof(path)) == 0)
+		(void)rmdir(path);
+}
+
 enum task_op { OP_GET, OP_STOP, OP_DELETE };
 
 static void
@@ -233,6 +328,7 @@ task_op(struct req *r, int64_t id, enum task_op op)
 	case OP_DELETE:
 		if ((rc = store_task_delete(st, id, &e)) == 0) {
 			feed_forget(id);
+			task_files_remove(id);
 			reply(r, 204, NULL, NULL, NULL, 0);
 		}
 		break;
@@ -320,6 +416,9 @@ api_handle(struct req *r)
 		} else if (route_is(p, n, "/events")) {
 			if (method_ok(r, "GET"))
 				stream_serve(r, id);
+		} else if (route_is(p, n, "/log")) {
+			if (method_ok(r, "GET"))
+				task_log(r, id);
 		} else
 			goto notfound;
 	} else

@@ -183,6 +183,22 @@ raise_nofile(void)
 	}
 }
 
+/* A program that is missing now may be installed later: say so, but
+ * start; its tasks fail with exec_failed until it is there. */
+static void
+warn_commands(void)
+{
+	char	 why[PATH_MAX + 64];
+	size_t	 i;
+
+	for (i = 0; i < srv.kinds->n; i++)
+		if (srv.kinds->v[i].builtin == BUILTIN_NONE &&
+		    kinds_resolve(&srv.kinds->v[i], why, sizeof(why)) == -1)
+			fprintf(stderr, "hourglass-fcgi: warning: %s: kind "
+			    "\"%s\": %s\n", srv.cfg.kinds,
+			    srv.kinds->v[i].name, why);
+}
+
 static void
 drain(void)
 {
@@ -229,6 +245,7 @@ main(int argc, char *argv[])
 	lock_data();
 	if ((srv.kinds = kinds_load(srv.cfg.kinds, err, sizeof(err))) == NULL)
 		die("%s", err);
+	warn_commands();
 	if ((st = store_open(srv.cfg.db, 1, err, sizeof(err))) == NULL)
 		die("%s", err);
 	store_close(st);

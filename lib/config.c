@@ -25,6 +25,52 @@ join(char *buf, size_t len, const char *dir, const char *file)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+static int
+config_logs(struct config *c, char *err, size_t errlen)
+{
+	const char	*v = getenv("HOURGLASS_LOG_MAX");
+	char		 dir[PATH_MAX + 8], *end;
+	const char	*sub[] = { "logs", "tasks" };
+	size_t		 i;
+
+	c->log_max = CONFIG_LOG_MAX_DEFAULT;
+	if (v != NULL && v[0] != '\0') {
+		errno = 0;
+		c->log_max = strtoll(v, &end, 10);
+		if (errno != 0 || *end != '\0' || c->log_max < 1024 ||
+		    strspn(v, "0123456789") != strlen(v)) {
+			snprintf(err, errlen, "HOURGLASS_LOG_MAX %s: must be "
+			    "a number of bytes, at least 1024", v);
+			return -1;
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		if (join(dir, sizeof(dir), c->data, sub[i]) == -1 ||
+		    (mkdir(dir, 0700) == -1 && errno != EEXIST)) {
+			snprintf(err, errlen, "%s/%s: %s", c->data, sub[i],
+			    strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+config_task_log(const struct config *c, long long id, char *buf, size_t len)
+{
+	int	 n = snprintf(buf, len, "%s/logs/%lld.log", c->data, id);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int
+config_task_dir(const struct config *c, long long id, char *buf, size_t len)
+{
+	int	 n = snprintf(buf, len, "%s/tasks/%lld", c->data, id);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
 int
 config_load(struct config *c, char *err, size_t errlen)
 {
@@ -54,6 +100,8 @@ config_load(struct config *c, char *err, size_t errlen)
 	}
 	snprintf(c->kinds, sizeof(c->kinds), "%s",
 	    env_or("HOURGLASS_KINDS", "kinds.json"));
+	if (config_logs(c, err, errlen) == -1)
+		return -1;
 	if (runner != NULL && runner[0] != '\0') {
 		snprintf(c->runner, sizeof(c->runner), "%s", runner);
 		return 0;

@@ -15,13 +15,23 @@ struct config {
 	char	sock[108];		/* <data>/fcgi.sock, for nginx */
 	char	notify[108];		/* <data>/notify.sock, runners -> us */
 	char	runner[PATH_MAX];	/* the hourglass-runner binary */
+	long long log_max;		/* HOURGLASS_LOG_MAX, bytes per task */
 };
+
+#define CONFIG_LOG_MAX_DEFAULT	(10LL * 1024 * 1024)
+
+/* The log file and the working folder of task id, in buf. */
+int	config_task_log(const struct config *c, long long id, char *buf,
+	    size_t len);
+int	config_task_dir(const struct config *c, long long id, char *buf,
+	    size_t len);
 
 /*
  * Fills c from HOURGLASS_DATA (default "data", created if missing) and
  * HOURGLASS_KINDS (default "kinds.json"), HOURGLASS_RUNNER (default:
- * hourglass-runner beside this program). Returns 0, or -1 with the
- * reason in err.
+ * hourglass-runner beside this program), HOURGLASS_LOG_MAX (bytes, default
+ * 10 MiB). Creates <data>/logs and <data>/tasks. Returns 0, or -1 with
+ * the reason in err.
  */
 int	config_load(struct config *c, char *err, size_t errlen);
 

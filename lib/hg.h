@@ -25,6 +25,7 @@
 #define HG_POOL_MAX		8	/* SQLite connections for requests */
 #define HG_BUSY_MS		5000	/* SQLite busy timeout */
 #define HG_MSG_MAX		1024	/* bytes of a progress message */
+#define HG_TAIL_MAX		10000	/* lines of GET .../log?tail=N */
 
 /*
  * An error for the client: HTTP status, the contract's code

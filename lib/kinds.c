@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "kinds.h"
@@ -26,7 +27,8 @@ static const char *const param_keys[][8] = {
 };
 
 static const char *const kind_keys[] = {
-	"name", "description", "builtin", "params", NULL
+	"name", "description", "builtin", "params", "command", "cwd", "env",
+	"timeout_s", "grace_s", "max_running", "progress_regex", NULL
 };
 
 static int
@@ -390,6 +392,153 @@ load_builtin(struct kload *l, struct kind *k, const cJSON *v)
 	return 0;
 }
 
+/* timeout_s, grace_s and max_running: for every kind. */
+static int
+load_limits(struct kload *l, struct kind *k, const cJSON *decl)
+{
+	const cJSON	*v;
+	int64_t		 n;
+
+	k->grace_s = KINDS_GRACE_DEFAULT;
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "timeout_s")) != NULL) {
+		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+		    v->valuedouble <= 0 || v->valuedouble > 1e9)
+			return kerr(l, k->name, "timeout_s", "must be a number "
+			    "of seconds above 0");
+		k->timeout_s = v->valuedouble;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "grace_s")) != NULL) {
+		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+		    v->valuedouble < 0 || v->valuedouble > 3600)
+			return kerr(l, k->name, "grace_s", "must be a number "
+			    "of seconds from 0 to 3600");
+		k->grace_s = v->valuedouble;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "max_running")) !=
+	    NULL) {
+		if (json_int(v, &n) == -1 || n < 1 || n > 1000000)
+			return kerr(l, k->name, "max_running", "must be an "
+			    "integer of at least 1");
+		k->max_running = (int)n;
+	}
+	return 0;
+}
+
+/* Checks the {name} placeholders of one argv element. */
+static int
+load_placeholders(struct kload *l, struct kind *k, const char *arg,
+    const char *field)
+{
+	const char	*p = arg, *open, *close;
+	char		 name[KINDS_NAME_MAX + 1];
+	size_t		 n;
+
+	while ((open = strchr(p, '{')) != NULL) {
+		if ((close = strchr(open, '}')) == NULL)
+			return kerr(l, k->name, field, "\"{\" without \"}\" "
+			    "in \"%.64s\"", arg);
+		n = (size_t)(close - open - 1);
+		if (n == 0 || n > KINDS_NAME_MAX)
+			return kerr(l, k->name, field, "an empty or too long "
+			    "placeholder in \"%.64s\"", arg);
+		memcpy(name, open + 1, n);
+		name[n] = '\0';
+		if (kind_param(k, name) == NULL)
+			return kerr(l, k->name, field, "placeholder {%s} "
+			    "names no parameter", name);
+		p = close + 1;
+	}
+	if (strchr(p, '}') != NULL)
+		return kerr(l, k->name, field, "\"}\" without \"{\" in "
+		    "\"%.64s\"", arg);
+	return 0;
+}
+
+static int
+load_command(struct kload *l, struct kind *k, const cJSON *decl,
+    const cJSON *cmd)
+{
+	const cJSON	*v, *c;
+	char		 field[48], msg[256];
+	size_t		 i, n;
+	int		 rc;
+
+	if (!cJSON_IsArray(cmd) || cJSON_GetArraySize(cmd) == 0)
+		return kerr(l, k->name, "command", "must be a non-empty array "
+		    "of strings: the program and its arguments");
+	k->argc = (size_t)cJSON_GetArraySize(cmd);
+	if ((k->argv = calloc(k->argc + 1, sizeof(*k->argv))) == NULL)
+		return kerr(l, k->name, "command", "out of memory");
+	i = 0;
+	cJSON_ArrayForEach(c, cmd) {
+		snprintf(field, sizeof(field), "command[%zu]", i);
+		if (!cJSON_IsString(c) || (i == 0 && c->valuestring[0] == '\0'))
+			return kerr(l, k->name, field, i == 0 ? "the program "
+			    "must be a non-empty string" : "must be a string");
+		if (load_placeholders(l, k, c->valuestring, field) == -1)
+			return -1;
+		if (i == 0 && strchr(c->valuestring, '{') != NULL)
+			return kerr(l, k->name, field, "the program may not "
+			    "come from a parameter");
+		k->argv[i++] = c->valuestring;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "cwd")) != NULL) {
+		if (!cJSON_IsString(v) || v->valuestring[0] != '/')
+			return kerr(l, k->name, "cwd", "must be an absolute "
+			    "path");
+		k->cwd = v->valuestring;
+	}
+	k->path = KINDS_PATH_DEFAULT;
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "env")) != NULL) {
+		if (!cJSON_IsObject(v))
+			return kerr(l, k->name, "env", "must be an object of "
+			    "strings");
+		n = (size_t)cJSON_GetArraySize(v);
+		if ((k->env = calloc(n + 1, sizeof(*k->env))) == NULL)
+			return kerr(l, k->name, "env", "out of memory");
+		i = 0;
+		cJSON_ArrayForEach(c, v) {
+			snprintf(field, sizeof(field), "env.%.32s", c->string);
+			if (!ident_ok(c->string, 0) || isdigit(
+			    (unsigned char)c->string[0]))
+				return kerr(l, k->name, field, "not a valid "
+				    "variable name");
+			if (strncmp(c->string, "HOURGLASS_", 10) == 0)
+				return kerr(l, k->name, field, "HOURGLASS_* "
+				    "variables are set by Hourglass");
+			if (!cJSON_IsString(c))
+				return kerr(l, k->name, field, "must be a "
+				    "string");
+			if (asprintf(&k->env[i], "%s=%s", c->string,
+			    c->valuestring) == -1) {
+				k->env[i] = NULL;
+				return kerr(l, k->name, field, "out of "
+				    "memory");
+			}
+			i++;
+			if (strcmp(c->string, "PATH") == 0)
+				k->path = c->valuestring;
+		}
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "progress_regex")) !=
+	    NULL) {
+		if (!cJSON_IsString(v))
+			return kerr(l, k->name, "progress_regex", "must be a "
+			    "string");
+		if ((rc = regcomp(&k->progress_re, v->valuestring,
+		    REG_EXTENDED)) != 0) {
+			regerror(rc, &k->progress_re, msg, sizeof(msg));
+			return kerr(l, k->name, "progress_regex", "not a POSIX "
+			    "extended regular expression: %s", msg);
+		}
+		k->has_regex = 1;
+		if (k->progress_re.re_nsub < 1)
+			return kerr(l, k->name, "progress_regex", "needs a "
+			    "group, ( ), around the percent");
+	}
+	return 0;
+}
+
 static int
 load_kind(struct kload *l, const cJSON *decl, struct kinds *ks, size_t idx)
 {
@@ -430,9 +579,28 @@ load_kind(struct kload *l, const cJSON *decl, struct kinds *ks, size_t idx)
 			if (load_param(l, k->name, c, &k->params[i++]) == -1)
 				return -1;
 	}
-	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "builtin")) == NULL)
-		return kerr(l, k->name, "builtin", "a kind needs \"builtin\"");
-	return load_builtin(l, k, v);
+	if (load_limits(l, k, decl) == -1)
+		return -1;
+	v = cJSON_GetObjectItemCaseSensitive(decl, "builtin");
+	c = cJSON_GetObjectItemCaseSensitive(decl, "command");
+	if (v == NULL && c == NULL)
+		return kerr(l, k->name, "command", "a kind needs \"command\" "
+		    "(a program to run) or \"builtin\"");
+	if (v != NULL && c != NULL)
+		return kerr(l, k->name, "builtin", "a kind has \"builtin\" or "
+		    "\"command\", not both");
+	if (v != NULL) {
+		static const char *const cmd_only[] = { "cwd", "env",
+		    "progress_regex", NULL };
+
+		for (i = 0; cmd_only[i] != NULL; i++)
+			if (cJSON_GetObjectItemCaseSensitive(decl,
+			    cmd_only[i]) != NULL)
+				return kerr(l, k->name, cmd_only[i], "only a "
+				    "command kind has this");
+		return load_builtin(l, k, v);
+	}
+	return load_command(l, k, decl, c);
 }
 
 /* Adds item to o, or frees it; 0, or -1 if it could not be added. */
@@ -579,6 +747,13 @@ kinds_free(struct kinds *ks)
 			if (ks->v[i].params[j].pattern != NULL)
 				regfree(&ks->v[i].params[j].re);
 		free(ks->v[i].params);
+		free(ks->v[i].argv);
+		for (j = 0; ks->v[i].env != NULL && ks->v[i].env[j] != NULL;
+		    j++)
+			free(ks->v[i].env[j]);
+		free(ks->v[i].env);
+		if (ks->v[i].has_regex)
+			regfree(&ks->v[i].progress_re);
 	}
 	free(ks->v);
 	free(ks->public_json);
@@ -595,4 +770,120 @@ kinds_find(const struct kinds *ks, const char *name)
 		if (strcmp(ks->v[i].name, name) == 0)
 			return &ks->v[i];
 	return NULL;
+}
+
+const char *
+kinds_value_text(const cJSON *v, char *buf, size_t len)
+{
+	int64_t	 i;
+
+	if (cJSON_IsString(v))
+		snprintf(buf, len, "%s", v->valuestring);
+	else if (cJSON_IsBool(v))
+		snprintf(buf, len, "%s", cJSON_IsTrue(v) ? "true" : "false");
+	else if (json_int(v, &i) == 0)
+		snprintf(buf, len, "%lld", (long long)i);
+	else if (cJSON_IsNumber(v))
+		snprintf(buf, len, "%.17g", v->valuedouble);
+	else
+		snprintf(buf, len, "%s", "");
+	return buf;
+}
+
+void
+kinds_argv_free(char **argv)
+{
+	size_t	 i;
+
+	for (i = 0; argv != NULL && argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/* Appends n bytes to the growing string *s (length *len). */
+static int
+append(char **s, size_t *len, const char *t, size_t n)
+{
+	char	*p;
+
+	if ((p = realloc(*s, *len + n + 1)) == NULL)
+		return -1;
+	memcpy(p + *len, t, n);
+	*len += n;
+	p[*len] = '\0';
+	*s = p;
+	return 0;
+}
+
+char **
+kinds_argv(const struct kind *k, const cJSON *params)
+{
+	char		**argv, *out, name[KINDS_NAME_MAX + 1], *val;
+	const char	 *p, *open, *close;
+	size_t		  i, len, n, vlen = 4096;
+
+	if ((argv = calloc(k->argc + 1, sizeof(*argv))) == NULL)
+		return NULL;
+	if ((val = malloc(vlen)) == NULL) {
+		free(argv);
+		return NULL;
+	}
+	for (i = 0; i < k->argc; i++) {
+		out = NULL;
+		len = 0;
+		if (append(&out, &len, "", 0) == -1)
+			goto fail;
+		/* Placeholders were checked at load: each names a param. */
+		for (p = k->argv[i]; (open = strchr(p, '{')) != NULL;
+		    p = close + 1) {
+			close = strchr(open, '}');
+			n = (size_t)(close - open - 1);
+			memcpy(name, open + 1, n);
+			name[n] = '\0';
+			kinds_value_text(cJSON_GetObjectItemCaseSensitive(
+			    params, name), val, vlen);
+			if (append(&out, &len, p, (size_t)(open - p)) == -1 ||
+			    append(&out, &len, val, strlen(val)) == -1)
+				goto fail_out;
+		}
+		if (append(&out, &len, p, strlen(p)) == -1)
+			goto fail_out;
+		argv[i] = out;
+	}
+	free(val);
+	return argv;
+fail_out:
+	free(out);
+fail:
+	free(val);
+	kinds_argv_free(argv);
+	return NULL;
+}
+
+int
+kinds_resolve(const struct kind *k, char *buf, size_t len)
+{
+	const char	*prog = k->argv[0], *p = k->path, *end;
+	size_t		 n;
+
+	if (strchr(prog, '/') != NULL) {
+		snprintf(buf, len, "%s", prog);
+		if (access(prog, X_OK) == 0)
+			return 0;
+		snprintf(buf, len, "%s: %s", prog, strerror(errno));
+		return -1;
+	}
+	for (; *p != '\0'; p = *end == ':' ? end + 1 : end) {
+		end = p + strcspn(p, ":");
+		n = (size_t)(end - p);
+		if (n == 0)
+			continue;
+		if ((size_t)snprintf(buf, len, "%.*s/%s", (int)n, p, prog) >=
+		    len)
+			continue;
+		if (access(buf, X_OK) == 0)
+			return 0;
+	}
+	snprintf(buf, len, "%s: not found in PATH %s", prog, k->path);
+	return -1;
 }

@@ -39,10 +39,24 @@ enum builtin {
 struct kind {
 	const char	*name;
 	const char	*description;	/* "" when not given */
-	enum builtin	 builtin;
+	enum builtin	 builtin;	/* BUILTIN_NONE: a command */
 	struct param	*params;
 	size_t		 nparams;
+	/* Command kinds only; the strings are borrowed from the document. */
+	const char	**argv;		/* NULL-terminated, with {name}s */
+	size_t		 argc;
+	const char	*cwd;		/* NULL: the task's own folder */
+	char		**env;		/* "NAME=value", NULL-terminated */
+	const char	*path;		/* PATH for the command */
+	double		 timeout_s;	/* 0: none */
+	double		 grace_s;	/* SIGTERM to SIGKILL */
+	int		 max_running;	/* 0: no limit of its own */
+	int		 has_regex;
+	regex_t		 progress_re;	/* progress_regex, group 1 a percent */
 };
+
+#define KINDS_PATH_DEFAULT	"/usr/local/bin:/usr/bin:/bin"
+#define KINDS_GRACE_DEFAULT	5.0
 
 struct kinds {
 	cJSON		*doc;		/* owns every string above */
@@ -65,6 +79,25 @@ void		 kinds_free(struct kinds *k);
 const struct kind *kinds_find(const struct kinds *k, const char *name);
 /* Returns the declared parameter called name, or NULL. */
 const struct param *kind_param(const struct kind *k, const char *name);
+
+/*
+ * Builds the argv of a command kind for checked params (as made by
+ * kinds_params_check): each {name} replaced by that parameter's value.
+ * Returns a malloc'd NULL-terminated array of malloc'd strings (free
+ * with kinds_argv_free), or NULL when memory runs out.
+ */
+char		**kinds_argv(const struct kind *k, const cJSON *params);
+void		  kinds_argv_free(char **argv);
+/*
+ * Finds the program of command kind k: argv[0] itself if it holds a '/',
+ * else the first executable of that name in the kind's PATH. Writes the
+ * path to buf and returns 0, or -1 with the reason in buf.
+ */
+int		  kinds_resolve(const struct kind *k, char *buf, size_t len);
+/* The text of a parameter's value as a command and the environment see
+ * it: strings as they are, numbers in decimal, true/false. Writes to buf
+ * (NUL-terminated, cut to len) and returns buf. */
+const char	 *kinds_value_text(const cJSON *v, char *buf, size_t len);
 
 /*
  * Checks a client's params (an object, or NULL/null when left out)

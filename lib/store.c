@@ -855,6 +855,49 @@ store_task_progress(struct store *st, int64_t id, const struct progress *p,
 }
 
 int
+store_task_log(struct store *st, int64_t id, const struct logline *v,
+    size_t n, struct hg_err *e)
+{
+	cJSON	*o;
+	char	*data;
+	char	 state[16];
+	size_t	 i;
+	int	 rc = 0;
+
+	if (n == 0)
+		return 0;
+	if (begin(st, 1, e) == -1)
+		return -1;
+	if (task_state(st, id, state, sizeof(state), NULL, e) == -1)
+		goto fail;
+	if (!store_state_active(state)) {
+		rollback(st);
+		return 0;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((o = cJSON_CreateObject()) == NULL)
+			goto nomem;
+		data = json_add_int(o, "task", id) == NULL ||
+		    cJSON_AddStringToObject(o, "stream", v[i].stream) == NULL ||
+		    cJSON_AddStringToObject(o, "line", v[i].line) == NULL ?
+		    NULL : json_print(o);
+		cJSON_Delete(o);
+		if (data == NULL)
+			goto nomem;
+		rc = event_insert(st, id, "log", NULL, data, e);
+		free(data);
+	}
+	if (rc == -1 || commit(st, e) == -1)
+		goto fail;
+	return 0;
+nomem:
+	hg_err_set(e, 503, "unavailable", "out of memory");
+fail:
+	rollback(st);
+	return -1;
+}
+
+int
 store_task_finish(struct store *st, int64_t id, const struct progress *p,
     const struct outcome *o, struct hg_err *e)
 {

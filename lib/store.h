@@ -102,6 +102,17 @@ struct progress {
 int	store_task_progress(struct store *st, int64_t id,
 	    const struct progress *p, struct hg_err *e);
 
+/* One line of a task's log, borrowed. */
+struct logline {
+	const char	*stream;	/* "stdout" or "stderr" */
+	const char	*line;		/* valid UTF-8, no NUL */
+};
+
+/* Records n log lines as log events, in one transaction, if the task is
+ * still active. */
+int	store_task_log(struct store *st, int64_t id, const struct logline *v,
+	    size_t n, struct hg_err *e);
+
 /* How a task ended. */
 struct outcome {
 	const char	*state;		/* succeeded, failed, canceled, lost */

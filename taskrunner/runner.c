@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -23,29 +24,21 @@
 #include "json.h"
 #include "kinds.h"
 #include "notify.h"
+#include "runner.h"
 #include "store.h"
 
 #define FINISH_TRIES	20	/* each waits up to HG_BUSY_MS */
 
-struct runner {
-	struct config	 cfg;
-	struct store	*st;
-	int64_t		 id;
-	int		 notify_fd;
-	/* Progress not yet written, and when the last write was. */
-	struct progress	 cur;
-	int		 pending;
-	int64_t		 last_write;	/* monotonic ms; 0: never */
-	int64_t		 next_stop_check;
-};
-
-static volatile sig_atomic_t	stop_signal;
+volatile sig_atomic_t	runner_stop_signal;
+volatile sig_atomic_t	runner_child_signal;
 
 static void
-on_term(int sig)
+on_signal(int sig)
 {
-	(void)sig;
-	stop_signal = 1;
+	if (sig == SIGTERM)
+		runner_stop_signal = 1;
+	else
+		runner_child_signal = 1;
 }
 
 static void
@@ -60,33 +53,111 @@ logmsg(struct runner *r, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* Writes pending progress now. A failed write stays pending. */
+/* Writes pending log lines, then pending progress. A failed write
+ * stays pending. */
 static void
-progress_flush(struct runner *r)
+flush_now(struct runner *r)
 {
 	struct hg_err	 e;
+	size_t		 i;
+	int		 wrote = 0;
 
-	if (!r->pending)
-		return;
 	r->last_write = hg_mono_ms();
-	if (store_task_progress(r->st, r->id, &r->cur, &e) == -1) {
-		logmsg(r, "progress: %s", e.msg);
-		return;
+	if (r->nlines > 0) {
+		if (store_task_log(r->st, r->id, r->lines, r->nlines, &e) ==
+		    -1)
+			logmsg(r, "log: %s", e.msg);
+		/* Kept on disk even if the events could not be written. */
+		for (i = 0; i < r->nlines; i++)
+			free((char *)r->lines[i].line);
+		r->nlines = 0;
+		wrote = 1;
 	}
-	r->pending = 0;
-	notify_send(r->notify_fd, r->cfg.notify);
+	if (r->pending) {
+		if (store_task_progress(r->st, r->id, &r->cur, &e) == -1)
+			logmsg(r, "progress: %s", e.msg);
+		else {
+			r->pending = 0;
+			wrote = 1;
+		}
+	}
+	if (wrote)
+		notify_send(r->notify_fd, r->cfg.notify);
 }
 
-/* Coalesces: the first report after a quiet spell is written at once,
- * the rest at most every HG_PROGRESS_MS. */
-static void
-progress_report(struct runner *r, double value, double total)
+int64_t
+runner_flush(struct runner *r, int force)
+{
+	if (!r->pending && r->nlines == 0)
+		return INT64_MAX;
+	if (force || hg_mono_ms() - r->last_write >= HG_PROGRESS_MS) {
+		flush_now(r);
+		if (!r->pending && r->nlines == 0)
+			return INT64_MAX;
+	}
+	return r->last_write + HG_PROGRESS_MS;
+}
+
+void
+runner_progress(struct runner *r, double value, double total,
+    const char *msg)
 {
 	r->cur.value = value;
 	r->cur.total = total;
+	if (msg != NULL) {
+		snprintf(r->msg, sizeof(r->msg), "%s", msg);
+		r->cur.message = r->msg;
+	}
 	r->pending = 1;
-	if (hg_mono_ms() - r->last_write >= HG_PROGRESS_MS)
-		progress_flush(r);
+	runner_flush(r, 0);
+}
+
+void
+runner_log(struct runner *r, const char *stream, const char *line)
+{
+	char		 marker[128];
+	size_t		 len = strlen(line) + 1;
+	char		*copy;
+
+	if (r->log_cut)
+		return;
+	if (r->log_bytes + (long long)len > r->cfg.log_max) {
+		snprintf(marker, sizeof(marker), "[hourglass: the log reached "
+		    "%lld bytes; the rest is dropped]", r->cfg.log_max);
+		r->log_cut = 1;
+		line = marker;
+		len = strlen(line) + 1;
+		stream = "stderr";
+	}
+	if (r->log_fd != -1) {
+		struct iovec	 iov[2] = { { (void *)line, len - 1 },
+		    { "\n", 1 } };
+
+		(void)writev(r->log_fd, iov, 2);
+	}
+	r->log_bytes += (long long)len;
+	if ((copy = strdup(line)) == NULL)
+		return;
+	r->lines[r->nlines].stream = stream;
+	r->lines[r->nlines].line = copy;
+	if (++r->nlines == RUNNER_LOG_BATCH)
+		flush_now(r);
+	else
+		runner_flush(r, 0);
+}
+
+int
+runner_stop_asked(struct runner *r)
+{
+	int64_t	 now;
+
+	if (runner_stop_signal)
+		return 1;
+	now = hg_mono_ms();
+	if (now < r->next_stop_check)
+		return 0;
+	r->next_stop_check = now + HG_STOP_POLL_MS;
+	return store_task_stop_requested(r->st, r->id) == 1;
 }
 
 /*
@@ -102,17 +173,12 @@ wait_until(struct runner *r, int64_t deadline, const sigset_t *unblocked)
 	int64_t		 now, until;
 
 	for (;;) {
+		until = runner_flush(r, 0);
+		if (runner_stop_asked(r))
+			return 1;
 		now = hg_mono_ms();
-		if (r->pending && now - r->last_write >= HG_PROGRESS_MS)
-			progress_flush(r);
-		if (now >= r->next_stop_check) {
-			r->next_stop_check = now + HG_STOP_POLL_MS;
-			if (store_task_stop_requested(r->st, r->id) == 1)
-				return 1;
-		}
-		until = deadline;
-		if (r->pending && r->last_write + HG_PROGRESS_MS < until)
-			until = r->last_write + HG_PROGRESS_MS;
+		if (deadline < until)
+			until = deadline;
 		if (r->next_stop_check < until)
 			until = r->next_stop_check;
 		if (until < now)
@@ -122,7 +188,7 @@ wait_until(struct runner *r, int64_t deadline, const sigset_t *unblocked)
 		ts.tv_sec = (until - now) / 1000;
 		ts.tv_nsec = (long)((until - now) % 1000) * 1000000;
 		(void)ppoll(NULL, 0, &ts, unblocked);
-		if (stop_signal)
+		if (runner_stop_signal)
 			return 1;
 		if (hg_mono_ms() >= deadline)
 			return 0;
@@ -140,14 +206,25 @@ run_count(struct runner *r, const cJSON *params, const sigset_t *unblocked)
 	(void)json_int(cJSON_GetObjectItemCaseSensitive(params, "delay_ms"),
 	    &delay);
 	for (i = 1; i <= total; i++) {
-		if (stop_signal)
+		if (runner_stop_signal)
 			return 1;
-		progress_report(r, (double)i, (double)total);
+		runner_progress(r, (double)i, (double)total, NULL);
 		if (i < total && wait_until(r, hg_mono_ms() + delay,
 		    unblocked))
 			return 1;
 	}
 	return 0;
+}
+
+static void
+open_log(struct runner *r)
+{
+	char	 path[PATH_MAX];
+
+	if (config_task_log(&r->cfg, (long long)r->id, path, sizeof(path)) ==
+	    -1 || (r->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND |
+	    O_CLOEXEC, 0600)) == -1)
+		logmsg(r, "%s: %s", path, strerror(errno));
 }
 
 /* Records the end, retrying while the database is busy: a runner must
@@ -158,6 +235,7 @@ finish(struct runner *r, const struct outcome *o)
 	struct hg_err	 e;
 	int		 i;
 
+	runner_flush(r, 1);
 	for (i = 0; i < FINISH_TRIES; i++) {
 		if (store_task_finish(r->st, r->id, r->pending ? &r->cur :
 		    NULL, o, &e) != -1) {
@@ -186,18 +264,23 @@ main(int argc, char *argv[])
 	hg_std_fds();
 	memset(&r, 0, sizeof(r));
 	r.notify_fd = -1;
+	r.log_fd = -1;
 	if (argc != 2 || hg_parse_id(argv[1], strlen(argv[1]), &r.id) == -1) {
 		fprintf(stderr, "usage: hourglass-runner task-id\n");
 		return 2;
 	}
-	/* SIGTERM is the server's stop request; see wait_until(). */
+	/* SIGTERM is the server's stop request, SIGCHLD a command's end;
+	 * both are blocked but inside ppoll (see wait_until). */
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &block, &unblocked);
 	sigdelset(&unblocked, SIGTERM);
+	sigdelset(&unblocked, SIGCHLD);
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
+	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
@@ -234,10 +317,13 @@ main(int argc, char *argv[])
 		o.state = "failed";
 		o.error_code = "exec_failed";
 		o.error_message = "the task's stored params do not parse";
-	} else {
+	} else if (k->builtin == BUILTIN_COUNT) {
 		stopped = run_count(&r, params, &unblocked);
 		if (stopped)
 			o.state = "canceled";
+	} else {
+		open_log(&r);
+		command_run(&r, k, params, &unblocked, &o, err, sizeof(err));
 	}
 	finish(&r, &o);
 out:
@@ -246,6 +332,8 @@ out:
 	free(kind);
 	free(ptext);
 	store_close(r.st);
+	if (r.log_fd != -1)
+		close(r.log_fd);
 	if (r.notify_fd != -1)
 		close(r.notify_fd);
 	return rc == -1 ? 1 : 0;

@@ -365,7 +365,7 @@ static void
 load_refuses_kind_without_builtin(void)
 {
 	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"params\": {}}]}", "k",
-	    "builtin", "needs");
+	    "command", "needs");
 }
 
 static void

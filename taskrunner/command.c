@@ -1,0 +1,441 @@
+/*
+ * Running an operator's command: execve, never a shell, in a process
+ * group of its own, with a clean environment, stdout and stderr read line
+ * by line (progress lines apart, the rest to the log), and a stop that
+ * reaches the whole group: SIGTERM, then SIGKILL after grace_s.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hg.h"
+#include "progress.h"
+#include "runner.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC	(1U << 2)
+#endif
+
+#define DRAIN_MS	1000	/* reading what is left after the exit */
+
+/* What the child reports through the exec pipe when it cannot start. */
+struct exec_report {
+	int	 stage;		/* 1: chdir, 2: execve */
+	int	 err;
+};
+
+struct outstream {
+	int		 fd;
+	const char	*name;
+	size_t		 len;
+	int		 skipping;	/* inside a line that was cut */
+	int		 last_cr;
+	char		 buf[RUNNER_LINE_MAX];
+};
+
+struct cmd {
+	struct runner		*r;
+	const struct kind	*k;
+	int			 complete;	/* a complete line came */
+	int			 complete_code;
+	char			 complete_msg[HG_MSG_MAX];
+};
+
+static void
+line_done(struct cmd *c, struct outstream *s, const char *raw, size_t len)
+{
+	static char	 clean[RUNNER_LINE_MAX * 3 + 4];
+	struct pline	 pl;
+
+	hg_utf8_clean(raw, len, clean, sizeof(clean));
+	if (strcmp(s->name, "stdout") == 0) {
+		switch (progress_parse(clean, strlen(clean), c->k->has_regex ?
+		    &c->k->progress_re : NULL, &pl)) {
+		case PLINE_PROGRESS:
+			runner_progress(c->r, pl.value, pl.total,
+			    pl.has_message ? pl.message : NULL);
+			return;
+		case PLINE_COMPLETE:
+			c->complete = 1;
+			c->complete_code = pl.code;
+			snprintf(c->complete_msg, sizeof(c->complete_msg), "%s",
+			    pl.has_message ? pl.message : "");
+			return;
+		case PLINE_LOG:
+			break;
+		}
+	}
+	runner_log(c->r, s->name, clean);
+}
+
+/* Reads what is there; a line ends at \n or \r (tools that redraw a bar
+ * with \r), \r\n counts once. Returns 0 at end of file. */
+static int
+stream_read(struct cmd *c, struct outstream *s)
+{
+	char	 tmp[65536];
+	ssize_t	 n, i;
+
+	if ((n = read(s->fd, tmp, sizeof(tmp))) == -1)
+		return errno == EINTR || errno == EAGAIN ? 1 : 0;
+	if (n == 0) {
+		if (s->len > 0 && !s->skipping)
+			line_done(c, s, s->buf, s->len);
+		s->len = 0;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (tmp[i] == '\n' && s->last_cr) {
+			s->last_cr = 0;
+			continue;
+		}
+		s->last_cr = tmp[i] == '\r';
+		if (tmp[i] == '\n' || tmp[i] == '\r') {
+			if (!s->skipping)
+				line_done(c, s, s->buf, s->len);
+			s->len = 0;
+			s->skipping = 0;
+		} else if (s->skipping)
+			continue;
+		else if (s->len == sizeof(s->buf)) {
+			/* Too long: what fits is the line, the rest goes. */
+			line_done(c, s, s->buf, s->len);
+			s->len = 0;
+			s->skipping = 1;
+		} else
+			s->buf[s->len++] = tmp[i];
+	}
+	return 1;
+}
+
+/* The environment: PATH, the kind's env, the task's id and params. */
+static char **
+build_env(const struct kind *k, int64_t id, const cJSON *params)
+{
+	const cJSON	*p;
+	char		**env, val[4096], *name;
+	size_t		 n = 0, i, j;
+
+	for (i = 0; k->env != NULL && k->env[i] != NULL; i++)
+		n++;
+	n += 2 + (size_t)cJSON_GetArraySize(params);
+	if ((env = calloc(n + 1, sizeof(*env))) == NULL)
+		return NULL;
+	n = 0;
+	if (strcmp(k->path, KINDS_PATH_DEFAULT) == 0 &&
+	    asprintf(&env[n++], "PATH=%s", k->path) == -1)
+		goto fail;
+	for (i = 0; k->env != NULL && k->env[i] != NULL; i++)
+		if ((env[n++] = strdup(k->env[i])) == NULL)
+			goto fail;
+	if (asprintf(&env[n++], "HOURGLASS_TASK_ID=%lld", (long long)id) == -1)
+		goto fail;
+	cJSON_ArrayForEach(p, params) {
+		if (asprintf(&name, "HOURGLASS_PARAM_%s", p->string) == -1)
+			goto fail;
+		for (j = 16; name[j] != '\0'; j++)
+			if (name[j] >= 'a' && name[j] <= 'z')
+				name[j] = (char)(name[j] - 'a' + 'A');
+		kinds_value_text(p, val, sizeof(val));
+		if (asprintf(&env[n++], "%s=%s", name, val) == -1) {
+			free(name);
+			goto fail;
+		}
+		free(name);
+	}
+	return env;
+fail:
+	env[n > 0 ? n - 1 : 0] = NULL;
+	kinds_argv_free(env);
+	return NULL;
+}
+
+/*
+ * Forks and execs, as libuv's process.c does: signals blocked around the
+ * fork, reset in the child, and a close-on-exec pipe that carries the
+ * errno of a failed chdir or execve; 0 bytes on it means the exec
+ * worked. Between fork and exec only async-signal-safe calls. Returns
+ * the pid, or -1 with the reason in why.
+ */
+static pid_t
+spawn(const char *path, char **argv, char **env, const char *cwd, int out,
+    int err, char *why, size_t len)
+{
+	struct exec_report	 rep;
+	struct sigaction	 sa;
+	sigset_t		 all, old;
+	pid_t			 pid;
+	ssize_t			 n;
+	int			 ep[2], devnull, sig;
+
+	if (pipe2(ep, O_CLOEXEC) == -1) {
+		snprintf(why, len, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(why, len, "/dev/null: %s", strerror(errno));
+		close(ep[0]);
+		close(ep[1]);
+		return -1;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	if ((pid = fork()) == 0) {
+		setpgid(0, 0);
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		for (sig = 1; sig < NSIG; sig++)
+			(void)sigaction(sig, &sa, NULL);
+		dup2(devnull, 0);
+		dup2(out, 1);
+		dup2(err, 2);
+		/* Everything of ours is close-on-exec already; this makes
+		 * sure of it for anything a library opened. */
+		(void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+		rep.stage = 1;
+		if (cwd == NULL || chdir(cwd) == 0) {
+			sigemptyset(&all);
+			sigprocmask(SIG_SETMASK, &all, NULL);
+			execve(path, argv, env);
+			rep.stage = 2;
+		}
+		rep.err = errno;
+		(void)write(ep[1], &rep, sizeof(rep));
+		_exit(127);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(devnull);
+	close(ep[1]);
+	if (pid == -1) {
+		snprintf(why, len, "fork: %s", strerror(errno));
+		close(ep[0]);
+		return -1;
+	}
+	/* Also here, so the group exists before we might signal it. */
+	(void)setpgid(pid, pid);
+	do
+		n = read(ep[0], &rep, sizeof(rep));
+	while (n == -1 && errno == EINTR);
+	close(ep[0]);
+	if (n == 0)
+		return pid;
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(rep))
+		snprintf(why, len, "cannot start %s", path);
+	else if (rep.stage == 1)
+		snprintf(why, len, "cannot enter the working folder %s: %s",
+		    cwd, strerror(rep.err));
+	else
+		snprintf(why, len, "cannot run %s: %s", path,
+		    strerror(rep.err));
+	return -1;
+}
+
+static int64_t
+min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+static void
+outcome_from_status(int status, struct outcome *o, char *msg, size_t len)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return;
+	o->state = "failed";
+	if (WIFEXITED(status)) {
+		o->has_exit_code = 1;
+		o->exit_code = WEXITSTATUS(status);
+		o->error_code = "exit_code";
+		snprintf(msg, len, "exited with status %d", o->exit_code);
+	} else {
+		const char	*abbr = sigabbrev_np(WTERMSIG(status));
+
+		o->error_code = "signal";
+		snprintf(msg, len, "killed by signal %d (SIG%s)",
+		    WTERMSIG(status), abbr != NULL ? abbr : "?");
+	}
+	o->error_message = msg;
+}
+
+void
+command_run(struct runner *r, const struct kind *k, const cJSON *params,
+    const sigset_t *unblocked, struct outcome *o, char *msg, size_t msglen)
+{
+	static struct outstream	 so, se;
+	struct cmd		 c = { r, k, 0, 0, { 0 } };
+	struct pollfd		 pfd[2];
+	struct timespec		 ts;
+	char			 path[PATH_MAX], dir[PATH_MAX];
+	char			**argv = NULL, **env = NULL;
+	const char		*cwd = k->cwd;
+	int			 op[2] = { -1, -1 }, ep[2] = { -1, -1 };
+	int			 status = 0, exited = 0, stopping = 0, timedout = 0;
+	int			 asked;
+	int64_t			 now, until, t_out = INT64_MAX, kill_at = INT64_MAX;
+	int64_t			 drain_until = INT64_MAX, end_at = INT64_MAX;
+	pid_t			 pid;
+	nfds_t			 n;
+
+	o->state = "failed";
+	o->error_code = "exec_failed";
+	o->error_message = msg;
+	if ((argv = kinds_argv(k, params)) == NULL ||
+	    (env = build_env(k, r->id, params)) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		goto out;
+	}
+	if (kinds_resolve(k, path, sizeof(path)) == -1) {
+		snprintf(msg, msglen, "cannot run %s", path);
+		goto out;
+	}
+	if (cwd == NULL) {
+		if (config_task_dir(&r->cfg, (long long)r->id, dir,
+		    sizeof(dir)) == -1 || (mkdir(dir, 0700) == -1 &&
+		    errno != EEXIST)) {
+			snprintf(msg, msglen, "the task's folder %s: %s", dir,
+			    strerror(errno));
+			goto out;
+		}
+		cwd = dir;
+	}
+	if (pipe2(op, O_CLOEXEC) == -1 || pipe2(ep, O_CLOEXEC) == -1) {
+		snprintf(msg, msglen, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	if ((pid = spawn(path, argv, env, cwd, op[1], ep[1], msg, msglen)) ==
+	    -1)
+		goto out;
+	close(op[1]);
+	close(ep[1]);
+	op[1] = ep[1] = -1;
+	memset(&so, 0, sizeof(so));
+	memset(&se, 0, sizeof(se));
+	so.fd = op[0];
+	so.name = "stdout";
+	se.fd = ep[0];
+	se.name = "stderr";
+	if (k->timeout_s > 0)
+		t_out = hg_mono_ms() + (int64_t)(k->timeout_s * 1000);
+
+	while (!exited || ((so.fd != -1 || se.fd != -1) &&
+	    hg_mono_ms() < drain_until)) {
+		now = hg_mono_ms();
+		asked = !stopping && runner_stop_asked(r);
+		if (!stopping && (asked || now >= t_out)) {
+			timedout = !asked;
+			stopping = 1;
+			if (!exited)
+				(void)kill(-pid, SIGTERM);
+			kill_at = now + (int64_t)(k->grace_s * 1000);
+		}
+		/* After a complete line the command has grace_s to end. */
+		if (c.complete && !stopping && end_at == INT64_MAX)
+			end_at = now + (int64_t)(k->grace_s * 1000);
+		if (!stopping && now >= end_at) {
+			stopping = 1;
+			(void)kill(-pid, SIGTERM);
+			kill_at = now + (int64_t)(k->grace_s * 1000);
+		}
+		if (!exited && now >= kill_at) {
+			(void)kill(-pid, SIGKILL);
+			kill_at = INT64_MAX;
+		}
+		until = runner_flush(r, 0);
+		until = min64(until, r->next_stop_check);
+		until = min64(until, min64(t_out, min64(kill_at, end_at)));
+		if (exited)
+			until = min64(until, drain_until);
+		if (until < now)
+			until = now;
+		n = 0;
+		if (so.fd != -1) {
+			pfd[n].fd = so.fd;
+			pfd[n++].events = POLLIN;
+		}
+		if (se.fd != -1) {
+			pfd[n].fd = se.fd;
+			pfd[n++].events = POLLIN;
+		}
+		ts.tv_sec = (until - now) / 1000;
+		ts.tv_nsec = (long)((until - now) % 1000) * 1000000;
+		if (ppoll(pfd, n, &ts, unblocked) > 0) {
+			for (nfds_t i = 0; i < n; i++) {
+				struct outstream *s = pfd[i].fd == so.fd ?
+				    &so : &se;
+
+				if (pfd[i].revents == 0)
+					continue;
+				if (stream_read(&c, s) == 0) {
+					close(s->fd);
+					s->fd = -1;
+				}
+			}
+		}
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+			exited = 1;
+			runner_child_signal = 0;
+			/* Whatever it left behind in its group goes too. */
+			(void)kill(-pid, SIGKILL);
+			drain_until = hg_mono_ms() + DRAIN_MS;
+		}
+	}
+	if (so.fd != -1)
+		close(so.fd);
+	if (se.fd != -1)
+		close(se.fd);
+	op[0] = ep[0] = -1;
+
+	o->error_code = NULL;
+	o->error_message = NULL;
+	o->state = "succeeded";
+	if (stopping && !c.complete) {
+		if (timedout) {
+			o->state = "failed";
+			o->error_code = "timeout";
+			snprintf(msg, msglen, "stopped after its timeout of "
+			    "%g s", k->timeout_s);
+			o->error_message = msg;
+		} else
+			o->state = "canceled";
+	} else if (c.complete) {
+		if (c.complete_code == 0) {
+			if (c.complete_msg[0] != '\0') {
+				snprintf(r->msg, sizeof(r->msg), "%s",
+				    c.complete_msg);
+				r->cur.message = r->msg;
+				r->pending = 1;
+			}
+		} else {
+			o->state = "failed";
+			o->has_exit_code = 1;
+			o->exit_code = c.complete_code;
+			o->error_code = "exit_code";
+			snprintf(msg, msglen, "%s", c.complete_msg[0] != '\0' ?
+			    c.complete_msg : "reported failure");
+			o->error_message = msg;
+		}
+	} else
+		outcome_from_status(status, o, msg, msglen);
+out:
+	if (op[0] != -1)
+		close(op[0]);
+	if (op[1] != -1)
+		close(op[1]);
+	if (ep[0] != -1)
+		close(ep[0]);
+	if (ep[1] != -1)
+		close(ep[1]);
+	kinds_argv_free(argv);
+	kinds_argv_free(env);
+}
