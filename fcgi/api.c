@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "launch.h"
 #include "server.h"
 
 #define JSON_TYPE	"application/json; charset=utf-8"
@@ -130,17 +131,9 @@ task_create(struct req *r)
 	/* The id is a raw number (json_add_int): read its text. */
 	id = strtoll(cJSON_GetObjectItemCaseSensitive(task, "id")->valuestring,
 	    NULL, 10);
-	if (runner_spawn(id, &e) == -1) {
-		struct outcome	 o = { "failed", 0, 0, "exec_failed", e.msg };
-
-		if (store_task_finish(st, id, NULL, &o, &e) != -1) {
-			cJSON_Delete(task);
-			task = NULL;
-			feed_kick();
-			if (store_task_get(st, id, &task, &e) == -1)
-				goto fail;
-		}
-	}
+	/* Starts it now if a slot is free; else the janitor will. */
+	if (launch_queued(st, &srv.cfg, srv.kinds) == -1)
+		janitor_kick();
 	snprintf(loc, sizeof(loc), "Location: /api/tasks/%lld\r\n",
 	    (long long)id);
 	reply_json(r, 201, loc, task);

@@ -83,6 +83,9 @@ batch_add(void *arg, const struct event *ev)
 
 	if (frame_make(ev, &b->v[b->n]) == -1)
 		return -1;
+	/* A task ended: its slot is free for a queued one. */
+	if (b->v[b->n].final)
+		janitor_kick();
 	b->n++;
 	return 0;
 }

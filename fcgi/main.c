@@ -255,6 +255,9 @@ main(int argc, char *argv[])
 		die("%s: %s", srv.cfg.notify, strerror(errno));
 	if (feed_start(nfd, err, sizeof(err)) == -1)
 		die("%s", err);
+	/* Its first pass finds what died while the server was down. */
+	if (janitor_start(err, sizeof(err)) == -1)
+		die("%s", err);
 	if (FCGX_Init() != 0)
 		die("FCGX_Init failed");
 	if (snprintf(tmp, sizeof(tmp), "%s~", srv.cfg.sock) >=
@@ -279,6 +282,7 @@ main(int argc, char *argv[])
 	/* Wakes the acceptor out of accept(). */
 	shutdown(listen_fd, SHUT_RDWR);
 	pthread_join(acc, NULL);
+	janitor_stop();
 	feed_stop();
 	drain();
 	close(listen_fd);

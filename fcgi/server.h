@@ -80,10 +80,13 @@ void		 feed_stop(void);
 /* Serves an SSE stream of every task (task 0) or one task. */
 void		 stream_serve(struct req *r, int64_t task);
 
-/* spawn.c: starts hourglass-runner for task id, detached. Returns 0, or
- * -1 with e set. */
-int		 runner_spawn(int64_t id, struct hg_err *e);
-/* Tells a runner to stop, if ref still names a live runner. */
+/* janitor.c: lost runners, and starting queued tasks. */
+int		 janitor_start(char *err, size_t errlen);
+/* Asks for a pass now (a task ended: a slot is free). */
+void		 janitor_kick(void);
+void		 janitor_stop(void);
+
+/* spawn.c: tells a runner to stop, if ref still names a live runner. */
 void		 runner_signal(const struct runner_ref *ref);
 
 #endif

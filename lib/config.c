@@ -55,6 +55,30 @@ config_logs(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+config_limits(struct config *c, char *err, size_t errlen)
+{
+	const char	*v = getenv("HOURGLASS_MAX_RUNNING");
+	long		 n;
+	char		*end;
+
+	c->max_running = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (c->max_running < 1)
+		c->max_running = 1;
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < 1 || n > 100000 ||
+	    strspn(v, "0123456789") != strlen(v)) {
+		snprintf(err, errlen, "HOURGLASS_MAX_RUNNING %s: must be an "
+		    "integer from 1 to 100000", v);
+		return -1;
+	}
+	c->max_running = (int)n;
+	return 0;
+}
+
 int
 config_task_log(const struct config *c, long long id, char *buf, size_t len)
 {
@@ -100,7 +124,8 @@ config_load(struct config *c, char *err, size_t errlen)
 	}
 	snprintf(c->kinds, sizeof(c->kinds), "%s",
 	    env_or("HOURGLASS_KINDS", "kinds.json"));
-	if (config_logs(c, err, errlen) == -1)
+	if (config_logs(c, err, errlen) == -1 ||
+	    config_limits(c, err, errlen) == -1)
 		return -1;
 	if (runner != NULL && runner[0] != '\0') {
 		snprintf(c->runner, sizeof(c->runner), "%s", runner);

@@ -16,6 +16,7 @@ struct config {
 	char	notify[108];		/* <data>/notify.sock, runners -> us */
 	char	runner[PATH_MAX];	/* the hourglass-runner binary */
 	long long log_max;		/* HOURGLASS_LOG_MAX, bytes per task */
+	int	max_running;		/* HOURGLASS_MAX_RUNNING, default cores */
 };
 
 #define CONFIG_LOG_MAX_DEFAULT	(10LL * 1024 * 1024)

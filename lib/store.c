@@ -38,6 +38,11 @@ enum stmt {
 	S_EVENTS_ALL,
 	S_EVENTS_TASK,
 	S_TASK_NEWEST,
+	S_SCHED_BUSY,
+	S_SCHED_WAITING,
+	S_SCHED_MARK,
+	S_SCHED_UNLAUNCH,
+	S_ACTIVE_RUNNERS,
 	S_MAX
 };
 
@@ -84,6 +89,18 @@ static const char *const stmt_sql[S_MAX] = {
 	    "WHERE task_id = ?3 AND id > ?1 AND id <= ?2 ORDER BY id "
 	    "LIMIT ?4",
 	[S_TASK_NEWEST] = "SELECT max(id) FROM events WHERE task_id = ?1",
+	/* What holds a slot: running, stopping, or launched and waiting
+	 * for its runner to take it. */
+	[S_SCHED_BUSY] = "SELECT kind, count(*) FROM tasks WHERE state IN "
+	    "('running', 'stopping') OR (state = 'queued' AND launched_at "
+	    "IS NOT NULL) GROUP BY kind",
+	[S_SCHED_WAITING] = "SELECT id, kind FROM tasks WHERE state = "
+	    "'queued' AND launched_at IS NULL ORDER BY id LIMIT ?1",
+	[S_SCHED_MARK] = "UPDATE tasks SET launched_at = ?2 WHERE id = ?1",
+	[S_SCHED_UNLAUNCH] = "UPDATE tasks SET launched_at = NULL WHERE "
+	    "state = 'queued' AND launched_at < ?1",
+	[S_ACTIVE_RUNNERS] = "SELECT id, runner_pid, runner_start FROM tasks "
+	    "WHERE state IN ('running', 'stopping')",
 };
 
 struct store {
@@ -1035,4 +1052,136 @@ fail:
 	cJSON_Delete(*task);
 	*task = NULL;
 	return -1;
+}
+
+/* Busy slots per kind, for one scheduling pass. */
+struct kind_count {
+	char	 kind[65];
+	int	 busy;
+};
+
+#define SCHED_KINDS	256	/* distinct kinds counted in one pass */
+#define SCHED_SCAN	1024	/* queued tasks looked at in one pass */
+
+static struct kind_count *
+count_of(struct kind_count *v, int *n, const char *kind)
+{
+	int	 i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp(v[i].kind, kind) == 0)
+			return &v[i];
+	if (*n == SCHED_KINDS)
+		return NULL;
+	snprintf(v[*n].kind, sizeof(v[*n].kind), "%s", kind);
+	v[*n].busy = 0;
+	return &v[(*n)++];
+}
+
+int
+store_sched_take(struct store *st, int max_running, kind_limit_fn limit,
+    void *arg, int64_t *ids, int cap, struct hg_err *e)
+{
+	static __thread struct kind_count	 counts[SCHED_KINDS];
+	struct kind_count	*kc;
+	sqlite3_stmt		*s;
+	const char		*kind;
+	int			 nk = 0, busy = 0, n = 0, rc, lim;
+	int64_t			 now = hg_now_ms();
+
+	if (begin(st, 1, e) == -1)
+		return -1;
+	if ((s = stmt(st, S_SCHED_BUSY)) == NULL)
+		goto dbfail;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		kind = (const char *)sqlite3_column_text(s, 0);
+		if (kind != NULL && (kc = count_of(counts, &nk, kind)) != NULL)
+			kc->busy = sqlite3_column_int(s, 1);
+		busy += sqlite3_column_int(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto steperr;
+	if (busy >= max_running) {
+		rollback(st);
+		return 0;
+	}
+	if ((s = stmt(st, S_SCHED_WAITING)) == NULL)
+		goto dbfail;
+	sqlite3_bind_int(s, 1, SCHED_SCAN);
+	while (n < cap && busy < max_running &&
+	    (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		kind = (const char *)sqlite3_column_text(s, 1);
+		if (kind == NULL || (kc = count_of(counts, &nk, kind)) == NULL)
+			continue;
+		lim = limit != NULL ? limit(arg, kind) : 0;
+		if (lim > 0 && kc->busy >= lim)
+			continue;	/* a younger task of another kind may go */
+		kc->busy++;
+		busy++;
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto steperr;
+	for (int i = 0; i < n; i++) {
+		if ((s = stmt(st, S_SCHED_MARK)) == NULL)
+			goto dbfail;
+		sqlite3_bind_int64(s, 1, ids[i]);
+		sqlite3_bind_int64(s, 2, now);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			goto steperr;
+	}
+	if (commit(st, e) == -1)
+		return -1;
+	return n;
+dbfail:
+	rc = sqlite3_errcode(st->db);
+steperr:
+	db_err(st, rc, e);
+	rollback(st);
+	return -1;
+}
+
+int
+store_sched_unlaunch(struct store *st, int64_t before)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = stmt(st, S_SCHED_UNLAUNCH)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, before);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? sqlite3_changes(st->db) : -1;
+}
+
+int
+store_active_runners(struct store *st,
+    void (*cb)(void *, int64_t, const struct runner_ref *), void *arg)
+{
+	sqlite3_stmt		*s;
+	struct runner_ref	 ref;
+	int64_t			 ids[1024];
+	struct runner_ref	 refs[1024];
+	int			 rc, n = 0, i;
+
+	if ((s = stmt(st, S_ACTIVE_RUNNERS)) == NULL)
+		return -1;
+	while (n < 1024 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ids[n] = sqlite3_column_int64(s, 0);
+		refs[n].pid = sqlite3_column_int64(s, 1);
+		refs[n].start = sqlite3_column_int64(s, 2);
+		n++;
+	}
+	sqlite3_reset(s);
+	/* The callback may write: the read statement is done first. */
+	for (i = 0; i < n; i++) {
+		ref = refs[i];
+		cb(arg, ids[i], &ref);
+	}
+	return n;
 }

@@ -164,4 +164,27 @@ int	store_event_last(struct store *st, int64_t *id);
 int	store_task_head(struct store *st, int64_t id, cJSON **task,
 	    int64_t *newest, struct hg_err *e);
 
+/* How many tasks of a kind may run at once (0: no limit of its own). */
+typedef int (*kind_limit_fn)(void *arg, const char *kind);
+
+/*
+ * Takes queued tasks to start, oldest first: as many as fit under
+ * max_running in all and under each kind's own limit, counting running,
+ * stopping and already launched tasks. Marks them launched in the same
+ * transaction. Fills ids (at most cap) and returns how many, or -1.
+ */
+int	store_sched_take(struct store *st, int max_running,
+	    kind_limit_fn limit, void *arg, int64_t *ids, int cap,
+	    struct hg_err *e);
+
+/* Gives a launched task whose runner never took it back to the queue,
+ * if it was launched before `before` (ms since the epoch). Returns the
+ * number of tasks given back, or -1. */
+int	store_sched_unlaunch(struct store *st, int64_t before);
+
+/* Calls cb for each running or stopping task with its runner. */
+int	store_active_runners(struct store *st,
+	    void (*cb)(void *, int64_t id, const struct runner_ref *),
+	    void *arg);
+
 #endif

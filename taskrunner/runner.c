@@ -23,6 +23,7 @@
 #include "hg.h"
 #include "json.h"
 #include "kinds.h"
+#include "launch.h"
 #include "notify.h"
 #include "runner.h"
 #include "store.h"
@@ -326,6 +327,10 @@ main(int argc, char *argv[])
 		command_run(&r, k, params, &unblocked, &o, err, sizeof(err));
 	}
 	finish(&r, &o);
+	/* A slot is free: the next queued tasks start even while the
+	 * server is down. */
+	if (kinds != NULL)
+		(void)launch_queued(r.st, &r.cfg, kinds);
 out:
 	cJSON_Delete(params);
 	kinds_free(kinds);

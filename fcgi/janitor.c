@@ -1,0 +1,112 @@
+/*
+ * The janitor: once a second, and whenever a task ends, it notices
+ * runners that died without recording an end (their task ends lost),
+ * gives back to the queue tasks whose runner never took them, and starts
+ * queued tasks as slots free up.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "launch.h"
+#include "server.h"
+
+#define JANITOR_MS	1000
+#define UNCLAIMED_MS	10000	/* a launched runner must take its task */
+
+static struct {
+	pthread_mutex_t	 mu;	/* guards kicked, stopping */
+	pthread_cond_t	 cv;
+	int		 kicked;
+	int		 stopping;
+} jan = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+
+static pthread_t	 jan_thread;
+static struct store	*jan_st;
+
+static void
+check_runner(void *arg, int64_t id, const struct runner_ref *ref)
+{
+	struct outcome	 o = { "lost", 0, 0, "lost", NULL };
+	struct hg_err	 e;
+	char		 msg[128];
+	int		*lost = arg;
+
+	/* A pid alone could be reused: the start time must match too. */
+	if (ref->pid > 0 && hg_proc_start((long)ref->pid) == ref->start)
+		return;
+	snprintf(msg, sizeof(msg), "its runner (pid %lld) ended without "
+	    "recording how the task ended", (long long)ref->pid);
+	o.error_message = msg;
+	if (store_task_finish(jan_st, id, NULL, &o, &e) == 0)
+		(*lost)++;
+}
+
+static void
+janitor_pass(void)
+{
+	int	 lost = 0;
+
+	(void)store_active_runners(jan_st, check_runner, &lost);
+	(void)store_sched_unlaunch(jan_st, hg_now_ms() - UNCLAIMED_MS);
+	(void)launch_queued(jan_st, &srv.cfg, srv.kinds);
+	if (lost > 0)
+		feed_kick();
+}
+
+static void *
+janitor_main(void *arg)
+{
+	struct timespec	 ts;
+	int		 stop;
+
+	(void)arg;
+	for (;;) {
+		janitor_pass();
+		pthread_mutex_lock(&jan.mu);
+		if (!jan.kicked && !jan.stopping) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += JANITOR_MS / 1000;
+			pthread_cond_timedwait(&jan.cv, &jan.mu, &ts);
+		}
+		jan.kicked = 0;
+		stop = jan.stopping;
+		pthread_mutex_unlock(&jan.mu);
+		if (stop)
+			return NULL;
+	}
+}
+
+int
+janitor_start(char *err, size_t errlen)
+{
+	if ((jan_st = store_open(srv.cfg.db, 0, err, errlen)) == NULL)
+		return -1;
+	if ((errno = pthread_create(&jan_thread, NULL, janitor_main, NULL)) !=
+	    0) {
+		snprintf(err, errlen, "pthread_create: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+janitor_kick(void)
+{
+	pthread_mutex_lock(&jan.mu);
+	jan.kicked = 1;
+	pthread_cond_signal(&jan.cv);
+	pthread_mutex_unlock(&jan.mu);
+}
+
+void
+janitor_stop(void)
+{
+	pthread_mutex_lock(&jan.mu);
+	jan.stopping = 1;
+	pthread_cond_signal(&jan.cv);
+	pthread_mutex_unlock(&jan.mu);
+	pthread_join(jan_thread, NULL);
+	store_close(jan_st);
+}

@@ -1,0 +1,142 @@
+"""The queue: limits held, oldest first, and runners that die noticed.
+
+Concurrency is checked from the global event stream, replayed in id
+order: the state events say exactly when each task started and ended, so
+no sampling can miss a moment with too many running."""
+
+import os
+import signal
+
+from harness import Server, pid_alive, runner_pids, wait_for
+
+COUNT = {"type": "integer", "min": 1, "max": 100000, "default": 5}
+DELAY = {"type": "integer", "min": 0, "max": 60000, "default": 20}
+KINDS = {"kinds": [
+    {"name": "count", "builtin": "count",
+     "params": {"total": COUNT, "delay_ms": DELAY}},
+    {"name": "solo", "builtin": "count", "max_running": 1,
+     "params": {"total": COUNT, "delay_ms": DELAY}},
+]}
+ACTIVE = ("running", "stopping")
+
+
+def state_events(srv, after):
+    """Every state event after `after`, in id order, read to the end."""
+    with srv.sse("/api/events?after=%d" % after) as s:
+        s.read(timeout=1.0)
+        return [e for e in s.events if e.type == "state"]
+
+
+def most_at_once(events, kind=None):
+    """The largest number of tasks running at once, from state events."""
+    running, most = set(), 0
+    for e in events:
+        t = e.json
+        if kind is not None and t["kind"] != kind:
+            continue
+        if t["state"] in ACTIVE:
+            running.add(t["id"])
+        else:
+            running.discard(t["id"])
+        most = max(most, len(running))
+    return most
+
+
+def limited(n):
+    return Server(kinds=KINDS, env={"HOURGLASS_MAX_RUNNING": str(n)})
+
+
+def test_limit_holds_under_a_burst():
+    with limited(2) as srv:
+        e0 = srv.get("/api/tasks").json["event_id"]
+        ids = [srv.create("count", {"total": 4, "delay_ms": 20})["id"]
+               for _ in range(10)]
+        for tid in ids:
+            assert srv.wait_finished(tid, timeout=30)["state"] == \
+                "succeeded"
+        assert most_at_once(state_events(srv, e0)) == 2
+
+
+def test_queued_tasks_start_oldest_first():
+    with limited(1) as srv:
+        ids = [srv.create("count", {"total": 2, "delay_ms": 20})["id"]
+               for _ in range(6)]
+        done = [srv.wait_finished(tid, timeout=30) for tid in ids]
+        starts = [t["started_at"] for t in done]
+        assert starts == sorted(starts), starts
+
+
+def test_kind_limit_holds_beside_the_global_one():
+    with limited(4) as srv:
+        e0 = srv.get("/api/tasks").json["event_id"]
+        ids = [srv.create("solo", {"total": 3, "delay_ms": 20})["id"]
+               for _ in range(4)]
+        ids += [srv.create("count", {"total": 3, "delay_ms": 20})["id"]
+                for _ in range(3)]
+        for tid in ids:
+            srv.wait_finished(tid, timeout=30)
+        events = state_events(srv, e0)
+        assert most_at_once(events, "solo") == 1
+        # The other kind was not held back by solo's queue.
+        assert most_at_once(events, "count") >= 2
+
+
+def test_stop_of_a_queued_task_cancels_it_and_it_never_starts():
+    with limited(1) as srv:
+        first = srv.create("count", {"total": 50, "delay_ms": 20})["id"]
+        srv.wait_state(first, ["running"])
+        queued = srv.create("count", {"total": 2, "delay_ms": 1})["id"]
+        assert srv.task(queued)["state"] == "queued"
+        r = srv.post("/api/tasks/%d/stop" % queued)
+        assert r.status == 202 and r.json["state"] == "canceled", r
+        srv.wait_finished(first, timeout=30)
+        t = srv.task(queued)
+        assert t["state"] == "canceled" and t["started_at"] is None, t
+
+
+def test_killed_runner_is_lost_and_its_slot_frees():
+    with limited(1) as srv:
+        tid = srv.create("count", {"total": 100000, "delay_ms": 20})["id"]
+        srv.wait_state(tid, ["running"])
+        waiting = srv.create("count", {"total": 2, "delay_ms": 1})["id"]
+        (pid,) = runner_pids(srv.data)
+        os.kill(pid, signal.SIGKILL)
+        # The contract: noticed within 5 s.
+        t = srv.wait_finished(tid, timeout=5)
+        assert t["state"] == "lost", t
+        assert t["error"]["code"] == "lost", t
+        assert srv.wait_finished(waiting, timeout=20)["state"] == \
+            "succeeded"
+
+
+def test_runner_killed_while_the_server_is_down_is_lost_at_start():
+    first = limited(4).start()
+    try:
+        tid = first.create("count", {"total": 100000, "delay_ms": 20})["id"]
+        first.wait_state(tid, ["running"])
+        (pid,) = runner_pids(first.data)
+        first.stop()
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: not pid_alive(pid), 5, what="the runner to die")
+        with Server(kinds=KINDS, data=first.data) as again:
+            t = again.wait_finished(tid, timeout=5)
+            assert t["state"] == "lost", t
+    finally:
+        first.close()
+
+
+def test_queue_moves_while_the_server_is_down():
+    first = limited(1).start()
+    try:
+        a = first.create("count", {"total": 10, "delay_ms": 50})["id"]
+        first.wait_state(a, ["running"])
+        b = first.create("count", {"total": 2, "delay_ms": 1})["id"]
+        first.stop()
+        # The runner of a, ending, starts b's; nobody else is there.
+        wait_for(lambda: runner_pids(first.data) == [], 20,
+                 what="both runners to finish without a server")
+        with Server(kinds=KINDS, data=first.data) as again:
+            assert again.task(a)["state"] == "succeeded"
+            assert again.task(b)["state"] == "succeeded"
+    finally:
+        first.close()
