@@ -90,6 +90,26 @@ create_fields(const cJSON *doc, const char **kind, const cJSON **params,
 	return 0;
 }
 
+/* The Idempotency-Key header: up to 200 printable ASCII characters. */
+static int
+idem_key(struct req *r, const char **key, struct hg_err *e)
+{
+	const char	*v = req_param(r, "HTTP_IDEMPOTENCY_KEY");
+	size_t		 i;
+
+	*key = NULL;
+	if (v == NULL)
+		return 0;
+	for (i = 0; v[i] != '\0'; i++)
+		if (v[i] < 0x20 || v[i] > 0x7e)
+			break;
+	if (i == 0 || v[i] != '\0' || i > 200)
+		return hg_err_set(e, 400, "invalid_request", "Idempotency-Key: "
+		    "must be 1 to 200 printable ASCII characters");
+	*key = v;
+	return 0;
+}
+
 static void
 task_create(struct req *r)
 {
@@ -100,8 +120,10 @@ task_create(struct req *r)
 	const char		*kind = NULL, *name = NULL;
 	cJSON			*doc = NULL, *checked = NULL, *task = NULL;
 	char			*body = NULL, *ptext = NULL, loc[64];
+	struct create_opts	 opts = { NULL, 0 };
 	size_t			 len;
 	int64_t			 id;
+	int			 created;
 
 	if (!is_json_type(req_param(r, "CONTENT_TYPE"))) {
 		hg_err_set(&e, 415, "unsupported_media_type", "the body must "
@@ -124,9 +146,17 @@ task_create(struct req *r)
 		hg_err_set(&e, 503, "unavailable", "out of memory");
 		goto fail;
 	}
-	if ((st = pool_get(&e)) == NULL ||
-	    store_task_create(st, k->name, name, ptext, &task, &e) == -1)
+	if (idem_key(r, &opts.idem_key, &e) == -1)
 		goto fail;
+	opts.max_queued = srv.cfg.max_queued;
+	if ((st = pool_get(&e)) == NULL || (created = store_task_create_opts(st,
+	    k->name, name, ptext, &opts, &task, &e)) == -1)
+		goto fail;
+	if (created == 1) {
+		/* A retried create: the task the key's first create made. */
+		reply_json(r, 200, NULL, task);
+		goto out;
+	}
 	feed_kick();
 	/* The id is a raw number (json_add_int): read its text. */
 	id = strtoll(cJSON_GetObjectItemCaseSensitive(task, "id")->valuestring,
@@ -139,7 +169,7 @@ task_create(struct req *r)
 	reply_json(r, 201, loc, task);
 	goto out;
 fail:
-	reply_err(r, NULL, &e);
+	reply_err(r, e.status == 429 ? "Retry-After: 5\r\n" : NULL, &e);
 out:
 	if (st != NULL)
 		pool_put(st);

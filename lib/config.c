@@ -55,28 +55,39 @@ config_logs(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* A whole number in 1..100000 from the environment, or def. */
 static int
-config_limits(struct config *c, char *err, size_t errlen)
+env_count(const char *name, int def, int *out, char *err, size_t errlen)
 {
-	const char	*v = getenv("HOURGLASS_MAX_RUNNING");
+	const char	*v = getenv(name);
 	long		 n;
 	char		*end;
 
-	c->max_running = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (c->max_running < 1)
-		c->max_running = 1;
+	*out = def;
 	if (v == NULL || v[0] == '\0')
 		return 0;
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno != 0 || *end != '\0' || n < 1 || n > 100000 ||
 	    strspn(v, "0123456789") != strlen(v)) {
-		snprintf(err, errlen, "HOURGLASS_MAX_RUNNING %s: must be an "
-		    "integer from 1 to 100000", v);
+		snprintf(err, errlen, "%s %s: must be an integer from 1 to "
+		    "100000", name, v);
 		return -1;
 	}
-	c->max_running = (int)n;
+	*out = (int)n;
 	return 0;
+}
+
+static int
+config_limits(struct config *c, char *err, size_t errlen)
+{
+	long	 cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (env_count("HOURGLASS_MAX_RUNNING", cores > 0 ? (int)cores : 1,
+	    &c->max_running, err, errlen) == -1)
+		return -1;
+	return env_count("HOURGLASS_MAX_QUEUED", CONFIG_MAX_QUEUED_DEFAULT,
+	    &c->max_queued, err, errlen);
 }
 
 int

@@ -17,9 +17,11 @@ struct config {
 	char	runner[PATH_MAX];	/* the hourglass-runner binary */
 	long long log_max;		/* HOURGLASS_LOG_MAX, bytes per task */
 	int	max_running;		/* HOURGLASS_MAX_RUNNING, default cores */
+	int	max_queued;		/* HOURGLASS_MAX_QUEUED */
 };
 
 #define CONFIG_LOG_MAX_DEFAULT	(10LL * 1024 * 1024)
+#define CONFIG_MAX_QUEUED_DEFAULT	10000
 
 /* The log file and the working folder of task id, in buf. */
 int	config_task_log(const struct config *c, long long id, char *buf,

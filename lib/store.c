@@ -43,6 +43,9 @@ enum stmt {
 	S_SCHED_MARK,
 	S_SCHED_UNLAUNCH,
 	S_ACTIVE_RUNNERS,
+	S_IDEM_GET,
+	S_IDEM_PUT,
+	S_QUEUED_COUNT,
 	S_MAX
 };
 
@@ -99,6 +102,12 @@ static const char *const stmt_sql[S_MAX] = {
 	[S_SCHED_MARK] = "UPDATE tasks SET launched_at = ?2 WHERE id = ?1",
 	[S_SCHED_UNLAUNCH] = "UPDATE tasks SET launched_at = NULL WHERE "
 	    "state = 'queued' AND launched_at < ?1",
+	[S_IDEM_GET] = "SELECT task_id FROM idempotency WHERE key = ?1 AND "
+	    "created_at > ?2",
+	[S_IDEM_PUT] = "INSERT OR REPLACE INTO idempotency (key, task_id, "
+	    "created_at) VALUES (?1, ?2, ?3)",
+	[S_QUEUED_COUNT] = "SELECT count(*) FROM tasks WHERE state = "
+	    "'queued'",
 	[S_ACTIVE_RUNNERS] = "SELECT id, runner_pid, runner_start FROM tasks "
 	    "WHERE state IN ('running', 'stopping')",
 };
@@ -544,15 +553,63 @@ store_ping(struct store *st)
 	return store_event_last(st, &id);
 }
 
-int
-store_task_create(struct store *st, const char *kind, const char *name,
-    const char *params, cJSON **task, struct hg_err *e)
+/* Runs a statement that returns one integer into *v (0 if no row). */
+static int
+query_int(struct store *st, enum stmt which, const char *text, int64_t arg,
+    int64_t *v, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
 	int		 rc;
 
+	if ((s = stmt(st, which)) == NULL)
+		return db_err(st, sqlite3_errcode(st->db), e);
+	if (text != NULL)
+		sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+	if (arg != 0)
+		sqlite3_bind_int64(s, text != NULL ? 2 : 1, arg);
+	*v = 0;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(st, rc, e);
+	return 0;
+}
+
+int
+store_task_create_opts(struct store *st, const char *kind, const char *name,
+    const char *params, const struct create_opts *o, cJSON **task,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int64_t		 now = hg_now_ms(), id, n;
+	int		 rc;
+
 	if (begin(st, 1, e) == -1)
 		return -1;
+	/* Inside the write transaction: two creates with one key at once
+	 * are serialised here, and the second finds the first's task. */
+	if (o->idem_key != NULL) {
+		if (query_int(st, S_IDEM_GET, o->idem_key, now - STORE_IDEM_MS,
+		    &id, e) == -1)
+			goto fail;
+		if (id > 0) {
+			if (task_read(st, id, task, e) == -1)
+				goto fail;
+			rollback(st);
+			return 1;
+		}
+	}
+	if (o->max_queued > 0) {
+		if (query_int(st, S_QUEUED_COUNT, NULL, 0, &n, e) == -1)
+			goto fail;
+		if (n >= o->max_queued) {
+			hg_err_set(e, 429, "queue_full", "%lld tasks are "
+			    "waiting, the most there may be; try again "
+			    "later", (long long)n);
+			goto fail;
+		}
+	}
 	if ((s = stmt(st, S_TASK_INSERT)) == NULL) {
 		db_err(st, sqlite3_errcode(st->db), e);
 		goto fail;
@@ -560,19 +617,44 @@ store_task_create(struct store *st, const char *kind, const char *name,
 	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
 	bind_text_or_null(s, 2, name);
 	sqlite3_bind_text(s, 3, params, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, hg_now_ms());
+	sqlite3_bind_int64(s, 4, now);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		db_err(st, rc, e);
 		goto fail;
 	}
-	if (state_event(st, sqlite3_last_insert_rowid(st->db), task, e) == -1)
+	id = sqlite3_last_insert_rowid(st->db);
+	if (o->idem_key != NULL) {
+		if ((s = stmt(st, S_IDEM_PUT)) == NULL) {
+			db_err(st, sqlite3_errcode(st->db), e);
+			goto fail;
+		}
+		sqlite3_bind_text(s, 1, o->idem_key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, id);
+		sqlite3_bind_int64(s, 3, now);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE) {
+			db_err(st, rc, e);
+			goto fail;
+		}
+	}
+	if (state_event(st, id, task, e) == -1)
 		goto fail;
 	return commit_task(st, task, e);
 fail:
 	rollback(st);
 	return -1;
+}
+
+int
+store_task_create(struct store *st, const char *kind, const char *name,
+    const char *params, cJSON **task, struct hg_err *e)
+{
+	struct create_opts	 o = { NULL, 0 };
+
+	return store_task_create_opts(st, kind, name, params, &o, task, e);
 }
 
 int

@@ -47,6 +47,23 @@ int	store_task_create(struct store *st, const char *kind,
 	    const char *name, const char *params, cJSON **task,
 	    struct hg_err *e);
 
+/* What a create may also ask. */
+struct create_opts {
+	const char	*idem_key;	/* Idempotency-Key, or NULL */
+	int		 max_queued;	/* 429 queue_full at this; 0: none */
+};
+
+#define STORE_IDEM_MS	(24LL * 3600 * 1000)
+
+/*
+ * store_task_create with options. Returns 0 when it created the task, 1
+ * when idem_key already named a task created in the last 24 hours (*task
+ * is that one), -1 on error (429 queue_full when max_queued tasks wait).
+ */
+int	store_task_create_opts(struct store *st, const char *kind,
+	    const char *name, const char *params,
+	    const struct create_opts *o, cJSON **task, struct hg_err *e);
+
 /* Sets *task to the task object (caller frees), or 404. */
 int	store_task_get(struct store *st, int64_t id, cJSON **task,
 	    struct hg_err *e);

@@ -140,3 +140,61 @@ def test_queue_moves_while_the_server_is_down():
             assert again.task(b)["state"] == "succeeded"
     finally:
         first.close()
+
+
+def test_full_queue_is_429_with_retry_after_and_stores_nothing():
+    with Server(kinds=KINDS, env={"HOURGLASS_MAX_RUNNING": "1",
+                                  "HOURGLASS_MAX_QUEUED": "2"}) as srv:
+        first = srv.create("count", {"total": 100000, "delay_ms": 20})["id"]
+        srv.wait_state(first, ["running"])
+        srv.create("count", {"total": 1, "delay_ms": 0})
+        srv.create("count", {"total": 1, "delay_ms": 0})
+        before = srv.task_ids()
+        r = srv.post("/api/tasks", {"kind": "count"})
+        assert r.status == 429, r
+        assert r.json["error"]["code"] == "queue_full", r.json
+        assert int(r.headers["Retry-After"]) > 0, r.headers
+        assert srv.task_ids() == before
+        srv.stop_task(first)
+
+
+def idem_create(srv, key, total=1):
+    return srv.post("/api/tasks", {"kind": "count",
+                                   "params": {"total": total}},
+                    headers={"Idempotency-Key": key})
+
+
+def test_idempotency_key_repeat_answers_200_with_the_same_task(srv):
+    a = idem_create(srv, "order-17")
+    b = idem_create(srv, "order-17", total=2)
+    assert a.status == 201 and b.status == 200, (a, b)
+    assert b.json["id"] == a.json["id"], (a.json, b.json)
+    # The first body wins; the repeat does not start other work.
+    assert b.json["params"]["total"] == 1, b.json
+    c = idem_create(srv, "order-18")
+    assert c.status == 201 and c.json["id"] != a.json["id"], c
+
+
+def test_idempotency_key_sent_at_once_makes_one_task(srv):
+    from test_concurrency import run_clients
+    answers = []
+
+    def client(i):
+        answers.append(idem_create(srv, "burst-key"))
+
+    before = set(srv.task_ids())
+    assert run_clients(client, 10) == []
+    codes = sorted(r.status for r in answers)
+    assert codes == [200] * 9 + [201], codes
+    assert len({r.json["id"] for r in answers}) == 1
+    assert len(set(srv.task_ids()) - before) == 1
+
+
+def test_bad_idempotency_key_is_400(srv):
+    before = srv.task_ids()
+    for key in ["x" * 201, "caf\u00e9"]:
+        r = srv.post("/api/tasks", {"kind": "count"},
+                     headers={"Idempotency-Key": key.encode("utf-8")})
+        assert r.status == 400, (key, r)
+        assert r.json["error"]["code"] == "invalid_request", r.json
+    assert srv.task_ids() == before
