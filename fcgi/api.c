@@ -409,6 +409,9 @@ api_handle(struct req *r)
 	} else if (route_is(p, n, "kinds")) {
 		if (method_ok(r, "GET"))
 			kinds_list(r);
+	} else if (route_is(p, n, "metrics")) {
+		if (method_ok(r, "GET"))
+			metrics_serve(r);
 	} else if (route_is(p, n, "events")) {
 		if (method_ok(r, "GET"))
 			stream_serve(r, 0);

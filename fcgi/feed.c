@@ -20,6 +20,7 @@
 
 #define STREAM_CHUNK	65536	/* bytes copied out of the ring at once */
 #define CATCHUP_BATCH	256	/* events read from SQLite at once */
+#define GONE_CHECK_MS	1000	/* how often an idle stream looks */
 
 struct fev {
 	int64_t	 id;
@@ -423,6 +424,20 @@ out:
 	return rc;
 }
 
+/*
+ * Has the client gone? nginx closes the upstream connection when its
+ * client leaves, and sends nothing more on it otherwise (no kept
+ * connections), so the socket turning readable or hung up means gone.
+ * Without this a stream would learn it only at its next write.
+ */
+static int
+client_gone(struct req *r)
+{
+	struct pollfd	 p = { r->fcgi.ipcFd, POLLIN | POLLRDHUP, 0 };
+
+	return poll(&p, 1, 0) > 0;
+}
+
 static int64_t
 ms_until(int64_t deadline)
 {
@@ -438,8 +453,8 @@ stream_serve(struct req *r, int64_t task)
 	struct timespec	 ts;
 	struct store	*st;
 	struct hg_err	 e;
-	int64_t		 ping_at, upto;
-	int		 has_after, stop, wrote, rc;
+	int64_t		 ping_at, upto, wait;
+	int		 has_after, stop, wrote, rc, gone = 0;
 	char		 head[64];
 
 	if ((has_after = start_cursor(r, &c.after)) == -1) {
@@ -464,13 +479,15 @@ stream_serve(struct req *r, int64_t task)
 		}
 	}
 	r->replied = 1;
+	metrics_request(200);
+	metrics_sse(1);
 	snprintf(head, sizeof(head), "retry: %d\n\n", HG_RETRY_MS);
 	FCGX_FPrintF(r->fcgi.out, "Status: 200 OK\r\n"
 	    "Content-Type: text/event-stream\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "X-Accel-Buffering: no\r\n\r\n%s", head);
 	if (out_write(r, c.out.p, c.out.len) == -1)
-		goto out;
+		goto done;
 	c.out.len = 0;
 	ping_at = hg_mono_ms() + HG_PING_MS;
 	for (;;) {
@@ -478,14 +495,29 @@ stream_serve(struct req *r, int64_t task)
 		pthread_mutex_lock(&feed.mu);
 		while (!feed.stopping && feed.last <= c.after &&
 		    ms_until(ping_at) > 0) {
+			/* In slices, to notice a client that left. */
+			wait = ms_until(ping_at) < GONE_CHECK_MS ?
+			    ms_until(ping_at) : GONE_CHECK_MS;
 			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_sec += ms_until(ping_at) / 1000;
-			ts.tv_nsec += (ms_until(ping_at) % 1000) * 1000000;
+			ts.tv_sec += wait / 1000;
+			ts.tv_nsec += (wait % 1000) * 1000000;
 			if (ts.tv_nsec >= 1000000000) {
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000;
 			}
-			pthread_cond_timedwait(&feed.cv, &feed.mu, &ts);
+			if (pthread_cond_timedwait(&feed.cv, &feed.mu, &ts) !=
+			    ETIMEDOUT)
+				continue;
+			/* No I/O under the lock. */
+			pthread_mutex_unlock(&feed.mu);
+			gone = client_gone(r);
+			pthread_mutex_lock(&feed.mu);
+			if (gone)
+				break;
+		}
+		if (gone) {
+			pthread_mutex_unlock(&feed.mu);
+			break;
 		}
 		stop = feed.stopping;
 		if (!stop && feed.last > c.after) {
@@ -518,6 +550,8 @@ stream_serve(struct req *r, int64_t task)
 		if (c.final)
 			break;
 	}
+done:
+	metrics_sse(-1);
 out:
 	free(c.out.p);
 }

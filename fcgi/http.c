@@ -121,6 +121,7 @@ reply(struct req *r, int status, const char *headers, const char *ctype,
     const char *body, size_t len)
 {
 	r->replied = 1;
+	metrics_request(status);
 	FCGX_FPrintF(r->fcgi.out, "Status: %d %s\r\n%s", status,
 	    status_text(status), headers != NULL ? headers : "");
 	if (ctype != NULL)

@@ -80,6 +80,11 @@ void		 feed_stop(void);
 /* Serves an SSE stream of every task (task 0) or one task. */
 void		 stream_serve(struct req *r, int64_t task);
 
+/* metrics.c: GET /api/metrics, and what only this process counts. */
+void		 metrics_serve(struct req *r);
+void		 metrics_request(int status);
+void		 metrics_sse(int delta);
+
 /* janitor.c: lost runners, and starting queued tasks. */
 int		 janitor_start(char *err, size_t errlen);
 /* Asks for a pass now (a task ended: a slot is free). */

@@ -90,11 +90,15 @@ launch_queued(struct store *st, const struct config *c,
 				started++;
 				continue;
 			}
+			char		 why[sizeof(e.msg)];
 			struct outcome	 o = { "failed", 0, 0, "exec_failed",
-			    e.msg };
+			    why };
+
+			memcpy(why, e.msg, sizeof(why));
 
 			/* A queued task ends: finish takes any active one. */
 			(void)store_task_finish(st, ids[i], NULL, &o, &e);
+			(void)store_count(st, "start_failed", &e);
 		}
 	} while (n == LAUNCH_BATCH);
 	return started;

@@ -46,6 +46,10 @@ enum stmt {
 	S_IDEM_GET,
 	S_IDEM_PUT,
 	S_QUEUED_COUNT,
+	S_COUNTER_BUMP,
+	S_COUNTER_FINISHED,
+	S_METRIC_TASKS,
+	S_METRIC_COUNTERS,
 	S_MAX
 };
 
@@ -108,6 +112,17 @@ static const char *const stmt_sql[S_MAX] = {
 	    "created_at) VALUES (?1, ?2, ?3)",
 	[S_QUEUED_COUNT] = "SELECT count(*) FROM tasks WHERE state = "
 	    "'queued'",
+	[S_COUNTER_BUMP] = "INSERT INTO counters (name, kind, state, value) "
+	    "VALUES (?1, ?2, ?3, 1) ON CONFLICT (name, kind, state) DO "
+	    "UPDATE SET value = value + 1",
+	/* "WHERE" keeps the upsert's ON from reading as a join's. */
+	[S_COUNTER_FINISHED] = "INSERT INTO counters (name, kind, state, "
+	    "value) SELECT 'finished', kind, state, 1 FROM tasks WHERE id = ?1 "
+	    "ON CONFLICT (name, kind, state) DO UPDATE SET value = value + 1",
+	[S_METRIC_TASKS] = "SELECT kind, state, count(*) FROM tasks GROUP BY "
+	    "kind, state",
+	[S_METRIC_COUNTERS] = "SELECT name, kind, state, value FROM counters "
+	    "ORDER BY name, kind, state",
 	[S_ACTIVE_RUNNERS] = "SELECT id, runner_pid, runner_start FROM tasks "
 	    "WHERE state IN ('running', 'stopping')",
 };
@@ -372,6 +387,25 @@ task_read(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
 	if (*task == NULL)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
 	return 0;
+}
+
+/* Inside a write transaction: counter name{kind,state} += 1. */
+static int
+counter_bump(struct store *st, const char *name, const char *kind,
+    const char *state, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = stmt(st, S_COUNTER_BUMP)) == NULL)
+		return db_err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind != NULL ? kind : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, state != NULL ? state : "", -1,
+	    SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, rc, e);
 }
 
 static int
@@ -817,7 +851,9 @@ store_task_stop(struct store *st, int64_t id, cJSON **task,
 			ref->pid = 0;
 		if (set_state(st, id, strcmp(state, "queued") == 0 ?
 		    "canceled" : "stopping", strcmp(state, "queued") == 0,
-		    e) == -1 || state_event(st, id, task, e) == -1)
+		    e) == -1 || (strcmp(state, "queued") == 0 &&
+		    exec_id(st, S_COUNTER_FINISHED, id, e) == -1) ||
+		    state_event(st, id, task, e) == -1)
 			goto fail;
 	}
 	return commit_task(st, task, e);
@@ -891,7 +927,8 @@ store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
 		hg_err_set(e, 503, "unavailable", "out of memory");
 		goto fail;
 	}
-	if (state_event(st, id, NULL, e) == -1 || commit(st, e) == -1)
+	if (counter_bump(st, "started", *kind, NULL, e) == -1 ||
+	    state_event(st, id, NULL, e) == -1 || commit(st, e) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -1037,6 +1074,8 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 		db_err(st, rc, e);
 		goto fail;
 	}
+	if (exec_id(st, S_COUNTER_FINISHED, id, e) == -1)
+		goto fail;
 	if (state_event(st, id, NULL, e) == -1 || commit(st, e) == -1)
 		goto fail;
 	return 0;
@@ -1266,4 +1305,55 @@ store_active_runners(struct store *st,
 		cb(arg, ids[i], &ref);
 	}
 	return n;
+}
+
+int
+store_count(struct store *st, const char *name, struct hg_err *e)
+{
+	if (begin(st, 1, e) == -1)
+		return -1;
+	if (counter_bump(st, name, NULL, NULL, e) == -1 ||
+	    commit(st, e) == -1) {
+		rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_metrics(struct store *st,
+    void (*cb)(void *, const char *name, const char *kind,
+    const char *state, int64_t value), void *arg, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (begin(st, 0, e) == -1)
+		return -1;
+	if ((s = stmt(st, S_METRIC_TASKS)) == NULL)
+		goto dbfail;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cb(arg, "tasks", (const char *)sqlite3_column_text(s, 0),
+		    (const char *)sqlite3_column_text(s, 1),
+		    sqlite3_column_int64(s, 2));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto steperr;
+	if ((s = stmt(st, S_METRIC_COUNTERS)) == NULL)
+		goto dbfail;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cb(arg, (const char *)sqlite3_column_text(s, 0),
+		    (const char *)sqlite3_column_text(s, 1),
+		    (const char *)sqlite3_column_text(s, 2),
+		    sqlite3_column_int64(s, 3));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto steperr;
+	return commit(st, e);
+dbfail:
+	rc = sqlite3_errcode(st->db);
+steperr:
+	db_err(st, rc, e);
+	rollback(st);
+	return -1;
 }

@@ -204,4 +204,16 @@ int	store_active_runners(struct store *st,
 	    void (*cb)(void *, int64_t id, const struct runner_ref *),
 	    void *arg);
 
+/* Adds 1 to the counter name (e.g. "start_failed"). */
+int	store_count(struct store *st, const char *name, struct hg_err *e);
+
+/*
+ * For /api/metrics, in one snapshot: calls cb with ("tasks", kind,
+ * state, count) for each kind and state held, then with each counter
+ * (name, kind, state, value), kind and state "" where not used.
+ */
+int	store_metrics(struct store *st,
+	    void (*cb)(void *, const char *name, const char *kind,
+	    const char *state, int64_t value), void *arg, struct hg_err *e);
+
 #endif
