@@ -309,8 +309,7 @@ task_log(struct req *r, int64_t id)
 	close(fd);
 }
 
-/* Removes a deleted task's log and its working folder, if empty. */
-static void
+void
 task_files_remove(int64_t id)
 {
 	char	 path[PATH_MAX];

@@ -207,6 +207,22 @@ feed_forget(int64_t task)
 }
 
 void
+feed_truncate(int64_t upto)
+{
+	struct fev	*f;
+
+	pthread_mutex_lock(&feed.mu);
+	while (feed.count > 0 && (f = &feed.ring[feed.head])->id <= upto) {
+		free(f->frame);
+		feed.head = (feed.head + 1) % HG_FEED_RING;
+		feed.count--;
+	}
+	if (upto > feed.floor)
+		feed.floor = upto < feed.last ? upto : feed.last;
+	pthread_mutex_unlock(&feed.mu);
+}
+
+void
 feed_kick(void)
 {
 	uint64_t	 one = 1;

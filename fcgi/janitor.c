@@ -8,12 +8,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "launch.h"
 #include "server.h"
 
 #define JANITOR_MS	1000
 #define UNCLAIMED_MS	10000	/* a launched runner must take its task */
+#define THIN_AFTER_MS	(3600 * 1000LL)	/* progress kept whole this long */
+#define DAY_MS		(24 * 3600 * 1000LL)
+#define PRUNE_BATCH	200	/* tasks deleted in one transaction */
 
 static struct {
 	pthread_mutex_t	 mu;	/* guards kicked, stopping */
@@ -43,6 +47,25 @@ check_runner(void *arg, int64_t id, const struct runner_ref *ref)
 		(*lost)++;
 }
 
+/* Retention, a bounded piece per pass, in short transactions. */
+static void
+retain(int64_t now)
+{
+	struct hg_err	 e;
+	int64_t		 ids[PRUNE_BATCH], upto;
+	int		 n, i;
+
+	n = store_prune(jan_st, now - srv.cfg.retain_days * DAY_MS, ids,
+	    PRUNE_BATCH, &e);
+	for (i = 0; i < n; i++) {
+		feed_forget(ids[i]);
+		task_files_remove(ids[i]);
+	}
+	if (store_thin(jan_st, now - THIN_AFTER_MS, 16, &upto, &e) > 0)
+		feed_truncate(upto);
+	(void)store_idem_prune(jan_st, now - STORE_IDEM_MS);
+}
+
 static void
 janitor_pass(void)
 {
@@ -53,6 +76,7 @@ janitor_pass(void)
 	(void)launch_queued(jan_st, &srv.cfg, srv.kinds);
 	if (lost > 0)
 		feed_kick();
+	retain(hg_now_ms());
 }
 
 static void *

@@ -67,6 +67,8 @@ void		 reply_errf(struct req *r, int status, const char *code,
 
 /* api.c */
 void		 api_handle(struct req *r);
+/* Removes a forgotten task's log, and its working folder if empty. */
+void		 task_files_remove(int64_t id);
 
 /* feed.c: the event feed and the SSE streams on it. */
 int		 feed_start(int notify_fd, char *err, size_t errlen);
@@ -75,6 +77,9 @@ void		 feed_kick(void);
 /* Drops a deleted task's events from memory, so that no replay sends
  * them again. */
 void		 feed_forget(int64_t task);
+/* Drops every event up to id upto from memory: streams read those from
+ * SQLite, after the store changed them (thinning). */
+void		 feed_truncate(int64_t upto);
 /* Ends every stream and the feed thread. */
 void		 feed_stop(void);
 /* Serves an SSE stream of every task (task 0) or one task. */

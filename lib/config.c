@@ -86,6 +86,9 @@ config_limits(struct config *c, char *err, size_t errlen)
 	if (env_count("HOURGLASS_MAX_RUNNING", cores > 0 ? (int)cores : 1,
 	    &c->max_running, err, errlen) == -1)
 		return -1;
+	if (env_count("HOURGLASS_RETAIN_DAYS", 30, &c->retain_days, err,
+	    errlen) == -1)
+		return -1;
 	return env_count("HOURGLASS_MAX_QUEUED", CONFIG_MAX_QUEUED_DEFAULT,
 	    &c->max_queued, err, errlen);
 }

@@ -18,6 +18,7 @@ struct config {
 	long long log_max;		/* HOURGLASS_LOG_MAX, bytes per task */
 	int	max_running;		/* HOURGLASS_MAX_RUNNING, default cores */
 	int	max_queued;		/* HOURGLASS_MAX_QUEUED */
+	int	retain_days;		/* HOURGLASS_RETAIN_DAYS */
 };
 
 #define CONFIG_LOG_MAX_DEFAULT	(10LL * 1024 * 1024)

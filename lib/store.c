@@ -50,6 +50,11 @@ enum stmt {
 	S_COUNTER_FINISHED,
 	S_METRIC_TASKS,
 	S_METRIC_COUNTERS,
+	S_PRUNE_PICK,
+	S_THIN_PICK,
+	S_THIN,
+	S_THIN_MARK,
+	S_IDEM_PRUNE,
 	S_MAX
 };
 
@@ -63,8 +68,8 @@ static const char *const stmt_sql[S_MAX] = {
 	[S_TASK_GET] = "SELECT " TASK_COLS " FROM tasks WHERE id = ?1",
 	[S_TASK_INSERT] = "INSERT INTO tasks (kind, name, params, state, "
 	    "created_at) VALUES (?1, ?2, ?3, 'queued', ?4)",
-	[S_EVENT_INSERT] = "INSERT INTO events (task_id, type, state, data) "
-	    "VALUES (?1, ?2, ?3, ?4)",
+	[S_EVENT_INSERT] = "INSERT INTO events (task_id, type, state, data, at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)",
 	/* One statement per filter, so that each can use its index. */
 	[S_LIST] = "SELECT " TASK_COLS " FROM tasks WHERE id < ?3 "
 	    "ORDER BY id DESC LIMIT ?4",
@@ -123,6 +128,17 @@ static const char *const stmt_sql[S_MAX] = {
 	    "kind, state",
 	[S_METRIC_COUNTERS] = "SELECT name, kind, state, value FROM counters "
 	    "ORDER BY name, kind, state",
+	[S_PRUNE_PICK] = "SELECT id FROM tasks WHERE finished_at < ?1 "
+	    "ORDER BY finished_at LIMIT ?2",
+	[S_THIN_PICK] = "SELECT id FROM tasks WHERE finished_at < ?1 AND "
+	    "thinned = 0 LIMIT ?2",
+	/* The last progress event of each second stays, and so the
+	 * task's last one; state and log events are not touched. */
+	[S_THIN] = "DELETE FROM events WHERE task_id = ?1 AND type = "
+	    "'progress' AND id NOT IN (SELECT max(id) FROM events WHERE "
+	    "task_id = ?1 AND type = 'progress' GROUP BY at / 1000)",
+	[S_THIN_MARK] = "UPDATE tasks SET thinned = 1 WHERE id = ?1",
+	[S_IDEM_PRUNE] = "DELETE FROM idempotency WHERE created_at < ?1",
 	[S_ACTIVE_RUNNERS] = "SELECT id, runner_pid, runner_start FROM tasks "
 	    "WHERE state IN ('running', 'stopping')",
 };
@@ -421,6 +437,7 @@ event_insert(struct store *st, int64_t task, const char *type,
 	sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
 	bind_text_or_null(s, 3, state);
 	sqlite3_bind_text(s, 4, data, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, hg_now_ms());
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -1356,4 +1373,88 @@ steperr:
 	db_err(st, rc, e);
 	rollback(st);
 	return -1;
+}
+
+/* Ids of up to cap tasks picked by statement which with ?1 = before. */
+static int
+pick_ids(struct store *st, enum stmt which, int64_t before, int64_t *ids,
+    int cap)
+{
+	sqlite3_stmt	*s;
+	int		 n = 0, rc;
+
+	if ((s = stmt(st, which)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int(s, 2, cap);
+	while (n < cap && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+int
+store_prune(struct store *st, int64_t before, int64_t *ids, int cap,
+    struct hg_err *e)
+{
+	int	 n, i;
+
+	if (begin(st, 1, e) == -1)
+		return -1;
+	if ((n = pick_ids(st, S_PRUNE_PICK, before, ids, cap)) == -1)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (exec_id(st, S_TASK_DELETE, ids[i], e) == -1)
+			goto fail;
+	if (commit(st, e) == -1)
+		return -1;
+	return n;
+fail:
+	if (n == -1)
+		db_err(st, sqlite3_errcode(st->db), e);
+	rollback(st);
+	return -1;
+}
+
+int
+store_thin(struct store *st, int64_t before, int cap, int64_t *upto,
+    struct hg_err *e)
+{
+	int64_t	 ids[64], newest;
+	int	 n, i;
+
+	*upto = 0;
+	if (cap > 64)
+		cap = 64;
+	if ((n = pick_ids(st, S_THIN_PICK, before, ids, cap)) == -1)
+		return db_err(st, sqlite3_errcode(st->db), e);
+	/* A transaction each: thinning never holds the lock for long. */
+	for (i = 0; i < n; i++) {
+		if (begin(st, 1, e) == -1)
+			return -1;
+		if (exec_id(st, S_THIN, ids[i], e) == -1 ||
+		    exec_id(st, S_THIN_MARK, ids[i], e) == -1 ||
+		    query_int(st, S_TASK_NEWEST, NULL, ids[i], &newest, e) ==
+		    -1 || commit(st, e) == -1) {
+			rollback(st);
+			return -1;
+		}
+		if (newest > *upto)
+			*upto = newest;
+	}
+	return n;
+}
+
+int
+store_idem_prune(struct store *st, int64_t before)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = stmt(st, S_IDEM_PRUNE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, before);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -204,6 +204,21 @@ int	store_active_runners(struct store *st,
 	    void (*cb)(void *, int64_t id, const struct runner_ref *),
 	    void *arg);
 
+/*
+ * Retention. store_prune deletes up to cap tasks that finished before
+ * `before` (ms), with their events, in one short transaction, and fills
+ * ids with them (their files are the caller's). store_thin thins the
+ * progress events of up to cap tasks finished before `before` to the
+ * last one of each second, a transaction per task, and sets *upto to
+ * the newest event id of those tasks (0 if none). store_idem_prune
+ * forgets keys older than before. Each returns a count, or -1.
+ */
+int	store_prune(struct store *st, int64_t before, int64_t *ids, int cap,
+	    struct hg_err *e);
+int	store_thin(struct store *st, int64_t before, int cap, int64_t *upto,
+	    struct hg_err *e);
+int	store_idem_prune(struct store *st, int64_t before);
+
 /* Adds 1 to the counter name (e.g. "start_failed"). */
 int	store_count(struct store *st, const char *name, struct hg_err *e);
 
