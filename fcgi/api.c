@@ -4,6 +4,7 @@
  * that names the input and the rule.
  */
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +310,19 @@ task_log(struct req *r, int64_t id)
 	close(fd);
 }
 
+static int
+remove_entry(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP)
+		(void)rmdir(path);
+	else
+		(void)unlink(path);
+	return 0;
+}
+
 void
 task_files_remove(int64_t id)
 {
@@ -316,8 +330,10 @@ task_files_remove(int64_t id)
 
 	if (config_task_log(&srv.cfg, (long long)id, path, sizeof(path)) == 0)
 		(void)unlink(path);
+	/* The task's own folder, whatever its command left there; links
+	 * are removed, never followed (FTW_PHYS). */
 	if (config_task_dir(&srv.cfg, (long long)id, path, sizeof(path)) == 0)
-		(void)rmdir(path);
+		(void)nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 enum task_op { OP_GET, OP_STOP, OP_DELETE };

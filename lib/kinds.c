@@ -516,8 +516,10 @@ load_command(struct kload *l, struct kind *k, const cJSON *decl,
 				    "memory");
 			}
 			i++;
-			if (strcmp(c->string, "PATH") == 0)
+			if (strcmp(c->string, "PATH") == 0) {
 				k->path = c->valuestring;
+				k->env_path = 1;
+			}
 		}
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "progress_regex")) !=
@@ -772,22 +774,27 @@ kinds_find(const struct kinds *ks, const char *name)
 	return NULL;
 }
 
-const char *
-kinds_value_text(const cJSON *v, char *buf, size_t len)
+char *
+kinds_value_text(const cJSON *v)
 {
+	char	 buf[32];
 	int64_t	 i;
 
 	if (cJSON_IsString(v))
-		snprintf(buf, len, "%s", v->valuestring);
-	else if (cJSON_IsBool(v))
-		snprintf(buf, len, "%s", cJSON_IsTrue(v) ? "true" : "false");
-	else if (json_int(v, &i) == 0)
-		snprintf(buf, len, "%lld", (long long)i);
-	else if (cJSON_IsNumber(v))
-		snprintf(buf, len, "%.17g", v->valuedouble);
-	else
-		snprintf(buf, len, "%s", "");
-	return buf;
+		return strdup(v->valuestring);
+	if (cJSON_IsBool(v))
+		return strdup(cJSON_IsTrue(v) ? "true" : "false");
+	if (json_int(v, &i) == 0)
+		snprintf(buf, sizeof(buf), "%lld", (long long)i);
+	else if (cJSON_IsNumber(v)) {
+		/* 0.1, not 0.10000000000000001: the shortest that reads
+		 * back the same. */
+		snprintf(buf, sizeof(buf), "%.15g", v->valuedouble);
+		if (strtod(buf, NULL) != v->valuedouble)
+			snprintf(buf, sizeof(buf), "%.17g", v->valuedouble);
+	} else
+		buf[0] = '\0';
+	return strdup(buf);
 }
 
 void
@@ -820,14 +827,10 @@ kinds_argv(const struct kind *k, const cJSON *params)
 {
 	char		**argv, *out, name[KINDS_NAME_MAX + 1], *val;
 	const char	 *p, *open, *close;
-	size_t		  i, len, n, vlen = 4096;
+	size_t		  i, len, n;
 
 	if ((argv = calloc(k->argc + 1, sizeof(*argv))) == NULL)
 		return NULL;
-	if ((val = malloc(vlen)) == NULL) {
-		free(argv);
-		return NULL;
-	}
 	for (i = 0; i < k->argc; i++) {
 		out = NULL;
 		len = 0;
@@ -840,22 +843,25 @@ kinds_argv(const struct kind *k, const cJSON *params)
 			n = (size_t)(close - open - 1);
 			memcpy(name, open + 1, n);
 			name[n] = '\0';
-			kinds_value_text(cJSON_GetObjectItemCaseSensitive(
-			    params, name), val, vlen);
-			if (append(&out, &len, p, (size_t)(open - p)) == -1 ||
-			    append(&out, &len, val, strlen(val)) == -1)
+			if ((val = kinds_value_text(
+			    cJSON_GetObjectItemCaseSensitive(params, name))) ==
+			    NULL)
 				goto fail_out;
+			if (append(&out, &len, p, (size_t)(open - p)) == -1 ||
+			    append(&out, &len, val, strlen(val)) == -1) {
+				free(val);
+				goto fail_out;
+			}
+			free(val);
 		}
 		if (append(&out, &len, p, strlen(p)) == -1)
 			goto fail_out;
 		argv[i] = out;
 	}
-	free(val);
 	return argv;
 fail_out:
 	free(out);
 fail:
-	free(val);
 	kinds_argv_free(argv);
 	return NULL;
 }

@@ -47,6 +47,7 @@ struct kind {
 	size_t		 argc;
 	const char	*cwd;		/* NULL: the task's own folder */
 	char		**env;		/* "NAME=value", NULL-terminated */
+	int		 env_path;	/* env sets PATH itself */
 	const char	*path;		/* PATH for the command */
 	double		 timeout_s;	/* 0: none */
 	double		 grace_s;	/* SIGTERM to SIGKILL */
@@ -95,9 +96,10 @@ void		  kinds_argv_free(char **argv);
  */
 int		  kinds_resolve(const struct kind *k, char *buf, size_t len);
 /* The text of a parameter's value as a command and the environment see
- * it: strings as they are, numbers in decimal, true/false. Writes to buf
- * (NUL-terminated, cut to len) and returns buf. */
-const char	 *kinds_value_text(const cJSON *v, char *buf, size_t len);
+ * it: strings whole as they are, numbers in their shortest decimal that
+ * reads back the same, true/false. Returns a malloc'd string (caller
+ * frees), or NULL when memory runs out. */
+char		 *kinds_value_text(const cJSON *v);
 
 /*
  * Checks a client's params (an object, or NULL/null when left out)

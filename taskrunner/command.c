@@ -122,8 +122,9 @@ static char **
 build_env(const struct kind *k, int64_t id, const cJSON *params)
 {
 	const cJSON	*p;
-	char		**env, val[4096], *name;
+	char		**env, *val, *name;
 	size_t		 n = 0, i, j;
+	int		 rc;
 
 	for (i = 0; k->env != NULL && k->env[i] != NULL; i++)
 		n++;
@@ -131,8 +132,7 @@ build_env(const struct kind *k, int64_t id, const cJSON *params)
 	if ((env = calloc(n + 1, sizeof(*env))) == NULL)
 		return NULL;
 	n = 0;
-	if (strcmp(k->path, KINDS_PATH_DEFAULT) == 0 &&
-	    asprintf(&env[n++], "PATH=%s", k->path) == -1)
+	if (!k->env_path && asprintf(&env[n++], "PATH=%s", k->path) == -1)
 		goto fail;
 	for (i = 0; k->env != NULL && k->env[i] != NULL; i++)
 		if ((env[n++] = strdup(k->env[i])) == NULL)
@@ -145,12 +145,15 @@ build_env(const struct kind *k, int64_t id, const cJSON *params)
 		for (j = 16; name[j] != '\0'; j++)
 			if (name[j] >= 'a' && name[j] <= 'z')
 				name[j] = (char)(name[j] - 'a' + 'A');
-		kinds_value_text(p, val, sizeof(val));
-		if (asprintf(&env[n++], "%s=%s", name, val) == -1) {
+		if ((val = kinds_value_text(p)) == NULL) {
 			free(name);
 			goto fail;
 		}
+		rc = asprintf(&env[n++], "%s=%s", name, val);
 		free(name);
+		free(val);
+		if (rc == -1)
+			goto fail;
 	}
 	return env;
 fail:
@@ -250,8 +253,11 @@ min64(int64_t a, int64_t b)
 static void
 outcome_from_status(int status, struct outcome *o, char *msg, size_t len)
 {
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		o->has_exit_code = 1;
+		o->exit_code = 0;
 		return;
+	}
 	o->state = "failed";
 	if (WIFEXITED(status)) {
 		o->has_exit_code = 1;

@@ -1,0 +1,492 @@
+/*
+ * lib/kinds, command kinds: each mistake in command, cwd, env, timeout_s,
+ * grace_s, max_running and progress_regex refused with a message that
+ * names the file, the kind and the field; and a good command kind read
+ * as declared.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "kinds.h"
+#include "unit.h"
+
+static char	 kpath[4200];	/* the kinds file of this test */
+
+/* Writes text to kinds.json in the test's folder; returns its path. */
+static const char *
+write_kinds(const char *text)
+{
+	FILE	*f;
+
+	snprintf(kpath, sizeof(kpath), "%s/kinds.json", unit_dir);
+	if ((f = fopen(kpath, "w")) == NULL) {
+		perror(kpath);
+		abort();
+	}
+	fputs(text, f);
+	fclose(f);
+	return kpath;
+}
+
+/* One parameter p, a string, for placeholders to name. */
+#define PARAMS							\
+	"\"params\": {\"p\": {\"type\": \"string\", \"default\": \"v\"}}"
+
+/* A command kind "cmd" with params p and the given fields ("...", ...). */
+#define CMD_KIND(fields)						\
+	"{\"kinds\": [{\"name\": \"cmd\", " PARAMS ", " fields "}]}"
+
+/* The same with a good command and more fields. */
+#define WITH(fields)						\
+	CMD_KIND("\"command\": [\"/bin/echo\", \"{p}\"], " fields)
+
+/* A builtin count kind "cnt" with more fields. */
+#define BUILTIN_WITH(fields)						\
+	"{\"kinds\": [{\"name\": \"cnt\", \"builtin\": \"count\", "	\
+	"\"params\": {\"total\": {\"type\": \"integer\", \"min\": 1, "	\
+	"\"default\": 1}, \"delay_ms\": {\"type\": \"integer\", "	\
+	"\"min\": 0, \"default\": 0}}, " fields "}]}"
+
+/*
+ * Checks that text is refused with a message holding the file's path,
+ * kind "name", the field and the rule. A macro, so a failure points at
+ * the test's line.
+ */
+#define REFUSED(text, kind, field, rule) do {				\
+	char		 err_[1024], kq_[128];				\
+	struct kinds	*ks_;						\
+									\
+	memset(err_, 0, sizeof(err_));					\
+	ks_ = kinds_load(write_kinds(text), err_, sizeof(err_));	\
+	CHECK(ks_ == NULL);						\
+	kinds_free(ks_);						\
+	CHECK_HAS(err_, kpath);						\
+	snprintf(kq_, sizeof(kq_), "kind \"%s\"", (kind));		\
+	CHECK_HAS(err_, kq_);						\
+	CHECK_HAS(err_, (field));					\
+	CHECK_HAS(err_, (rule));					\
+} while (0)
+
+#define CMD_REFUSED(fields, field, rule)				\
+	REFUSED(CMD_KIND(fields), "cmd", (field), (rule))
+
+/* ---- command ---- */
+
+static void
+command_empty_array_is_refused(void)
+{
+	CMD_REFUSED("\"command\": []", "command", "non-empty array");
+}
+
+static void
+command_not_an_array_is_refused(void)
+{
+	CMD_REFUSED("\"command\": \"/bin/echo hello\"", "command",
+	    "non-empty array");
+	CMD_REFUSED("\"command\": {\"0\": \"/bin/echo\"}", "command",
+	    "non-empty array");
+	CMD_REFUSED("\"command\": null", "command", "non-empty array");
+}
+
+static void
+command_with_non_string_element_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/echo\", 5]", "command[1]",
+	    "must be a string");
+	CMD_REFUSED("\"command\": [\"/bin/echo\", \"a\", null]", "command[2]",
+	    "must be a string");
+	CMD_REFUSED("\"command\": [\"/bin/echo\", [\"a\"]]", "command[1]",
+	    "must be a string");
+	CMD_REFUSED("\"command\": [true]", "command[0]",
+	    "non-empty string");
+}
+
+static void
+command_with_empty_program_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"\"]", "command[0]", "non-empty string");
+	CMD_REFUSED("\"command\": [\"\", \"x\"]", "command[0]",
+	    "non-empty string");
+}
+
+static void
+command_program_from_a_placeholder_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"{p}\"]", "command[0]",
+	    "may not come from a parameter");
+	CMD_REFUSED("\"command\": [\"/usr/bin/{p}\", \"x\"]", "command[0]",
+	    "may not come from a parameter");
+}
+
+static void
+command_placeholder_naming_no_parameter_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/echo\", \"{nope}\"]", "command[1]",
+	    "placeholder {nope} names no parameter");
+	CMD_REFUSED("\"command\": [\"/bin/echo\", \"{p}\", \"--x={P}\"]",
+	    "command[2]", "placeholder {P} names no parameter");
+	CMD_REFUSED("\"command\": [\"/bin/echo\", \"{p}{q}\"]", "command[1]",
+	    "placeholder {q} names no parameter");
+}
+
+static void
+command_placeholder_in_kind_without_params_is_refused(void)
+{
+	REFUSED("{\"kinds\": [{\"name\": \"bare\", \"command\": "
+	    "[\"/bin/echo\", \"{p}\"]}]}", "bare", "command[1]",
+	    "placeholder {p} names no parameter");
+}
+
+static void
+command_unclosed_brace_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/echo\", \"{p\"]", "command[1]",
+	    "\"{\" without \"}\"");
+	CMD_REFUSED("\"command\": [\"/bin/echo\", \"{p}-{\"]", "command[1]",
+	    "\"{\" without \"}\"");
+}
+
+static void
+command_stray_closing_brace_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/echo\", \"p}\"]", "command[1]",
+	    "\"}\" without \"{\"");
+	CMD_REFUSED("\"command\": [\"/bin/echo\", \"{p}}\"]", "command[1]",
+	    "\"}\" without \"{\"");
+}
+
+static void
+command_empty_placeholder_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/echo\", \"{}\"]", "command[1]",
+	    "empty or too long placeholder");
+}
+
+/* ---- cwd, env ---- */
+
+static void
+cwd_relative_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"cwd\": \"srv/files\"",
+	    "cwd", "absolute path");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"cwd\": \"\"", "cwd",
+	    "absolute path");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"cwd\": \"./x\"", "cwd",
+	    "absolute path");
+}
+
+static void
+cwd_not_a_string_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"cwd\": 5", "cwd",
+	    "absolute path");
+}
+
+static void
+env_not_an_object_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"env\": [\"A=b\"]", "env",
+	    "object of strings");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"env\": \"A=b\"", "env",
+	    "object of strings");
+}
+
+static void
+env_bad_name_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"env\": {\"1A\": \"x\"}",
+	    "env.1A", "not a valid variable name");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"env\": {\"A-B\": \"x\"}",
+	    "env.A-B", "not a valid variable name");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"env\": {\"A=B\": \"x\"}",
+	    "env.A=B", "not a valid variable name");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"env\": {\"\": \"x\"}",
+	    "env.", "not a valid variable name");
+}
+
+static void
+env_hourglass_name_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"env\": "
+	    "{\"HOURGLASS_X\": \"y\"}", "env.HOURGLASS_X", "set by Hourglass");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"env\": "
+	    "{\"HOURGLASS_TASK_ID\": \"1\"}", "env.HOURGLASS_TASK_ID",
+	    "set by Hourglass");
+}
+
+static void
+env_non_string_value_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"env\": {\"A\": 5}",
+	    "env.A", "must be a string");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"env\": {\"A\": \"x\", "
+	    "\"B\": null}", "env.B", "must be a string");
+}
+
+/* ---- limits ---- */
+
+static void
+timeout_zero_negative_or_string_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"timeout_s\": 0",
+	    "timeout_s", "above 0");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"timeout_s\": -5",
+	    "timeout_s", "above 0");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"timeout_s\": \"5\"",
+	    "timeout_s", "above 0");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"timeout_s\": null",
+	    "timeout_s", "above 0");
+}
+
+static void
+grace_negative_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"grace_s\": -1",
+	    "grace_s", "seconds");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"grace_s\": \"1\"",
+	    "grace_s", "seconds");
+}
+
+static void
+max_running_zero_or_fraction_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"max_running\": 0",
+	    "max_running", "integer of at least 1");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"max_running\": 1.5",
+	    "max_running", "integer of at least 1");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"max_running\": -1",
+	    "max_running", "integer of at least 1");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"max_running\": \"2\"",
+	    "max_running", "integer of at least 1");
+}
+
+/* ---- progress_regex ---- */
+
+static void
+progress_regex_not_compiling_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"progress_regex\": "
+	    "\"([0-9]+\"", "progress_regex", "regular expression");
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"progress_regex\": "
+	    "\"([0-9]+)[\"", "progress_regex", "regular expression");
+}
+
+static void
+progress_regex_without_group_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"progress_regex\": "
+	    "\"[0-9]+% done\"", "progress_regex", "group");
+}
+
+static void
+progress_regex_not_a_string_is_refused(void)
+{
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"progress_regex\": 5",
+	    "progress_regex", "must be a string");
+}
+
+/* ---- builtin or command ---- */
+
+static void
+both_builtin_and_command_is_refused(void)
+{
+	REFUSED(BUILTIN_WITH("\"command\": [\"/bin/true\"]"), "cnt",
+	    "builtin", "not both");
+}
+
+static void
+neither_builtin_nor_command_is_refused(void)
+{
+	REFUSED("{\"kinds\": [{\"name\": \"idle\", \"description\": \"x\"}]}",
+	    "idle", "command", "\"builtin\"");
+}
+
+static void
+command_fields_on_builtin_are_refused(void)
+{
+	REFUSED(BUILTIN_WITH("\"cwd\": \"/tmp\""), "cnt", "cwd",
+	    "only a command kind");
+	REFUSED(BUILTIN_WITH("\"env\": {\"A\": \"b\"}"), "cnt", "env",
+	    "only a command kind");
+	REFUSED(BUILTIN_WITH("\"progress_regex\": \"([0-9]+)%\""), "cnt",
+	    "progress_regex", "only a command kind");
+}
+
+static void
+mistake_in_second_kind_names_that_kind(void)
+{
+	REFUSED("{\"kinds\": [{\"name\": \"fine\", \"command\": "
+	    "[\"/bin/true\"]}, {\"name\": \"broken\", \"command\": "
+	    "[\"/bin/echo\", \"{x}\"]}]}", "broken", "command[1]",
+	    "placeholder {x} names no parameter");
+}
+
+/* ---- a good command kind ---- */
+
+#define GOOD_COMMAND							\
+	"{\"kinds\": [{\"name\": \"checksum\",\n"			\
+	" \"description\": \"SHA-256 of a file\",\n"			\
+	" \"command\": [\"sha256sum\", \"--\", \"{file}\", "		\
+	"\"--n={n}/{file}\"],\n"					\
+	" \"cwd\": \"/srv/files\",\n"					\
+	" \"env\": {\"LC_ALL\": \"C\", \"TZ\": \"UTC\"},\n"		\
+	" \"params\": {\"file\": {\"type\": \"string\", \"pattern\": "	\
+	"\"^[A-Za-z0-9_][A-Za-z0-9._-]*$\", \"max_length\": 255},\n"	\
+	"  \"n\": {\"type\": \"integer\", \"default\": 1}},\n"		\
+	" \"timeout_s\": 600, \"grace_s\": 2.5, \"max_running\": 2,\n"	\
+	" \"progress_regex\": \"([0-9.]+)% done\"},\n"			\
+	" {\"name\": \"plain\", \"command\": [\"/bin/true\"]}]}"
+
+static struct kinds *
+load_good(void)
+{
+	char		 err[1024];
+	struct kinds	*ks;
+
+	if ((ks = kinds_load(write_kinds(GOOD_COMMAND), err, sizeof(err))) ==
+	    NULL) {
+		unit_fail(__FILE__, __LINE__, err);
+		exit(1);
+	}
+	return ks;
+}
+
+static void
+good_command_kind_loads_with_all_fields(void)
+{
+	struct kinds		*ks = load_good();
+	const struct kind	*k = kinds_find(ks, "checksum");
+	regmatch_t		 m[2];
+
+	CHECK(k != NULL);
+	if (k == NULL)
+		goto out;
+	CHECK(k->builtin == BUILTIN_NONE);
+	CHECK_STR(k->description, "SHA-256 of a file");
+	CHECK_INT(k->argc, 4);
+	CHECK_STR(k->argv[0], "sha256sum");
+	CHECK_STR(k->argv[1], "--");
+	CHECK_STR(k->argv[2], "{file}");
+	CHECK_STR(k->argv[3], "--n={n}/{file}");
+	CHECK(k->argv[4] == NULL);
+	CHECK_STR(k->cwd, "/srv/files");
+	CHECK(k->env != NULL);
+	if (k->env != NULL) {
+		CHECK_STR(k->env[0], "LC_ALL=C");
+		CHECK_STR(k->env[1], "TZ=UTC");
+		CHECK(k->env[2] == NULL);
+	}
+	CHECK_STR(k->path, KINDS_PATH_DEFAULT);
+	CHECK(k->timeout_s == 600);
+	CHECK(k->grace_s == 2.5);
+	CHECK_INT(k->max_running, 2);
+	CHECK_INT(k->nparams, 2);
+	CHECK(k->has_regex);
+	if (k->has_regex) {
+		int rc = regexec(&k->progress_re, "hashing 42.5% done", 2, m,
+		    0);
+
+		CHECK_INT(rc, 0);
+		CHECK_INT(m[1].rm_eo - m[1].rm_so, 4);
+	}
+out:
+	kinds_free(ks);
+}
+
+static void
+command_kind_defaults(void)
+{
+	struct kinds		*ks = load_good();
+	const struct kind	*k = kinds_find(ks, "plain");
+
+	CHECK(k != NULL);
+	if (k == NULL)
+		goto out;
+	CHECK(k->builtin == BUILTIN_NONE);
+	CHECK_STR(k->description, "");
+	CHECK_INT(k->argc, 1);
+	CHECK(k->cwd == NULL);
+	CHECK(k->env == NULL);
+	CHECK_STR(k->path, KINDS_PATH_DEFAULT);
+	CHECK(k->timeout_s == 0);
+	CHECK(k->grace_s == KINDS_GRACE_DEFAULT);
+	CHECK_INT(k->max_running, 0);
+	CHECK(!k->has_regex);
+out:
+	kinds_free(ks);
+}
+
+static void
+command_kind_env_path_replaces_default(void)
+{
+	char		 err[1024];
+	struct kinds	*ks;
+
+	ks = kinds_load(write_kinds(WITH("\"env\": {\"PATH\": "
+	    "\"/opt/tools/bin:/bin\"}, \"grace_s\": 0")), err, sizeof(err));
+	CHECK(ks != NULL);
+	if (ks == NULL) {
+		unit_fail(__FILE__, __LINE__, err);
+		return;
+	}
+	CHECK_STR(ks->v[0].path, "/opt/tools/bin:/bin");
+	CHECK_STR(ks->v[0].env[0], "PATH=/opt/tools/bin:/bin");
+	CHECK(ks->v[0].grace_s == 0);
+	kinds_free(ks);
+}
+
+static void
+command_kind_public_json_hides_command(void)
+{
+	struct kinds	*ks = load_good();
+
+	/* Clients see name, description and params; never the program,
+	 * its folder or its environment. */
+	CHECK(strstr(ks->public_json, "sha256sum") == NULL);
+	CHECK(strstr(ks->public_json, "/srv/files") == NULL);
+	CHECK(strstr(ks->public_json, "LC_ALL") == NULL);
+	CHECK(strstr(ks->public_json, "progress_regex") == NULL);
+	CHECK_HAS(ks->public_json, "\"name\":\"checksum\"");
+	kinds_free(ks);
+}
+
+static const struct unit_test tests[] = {
+	UNIT(command_empty_array_is_refused),
+	UNIT(command_not_an_array_is_refused),
+	UNIT(command_with_non_string_element_is_refused),
+	UNIT(command_with_empty_program_is_refused),
+	UNIT(command_program_from_a_placeholder_is_refused),
+	UNIT(command_placeholder_naming_no_parameter_is_refused),
+	UNIT(command_placeholder_in_kind_without_params_is_refused),
+	UNIT(command_unclosed_brace_is_refused),
+	UNIT(command_stray_closing_brace_is_refused),
+	UNIT(command_empty_placeholder_is_refused),
+	UNIT(cwd_relative_is_refused),
+	UNIT(cwd_not_a_string_is_refused),
+	UNIT(env_not_an_object_is_refused),
+	UNIT(env_bad_name_is_refused),
+	UNIT(env_hourglass_name_is_refused),
+	UNIT(env_non_string_value_is_refused),
+	UNIT(timeout_zero_negative_or_string_is_refused),
+	UNIT(grace_negative_is_refused),
+	UNIT(max_running_zero_or_fraction_is_refused),
+	UNIT(progress_regex_not_compiling_is_refused),
+	UNIT(progress_regex_without_group_is_refused),
+	UNIT(progress_regex_not_a_string_is_refused),
+	UNIT(both_builtin_and_command_is_refused),
+	UNIT(neither_builtin_nor_command_is_refused),
+	UNIT(command_fields_on_builtin_are_refused),
+	UNIT(mistake_in_second_kind_names_that_kind),
+	UNIT(good_command_kind_loads_with_all_fields),
+	UNIT(command_kind_defaults),
+	UNIT(command_kind_env_path_replaces_default),
+	UNIT(command_kind_public_json_hides_command),
+};
+
+int
+main(int argc, char **argv)
+{
+	UNIT_MAIN(tests, argc, argv);
+}

@@ -1,0 +1,1011 @@
+/*
+ * lib/progress: which output lines are progress and which are log lines,
+ * hg_utf8_clean on hostile bytes; and from lib/kinds, the argv a command
+ * kind runs with (placeholders, values taken literally) and how its
+ * program is found.
+ */
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "json.h"
+#include "kinds.h"
+#include "progress.h"
+#include "unit.h"
+
+/* Parses NUL-terminated s with regex re (or NULL). */
+static enum pline_kind
+parse(const char *s, const regex_t *re, struct pline *pl)
+{
+	return progress_parse(s, strlen(s), re, pl);
+}
+
+static int
+near(double a, double b)
+{
+	return fabs(a - b) < 1e-9;
+}
+
+/* Checks that s is a progress line of value v out of total t, with the
+ * message msg (NULL: none). A macro, so a failure points at its line. */
+#define IS_PROGRESS(s, re, v, t, msg) do {				\
+	struct pline	 pl_;						\
+	const char	*m_ = (msg);					\
+	enum pline_kind	 k_ = parse((s), (re), &pl_);			\
+									\
+	CHECK_INT(k_, PLINE_PROGRESS);					\
+	CHECK(near(pl_.value, (v)));					\
+	CHECK(near(pl_.total, (t)));					\
+	if (m_ == NULL)							\
+		CHECK(!pl_.has_message);				\
+	else {								\
+		CHECK(pl_.has_message);					\
+		CHECK_STR(pl_.message, m_);				\
+	}								\
+} while (0)
+
+/* Checks that s is a log line, with *out cleared. */
+#define IS_LOG(s, re) do {						\
+	struct pline	 pl_;						\
+	enum pline_kind	 k_;						\
+									\
+	memset(&pl_, 0x5a, sizeof(pl_));				\
+	k_ = parse((s), (re), &pl_);					\
+	CHECK_INT(k_, PLINE_LOG);					\
+	CHECK_INT(pl_.kind, PLINE_LOG);					\
+	CHECK(!pl_.has_message);					\
+} while (0)
+
+/* ---- PROGRESS v/t [message] ---- */
+
+static void
+keyword_without_message(void)
+{
+	IS_PROGRESS("PROGRESS 3/10", NULL, 3, 10, NULL);
+	IS_PROGRESS("PROGRESS 0/1", NULL, 0, 1, NULL);
+}
+
+static void
+keyword_with_message(void)
+{
+	IS_PROGRESS("PROGRESS 3/10 copying photos", NULL, 3, 10,
+	    "copying photos");
+	IS_PROGRESS("PROGRESS 1/2 a/b 50% {\"x\":1}", NULL, 1, 2,
+	    "a/b 50% {\"x\":1}");
+}
+
+static void
+keyword_with_decimals(void)
+{
+	IS_PROGRESS("PROGRESS 1.5/2.5", NULL, 1.5, 2.5, NULL);
+	IS_PROGRESS("PROGRESS 0.25/1 quarter", NULL, 0.25, 1, "quarter");
+}
+
+static void
+keyword_with_zero_total_is_log(void)
+{
+	IS_LOG("PROGRESS 3/0", NULL);
+	IS_LOG("PROGRESS 0/0 nothing", NULL);
+	IS_LOG("PROGRESS 3/0.0", NULL);
+}
+
+static void
+keyword_with_negative_or_huge_numbers_is_log(void)
+{
+	IS_LOG("PROGRESS -1/10", NULL);
+	IS_LOG("PROGRESS 1/-10", NULL);
+	IS_LOG("PROGRESS 1e400/10", NULL);
+	IS_LOG("PROGRESS 1/1e400", NULL);
+	IS_LOG("PROGRESS 1/10000000000000000000000000000000000000", NULL);
+	IS_LOG("PROGRESS inf/10", NULL);
+	IS_LOG("PROGRESS nan/10", NULL);
+	IS_LOG("PROGRESS 0x10/20", NULL);
+}
+
+static void
+keyword_with_garbage_is_log(void)
+{
+	IS_LOG("PROGRESS 3/10x", NULL);
+	IS_LOG("PROGRESS 3x/10", NULL);
+	IS_LOG("PROGRESS 3", NULL);
+	IS_LOG("PROGRESS /10", NULL);
+	IS_LOG("PROGRESS 3/", NULL);
+	IS_LOG("PROGRESS", NULL);
+	IS_LOG("progress 3/10", NULL);
+	IS_LOG("PROGRESS  3/10", NULL);
+	IS_LOG("PROGRESS 1.2.3/10", NULL);
+	IS_LOG("xPROGRESS 3/10", NULL);
+}
+
+/* ---- bare percents ---- */
+
+static void
+percent_whole_and_decimal(void)
+{
+	IS_PROGRESS("42%", NULL, 42, 100, NULL);
+	IS_PROGRESS("42.5%", NULL, 42.5, 100, NULL);
+	IS_PROGRESS("0%", NULL, 0, 100, NULL);
+	IS_PROGRESS("100%", NULL, 100, 100, NULL);
+}
+
+static void
+percent_with_blanks_around(void)
+{
+	IS_PROGRESS("  42%  ", NULL, 42, 100, NULL);
+	IS_PROGRESS("\t42.5%\t", NULL, 42.5, 100, NULL);
+	IS_PROGRESS(" \t 7% \t ", NULL, 7, 100, NULL);
+}
+
+static void
+percent_over_100_is_log(void)
+{
+	IS_LOG("101%", NULL);
+	IS_LOG("100.1%", NULL);
+	IS_LOG("1000000%", NULL);
+}
+
+static void
+percent_negative_or_huge_is_log(void)
+{
+	IS_LOG("-5%", NULL);
+	IS_LOG("1e400%", NULL);
+	IS_LOG("1e2%", NULL);
+	IS_LOG("inf%", NULL);
+}
+
+static void
+percent_with_garbage_is_log(void)
+{
+	IS_LOG("42%x", NULL);
+	IS_LOG("42 %", NULL);
+	IS_LOG("42%%", NULL);
+	IS_LOG("x42%", NULL);
+	IS_LOG("42", NULL);
+	IS_LOG("%", NULL);
+	IS_LOG(".%", NULL);
+	IS_LOG("4 2%", NULL);
+	IS_LOG("about 42%", NULL);
+	IS_LOG("", NULL);
+	IS_LOG("   ", NULL);
+}
+
+static void
+percent_with_64_digits_is_log(void)
+{
+	char	 s[200];
+
+	/* 42, written with so many leading zeros the reader gives up. */
+	memset(s, '0', 100);
+	memcpy(s + 98, "42%", 4);
+	IS_LOG(s, NULL);
+}
+
+/* ---- Cronicle JSON lines ---- */
+
+static void
+json_fraction_is_percent(void)
+{
+	IS_PROGRESS("{\"progress\":0.42}", NULL, 42, 100, NULL);
+	IS_PROGRESS("{\"progress\": 0}", NULL, 0, 100, NULL);
+	IS_PROGRESS("{\"progress\": 1}", NULL, 100, 100, NULL);
+	IS_PROGRESS("{\"progress\": 0.5, \"message\": \"half\"}", NULL, 50,
+	    100, "half");
+}
+
+static void
+json_value_and_total(void)
+{
+	IS_PROGRESS("{\"value\":42,\"total\":150,\"message\":\"m\"}", NULL,
+	    42, 150, "m");
+	IS_PROGRESS("{\"value\": 1.5, \"total\": 3}", NULL, 1.5, 3, NULL);
+}
+
+static void
+json_complete_code_0_with_description(void)
+{
+	struct pline	 pl;
+
+	CHECK_INT(parse("{\"complete\":1,\"code\":0,\"description\":\"ok\"}",
+	    NULL, &pl), PLINE_COMPLETE);
+	CHECK_INT(pl.kind, PLINE_COMPLETE);
+	CHECK_INT(pl.code, 0);
+	CHECK(pl.has_message);
+	CHECK_STR(pl.message, "ok");
+}
+
+static void
+json_complete_code_3(void)
+{
+	struct pline	 pl;
+
+	CHECK_INT(parse("{\"complete\": 1, \"code\": 3, \"description\": "
+	    "\"disk full\"}", NULL, &pl), PLINE_COMPLETE);
+	CHECK_INT(pl.code, 3);
+	CHECK_STR(pl.message, "disk full");
+}
+
+static void
+json_complete_true_without_code_is_code_0(void)
+{
+	struct pline	 pl;
+
+	CHECK_INT(parse("{\"complete\": true}", NULL, &pl), PLINE_COMPLETE);
+	CHECK_INT(pl.code, 0);
+	CHECK(!pl.has_message);
+}
+
+static void
+json_complete_other_than_1_is_log(void)
+{
+	IS_LOG("{\"complete\": 2, \"code\": 0}", NULL);
+	IS_LOG("{\"complete\": 0, \"code\": 0}", NULL);
+	IS_LOG("{\"complete\": false}", NULL);
+	IS_LOG("{\"complete\": \"1\"}", NULL);
+	IS_LOG("{\"complete\": null}", NULL);
+}
+
+static void
+json_complete_with_bad_code_is_log(void)
+{
+	IS_LOG("{\"complete\": 1, \"code\": \"0\"}", NULL);
+	IS_LOG("{\"complete\": 1, \"code\": 1.5}", NULL);
+	IS_LOG("{\"complete\": 1, \"code\": 1e400}", NULL);
+	IS_LOG("{\"complete\": 1, \"code\": 99999999999999999999}", NULL);
+	IS_LOG("{\"complete\": 1, \"code\": 256}", NULL);
+}
+
+static void
+json_fraction_out_of_range_is_log(void)
+{
+	IS_LOG("{\"progress\": 1.5}", NULL);
+	IS_LOG("{\"progress\": -0.1}", NULL);
+	IS_LOG("{\"progress\": 1e400}", NULL);
+	IS_LOG("{\"progress\": \"0.5\"}", NULL);
+	IS_LOG("{\"progress\": null}", NULL);
+}
+
+static void
+json_value_without_good_total_is_log(void)
+{
+	IS_LOG("{\"value\": 42}", NULL);
+	IS_LOG("{\"value\": 42, \"total\": 0}", NULL);
+	IS_LOG("{\"value\": 42, \"total\": -1}", NULL);
+	IS_LOG("{\"value\": -1, \"total\": 10}", NULL);
+	IS_LOG("{\"value\": \"4\", \"total\": 10}", NULL);
+	IS_LOG("{\"value\": 1e400, \"total\": 10}", NULL);
+	IS_LOG("{\"value\": 1, \"total\": 1e300}", NULL);
+}
+
+static void
+json_array_is_log(void)
+{
+	IS_LOG("[{\"progress\": 0.5}]", NULL);
+	IS_LOG("[1, 2]", NULL);
+	IS_LOG("0.5", NULL);
+	IS_LOG("\"42%\"", NULL);
+}
+
+static void
+json_malformed_is_log(void)
+{
+	IS_LOG("{", NULL);
+	IS_LOG("{\"progress\": 0.5", NULL);
+	IS_LOG("{\"progress\": 0.5}}", NULL);
+	IS_LOG("{progress: 0.5}", NULL);
+	IS_LOG("{\"progress\": 0.5, \"progress\": 0.6}", NULL);
+	IS_LOG("{\"message\": \"a\\u0000b\", \"progress\": 0.5}", NULL);
+}
+
+static void
+json_without_known_keys_is_log(void)
+{
+	IS_LOG("{}", NULL);
+	IS_LOG("{\"message\": \"hello\"}", NULL);
+	IS_LOG("{\"Progress\": 0.5}", NULL);
+	IS_LOG("{\"level\": \"info\", \"msg\": \"started\"}", NULL);
+}
+
+static void
+json_message_that_is_not_a_string_is_ignored(void)
+{
+	IS_PROGRESS("{\"progress\": 0.5, \"message\": 5}", NULL, 50, 100,
+	    NULL);
+}
+
+/* ---- progress_regex ---- */
+
+/* Compiles a kind's progress_regex as the loader does. */
+static void
+compile(regex_t *re, const char *pattern)
+{
+	int	 rc = regcomp(re, pattern, REG_EXTENDED);
+
+	CHECK_INT(rc, 0);
+	if (rc != 0)
+		exit(1);
+}
+
+static void
+regex_matching_gives_percent(void)
+{
+	regex_t	 re;
+
+	compile(&re, "([0-9]+)% done");
+	IS_PROGRESS("copying: 37% done", &re, 37, 100, NULL);
+	IS_PROGRESS("100% done", &re, 100, 100, NULL);
+	regfree(&re);
+}
+
+static void
+regex_not_matching_is_log(void)
+{
+	regex_t	 re;
+
+	compile(&re, "([0-9]+)% done");
+	IS_LOG("copying: 37% left", &re);
+	IS_LOG("done", &re);
+	/* A match, but not a percent. */
+	IS_LOG("150% done", &re);
+	regfree(&re);
+}
+
+static void
+regex_group_not_taking_part_is_log(void)
+{
+	regex_t	 re;
+
+	compile(&re, "(x)?y");
+	IS_LOG("y", &re);
+	regfree(&re);
+	compile(&re, "at (.*)%");
+	IS_LOG("at -3%", &re);
+	IS_LOG("at 1e400%", &re);
+	IS_LOG("at %", &re);
+	regfree(&re);
+}
+
+static void
+regex_is_not_applied_without_one(void)
+{
+	IS_LOG("copying: 37% done", NULL);
+}
+
+static void
+regex_does_not_hide_the_builtin_formats(void)
+{
+	regex_t	 re;
+
+	compile(&re, "([0-9]+)% done");
+	IS_PROGRESS("PROGRESS 1/4", &re, 1, 4, NULL);
+	IS_PROGRESS("42%", &re, 42, 100, NULL);
+	IS_PROGRESS("{\"progress\": 0.5}", &re, 50, 100, NULL);
+	regfree(&re);
+}
+
+/* ---- hostile lines ---- */
+
+/* 1 if the n bytes at s are valid UTF-8 without NUL. */
+static int
+clean_utf8(const char *s, size_t n)
+{
+	return memchr(s, '\0', n) == NULL && json_utf8_valid(s, n) == 0;
+}
+
+static void
+huge_line_is_log(void)
+{
+	char	*s;
+
+	if ((s = malloc(20001)) == NULL)
+		abort();
+	memset(s, 'a', 20000);
+	s[20000] = '\0';
+	IS_LOG(s, NULL);
+	s[19999] = '%';
+	IS_LOG(s, NULL);
+	memset(s, '9', 19999);
+	IS_LOG(s, NULL);
+	free(s);
+}
+
+static void
+huge_json_line_is_log(void)
+{
+	char	*s;
+
+	/* {"x":"aaaa...","bogus":1}: valid JSON, no known key. */
+	if ((s = malloc(20001)) == NULL)
+		abort();
+	memset(s, 'a', 20000);
+	memcpy(s, "{\"x\":\"", 6);
+	memcpy(s + 20000 - 12, "\",\"bogus\":1}", 12);
+	s[20000] = '\0';
+	IS_LOG(s, NULL);
+	free(s);
+}
+
+static void
+huge_message_is_cut_at_a_character_boundary(void)
+{
+	char		*s;
+	struct pline	 pl;
+	size_t		 i, n;
+
+	/* PROGRESS 1/2 followed by 20000 bytes of the 3-byte euro sign. */
+	if ((s = malloc(20100)) == NULL)
+		abort();
+	n = (size_t)sprintf(s, "PROGRESS 1/2 ");
+	for (i = 0; i < 6000; i++, n += 3)
+		memcpy(s + n, "\xe2\x82\xac", 3);
+	s[n] = '\0';
+	CHECK_INT(parse(s, NULL, &pl), PLINE_PROGRESS);
+	CHECK(pl.has_message);
+	n = strlen(pl.message);
+	CHECK(n > 0 && n < sizeof(pl.message));
+	CHECK(n % 3 == 0);
+	CHECK(clean_utf8(pl.message, n));
+	free(s);
+}
+
+static void
+huge_json_message_is_cut_at_a_character_boundary(void)
+{
+	char		*s;
+	struct pline	 pl;
+	size_t		 i, n;
+
+	if ((s = malloc(20100)) == NULL)
+		abort();
+	n = (size_t)sprintf(s, "{\"progress\": 0.5, \"message\": \"x");
+	for (i = 0; i < 6000; i++, n += 2)
+		memcpy(s + n, "\xc3\xa9", 2);
+	n += (size_t)sprintf(s + n, "\"}");
+	CHECK_INT(parse(s, NULL, &pl), PLINE_PROGRESS);
+	n = strlen(pl.message);
+	CHECK(n > 0 && n < sizeof(pl.message));
+	CHECK(n % 2 == 1);		/* the "x", then whole é's */
+	CHECK(clean_utf8(pl.message, n));
+	free(s);
+}
+
+static void
+numbers_out_of_range_are_log(void)
+{
+	IS_LOG("PROGRESS 10000000000000001/1", NULL);
+	IS_LOG("PROGRESS 1/10000000000000001", NULL);
+	IS_LOG("{\"value\": 1e16, \"total\": 1e17}", NULL);
+	IS_LOG("{\"value\": 1, \"total\": 1e-400}", NULL);
+	IS_LOG("{\"progress\": -1e400}", NULL);
+	IS_LOG("{\"complete\": 1, \"code\": -256}", NULL);
+	/* Within range: 1e15. */
+	IS_PROGRESS("PROGRESS 1000000000000000/1000000000000000", NULL, 1e15,
+	    1e15, NULL);
+}
+
+static void
+utf8_clean_keeps_valid_text(void)
+{
+	const char	*in = "h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80";
+	char		 out[64];
+	size_t		 n;
+
+	n = hg_utf8_clean(in, strlen(in), out, sizeof(out));
+	CHECK_INT(n, strlen(in));
+	CHECK_STR(out, in);
+}
+
+static void
+utf8_clean_replaces_invalid_bytes(void)
+{
+	char	 out[64];
+	size_t	 n;
+
+	n = hg_utf8_clean("a\xff" "b\xfe", 4, out, sizeof(out));
+	CHECK_STR(out, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
+	CHECK_INT(n, 8);
+	CHECK(clean_utf8(out, n));
+}
+
+static void
+utf8_clean_replaces_nul_bytes(void)
+{
+	char	 out[64];
+	size_t	 n;
+
+	n = hg_utf8_clean("a\0b\0", 4, out, sizeof(out));
+	CHECK_INT(n, 8);
+	CHECK(memcmp(out, "a\xef\xbf\xbd" "b\xef\xbf\xbd", 9) == 0);
+	CHECK(clean_utf8(out, n));
+}
+
+static void
+utf8_clean_replaces_overlongs_surrogates_and_cut_sequences(void)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+	} bad[] = {
+		{ "\xc0\x80", 2 },		/* overlong NUL */
+		{ "\xe0\x80\xaf", 3 },		/* overlong '/' */
+		{ "\xed\xa0\x80", 3 },		/* a surrogate */
+		{ "\xf4\x90\x80\x80", 4 },	/* past U+10FFFF */
+		{ "\xe2\x82", 2 },		/* cut short */
+		{ "\x80\xbf", 2 },		/* lone continuations */
+		{ "\xf8\x88\x80\x80\x80", 5 },	/* 5 bytes */
+	};
+	char	 out[64];
+	size_t	 i, n;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = hg_utf8_clean(bad[i].in, bad[i].len, out, sizeof(out));
+		CHECK(n > 0);
+		CHECK(clean_utf8(out, n));
+		CHECK_HAS(out, "\xef\xbf\xbd");
+		CHECK_INT(strlen(out), n);
+	}
+}
+
+static void
+utf8_clean_never_writes_past_cap(void)
+{
+	char	 in[256], out[300];
+	size_t	 cap, n, i;
+
+	/* Every byte value, in a buffer guarded by a canary. */
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (char)i;
+	for (cap = 4; cap < 280; cap++) {
+		memset(out, 0x7e, sizeof(out));
+		n = hg_utf8_clean(in, sizeof(in), out, cap);
+		CHECK(n < cap);
+		CHECK_INT(out[n], '\0');
+		CHECK_INT((unsigned char)out[cap], 0x7e);
+		CHECK(clean_utf8(out, n));
+	}
+}
+
+static void
+utf8_clean_cuts_at_a_character_boundary(void)
+{
+	const char	*in = "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac";
+	char		 out[16];
+	size_t		 cap, n;
+
+	for (cap = 4; cap <= 10; cap++) {
+		n = hg_utf8_clean(in, 9, out, cap);
+		CHECK(n < cap);
+		CHECK(n % 3 == 0);
+		CHECK(clean_utf8(out, n));
+	}
+	/* A replacement character is not split either. */
+	n = hg_utf8_clean("ab\xff", 3, out, 4);
+	CHECK_STR(out, "ab");
+	CHECK_INT(n, 2);
+}
+
+static void
+utf8_clean_of_huge_binary_line_then_parse(void)
+{
+	char	*in, *out;
+	size_t	 i, n, cap = 20000 * 3 + 4;
+
+	if ((in = malloc(20000)) == NULL || (out = malloc(cap)) == NULL)
+		abort();
+	for (i = 0; i < 20000; i++)
+		in[i] = (char)(i * 7919 % 256);
+	n = hg_utf8_clean(in, 20000, out, cap);
+	CHECK(n < cap);
+	CHECK(clean_utf8(out, n));
+	CHECK_INT(strlen(out), n);
+	IS_LOG(out, NULL);
+	/* And a cap much smaller than the input. */
+	n = hg_utf8_clean(in, 20000, out, 1000);
+	CHECK(n < 1000);
+	CHECK(clean_utf8(out, n));
+	free(in);
+	free(out);
+}
+
+static void
+utf8_clean_of_progress_with_nul_then_parse(void)
+{
+	char		 out[64];
+	struct pline	 pl;
+	size_t		 n;
+
+	/* A NUL inside the message: still progress, the NUL made U+FFFD. */
+	n = hg_utf8_clean("PROGRESS 1/2 a\0b", 16, out, sizeof(out));
+	CHECK_INT(progress_parse(out, n, NULL, &pl), PLINE_PROGRESS);
+	CHECK_STR(pl.message, "a\xef\xbf\xbd" "b");
+	/* A NUL inside the number: a log line. */
+	n = hg_utf8_clean("4\0002%", 4, out, sizeof(out));
+	CHECK_INT(progress_parse(out, n, NULL, &pl), PLINE_LOG);
+	/* Invalid UTF-8 in a JSON line: a log line, not a crash. */
+	n = hg_utf8_clean("{\"progress\":\xff" "0.5}", 17, out, sizeof(out));
+	CHECK_INT(progress_parse(out, n, NULL, &pl), PLINE_LOG);
+}
+
+/* ---- kinds_argv and kinds_resolve ---- */
+
+static char	 kpath[4200];
+
+/* Writes text to kinds.json in the test's folder and loads it. */
+static struct kinds *
+load_kinds(const char *text)
+{
+	char		 err[1024];
+	struct kinds	*ks;
+	FILE		*f;
+
+	snprintf(kpath, sizeof(kpath), "%s/kinds.json", unit_dir);
+	if ((f = fopen(kpath, "w")) == NULL) {
+		perror(kpath);
+		abort();
+	}
+	fputs(text, f);
+	fclose(f);
+	if ((ks = kinds_load(kpath, err, sizeof(err))) == NULL) {
+		unit_fail(__FILE__, __LINE__, err);
+		exit(1);
+	}
+	return ks;
+}
+
+/* Checks params (JSON text) for kind k; exits on a refusal. */
+static cJSON *
+checked(const struct kind *k, const char *text)
+{
+	struct hg_err	 e;
+	cJSON		*in, *out;
+
+	memset(&e, 0, sizeof(e));
+	if ((in = json_parse(text, strlen(text), &e)) == NULL) {
+		unit_fail(__FILE__, __LINE__, e.msg);
+		exit(1);
+	}
+	out = kinds_params_check(k, in, &e);
+	cJSON_Delete(in);
+	if (out == NULL) {
+		unit_fail(__FILE__, __LINE__, e.msg);
+		exit(1);
+	}
+	return out;
+}
+
+#define ARGV_KIND							\
+	"{\"kinds\": [{\"name\": \"k\",\n"				\
+	" \"command\": [\"/bin/echo\", \"{s}\", \"pre-{n}-post\", "	\
+	"\"{x}{b}\", \"--\", \"{s}={n}\"],\n"				\
+	" \"params\": {\"s\": {\"type\": \"string\"},\n"		\
+	"  \"n\": {\"type\": \"integer\", \"default\": 42},\n"		\
+	"  \"x\": {\"type\": \"number\", \"default\": 2.5},\n"		\
+	"  \"b\": {\"type\": \"boolean\", \"default\": true}}}]}"
+
+static void
+argv_replaces_placeholders_per_element(void)
+{
+	struct kinds	*ks = load_kinds(ARGV_KIND);
+	cJSON		*p = checked(&ks->v[0], "{\"s\": \"hello\"}");
+	char		**argv = kinds_argv(&ks->v[0], p);
+
+	CHECK(argv != NULL);
+	if (argv != NULL) {
+		CHECK_STR(argv[0], "/bin/echo");
+		CHECK_STR(argv[1], "hello");
+		CHECK_STR(argv[2], "pre-42-post");
+		CHECK_STR(argv[3], "2.5true");
+		CHECK_STR(argv[4], "--");
+		CHECK_STR(argv[5], "hello=42");
+		CHECK(argv[6] == NULL);
+	}
+	kinds_argv_free(argv);
+	cJSON_Delete(p);
+	kinds_free(ks);
+}
+
+static void
+argv_keeps_shell_metacharacters_literally(void)
+{
+	static const char *const hostile[] = {
+		"x; touch PWNED $(touch PWNED2) `touch PWNED3`",
+		"a | b && c || d > e < f 2>&1 &",
+		"'\"\\ * ? [a-z] ~ # !",
+		"line1\nline2\rline3\ttab",
+		"{n}",			/* not expanded a second time */
+		"-rf /",
+		"",
+	};
+	struct kinds	*ks = load_kinds(ARGV_KIND);
+	cJSON		*p, *s;
+	char		**argv, want[256];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		p = checked(&ks->v[0], "{\"s\": \"\"}");
+		s = cJSON_CreateString(hostile[i]);
+		CHECK(s != NULL && cJSON_ReplaceItemInObjectCaseSensitive(p,
+		    "s", s));
+		argv = kinds_argv(&ks->v[0], p);
+		CHECK(argv != NULL);
+		if (argv != NULL) {
+			CHECK_STR(argv[1], hostile[i]);
+			snprintf(want, sizeof(want), "%s=42", hostile[i]);
+			CHECK_STR(argv[5], want);
+			CHECK(argv[6] == NULL);
+		}
+		kinds_argv_free(argv);
+		cJSON_Delete(p);
+	}
+	kinds_free(ks);
+}
+
+static void
+argv_writes_numbers_and_booleans_as_text(void)
+{
+	struct kinds	*ks = load_kinds(ARGV_KIND);
+	cJSON		*p;
+	char		**argv;
+
+	p = checked(&ks->v[0], "{\"s\": \"v\", \"n\": -7, \"x\": 3, "
+	    "\"b\": false}");
+	argv = kinds_argv(&ks->v[0], p);
+	CHECK(argv != NULL);
+	if (argv != NULL) {
+		CHECK_STR(argv[2], "pre--7-post");
+		CHECK_STR(argv[3], "3false");
+	}
+	kinds_argv_free(argv);
+	cJSON_Delete(p);
+	p = checked(&ks->v[0], "{\"s\": \"v\", \"n\": 9007199254740991, "
+	    "\"x\": -0.5}");
+	argv = kinds_argv(&ks->v[0], p);
+	CHECK(argv != NULL);
+	if (argv != NULL) {
+		CHECK_STR(argv[2], "pre-9007199254740991-post");
+		CHECK_STR(argv[3], "-0.5true");
+	}
+	kinds_argv_free(argv);
+	cJSON_Delete(p);
+	kinds_free(ks);
+}
+
+static void
+argv_keeps_long_values_whole(void)
+{
+	struct kinds	*ks = load_kinds(ARGV_KIND);
+	cJSON		*p, *s;
+	char		**argv, *v, *want;
+	size_t		 i;
+
+	/* 6000 bytes of "é": past any fixed buffer of 4 KiB, and a cut
+	 * there would also split a character. */
+	if ((v = malloc(6001)) == NULL || (want = malloc(6010)) == NULL)
+		abort();
+	for (i = 0; i < 6000; i += 2)
+		memcpy(v + i, "\xc3\xa9", 2);
+	v[6000] = '\0';
+	p = checked(&ks->v[0], "{\"s\": \"\"}");
+	s = cJSON_CreateString(v);
+	CHECK(s != NULL && cJSON_ReplaceItemInObjectCaseSensitive(p, "s", s));
+	argv = kinds_argv(&ks->v[0], p);
+	CHECK(argv != NULL);
+	if (argv != NULL) {
+		CHECK_INT(strlen(argv[1]), 6000);
+		CHECK(strcmp(argv[1], v) == 0);
+		snprintf(want, 6010, "%s=42", v);
+		CHECK(strcmp(argv[5], want) == 0);
+	}
+	kinds_argv_free(argv);
+	cJSON_Delete(p);
+	kinds_free(ks);
+	free(v);
+	free(want);
+}
+
+static void
+argv_without_placeholders_is_copied(void)
+{
+	struct kinds	*ks = load_kinds("{\"kinds\": [{\"name\": \"k\", "
+	    "\"command\": [\"/bin/true\", \"a b\", \"\"]}]}");
+	cJSON		*p = checked(&ks->v[0], "{}");
+	char		**argv = kinds_argv(&ks->v[0], p);
+
+	CHECK(argv != NULL);
+	if (argv != NULL) {
+		CHECK_STR(argv[0], "/bin/true");
+		CHECK_STR(argv[1], "a b");
+		CHECK_STR(argv[2], "");
+		CHECK(argv[3] == NULL);
+	}
+	kinds_argv_free(argv);
+	cJSON_Delete(p);
+	kinds_free(ks);
+}
+
+/* Loads a kind whose command is prog, with env PATH path (or none). */
+static struct kinds *
+load_prog(const char *prog, const char *path)
+{
+	char	 text[20000];
+
+	if (path != NULL)
+		snprintf(text, sizeof(text), "{\"kinds\": [{\"name\": \"k\", "
+		    "\"command\": [\"%s\"], \"env\": {\"PATH\": \"%s\"}}]}",
+		    prog, path);
+	else
+		snprintf(text, sizeof(text), "{\"kinds\": [{\"name\": \"k\", "
+		    "\"command\": [\"%s\"]}]}", prog);
+	return load_kinds(text);
+}
+
+/* Writes a file in the test's folder with mode; returns its path. */
+static const char *
+make_file(const char *name, mode_t mode, char *buf, size_t len)
+{
+	FILE	*f;
+
+	snprintf(buf, len, "%s/%s", unit_dir, name);
+	if ((f = fopen(buf, "w")) == NULL) {
+		perror(buf);
+		abort();
+	}
+	fputs("#!/bin/sh\nexit 0\n", f);
+	fclose(f);
+	CHECK_INT(chmod(buf, mode), 0);
+	return buf;
+}
+
+static void
+resolve_absolute_executable(void)
+{
+	char		 prog[4200], buf[4200];
+	struct kinds	*ks;
+
+	make_file("tool", 0755, prog, sizeof(prog));
+	ks = load_prog(prog, NULL);
+	CHECK_INT(kinds_resolve(&ks->v[0], buf, sizeof(buf)), 0);
+	CHECK_STR(buf, prog);
+	kinds_free(ks);
+}
+
+static void
+resolve_absolute_not_executable(void)
+{
+	char		 prog[4200], buf[4200];
+	struct kinds	*ks;
+
+	make_file("plain", 0644, prog, sizeof(prog));
+	ks = load_prog(prog, NULL);
+	CHECK_INT(kinds_resolve(&ks->v[0], buf, sizeof(buf)), -1);
+	CHECK_HAS(buf, prog);
+	CHECK_HAS(buf, "Permission denied");
+	kinds_free(ks);
+}
+
+static void
+resolve_absolute_missing(void)
+{
+	char		 prog[4200], buf[4200];
+	struct kinds	*ks;
+
+	snprintf(prog, sizeof(prog), "%s/nope/tool", unit_dir);
+	ks = load_prog(prog, NULL);
+	CHECK_INT(kinds_resolve(&ks->v[0], buf, sizeof(buf)), -1);
+	CHECK_HAS(buf, prog);
+	CHECK_HAS(buf, "No such file");
+	kinds_free(ks);
+}
+
+static void
+resolve_bare_name_in_default_path(void)
+{
+	char		 buf[4200];
+	struct kinds	*ks = load_prog("sh", NULL);
+
+	CHECK_STR(ks->v[0].path, KINDS_PATH_DEFAULT);
+	CHECK_INT(kinds_resolve(&ks->v[0], buf, sizeof(buf)), 0);
+	CHECK(buf[0] == '/');
+	CHECK(strlen(buf) > 3 && strcmp(buf + strlen(buf) - 3, "/sh") == 0);
+	CHECK_INT(access(buf, X_OK), 0);
+	kinds_free(ks);
+}
+
+static void
+resolve_bare_name_in_kind_path_skips_non_executables(void)
+{
+	char		 dir1[4200], dir2[4200], path[12800], buf[4200];
+	char		 want[4300];
+	struct kinds	*ks;
+
+	/* dir1/mytool is not executable, dir2/mytool is: dir2's wins. */
+	snprintf(dir1, sizeof(dir1), "%s/d1", unit_dir);
+	snprintf(dir2, sizeof(dir2), "%s/d2", unit_dir);
+	CHECK_INT(mkdir(dir1, 0700), 0);
+	CHECK_INT(mkdir(dir2, 0700), 0);
+	make_file("d1/mytool", 0644, buf, sizeof(buf));
+	make_file("d2/mytool", 0755, want, sizeof(want));
+	snprintf(path, sizeof(path), "%s/none::%s:%s", unit_dir, dir1, dir2);
+	ks = load_prog("mytool", path);
+	CHECK_STR(ks->v[0].path, path);
+	CHECK_INT(kinds_resolve(&ks->v[0], buf, sizeof(buf)), 0);
+	CHECK_STR(buf, want);
+	kinds_free(ks);
+}
+
+static void
+resolve_bare_name_not_found(void)
+{
+	char		 buf[4200];
+	struct kinds	*ks = load_prog("hourglass-no-such-program", NULL);
+
+	CHECK_INT(kinds_resolve(&ks->v[0], buf, sizeof(buf)), -1);
+	CHECK_HAS(buf, "hourglass-no-such-program");
+	CHECK_HAS(buf, "not found");
+	kinds_free(ks);
+}
+
+static const struct unit_test tests[] = {
+	UNIT(keyword_without_message),
+	UNIT(keyword_with_message),
+	UNIT(keyword_with_decimals),
+	UNIT(keyword_with_zero_total_is_log),
+	UNIT(keyword_with_negative_or_huge_numbers_is_log),
+	UNIT(keyword_with_garbage_is_log),
+	UNIT(percent_whole_and_decimal),
+	UNIT(percent_with_blanks_around),
+	UNIT(percent_over_100_is_log),
+	UNIT(percent_negative_or_huge_is_log),
+	UNIT(percent_with_garbage_is_log),
+	UNIT(percent_with_64_digits_is_log),
+	UNIT(json_fraction_is_percent),
+	UNIT(json_value_and_total),
+	UNIT(json_complete_code_0_with_description),
+	UNIT(json_complete_code_3),
+	UNIT(json_complete_true_without_code_is_code_0),
+	UNIT(json_complete_other_than_1_is_log),
+	UNIT(json_complete_with_bad_code_is_log),
+	UNIT(json_fraction_out_of_range_is_log),
+	UNIT(json_value_without_good_total_is_log),
+	UNIT(json_array_is_log),
+	UNIT(json_malformed_is_log),
+	UNIT(json_without_known_keys_is_log),
+	UNIT(json_message_that_is_not_a_string_is_ignored),
+	UNIT(regex_matching_gives_percent),
+	UNIT(regex_not_matching_is_log),
+	UNIT(regex_group_not_taking_part_is_log),
+	UNIT(regex_is_not_applied_without_one),
+	UNIT(regex_does_not_hide_the_builtin_formats),
+	UNIT(huge_line_is_log),
+	UNIT(huge_json_line_is_log),
+	UNIT(huge_message_is_cut_at_a_character_boundary),
+	UNIT(huge_json_message_is_cut_at_a_character_boundary),
+	UNIT(numbers_out_of_range_are_log),
+	UNIT(utf8_clean_keeps_valid_text),
+	UNIT(utf8_clean_replaces_invalid_bytes),
+	UNIT(utf8_clean_replaces_nul_bytes),
+	UNIT(utf8_clean_replaces_overlongs_surrogates_and_cut_sequences),
+	UNIT(utf8_clean_never_writes_past_cap),
+	UNIT(utf8_clean_cuts_at_a_character_boundary),
+	UNIT(utf8_clean_of_huge_binary_line_then_parse),
+	UNIT(utf8_clean_of_progress_with_nul_then_parse),
+	UNIT(argv_replaces_placeholders_per_element),
+	UNIT(argv_keeps_shell_metacharacters_literally),
+	UNIT(argv_writes_numbers_and_booleans_as_text),
+	UNIT(argv_keeps_long_values_whole),
+	UNIT(argv_without_placeholders_is_copied),
+	UNIT(resolve_absolute_executable),
+	UNIT(resolve_absolute_not_executable),
+	UNIT(resolve_absolute_missing),
+	UNIT(resolve_bare_name_in_default_path),
+	UNIT(resolve_bare_name_in_kind_path_skips_non_executables),
+	UNIT(resolve_bare_name_not_found),
+};
+
+int
+main(int argc, char **argv)
+{
+	UNIT_MAIN(tests, argc, argv);
+}
