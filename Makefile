@@ -60,18 +60,21 @@ tsan:
 	$(MAKE) BUILD=$(BUILD)/tsan SANFLAGS="$(TSAN)" all
 
 deps:
-	@scripts/deps
+	@scripts/deps test
 
-run: deps all
+run:
+	@scripts/deps run
+	@$(MAKE) --no-print-directory all
 	exec scripts/serve
 
 # Unit tests, then the end-to-end suite through real nginx, each for the
 # plain, the ASan+UBSan and the TSan build; the last line counts them all.
-test: deps
+test:
+	@scripts/deps test
 	@$(MAKE) --no-print-directory all asan tsan >/dev/null
 	@scripts/test $(BUILD)
 
-bench: deps all
+bench: all
 	@sh bench/run
 
 clean:

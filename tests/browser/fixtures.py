@@ -1,0 +1,86 @@
+"""Kinds and helpers the browser tests share."""
+
+import harness
+from harness import wait_for
+
+from browser import network_error
+
+# count as shipped; render, a builtin count behind every parameter type the
+# form knows; talk, a command that writes its log a line at a time; and
+# flaky, a command that fails.
+KINDS = {"kinds": [
+    {"name": "count", "builtin": "count",
+     "description": "Counts from 1 to total, one step every delay_ms",
+     "params": {
+         "total": {"type": "integer", "min": 1, "max": 1000000,
+                   "default": 150},
+         "delay_ms": {"type": "integer", "min": 0, "max": 60000,
+                      "default": 50}}},
+    {"name": "render", "builtin": "count",
+     "description": "Renders a scene, one frame every delay_ms",
+     "params": {
+         "scene": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$",
+                   "max_length": 40},
+         "quality": {"type": "string", "enum": ["draft", "final"],
+                     "default": "draft"},
+         "scale": {"type": "number", "min": 0.25, "max": 4, "default": 1},
+         "preview": {"type": "boolean", "default": True},
+         "total": {"type": "integer", "min": 1, "max": 100000,
+                   "default": 240},
+         "delay_ms": {"type": "integer", "min": 0, "max": 1000,
+                      "default": 40}}},
+    {"name": "talk", "description": "Writes a line of log every 300 ms",
+     "command": ["/bin/sh", "-c",
+                 "i=0; while [ $i -lt \"$1\" ]; do i=$((i+1));"
+                 " echo \"line $i of $1\"; echo \"PROGRESS $i/$1 talking\";"
+                 " [ $i -eq 2 ] && echo \"a warning on stderr\" >&2;"
+                 " sleep 0.3; done", "talk", "{lines}"],
+     "params": {"lines": {"type": "integer", "min": 1, "max": 1000,
+                          "default": 10}}},
+    {"name": "flaky", "description": "Fails after a moment",
+     "command": ["/bin/sh", "-c",
+                 "echo \"PROGRESS 1/3 warming up\"; sleep 0.2;"
+                 " echo \"the disk is full\" >&2; exit 3"],
+     "params": {}},
+]}
+
+
+def watch(browser, tid, until, timeout=20, what=None):
+    """Reads task tid's row until until(row); returns every reading.
+
+    The readings are what the user saw on the way: a test checks that
+    the bar moved through them."""
+    seen = []
+
+    def check():
+        r = browser.row(tid)
+        if r is not None:
+            seen.append(r)
+            return until(r)
+        return False
+    wait_for(check, timeout, interval=0.02,
+             what=what or "task %d's row to get there" % tid)
+    return seen
+
+
+def moving_values(samples):
+    """The distinct bar values strictly between empty and full."""
+    return sorted({s["value"] for s in samples
+                   if s["value"] is not None and 0 < s["value"] < 100})
+
+
+def finished(r):
+    return r["state"] in harness.FINISHED
+
+
+def log_endpoint_ready(srv, tid):
+    """Fails clearly while the server has no GET /api/tasks/{id}/log."""
+    r = srv.get("/api/tasks/%d/log" % tid)
+    assert r.status != 404, (
+        "GET /api/tasks/%d/log answers 404 (%r): the server has no log"
+        " endpoint yet, so the log view cannot be tested" % (tid, r.body))
+    assert r.status == 200, "GET /api/tasks/%d/log: %r" % (tid, r)
+
+
+__all__ = ["KINDS", "watch", "moving_values", "finished",
+           "log_endpoint_ready", "network_error", "wait_for"]
