@@ -218,7 +218,7 @@ exec1(struct store *st, enum stmt which, struct hg_err *e)
 	return 0;
 }
 
-/* Runs a statement whose one parameter is a task id. */
+/* Runs a statement whose one parameter (?1) is an integer. */
 static int
 exec_id(struct store *st, enum stmt which, int64_t id, struct hg_err *e)
 {
@@ -1286,15 +1286,9 @@ steperr:
 int
 store_sched_unlaunch(struct store *st, int64_t before)
 {
-	sqlite3_stmt	*s;
-	int		 rc;
-
-	if ((s = stmt(st, S_SCHED_UNLAUNCH)) == NULL)
+	if (exec_id(st, S_SCHED_UNLAUNCH, before, NULL) == -1)
 		return -1;
-	sqlite3_bind_int64(s, 1, before);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? sqlite3_changes(st->db) : -1;
+	return sqlite3_changes(st->db);
 }
 
 int
@@ -1448,13 +1442,5 @@ store_thin(struct store *st, int64_t before, int cap, int64_t *upto,
 int
 store_idem_prune(struct store *st, int64_t before)
 {
-	sqlite3_stmt	*s;
-	int		 rc;
-
-	if ((s = stmt(st, S_IDEM_PRUNE)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, before);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return exec_id(st, S_IDEM_PRUNE, before, NULL);
 }
