@@ -407,6 +407,40 @@ method_ok(struct req *r, const char *allow)
 	return 0;
 }
 
+/* Compares in time that depends on the lengths only, not on where the
+ * first difference is. */
+static int
+same_secret(const char *given, const char *secret)
+{
+	size_t			 n = strlen(given), m = strlen(secret), i;
+	volatile unsigned char	 d = n != m;
+
+	for (i = 0; i < n; i++)
+		d |= (unsigned char)given[i] ^ (unsigned char)secret[i % m];
+	return d == 0;
+}
+
+/*
+ * With HOURGLASS_TOKEN set, every request but /api/health needs it:
+ * "Authorization: Bearer <token>", or ?access_token= on a GET (an
+ * EventSource cannot send headers).
+ */
+static int
+authorized(struct req *r)
+{
+	const char	*h = req_param(r, "HTTP_AUTHORIZATION");
+	char		 q[sizeof(srv.cfg.token) + 1];
+
+	if (srv.cfg.token[0] == '\0')
+		return 1;
+	if (h != NULL && strncmp(h, "Bearer ", 7) == 0)
+		return same_secret(h + 7, srv.cfg.token);
+	if (strcmp(r->method, "GET") == 0 &&
+	    req_query(r, "access_token", q, sizeof(q)) != NULL)
+		return same_secret(q, srv.cfg.token);
+	return 0;
+}
+
 void
 api_handle(struct req *r)
 {
@@ -418,6 +452,14 @@ api_handle(struct req *r)
 		goto notfound;
 	p += 5;
 	n -= 5;
+	if (!route_is(p, n, "health") && !authorized(r)) {
+		struct hg_err	 e;
+
+		hg_err_set(&e, 401, "unauthorized", "this API needs its token: "
+		    "Authorization: Bearer <token>, or ?access_token= on a GET");
+		reply_err(r, "WWW-Authenticate: Bearer\r\n", &e);
+		return;
+	}
 	if (route_is(p, n, "health")) {
 		if (method_ok(r, "GET"))
 			health(r);

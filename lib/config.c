@@ -93,6 +93,30 @@ config_limits(struct config *c, char *err, size_t errlen)
 	    &c->max_queued, err, errlen);
 }
 
+static int
+config_token(struct config *c, char *err, size_t errlen)
+{
+	const char	*v = getenv("HOURGLASS_TOKEN");
+	size_t		 i;
+
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	/* It travels in a header and a query string: keep it plain. */
+	for (i = 0; v[i] != '\0'; i++)
+		if (v[i] <= 0x20 || v[i] > 0x7e || v[i] == '&' || v[i] == '%' ||
+		    v[i] == '+' || v[i] == '#')
+			break;
+	if (v[i] != '\0' || i >= sizeof(c->token)) {
+		/* Never the token itself in a message. */
+		snprintf(err, errlen, "HOURGLASS_TOKEN: must be 1 to %zu "
+		    "printable ASCII characters without spaces, &, %%, + or #",
+		    sizeof(c->token) - 1);
+		return -1;
+	}
+	memcpy(c->token, v, i + 1);
+	return 0;
+}
+
 int
 config_task_log(const struct config *c, long long id, char *buf, size_t len)
 {
@@ -139,7 +163,8 @@ config_load(struct config *c, char *err, size_t errlen)
 	snprintf(c->kinds, sizeof(c->kinds), "%s",
 	    env_or("HOURGLASS_KINDS", "kinds.json"));
 	if (config_logs(c, err, errlen) == -1 ||
-	    config_limits(c, err, errlen) == -1)
+	    config_limits(c, err, errlen) == -1 ||
+	    config_token(c, err, errlen) == -1)
 		return -1;
 	if (runner != NULL && runner[0] != '\0') {
 		snprintf(c->runner, sizeof(c->runner), "%s", runner);

@@ -19,6 +19,7 @@ struct config {
 	int	max_running;		/* HOURGLASS_MAX_RUNNING, default cores */
 	int	max_queued;		/* HOURGLASS_MAX_QUEUED */
 	int	retain_days;		/* HOURGLASS_RETAIN_DAYS */
+	char	token[256];		/* HOURGLASS_TOKEN; "" when none */
 };
 
 #define CONFIG_LOG_MAX_DEFAULT	(10LL * 1024 * 1024)
@@ -34,7 +35,8 @@ int	config_task_dir(const struct config *c, long long id, char *buf,
  * Fills c from HOURGLASS_DATA (default "data", created if missing) and
  * HOURGLASS_KINDS (default "kinds.json"), HOURGLASS_RUNNER (default:
  * hourglass-runner beside this program), HOURGLASS_LOG_MAX (bytes, default
- * 10 MiB). Creates <data>/logs and <data>/tasks. Returns 0, or -1 with
+ * 10 MiB), HOURGLASS_TOKEN (at most 255 bytes, printable ASCII).
+ * Creates <data>/logs and <data>/tasks. Returns 0, or -1 with
  * the reason in err.
  */
 int	config_load(struct config *c, char *err, size_t errlen);
