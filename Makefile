@@ -26,7 +26,14 @@ FCGI_OBJ = $(FCGI_SRC:%.c=$(BUILD)/obj/%.o)
 RUN_OBJ	 = $(RUN_SRC:%.c=$(BUILD)/obj/%.o)
 UNITS	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all asan tsan deps run test unit e2e bench clean
+# Fuzz targets (clang's libFuzzer): tests/fuzz/fuzz_*.c over lib/.
+FUZZ_CC	 = clang
+FUZZ_LIB = lib/hg.c lib/json.c lib/kinds.c lib/progress.c
+FUZZ	 = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,\
+	   $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+
+.PHONY: all asan tsan deps run test unit e2e bench clean fuzz fuzz-build
 all: $(BUILD)/hourglass-fcgi $(BUILD)/hourglass-runner $(UNITS)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
@@ -55,6 +62,18 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJ)
 asan:
 	$(MAKE) BUILD=$(BUILD)/asan SANFLAGS="$(SAN)" all
 
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 $(CPPFLAGS) $(WARN) -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -o $@ $< $(FUZZ_LIB) -lcjson -lm
+
+fuzz-build: $(FUZZ)
+
+# Each target for FUZZ_SECONDS; what it finds joins tests/fuzz/corpus.
+fuzz: fuzz-build
+	@scripts/fuzz run $(BUILD)/fuzz $(FUZZ_SECONDS)
+
 # And with ThreadSanitizer (it cannot share a build with ASan).
 tsan:
 	$(MAKE) BUILD=$(BUILD)/tsan SANFLAGS="$(TSAN)" all
@@ -71,7 +90,7 @@ run:
 # plain, the ASan+UBSan and the TSan build; the last line counts them all.
 test:
 	@scripts/deps test
-	@$(MAKE) --no-print-directory all asan tsan >/dev/null
+	@$(MAKE) --no-print-directory all asan tsan fuzz-build >/dev/null
 	@scripts/test $(BUILD)
 
 bench: all

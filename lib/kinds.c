@@ -685,17 +685,15 @@ slurp(const char *path, size_t *len, char *err, size_t errlen)
 }
 
 struct kinds *
-kinds_load(const char *path, char *err, size_t errlen)
+kinds_parse(const char *name, const char *buf, size_t len, char *err,
+    size_t errlen)
 {
-	struct kload	 l = { path, err, errlen };
+	struct kload	 l = { name, err, errlen };
 	struct kinds	*ks = NULL;
 	struct hg_err	 e;
 	const cJSON	*arr, *c;
-	char		*buf;
-	size_t		 len, i;
+	size_t		 i;
 
-	if ((buf = slurp(path, &len, err, errlen)) == NULL)
-		return NULL;
 	if ((ks = calloc(1, sizeof(*ks))) == NULL) {
 		kerr(&l, NULL, "kinds", "out of memory");
 		goto fail;
@@ -729,12 +727,24 @@ kinds_load(const char *path, char *err, size_t errlen)
 		kerr(&l, NULL, "kinds", "out of memory");
 		goto fail;
 	}
-	free(buf);
 	return ks;
 fail:
-	free(buf);
 	kinds_free(ks);
 	return NULL;
+}
+
+struct kinds *
+kinds_load(const char *path, char *err, size_t errlen)
+{
+	struct kinds	*ks;
+	char		*buf;
+	size_t		 len;
+
+	if ((buf = slurp(path, &len, err, errlen)) == NULL)
+		return NULL;
+	ks = kinds_parse(path, buf, len, err, errlen);
+	free(buf);
+	return ks;
 }
 
 void

@@ -74,6 +74,9 @@ struct kinds {
  * Free with kinds_free().
  */
 struct kinds	*kinds_load(const char *path, char *err, size_t errlen);
+/* The same for the len bytes at buf, named name in messages. */
+struct kinds	*kinds_parse(const char *name, const char *buf, size_t len,
+		    char *err, size_t errlen);
 /* Frees k and all it owns; NULL is fine. */
 void		 kinds_free(struct kinds *k);
 /* Returns the kind called name (borrowed from k) or NULL. */
