@@ -9,6 +9,9 @@
  * 502/503 or a 401 closes an EventSource), the page reopens from the last
  * id it saw. After repeated failures it polls GET /api/tasks instead, says
  * so in the status indicator, and tries the stream again now and then.
+ * A 401 is no unreachable server: the indicator says a token is needed,
+ * and after Cancel in the token question the page asks the server
+ * nothing until the user presses "Enter the token".
  *
  * Events change `tasks` at once; the DOM is drawn from it at most once an
  * animation frame. Names, messages and log lines reach the DOM through
@@ -56,7 +59,10 @@ const fetching = new Set();	/* ids of tasks being fetched */
 /* ------------------------------------------------------------- HTTP */
 
 let tokenAsk = null;		/* the open token question, shared */
-let tokenDeclined = false;
+let tokenDeclined = false;	/* Cancel was pressed: the page waits */
+let authFailed = false;		/* the last answer was a 401 */
+let runGen = 0;			/* a pause for the token ends the loops */
+let kindsLoaded = false;	/* the forms are built */
 
 function getToken() {
 	try {
@@ -103,17 +109,63 @@ function askToken(rejected) {
 			const v = input.value.trim();
 			if (dlg.returnValue === 'ok' && v !== '') {
 				setToken(v);
+				setMode('connecting');
 				resolve(true);
 			} else {
 				tokenDeclined = true;
-				setMode('token');
+				pauseForToken();
 				resolve(false);
 			}
 		}, { once: true });
+		setMode('token');
 		if (!dlg.open)
 			dlg.showModal();
 	});
 	return tokenAsk;
+}
+
+/* After Cancel: nothing more is asked of the server (no loop retries,
+ * no stream, no polling) until the user asks to enter the token. The
+ * loops see runGen change and end. */
+function pauseForToken() {
+	runGen++;
+	closeStream();
+	stopPolling();
+	setMode('token');
+	const box = $('#kinds');
+	let note = $('#token-needed');
+	if (!note) {
+		note = el('div', 'token-needed');
+		note.id = 'token-needed';
+		note.setAttribute('role', 'status');
+		const b = el('button', 'primary', 'Enter the token');
+		b.type = 'button';
+		b.id = 'token-enter';
+		b.addEventListener('click', resumeWithToken);
+		note.append(el('p', 'token-needed-what',
+		    'This server needs its access token.'),
+		    el('p', 'muted', 'The page asks it nothing more until ' +
+		    'you enter the token.'), b);
+	}
+	if (kindsLoaded)
+		box.prepend(note);	/* above the forms, which stay */
+	else
+		box.replaceChildren(note);
+}
+
+/* The button of that note: asks for the token, then starts again. */
+async function resumeWithToken() {
+	tokenDeclined = false;
+	if (!(await askToken(token())))
+		return;		/* Cancel again: paused again */
+	const note = $('#token-needed');
+	if (note)
+		note.remove();
+	if (!kindsLoaded)
+		$('#kinds').replaceChildren(el('p', 'muted',
+		    'Loading the task kinds…'));
+	runGen++;
+	startUp();
 }
 
 /* fetch with the token, asking for one on a 401. Returns the Response;
@@ -125,16 +177,26 @@ async function api(path, opts) {
 		const t = token();
 		if (t)
 			headers.set('Authorization', 'Bearer ' + t);
-		const r = await fetch(path, Object.assign({}, opts,
-		    { headers, cache: 'no-store' }));
+		let r;
+		try {
+			r = await fetch(path, Object.assign({}, opts,
+			    { headers, cache: 'no-store' }));
+		} catch (e) {
+			authFailed = false;	/* no answer at all */
+			throw e;
+		}
 		noteClock(r);
+		authFailed = r.status === 401;
 		if (r.status !== 401 || tries > 0 || !(await askToken(t)))
 			return r;
 	}
 }
 
-/* The API's error message, as it is; a short fallback otherwise. */
+/* The API's error message, as it is; a short fallback otherwise. A 401
+ * says so in words, not in the API's. */
 async function errorText(r) {
+	if (r.status === 401)
+		return 'the server needs its access token';
 	try {
 		const j = await r.json();
 		if (j && j.error && typeof j.error.message === 'string')
@@ -287,12 +349,13 @@ function setMode(mode) {
 		    'every ' + POLL_MS / 1000 + ' s and tries live updates ' +
 		    'again now and then.',
 		offline: 'The server does not answer; the page keeps trying.',
-		token: 'Reload the page to enter the token.',
+		token: 'The server answers, but only with its access token.',
 	}[mode] || '';
 }
 
+/* What a failed load says: a 401 is a server that answers. */
 function failMode() {
-	return tokenDeclined ? 'token' : 'offline';
+	return tokenDeclined || tokenAsk || authFailed ? 'token' : 'offline';
 }
 
 function streamUrl() {
@@ -313,6 +376,8 @@ function closeStream() {
 
 function openStream() {
 	closeStream();
+	if (tokenDeclined)
+		return;		/* paused until the token is entered */
 	const es = new EventSource(streamUrl());
 	stream.es = es;
 	es.onopen = () => {
@@ -354,12 +419,13 @@ function streamFailed(es) {
 async function reopenStream() {
 	/* An EventSource cannot tell a 401 from any other failure: ask
 	 * through fetch, which can, and asks for the token if need be. */
+	const gen = runGen;
 	try {
 		await api('/api/kinds');
 	} catch (e) {
 		/* the stream's own error counts it */
 	}
-	if (!poll.on)
+	if (!poll.on && gen === runGen && !tokenDeclined)
 		openStream();
 }
 
@@ -405,16 +471,26 @@ async function pollOnce() {
 	poll.timer = setTimeout(pollOnce, POLL_MS);
 }
 
+/* Also after a pause for the token, from resumeWithToken(). */
 async function startUp() {
+	const gen = runGen;
 	setMode('connecting');
-	loadKinds();
+	if (!kindsLoaded)
+		loadKinds();
 	for (;;) {
 		try {
-			applySnapshot(await fetchSnapshot());
+			const snap = await fetchSnapshot();
+			if (gen !== runGen)
+				return;
+			applySnapshot(snap);
 			break;
 		} catch (e) {
+			if (gen !== runGen || tokenDeclined)
+				return;		/* paused: the note says why */
 			setMode(failMode());
 			await new Promise((r) => setTimeout(r, POLL_MS));
+			if (gen !== runGen)
+				return;
 		}
 	}
 	openStream();
@@ -424,13 +500,19 @@ async function startUp() {
 /* ------------------------------------------------------------- forms */
 
 async function loadKinds() {
+	const gen = runGen;
 	const box = $('#kinds');
 	for (;;) {
+		let unauthorized = false;
 		try {
 			const r = await api('/api/kinds');
+			unauthorized = r.status === 401;
 			if (!r.ok)
 				throw new Error(await errorText(r));
 			const j = await r.json();
+			if (gen !== runGen)
+				return;
+			kindsLoaded = true;
 			/* A phone shows the first form open, the others
 			 * folded, so that the tasks are not far below. */
 			const narrow = matchMedia('(max-width: 600px)').matches;
@@ -441,10 +523,15 @@ async function loadKinds() {
 				    'No task kinds are configured.'));
 			return;
 		} catch (e) {
-			box.replaceChildren(el('p', 'muted',
+			if (gen !== runGen || tokenDeclined)
+				return;		/* paused: the note says why */
+			box.replaceChildren(el('p', 'muted', unauthorized ?
+			    'This server needs its access token.' :
 			    'Could not load the task kinds (' + e.message +
 			    '); retrying…'));
 			await new Promise((r) => setTimeout(r, POLL_MS));
+			if (gen !== runGen)
+				return;
 		}
 	}
 }

@@ -1,9 +1,12 @@
 """The page in front of a server started with HOURGLASS_TOKEN: it asks for
 the token once per tab (its #token-dialog, not window.prompt), keeps it in
 sessionStorage, sends it as `Authorization: Bearer` and, on EventSource
-URLs, as ?access_token=."""
+URLs, as ?access_token=. A refused token is never "unreachable"; after
+Cancel the page asks the server nothing until the user says so."""
 
+import os
 import re
+import time
 
 from selenium.webdriver.common.by import By
 
@@ -16,10 +19,28 @@ SERVER_ENV = {"HOURGLASS_TOKEN": TOKEN}
 AUTH = {"Authorization": "Bearer " + TOKEN}
 
 # Before the page's own script: counts the token questions (showModal of
-# #token-dialog) and records the URL of every EventSource, per document.
+# #token-dialog), records the URL of every EventSource and of every fetch,
+# and every text the status indicator shows, per document.
 WATCH_JS = """
 window.__asks = 0;
 window.__streams = [];
+window.__fetches = [];
+window.__conn = [];
+const fetch0 = window.fetch;
+window.fetch = function (input) {
+    window.__fetches.push(String(new URL(
+        input instanceof Request ? input.url : input, location.href)));
+    return fetch0.apply(this, arguments);
+};
+new MutationObserver(() => {
+    const c = document.querySelector('#conn');
+    if (!c)
+        return;
+    const seen = c.dataset.mode + ': ' + c.textContent.trim();
+    if (window.__conn[window.__conn.length - 1] !== seen)
+        window.__conn.push(seen);
+}).observe(document, {subtree: true, childList: true, characterData: true,
+                      attributes: true, attributeFilter: ['data-mode']});
 const show = HTMLDialogElement.prototype.showModal;
 HTMLDialogElement.prototype.showModal = function () {
     if (this.id === 'token-dialog')
@@ -40,6 +61,11 @@ STATE_JS = """
 const dlg = document.querySelector('#token-dialog');
 return {
     asks: window.__asks, streams: window.__streams,
+    api: window.__fetches.filter(u => new URL(u).pathname
+                                 .startsWith('/api/')),
+    history: window.__conn,
+    note: (n => n && n.offsetParent !== null ? n.textContent.trim() : null)(
+        document.querySelector('#token-needed')),
     dialog: dlg.open, why: document.querySelector('#token-why').textContent,
     focused: document.activeElement
         && document.activeElement.id === 'token-input',
@@ -55,6 +81,9 @@ return {
 
 FIRST_ASK = "This Hourglass asks for a token"
 REFUSED = "The server refused the token this tab had"
+NEEDS = "Needs a token"             # the status indicator, for a 401
+FRIENDLY = "This server needs its access token."
+RAW_401 = "this API needs its token"    # the API's own message
 UNAUTH_RX = re.compile(r"(https?://\S+) - Failed to load resource: the "
                        r"server responded with a status of 401\b")
 
@@ -185,7 +214,7 @@ def test_a_wrong_token_is_refused_and_asked_again(srv, browser):
     s = wait_ask(browser, 2, REFUSED)
     # And nothing works meanwhile: no kinds, no tasks, no stream.
     assert not s["forms"], s
-    assert "Could not load the task kinds" in s["kinds"], s
+    assert s["kinds"] == FRIENDLY, s
     assert s["rows"] == 0, s
     assert s["streams"] == [], s
     assert s["mode"] != "live", s
@@ -248,3 +277,107 @@ def test_no_console_errors_but_the_first_401s(srv, browser):
                       r"responded with a status of 401\b" % re.escape(path),
                       "before the page had the token")
     browser.check_console()
+
+
+def cancel(browser):
+    """Presses Cancel in the token dialog."""
+    browser.find("#token-cancel").click()
+    wait_for(lambda: not browser.js("return document.querySelector("
+                                    "'#token-dialog').open"), 5,
+             what="the token dialog to close")
+
+
+def wait_note(browser):
+    """Waits for the note that the page waits for its token."""
+    return wait_for(lambda: (lambda s: s if s["note"] else None)(
+        state(browser)), 10, what="the note asking for the token")
+
+
+def test_a_wrong_token_is_never_called_unreachable(srv, browser):
+    allow_401s(browser)
+    go(browser, srv)
+    wait_ask(browser, 1, FIRST_ASK)
+    assert state(browser)["conn"] == NEEDS, state(browser)
+    answer(browser, "not-" + TOKEN)
+    # Read the indicator from the wrong answer to the second question,
+    # and on while that question is open.
+    seen = []
+
+    def asked_again():
+        s = state(browser)
+        seen.append(s)
+        return s["dialog"] and s["asks"] >= 2
+    wait_for(asked_again, 15, interval=0.05, what="the second question")
+    assert REFUSED in seen[-1]["why"], seen[-1]
+    end = time.monotonic() + 1.5
+    while time.monotonic() < end:
+        seen.append(state(browser))
+        time.sleep(0.05)
+    s = seen[-1]
+    assert s["dialog"] and s["conn"] == NEEDS and s["mode"] == "token", s
+    texts = {x["conn"] for x in seen} | set(s["history"])
+    assert not any("nreachable" in t or "offline" in t for t in texts), \
+        "a refused token was called an unreachable server: %s" % \
+        s["history"]
+    # The kinds box says it in words, not in the API's.
+    assert s["kinds"] == FRIENDLY, s
+    assert RAW_401 not in s["kinds"] and "retrying" not in s["kinds"], s
+
+
+def test_after_cancel_the_page_asks_the_server_nothing(srv, browser,
+                                                       shots):
+    allow_401s(browser)
+    go(browser, srv)
+    wait_ask(browser, 1, FIRST_ASK)
+    cancel(browser)
+    s = wait_note(browser)
+    assert s["conn"] == NEEDS and s["mode"] == "token", s
+    assert "Enter the token" in s["note"], s
+    assert FRIENDLY in s["kinds"], s
+    assert "retrying" not in s["kinds"] and RAW_401 not in s["kinds"], s
+    browser.js("document.activeElement.blur()")
+    browser.screenshot(os.path.join(shots, "token-canceled.png"))
+    sent = len(s["api"])
+    refused = len(unauthorized(browser.read_console()))
+    # Three retry periods of the loops (2 s each) and more.
+    time.sleep(6.5)
+    s = state(browser)
+    assert len(s["api"]) == sent, \
+        "requests after Cancel: %s" % s["api"][sent:]
+    assert s["streams"] == [], s
+    assert len(unauthorized(browser.read_console())) == refused, \
+        unauthorized(browser.read_console())[refused:]
+    assert s["asks"] == 1 and not s["dialog"], s
+    assert s["conn"] == NEEDS and s["note"] and not s["forms"], s
+    assert not any("nreachable" in t for t in s["history"]), s["history"]
+
+
+def test_after_cancel_the_button_asks_and_the_token_brings_it_back(
+        srv, browser):
+    allow_401s(browser)
+    tid = create(srv, "count", {"total": 3, "delay_ms": 0},
+                 name="made while canceled")
+    go(browser, srv)
+    wait_ask(browser, 1, FIRST_ASK)
+    cancel(browser)
+    s = wait_note(browser)
+    sent = len(s["api"])
+    browser.find("#token-enter").click()
+    s = wait_ask(browser, 2, FIRST_ASK)
+    assert s["focused"], s
+    assert len(s["api"]) == sent, \
+        "the button sent requests before the token: %s" % s["api"][sent:]
+    answer(browser, TOKEN)
+    s = wait_live(browser)
+    assert s["asks"] == 2 and s["stored"] == TOKEN, s
+    assert s["forms"] == ["count", "render", "talk", "flaky"], s
+    assert s["note"] is None, s
+    assert "access_token=" + TOKEN in s["streams"][-1], s
+    # Only the three requests before Cancel met a 401.
+    assert sorted(unauthorized(browser.read_console())) == [
+        "/api/kinds", "/api/tasks?limit=100",
+        "/api/tasks?state=running&limit=100"], browser.read_console()
+    assert browser.wait_row(tid, finished)["name"] == "made while canceled"
+    new = create(srv, "count", {"total": 20, "delay_ms": 20})
+    end = watch(browser, new, finished)[-1]
+    assert end["state"] == "succeeded" and end["value"] == 100, end
