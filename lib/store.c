@@ -202,20 +202,26 @@ stmt(struct store *st, enum stmt which)
 	return s;
 }
 
+/* Steps a statement that returns no row and resets it. Returns 0, or
+ * -1 with e set. */
+static int
+step_done(struct store *st, sqlite3_stmt *s, struct hg_err *e)
+{
+	int	 rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, rc, e);
+}
+
 /* Runs a statement that returns no row. */
 static int
 exec1(struct store *st, enum stmt which, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
-	int		 rc;
 
 	if ((s = stmt(st, which)) == NULL)
 		return db_err(st, sqlite3_errcode(st->db), e);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return db_err(st, rc, e);
-	return 0;
+	return step_done(st, s, e);
 }
 
 /* Runs a statement whose one parameter (?1) is an integer. */
@@ -223,16 +229,11 @@ static int
 exec_id(struct store *st, enum stmt which, int64_t id, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
-	int		 rc;
 
 	if ((s = stmt(st, which)) == NULL)
 		return db_err(st, sqlite3_errcode(st->db), e);
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return db_err(st, rc, e);
-	return 0;
+	return step_done(st, s, e);
 }
 
 static int
@@ -411,7 +412,6 @@ counter_bump(struct store *st, const char *name, const char *kind,
     const char *state, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
-	int		 rc;
 
 	if ((s = stmt(st, S_COUNTER_BUMP)) == NULL)
 		return db_err(st, sqlite3_errcode(st->db), e);
@@ -419,9 +419,7 @@ counter_bump(struct store *st, const char *name, const char *kind,
 	sqlite3_bind_text(s, 2, kind != NULL ? kind : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 3, state != NULL ? state : "", -1,
 	    SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : db_err(st, rc, e);
+	return step_done(st, s, e);
 }
 
 static int
@@ -429,7 +427,6 @@ event_insert(struct store *st, int64_t task, const char *type,
     const char *state, const char *data, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
-	int		 rc;
 
 	if ((s = stmt(st, S_EVENT_INSERT)) == NULL)
 		return db_err(st, sqlite3_errcode(st->db), e);
@@ -438,11 +435,7 @@ event_insert(struct store *st, int64_t task, const char *type,
 	bind_text_or_null(s, 3, state);
 	sqlite3_bind_text(s, 4, data, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, hg_now_ms());
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return db_err(st, rc, e);
-	return 0;
+	return step_done(st, s, e);
 }
 
 /*
@@ -634,7 +627,6 @@ store_task_create_opts(struct store *st, const char *kind, const char *name,
 {
 	sqlite3_stmt	*s;
 	int64_t		 now = hg_now_ms(), id, n;
-	int		 rc;
 
 	if (begin(st, 1, e) == -1)
 		return -1;
@@ -669,12 +661,8 @@ store_task_create_opts(struct store *st, const char *kind, const char *name,
 	bind_text_or_null(s, 2, name);
 	sqlite3_bind_text(s, 3, params, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, now);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_err(st, rc, e);
+	if (step_done(st, s, e) == -1)
 		goto fail;
-	}
 	id = sqlite3_last_insert_rowid(st->db);
 	if (o->idem_key != NULL) {
 		if ((s = stmt(st, S_IDEM_PUT)) == NULL) {
@@ -684,12 +672,8 @@ store_task_create_opts(struct store *st, const char *kind, const char *name,
 		sqlite3_bind_text(s, 1, o->idem_key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, id);
 		sqlite3_bind_int64(s, 3, now);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE) {
-			db_err(st, rc, e);
+		if (step_done(st, s, e) == -1)
 			goto fail;
-		}
 	}
 	if (state_event(st, id, task, e) == -1)
 		goto fail;
@@ -824,7 +808,6 @@ set_state(struct store *st, int64_t id, const char *state, int finished,
     struct hg_err *e)
 {
 	sqlite3_stmt	*s;
-	int		 rc;
 
 	if ((s = stmt(st, S_TASK_SET_STATE)) == NULL)
 		return db_err(st, sqlite3_errcode(st->db), e);
@@ -835,11 +818,7 @@ set_state(struct store *st, int64_t id, const char *state, int finished,
 		sqlite3_bind_int64(s, 4, hg_now_ms());
 	else
 		sqlite3_bind_null(s, 4);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return db_err(st, rc, e);
-	return 0;
+	return step_done(st, s, e);
 }
 
 int
@@ -1057,7 +1036,6 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 	sqlite3_stmt	*s;
 	char		 state[16];
 	const char	*final = o->state;
-	int		 rc;
 
 	if (begin(st, 1, e) == -1)
 		return -1;
@@ -1085,12 +1063,8 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 		sqlite3_bind_null(s, 4);
 	bind_text_or_null(s, 5, o->error_code);
 	bind_text_or_null(s, 6, o->error_message);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_err(st, rc, e);
+	if (step_done(st, s, e) == -1)
 		goto fail;
-	}
 	if (exec_id(st, S_COUNTER_FINISHED, id, e) == -1)
 		goto fail;
 	if (state_event(st, id, NULL, e) == -1 || commit(st, e) == -1)
