@@ -479,6 +479,24 @@ class Server:
             s.close()
 
 
+def refused(kinds, *words):
+    """Starts scripts/serve with this kinds file (text or dict); it must
+    fail, and its stderr must hold the file's path and every word."""
+    srv = Server(kinds=kinds)
+    try:
+        try:
+            srv.start()
+        except ServeFailed as e:
+            assert e.rc != 0, "exit status 0"
+            for word in (srv.kinds_path,) + words:
+                assert word in e.stderr, "%r not in stderr:\n%s" % (
+                    word, e.stderr)
+            return
+        raise AssertionError("scripts/serve started with a bad kinds file")
+    finally:
+        srv.close()
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status = status

@@ -9,7 +9,8 @@ import os
 import shutil
 import tempfile
 
-from harness import (Server, ServeFailed, assert_error, pid_alive, wait_for)
+from harness import (Server, ServeFailed, assert_error, pid_alive, refused,
+                     wait_for)
 
 SCRIPTS = tempfile.mkdtemp(prefix="hourglass-cmd-")
 atexit.register(shutil.rmtree, SCRIPTS, True)
@@ -581,22 +582,6 @@ def test_default_cwd_is_the_tasks_own_folder(srv):
 
 # ------------------------------------------------------- kinds-file mistakes
 
-def refused(kinds, *words):
-    """scripts/serve refuses this kinds file: non-zero exit, and stderr
-    holds the file's path and every word."""
-    srv = Server(kinds=kinds)
-    try:
-        try:
-            srv.start()
-        except ServeFailed as e:
-            assert e.rc != 0, "exit status 0"
-            for word in (srv.kinds_path,) + words:
-                assert word in e.stderr, "%r not in stderr:\n%s" % (
-                    word, e.stderr)
-            return
-        raise AssertionError("scripts/serve started with a bad kinds file")
-    finally:
-        srv.close()
 
 
 def test_kinds_placeholder_naming_no_parameter_is_refused():

@@ -4,7 +4,7 @@ names the file, the kind and the field; scripts/serve exits non-zero."""
 import json
 import os
 
-from harness import Server, ServeFailed
+from harness import Server, ServeFailed, refused
 
 COUNT_PARAMS = {"total": {"type": "integer", "min": 1, "max": 10,
                           "default": 5},
@@ -12,22 +12,6 @@ COUNT_PARAMS = {"total": {"type": "integer", "min": 1, "max": 10,
                              "default": 0}}
 
 
-def refused(kinds, *words):
-    """Starts scripts/serve with this kinds file (text or dict); it must
-    fail, and its stderr must hold the file's path and every word."""
-    srv = Server(kinds=kinds)
-    try:
-        try:
-            srv.start()
-        except ServeFailed as e:
-            assert e.rc != 0, "exit status 0"
-            for word in (srv.kinds_path,) + words:
-                assert word in e.stderr, "%r not in stderr:\n%s" % (
-                    word, e.stderr)
-            return
-        raise AssertionError("scripts/serve started with a bad kinds file")
-    finally:
-        srv.close()
 
 
 def kind(name="bad", **fields):
