@@ -73,3 +73,46 @@ def test_token_is_in_no_answer_and_no_log(srv):
         with open(path, "rb") as f:
             assert TOKEN.encode() not in f.read(), path
     assert TOKEN not in "".join(srv.stdout + srv.stderr)
+
+
+def test_hostile_bodies_with_and_without_the_token(srv):
+    before = srv.get("/api/tasks", headers=AUTH).json["tasks"]
+    cases = [
+        (b'{"kind":', 400, "invalid_json"),
+        (b'{"kind":"count","params":{"total":1.5}}', 422, "invalid_params"),
+        (b'{"kind":"count","params":{"total":1e400}}', 422,
+         "invalid_params"),
+        (b'{"kind":"count","kind":"count"}', 400, "invalid_json"),
+        (b'[' * 33 + b']' * 33, 400, "invalid_json"),
+        (b'{"kind":"count","name":"a\\u0000b"}', 400, "invalid_json"),
+        (b'{"kind":"\xff"}', 400, "invalid_json"),
+        (b'"count"', 400, "invalid_request"),
+        (b' ' * 65537, 413, "too_large"),
+    ]
+    for body, status, code in cases:
+        h = {"Content-Type": "application/json"}
+        if status == 413:
+            # nginx refuses it before the token is looked at, as JSON.
+            assert_error(srv.post("/api/tasks", body, headers=h), 413, code)
+            h.update(AUTH)
+            assert_error(srv.post("/api/tasks", body, headers=h), 413, code)
+            continue
+        assert_error(srv.post("/api/tasks", body, headers=h), 401,
+                     "unauthorized")
+        h.update(AUTH)
+        assert_error(srv.post("/api/tasks", body, headers=h), status, code)
+    for path in ["/api/tasks/abc", "/api/tasks/99999999999999999999"]:
+        assert_error(srv.get(path), 401, "unauthorized")
+        assert_error(srv.get(path, headers=AUTH), 404, "not_found")
+    assert srv.get("/api/health").status == 200
+    assert srv.get("/api/tasks", headers=AUTH).json["tasks"] == before
+
+
+def test_content_length_shorter_than_the_body_stores_nothing(srv):
+    before = srv.get("/api/tasks", headers=AUTH).json["tasks"]
+    body = b'{"kind":"count","params":{"total":1}}'
+    head = ("POST /api/tasks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            "Content-Type: application/json\r\nAuthorization: Bearer %s\r\n"
+            "Content-Length: 10\r\n\r\n" % TOKEN).encode()
+    assert_error(srv.raw(head + body), 400, "invalid_json")
+    assert srv.get("/api/tasks", headers=AUTH).json["tasks"] == before
