@@ -1,6 +1,6 @@
-# Hourglass. `make` builds, `make run` serves, `make test` tests,
-# `make bench` measures. The first two also install what is missing
-# (scripts/deps), so that a fresh Debian 12 needs nothing else.
+# Hourglass. `make` builds, `make run` serves, `make test` tests, `make
+# fuzz` fuzzes. run and test also install what is missing (scripts/deps),
+# so that a fresh Debian 12 needs nothing else.
 
 BUILD	?= build
 CC	?= cc
@@ -33,7 +33,7 @@ FUZZ	 = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,\
 	   $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all asan tsan deps run test unit e2e bench clean fuzz fuzz-build
+.PHONY: all asan tsan deps run test clean fuzz fuzz-build
 all: $(BUILD)/hourglass-fcgi $(BUILD)/hourglass-runner $(UNITS)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
@@ -92,9 +92,6 @@ test:
 	@scripts/deps test
 	@$(MAKE) --no-print-directory all asan tsan fuzz-build >/dev/null
 	@scripts/test $(BUILD)
-
-bench: all
-	@sh bench/run
 
 clean:
 	rm -rf $(BUILD)
