@@ -986,6 +986,28 @@ store_task_progress(struct store *st, int64_t id, const struct progress *p,
 	return 0;
 }
 
+/*
+ * Opens a write transaction on task id if it is still active. Returns 1
+ * inside the transaction, 0 when the task has ended (nothing is left
+ * open), -1 with e set.
+ */
+static int
+begin_active(struct store *st, int64_t id, char *state, size_t len,
+    struct hg_err *e)
+{
+	if (begin(st, 1, e) == -1)
+		return -1;
+	if (task_state(st, id, state, len, NULL, e) == -1) {
+		rollback(st);
+		return -1;
+	}
+	if (!store_state_active(state)) {
+		rollback(st);
+		return 0;
+	}
+	return 1;
+}
+
 int
 store_task_log(struct store *st, int64_t id, const struct logline *v,
     size_t n, struct hg_err *e)
@@ -996,16 +1018,9 @@ store_task_log(struct store *st, int64_t id, const struct logline *v,
 	size_t	 i;
 	int	 rc = 0;
 
-	if (n == 0)
-		return 0;
-	if (begin(st, 1, e) == -1)
-		return -1;
-	if (task_state(st, id, state, sizeof(state), NULL, e) == -1)
-		goto fail;
-	if (!store_state_active(state)) {
-		rollback(st);
-		return 0;
-	}
+	if (n == 0 || (rc = begin_active(st, id, state, sizeof(state), e)) < 1)
+		return rc;
+	rc = 0;
 	for (i = 0; i < n && rc == 0; i++) {
 		if ((o = cJSON_CreateObject()) == NULL)
 			goto nomem;
@@ -1036,15 +1051,11 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 	sqlite3_stmt	*s;
 	char		 state[16];
 	const char	*final = o->state;
+	int		 rc;
 
-	if (begin(st, 1, e) == -1)
-		return -1;
-	if (task_state(st, id, state, sizeof(state), NULL, e) == -1)
-		goto fail;
-	if (!store_state_active(state)) {
-		rollback(st);
-		return 1;
-	}
+	/* An ended task is left alone: 1. */
+	if ((rc = begin_active(st, id, state, sizeof(state), e)) < 1)
+		return rc == 0 ? 1 : -1;
 	/* stopping ends canceled, or failed (a timeout); never succeeded. */
 	if (strcmp(state, "stopping") == 0 && strcmp(final, "succeeded") == 0)
 		final = "canceled";
