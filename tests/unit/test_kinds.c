@@ -52,29 +52,11 @@
 	"\"default\": 1}, \"delay_ms\": {\"type\": \"integer\", "	\
 	"\"min\": 0, \"default\": 0}, " decl "}}]}"
 
-static char	 kpath[4200];	/* the kinds file of this test */
-
-/* Writes text to kinds.json in the test's folder; returns its path. */
-static const char *
-write_kinds(const char *text)
-{
-	FILE	*f;
-
-	snprintf(kpath, sizeof(kpath), "%s/kinds.json", unit_dir);
-	if ((f = fopen(kpath, "w")) == NULL) {
-		perror(kpath);
-		abort();
-	}
-	fputs(text, f);
-	fclose(f);
-	return kpath;
-}
-
 static struct kinds *
 load_text(const char *text, char *err, size_t errlen)
 {
 	err[0] = '\0';
-	return kinds_load(write_kinds(text), err, errlen);
+	return kinds_load(unit_write_kinds(text), err, errlen);
 }
 
 /*
@@ -89,7 +71,7 @@ load_text(const char *text, char *err, size_t errlen)
 									\
 	CHECK(ks_ == NULL);						\
 	kinds_free(ks_);						\
-	CHECK_HAS(err_, kpath);						\
+	CHECK_HAS(err_, unit_kinds_path);						\
 	if (k_ != NULL) {						\
 		snprintf(kq_, sizeof(kq_), "kind \"%s\"", k_);	\
 		CHECK_HAS(err_, kq_);					\

@@ -12,24 +12,6 @@
 #include "kinds.h"
 #include "unit.h"
 
-static char	 kpath[4200];	/* the kinds file of this test */
-
-/* Writes text to kinds.json in the test's folder; returns its path. */
-static const char *
-write_kinds(const char *text)
-{
-	FILE	*f;
-
-	snprintf(kpath, sizeof(kpath), "%s/kinds.json", unit_dir);
-	if ((f = fopen(kpath, "w")) == NULL) {
-		perror(kpath);
-		abort();
-	}
-	fputs(text, f);
-	fclose(f);
-	return kpath;
-}
-
 /* One parameter p, a string, for placeholders to name. */
 #define PARAMS							\
 	"\"params\": {\"p\": {\"type\": \"string\", \"default\": \"v\"}}"
@@ -59,10 +41,10 @@ write_kinds(const char *text)
 	struct kinds	*ks_;						\
 									\
 	memset(err_, 0, sizeof(err_));					\
-	ks_ = kinds_load(write_kinds(text), err_, sizeof(err_));	\
+	ks_ = kinds_load(unit_write_kinds(text), err_, sizeof(err_));	\
 	CHECK(ks_ == NULL);						\
 	kinds_free(ks_);						\
-	CHECK_HAS(err_, kpath);						\
+	CHECK_HAS(err_, unit_kinds_path);						\
 	snprintf(kq_, sizeof(kq_), "kind \"%s\"", (kind));		\
 	CHECK_HAS(err_, kq_);						\
 	CHECK_HAS(err_, (field));					\
@@ -345,7 +327,7 @@ load_good(void)
 	char		 err[1024];
 	struct kinds	*ks;
 
-	if ((ks = kinds_load(write_kinds(GOOD_COMMAND), err, sizeof(err))) ==
+	if ((ks = kinds_load(unit_write_kinds(GOOD_COMMAND), err, sizeof(err))) ==
 	    NULL) {
 		unit_fail(__FILE__, __LINE__, err);
 		exit(1);
@@ -424,7 +406,7 @@ command_kind_env_path_replaces_default(void)
 	char		 err[1024];
 	struct kinds	*ks;
 
-	ks = kinds_load(write_kinds(WITH("\"env\": {\"PATH\": "
+	ks = kinds_load(unit_write_kinds(WITH("\"env\": {\"PATH\": "
 	    "\"/opt/tools/bin:/bin\"}, \"grace_s\": 0")), err, sizeof(err));
 	CHECK(ks != NULL);
 	if (ks == NULL) {

@@ -630,24 +630,15 @@ utf8_clean_of_progress_with_nul_then_parse(void)
 
 /* ---- kinds_argv and kinds_resolve ---- */
 
-static char	 kpath[4200];
-
 /* Writes text to kinds.json in the test's folder and loads it. */
 static struct kinds *
 load_kinds(const char *text)
 {
 	char		 err[1024];
 	struct kinds	*ks;
-	FILE		*f;
 
-	snprintf(kpath, sizeof(kpath), "%s/kinds.json", unit_dir);
-	if ((f = fopen(kpath, "w")) == NULL) {
-		perror(kpath);
-		abort();
-	}
-	fputs(text, f);
-	fclose(f);
-	if ((ks = kinds_load(kpath, err, sizeof(err))) == NULL) {
+	if ((ks = kinds_load(unit_write_kinds(text), err, sizeof(err))) ==
+	    NULL) {
 		unit_fail(__FILE__, __LINE__, err);
 		exit(1);
 	}

@@ -54,6 +54,24 @@ struct unit_test {
 
 static int	unit_failures;		/* CHECKs failed in this test */
 static char	unit_dir[4096];		/* this test's own empty folder */
+static char	unit_kinds_path[4200];	/* the kinds file of this test */
+
+/* Writes text to kinds.json in the test's folder; returns its path. */
+__attribute__((unused)) static const char *
+unit_write_kinds(const char *text)
+{
+	FILE	*f;
+
+	snprintf(unit_kinds_path, sizeof(unit_kinds_path), "%s/kinds.json",
+	    unit_dir);
+	if ((f = fopen(unit_kinds_path, "w")) == NULL) {
+		perror(unit_kinds_path);
+		abort();
+	}
+	fputs(text, f);
+	fclose(f);
+	return unit_kinds_path;
+}
 
 static void
 unit_fail(const char *file, int line, const char *what)
