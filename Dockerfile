@@ -2,7 +2,7 @@
 # scripts/serve as `make run`, with the same nginx.conf.
 FROM debian:12-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
-	build-essential libfcgi-dev libsqlite3-dev libcjson-dev \
+	build-essential libfcgi-dev libsqlite3-dev libcjson-dev libssl-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -15,7 +15,7 @@ RUN make build/hourglass-fcgi build/hourglass-runner
 
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-	libfcgi0ldbl libsqlite3-0 libcjson1 nginx-light curl \
+	libfcgi0ldbl libsqlite3-0 libcjson1 libssl3 nginx-light curl \
 	&& rm -rf /var/lib/apt/lists/* \
 	&& useradd --system --create-home --home-dir /var/lib/hourglass hourglass
 WORKDIR /opt/hourglass

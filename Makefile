@@ -16,7 +16,7 @@ TSAN	 = -fsanitize=thread -fno-omit-frame-pointer
 LIB_SRC	 = lib/hg.c lib/json.c lib/kinds.c lib/store.c lib/config.c \
 	   lib/notify.c lib/progress.c lib/launch.c
 FCGI_SRC = fcgi/main.c fcgi/api.c fcgi/http.c fcgi/pool.c fcgi/feed.c \
-	   fcgi/spawn.c fcgi/janitor.c fcgi/metrics.c
+	   fcgi/spawn.c fcgi/janitor.c fcgi/metrics.c fcgi/report.c
 RUN_SRC	 = taskrunner/runner.c taskrunner/command.c
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 HEADERS	 = $(wildcard lib/*.h fcgi/*.h tests/unit/*.h)
@@ -48,8 +48,9 @@ $(BUILD)/obj/migrations.o: $(BUILD)/gen/migrations.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALLFLAGS) -c -o $@ $<
 
+# libcrypto for SHA-256 of report tokens: nginx already depends on it.
 $(BUILD)/hourglass-fcgi: $(FCGI_OBJ) $(LIB_OBJ)
-	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS) -lcrypto
 
 $(BUILD)/hourglass-runner: $(RUN_OBJ) $(LIB_OBJ)
 	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS)

@@ -121,7 +121,10 @@ task_create(struct req *r)
 	const char		*kind = NULL, *name = NULL;
 	cJSON			*doc = NULL, *checked = NULL, *task = NULL;
 	char			*body = NULL, *ptext = NULL, loc[64];
-	struct create_opts	 opts = { NULL, 0 };
+	char			 token[80], url[64];
+	unsigned char		 hash[STORE_HASH_LEN];
+	struct create_opts	 opts = { .idem_key = NULL };
+	cJSON			*rep;
 	size_t			 len;
 	int64_t			 id;
 	int			 created;
@@ -150,6 +153,18 @@ task_create(struct req *r)
 	if (idem_key(r, &opts.idem_key, &e) == -1)
 		goto fail;
 	opts.max_queued = srv.cfg.max_queued;
+	opts.watch_ms = (int64_t)(k->while_watched_s * 1000);
+	if (k->external) {
+		if (report_token_new(token, sizeof(token), hash) == -1) {
+			hg_err_set(&e, 503, "unavailable", "no randomness for "
+			    "the report token");
+			goto fail;
+		}
+		opts.external = 1;
+		opts.report_hash = hash;
+		opts.heartbeat_ms = (int64_t)(k->heartbeat_s * 1000);
+		opts.grace_ms = (int64_t)(k->grace_s * 1000);
+	}
 	if ((st = pool_get(&e)) == NULL || (created = store_task_create_opts(st,
 	    k->name, name, ptext, &opts, &task, &e)) == -1)
 		goto fail;
@@ -162,8 +177,18 @@ task_create(struct req *r)
 	/* The id is a raw number (json_add_int): read its text. */
 	id = strtoll(cJSON_GetObjectItemCaseSensitive(task, "id")->valuestring,
 	    NULL, 10);
-	/* Starts it now if a slot is free; else the janitor will. */
-	if (launch_queued(st, &srv.cfg, srv.kinds) == -1)
+	if (k->external) {
+		/* The token, once: only its hash is kept. */
+		snprintf(url, sizeof(url), "/api/tasks/%lld/report",
+		    (long long)id);
+		if ((rep = cJSON_AddObjectToObject(task, "report")) == NULL ||
+		    cJSON_AddStringToObject(rep, "url", url) == NULL ||
+		    cJSON_AddStringToObject(rep, "token", token) == NULL) {
+			hg_err_set(&e, 503, "unavailable", "out of memory");
+			goto fail;
+		}
+	} else if (launch_queued(st, &srv.cfg, srv.kinds) == -1)
+		/* Starts it now if a slot is free; else the janitor will. */
 		janitor_kick();
 	snprintf(loc, sizeof(loc), "Location: /api/tasks/%lld\r\n",
 	    (long long)id);
@@ -441,6 +466,14 @@ authorized(struct req *r)
 	return 0;
 }
 
+/* tasks/{anything}/report, after "/api/". */
+static int
+is_report(const char *p, size_t n)
+{
+	return n > 13 && memcmp(p, "tasks/", 6) == 0 &&
+	    memcmp(p + n - 7, "/report", 7) == 0;
+}
+
 void
 api_handle(struct req *r)
 {
@@ -452,7 +485,8 @@ api_handle(struct req *r)
 		goto notfound;
 	p += 5;
 	n -= 5;
-	if (!route_is(p, n, "health") && !authorized(r)) {
+	/* A report carries its task's own token instead. */
+	if (!route_is(p, n, "health") && !is_report(p, n) && !authorized(r)) {
 		struct hg_err	 e;
 
 		hg_err_set(&e, 401, "unauthorized", "this API needs its token: "
@@ -502,6 +536,9 @@ api_handle(struct req *r)
 		} else if (route_is(p, n, "/log")) {
 			if (method_ok(r, "GET"))
 				task_log(r, id);
+		} else if (route_is(p, n, "/report")) {
+			if (method_ok(r, "POST"))
+				report_serve(r, id);
 		} else
 			goto notfound;
 	} else

@@ -22,6 +22,12 @@
 #define CATCHUP_BATCH	256	/* events read from SQLite at once */
 #define GONE_CHECK_MS	1000	/* how often an idle stream looks */
 
+/* How many streams watch one task. */
+struct watch {
+	int64_t	 task;
+	int	 n;
+};
+
 struct fev {
 	int64_t	 id;
 	int64_t	 task;
@@ -40,6 +46,10 @@ static struct {
 	int64_t		 floor;	/* events floor < id <= last are in ring */
 	int64_t		 last;	/* the newest event read */
 	int		 stopping;
+	/* Who watches: streams of every task, and of one task each. */
+	int		 all_watchers;
+	struct watch	*watched;
+	size_t		 nwatched, capwatched;
 } feed = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static int		 kick_fd = -1;
@@ -244,8 +254,59 @@ feed_stop(void)
 	for (i = 0; i < feed.count; i++)
 		free(feed.ring[(feed.head + i) % HG_FEED_RING].frame);
 	feed.count = 0;
+	free(feed.watched);
+	feed.watched = NULL;
+	feed.nwatched = feed.capwatched = 0;
 	store_close(feed_st);
 	close(kick_fd);
+}
+
+/* Under feed.mu: counts a stream of task (0: every task) in or out.
+ * Returns -1 when memory runs out. */
+static int
+watch_add(int64_t task, int delta)
+{
+	struct watch	*w;
+	size_t		 i, cap;
+
+	if (task == 0) {
+		feed.all_watchers += delta;
+		return 0;
+	}
+	for (i = 0; i < feed.nwatched; i++)
+		if (feed.watched[i].task == task)
+			break;
+	if (i == feed.nwatched) {
+		if (delta < 0)
+			return 0;
+		if (feed.nwatched == feed.capwatched) {
+			cap = feed.capwatched > 0 ? feed.capwatched * 2 : 16;
+			if ((w = reallocarray(feed.watched, cap,
+			    sizeof(*w))) == NULL)
+				return -1;
+			feed.watched = w;
+			feed.capwatched = cap;
+		}
+		feed.watched[feed.nwatched].task = task;
+		feed.watched[feed.nwatched++].n = 0;
+	}
+	if ((feed.watched[i].n += delta) <= 0)
+		feed.watched[i] = feed.watched[--feed.nwatched];
+	return 0;
+}
+
+int
+feed_watched(int64_t task)
+{
+	size_t	 i;
+	int	 yes;
+
+	pthread_mutex_lock(&feed.mu);
+	yes = feed.all_watchers > 0;
+	for (i = 0; !yes && i < feed.nwatched; i++)
+		yes = feed.watched[i].task == task;
+	pthread_mutex_unlock(&feed.mu);
+	return yes;
 }
 
 /* A stream's outgoing bytes for one round. */
@@ -494,6 +555,13 @@ stream_serve(struct req *r, int64_t task)
 			goto out;
 		}
 	}
+	pthread_mutex_lock(&feed.mu);
+	rc = watch_add(task, 1);
+	pthread_mutex_unlock(&feed.mu);
+	if (rc == -1) {
+		reply_errf(r, 503, "unavailable", "out of memory");
+		goto out;
+	}
 	r->replied = 1;
 	metrics_request(200);
 	metrics_sse(1);
@@ -567,6 +635,9 @@ stream_serve(struct req *r, int64_t task)
 			break;
 	}
 done:
+	pthread_mutex_lock(&feed.mu);
+	(void)watch_add(task, -1);
+	pthread_mutex_unlock(&feed.mu);
 	metrics_sse(-1);
 out:
 	free(c.out.p);

@@ -1,8 +1,9 @@
 /*
  * The janitor: once a second, and whenever a task ends, it notices
  * runners that died without recording an end (their task ends lost),
- * gives back to the queue tasks whose runner never took them, and starts
- * queued tasks as slots free up.
+ * gives back to the queue tasks whose runner never took them, starts
+ * queued tasks as slots free up, stops tasks that nobody watches, and
+ * ends external tasks that went silent.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #define THIN_AFTER_MS	(3600 * 1000LL)	/* progress kept whole this long */
 #define DAY_MS		(24 * 3600 * 1000LL)
 #define PRUNE_BATCH	200	/* tasks deleted in one transaction */
+#define TEND_BATCH	256	/* tended tasks read at once */
 
 static struct {
 	pthread_mutex_t	 mu;	/* guards kicked, stopping */
@@ -32,7 +34,7 @@ static struct store	*jan_st;
 static void
 check_runner(void *arg, int64_t id, const struct runner_ref *ref)
 {
-	struct outcome	 o = { "lost", 0, 0, "lost", NULL };
+	struct outcome	 o = { "lost", 0, 0, "lost", NULL, 0 };
 	struct hg_err	 e;
 	char		 msg[128];
 	int		*lost = arg;
@@ -66,15 +68,96 @@ retain(int64_t now)
 	(void)store_idem_prune(jan_st, now - STORE_IDEM_MS);
 }
 
+/* Nobody has watched t for its window: it stops as by a stop request,
+ * and ends canceled with error unwatched. Returns 1 if it changed. */
+static int
+unwatched(const struct tended *t)
+{
+	struct runner_ref	 ref;
+	struct hg_err		 e;
+	cJSON			*task = NULL;
+	char			 msg[128];
+	int			 rc;
+
+	snprintf(msg, sizeof(msg), "nobody watched it for %g s "
+	    "(while_watched_s)", (double)t->watch_ms / 1000);
+	rc = store_task_stop_why(jan_st, t->id, "unwatched", msg, &task, &ref,
+	    &e);
+	cJSON_Delete(task);
+	if (rc == -1)
+		return 0;
+	runner_signal(&ref);
+	return 1;
+}
+
+/* An external task ends lost after heartbeat_ms without a report, and
+ * canceled when a stop went unanswered for grace_ms. Returns 1 if it
+ * ended. */
+static int
+external_due(const struct tended *t, int64_t now)
+{
+	struct outcome	 o = { NULL, 0, 0, NULL, NULL, 0 };
+	struct hg_err	 e;
+	char		 msg[128];
+
+	if (strcmp(t->state, "running") == 0 &&
+	    now - t->reported_at >= t->heartbeat_ms) {
+		snprintf(msg, sizeof(msg), "no report for %g s (heartbeat_s)",
+		    (double)t->heartbeat_ms / 1000);
+		o.state = "lost";
+		o.error_code = "lost";
+		o.error_message = msg;
+	} else if (strcmp(t->state, "stopping") == 0 &&
+	    now - t->stop_at >= t->grace_ms)
+		o.state = "canceled";
+	else
+		return 0;
+	return store_task_finish(jan_st, t->id, NULL, &o, &e) == 0;
+}
+
+/* Tasks that live while watched, and external ones. */
+static int
+tend(int64_t now)
+{
+	struct tended	 v[TEND_BATCH];
+	struct hg_err	 e;
+	int64_t		 seen[TEND_BATCH], after = 0;
+	int		 n, i, nseen, changed = 0;
+
+	do {
+		if ((n = store_tended(jan_st, after, v, TEND_BATCH)) == -1)
+			break;
+		nseen = 0;
+		for (i = 0; i < n; i++) {
+			after = v[i].id;
+			if (v[i].watch_ms > 0 &&
+			    strcmp(v[i].state, "stopping") != 0) {
+				if (feed_watched(v[i].id))
+					seen[nseen++] = v[i].id;
+				else if (now - v[i].watched_at >=
+				    v[i].watch_ms) {
+					changed += unwatched(&v[i]);
+					continue;
+				}
+			}
+			if (v[i].external)
+				changed += external_due(&v[i], now);
+		}
+		(void)store_watched(jan_st, seen, nseen, now, &e);
+	} while (n == TEND_BATCH);
+	return changed;
+}
+
 static void
 janitor_pass(void)
 {
-	int	 lost = 0;
+	int	 changed = 0;
 
-	(void)store_active_runners(jan_st, check_runner, &lost);
+	(void)store_active_runners(jan_st, check_runner, &changed);
 	(void)store_sched_unlaunch(jan_st, hg_now_ms() - UNCLAIMED_MS);
 	(void)launch_queued(jan_st, &srv.cfg, srv.kinds);
-	if (lost > 0)
+	changed += tend(hg_now_ms());
+	if (changed > 0)
 		feed_kick();
 	retain(hg_now_ms());
 }

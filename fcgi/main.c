@@ -192,7 +192,7 @@ warn_commands(void)
 	size_t	 i;
 
 	for (i = 0; i < srv.kinds->n; i++)
-		if (srv.kinds->v[i].builtin == BUILTIN_NONE &&
+		if (srv.kinds->v[i].argv != NULL &&
 		    kinds_resolve(&srv.kinds->v[i], why, sizeof(why)) == -1)
 			fprintf(stderr, "hourglass-fcgi: warning: %s: kind "
 			    "\"%s\": %s\n", srv.cfg.kinds,

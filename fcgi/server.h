@@ -82,6 +82,8 @@ void		 feed_forget(int64_t task);
 void		 feed_truncate(int64_t upto);
 /* Ends every stream and the feed thread. */
 void		 feed_stop(void);
+/* Is a stream of task, or of every task, open now? */
+int		 feed_watched(int64_t task);
 /* Serves an SSE stream of every task (task 0) or one task. */
 void		 stream_serve(struct req *r, int64_t task);
 
@@ -95,6 +97,14 @@ int		 janitor_start(char *err, size_t errlen);
 /* Asks for a pass now (a task ended: a slot is free). */
 void		 janitor_kick(void);
 void		 janitor_stop(void);
+
+/* report.c: external tasks. Makes a new report token (64 hex digits
+ * and a NUL, into token of len bytes) and its SHA-256 (STORE_HASH_LEN
+ * bytes). Returns -1 if no randomness could be had. */
+int		 report_token_new(char *token, size_t len,
+		    unsigned char *hash);
+/* POST /api/tasks/{id}/report, with the task's own token. */
+void		 report_serve(struct req *r, int64_t id);
 
 /* spawn.c: tells a runner to stop, if ref still names a live runner. */
 void		 runner_signal(const struct runner_ref *ref);

@@ -111,3 +111,15 @@ hg_std_fds(void)
 	if (fd > 2)
 		close(fd);
 }
+
+int
+hg_ct_equal(const void *a, const void *b, size_t n)
+{
+	const unsigned char	*x = a, *y = b;
+	volatile unsigned char	 d = 0;
+	size_t			 i;
+
+	for (i = 0; i < n; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}

@@ -26,6 +26,10 @@
 #define HG_BUSY_MS		5000	/* SQLite busy timeout */
 #define HG_MSG_MAX		1024	/* bytes of a progress message */
 #define HG_TAIL_MAX		10000	/* lines of GET .../log?tail=N */
+#define HG_LINE_MAX		16384	/* bytes of a log line; more is cut */
+/* The last line of a log cut at HOURGLASS_LOG_MAX (a long long). */
+#define HG_LOG_CUT	"[hourglass: the log reached %lld bytes; the rest " \
+	"is dropped]"
 
 /*
  * An error for the client: HTTP status, the contract's code
@@ -60,6 +64,10 @@ int	hg_parse_id(const char *s, size_t len, int64_t *id);
  * pid it names one process for good: a reused pid has another start.
  */
 int64_t	hg_proc_start(long pid);
+
+/* Compares n bytes in a time that does not depend on where they
+ * differ. Returns 1 if equal. */
+int	hg_ct_equal(const void *a, const void *b, size_t n);
 
 /* Opens /dev/null on whichever of fds 0-2 are closed, so that no file
  * opened later becomes one of them (slowcgi). */

@@ -28,7 +28,8 @@ static const char *const param_keys[][8] = {
 
 static const char *const kind_keys[] = {
 	"name", "description", "builtin", "params", "command", "cwd", "env",
-	"timeout_s", "grace_s", "max_running", "progress_regex", NULL
+	"timeout_s", "grace_s", "max_running", "progress_regex",
+	"while_watched_s", "external", "heartbeat_s", NULL
 };
 
 static int
@@ -392,7 +393,26 @@ load_builtin(struct kload *l, struct kind *k, const cJSON *v)
 	return 0;
 }
 
-/* timeout_s, grace_s and max_running: for every kind. */
+/* A number of seconds from min (exclusive when open) to max. */
+static int
+load_seconds(struct kload *l, struct kind *k, const cJSON *decl,
+    const char *field, double min, int open, double max, double *out)
+{
+	const cJSON	*v;
+
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, field)) == NULL)
+		return 0;
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+	    (open ? v->valuedouble <= min : v->valuedouble < min) ||
+	    v->valuedouble > max)
+		return kerr(l, k->name, field, "must be a number of seconds "
+		    "%s %g to %g", open ? "above" : "from", min, max);
+	*out = v->valuedouble;
+	return 0;
+}
+
+/* timeout_s, grace_s, max_running and while_watched_s: for every kind
+ * (external kinds refuse some, below). */
 static int
 load_limits(struct kload *l, struct kind *k, const cJSON *decl)
 {
@@ -400,6 +420,10 @@ load_limits(struct kload *l, struct kind *k, const cJSON *decl)
 	int64_t		 n;
 
 	k->grace_s = KINDS_GRACE_DEFAULT;
+	k->heartbeat_s = KINDS_HEARTBEAT_DEFAULT;
+	if (load_seconds(l, k, decl, "while_watched_s", 0, 1, 86400,
+	    &k->while_watched_s) == -1)
+		return -1;
 	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "timeout_s")) != NULL) {
 		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
 		    v->valuedouble <= 0 || v->valuedouble > 1e9)
@@ -454,14 +478,39 @@ load_placeholders(struct kload *l, struct kind *k, const char *arg,
 	return 0;
 }
 
+/* progress_regex: POSIX extended, one group around the percent. */
+static int
+load_regex(struct kload *l, struct kind *k, const cJSON *decl)
+{
+	const cJSON	*v;
+	char		 msg[256];
+	int		 rc;
+
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "progress_regex")) ==
+	    NULL)
+		return 0;
+	if (!cJSON_IsString(v))
+		return kerr(l, k->name, "progress_regex", "must be a string");
+	if ((rc = regcomp(&k->progress_re, v->valuestring, REG_EXTENDED)) !=
+	    0) {
+		regerror(rc, &k->progress_re, msg, sizeof(msg));
+		return kerr(l, k->name, "progress_regex", "not a POSIX "
+		    "extended regular expression: %s", msg);
+	}
+	k->has_regex = 1;
+	if (k->progress_re.re_nsub < 1)
+		return kerr(l, k->name, "progress_regex", "needs a group, "
+		    "( ), around the percent");
+	return 0;
+}
+
 static int
 load_command(struct kload *l, struct kind *k, const cJSON *decl,
     const cJSON *cmd)
 {
 	const cJSON	*v, *c;
-	char		 field[48], msg[256];
+	char		 field[48];
 	size_t		 i, n;
-	int		 rc;
 
 	if (!cJSON_IsArray(cmd) || cJSON_GetArraySize(cmd) == 0)
 		return kerr(l, k->name, "command", "must be a non-empty array "
@@ -522,30 +571,34 @@ load_command(struct kload *l, struct kind *k, const cJSON *decl,
 			}
 		}
 	}
-	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "progress_regex")) !=
-	    NULL) {
-		if (!cJSON_IsString(v))
-			return kerr(l, k->name, "progress_regex", "must be a "
-			    "string");
-		if ((rc = regcomp(&k->progress_re, v->valuestring,
-		    REG_EXTENDED)) != 0) {
-			regerror(rc, &k->progress_re, msg, sizeof(msg));
-			return kerr(l, k->name, "progress_regex", "not a POSIX "
-			    "extended regular expression: %s", msg);
-		}
-		k->has_regex = 1;
-		if (k->progress_re.re_nsub < 1)
-			return kerr(l, k->name, "progress_regex", "needs a "
-			    "group, ( ), around the percent");
-	}
-	return 0;
+	return load_regex(l, k, decl);
+}
+
+/* An external kind runs nothing here: no program, no slot, no timeout;
+ * its reports may still use progress_regex. */
+static int
+load_external(struct kload *l, struct kind *k, const cJSON *decl)
+{
+	static const char *const none[] = { "builtin", "command", "cwd",
+	    "env", "timeout_s", "max_running", NULL };
+	size_t		 i;
+
+	k->external = 1;
+	for (i = 0; none[i] != NULL; i++)
+		if (cJSON_GetObjectItemCaseSensitive(decl, none[i]) != NULL)
+			return kerr(l, k->name, none[i], "an external kind "
+			    "runs nothing here, so has no %s", none[i]);
+	if (load_seconds(l, k, decl, "heartbeat_s", 0, 1, 86400 * 7,
+	    &k->heartbeat_s) == -1)
+		return -1;
+	return load_regex(l, k, decl);
 }
 
 static int
 load_kind(struct kload *l, const cJSON *decl, struct kinds *ks, size_t idx)
 {
 	struct kind	*k = &ks->v[idx];
-	const cJSON	*v, *c;
+	const cJSON	*v, *c, *x;
 	char		 field[48];
 	size_t		 i;
 
@@ -585,9 +638,17 @@ load_kind(struct kload *l, const cJSON *decl, struct kinds *ks, size_t idx)
 		return -1;
 	v = cJSON_GetObjectItemCaseSensitive(decl, "builtin");
 	c = cJSON_GetObjectItemCaseSensitive(decl, "command");
+	if ((x = cJSON_GetObjectItemCaseSensitive(decl, "external")) != NULL &&
+	    !cJSON_IsBool(x))
+		return kerr(l, k->name, "external", "must be true or false");
+	if (cJSON_IsTrue(x))
+		return load_external(l, k, decl);
+	if (cJSON_GetObjectItemCaseSensitive(decl, "heartbeat_s") != NULL)
+		return kerr(l, k->name, "heartbeat_s", "only an external kind "
+		    "has this");
 	if (v == NULL && c == NULL)
 		return kerr(l, k->name, "command", "a kind needs \"command\" "
-		    "(a program to run) or \"builtin\"");
+		    "(a program to run), \"builtin\" or \"external\": true");
 	if (v != NULL && c != NULL)
 		return kerr(l, k->name, "builtin", "a kind has \"builtin\" or "
 		    "\"command\", not both");
@@ -644,6 +705,12 @@ kinds_render(struct kinds *ks)
 		    cJSON_CreateString(ks->v[i].description)) == -1 ||
 		    add_or_free(o, "params", p != NULL ?
 		    cJSON_Duplicate(p, 1) : cJSON_CreateObject()) == -1)
+			goto out;
+		/* What a client must know to use the kind. */
+		if ((ks->v[i].external && add_or_free(o, "external",
+		    cJSON_CreateTrue()) == -1) || (ks->v[i].while_watched_s >
+		    0 && add_or_free(o, "while_watched_s", cJSON_CreateNumber(
+		    ks->v[i].while_watched_s)) == -1))
 			goto out;
 	}
 	if ((ks->public_json = json_print(root)) == NULL)

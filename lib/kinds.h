@@ -39,7 +39,7 @@ enum builtin {
 struct kind {
 	const char	*name;
 	const char	*description;	/* "" when not given */
-	enum builtin	 builtin;	/* BUILTIN_NONE: a command */
+	enum builtin	 builtin;	/* BUILTIN_NONE: a command or external */
 	struct param	*params;
 	size_t		 nparams;
 	/* Command kinds only; the strings are borrowed from the document. */
@@ -54,10 +54,15 @@ struct kind {
 	int		 max_running;	/* 0: no limit of its own */
 	int		 has_regex;
 	regex_t		 progress_re;	/* progress_regex, group 1 a percent */
+	double		 while_watched_s; /* 0: runs whether watched or not */
+	/* External kinds: the work runs elsewhere and reports over HTTP. */
+	int		 external;
+	double		 heartbeat_s;	/* silence until a task is lost */
 };
 
 #define KINDS_PATH_DEFAULT	"/usr/local/bin:/usr/bin:/bin"
 #define KINDS_GRACE_DEFAULT	5.0
+#define KINDS_HEARTBEAT_DEFAULT	60.0
 
 struct kinds {
 	cJSON		*doc;		/* owns every string above */

@@ -92,7 +92,7 @@ launch_queued(struct store *st, const struct config *c,
 			}
 			char		 why[sizeof(e.msg)];
 			struct outcome	 o = { "failed", 0, 0, "exec_failed",
-			    why };
+			    why, 0 };
 
 			memcpy(why, e.msg, sizeof(why));
 

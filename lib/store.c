@@ -55,6 +55,12 @@ enum stmt {
 	S_THIN,
 	S_THIN_MARK,
 	S_IDEM_PRUNE,
+	S_STOP_WHY,
+	S_TENDED,
+	S_WATCHED,
+	S_REPORT_GET,
+	S_REPORT_START,
+	S_REPORT_BEAT,
 	S_MAX
 };
 
@@ -67,7 +73,9 @@ static const char *const stmt_sql[S_MAX] = {
 	[S_ROLLBACK] = "ROLLBACK",
 	[S_TASK_GET] = "SELECT " TASK_COLS " FROM tasks WHERE id = ?1",
 	[S_TASK_INSERT] = "INSERT INTO tasks (kind, name, params, state, "
-	    "created_at) VALUES (?1, ?2, ?3, 'queued', ?4)",
+	    "created_at, watch_ms, watched_at, external, report_hash, "
+	    "heartbeat_ms, grace_ms) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, "
+	    "?4, ?6, ?7, ?8, ?9)",
 	[S_EVENT_INSERT] = "INSERT INTO events (task_id, type, state, data, at) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5)",
 	/* One statement per filter, so that each can use its index. */
@@ -91,8 +99,12 @@ static const char *const stmt_sql[S_MAX] = {
 	    "state = 'queued' RETURNING kind, params",
 	[S_TASK_PROGRESS] = "UPDATE tasks SET value = ?2, total = ?3, "
 	    "message = ?4 WHERE id = ?1 AND state IN ('running', 'stopping')",
+	/* A task canceled for a reason of the server's own (unwatched)
+	 * ends with that reason as its error. */
 	[S_TASK_FINISH] = "UPDATE tasks SET state = ?2, finished_at = ?3, "
-	    "exit_code = ?4, error_code = ?5, error_message = ?6 WHERE "
+	    "exit_code = ?4, error_code = coalesce(?5, CASE WHEN ?2 = "
+	    "'canceled' THEN stop_code END), error_message = CASE WHEN ?5 IS "
+	    "NULL AND ?2 = 'canceled' THEN stop_message ELSE ?6 END WHERE "
 	    "id = ?1",
 	[S_TASK_STOPREQ] = "SELECT stop_requested FROM tasks WHERE id = ?1",
 	[S_EVENTS_ALL] = "SELECT id, task_id, type, state, data FROM events "
@@ -102,12 +114,14 @@ static const char *const stmt_sql[S_MAX] = {
 	    "LIMIT ?4",
 	[S_TASK_NEWEST] = "SELECT max(id) FROM events WHERE task_id = ?1",
 	/* What holds a slot: running, stopping, or launched and waiting
-	 * for its runner to take it. */
-	[S_SCHED_BUSY] = "SELECT kind, count(*) FROM tasks WHERE state IN "
-	    "('running', 'stopping') OR (state = 'queued' AND launched_at "
-	    "IS NOT NULL) GROUP BY kind",
+	 * for its runner to take it. External tasks run elsewhere: they
+	 * hold no slot and are never launched. */
+	[S_SCHED_BUSY] = "SELECT kind, count(*) FROM tasks WHERE (state IN "
+	    "('running', 'stopping') AND external = 0) OR (state = 'queued' "
+	    "AND launched_at IS NOT NULL) GROUP BY kind",
 	[S_SCHED_WAITING] = "SELECT id, kind FROM tasks WHERE state = "
-	    "'queued' AND launched_at IS NULL ORDER BY id LIMIT ?1",
+	    "'queued' AND launched_at IS NULL AND external = 0 ORDER BY id "
+	    "LIMIT ?1",
 	[S_SCHED_MARK] = "UPDATE tasks SET launched_at = ?2 WHERE id = ?1",
 	[S_SCHED_UNLAUNCH] = "UPDATE tasks SET launched_at = NULL WHERE "
 	    "state = 'queued' AND launched_at < ?1",
@@ -140,7 +154,24 @@ static const char *const stmt_sql[S_MAX] = {
 	[S_THIN_MARK] = "UPDATE tasks SET thinned = 1 WHERE id = ?1",
 	[S_IDEM_PRUNE] = "DELETE FROM idempotency WHERE created_at < ?1",
 	[S_ACTIVE_RUNNERS] = "SELECT id, runner_pid, runner_start FROM tasks "
-	    "WHERE state IN ('running', 'stopping')",
+	    "WHERE state IN ('running', 'stopping') AND external = 0",
+	/* A queued task that a stop ends at once ends with the reason. */
+	[S_STOP_WHY] = "UPDATE tasks SET stop_code = ?2, stop_message = ?3, "
+	    "stop_at = ?4, error_code = CASE WHEN state = 'canceled' THEN ?2 "
+	    "ELSE error_code END, error_message = CASE WHEN state = "
+	    "'canceled' THEN ?3 ELSE error_message END WHERE id = ?1",
+	/* The terms of the tasks_tended index, so that it is used. */
+	[S_TENDED] = "SELECT id, state, watch_ms, watched_at, external, "
+	    "heartbeat_ms, grace_ms, reported_at, stop_at FROM tasks WHERE "
+	    "state IN ('queued', 'running', 'stopping') AND (watch_ms IS NOT "
+	    "NULL OR external = 1) AND id > ?1 ORDER BY id LIMIT ?2",
+	[S_WATCHED] = "UPDATE tasks SET watched_at = ?2 WHERE id = ?1 AND "
+	    "watched_at < ?2",
+	[S_REPORT_GET] = "SELECT state, report_hash, kind FROM tasks WHERE "
+	    "id = ?1 AND external = 1",
+	[S_REPORT_START] = "UPDATE tasks SET state = 'running', started_at = "
+	    "?2 WHERE id = ?1 AND state = 'queued'",
+	[S_REPORT_BEAT] = "UPDATE tasks SET reported_at = ?2 WHERE id = ?1",
 };
 
 struct store {
@@ -661,6 +692,15 @@ store_task_create_opts(struct store *st, const char *kind, const char *name,
 	bind_text_or_null(s, 2, name);
 	sqlite3_bind_text(s, 3, params, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, now);
+	if (o->watch_ms > 0)
+		sqlite3_bind_int64(s, 5, o->watch_ms);
+	sqlite3_bind_int(s, 6, o->external);
+	if (o->external) {
+		sqlite3_bind_blob(s, 7, o->report_hash, STORE_HASH_LEN,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(s, 8, o->heartbeat_ms);
+		sqlite3_bind_int64(s, 9, o->grace_ms);
+	}
 	if (step_done(st, s, e) == -1)
 		goto fail;
 	id = sqlite3_last_insert_rowid(st->db);
@@ -687,7 +727,7 @@ int
 store_task_create(struct store *st, const char *kind, const char *name,
     const char *params, cJSON **task, struct hg_err *e)
 {
-	struct create_opts	 o = { NULL, 0 };
+	struct create_opts	 o = { .idem_key = NULL };
 
 	return store_task_create_opts(st, kind, name, params, &o, task, e);
 }
@@ -821,9 +861,32 @@ set_state(struct store *st, int64_t id, const char *state, int finished,
 	return step_done(st, s, e);
 }
 
+/* Inside the stop's transaction: why and when it was asked. */
+static int
+stop_why(struct store *st, int64_t id, const char *code, const char *msg,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt(st, S_STOP_WHY)) == NULL)
+		return db_err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	bind_text_or_null(s, 2, code);
+	bind_text_or_null(s, 3, msg);
+	sqlite3_bind_int64(s, 4, hg_now_ms());
+	return step_done(st, s, e);
+}
+
 int
 store_task_stop(struct store *st, int64_t id, cJSON **task,
     struct runner_ref *ref, struct hg_err *e)
+{
+	return store_task_stop_why(st, id, NULL, NULL, task, ref, e);
+}
+
+int
+store_task_stop_why(struct store *st, int64_t id, const char *code,
+    const char *msg, cJSON **task, struct runner_ref *ref, struct hg_err *e)
 {
 	char	 state[16];
 
@@ -849,6 +912,7 @@ store_task_stop(struct store *st, int64_t id, cJSON **task,
 		    "canceled" : "stopping", strcmp(state, "queued") == 0,
 		    e) == -1 || (strcmp(state, "queued") == 0 &&
 		    exec_id(st, S_COUNTER_FINISHED, id, e) == -1) ||
+		    stop_why(st, id, code, msg, e) == -1 ||
 		    state_event(st, id, task, e) == -1)
 			goto fail;
 	}
@@ -1051,14 +1115,17 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 	sqlite3_stmt	*s;
 	char		 state[16];
 	const char	*final = o->state;
-	int		 rc;
+	int		 rc, own;
 
 	/* An ended task is left alone: 1. */
 	if ((rc = begin_active(st, id, state, sizeof(state), e)) < 1)
 		return rc == 0 ? 1 : -1;
-	/* stopping ends canceled, or failed (a timeout); never succeeded. */
-	if (strcmp(state, "stopping") == 0 && strcmp(final, "succeeded") == 0)
+	/* stopping ends canceled, or failed (a timeout); never succeeded;
+	 * and canceled whatever the outcome if it says so. */
+	if (strcmp(state, "stopping") == 0 && (o->stop_wins ||
+	    strcmp(final, "succeeded") == 0))
 		final = "canceled";
+	own = strcmp(final, o->state) == 0;
 	if (p != NULL && progress_write(st, id, p, e) == -1)
 		goto fail;
 	if ((s = stmt(st, S_TASK_FINISH)) == NULL) {
@@ -1068,12 +1135,13 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_text(s, 2, final, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, hg_now_ms());
-	if (o->has_exit_code)
+	/* A canceled task keeps no exit code or error of the outcome's. */
+	if (o->has_exit_code && own)
 		sqlite3_bind_int(s, 4, o->exit_code);
 	else
 		sqlite3_bind_null(s, 4);
-	bind_text_or_null(s, 5, o->error_code);
-	bind_text_or_null(s, 6, o->error_message);
+	bind_text_or_null(s, 5, own ? o->error_code : NULL);
+	bind_text_or_null(s, 6, own ? o->error_message : NULL);
 	if (step_done(st, s, e) == -1)
 		goto fail;
 	if (exec_id(st, S_COUNTER_FINISHED, id, e) == -1)
@@ -1428,4 +1496,132 @@ int
 store_idem_prune(struct store *st, int64_t before)
 {
 	return exec_id(st, S_IDEM_PRUNE, before, NULL);
+}
+
+int
+store_tended(struct store *st, int64_t after, struct tended *v, int cap)
+{
+	sqlite3_stmt	*s;
+	int		 rc, n = 0;
+
+	if ((s = stmt(st, S_TENDED)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int(s, 2, cap);
+	while (n < cap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v[n].id = sqlite3_column_int64(s, 0);
+		snprintf(v[n].state, sizeof(v[n].state), "%s",
+		    sqlite3_column_text(s, 1));
+		v[n].watch_ms = sqlite3_column_int64(s, 2);
+		v[n].watched_at = sqlite3_column_int64(s, 3);
+		v[n].external = sqlite3_column_int(s, 4);
+		v[n].heartbeat_ms = sqlite3_column_int64(s, 5);
+		v[n].grace_ms = sqlite3_column_int64(s, 6);
+		v[n].reported_at = sqlite3_column_int64(s, 7);
+		v[n].stop_at = sqlite3_column_int64(s, 8);
+		n++;
+	}
+	sqlite3_reset(s);
+	if (n < cap && rc != SQLITE_DONE)
+		return -1;
+	return n;
+}
+
+int
+store_watched(struct store *st, const int64_t *ids, int n, int64_t now,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 i;
+
+	if (n == 0)
+		return 0;
+	if (begin(st, 1, e) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((s = stmt(st, S_WATCHED)) == NULL) {
+			db_err(st, sqlite3_errcode(st->db), e);
+			goto fail;
+		}
+		sqlite3_bind_int64(s, 1, ids[i]);
+		sqlite3_bind_int64(s, 2, now);
+		if (step_done(st, s, e) == -1)
+			goto fail;
+	}
+	return commit(st, e);
+fail:
+	rollback(st);
+	return -1;
+}
+
+int
+store_report(struct store *st, int64_t id, const unsigned char *hash,
+    int record, char *kind, size_t kindlen, int *stop, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	char		 state[16] = "";
+	int		 rc, match = 0;
+	int64_t		 now = hg_now_ms();
+
+	*stop = 0;
+	if (begin(st, record, e) == -1)
+		return -1;
+	if ((s = stmt(st, S_REPORT_GET)) == NULL)
+		goto dbfail;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		snprintf(state, sizeof(state), "%s", sqlite3_column_text(s, 0));
+		snprintf(kind, kindlen, "%s", sqlite3_column_text(s, 2));
+		match = sqlite3_column_bytes(s, 1) == STORE_HASH_LEN &&
+		    hg_ct_equal(sqlite3_column_blob(s, 1), hash,
+		    STORE_HASH_LEN);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto steperr;
+	/* No such task, not an external one, or another's token: all
+	 * look the same to the caller. */
+	if (!match) {
+		hg_err_set(e, 401, "unauthorized", "this report needs the "
+		    "token that created task %lld: Authorization: Bearer "
+		    "<token>", (long long)id);
+		goto fail;
+	}
+	if (!store_state_active(state)) {
+		hg_err_set(e, 409, "not_active", "task %lld has already "
+		    "ended (%s)", (long long)id, state);
+		goto fail;
+	}
+	*stop = strcmp(state, "stopping") == 0;
+	if (!record) {
+		rollback(st);
+		return 0;
+	}
+	if (strcmp(state, "queued") == 0) {
+		if ((s = stmt(st, S_REPORT_START)) == NULL)
+			goto dbfail;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, now);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			goto steperr;
+		if (counter_bump(st, "started", kind, NULL, e) == -1 ||
+		    state_event(st, id, NULL, e) == -1)
+			goto fail;
+	}
+	if ((s = stmt(st, S_REPORT_BEAT)) == NULL)
+		goto dbfail;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	if (step_done(st, s, e) == -1)
+		goto fail;
+	return commit(st, e);
+dbfail:
+	rc = sqlite3_errcode(st->db);
+steperr:
+	db_err(st, rc, e);
+fail:
+	rollback(st);
+	return -1;
 }

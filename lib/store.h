@@ -47,10 +47,19 @@ int	store_task_create(struct store *st, const char *kind,
 	    const char *name, const char *params, cJSON **task,
 	    struct hg_err *e);
 
+#define STORE_HASH_LEN	32	/* SHA-256 of a report token */
+
 /* What a create may also ask. */
 struct create_opts {
 	const char	*idem_key;	/* Idempotency-Key, or NULL */
 	int		 max_queued;	/* 429 queue_full at this; 0: none */
+	int64_t		 watch_ms;	/* runs while watched; 0: always */
+	/* External: runs elsewhere and reports; report_hash is the
+	 * SHA-256 of its token (STORE_HASH_LEN bytes, borrowed). */
+	int		 external;
+	const unsigned char *report_hash;
+	int64_t		 heartbeat_ms;	/* silence until lost */
+	int64_t		 grace_ms;	/* a stop unanswered until canceled */
 };
 
 #define STORE_IDEM_MS	(24LL * 3600 * 1000)
@@ -94,6 +103,11 @@ struct runner_ref {
  */
 int	store_task_stop(struct store *st, int64_t id, cJSON **task,
 	    struct runner_ref *ref, struct hg_err *e);
+/* The same for a reason of the server's own: a task canceled by this
+ * stop ends with error {code, msg}. */
+int	store_task_stop_why(struct store *st, int64_t id, const char *code,
+	    const char *msg, cJSON **task, struct runner_ref *ref,
+	    struct hg_err *e);
 
 /* Deletes a finished task with its events. 404, or 409 still_active. */
 int	store_task_delete(struct store *st, int64_t id, struct hg_err *e);
@@ -137,6 +151,8 @@ struct outcome {
 	int		 exit_code;
 	const char	*error_code;	/* NULL: no error */
 	const char	*error_message;
+	int		 stop_wins;	/* a stopping task ends canceled
+					 * whatever the outcome */
 };
 
 /*
@@ -218,6 +234,38 @@ int	store_prune(struct store *st, int64_t before, int64_t *ids, int cap,
 int	store_thin(struct store *st, int64_t before, int cap, int64_t *upto,
 	    struct hg_err *e);
 int	store_idem_prune(struct store *st, int64_t before);
+
+/* An active task that the server tends: watched, or external. */
+struct tended {
+	int64_t	 id;
+	char	 state[16];
+	int64_t	 watch_ms;	/* 0: not a while-watched task */
+	int64_t	 watched_at;	/* ms since the epoch */
+	int	 external;
+	int64_t	 heartbeat_ms, grace_ms;
+	int64_t	 reported_at;	/* 0: no report yet */
+	int64_t	 stop_at;	/* 0: no stop asked */
+};
+
+/* Fills v with up to cap tended tasks with ids above after, by id.
+ * Returns how many, or -1. */
+int	store_tended(struct store *st, int64_t after, struct tended *v,
+	    int cap);
+/* Records that the n tasks of ids were watched at now. */
+int	store_watched(struct store *st, const int64_t *ids, int n,
+	    int64_t now, struct hg_err *e);
+
+/*
+ * Takes a report for external task id from the holder of the token
+ * whose SHA-256 is hash: 401 unless it is that task's, 409 not_active
+ * once it has ended. Writes the task's kind to kind and sets *stop if a
+ * stop was asked. With record set, the first report moves the task from
+ * queued to running, and each records its time, for the heartbeat;
+ * without, it only checks.
+ */
+int	store_report(struct store *st, int64_t id, const unsigned char *hash,
+	    int record, char *kind, size_t kindlen, int *stop,
+	    struct hg_err *e);
 
 /* Adds 1 to the counter name (e.g. "start_failed"). */
 int	store_count(struct store *st, const char *name, struct hg_err *e);

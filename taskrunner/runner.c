@@ -123,8 +123,7 @@ runner_log(struct runner *r, const char *stream, const char *line)
 	if (r->log_cut)
 		return;
 	if (r->log_bytes + (long long)len > r->cfg.log_max) {
-		snprintf(marker, sizeof(marker), "[hourglass: the log reached "
-		    "%lld bytes; the rest is dropped]", r->cfg.log_max);
+		snprintf(marker, sizeof(marker), HG_LOG_CUT, r->cfg.log_max);
 		r->log_cut = 1;
 		line = marker;
 		len = strlen(line) + 1;
@@ -313,6 +312,13 @@ main(int argc, char *argv[])
 		o.error_code = "unknown_kind";
 		snprintf(err, sizeof(err), "kind \"%.64s\" is no longer in "
 		    "%.900s", kind, r.cfg.kinds);
+		o.error_message = err;
+	} else if (k->external) {
+		/* The kind became external after the task was queued. */
+		o.state = "failed";
+		o.error_code = "exec_failed";
+		snprintf(err, sizeof(err), "kind \"%.64s\" now runs "
+		    "elsewhere (external) and reports over HTTP", kind);
 		o.error_message = err;
 	} else if ((params = cJSON_Parse(ptext)) == NULL) {
 		o.state = "failed";

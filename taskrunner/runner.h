@@ -15,7 +15,7 @@
 #include "store.h"
 
 #define RUNNER_LOG_BATCH	512	/* log lines written in one go */
-#define RUNNER_LINE_MAX		16384	/* bytes of one line; more is cut */
+#define RUNNER_LINE_MAX		HG_LINE_MAX
 
 struct runner {
 	struct config	 cfg;

@@ -79,6 +79,34 @@ def test_kinds_bad_pattern_is_refused():
             "label")
 
 
+def test_kinds_while_watched_s_that_is_not_positive_is_refused():
+    for bad in (0, -1, "5", True):
+        refused({"kinds": [kind("peek", while_watched_s=bad)]}, "peek",
+                "while_watched_s")
+
+
+def test_kinds_external_that_is_not_a_boolean_is_refused():
+    refused({"kinds": [kind("far", external="yes")]}, "far", "external")
+
+
+def test_kinds_external_kind_with_a_program_is_refused():
+    refused({"kinds": [kind("far", external=True)]}, "far", "builtin")
+    k = {"name": "far2", "external": True, "command": ["true"]}
+    refused({"kinds": [k]}, "far2", "command")
+    for field, value in (("timeout_s", 5), ("max_running", 1),
+                         ("cwd", "/tmp"), ("env", {"A": "b"})):
+        k = {"name": "far3", "external": True, field: value}
+        refused({"kinds": [k]}, "far3", field)
+
+
+def test_kinds_heartbeat_s_outside_an_external_kind_is_refused():
+    refused({"kinds": [kind("beat", heartbeat_s=10)]}, "beat",
+            "heartbeat_s")
+    for bad in (0, -2, "60"):
+        refused({"kinds": [{"name": "beat2", "external": True,
+                            "heartbeat_s": bad}]}, "beat2", "heartbeat_s")
+
+
 def test_kinds_good_file_of_our_own_starts():
     k = {"kinds": [kind("mine"), kind("count")]}
     with Server(kinds=json.dumps(k)) as srv:

@@ -350,6 +350,65 @@ load_refuses_kind_without_builtin(void)
 	    "command", "needs");
 }
 
+/* The two task shapes that a kind may declare besides what it runs. */
+#define EXTERNAL_FILE							\
+	"{\"kinds\": [{\"name\": \"far\", \"external\": true, "	\
+	"\"heartbeat_s\": 12.5, \"grace_s\": 2, \"while_watched_s\": 30, "	\
+	"\"progress_regex\": \"^([0-9]+)%$\"},\n"			\
+	" {\"name\": \"near\", \"external\": false, "			\
+	"\"builtin\": \"count\", \"params\": {\"total\": {\"type\": "	\
+	"\"integer\", \"min\": 1, \"default\": 1}, \"delay_ms\": "	\
+	"{\"type\": \"integer\", \"min\": 0, \"default\": 0}}}]}"
+
+static void
+load_reads_external_and_while_watched(void)
+{
+	char			 err[1024];
+	struct kinds		*ks = load_text(EXTERNAL_FILE, err,
+				    sizeof(err));
+	const struct kind	*far, *near;
+
+	CHECK(ks != NULL);
+	if (ks == NULL) {
+		unit_fail(__FILE__, __LINE__, err);
+		return;
+	}
+	far = kinds_find(ks, "far");
+	near = kinds_find(ks, "near");
+	CHECK(far->external && far->argv == NULL && far->has_regex);
+	CHECK(far->heartbeat_s == 12.5 && far->grace_s == 2);
+	CHECK(far->while_watched_s == 30);
+	CHECK(!near->external && near->while_watched_s == 0);
+	CHECK(near->heartbeat_s == KINDS_HEARTBEAT_DEFAULT);
+	/* Clients see both, and only where declared. */
+	CHECK_HAS(ks->public_json, "\"name\":\"far\",\"description\":\"\","
+	    "\"params\":{},\"external\":true,\"while_watched_s\":30}");
+	CHECK_HAS(ks->public_json, "\"name\":\"near\",\"description\":\"\","
+	    "\"params\":{\"total\"");
+	CHECK(strstr(strstr(ks->public_json, "near"), "external") == NULL);
+	kinds_free(ks);
+}
+
+static void
+load_refuses_bad_external_kinds(void)
+{
+	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"external\": 1}]}",
+	    "k", "external", "true or false");
+	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"external\": true, "
+	    "\"command\": [\"true\"]}]}", "k", "command", "runs nothing");
+	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"external\": true, "
+	    "\"timeout_s\": 5}]}", "k", "timeout_s", "runs nothing");
+	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"external\": true, "
+	    "\"heartbeat_s\": 0}]}", "k", "heartbeat_s", "above 0");
+	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"builtin\": \"count\", "
+	    "\"heartbeat_s\": 5}]}", "k", "heartbeat_s", "only an external");
+	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"external\": true, "
+	    "\"while_watched_s\": -1}]}", "k", "while_watched_s", "above 0");
+	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"external\": true, "
+	    "\"progress_regex\": \"[0-9]+\"}]}", "k", "progress_regex",
+	    "group");
+}
+
 static void
 load_refuses_unknown_builtin(void)
 {
@@ -910,6 +969,8 @@ static const struct unit_test tests[] = {
 	UNIT(load_refuses_unknown_field_on_kind),
 	UNIT(load_refuses_kind_without_builtin),
 	UNIT(load_refuses_unknown_builtin),
+	UNIT(load_reads_external_and_while_watched),
+	UNIT(load_refuses_bad_external_kinds),
 	UNIT(load_refuses_param_with_unknown_type),
 	UNIT(load_refuses_param_that_is_not_an_object),
 	UNIT(load_refuses_unknown_field_on_param),

@@ -161,7 +161,7 @@ claim(struct store *st, int64_t id, int64_t pid)
 static int
 finish(struct store *st, int64_t id, const char *state)
 {
-	struct outcome	 o = { state, 1, 0, NULL, NULL };
+	struct outcome	 o = { state, 1, 0, NULL, NULL, 0 };
 	struct hg_err	 e;
 
 	return store_task_finish(st, id, NULL, &o, &e);
@@ -824,7 +824,7 @@ finish_writes_final_progress_before_state_event(void)
 {
 	struct store	*st = open_db();
 	struct progress	 p = { 150, 150, "done" };
-	struct outcome	 o = { "succeeded", 1, 0, NULL, NULL };
+	struct outcome	 o = { "succeeded", 1, 0, NULL, NULL, 0 };
 	struct hg_err	 e;
 	struct evs	 l;
 
@@ -847,7 +847,7 @@ static void
 finish_records_outcome(void)
 {
 	struct store	*st = open_db();
-	struct outcome	 o = { "failed", 1, 3, "exit_status", "exit 3" };
+	struct outcome	 o = { "failed", 1, 3, "exit_status", "exit 3", 0 };
 	struct hg_err	 e;
 	const cJSON	*err;
 	cJSON		*t;

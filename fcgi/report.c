@@ -1,0 +1,344 @@
+/*
+ * External tasks: the work runs elsewhere and reports here, over HTTP,
+ * with a token of the task's own. Only the token's SHA-256 is kept, so
+ * the database alone opens nothing. A report is what a command would
+ * have printed: progress lines in the command protocol, or one JSON
+ * object of it, and log lines for the rest.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
+
+#include "json.h"
+#include "progress.h"
+#include "server.h"
+
+#define TOKEN_BYTES	32	/* of randomness: 64 hex digits */
+
+int
+report_token_new(char *token, size_t len, unsigned char *hash)
+{
+	unsigned char	 raw[TOKEN_BYTES];
+	size_t		 got = 0, i;
+	ssize_t		 n;
+
+	if (len < TOKEN_BYTES * 2 + 1)
+		return -1;
+	while (got < sizeof(raw)) {
+		if ((n = getrandom(raw + got, sizeof(raw) - got, 0)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(token + i * 2, 3, "%02x", raw[i]);
+	SHA256((const unsigned char *)token, strlen(token), hash);
+	return 0;
+}
+
+/* What one report says, once its lines are read. */
+struct report {
+	const struct kind *kind;	/* NULL: the kind left the file */
+	struct logline	*lines;		/* log lines, each malloc'd */
+	size_t		 nlines;
+	int		 has_progress;	/* only the last value is kept */
+	struct pline	 progress;
+	int		 complete;
+	struct pline	 done;		/* the complete line */
+};
+
+static void
+report_line(struct report *rp, const char *raw, size_t len)
+{
+	struct pline	 pl;
+	char		*clean;
+	size_t		 n;
+
+	if (len > HG_LINE_MAX)
+		len = HG_LINE_MAX;	/* as for a command: the rest goes */
+	if ((clean = malloc(len * 3 + 4)) == NULL)
+		return;
+	n = hg_utf8_clean(raw, len, clean, len * 3 + 4);
+	switch (progress_parse(clean, n, rp->kind != NULL &&
+	    rp->kind->has_regex ? &rp->kind->progress_re : NULL, &pl)) {
+	case PLINE_PROGRESS:
+		rp->progress = pl;
+		rp->has_progress = 1;
+		free(clean);
+		return;
+	case PLINE_COMPLETE:
+		rp->done = pl;
+		rp->complete = 1;
+		free(clean);
+		return;
+	case PLINE_LOG:
+		break;
+	}
+	rp->lines[rp->nlines].stream = "stdout";
+	rp->lines[rp->nlines++].line = clean;
+}
+
+/* Splits body into lines as a command's output is split: at \n or \r,
+ * \r\n once; a last line without an ending counts. */
+static int
+report_read(struct report *rp, const char *body, size_t len)
+{
+	size_t	 i, start = 0, max = 1;
+
+	for (i = 0; i < len; i++)
+		max += body[i] == '\n' || body[i] == '\r';
+	if ((rp->lines = calloc(max, sizeof(*rp->lines))) == NULL)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (body[i] != '\n' && body[i] != '\r')
+			continue;
+		if (!(body[i] == '\n' && i > 0 && body[i - 1] == '\r'))
+			report_line(rp, body + start, i - start);
+		start = i + 1;
+	}
+	if (start < len)
+		report_line(rp, body + start, len - start);
+	return 0;
+}
+
+/*
+ * Appends the log lines to the task's log file, capped at
+ * HOURGLASS_LOG_MAX as a runner caps it: past the cap, one marker line
+ * and nothing more. Lines that did not go in are dropped from rp too,
+ * so that the log events say what the file says. Reports of one task
+ * may come at once: the file is locked while it grows.
+ */
+static void
+report_log_file(struct report *rp, int64_t id)
+{
+	char		 path[PATH_MAX], marker[128], tail[130];
+	struct stat	 sb;
+	long long	 size;
+	size_t		 i, mlen, keep;
+	ssize_t		 got;
+	int		 fd, cut;
+
+	mlen = (size_t)snprintf(marker, sizeof(marker), HG_LOG_CUT "\n",
+	    srv.cfg.log_max);
+	if (config_task_log(&srv.cfg, (long long)id, path, sizeof(path)) ==
+	    -1 || (fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	    0600)) == -1)
+		return;
+	(void)flock(fd, LOCK_EX);
+	size = fstat(fd, &sb) == 0 ? (long long)sb.st_size : 0;
+	/* A cut log ends with the marker, and nothing follows it. */
+	cut = 0;
+	if ((size_t)size >= mlen) {
+		int	 rfd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (rfd != -1) {
+			got = pread(rfd, tail, mlen, size - (off_t)mlen);
+			cut = got == (ssize_t)mlen && memcmp(tail, marker,
+			    mlen) == 0;
+			close(rfd);
+		}
+	}
+	for (keep = 0; keep < rp->nlines && !cut; keep++) {
+		const char	*line = rp->lines[keep].line;
+		size_t		 len = strlen(line) + 1;
+		struct iovec	 iov[2] = { { (void *)line, len - 1 },
+		    { "\n", 1 } };
+
+		if (size + (long long)len > srv.cfg.log_max) {
+			(void)write(fd, marker, mlen);
+			free((char *)line);
+			/* The marker takes the line's place. */
+			if ((rp->lines[keep].line = strndup(marker,
+			    mlen - 1)) == NULL)
+				break;
+			rp->lines[keep].stream = "stderr";
+			keep++;
+			break;
+		}
+		(void)writev(fd, iov, 2);
+		size += (long long)len;
+	}
+	for (i = keep; i < rp->nlines; i++)
+		free((char *)rp->lines[i].line);
+	rp->nlines = keep;
+	(void)flock(fd, LOCK_UN);
+	close(fd);
+}
+
+static void
+report_free(struct report *rp)
+{
+	size_t	 i;
+
+	for (i = 0; i < rp->nlines; i++)
+		free((char *)rp->lines[i].line);
+	free(rp->lines);
+}
+
+/* The task's progress now, for a complete line that brings a message
+ * but no value. */
+static int
+current_progress(struct store *st, int64_t id, struct progress *p)
+{
+	struct hg_err	 e;
+	const cJSON	*pr, *v, *t;
+	cJSON		*task;
+
+	if (store_task_get(st, id, &task, &e) == -1)
+		return -1;
+	pr = cJSON_GetObjectItemCaseSensitive(task, "progress");
+	v = cJSON_GetObjectItemCaseSensitive(pr, "value");
+	t = cJSON_GetObjectItemCaseSensitive(pr, "total");
+	p->value = cJSON_IsNumber(v) ? v->valuedouble : 0;
+	p->total = cJSON_IsNumber(t) ? t->valuedouble : -1;
+	cJSON_Delete(task);
+	return 0;
+}
+
+/* Records what rp says: log lines, then the last progress, then the
+ * end if a complete line came. */
+static int
+report_apply(struct store *st, int64_t id, struct report *rp,
+    struct hg_err *e)
+{
+	struct progress	 p = { 0, -1, NULL };
+	struct outcome	 o = { "succeeded", 0, 0, NULL, NULL, 1 };
+	int		 has_p = rp->has_progress;
+
+	if (rp->nlines > 0 && store_task_log(st, id, rp->lines, rp->nlines,
+	    e) == -1)
+		return -1;
+	if (has_p) {
+		p.value = rp->progress.value;
+		p.total = rp->progress.total;
+		p.message = rp->progress.has_message ?
+		    rp->progress.message : NULL;
+	}
+	if (!rp->complete)
+		return has_p ? store_task_progress(st, id, &p, e) : 0;
+	if (rp->done.code == 0) {
+		/* Its description becomes the progress message. */
+		if (rp->done.has_message) {
+			if (!has_p && current_progress(st, id, &p) == -1)
+				return hg_err_set(e, 503, "unavailable",
+				    "reading the task failed");
+			p.message = rp->done.message;
+			has_p = 1;
+		}
+	} else {
+		o.state = "failed";
+		o.has_exit_code = 1;
+		o.exit_code = rp->done.code;
+		o.error_code = "exit_code";
+		o.error_message = rp->done.has_message ? rp->done.message :
+		    "reported failure";
+	}
+	return store_task_finish(st, id, has_p ? &p : NULL, &o, e) == -1 ?
+	    -1 : 0;
+}
+
+/* Content-Type is type, with parameters or not. */
+static int
+type_is(const char *ct, const char *type)
+{
+	size_t	 n = strlen(type);
+
+	if (ct == NULL || strncasecmp(ct, type, n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+void
+report_serve(struct req *r, int64_t id)
+{
+	static const char stop_yes[] = "{\"stop\":true}";
+	static const char stop_no[] = "{\"stop\":false}";
+	struct report	 rp;
+	struct store	*st = NULL;
+	struct hg_err	 e;
+	unsigned char	 hash[SHA256_DIGEST_LENGTH];
+	const char	*auth = req_param(r, "HTTP_AUTHORIZATION");
+	const char	*ct = req_param(r, "CONTENT_TYPE");
+	const char	*text;
+	char		*body = NULL, *line = NULL, kind[128];
+	cJSON		*doc = NULL;
+	size_t		 len;
+	int		 stop, rc;
+
+	memset(&rp, 0, sizeof(rp));
+	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0) {
+		hg_err_set(&e, 401, "unauthorized", "a report needs its task's "
+		    "token: Authorization: Bearer <token>");
+		goto fail;
+	}
+	SHA256((const unsigned char *)auth + 7, strlen(auth + 7), hash);
+	/* The token first, so that nothing else is told to a stranger. */
+	if ((st = pool_get(&e)) == NULL ||
+	    store_report(st, id, hash, 0, kind, sizeof(kind), &stop, &e) ==
+	    -1)
+		goto fail;
+	if (!type_is(ct, "text/plain") && !type_is(ct, "application/json")) {
+		hg_err_set(&e, 415, "unsupported_media_type", "a report is "
+		    "text/plain (progress and log lines) or application/json "
+		    "(one object)");
+		goto fail;
+	}
+	if ((body = req_body(r, &len, &e)) == NULL)
+		goto fail;
+	text = body;
+	if (type_is(ct, "application/json")) {
+		if ((doc = json_parse(body, len, &e)) == NULL)
+			goto fail;
+		if (!cJSON_IsObject(doc)) {
+			hg_err_set(&e, 400, "invalid_request", "a JSON report "
+			    "is one object, as a progress line would be");
+			goto fail;
+		}
+		/* One line of the protocol, as a command would print it. */
+		if ((line = json_print(doc)) == NULL) {
+			hg_err_set(&e, 503, "unavailable", "out of memory");
+			goto fail;
+		}
+		text = line;
+		len = strlen(line);
+	}
+	rp.kind = kinds_find(srv.kinds, kind);
+	if (report_read(&rp, text, len) == -1) {
+		hg_err_set(&e, 503, "unavailable", "out of memory");
+		goto fail;
+	}
+	if (store_report(st, id, hash, 1, kind, sizeof(kind), &stop, &e) ==
+	    -1)
+		goto fail;
+	report_log_file(&rp, id);
+	rc = report_apply(st, id, &rp, &e);
+	feed_kick();
+	if (rc == -1)
+		goto fail;
+	reply(r, 200, NULL, "application/json; charset=utf-8",
+	    stop ? stop_yes : stop_no, stop ? sizeof(stop_yes) - 1 :
+	    sizeof(stop_no) - 1);
+	goto out;
+fail:
+	reply_err(r, e.status == 401 ? "WWW-Authenticate: Bearer\r\n" : NULL,
+	    &e);
+out:
+	if (st != NULL)
+		pool_put(st);
+	report_free(&rp);
+	cJSON_Delete(doc);
+	free(line);
+	free(body);
+}
