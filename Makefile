@@ -16,7 +16,8 @@ TSAN	 = -fsanitize=thread -fno-omit-frame-pointer
 LIB_SRC	 = lib/hg.c lib/json.c lib/kinds.c lib/store.c lib/config.c \
 	   lib/notify.c lib/progress.c lib/launch.c
 FCGI_SRC = fcgi/main.c fcgi/api.c fcgi/http.c fcgi/pool.c fcgi/feed.c \
-	   fcgi/spawn.c fcgi/janitor.c fcgi/metrics.c fcgi/report.c
+	   fcgi/spawn.c fcgi/janitor.c fcgi/metrics.c fcgi/report.c \
+	   fcgi/listcache.c
 RUN_SRC	 = taskrunner/runner.c taskrunner/command.c
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 HEADERS	 = $(wildcard lib/*.h fcgi/*.h tests/unit/*.h)

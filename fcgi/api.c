@@ -212,9 +212,12 @@ task_list(struct req *r)
 	struct task_filter	 f = { NULL, NULL, 0, HG_LIST_DEFAULT };
 	struct store		*st;
 	struct hg_err		 e;
-	char			 state[32], kind[128], num[32];
+	char			 state[32], kind[128], num[32], key[160];
+	char			*body = NULL;
 	cJSON			*out = NULL;
-	int64_t			 n;
+	int64_t			 n, last;
+	uint64_t		 gen;
+	size_t			 len;
 
 	if (req_query(r, "state", state, sizeof(state)) != NULL) {
 		if (!store_state_valid(state)) {
@@ -247,11 +250,31 @@ task_list(struct req *r)
 		reply_err(r, NULL, &e);
 		return;
 	}
+	snprintf(key, sizeof(key), "%s|%s|%lld|%d", f.state != NULL ?
+	    f.state : "", f.kind != NULL ? f.kind : "", (long long)f.before,
+	    f.limit);
+	gen = listcache_gen();
+	if (store_event_last(st, &last) == 0 &&
+	    (body = listcache_get(key, last, &len)) != NULL) {
+		pool_put(st);
+		reply(r, 200, NULL, JSON_TYPE, body, len);
+		free(body);
+		return;
+	}
 	if (store_task_list(st, &f, &out, &e) == -1)
 		reply_err(r, NULL, &e);
-	else
-		reply_json(r, 200, NULL, out);
+	else if ((body = json_print(out)) == NULL)
+		reply_errf(r, 503, "unavailable", "out of memory");
+	else {
+		len = strlen(body);
+		/* A raw number (json_add_int): its text. */
+		last = strtoll(cJSON_GetObjectItemCaseSensitive(out,
+		    "event_id")->valuestring, NULL, 10);
+		listcache_put(key, last, gen, body, len);
+		reply(r, 200, NULL, JSON_TYPE, body, len);
+	}
 	pool_put(st);
+	free(body);
 	cJSON_Delete(out);
 }
 
@@ -390,6 +413,7 @@ task_op(struct req *r, int64_t id, enum task_op op)
 		break;
 	case OP_DELETE:
 		if ((rc = store_task_delete(st, id, &e)) == 0) {
+			listcache_forget();
 			feed_forget(id);
 			task_files_remove(id);
 			reply(r, 204, NULL, NULL, NULL, 0);

@@ -59,6 +59,8 @@ retain(int64_t now)
 
 	n = store_prune(jan_st, now - srv.cfg.retain_days * DAY_MS, ids,
 	    PRUNE_BATCH, &e);
+	if (n > 0)
+		listcache_forget();
 	for (i = 0; i < n; i++) {
 		feed_forget(ids[i]);
 		task_files_remove(ids[i]);

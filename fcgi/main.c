@@ -289,6 +289,7 @@ main(int argc, char *argv[])
 	close(nfd);
 	unlink(srv.cfg.notify);
 	pool_fini();
+	listcache_free();
 	kinds_free(srv.kinds);
 	return 0;
 }

@@ -106,6 +106,17 @@ int		 report_token_new(char *token, size_t len,
 /* POST /api/tasks/{id}/report, with the task's own token. */
 void		 report_serve(struct req *r, int64_t id);
 
+/* listcache.c: GET /api/tasks answers, kept while current. The
+ * generation changes when a task is forgotten; read it before the
+ * snapshot an answer is made from. get returns a malloc'd copy of the
+ * answer kept for key at event, or NULL. */
+uint64_t	 listcache_gen(void);
+void		 listcache_forget(void);
+char		*listcache_get(const char *key, int64_t event, size_t *len);
+void		 listcache_put(const char *key, int64_t event, uint64_t gen,
+		    const char *body, size_t len);
+void		 listcache_free(void);
+
 /* spawn.c: tells a runner to stop, if ref still names a live runner. */
 void		 runner_signal(const struct runner_ref *ref);
 

@@ -173,3 +173,41 @@ def test_list_event_id_covers_a_finished_task(srv):
     srv.wait_finished(tid)
     last = srv.replay(tid)[-1].n
     assert listing(srv)["event_id"] >= last, last
+
+
+def test_list_read_twice_unchanged_is_the_same_answer(srv):
+    tid = srv.create("count", {"total": 1, "delay_ms": 0})["id"]
+    srv.wait_finished(tid)
+    first = srv.get("/api/tasks?limit=5")
+    again = srv.get("/api/tasks?limit=5")
+    assert first.status == again.status == 200
+    assert first.body == again.body, (first, again)
+
+
+def test_list_shows_every_change_at_once(srv):
+    # Answers are kept between reads while nothing changed: each change
+    # must show in the very next read, a delete included (it makes no
+    # event).
+    order = ["queued", "running", "succeeded"]
+    tid = srv.create("count", {"total": 3, "delay_ms": 300})["id"]
+    seen = set()
+    while True:
+        before = srv.task(tid)
+        t = [x for x in srv.get("/api/tasks?limit=5").json["tasks"]
+             if x["id"] == tid][0]
+        # Never older than what a read just before it showed.
+        assert order.index(t["state"]) >= order.index(before["state"]), \
+            (before, t)
+        assert t["progress"]["value"] >= before["progress"]["value"], \
+            (before, t)
+        seen.add((t["state"], t["progress"]["value"]))
+        if t["state"] in FINISHED:
+            break
+    assert ("succeeded", 3) in seen, seen
+    assert len(seen) >= 3, seen
+    listed = srv.get("/api/tasks?limit=5").json["tasks"]
+    assert listed[0]["id"] == tid
+    r = srv.delete("/api/tasks/%d" % tid)
+    assert r.status == 204, r
+    after = [x["id"] for x in srv.get("/api/tasks?limit=5").json["tasks"]]
+    assert tid not in after, after

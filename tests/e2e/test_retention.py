@@ -38,12 +38,17 @@ def test_task_past_retention_is_pruned_with_events_and_log(srv):
     assert os.path.exists(log)
     keep = srv.create("talk")["id"]
     srv.wait_finished(keep)
+    # A list read now is kept by the server; pruning must not leave the
+    # old task in it.
+    assert tid in [t["id"] for t in srv.get("/api/tasks").json["tasks"]]
     age(srv, tid, 31 * 24 * HOUR_MS)
     wait_for(lambda: srv.get("/api/tasks/%d" % tid).status == 404, 10,
              what="the old task to be pruned")
     assert not os.path.exists(log)
     assert srv.get("/api/tasks/%d/events?after=0" % tid).status == 404
     assert srv.task(keep)["state"] == "succeeded"
+    ids = [t["id"] for t in srv.get("/api/tasks").json["tasks"]]
+    assert tid not in ids and keep in ids, ids
 
 
 def test_progress_of_an_old_task_is_thinned_to_one_a_second(srv):
