@@ -42,7 +42,7 @@ const dirty = new Set();	/* ids whose row needs drawing */
 let lastEventId = 0;		/* the newest event applied */
 let clockSkew = 0;		/* server clock minus ours, in ms */
 
-const stream = { es: null, errors: 0, timer: 0 };
+const stream = { es: null, errors: 0, timer: 0, resume: false };
 const poll = { on: false, timer: 0, gen: 0, count: 0 };
 const detail = {
 	id: null,		/* the task open in the dialog */
@@ -55,6 +55,7 @@ const detail = {
 	gen: 0,
 };
 const fetching = new Set();	/* ids of tasks being fetched */
+const kinds = new Map();	/* name -> kind, as GET /api/kinds lists it */
 
 /* ------------------------------------------------------------- HTTP */
 
@@ -347,7 +348,8 @@ function setMode(mode) {
 		live: 'Updates arrive as they happen (Server-Sent Events).',
 		polling: 'Live updates failed; the page asks the server ' +
 		    'every ' + POLL_MS / 1000 + ' s and tries live updates ' +
-		    'again now and then.',
+		    'again now and then. Meanwhile it does not count as ' +
+		    'watching tasks that run while watched.',
 		offline: 'The server does not answer; the page keeps trying.',
 		token: 'The server answers, but only with its access token.',
 	}[mode] || '';
@@ -373,6 +375,27 @@ function closeStream() {
 		stream.es = null;
 	}
 }
+
+/* A page the user left (for another page, perhaps into the browser's
+ * back-forward cache, where it may stay alive) watches nothing: it ends
+ * its stream, so that a task that lives while watched sees it go. If the
+ * page comes back from that cache, the stream reopens from the last event
+ * it applied, and so misses nothing. */
+window.addEventListener('pagehide', () => {
+	if (stream.es) {
+		stream.es.close();
+		stream.es = null;
+		stream.resume = true;
+	}
+});
+
+window.addEventListener('pageshow', (ev) => {
+	if (!ev.persisted || !stream.resume)
+		return;
+	stream.resume = false;
+	if (!poll.on && !tokenDeclined)
+		openStream();
+});
 
 function openStream() {
 	closeStream();
@@ -513,6 +536,11 @@ async function loadKinds() {
 			if (gen !== runGen)
 				return;
 			kindsLoaded = true;
+			for (const k of j.kinds)
+				kinds.set(k.name, k);
+			for (const id of tasks.keys())
+				dirty.add(id);	/* messages that name the kind */
+			schedule();
 			/* A phone shows the first form open, the others
 			 * folded, so that the tasks are not far below. */
 			const narrow = matchMedia('(max-width: 600px)').matches;
@@ -554,10 +582,19 @@ function kindForm(kind, open) {
 	summary.append(el('h3', 'kind-name', kind.name));
 	if (kind.description)
 		summary.append(el('p', 'kind-desc', kind.description));
+	const shape = kindShape(kind);
+	if (shape.tags.length) {
+		const tags = el('p', 'kind-tags');
+		for (const [cls, text] of shape.tags)
+			tags.append(el('span', 'kind-tag ' + cls, text));
+		summary.append(tags);
+	}
 	const form = el('form');
 	const n = ++uid;
 	form.dataset.kind = kind.name;
 	box.append(summary, form);
+	for (const text of shape.notes)
+		form.append(el('p', 'kind-note', text));
 	const fields = el('div', 'fields');
 	for (const [name, p] of Object.entries(kind.params || {}))
 		fields.append(paramField(n, name, p));
@@ -584,12 +621,46 @@ function kindForm(kind, open) {
 	err.hidden = true;
 	foot.append(btn, status);
 	form.append(err, foot);
+	/* Where an external task's report URL and token are shown. */
+	const reports = el('div', 'reports');
+	box.append(reports);
 	form.addEventListener('submit', (ev) => {
 		ev.preventDefault();
 		startTask(form, kind);
 	});
 	form.addEventListener('input', (ev) => clearFieldError(ev.target));
 	return box;
+}
+
+/* A number of seconds as a person says it: 30 s, 5 min, 2 h. */
+function fmtSeconds(v) {
+	if (typeof v !== 'number' || !Number.isFinite(v))
+		return String(v);
+	if (v >= 3600 && v % 3600 === 0)
+		return v / 3600 + ' h';
+	if (v >= 60 && v % 60 === 0)
+		return v / 60 + ' min';
+	return (Number.isInteger(v) ? String(v) : String(+v.toFixed(2))) + ' s';
+}
+
+/* What sets a kind apart from one that runs here until done: short tags
+ * for its heading, and a sentence each for its form. */
+function kindShape(kind) {
+	const tags = [], notes = [];
+	if (kind.external === true) {
+		tags.push(['kind-tag-external', 'runs elsewhere']);
+		notes.push('Hourglass runs nothing for this kind: Start gives ' +
+		    'you a URL and a token, and the worker that does the ' +
+		    'work, elsewhere, reports its progress there.');
+	}
+	if (typeof kind.while_watched_s === 'number') {
+		const w = fmtSeconds(kind.while_watched_s);
+		tags.push(['kind-tag-watched', 'runs while watched (' + w + ')']);
+		notes.push('A task of this kind runs only while someone ' +
+		    'watches it (this page does, while it is open); ' + w +
+		    ' after the last watcher leaves, it is canceled.');
+	}
+	return { tags, notes };
 }
 
 /* One parameter: its input is named after it. */
@@ -853,9 +924,21 @@ async function startTask(form, kind) {
 		}
 		if (r.ok) {
 			const t = await r.json();
+			/* An external task's report token is its worker's: it
+			 * goes to the notice by the form, and nowhere else (not
+			 * into `tasks`, the rows or the details). */
+			const report = t.report;
+			delete t.report;
 			if (!tasks.has(t.id) || tasks.get(t.id).state === 'queued')
 				putTask(t);
-			status.textContent = 'Started #' + t.id + '.';
+			if (report || kind.external === true) {
+				status.textContent = 'Started #' + t.id +
+				    (showReport(form, t, report) ?
+				    '; it waits for its worker.' :
+				    ', but without its token.');
+			} else {
+				status.textContent = 'Started #' + t.id + '.';
+			}
 			flash(t.id);
 		} else {
 			status.textContent = '';
@@ -880,6 +963,123 @@ function flash(id) {
 		row.classList.add('new');
 	};
 	requestAnimationFrame(() => requestAnimationFrame(once));
+}
+
+/* --------------------------------------------------- report notices */
+
+/* A word for a POSIX shell: in single quotes, each ' as '\''. */
+function shQuote(v) {
+	return "'" + String(v).replace(/'/g, "'\\''") + "'";
+}
+
+/* The create of an external task answers, this once, with the URL and
+ * token its worker reports with. They are shown under the form that
+ * started it, with a curl example, until the user dismisses the notice;
+ * the token is kept nowhere else (no storage, no row), so a reload or a
+ * dismissal forgets it for good. Several notices stack, newest first.
+ * Returns whether there was a token to show. */
+function showReport(form, t, report) {
+	const list = $('.reports', form.parentElement);
+	const n = el('section', 'report');
+	n.dataset.task = String(t.id);
+	n.tabIndex = -1;
+	const hid = 'report-' + t.id + '-h';
+	n.setAttribute('aria-labelledby', hid);
+	const h = el('h4', 'report-title');
+	h.id = hid;
+	const valid = !!report && typeof report.url === 'string' &&
+	    typeof report.token === 'string' && report.token !== '';
+	const dismiss = el('button', 'report-dismiss', 'Dismiss');
+	dismiss.type = 'button';
+	const status = el('p', 'report-status');
+	status.setAttribute('role', 'status');
+	if (!valid) {
+		/* A create answered again (a retry with the same
+		 * Idempotency-Key) shows no token: it cannot be had. */
+		n.classList.add('report-lost');
+		h.textContent = 'Task #' + t.id + ': no token to show';
+		n.append(h, el('p', null, 'The server did not send the ' +
+		    'report token of #' + t.id + ' (it is only ever sent ' +
+		    'once), so no worker can report to it. Stop it and ' +
+		    'start another.'));
+	} else {
+		const url = new URL(report.url, location.origin).href;
+		const curl = 'curl -X POST ' + shQuote(url) + ' \\\n' +
+		    '  -H ' + shQuote('Authorization: Bearer ' + report.token) +
+		    ' \\\n' +
+		    '  -H ' + shQuote('Content-Type: text/plain') + ' \\\n' +
+		    '  --data-binary ' + shQuote('PROGRESS 1/10');
+		h.textContent = 'Task #' + t.id + ' waits for its worker';
+		const once = el('p', 'report-once', 'The token is shown only ' +
+		    'this once: copy it now. Hourglass keeps only its hash ' +
+		    'and cannot show it again.');
+		const what = el('p', 'report-what', 'Give the worker this URL ' +
+		    'and token. Its first report starts the task; a line ' +
+		    '{"complete": 1, "code": 0} ends it.');
+		const facts = el('dl', 'report-facts');
+		facts.append(
+		    ...copyable('Report URL', 'the report URL', 'report-url',
+		    url, status),
+		    ...copyable('Token', 'the token', 'report-token',
+		    report.token, status),
+		    ...copyable('One report with curl', 'the curl example',
+		    'report-curl', curl, status, 'pre'));
+		n.append(h, once, what, facts);
+	}
+	const foot = el('div', 'report-foot');
+	foot.append(dismiss, status);
+	n.append(foot);
+	dismiss.setAttribute('aria-label', 'Dismiss the notice of #' + t.id +
+	    (valid ? ' (its token is not shown again)' : ''));
+	dismiss.addEventListener('click', () => {
+		const hadFocus = n.contains(document.activeElement);
+		n.remove();
+		if (hadFocus)
+			$('button[type=submit]', form).focus();
+	});
+	list.prepend(n);
+	n.focus();	/* it says what to do next; a screen reader reads it */
+	return valid;
+}
+
+/* A term and its value, with a button that copies the value; `what`
+ * names it in a sentence. */
+function copyable(term, what, cls, text, status, tag) {
+	const dd = el('dd');
+	const v = el(tag || 'code', 'report-value ' + cls, text);
+	const b = el('button', 'copy', 'Copy');
+	b.type = 'button';
+	b.setAttribute('aria-label', 'Copy ' + what);
+	b.addEventListener('click', () => copyText(v, text, status, what));
+	dd.append(v, b);
+	return [el('dt', null, term), dd];
+}
+
+/* Copies to the clipboard where the browser lets a page (a secure
+ * context), else selects the text for Ctrl+C; says which. */
+async function copyText(node, text, status, what) {
+	let done = false;
+	try {
+		if (navigator.clipboard && window.isSecureContext) {
+			await navigator.clipboard.writeText(text);
+			done = true;
+		}
+	} catch (e) {
+		/* refused (no permission, no focus): select it instead */
+	}
+	if (!done) {
+		const range = document.createRange();
+		range.selectNodeContents(node);
+		const sel = getSelection();
+		sel.removeAllRanges();
+		sel.addRange(range);
+	}
+	status.textContent = done ? 'Copied ' + what + '.' :
+	    'Selected ' + what + ': press Ctrl+C (⌘C) to copy it.';
+	clearTimeout(status.timer);
+	status.timer = setTimeout(() => {
+		status.textContent = '';
+	}, 6000);
 }
 
 /* ------------------------------------------------------------ actions */
@@ -1087,8 +1287,11 @@ function fillTask(root, t, at) {
 	}
 	bar.setAttribute('aria-label', 'Progress of #' + t.id);
 	setText(root, '.pct', p === null ? '' : fmtPct(p));
-	const msg = t.error && t.error.message ? t.error.message :
+	let msg = t.error && t.error.message ? t.error.message :
 	    (t.progress && t.progress.message) || '';
+	if (msg === '' && t.state === 'queued' && kinds.has(t.kind) &&
+	    kinds.get(t.kind).external === true)
+		msg = 'waits for its worker\'s first report';
 	setText(root, '.message', msg);
 	$('.message', root).classList.toggle('is-error', !!t.error);
 	setText(root, '.time', timeText(t, at));
