@@ -145,8 +145,9 @@ static const char *const stmt_sql[S_MAX] = {
 	    "ORDER BY name, kind, state",
 	[S_PRUNE_PICK] = "SELECT id FROM tasks WHERE finished_at < ?1 "
 	    "ORDER BY finished_at LIMIT ?2",
+	/* The terms of the tasks_unthinned index, so that it is used. */
 	[S_THIN_PICK] = "SELECT id FROM tasks WHERE finished_at < ?1 AND "
-	    "thinned = 0 LIMIT ?2",
+	    "thinned = 0 AND finished_at IS NOT NULL LIMIT ?2",
 	/* The last progress event of each second stays, and so the
 	 * task's last one; state and log events are not touched. */
 	[S_THIN] = "DELETE FROM events WHERE task_id = ?1 AND type = "
