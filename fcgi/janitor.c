@@ -20,6 +20,7 @@
 #define DAY_MS		(24 * 3600 * 1000LL)
 #define PRUNE_BATCH	200	/* tasks deleted in one transaction */
 #define TEND_BATCH	256	/* tended tasks read at once */
+#define KICK_GAP_MS	20	/* kicked passes, at most this often */
 
 static struct {
 	pthread_mutex_t	 mu;	/* guards kicked, stopping */
@@ -150,10 +151,12 @@ tend(int64_t now)
 	return changed;
 }
 
+/* A pass; retention only once a second, whatever the kicks. */
 static void
 janitor_pass(void)
 {
-	int	 changed = 0;
+	static int64_t	 retained;
+	int		 changed = 0;
 
 	(void)store_active_runners(jan_st, check_runner, &changed);
 	(void)store_sched_unlaunch(jan_st, hg_now_ms() - UNCLAIMED_MS);
@@ -161,7 +164,10 @@ janitor_pass(void)
 	changed += tend(hg_now_ms());
 	if (changed > 0)
 		feed_kick();
-	retain(hg_now_ms());
+	if (hg_mono_ms() - retained >= JANITOR_MS) {
+		retained = hg_mono_ms();
+		retain(hg_now_ms());
+	}
 }
 
 static void *
@@ -173,6 +179,11 @@ janitor_main(void *arg)
 	(void)arg;
 	for (;;) {
 		janitor_pass();
+		/* Every task that ends kicks: at hundreds a second, passes
+		 * that close together would only contend for the lock. */
+		ts.tv_sec = 0;
+		ts.tv_nsec = KICK_GAP_MS * 1000000L;
+		nanosleep(&ts, NULL);
 		pthread_mutex_lock(&jan.mu);
 		if (!jan.kicked && !jan.stopping) {
 			clock_gettime(CLOCK_REALTIME, &ts);

@@ -56,6 +56,9 @@ enum stmt {
 	S_THIN,
 	S_THIN_MARK,
 	S_IDEM_PRUNE,
+	S_ANY_WAITING,
+	S_ANY_UNCLAIMED,
+	S_ANY_IDEM_OLD,
 	S_STOP_WHY,
 	S_TENDED,
 	S_WATCHED,
@@ -157,6 +160,16 @@ static const char *const stmt_sql[S_MAX] = {
 	[S_IDEM_PRUNE] = "DELETE FROM idempotency WHERE created_at < ?1",
 	[S_ACTIVE_RUNNERS] = "SELECT id, runner_pid, runner_start FROM tasks "
 	    "WHERE state IN ('running', 'stopping') AND external = 0",
+	/* Reads that tell whether a periodic write has anything to do:
+	 * a write statement takes the write lock even when it changes
+	 * nothing, and the janitor and every runner that ends would take
+	 * it for nothing most of the time. */
+	[S_ANY_WAITING] = "SELECT EXISTS (SELECT 1 FROM tasks WHERE state = "
+	    "'queued' AND launched_at IS NULL AND external = 0)",
+	[S_ANY_UNCLAIMED] = "SELECT EXISTS (SELECT 1 FROM tasks WHERE state = "
+	    "'queued' AND launched_at < ?1)",
+	[S_ANY_IDEM_OLD] = "SELECT EXISTS (SELECT 1 FROM idempotency WHERE "
+	    "created_at < ?1)",
 	/* A queued task that a stop ends at once ends with the reason. */
 	[S_STOP_WHY] = "UPDATE tasks SET stop_code = ?2, stop_message = ?3, "
 	    "stop_at = ?4, error_code = CASE WHEN state = 'canceled' THEN ?2 "
@@ -1305,8 +1318,12 @@ store_sched_take(struct store *st, int max_running, kind_limit_fn limit,
 	sqlite3_stmt		*s;
 	const char		*kind;
 	int			 nk = 0, busy = 0, n = 0, rc, lim;
-	int64_t			 now = hg_now_ms();
+	int64_t			 now = hg_now_ms(), any;
 
+	if (query_int(st, S_ANY_WAITING, NULL, 0, &any, e) == -1)
+		return -1;
+	if (!any)
+		return 0;
 	if (begin(st, 1, e) == -1)
 		return -1;
 	if ((s = stmt(st, S_SCHED_BUSY)) == NULL)
@@ -1366,6 +1383,12 @@ steperr:
 int
 store_sched_unlaunch(struct store *st, int64_t before)
 {
+	int64_t	 any;
+
+	if (query_int(st, S_ANY_UNCLAIMED, NULL, before, &any, NULL) == -1)
+		return -1;
+	if (!any)
+		return 0;
 	if (exec_id(st, S_SCHED_UNLAUNCH, before, NULL) == -1)
 		return -1;
 	return sqlite3_changes(st->db);
@@ -1473,6 +1496,9 @@ store_prune(struct store *st, int64_t before, int64_t *ids, int cap,
 {
 	int	 n, i;
 
+	/* Most passes have nothing to prune: look before locking. */
+	if ((n = pick_ids(st, S_PRUNE_PICK, before, ids, 1)) <= 0)
+		return n == -1 ? db_err(st, sqlite3_errcode(st->db), e) : 0;
 	if (begin(st, 1, e) == -1)
 		return -1;
 	if ((n = pick_ids(st, S_PRUNE_PICK, before, ids, cap)) == -1)
@@ -1522,7 +1548,11 @@ store_thin(struct store *st, int64_t before, int cap, int64_t *upto,
 int
 store_idem_prune(struct store *st, int64_t before)
 {
-	return exec_id(st, S_IDEM_PRUNE, before, NULL);
+	int64_t	 any;
+
+	if (query_int(st, S_ANY_IDEM_OLD, NULL, before, &any, NULL) == -1)
+		return -1;
+	return any ? exec_id(st, S_IDEM_PRUNE, before, NULL) : 0;
 }
 
 int
