@@ -4,10 +4,13 @@
  *
  * Threads: main (start-up, then waits for SIGTERM/SIGINT), the acceptor
  * (FCGX_Accept_r in one thread, as fcgi2's threaded example serialises
- * it), one thread per request with a small stack, and the feed thread.
+ * it), a few workers that answer requests, a thread of its own (small
+ * stack) for each SSE stream, which may stay open for hours, and the
+ * feed and janitor threads.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +27,7 @@
 #include "server.h"
 
 #define THREAD_STACK	(256 * 1024)	/* SQLite needs well under this */
+#define WORKERS		HG_POOL_MAX	/* one per SQLite connection */
 #define LISTEN_BACKLOG	1024
 #define DRAIN_MS	5000		/* wait for requests at shutdown */
 
@@ -35,6 +39,20 @@ static struct {
 	int		 inflight;
 	int		 stopping;
 } reqs = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+
+/* Requests waiting for a worker, oldest first. */
+struct queued {
+	struct req	*r;
+	struct queued	*next;
+};
+
+static struct {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct queued	*head, *tail;
+	int		 stopping;
+} work = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL,
+    0 };
 
 static int	 listen_fd = -1;
 
@@ -65,10 +83,9 @@ req_done(struct req *r)
 	pthread_mutex_unlock(&reqs.mu);
 }
 
-static void *
-handler(void *arg)
+static void
+req_parse(struct req *r)
 {
-	struct req	*r = arg;
 	const char	*uri;
 
 	if ((r->method = req_param(r, "REQUEST_METHOD")) == NULL)
@@ -78,11 +95,74 @@ handler(void *arg)
 	r->path = uri;
 	r->pathlen = strcspn(uri, "?");
 	r->query = uri[r->pathlen] == '?' ? uri + r->pathlen + 1 : "";
+}
+
+static void *
+handler(void *arg)
+{
+	struct req	*r = arg;
+
 	api_handle(r);
 	if (!r->replied)
 		reply_errf(r, 503, "unavailable", "no answer");
 	req_done(r);
 	return NULL;
+}
+
+/* A worker: answers queued requests, one at a time, until shutdown. */
+static void *
+worker(void *arg)
+{
+	struct queued	*q;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&work.mu);
+		while (work.head == NULL && !work.stopping)
+			pthread_cond_wait(&work.cv, &work.mu);
+		if ((q = work.head) == NULL) {
+			pthread_mutex_unlock(&work.mu);
+			return NULL;
+		}
+		if ((work.head = q->next) == NULL)
+			work.tail = NULL;
+		pthread_mutex_unlock(&work.mu);
+		handler(q->r);
+		free(q);
+	}
+}
+
+/* A stream's path ends in /events; it gets a thread of its own. */
+static int
+is_stream(const struct req *r)
+{
+	return r->pathlen >= 7 &&
+	    memcmp(r->path + r->pathlen - 7, "/events", 7) == 0;
+}
+
+/* Hands r to a worker, or to a thread of its own. */
+static int
+dispatch(struct req *r, pthread_attr_t *at)
+{
+	struct queued	*q;
+	pthread_t	 t;
+
+	req_parse(r);
+	if (is_stream(r))
+		return pthread_create(&t, at, handler, r) == 0 ? 0 : -1;
+	if ((q = malloc(sizeof(*q))) == NULL)
+		return -1;
+	q->r = r;
+	q->next = NULL;
+	pthread_mutex_lock(&work.mu);
+	if (work.tail != NULL)
+		work.tail->next = q;
+	else
+		work.head = q;
+	work.tail = q;
+	pthread_cond_signal(&work.cv);
+	pthread_mutex_unlock(&work.mu);
+	return 0;
 }
 
 static void *
@@ -91,12 +171,15 @@ acceptor(void *arg)
 	pthread_attr_t	 at;
 	pthread_t	 t;
 	struct req	*r;
-	int		 busy, stop;
+	int		 busy, stop, i;
 
 	(void)arg;
 	pthread_attr_init(&at);
 	pthread_attr_setstacksize(&at, THREAD_STACK);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	for (i = 0; i < WORKERS; i++)
+		if (pthread_create(&t, &at, worker, NULL) != 0)
+			die("pthread_create: cannot start the workers");
 	for (;;) {
 		if ((r = calloc(1, sizeof(*r))) == NULL) {
 			sleep(1);
@@ -117,7 +200,7 @@ acceptor(void *arg)
 		busy = reqs.inflight >= HG_REQUESTS_MAX;
 		reqs.inflight++;
 		pthread_mutex_unlock(&reqs.mu);
-		if (busy || pthread_create(&t, &at, handler, r) != 0) {
+		if (busy || dispatch(r, &at) == -1) {
 			r->method = "";
 			reply_errf(r, 503, "unavailable", "too many requests "
 			    "at once; try again");
@@ -223,6 +306,9 @@ main(int argc, char *argv[])
 	int		 nfd, sig;
 
 	(void)argv;
+	/* A stream thread allocates little: a few malloc arenas serve all
+	 * threads, instead of glibc's eight per core. */
+	mallopt(M_ARENA_MAX, 2);
 	if (argc != 1) {
 		fprintf(stderr, "usage: hourglass-fcgi (configured by "
 		    "HOURGLASS_* environment variables)\n");
@@ -285,6 +371,10 @@ main(int argc, char *argv[])
 	janitor_stop();
 	feed_stop();
 	drain();
+	pthread_mutex_lock(&work.mu);
+	work.stopping = 1;
+	pthread_cond_broadcast(&work.cv);
+	pthread_mutex_unlock(&work.mu);
 	close(listen_fd);
 	close(nfd);
 	unlink(srv.cfg.notify);
