@@ -167,6 +167,7 @@ janitor_pass(void)
 	if (hg_mono_ms() - retained >= JANITOR_MS) {
 		retained = hg_mono_ms();
 		retain(hg_now_ms());
+		(void)store_checkpoint(jan_st);
 	}
 }
 

@@ -610,7 +610,11 @@ store_open(const char *path, int migrate, char *err, size_t errlen)
 	static const char pragmas[] =
 	    "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = NORMAL;"
-	    "PRAGMA foreign_keys = ON;";
+	    "PRAGMA foreign_keys = ON;"
+	    /* The server checkpoints once a second (store_checkpoint),
+	     * off the path of any request or task; a commit does it
+	     * itself only past 16 MiB of log, as when no server runs. */
+	    "PRAGMA wal_autocheckpoint = 4000;";
 	struct store	*st;
 	int		 rc;
 
@@ -1681,4 +1685,11 @@ steperr:
 fail:
 	rollback(st);
 	return -1;
+}
+
+int
+store_checkpoint(struct store *st)
+{
+	return sqlite3_wal_checkpoint_v2(st->db, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }

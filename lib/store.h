@@ -267,6 +267,10 @@ int	store_report(struct store *st, int64_t id, const unsigned char *hash,
 	    int record, char *kind, size_t kindlen, int *stop,
 	    struct hg_err *e);
 
+/* Copies what the write-ahead log holds into the database, as far as
+ * readers allow, without waiting for anyone (a passive checkpoint). */
+int	store_checkpoint(struct store *st);
+
 /* Adds 1 to the counter name (e.g. "start_failed"). */
 int	store_count(struct store *st, const char *name, struct hg_err *e);
 

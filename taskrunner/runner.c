@@ -113,6 +113,17 @@ runner_progress(struct runner *r, double value, double total,
 	runner_flush(r, 0);
 }
 
+static void
+open_log(struct runner *r)
+{
+	char	 path[PATH_MAX];
+
+	if (config_task_log(&r->cfg, (long long)r->id, path, sizeof(path)) ==
+	    -1 || (r->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND |
+	    O_CLOEXEC, 0600)) == -1)
+		logmsg(r, "%s: %s", path, strerror(errno));
+}
+
 void
 runner_log(struct runner *r, const char *stream, const char *line)
 {
@@ -128,6 +139,12 @@ runner_log(struct runner *r, const char *stream, const char *line)
 		line = marker;
 		len = strlen(line) + 1;
 		stream = "stderr";
+	}
+	/* The file is made with the first line: most tasks that print
+	 * nothing then cost no file. */
+	if (r->log_fd == -1 && !r->log_tried) {
+		r->log_tried = 1;
+		open_log(r);
 	}
 	if (r->log_fd != -1) {
 		struct iovec	 iov[2] = { { (void *)line, len - 1 },
@@ -216,16 +233,6 @@ run_count(struct runner *r, const cJSON *params, const sigset_t *unblocked)
 	return 0;
 }
 
-static void
-open_log(struct runner *r)
-{
-	char	 path[PATH_MAX];
-
-	if (config_task_log(&r->cfg, (long long)r->id, path, sizeof(path)) ==
-	    -1 || (r->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND |
-	    O_CLOEXEC, 0600)) == -1)
-		logmsg(r, "%s: %s", path, strerror(errno));
-}
 
 /* Records the end, retrying while the database is busy: a runner must
  * not leave its task looking alive. */
@@ -329,7 +336,6 @@ main(int argc, char *argv[])
 		if (stopped)
 			o.state = "canceled";
 	} else {
-		open_log(&r);
 		command_run(&r, k, params, &unblocked, &o, err, sizeof(err));
 	}
 	finish(&r, &o);

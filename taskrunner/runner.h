@@ -29,7 +29,8 @@ struct runner {
 	int64_t		 last_write;	/* monotonic ms; 0: never */
 	int64_t		 next_stop_check;
 	/* The log: a file, capped; its lines also become log events. */
-	int		 log_fd;
+	int		 log_fd;		/* -1 until the first line */
+	int		 log_tried;
 	long long	 log_bytes;
 	int		 log_cut;
 	struct logline	 lines[RUNNER_LOG_BATCH];
