@@ -34,7 +34,7 @@ FUZZ	 = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,\
 	   $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all asan tsan deps run test clean fuzz fuzz-build
+.PHONY: all asan tsan deps run test clean fuzz fuzz-build bench
 all: $(BUILD)/hourglass-fcgi $(BUILD)/hourglass-runner $(UNITS)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
@@ -90,6 +90,14 @@ run:
 	@scripts/deps run
 	@$(MAKE) --no-print-directory all
 	exec scripts/serve
+
+# Benchmarks against nginx itself: speed, scale and memory, written to
+# bench/report-YYYY-MM-DD.md (bench/README.md). bench/run installs wrk
+# when missing. BENCH_QUICK=1 for a short smoke run. Never part of test.
+bench:
+	@scripts/deps run
+	@$(MAKE) --no-print-directory all
+	@bench/run
 
 # Unit tests, then the end-to-end suite through real nginx, each for the
 # plain, the ASan+UBSan and the TSan build; the last line counts them all.

@@ -1,0 +1,1628 @@
+#!/usr/bin/python3
+"""make bench: Hourglass's speed, scale and memory, measured against nginx.
+
+Standard library only, plus the `wrk` binary and the two helpers that
+bench/run compiles into bench/bin/ (stamp, ticker). Every server is started
+as the tests start theirs: scripts/serve in a fresh temporary
+HOURGLASS_DATA, on a free loopback port, with a kinds file of our own. Only
+processes we started (and the runners of our own data folders) are ever
+signalled, by pid.
+
+Writes bench/report-YYYY-MM-DD.md and prints its summary. BENCH_QUICK=1
+runs every section briefly (a smoke test of the harness, not a measure).
+"""
+
+import asyncio
+import datetime
+import http.client
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(BENCH)
+SERVE = os.path.join(REPO, "scripts", "serve")
+BINDIR = os.path.join(BENCH, "bin")
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")
+
+FINISHED = {"succeeded", "failed", "canceled", "lost"}
+MiB = 1024 * 1024
+
+# How much of everything: (full, quick).
+def _q(full, quick):
+    return quick if QUICK else full
+
+READ_ROUNDS = _q(5, 2)          # wrk runs per target, interleaved
+READ_SECS = _q(5, 2)            # seconds per wrk run
+READ_CONNS = 64
+WRK_THREADS = 2
+START_N = _q(200, 40)           # start-latency samples
+CREATE_ROUNDS = _q(3, 1)        # wrk runs of POST /api/tasks
+CREATE_SECS = _q(3, 2)
+CREATE_CLIENTS = 8
+E2E_N = _q(2000, 300)           # do-nothing tasks per end-to-end run
+E2E_ROUNDS = _q(3, 1)
+PROGRESS_TASKS = _q(3, 1)       # ticker tasks, one after another
+PROGRESS_N = _q(50, 20)         # reports per ticker task
+PROGRESS_MS = 60                # > the runner's 50 ms coalescing
+WATCH_STEPS = _q([100, 1000, 5000], [100, 1000])
+WATCH_EVENTS = 20               # progress reports of the watched task
+WATCH_MS = 100
+SCALE_SIZES = _q([0, 100_000, 1_000_000], [0, 20_000])
+SCALE_REQS = _q(200, 40)        # timed requests per figure and size
+MAX_RUNNING = 64
+MAX_QUEUED = 100_000           # the most the server accepts
+
+
+def log(msg):
+    print("bench: " + msg, flush=True)
+
+
+def median(v):
+    return statistics.median(v) if v else float("nan")
+
+
+def pct(v, p):
+    """The p-th percentile (nearest rank) of v."""
+    if not v:
+        return float("nan")
+    s = sorted(v)
+    k = max(0, min(len(s) - 1, int(round(p / 100.0 * len(s) + 0.5)) - 1))
+    return s[k]
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, timeout=30.0, interval=0.02, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() >= deadline:
+            raise RuntimeError("timed out after %.0f s waiting for %s"
+                               % (timeout, what))
+        time.sleep(interval)
+
+
+# ---------------------------------------------------------------- processes
+
+def read_proc(pid, name):
+    try:
+        with open("/proc/%d/%s" % (pid, name), "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def all_pids():
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def ppid_of(pid):
+    stat = read_proc(pid, "stat")
+    try:
+        return int(stat[stat.rindex(b")") + 2:].split()[1])
+    except (ValueError, IndexError):
+        return -1
+
+
+def alive(pid):
+    stat = read_proc(pid, "stat")
+    try:
+        return stat[stat.rindex(b")") + 2:].split()[0] != b"Z"
+    except (ValueError, IndexError):
+        return False
+
+
+def status_kb(pid, field):
+    """A kB figure from /proc/PID/status (VmRSS, VmHWM), or 0."""
+    for line in read_proc(pid, "status").decode(errors="replace").split(
+            "\n"):
+        if line.startswith(field + ":"):
+            parts = line.split()
+            try:
+                return int(parts[1])
+            except (IndexError, ValueError):
+                return 0
+    return 0
+
+
+def smaps_kb(pid):
+    """Pss and private (clean + dirty) kB from smaps_rollup."""
+    out = {"Pss": 0, "Private": 0}
+    for line in read_proc(pid, "smaps_rollup").decode(
+            errors="replace").split("\n"):
+        parts = line.split()
+        if len(parts) >= 2 and parts[1].isdigit():
+            if parts[0] == "Pss:":
+                out["Pss"] = int(parts[1])
+            elif parts[0] in ("Private_Clean:", "Private_Dirty:"):
+                out["Private"] += int(parts[1])
+    return out
+
+
+def cpu_ticks(pid):
+    stat = read_proc(pid, "stat")
+    try:
+        f = stat[stat.rindex(b")") + 2:].split()
+        return int(f[11]) + int(f[12])      # utime + stime
+    except (ValueError, IndexError):
+        return 0
+
+
+def runner_pids(data):
+    """hourglass-runner processes of this data folder (by the exact
+    HOURGLASS_DATA entry of their environment)."""
+    entry = b"HOURGLASS_DATA=" + os.fsencode(data)
+    out = []
+    for pid in all_pids():
+        if b"hourglass-runner" not in read_proc(pid, "cmdline"):
+            continue
+        if entry in read_proc(pid, "environ").split(b"\0") and alive(pid):
+            out.append(pid)
+    return out
+
+
+def kill_pids(pids, sig=signal.SIGKILL):
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 5
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True,
+                              text=True, timeout=20).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+# ------------------------------------------------------------------- server
+
+class Server:
+    """One scripts/serve in its own data folder (temporary unless given)."""
+
+    def __init__(self, kinds, data=None, env=None):
+        self.data = data or tempfile.mkdtemp(prefix="hourglass-bench-")
+        self.own = data is None
+        self.kinds_path = os.path.join(self.data, "bench-kinds.json")
+        with open(self.kinds_path, "w") as f:
+            json.dump(kinds, f, indent=1)
+        self.extra = dict(env or {})
+        self.proc = None
+        self.port = None
+        self.lines = []
+        self.start_secs = None
+        self.kept = False
+
+    def env(self):
+        e = dict(os.environ)
+        e.update({
+            "HOURGLASS_PORT": str(self.port),
+            "HOURGLASS_BIND": "127.0.0.1",
+            "HOURGLASS_DATA": self.data,
+            "HOURGLASS_KINDS": self.kinds_path,
+            "HOURGLASS_MAX_RUNNING": str(MAX_RUNNING),
+            "HOURGLASS_MAX_QUEUED": str(MAX_QUEUED),
+        })
+        e.pop("HOURGLASS_TOKEN", None)
+        e.update(self.extra)
+        return e
+
+    def start(self, timeout=120):
+        self.port = free_port()
+        self.lines = []
+        ready = threading.Event()
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            ["bash", SERVE], cwd=REPO, env=self.env(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT)
+
+        def pump():
+            for raw in iter(self.proc.stdout.readline, b""):
+                line = raw.decode("utf-8", "replace")
+                self.lines.append(line)
+                if "serving http://" in line:
+                    ready.set()
+
+        threading.Thread(target=pump, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while not ready.wait(0.02):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                out = "".join(self.lines)
+                self.close()
+                raise RuntimeError("scripts/serve did not start:\n" + out)
+        self.start_secs = time.monotonic() - t0
+        return self
+
+    def stop(self):
+        if self.proc is not None:
+            proc, self.proc = self.proc, None
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        kill_pids(runner_pids(self.data))
+
+    def close(self):
+        if self.kept:
+            return
+        self.stop()
+        if self.own:
+            shutil.rmtree(self.data, ignore_errors=True)
+
+    # -- our processes
+
+    def fcgi_pid(self):
+        for pid in all_pids():
+            if (ppid_of(pid) == self.proc.pid and b"hourglass-fcgi" in
+                    read_proc(pid, "cmdline")):
+                return pid
+        raise RuntimeError("hourglass-fcgi of %s not found" % self.data)
+
+    def nginx_pids(self):
+        try:
+            with open(os.path.join(self.data, "nginx", "nginx.pid")) as f:
+                master = int(f.read().strip())
+        except (OSError, ValueError):
+            return []
+        return [master] + [p for p in all_pids() if ppid_of(p) == master]
+
+    def nginx_rss_kb(self):
+        return sum(status_kb(p, "VmRSS") for p in self.nginx_pids())
+
+    # -- HTTP
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def conn(self, timeout=30):
+        return http.client.HTTPConnection("127.0.0.1", self.port,
+                                          timeout=timeout)
+
+    def request(self, method, path, body=None, conn=None):
+        own = conn is None
+        c = conn or self.conn()
+        headers = {}
+        if body is not None:
+            body = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        try:
+            c.request(method, path, body=body, headers=headers)
+            r = c.getresponse()
+            data = r.read()
+        finally:
+            if own:
+                c.close()
+        return r.status, data
+
+    def get_json(self, path):
+        st, data = self.request("GET", path)
+        if st != 200:
+            raise RuntimeError("GET %s: %d %r" % (path, st, data[:200]))
+        return json.loads(data)
+
+    def create(self, kind, params=None, conn=None):
+        body = {"kind": kind}
+        if params is not None:
+            body["params"] = params
+        st, data = self.request("POST", "/api/tasks", body, conn)
+        if st != 201:
+            raise RuntimeError("create %s: %d %r" % (kind, st, data[:300]))
+        return json.loads(data)
+
+    def wait_finished(self, ids, timeout=120):
+        left = set(ids)
+
+        def done():
+            for tid in sorted(left):
+                t = self.get_json("/api/tasks/%d" % tid)
+                if t["state"] not in FINISHED:
+                    return False
+                left.discard(tid)
+            return True
+        wait_for(done, timeout, 0.05, "tasks %s to finish" % sorted(left)[:5])
+
+    def wait_idle(self, timeout=120):
+        def idle():
+            for st in ("queued", "running", "stopping"):
+                if self.get_json("/api/tasks?limit=1&state=" + st)["tasks"]:
+                    return False
+            return True
+        wait_for(idle, timeout, 0.1, "no active task")
+
+
+def kinds_file():
+    return {"kinds": [
+        {"name": "count", "builtin": "count",
+         "description": "Counts from 1 to total, one step every delay_ms",
+         "params": {
+             "total": {"type": "integer", "min": 1, "max": 1000000,
+                       "default": 1},
+             "delay_ms": {"type": "integer", "min": 0, "max": 60000,
+                          "default": 0}}},
+        {"name": "nothing", "description": "Does nothing: /bin/true",
+         "command": ["true"]},
+        {"name": "stamp", "description": "Prints when it started",
+         "command": [os.path.join(BINDIR, "stamp")]},
+        {"name": "ticker", "description": "Progress with time stamps",
+         "command": [os.path.join(BINDIR, "ticker"), "{n}", "{ms}"],
+         "params": {
+             "n": {"type": "integer", "min": 1, "max": 100000,
+                   "default": 50},
+             "ms": {"type": "integer", "min": 0, "max": 10000,
+                    "default": PROGRESS_MS}}},
+    ]}
+
+
+# ---------------------------------------------------------------------- SSE
+
+class SSEDecoder:
+    """HTTP/1.1 response head, chunked body, text/event-stream frames.
+
+    feed(bytes) returns the frames it completed, each (id, type, data)."""
+
+    def __init__(self):
+        self.raw = b""
+        self.head = None
+        self.status = None
+        self.body = b""
+        self.chunk_left = 0
+        self.chunked = False
+        self.need_crlf = False
+        self.ended = False
+
+    def feed(self, data):
+        self.raw += data
+        if self.head is None:
+            if b"\r\n\r\n" not in self.raw:
+                return []
+            self.head, self.raw = self.raw.split(b"\r\n\r\n", 1)
+            first = self.head.split(b"\r\n", 1)[0].split()
+            self.status = int(first[1])
+            self.chunked = b"chunked" in self.head.lower()
+        if self.chunked:
+            while True:
+                if self.chunk_left == 0:
+                    if self.need_crlf:
+                        if len(self.raw) < 2:
+                            break
+                        self.raw = self.raw[2:]
+                        self.need_crlf = False
+                    i = self.raw.find(b"\r\n")
+                    if i < 0:
+                        break
+                    n = int(self.raw[:i].split(b";")[0], 16)
+                    self.raw = self.raw[i + 2:]
+                    if n == 0:
+                        self.ended = True
+                        self.raw = b""
+                        break
+                    self.chunk_left = n
+                take = self.raw[:self.chunk_left]
+                self.raw = self.raw[len(take):]
+                self.chunk_left -= len(take)
+                self.body += take
+                if self.chunk_left > 0:
+                    break
+                self.need_crlf = True
+        else:
+            self.body += self.raw
+            self.raw = b""
+        # Our server's frames are "id: N\nevent: T\ndata: D\n\n": one
+        # regular expression pass (the client must be cheap: at 5,000
+        # watchers it shares the two cores with the server). Other blocks
+        # (retry:, : ping) are skipped.
+        frames = []
+        end = 0
+        for m in FRAME_RE.finditer(self.body):
+            frames.append((int(m.group(1)), m.group(2).decode(), m.group(3)))
+            end = m.end()
+        if end:
+            self.body = self.body[end:]
+        elif len(self.body) > 65536:
+            self.body = self.body[-4096:]
+        return frames
+
+
+FRAME_RE = re.compile(rb"id: (\d+)\nevent: (\w+)\ndata: ([^\n]*)\n\n")
+
+
+def sse_request(port, path):
+    return ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+            "Accept: text/event-stream\r\n\r\n" % (path, port)).encode()
+
+
+class SSEThread:
+    """Reads one stream in a thread; records (recv ns, frame) for each."""
+
+    def __init__(self, srv, path):
+        self.sock = socket.create_connection(("127.0.0.1", srv.port), 10)
+        self.sock.sendall(sse_request(srv.port, path))
+        self.dec = SSEDecoder()
+        self.frames = []            # (t_ns, id, type, data)
+        self.lock = threading.Lock()
+        self.cv = threading.Condition(self.lock)
+        self.closed = False
+        self.sock.settimeout(None)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while True:
+            try:
+                data = self.sock.recv(262144)
+            except OSError:
+                data = b""
+            t = time.time_ns()
+            if not data:
+                break
+            fr = self.dec.feed(data)
+            if fr or self.dec.head is not None:
+                with self.cv:
+                    for eid, et, d in fr:
+                        self.frames.append((t, eid, et, d))
+                    self.cv.notify_all()
+            if self.dec.ended:
+                break
+        with self.cv:
+            self.closed = True
+            self.cv.notify_all()
+
+    def wait_head(self, timeout=10):
+        with self.cv:
+            self.cv.wait_for(lambda: self.dec.head is not None or
+                             self.closed, timeout)
+        if self.dec.status != 200:
+            raise RuntimeError("SSE stream: %s" % self.dec.status)
+
+    def wait(self, pred, timeout):
+        with self.cv:
+            return self.cv.wait_for(lambda: pred(self.frames) or self.closed,
+                                    timeout)
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(5)
+
+
+def replay_ids(srv, tid):
+    """Every event id of a finished task, from its own stream."""
+    s = SSEThread(srv, "/api/tasks/%d/events?after=0" % tid)
+    s.wait(lambda fr: False, 10)       # until it ends (closed)
+    s.close()
+    return [eid for _, eid, _, _ in s.frames]
+
+
+# ---------------------------------------------------------------------- wrk
+
+UNIT = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def wrk_ms(text):
+    m = re.match(r"([\d.]+)(us|ms|s)$", text)
+    return float(m.group(1)) * UNIT[m.group(2)] if m else float("nan")
+
+
+def wrk(url, secs, conns, threads=WRK_THREADS, script=None):
+    cmd = ["wrk", "-t%d" % min(threads, conns), "-c%d" % conns,
+           "-d%ds" % secs, "--timeout", "10s", "--latency"]
+    if script:
+        cmd += ["-s", script]
+    cmd.append(url)
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    r = {"rps": float("nan"), "requests": 0, "non2xx": 0, "errors": 0,
+         "p50_ms": float("nan"), "p99_ms": float("nan")}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if m:
+        r["rps"] = float(m.group(1))
+    m = re.search(r"(\d+) requests in", out)
+    if m:
+        r["requests"] = int(m.group(1))
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        r["non2xx"] = int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                  r"timeout (\d+)", out)
+    if m:
+        r["errors"] = sum(int(x) for x in m.groups())
+    m = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+    if m:
+        r["p50_ms"] = wrk_ms(m.group(1))
+    m = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    if m:
+        r["p99_ms"] = wrk_ms(m.group(1))
+    if r["requests"] == 0:
+        raise RuntimeError("wrk gave no result for %s:\n%s" % (url, out))
+    return r
+
+
+STATIC_RUNS = []        # every static wrk run of this bench, for ratios
+
+
+def static_run(srv, secs=READ_SECS):
+    r = wrk(srv.url("/icon.svg"), secs, READ_CONNS)
+    STATIC_RUNS.append(r["rps"])
+    return r
+
+
+def static_rps():
+    return median(STATIC_RUNS)
+
+
+# ----------------------------------------------------------------- sections
+
+def section_reads(srv, R):
+    """wrk: the static file, one task, a list page; interleaved rounds."""
+    log("reads: %d rounds of %d s, %d connections" % (
+        READ_ROUNDS, READ_SECS, READ_CONNS))
+    ids = [srv.create("count")["id"] for _ in range(200)]
+    srv.wait_finished(ids)
+    tid = ids[len(ids) // 2]
+    # The server keeps list answers while nothing they show changed, so
+    # wrk asking for one URL over and over measures that cache. "uncached"
+    # asks for the same page under 4,096 different keys (?before= past the
+    # newest id), as the first read after a change would.
+    script = os.path.join(srv.data, "list-uncached.lua")
+    with open(script, "w") as f:
+        f.write('local i = 0\n'
+                'request = function()\n'
+                '  i = i + 1\n'
+                '  return wrk.format("GET", "/api/tasks?limit=50&before=" ..'
+                ' (1000000000 + i % 4096))\n'
+                'end\n')
+    targets = [("static", "/icon.svg"), ("get", "/api/tasks/%d" % tid),
+               ("list", "/api/tasks?limit=50"),
+               ("uncached", "/api/tasks?limit=50&before=...")]
+    runs = {name: [] for name, _ in targets}
+    for rnd in range(READ_ROUNDS):
+        for name, path in targets:
+            if name == "static":
+                r = static_run(srv)
+            elif name == "uncached":
+                r = wrk(srv.url("/api/tasks"), READ_SECS, READ_CONNS,
+                        script=script)
+            else:
+                r = wrk(srv.url(path), READ_SECS, READ_CONNS)
+            runs[name].append(r)
+            log("  round %d %-6s %8.0f req/s  p50 %.2f ms  non-2xx %d" % (
+                rnd + 1, name, r["rps"], r["p50_ms"], r["non2xx"]))
+    st, body = srv.request("GET", "/api/tasks?limit=50")
+    out = {}
+    for name, _ in targets:
+        rs = runs[name]
+        out[name] = {
+            "rps": median([r["rps"] for r in rs]),
+            "runs": [r["rps"] for r in rs],
+            "p50_ms": median([r["p50_ms"] for r in rs]),
+            "p99_ms": median([r["p99_ms"] for r in rs]),
+            "requests": sum(r["requests"] for r in rs),
+            "non2xx": sum(r["non2xx"] for r in rs),
+            "errors": sum(r["errors"] for r in rs),
+        }
+    # Ratios per round (same moment), then their median.
+    for name in ("get", "list", "uncached"):
+        out[name]["ratio"] = median([a["rps"] / b["rps"] for a, b in zip(
+            runs[name], runs["static"])])
+    out["list_bytes"] = len(body)
+    R["reads"] = out
+
+
+def section_start(srv, R):
+    """POST to the task's program running, on the task's own clock."""
+    log("start: %d tasks, one at a time" % START_N)
+    conn = srv.conn()
+    sent = []
+    post_ms = []
+    for _ in range(START_N):
+        t0 = time.time_ns()
+        t = srv.create("stamp", conn=conn)
+        post_ms.append((time.time_ns() - t0) / 1e6)
+        sent.append((t["id"], t0))
+        time.sleep(0.02)
+    conn.close()
+    srv.wait_finished([i for i, _ in sent])
+    lat, claim, exec_ = [], [], []
+    missing = 0
+    for tid, t0 in sent:
+        st, log_ = srv.request("GET", "/api/tasks/%d/log" % tid)
+        m = re.search(rb"STAMP (\d+)", log_)
+        if st != 200 or not m:
+            missing += 1
+            continue
+        stamp = int(m.group(1))
+        lat.append((stamp - t0) / 1e6)
+        t = srv.get_json("/api/tasks/%d" % tid)
+        started = iso_ms(t["started_at"])
+        claim.append(started - t0 / 1e6)
+        exec_.append(stamp / 1e6 - started)
+    R["start"] = {"p50_ms": median(lat), "p99_ms": pct(lat, 99),
+                  "min_ms": min(lat) if lat else float("nan"),
+                  "n": len(lat), "missing": missing,
+                  "post_p50_ms": median(post_ms),
+                  "to_claim_p50_ms": median(claim),
+                  "claim_to_exec_p50_ms": median(exec_)}
+    log("  p50 %.2f ms, p99 %.2f ms (POST answered in %.2f ms)" % (
+        R["start"]["p50_ms"], R["start"]["p99_ms"],
+        R["start"]["post_p50_ms"]))
+
+
+def iso_ms(s):
+    d = datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc)
+    return d.timestamp() * 1000.0
+
+
+def section_progress(srv, R):
+    """Runner's stamp in the progress message -> SSE client via nginx."""
+    log("progress: %d tasks x %d reports, %d ms apart" % (
+        PROGRESS_TASKS, PROGRESS_N, PROGRESS_MS))
+    lat = []
+    lost = 0
+    for _ in range(PROGRESS_TASKS):
+        s = SSEThread(srv, "/api/events")
+        s.wait_head()
+        tid = srv.create("ticker", {"n": PROGRESS_N,
+                                    "ms": PROGRESS_MS})["id"]
+        needle = ('"task":%d,' % tid).encode()
+
+        def final(frames):
+            for _, _, et, d in frames:
+                if et == "state" and d.startswith(b'{"id":%d,' % tid) \
+                        and json.loads(d)["state"] in FINISHED:
+                    return True
+            return False
+        s.wait(final, PROGRESS_N * PROGRESS_MS / 1000.0 + 30)
+        s.close()
+        seen = set()
+        for t, _, et, d in s.frames:
+            if et != "progress" or needle not in d:
+                continue
+            p = json.loads(d)
+            m = re.match(r"(\d+)$", p.get("message") or "")
+            if not m:
+                continue
+            seen.add(int(p["value"]))
+            lat.append((t - int(m.group(1))) / 1e6)
+        lost += len(set(range(1, PROGRESS_N + 1)) - seen)
+    R["progress"] = {"p50_ms": median(lat), "p99_ms": pct(lat, 99),
+                     "max_ms": max(lat) if lat else float("nan"),
+                     "n": len(lat), "lost": lost}
+    log("  p50 %.2f ms, p99 %.2f ms, lost %d" % (
+        R["progress"]["p50_ms"], R["progress"]["p99_ms"], lost))
+
+
+def section_runner_memory(srv, R):
+    """RSS of a runner while it runs: a command kind and the builtin."""
+    log("memory: runners")
+    out = {}
+    for label, kind, params in (
+            ("command", "ticker", {"n": 20, "ms": 100}),
+            ("builtin", "count", {"total": 20, "delay_ms": 100})):
+        tid = srv.create(kind, params)["id"]
+        rss = hwm = pss = priv = 0
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            pids = runner_pids(srv.data)
+            for p in pids:
+                rss = max(rss, status_kb(p, "VmRSS"))
+                hwm = max(hwm, status_kb(p, "VmHWM"))
+                sm = smaps_kb(p)
+                pss = max(pss, sm["Pss"])
+                priv = max(priv, sm["Private"])
+            # Until the runner itself has gone: its peak (VmHWM) may come
+            # at the end, when it records the end and starts the next.
+            t = srv.get_json("/api/tasks/%d" % tid)
+            if t["state"] in FINISHED and not pids:
+                break
+            time.sleep(0.02)
+        out[label] = {"rss_kb": rss, "hwm_kb": hwm, "pss_kb": pss,
+                      "private_kb": priv}
+        log("  %s runner: RSS %d kB (peak %d), Pss %d kB, private %d kB" % (
+            label, rss, hwm, pss, priv))
+    R["runner_mem"] = out
+
+
+def fcgi_mem(srv):
+    pid = srv.fcgi_pid()
+    sm = smaps_kb(pid)
+    return {"rss_kb": status_kb(pid, "VmRSS"),
+            "hwm_kb": status_kb(pid, "VmHWM"),
+            "pss_kb": sm["Pss"], "private_kb": sm["Private"],
+            "threads": int(re.search(rb"Threads:\s+(\d+)", read_proc(
+                pid, "status")).group(1))}
+
+
+def create_script(folder, kind):
+    path = os.path.join(folder, "create-%s.lua" % kind)
+    with open(path, "w") as f:
+        f.write('wrk.method = "POST"\n'
+                'wrk.body = \'{"kind":"%s"}\'\n'
+                'wrk.headers["Content-Type"] = "application/json"\n' % kind)
+    return path
+
+
+def section_creates(srv, R):
+    """Creates accepted per second from 8 clients (wrk, keep-alive)."""
+    log("creates: %d runs of %d s, %d clients" % (
+        CREATE_ROUNDS, CREATE_SECS, CREATE_CLIENTS))
+    script = create_script(srv.data, "nothing")
+    runs = []
+    for rnd in range(CREATE_ROUNDS):
+        srv.wait_idle()
+        st = static_run(srv, CREATE_SECS)
+        srv.wait_idle()
+        r = wrk(srv.url("/api/tasks"), CREATE_SECS, CREATE_CLIENTS,
+                script=script)
+        r["static"] = st["rps"]
+        runs.append(r)
+        log("  run %d: %.0f creates/s (p50 %.2f ms, non-2xx %d); static "
+            "%.0f/s" % (rnd + 1, r["rps"], r["p50_ms"], r["non2xx"],
+                        st["rps"]))
+    srv.wait_idle()
+    R["creates"] = {
+        "rps": median([r["rps"] for r in runs]),
+        "runs": [r["rps"] for r in runs],
+        "ratio": median([r["rps"] / r["static"] for r in runs]),
+        "p50_ms": median([r["p50_ms"] for r in runs]),
+        "p99_ms": median([r["p99_ms"] for r in runs]),
+        "non2xx": sum(r["non2xx"] for r in runs),
+        "errors": sum(r["errors"] for r in runs)}
+
+
+def section_e2e(srv, R):
+    """N do-nothing tasks created by 8 clients: first POST to last end."""
+    out = {}
+    for kind, params in (("nothing", None), ("count", {"total": 1,
+                                                       "delay_ms": 0})):
+        log("end to end: %d runs of %d %s tasks" % (E2E_ROUNDS, E2E_N, kind))
+        runs = []
+        for rnd in range(E2E_ROUNDS):
+            srv.wait_idle()
+            runs.append(e2e_once(srv, kind, params))
+            log("  run %d: %.0f tasks/s (creates took %.2f s, all done "
+                "in %.2f s)" % (rnd + 1, runs[-1]["tps"],
+                                runs[-1]["create_s"], runs[-1]["total_s"]))
+        out[kind] = {"tps": median([r["tps"] for r in runs]),
+                     "runs": [r["tps"] for r in runs],
+                     "ratio": median([r["tps"] for r in runs]) /
+                     static_rps(),
+                     "failed": sum(r["failed"] for r in runs)}
+    R["e2e"] = out
+
+
+def e2e_once(srv, kind, params):
+    s = SSEThread(srv, "/api/events")
+    s.wait_head()
+    ids = set()
+    lock = threading.Lock()
+    errors = []
+    per = E2E_N // CREATE_CLIENTS
+
+    def client(n):
+        c = srv.conn()
+        try:
+            for _ in range(n):
+                t = srv.create(kind, params, conn=c)
+                with lock:
+                    ids.add(t["id"])
+        except Exception as e:      # noqa: BLE001 - reported below
+            errors.append(e)
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=client, args=(per,))
+               for _ in range(CREATE_CLIENTS)]
+    t0 = time.time_ns()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    t_created = time.time_ns()
+    if errors:
+        s.close()
+        raise RuntimeError("creates failed: %s" % errors[0])
+    ends = {}
+
+    def all_done(frames):
+        for t, _, et, d in frames[all_done.seen:]:
+            if et == "state":
+                m = re.match(rb'\{"id":(\d+),', d)
+                if m and int(m.group(1)) in ids:
+                    st = json.loads(d)["state"]
+                    if st in FINISHED:
+                        ends[int(m.group(1))] = (t, st)
+        all_done.seen = len(frames)
+        return len(ends) >= len(ids)
+    all_done.seen = 0
+    s.wait(all_done, 300)
+    s.close()
+    if len(ends) < len(ids):
+        raise RuntimeError("end to end: %d of %d tasks ended" % (
+            len(ends), len(ids)))
+    t_end = max(t for t, _ in ends.values())
+    failed = sum(1 for _, st in ends.values() if st != "succeeded")
+    return {"tps": len(ids) / ((t_end - t0) / 1e9),
+            "create_s": (t_created - t0) / 1e9,
+            "total_s": (t_end - t0) / 1e9, "failed": failed}
+
+
+# ------------------------------------------------------------ many watchers
+
+class Watcher(asyncio.Protocol):
+    def __init__(self, req, opened):
+        self.req = req
+        self.opened = opened
+        self.dec = SSEDecoder()
+        self.got = {}           # event id -> (recv ns, type, data or None)
+        self.transport = None
+        self.lost = False
+
+    def connection_made(self, tr):
+        self.transport = tr
+        tr.write(self.req)
+
+    def data_received(self, data):
+        t = time.time_ns()
+        for eid, et, d in self.dec.feed(data):
+            # Keep the data of progress events only (it holds a stamp).
+            self.got[eid] = (t, et, d if et == "progress" else None)
+        if self.dec.head is not None and not self.opened.done():
+            self.opened.set_result(self.dec.status)
+
+    def connection_lost(self, exc):
+        self.lost = True
+        if not self.opened.done():
+            self.opened.set_result(None)
+
+
+async def watch_step(srv, n):
+    loop = asyncio.get_running_loop()
+    req = sse_request(srv.port, "/api/events")
+    watchers = []
+    batch = 200
+    t_open = time.monotonic()
+    for i in range(0, n, batch):
+        futs = []
+        for _ in range(min(batch, n - i)):
+            fut = loop.create_future()
+            w = Watcher(req, fut)
+            futs.append(fut)
+
+            async def open_one(w=w):
+                try:
+                    await loop.create_connection(lambda: w, "127.0.0.1",
+                                                 srv.port)
+                except OSError:
+                    if not w.opened.done():
+                        w.opened.set_result(None)
+            watchers.append(w)
+            loop.create_task(open_one())
+        await asyncio.wait_for(asyncio.gather(*futs), 120)
+    open_s = time.monotonic() - t_open
+    opened = sum(1 for w in watchers if w.opened.result() == 200)
+    await asyncio.sleep(0.5)
+    mem_open = fcgi_mem(srv)
+    ngx_open = srv.nginx_rss_kb()
+    # The watched task: WATCH_EVENTS stamped reports, WATCH_MS apart.
+    tid = await loop.run_in_executor(None, lambda: srv.create(
+        "ticker", {"n": WATCH_EVENTS, "ms": WATCH_MS})["id"])
+    deadline = time.monotonic() + WATCH_EVENTS * WATCH_MS / 1000.0 + 60
+
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+        t = await loop.run_in_executor(None, lambda: srv.get_json(
+            "/api/tasks/%d" % tid))
+        if t["state"] in FINISHED:
+            break
+    expect = await loop.run_in_executor(None, lambda: replay_ids(srv, tid))
+    # Give every watcher up to 5 s more to receive the last event.
+    t_wait = time.monotonic()
+    while time.monotonic() - t_wait < 5:
+        if all(expect[-1] in w.got for w in watchers
+               if w.opened.result() == 200 and not w.lost):
+            break
+        await asyncio.sleep(0.05)
+    mem_after = fcgi_mem(srv)
+    ngx_after = srv.nginx_rss_kb()
+    first = {}
+    for w in watchers:
+        for eid in expect:
+            if eid in w.got:
+                t = w.got[eid][0]
+                if eid not in first or t < first[eid]:
+                    first[eid] = t
+    complete = 0
+    delays = []
+    for w in watchers:
+        if all(eid in w.got for eid in expect):
+            complete += 1
+        for eid in expect:
+            if eid not in w.got:
+                continue
+            t, et, d = w.got[eid]
+            ref = first[eid]
+            if et == "progress":
+                m = re.search(rb'"message":"(\d+)"', d)
+                if m:
+                    ref = int(m.group(1))
+            delays.append((t - ref) / 1e6)
+    for w in watchers:
+        if w.transport is not None:
+            w.transport.close()
+    await asyncio.sleep(1.0)
+    ok = (opened == n and complete == n and delays and
+          max(delays) <= 1000.0)
+    return {"n": n, "opened": opened, "complete": complete,
+            "events": len(expect), "open_s": open_s,
+            "delay_p50_ms": median(delays), "delay_p99_ms": pct(delays, 99),
+            "delay_max_ms": max(delays) if delays else float("nan"),
+            "fcgi_rss_kb": max(mem_open["rss_kb"], mem_after["rss_kb"]),
+            "fcgi_threads": mem_open["threads"],
+            "nginx_rss_kb": max(ngx_open, ngx_after), "ok": ok}
+
+
+def section_watchers(R):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = max(WATCH_STEPS) * 2 + 1000
+    if soft < want:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE,
+                               (min(want, hard) if hard != resource.RLIM_INFINITY
+                                else want, hard))
+        except (ValueError, OSError):
+            pass
+    srv = Server(kinds_file()).start()
+    try:
+        time.sleep(1)
+        idle = fcgi_mem(srv)
+        steps = []
+        for n in WATCH_STEPS:
+            log("watchers: %d clients on /api/events" % n)
+            r = asyncio.run(watch_step(srv, n))
+            steps.append(r)
+            log("  opened %d, complete %d of %d; delay p50 %.1f ms, max "
+                "%.1f ms; fcgi RSS %.1f MiB, %d threads; nginx RSS %.1f MiB"
+                % (r["opened"], r["complete"], n, r["delay_p50_ms"],
+                   r["delay_max_ms"], r["fcgi_rss_kb"] / 1024.0,
+                   r["fcgi_threads"], r["nginx_rss_kb"] / 1024.0))
+            if not r["ok"]:
+                break
+        R["watchers"] = {"steps": steps, "idle_rss_kb": idle["rss_kb"],
+                         "held": max([s["n"] for s in steps if s["ok"]],
+                                     default=0)}
+    finally:
+        srv.close()
+
+
+# ----------------------------------------------------------------- history
+
+def bulk_insert(db, n_new):
+    """Adds n_new finished tasks (and 2 events each: the last progress
+    and the final state) straight into SQLite, in one transaction."""
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA journal_mode = DELETE")
+    con.execute("PRAGMA synchronous = OFF")
+    lo = con.execute("SELECT coalesce(max(id), 0) FROM tasks").fetchone()[
+        0] + 1
+    ebase = con.execute("SELECT coalesce(max(id), 0) FROM events"
+                        ).fetchone()[0]
+    now = int(time.time() * 1000)
+    span = 20 * 86400 * 1000            # finished over the last 20 days
+    t_start = now - span - 3600 * 1000
+    step = span / max(n_new, 1)
+    con.execute("BEGIN")
+    con.execute("""
+        WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n
+                                WHERE i < ?1 + ?2 - 1)
+        INSERT INTO tasks (id, kind, name, params, state, value, total,
+            message, created_at, started_at, finished_at, exit_code,
+            error_code, error_message, stop_requested, runner_pid,
+            runner_start, launched_at, thinned)
+        SELECT i, 'count', NULL, '{"total":10,"delay_ms":50}',
+            CASE WHEN i % 100 < 90 THEN 'succeeded'
+                 WHEN i % 100 < 97 THEN 'failed' ELSE 'canceled' END,
+            10, 10, NULL, c, c + 2, c + 600, NULL,
+            CASE WHEN i % 100 < 90 THEN NULL
+                 WHEN i % 100 < 97 THEN 'exit_code' ELSE NULL END,
+            CASE WHEN i % 100 < 90 THEN NULL
+                 WHEN i % 100 < 97 THEN 'exited with status 1'
+                 ELSE NULL END,
+            0, 1, 1, c + 1, 1
+        FROM (SELECT i, CAST(?3 + (i - ?1) * ?4 AS INTEGER) AS c FROM n)
+        """, (lo, n_new, t_start, step))
+    con.execute("""
+        INSERT INTO events (id, task_id, type, state, data, at)
+        SELECT ?1 + 2 * (id - ?2) + k, id,
+            CASE k WHEN 1 THEN 'progress' ELSE 'state' END,
+            CASE k WHEN 1 THEN NULL ELSE state END,
+            CASE k WHEN 1 THEN json_object('task', id, 'value', 10,
+                'total', 10, 'percent', 100.0, 'message', NULL)
+            ELSE json_object('id', id, 'kind', kind, 'name', NULL,
+                'params', json(params), 'state', state,
+                'progress', json_object('value', 10, 'total', 10,
+                    'percent', 100.0, 'message', NULL),
+                'created_at', strftime('%Y-%m-%dT%H:%M:%fZ',
+                    created_at / 1000.0, 'unixepoch'),
+                'started_at', strftime('%Y-%m-%dT%H:%M:%fZ',
+                    started_at / 1000.0, 'unixepoch'),
+                'finished_at', strftime('%Y-%m-%dT%H:%M:%fZ',
+                    finished_at / 1000.0, 'unixepoch'),
+                'exit_code', exit_code,
+                'error', CASE WHEN error_code IS NULL THEN NULL ELSE
+                    json_object('code', error_code, 'message',
+                    error_message) END) END,
+            finished_at
+        FROM tasks, (SELECT 1 AS k UNION ALL SELECT 2)
+        WHERE id >= ?2
+        ORDER BY id, k
+        """, (ebase, lo))
+    con.execute("COMMIT")
+    con.execute("PRAGMA journal_mode = WAL")
+    total = con.execute("SELECT count(*) FROM tasks").fetchone()[0]
+    con.close()
+    return total
+
+
+def timed(fn, n, gap=0.0):
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter_ns()
+        fn()
+        out.append((time.perf_counter_ns() - t0) / 1e6)
+        if gap:
+            time.sleep(gap)
+    return out
+
+
+def section_scale(R):
+    data = tempfile.mkdtemp(prefix="hourglass-bench-scale-")
+    srv = Server(kinds_file(), data=data)
+    rows = []
+    have = 0
+    try:
+        srv.start()
+        srv.stop()
+        db = os.path.join(data, "hourglass.db")
+        for size in SCALE_SIZES:
+            if size > have:
+                log("history: inserting %d finished tasks" % (size - have))
+                t0 = time.monotonic()
+                have = bulk_insert(db, size - have)
+                log("  %d tasks in the database (%.0f s)" % (
+                    have, time.monotonic() - t0))
+            srv.start()
+            time.sleep(1.5)     # the janitor's first passes
+            conn = srv.conn()
+
+            def get(path):
+                st, _ = srv.request("GET", path, conn=conn)
+                if st != 200:
+                    raise RuntimeError("GET %s: %d" % (path, st))
+            created = []
+
+            def create():
+                created.append(srv.create("nothing", conn=conn)["id"])
+            # Creates first: then even the empty database lists a full
+            # page of 50 below.
+            crt = timed(create, SCALE_REQS, gap=0.01)
+            srv.wait_finished(created[-5:])
+            srv.wait_idle()
+            tid = created[0]
+            for _ in range(20):
+                get("/api/tasks?limit=50")              # warm up
+            lst = timed(lambda: get("/api/tasks?limit=50"), SCALE_REQS)
+            lst_state = timed(lambda: get(
+                "/api/tasks?limit=50&state=succeeded"), SCALE_REQS)
+            lst_run = timed(lambda: get(
+                "/api/tasks?limit=50&state=running"), SCALE_REQS)
+            one = timed(lambda: get("/api/tasks/%d" % tid), SCALE_REQS)
+            conn.close()
+            srv.wait_finished(created[-5:])
+            srv.wait_idle()
+            pid = srv.fcgi_pid()
+            time.sleep(1)
+            c0 = cpu_ticks(pid)
+            time.sleep(5)
+            cpu = (cpu_ticks(pid) - c0) / os.sysconf("SC_CLK_TCK") / 5 * 100
+            mem = fcgi_mem(srv)
+            row = {"size": size, "tasks": have + len(created),
+                   "list_p50_ms": median(lst), "list_p99_ms": pct(lst, 99),
+                   "list_state_p50_ms": median(lst_state),
+                   "list_running_p50_ms": median(lst_run),
+                   "get_p50_ms": median(one),
+                   "create_p50_ms": median(crt),
+                   "create_p99_ms": pct(crt, 99),
+                   "idle_cpu_pct": cpu, "rss_kb": mem["rss_kb"],
+                   "start_s": srv.start_secs,
+                   "db_mib": os.path.getsize(db) / MiB}
+            rows.append(row)
+            have = row["tasks"]
+            log("  %d tasks: list %.2f ms, list?state %.2f ms, create "
+                "%.2f ms, idle CPU %.1f%%, RSS %.1f MiB" % (
+                    size, row["list_p50_ms"], row["list_state_p50_ms"],
+                    row["create_p50_ms"], cpu, mem["rss_kb"] / 1024.0))
+            srv.stop()
+    finally:
+        srv.stop()
+        shutil.rmtree(data, ignore_errors=True)
+    R["scale"] = rows
+
+
+# ------------------------------------------------------------------ report
+
+def machine():
+    cpu = ""
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = ""
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal"):
+            mem = "%.1f GiB" % (int(line.split()[1]) / 1024.0 / 1024.0)
+    try:
+        debian = open("/etc/debian_version").read().strip()
+    except OSError:
+        debian = "?"
+
+    def dpkg(p):
+        return sh("dpkg-query -W -f='${Version}' %s 2>/dev/null" % p) or "?"
+    commit = sh("git -C %s rev-parse --short HEAD" % REPO)
+    dirty = sh("git -C %s status --porcelain --untracked-files=no -- fcgi "
+               "lib taskrunner sql nginx.conf" % REPO)
+    return [
+        ("date", datetime.datetime.now().strftime("%Y-%m-%d %H:%M")),
+        ("commit", commit + (" (with uncommitted changes to the server)"
+                             if dirty else "")),
+        ("cores (nproc)", str(os.cpu_count())),
+        ("CPU", cpu), ("memory", mem),
+        ("kernel", platform.release()), ("Debian", debian),
+        ("nginx", sh("nginx -v 2>&1").replace("nginx version: ", "")),
+        ("SQLite (libsqlite3-0)", dpkg("libsqlite3-0")),
+        ("libfcgi (libfcgi0ldbl)", dpkg("libfcgi0ldbl")),
+        ("gcc", sh("gcc -dumpfullversion")),
+        ("wrk", sh("wrk -v 2>&1 | head -1").split(" Copyright")[0]),
+        ("mode", "BENCH_QUICK=1 (smoke run: too short to trust)"
+         if QUICK else "full"),
+    ]
+
+
+def f1(x):
+    return "–" if x != x else "%.1f" % x
+
+
+def f2(x):
+    return "–" if x != x else "%.2f" % x
+
+
+def f0(x):
+    return "–" if x != x else "{:,.0f}".format(x)
+
+
+def mib(kb):
+    return "%.2f MiB" % (kb / 1024.0)
+
+
+def verdict(ok):
+    return "PASS" if ok else "**MISS**"
+
+
+def flat(rows, key):
+    """A figure is flat if the largest history's median is within 1.5x
+    (+0.2 ms of timer noise) of the empty database's."""
+    if len(rows) < 2:
+        return True
+    return rows[-1][key] <= rows[0][key] * 1.5 + 0.2
+
+
+def summary_rows(R):
+    rd, st, pg = R["reads"], R["start"], R["progress"]
+    e2e = R["e2e"]["nothing"]
+    w = R["watchers"]
+    idle = R["fcgi_idle"]["rss_kb"]
+    run = max(max(x["rss_kb"], x["hwm_kb"])
+              for x in R["runner_mem"].values())
+    sc = R["scale"]
+    rows = [
+        ("reads: GET /api/tasks/{id} vs nginx static",
+         "%s req/s = %.2f x nginx (%s/s)" % (f0(rd["get"]["rps"]),
+                                          rd["get"]["ratio"],
+                                          f0(rd["static"]["rps"])),
+         ">= 0.3 (aim 0.5), no non-2xx",
+         rd["get"]["ratio"] >= 0.3 and rd["get"]["non2xx"] == 0 and
+         rd["get"]["errors"] == 0),
+        ("reads: GET /api/tasks?limit=50 vs nginx static",
+         "%s req/s = %.2f x nginx" % (f0(rd["list"]["rps"]),
+                                      rd["list"]["ratio"]),
+         ">= 0.3 (aim 0.5), no non-2xx",
+         rd["list"]["ratio"] >= 0.3 and rd["list"]["non2xx"] == 0 and
+         rd["list"]["errors"] == 0),
+        ("reads: the same list page, never from the cache",
+         "%s req/s = %.2f x nginx" % (f0(rd["uncached"]["rps"]),
+                                      rd["uncached"]["ratio"]),
+         ">= 0.3 (aim 0.5), no non-2xx",
+         rd["uncached"]["ratio"] >= 0.3 and rd["uncached"]["non2xx"] == 0
+         and rd["uncached"]["errors"] == 0),
+        ("reads: non-2xx answers",
+         "%d of %s" % (sum(rd[k]["non2xx"] for k in ("get", "list",
+                                                     "uncached")),
+                       f0(sum(rd[k]["requests"] for k in ("get", "list",
+                                                          "uncached")))),
+         "none", sum(rd[k]["non2xx"] for k in ("get", "list",
+                                               "uncached")) == 0),
+        ("start: POST to program running",
+         "p50 %s ms, p99 %s ms" % (f2(st["p50_ms"]), f2(st["p99_ms"])),
+         "p50 <= 5 ms (aim 2)", st["p50_ms"] <= 5.0),
+        ("creates/s, 8 clients",
+         "%s/s = %.3f x nginx" % (f0(R["creates"]["rps"]),
+                                  R["creates"]["ratio"]),
+         "(no target)", None),
+        ("do-nothing tasks/s end to end (`true`)",
+         "%s/s = %.3f x nginx" % (f0(e2e["tps"]), e2e["ratio"]),
+         ">= 600 (aim 1,000)", e2e["tps"] >= 600),
+        ("progress: runner to SSE client via nginx",
+         "p50 %s ms, p99 %s ms, %d lost" % (f2(pg["p50_ms"]),
+                                            f2(pg["p99_ms"]), pg["lost"]),
+         "p50 <= 5, p99 <= 50 ms, none lost",
+         pg["p50_ms"] <= 5 and pg["p99_ms"] <= 50 and pg["lost"] == 0),
+        ("watchers held, every event within 1 s",
+         "%s (of steps %s)" % (f0(w["held"]), ", ".join(
+             f0(s["n"]) for s in w["steps"])),
+         ">= 1,000 (aim 5,000)", w["held"] >= 1000),
+        ("idle hourglass-fcgi RSS", "%s (%s kB)" % (mib(idle), f0(idle)),
+         "< 16 MiB (aim 8)",
+         idle < 16 * 1024),
+        ("runner RSS while it runs (peak)", "%s (%s kB)" % (mib(run),
+                                                           f0(run)),
+         "< 4 MiB (aim 2)",
+         run < 4 * 1024),
+        ("list page, empty -> %s tasks" % f0(sc[-1]["size"]),
+         "%s -> %s ms" % (f2(sc[0]["list_p50_ms"]),
+                          f2(sc[-1]["list_p50_ms"])),
+         "flat", flat(sc, "list_p50_ms") and flat(sc, "list_state_p50_ms")),
+        ("create, empty -> %s tasks" % f0(sc[-1]["size"]),
+         "%s -> %s ms" % (f2(sc[0]["create_p50_ms"]),
+                          f2(sc[-1]["create_p50_ms"])),
+         "flat", flat(sc, "create_p50_ms")),
+    ]
+    return rows
+
+
+def report(R, path):
+    L = []
+    add = L.append
+    add("# Hourglass benchmarks, %s" % datetime.date.today().isoformat())
+    add("")
+    add("Written by `make bench` (bench/run, bench/bench.py); bench/README.md"
+        " says what each figure means. Each figure is the median of several"
+        " runs; every throughput is also given as a ratio to nginx serving"
+        " a static file (`/icon.svg`) in the same run, since these machines"
+        " are shared and noisy.")
+    add("")
+    add("## Machine")
+    add("")
+    add("| | |")
+    add("| --- | --- |")
+    for k, v in MACHINE or machine():
+        add("| %s | %s |" % (k, v))
+    add("")
+    add("Server settings: `HOURGLASS_MAX_RUNNING=%d`, `HOURGLASS_MAX_QUEUED="
+        "%d`; wrk: %d threads, %d connections, %d s per run." % (
+            MAX_RUNNING, MAX_QUEUED, WRK_THREADS, READ_CONNS, READ_SECS))
+    add("")
+
+    rd = R["reads"]
+    add("## API reads (wrk, %d interleaved rounds)" % READ_ROUNDS)
+    add("")
+    add("| target | req/s (median) | runs | ratio to nginx | latency p50 / "
+        "p99 | non-2xx | socket errors |")
+    add("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
+    for name, label in (("static", "nginx: `GET /icon.svg`"),
+                        ("get", "`GET /api/tasks/{id}`"),
+                        ("list", "`GET /api/tasks?limit=50` (%d bytes; "
+                         "the server's answer cache)" % rd["list_bytes"]),
+                        ("uncached", "the same page, 4,096 keys "
+                         "(`&before=` past the newest: no cache hit)")):
+        x = rd[name]
+        add("| %s | %s | %s | %s | %s / %s ms | %d | %d |" % (
+            label, f0(x["rps"]), ", ".join(f0(v) for v in x["runs"]),
+            "1" if name == "static" else "%.2f" % x["ratio"],
+            f2(x["p50_ms"]), f2(x["p99_ms"]), x["non2xx"], x["errors"]))
+    add("")
+    add("Target: at least 0.3 of nginx's static rate (aim 0.5), no non-2xx.")
+    add("")
+
+    st = R["start"]
+    add("## Start: `POST /api/tasks` to the task's program running")
+    add("")
+    add("%d tasks of a command kind (`bench/stamp`, which prints its "
+        "CLOCK_REALTIME first thing in `main`), one at a time, 20 ms apart;"
+        " the client's clock is read just before it sends the POST." %
+        st["n"])
+    add("")
+    add("| figure | value |")
+    add("| --- | ---: |")
+    add("| start latency p50 | %s ms |" % f2(st["p50_ms"]))
+    add("| start latency p99 | %s ms |" % f2(st["p99_ms"]))
+    add("| start latency min | %s ms |" % f2(st["min_ms"]))
+    add("| of which: POST answered (p50) | %s ms |" % f2(st["post_p50_ms"]))
+    add("| of which: POST sent to runner's claim (`started_at`, ms "
+        "resolution, p50) | %s ms |" % f2(st["to_claim_p50_ms"]))
+    add("| of which: claim to the program's first instruction (p50) | "
+        "%s ms |" % f2(st["claim_to_exec_p50_ms"]))
+    add("| stamps missing | %d |" % st["missing"])
+    add("")
+    add("Target: p50 at most 5 ms (aim 2 ms).")
+    add("")
+
+    cr = R["creates"]
+    add("## Creates and tasks carried end to end")
+    add("")
+    add("| figure | median | runs | ratio to nginx | notes |")
+    add("| --- | ---: | --- | ---: | --- |")
+    add("| creates accepted/s, %d clients (wrk, kind `nothing` = `true`) |"
+        " %s | %s | %.3f | p50 %s ms, p99 %s ms; non-2xx %d, socket errors"
+        " %d |" % (CREATE_CLIENTS, f0(cr["rps"]), ", ".join(
+            f0(v) for v in cr["runs"]), cr["ratio"], f2(cr["p50_ms"]),
+            f2(cr["p99_ms"]), cr["non2xx"], cr["errors"]))
+    for kind, label in (("nothing", "command `true`"),
+                        ("count", "builtin `count`, total=1, delay_ms=0")):
+        x = R["e2e"][kind]
+        add("| do-nothing tasks/s end to end, %s (%d tasks, 8 clients) | "
+            "%s | %s | %.3f | %d did not succeed |" % (
+                label, E2E_N, f0(x["tps"]), ", ".join(
+                    f0(v) for v in x["runs"]), x["ratio"], x["failed"]))
+    add("")
+    add("End to end: from the first POST to the last task's final state "
+        "event on `/api/events`. Target: at least 600 tasks/s (aim 1,000), "
+        "for the command kind.")
+    add("")
+
+    pg = R["progress"]
+    add("## Progress: runner to SSE client through nginx")
+    add("")
+    add("%d command tasks (`bench/ticker`) of %d reports each, %d ms apart"
+        " (past the runner's 50 ms coalescing), each report carrying the "
+        "runner's CLOCK_REALTIME; an SSE client on `/api/events` through "
+        "nginx notes when each arrives." % (PROGRESS_TASKS, PROGRESS_N,
+                                            PROGRESS_MS))
+    add("")
+    add("| p50 | p99 | max | events | lost |")
+    add("| ---: | ---: | ---: | ---: | ---: |")
+    add("| %s ms | %s ms | %s ms | %d | %d |" % (
+        f2(pg["p50_ms"]), f2(pg["p99_ms"]), f2(pg["max_ms"]), pg["n"],
+        pg["lost"]))
+    add("")
+    add("Target: p50 at most 5 ms, p99 at most 50 ms, no event lost.")
+    add("")
+
+    w = R["watchers"]
+    add("## Many watchers on `/api/events`")
+    add("")
+    add("N clients hold `/api/events` through nginx; then one task reports "
+        "%d progress values %d ms apart. A step passes when every client "
+        "receives every event of the task (%s state and progress events, "
+        "checked against the task's own replay) within 1 s: of the "
+        "runner's stamp for progress, of the first client to get it for "
+        "state events. Idle hourglass-fcgi before the first step: %s." % (
+            WATCH_EVENTS, WATCH_MS, w["steps"][0]["events"]
+            if w["steps"] else "?", mib(w["idle_rss_kb"])))
+    add("")
+    add("| clients | opened | got every event | delay p50 / p99 / max | "
+        "hourglass-fcgi RSS (threads) | nginx RSS (all processes) | "
+        "time to open | within 1 s |")
+    add("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for s in w["steps"]:
+        add("| %s | %s | %s | %s / %s / %s ms | %s (%d) | %s | %.1f s | %s |"
+            % (f0(s["n"]), f0(s["opened"]), f0(s["complete"]),
+               f1(s["delay_p50_ms"]), f1(s["delay_p99_ms"]),
+               f1(s["delay_max_ms"]), mib(s["fcgi_rss_kb"]),
+               s["fcgi_threads"], mib(s["nginx_rss_kb"]), s["open_s"],
+               verdict(s["ok"])))
+    add("")
+    add("Held: **%s** watchers. Target: at least 1,000 (aim 5,000). The "
+        "client is one Python asyncio loop on the same two cores, so its "
+        "own time is in the delays." % f0(w["held"]))
+    add("")
+
+    fi, fw = R["fcgi_idle_fresh"], R["fcgi_idle"]
+    rm = R["runner_mem"]
+    add("## Memory")
+    add("")
+    add("| process | RSS | peak RSS (VmHWM) | Pss | private |")
+    add("| --- | ---: | ---: | ---: | ---: |")
+    add("| hourglass-fcgi, idle, just started | %s | %s | %s | %s |" % (
+        mib(fi["rss_kb"]), mib(fi["hwm_kb"]), mib(fi["pss_kb"]),
+        mib(fi["private_kb"])))
+    add("| hourglass-fcgi, idle, after the runs above | %s | %s | %s | %s |"
+        % (mib(fw["rss_kb"]), mib(fw["hwm_kb"]), mib(fw["pss_kb"]),
+           mib(fw["private_kb"])))
+    for k, label in (("command", "a command kind (`ticker`), not its child"),
+                     ("builtin", "the builtin `count`")):
+        x = rm[k]
+        add("| hourglass-runner running %s | %s | %s | %s | %s |" % (
+            label, mib(x["rss_kb"]), mib(x["hwm_kb"]), mib(x["pss_kb"]),
+            mib(x["private_kb"])))
+    add("")
+    add("Targets: idle hourglass-fcgi under 16 MiB (aim 8), judged after "
+        "the runs above; a runner under 4 MiB (aim 2). RSS counts shared "
+        "library pages (libc, libsqlite3) in full; Pss shares them out.")
+    add("")
+
+    sc = R["scale"]
+    add("## Scale of history")
+    add("")
+    add("Finished tasks inserted straight into SQLite (two events each: the"
+        " last progress and the final state; finished over the last 20 "
+        "days, already thinned), then the server restarted. Medians of "
+        "%d sequential requests on one kept-alive connection through "
+        "nginx; creates 10 ms apart." % SCALE_REQS)
+    add("")
+    add("| tasks in the database | database | server start | list "
+        "`?limit=50` p50 (p99) | `?state=succeeded` | `?state=running` | "
+        "`GET /api/tasks/{id}` | create p50 (p99) | idle CPU of "
+        "hourglass-fcgi | its RSS |")
+    add("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | "
+        "---: |")
+    for r in sc:
+        add("| %s | %.0f MiB | %.2f s | %s (%s) ms | %s ms | %s ms | %s ms |"
+            " %s (%s) ms | %.1f %% | %s |" % (
+                f0(r["size"]), r["db_mib"], r["start_s"],
+                f2(r["list_p50_ms"]), f2(r["list_p99_ms"]),
+                f2(r["list_state_p50_ms"]), f2(r["list_running_p50_ms"]),
+                f2(r["get_p50_ms"]), f2(r["create_p50_ms"]),
+                f2(r["create_p99_ms"]), r["idle_cpu_pct"],
+                mib(r["rss_kb"])))
+    add("")
+    add("Target: list and create flat from an empty database to the "
+        "largest (here: the largest median within 1.5x + 0.2 ms of the "
+        "empty one's).")
+    add("")
+
+    add("## Summary")
+    add("")
+    add("| figure | measured | target | |")
+    add("| --- | --- | --- | --- |")
+    for name, got, target, ok in summary_rows(R):
+        add("| %s | %s | %s | %s |" % (name, got, target,
+                                       "" if ok is None else verdict(ok)))
+    add("")
+    if "notes" in R:
+        add(R["notes"])
+        add("")
+    text = "\n".join(L)
+    with open(path, "w") as f:
+        f.write(text)
+    return text
+
+
+# -------------------------------------------------------------------- main
+
+def report_only():
+    """Writes the report again from bench/bin/last-results.json."""
+    global QUICK, MACHINE
+    with open(os.path.join(BINDIR, "last-results.json")) as f:
+        saved = json.load(f)
+    QUICK = saved["quick"]
+    STATIC_RUNS[:] = saved["static"]
+    MACHINE = [tuple(x) for x in saved["machine"]]
+    path = os.path.join(BENCH, "report-%s%s.md" % (
+        saved["machine"][0][1][:10], "-quick" if QUICK else ""))
+    text = report(saved["R"], path)
+    print(text[text.index("## Summary"):])
+    log("wrote %s" % os.path.relpath(path, REPO))
+
+
+MACHINE = None
+
+
+def main():
+    if sys.argv[1:] == ["--report-only"]:
+        report_only()
+        return
+    if not shutil.which("wrk"):
+        sys.exit("bench: wrk is missing (bench/run installs it)")
+    for p in ("stamp", "ticker"):
+        if not os.access(os.path.join(BINDIR, p), os.X_OK):
+            sys.exit("bench: bench/bin/%s is missing (bench/run builds it)"
+                     % p)
+    global MACHINE
+    t_all = time.monotonic()
+    # The machine and the commit as they are when the measuring starts.
+    MACHINE = machine()
+    # Every server of this run uses a copy of the binaries taken now: a
+    # rebuild in the work tree while we measure must not mix versions.
+    src = os.environ.get("HOURGLASS_BIN") or os.path.join(REPO, "build")
+    bindir = tempfile.mkdtemp(prefix="hourglass-bench-bin-")
+    for b in ("hourglass-fcgi", "hourglass-runner"):
+        shutil.copy2(os.path.join(src, b), os.path.join(bindir, b))
+    os.environ["HOURGLASS_BIN"] = bindir
+    os.environ.pop("HOURGLASS_RUNNER", None)
+    built = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(
+        bindir, "hourglass-fcgi"))).strftime("%Y-%m-%d %H:%M:%S")
+    MACHINE.append(("binaries", "%s, built %s (copied at the start)" % (
+        os.path.relpath(src, REPO), built)))
+    try:
+        run_all(t_all)
+    finally:
+        shutil.rmtree(bindir, ignore_errors=True)
+
+
+def run_all(t_all):
+    R = {}
+    srv = Server(kinds_file()).start()
+    try:
+        time.sleep(1)
+        R["fcgi_idle_fresh"] = fcgi_mem(srv)
+        section_reads(srv, R)
+        section_start(srv, R)
+        section_progress(srv, R)
+        section_runner_memory(srv, R)
+        srv.wait_idle()
+        time.sleep(2)
+        R["fcgi_idle"] = fcgi_mem(srv)
+        log("memory: idle hourglass-fcgi %s (fresh %s)" % (
+            mib(R["fcgi_idle"]["rss_kb"]),
+            mib(R["fcgi_idle_fresh"]["rss_kb"])))
+        section_creates(srv, R)
+        section_e2e(srv, R)
+    except BaseException:
+        if KEEP:
+            log("failed; BENCH_KEEP=1: left serving on port %d, data %s, "
+                "scripts/serve pid %d" % (srv.port, srv.data, srv.proc.pid))
+            srv.kept = True
+        raise
+    finally:
+        srv.close()
+    section_watchers(R)
+    section_scale(R)
+    name = "report-%s%s.md" % (datetime.date.today().isoformat(),
+                               "-quick" if QUICK else "")
+    path = os.path.join(BENCH, name)
+    # The raw figures, so that the report can be written again from
+    # them (bench.py --report-only) without measuring again.
+    os.makedirs(BINDIR, exist_ok=True)
+    with open(os.path.join(BINDIR, "last-results.json"), "w") as f:
+        json.dump({"R": R, "static": STATIC_RUNS, "machine": MACHINE,
+                   "quick": QUICK}, f, indent=1)
+    text = report(R, path)
+    print()
+    print(text[text.index("## Summary"):])
+    log("wrote %s in %.0f s" % (os.path.relpath(path, REPO),
+                                time.monotonic() - t_all))
+
+
+if __name__ == "__main__":
+    main()
