@@ -22,11 +22,14 @@
 #define CATCHUP_BATCH	256	/* events read from SQLite at once */
 #define GONE_CHECK_MS	1000	/* how often an idle stream looks */
 
-/* How many streams watch one task. */
+/* How many streams watch one task, and when the last one left. */
 struct watch {
 	int64_t	 task;
 	int	 n;
+	int64_t	 left_at;	/* ms since the epoch; while n is 0 */
 };
+
+#define WATCH_KEEP_MS	(3600 * 1000LL)	/* a left stream is remembered */
 
 struct fev {
 	int64_t	 id;
@@ -48,6 +51,7 @@ static struct {
 	int		 stopping;
 	/* Who watches: streams of every task, and of one task each. */
 	int		 all_watchers;
+	int64_t		 all_left_at;	/* when the last of those left */
 	struct watch	*watched;
 	size_t		 nwatched, capwatched;
 } feed = { .mu = PTHREAD_MUTEX_INITIALIZER };
@@ -269,8 +273,11 @@ watch_add(int64_t task, int delta)
 	struct watch	*w;
 	size_t		 i, cap;
 
+	int64_t		 now = hg_now_ms();
+
 	if (task == 0) {
-		feed.all_watchers += delta;
+		if ((feed.all_watchers += delta) == 0)
+			feed.all_left_at = now;
 		return 0;
 	}
 	for (i = 0; i < feed.nwatched; i++)
@@ -279,6 +286,11 @@ watch_add(int64_t task, int delta)
 	if (i == feed.nwatched) {
 		if (delta < 0)
 			return 0;
+		/* Forgets streams that left long ago, to make room. */
+		for (i = 0; i < feed.nwatched; i++)
+			if (feed.watched[i].n == 0 && now -
+			    feed.watched[i].left_at > WATCH_KEEP_MS)
+				feed.watched[i--] = feed.watched[--feed.nwatched];
 		if (feed.nwatched == feed.capwatched) {
 			cap = feed.capwatched > 0 ? feed.capwatched * 2 : 16;
 			if ((w = reallocarray(feed.watched, cap,
@@ -290,23 +302,26 @@ watch_add(int64_t task, int delta)
 		feed.watched[feed.nwatched].task = task;
 		feed.watched[feed.nwatched++].n = 0;
 	}
-	if ((feed.watched[i].n += delta) <= 0)
-		feed.watched[i] = feed.watched[--feed.nwatched];
+	if ((feed.watched[i].n += delta) == 0)
+		feed.watched[i].left_at = now;
 	return 0;
 }
 
-int
+int64_t
 feed_watched(int64_t task)
 {
 	size_t	 i;
-	int	 yes;
+	int64_t	 at;
 
 	pthread_mutex_lock(&feed.mu);
-	yes = feed.all_watchers > 0;
-	for (i = 0; !yes && i < feed.nwatched; i++)
-		yes = feed.watched[i].task == task;
+	at = feed.all_watchers > 0 ? -1 : feed.all_left_at;
+	for (i = 0; at != -1 && i < feed.nwatched; i++)
+		if (feed.watched[i].task == task)
+			at = feed.watched[i].n > 0 ? -1 :
+			    feed.watched[i].left_at > at ?
+			    feed.watched[i].left_at : at;
 	pthread_mutex_unlock(&feed.mu);
-	return yes;
+	return at;
 }
 
 /* A stream's outgoing bytes for one round. */

@@ -124,7 +124,8 @@ tend(int64_t now)
 {
 	struct tended	 v[TEND_BATCH];
 	struct hg_err	 e;
-	int64_t		 seen[TEND_BATCH], after = 0;
+	int64_t		 seen[TEND_BATCH], at[TEND_BATCH], after = 0;
+	int64_t		 left, last;
 	int		 n, i, nseen, changed = 0;
 
 	do {
@@ -135,10 +136,16 @@ tend(int64_t now)
 			after = v[i].id;
 			if (v[i].watch_ms > 0 &&
 			    strcmp(v[i].state, "stopping") != 0) {
-				if (feed_watched(v[i].id))
-					seen[nseen++] = v[i].id;
-				else if (now - v[i].watched_at >=
-				    v[i].watch_ms) {
+				/* Watched now, or until the last watcher
+				 * left: the window runs from then. */
+				left = feed_watched(v[i].id);
+				last = left == -1 ? now : left > v[i].watched_at ?
+				    left : v[i].watched_at;
+				if (last > v[i].watched_at) {
+					seen[nseen] = v[i].id;
+					at[nseen++] = last;
+				}
+				if (now - last >= v[i].watch_ms) {
 					changed += unwatched(&v[i]);
 					continue;
 				}
@@ -146,7 +153,7 @@ tend(int64_t now)
 			if (v[i].external)
 				changed += external_due(&v[i], now);
 		}
-		(void)store_watched(jan_st, seen, nseen, now, &e);
+		(void)store_watched(jan_st, seen, at, nseen, &e);
 	} while (n == TEND_BATCH);
 	return changed;
 }

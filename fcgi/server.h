@@ -82,8 +82,10 @@ void		 feed_forget(int64_t task);
 void		 feed_truncate(int64_t upto);
 /* Ends every stream and the feed thread. */
 void		 feed_stop(void);
-/* Is a stream of task, or of every task, open now? */
-int		 feed_watched(int64_t task);
+/* Whether streams watch task: -1 if one of it, or of every task, is
+ * open now; else when the last of them left (ms since the epoch; 0 if
+ * none did since start, or it was long ago). */
+int64_t		 feed_watched(int64_t task);
 /* Serves an SSE stream of every task (task 0) or one task. */
 void		 stream_serve(struct req *r, int64_t task);
 

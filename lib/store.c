@@ -1589,7 +1589,7 @@ store_tended(struct store *st, int64_t after, struct tended *v, int cap)
 }
 
 int
-store_watched(struct store *st, const int64_t *ids, int n, int64_t now,
+store_watched(struct store *st, const int64_t *ids, const int64_t *at, int n,
     struct hg_err *e)
 {
 	sqlite3_stmt	*s;
@@ -1605,7 +1605,7 @@ store_watched(struct store *st, const int64_t *ids, int n, int64_t now,
 			goto fail;
 		}
 		sqlite3_bind_int64(s, 1, ids[i]);
-		sqlite3_bind_int64(s, 2, now);
+		sqlite3_bind_int64(s, 2, at[i]);
 		if (step_done(st, s, e) == -1)
 			goto fail;
 	}

@@ -251,9 +251,10 @@ struct tended {
  * Returns how many, or -1. */
 int	store_tended(struct store *st, int64_t after, struct tended *v,
 	    int cap);
-/* Records that the n tasks of ids were watched at now. */
-int	store_watched(struct store *st, const int64_t *ids, int n,
-	    int64_t now, struct hg_err *e);
+/* Records that each of the n tasks of ids was last watched at the
+ * matching time of at (ms since the epoch), if later than recorded. */
+int	store_watched(struct store *st, const int64_t *ids, const int64_t *at,
+	    int n, struct hg_err *e);
 
 /*
  * Takes a report for external task id from the holder of the token
