@@ -258,9 +258,12 @@ feed_stop(void)
 	for (i = 0; i < feed.count; i++)
 		free(feed.ring[(feed.head + i) % HG_FEED_RING].frame);
 	feed.count = 0;
+	/* Streams still ending count themselves out under the lock. */
+	pthread_mutex_lock(&feed.mu);
 	free(feed.watched);
 	feed.watched = NULL;
 	feed.nwatched = feed.capwatched = 0;
+	pthread_mutex_unlock(&feed.mu);
 	store_close(feed_st);
 	close(kick_fd);
 }
