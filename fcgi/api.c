@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,16 +17,6 @@
 
 #define JSON_TYPE	"application/json; charset=utf-8"
 
-/* Content-Type is application/json, with parameters or not. */
-static int
-is_json_type(const char *ct)
-{
-	size_t	 n = strlen("application/json");
-
-	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
-		return 0;
-	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
-}
 
 static void
 health(struct req *r)
@@ -129,7 +118,7 @@ task_create(struct req *r)
 	int64_t			 id;
 	int			 created;
 
-	if (!is_json_type(req_param(r, "CONTENT_TYPE"))) {
+	if (!req_type_is(r, "application/json")) {
 		hg_err_set(&e, 415, "unsupported_media_type", "the body must "
 		    "be application/json");
 		goto fail;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "json.h"
 #include "server.h"
@@ -53,6 +54,17 @@ req_query(struct req *r, const char *name, char *buf, size_t len)
 		q = *end == '&' ? end + 1 : end;
 	}
 	return NULL;
+}
+
+int
+req_type_is(struct req *r, const char *type)
+{
+	const char	*ct = req_param(r, "CONTENT_TYPE");
+	size_t		 n = strlen(type);
+
+	if (ct == NULL || strncasecmp(ct, type, n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
 char *

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -133,7 +132,7 @@ report_log_file(struct report *rp, int64_t id)
 	mlen = (size_t)snprintf(marker, sizeof(marker), HG_LOG_CUT "\n",
 	    srv.cfg.log_max);
 	if (config_task_log(&srv.cfg, (long long)id, path, sizeof(path)) ==
-	    -1 || (fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	    -1 || (fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
 	    0600)) == -1)
 		return;
 	(void)flock(fd, LOCK_EX);
@@ -141,14 +140,8 @@ report_log_file(struct report *rp, int64_t id)
 	/* A cut log ends with the marker, and nothing follows it. */
 	cut = 0;
 	if ((size_t)size >= mlen) {
-		int	 rfd = open(path, O_RDONLY | O_CLOEXEC);
-
-		if (rfd != -1) {
-			got = pread(rfd, tail, mlen, size - (off_t)mlen);
-			cut = got == (ssize_t)mlen && memcmp(tail, marker,
-			    mlen) == 0;
-			close(rfd);
-		}
+		got = pread(fd, tail, mlen, size - (off_t)mlen);
+		cut = got == (ssize_t)mlen && memcmp(tail, marker, mlen) == 0;
 	}
 	for (keep = 0; keep < rp->nlines && !cut; keep++) {
 		const char	*line = rp->lines[keep].line;
@@ -249,17 +242,6 @@ report_apply(struct store *st, int64_t id, struct report *rp,
 	    -1 : 0;
 }
 
-/* Content-Type is type, with parameters or not. */
-static int
-type_is(const char *ct, const char *type)
-{
-	size_t	 n = strlen(type);
-
-	if (ct == NULL || strncasecmp(ct, type, n) != 0)
-		return 0;
-	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
-}
-
 void
 report_serve(struct req *r, int64_t id)
 {
@@ -270,7 +252,6 @@ report_serve(struct req *r, int64_t id)
 	struct hg_err	 e;
 	unsigned char	 hash[SHA256_DIGEST_LENGTH];
 	const char	*auth = req_param(r, "HTTP_AUTHORIZATION");
-	const char	*ct = req_param(r, "CONTENT_TYPE");
 	const char	*text;
 	char		*body = NULL, *line = NULL, kind[128];
 	cJSON		*doc = NULL;
@@ -289,7 +270,8 @@ report_serve(struct req *r, int64_t id)
 	    store_report(st, id, hash, 0, kind, sizeof(kind), &stop, &e) ==
 	    -1)
 		goto fail;
-	if (!type_is(ct, "text/plain") && !type_is(ct, "application/json")) {
+	if (!req_type_is(r, "text/plain") &&
+	    !req_type_is(r, "application/json")) {
 		hg_err_set(&e, 415, "unsupported_media_type", "a report is "
 		    "text/plain (progress and log lines) or application/json "
 		    "(one object)");
@@ -298,7 +280,7 @@ report_serve(struct req *r, int64_t id)
 	if ((body = req_body(r, &len, &e)) == NULL)
 		goto fail;
 	text = body;
-	if (type_is(ct, "application/json")) {
+	if (req_type_is(r, "application/json")) {
 		if ((doc = json_parse(body, len, &e)) == NULL)
 			goto fail;
 		if (!cJSON_IsObject(doc)) {

@@ -49,6 +49,8 @@ const char	*req_param(struct req *r, const char *name);
  * Returns buf, or NULL if name is absent or its value too long. */
 const char	*req_query(struct req *r, const char *name, char *buf,
 		    size_t len);
+/* Is Content-Type the media type type (with parameters or not)? */
+int		 req_type_is(struct req *r, const char *type);
 /* Reads the body, at most HG_BODY_MAX bytes. Returns a malloc'd buffer
  * (NUL-terminated, caller frees) with *len set, or NULL with e set:
  * 413 too_large, 400 for a bad Content-Length. */

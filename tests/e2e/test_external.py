@@ -436,3 +436,20 @@ def test_the_example_worker_honours_a_stop(srv):
     got = srv.task(t["id"])
     assert got["state"] == "canceled", got
     assert got["progress"]["value"] < 1000, got
+
+
+def test_reported_log_is_capped_with_one_marker_line():
+    with Server(kinds=KINDS, env={"HOURGLASS_LOG_MAX": "1024"}) as srv:
+        t = create(srv)
+        ok(report(srv, t, "".join("line %02d of the log\n" % i
+                                  for i in range(4))))
+        ok(report(srv, t, "".join("more %03d past the cap\n" % i
+                                  for i in range(60))))
+        ok(report(srv, t, "and more after the marker\n"))
+        log = srv.get("/api/tasks/%d/log" % t["id"]).body.decode()
+        lines = log.splitlines()
+        assert lines[:4] == ["line %02d of the log" % i for i in range(4)]
+        assert lines[-1].startswith("[hourglass: the log reached 1024 "), log
+        assert sum("the log reached" in x for x in lines) == 1, log
+        assert "after the marker" not in log, log
+        ok(report(srv, t, '{"complete":1,"code":0}', JSON))
