@@ -33,6 +33,13 @@ import time
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
+
+# What /proc tells of processes, read as the end-to-end tests read it.
+sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
+sys.dont_write_bytecode = True      # no __pycache__ left in the tree
+from harness import (_all_pids as all_pids, _ppid as ppid_of,  # noqa: E402
+                     _read_proc as read_proc, pid_alive as alive,
+                     runner_pids)
 SERVE = os.path.join(REPO, "scripts", "serve")
 BINDIR = os.path.join(BENCH, "bin")
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
@@ -104,34 +111,6 @@ def wait_for(cond, timeout=30.0, interval=0.02, what="condition"):
 
 # ---------------------------------------------------------------- processes
 
-def read_proc(pid, name):
-    try:
-        with open("/proc/%d/%s" % (pid, name), "rb") as f:
-            return f.read()
-    except OSError:
-        return b""
-
-
-def all_pids():
-    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
-
-
-def ppid_of(pid):
-    stat = read_proc(pid, "stat")
-    try:
-        return int(stat[stat.rindex(b")") + 2:].split()[1])
-    except (ValueError, IndexError):
-        return -1
-
-
-def alive(pid):
-    stat = read_proc(pid, "stat")
-    try:
-        return stat[stat.rindex(b")") + 2:].split()[0] != b"Z"
-    except (ValueError, IndexError):
-        return False
-
-
 def status_kb(pid, field):
     """A kB figure from /proc/PID/status (VmRSS, VmHWM), or 0."""
     for line in read_proc(pid, "status").decode(errors="replace").split(
@@ -166,19 +145,6 @@ def cpu_ticks(pid):
         return int(f[11]) + int(f[12])      # utime + stime
     except (ValueError, IndexError):
         return 0
-
-
-def runner_pids(data):
-    """hourglass-runner processes of this data folder (by the exact
-    HOURGLASS_DATA entry of their environment)."""
-    entry = b"HOURGLASS_DATA=" + os.fsencode(data)
-    out = []
-    for pid in all_pids():
-        if b"hourglass-runner" not in read_proc(pid, "cmdline"):
-            continue
-        if entry in read_proc(pid, "environ").split(b"\0") and alive(pid):
-            out.append(pid)
-    return out
 
 
 def kill_pids(pids, sig=signal.SIGKILL):
