@@ -18,7 +18,7 @@ LIB_SRC	 = lib/hg.c lib/json.c lib/kinds.c lib/store.c lib/config.c \
 FCGI_SRC = fcgi/main.c fcgi/api.c fcgi/http.c fcgi/pool.c fcgi/feed.c \
 	   fcgi/spawn.c fcgi/janitor.c fcgi/metrics.c fcgi/report.c \
 	   fcgi/listcache.c
-RUN_SRC	 = taskrunner/runner.c taskrunner/command.c
+RUN_SRC	 = taskrunner/runner.c taskrunner/command.c taskrunner/host.c
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 HEADERS	 = $(wildcard lib/*.h fcgi/*.h tests/unit/*.h)
 
@@ -57,7 +57,7 @@ $(BUILD)/hourglass-fcgi: $(FCGI_OBJ) $(LIB_OBJ)
 # SQLite stays a shared library: linked into the runner, its relocated
 # tables would be private to each runner (1 MiB more each, measured).
 $(BUILD)/hourglass-runner: $(RUN_OBJ) $(LIB_OBJ)
-	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALLFLAGS) -Wl,-z,now -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -175,6 +175,7 @@ janitor_pass(void)
 		retained = hg_mono_ms();
 		retain(hg_now_ms());
 		(void)store_checkpoint(jan_st);
+		host_tend();
 	}
 }
 

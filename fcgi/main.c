@@ -341,6 +341,7 @@ main(int argc, char *argv[])
 		die("%s: %s", srv.cfg.notify, strerror(errno));
 	if (feed_start(nfd, err, sizeof(err)) == -1)
 		die("%s", err);
+	host_tend();
 	/* Its first pass finds what died while the server was down. */
 	if (janitor_start(err, sizeof(err)) == -1)
 		die("%s", err);
@@ -369,6 +370,7 @@ main(int argc, char *argv[])
 	shutdown(listen_fd, SHUT_RDWR);
 	pthread_join(acc, NULL);
 	janitor_stop();
+	host_stop();
 	feed_stop();
 	drain();
 	pthread_mutex_lock(&work.mu);

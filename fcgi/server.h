@@ -123,5 +123,10 @@ void		 listcache_free(void);
 
 /* spawn.c: tells a runner to stop, if ref still names a live runner. */
 void		 runner_signal(const struct runner_ref *ref);
+/* spawn.c: the runner host (see launch.h). host_tend() starts it if it
+ * is not running; host_stop() lets it end. Only main, and the janitor
+ * between its start and stop, call them. */
+void		 host_tend(void);
+void		 host_stop(void);
 
 #endif

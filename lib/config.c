@@ -154,7 +154,8 @@ config_load(struct config *c, char *err, size_t errlen)
 	}
 	if (join(c->db, sizeof(c->db), c->data, "hourglass.db") == -1 ||
 	    join(c->sock, sizeof(c->sock), c->data, "fcgi.sock") == -1 ||
-	    join(c->notify, sizeof(c->notify), c->data, "notify.sock") == -1) {
+	    join(c->notify, sizeof(c->notify), c->data, "notify.sock") == -1 ||
+	    join(c->host, sizeof(c->host), c->data, "runner.sock") == -1) {
 		snprintf(err, errlen, "HOURGLASS_DATA %s: the path is too "
 		    "long for a unix socket (at most %zu bytes)", c->data,
 		    sizeof(c->sock) - 13);

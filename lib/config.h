@@ -14,6 +14,7 @@ struct config {
 	char	db[PATH_MAX];		/* <data>/hourglass.db */
 	char	sock[108];		/* <data>/fcgi.sock, for nginx */
 	char	notify[108];		/* <data>/notify.sock, runners -> us */
+	char	host[108];		/* <data>/runner.sock, -> runner host */
 	char	runner[PATH_MAX];	/* the hourglass-runner binary */
 	long long log_max;		/* HOURGLASS_LOG_MAX, bytes per task */
 	int	max_running;		/* HOURGLASS_MAX_RUNNING, default cores */

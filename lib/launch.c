@@ -1,12 +1,18 @@
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "launch.h"
+#include "notify.h"
 
 #define LAUNCH_BATCH	64
+#define HOST_SEND_MS	100
 
 extern char	**environ;
 
@@ -16,26 +22,25 @@ extern char	**environ;
  * Every descriptor but stdio is closed in the child, whatever its
  * close-on-exec flag: libfcgi accepts connections without SOCK_CLOEXEC,
  * and a runner holding an nginx connection open would keep it open.
+ * in is the child's stdin, or -1 for /dev/null.
  */
-int
-launch_runner(const struct config *c, int64_t id, struct hg_err *e)
+static int
+spawn(const struct config *c, char *const argv[], int in, pid_t *pid,
+    struct hg_err *e)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 at;
 	sigset_t			 none, dfl;
-	char				 ids[24], log[PATH_MAX + 16];
-	char				*argv[3];
-	pid_t				 pid;
+	char				 log[PATH_MAX + 16];
 	int				 rc;
 
-	snprintf(ids, sizeof(ids), "%lld", (long long)id);
 	snprintf(log, sizeof(log), "%s/runner.log", c->data);
-	argv[0] = (char *)c->runner;
-	argv[1] = ids;
-	argv[2] = NULL;
-
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (in == -1)
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
+		    O_RDONLY, 0);
+	else
+		posix_spawn_file_actions_adddup2(&fa, in, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, log,
 	    O_WRONLY | O_APPEND | O_CREAT, 0600);
@@ -56,13 +61,71 @@ launch_runner(const struct config *c, int64_t id, struct hg_err *e)
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &dfl);
 
-	rc = posix_spawn(&pid, c->runner, &fa, &at, argv, environ);
+	rc = posix_spawn(pid, c->runner, &fa, &at, argv, environ);
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0)
 		return hg_err_set(e, 503, "exec_failed", "cannot start %s: %s",
 		    c->runner, strerror(rc));
 	return 0;
+}
+
+int
+launch_runner(const struct config *c, int64_t id, struct hg_err *e)
+{
+	char	 ids[24];
+	char	*argv[3];
+	pid_t	 pid;
+
+	snprintf(ids, sizeof(ids), "%lld", (long long)id);
+	argv[0] = (char *)c->runner;
+	argv[1] = ids;
+	argv[2] = NULL;
+	return spawn(c, argv, -1, &pid, e);
+}
+
+int
+launch_host(const struct config *c, pid_t *pid, int *fd, struct hg_err *e)
+{
+	char	 arg[] = LAUNCH_HOST_ARG;
+	char	*argv[3];
+	int	 p[2];
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return hg_err_set(e, 503, "exec_failed", "pipe: %s",
+		    strerror(errno));
+	argv[0] = (char *)c->runner;
+	argv[1] = arg;
+	argv[2] = NULL;
+	if (spawn(c, argv, p[0], pid, e) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[0]);
+	*fd = p[1];
+	return 0;
+}
+
+/*
+ * Hands ids to the runner host, as one datagram. The send waits up to
+ * HOST_SEND_MS while the host's queue is full; a host that is not there
+ * (or too slow) fails it, and the caller starts runners itself.
+ */
+static int
+host_send(const struct config *c, const int64_t *ids, int n)
+{
+	struct timeval	 tv = { 0, HOST_SEND_MS * 1000 };
+	int		 fd, rc;
+
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	rc = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (rc == 0)
+		rc = notify_sendbuf(fd, c->host, ids, (size_t)n *
+		    sizeof(*ids), 0);
+	close(fd);
+	return rc;
 }
 
 static int
@@ -85,6 +148,10 @@ launch_queued(struct store *st, const struct config *c,
 		if ((n = store_sched_take(st, c->max_running, kind_limit,
 		    (void *)k, ids, LAUNCH_BATCH, &e)) == -1)
 			return -1;
+		if (n > 0 && host_send(c, ids, n) == 0) {
+			started += n;
+			continue;
+		}
 		for (i = 0; i < n; i++) {
 			if (launch_runner(c, ids[i], &e) == 0) {
 				started++;

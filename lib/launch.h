@@ -2,9 +2,17 @@
  * Starting runners, for the server and for runners alike: a runner that
  * ends starts the next queued tasks, so the queue moves while the server
  * is down.
+ *
+ * While the server runs, it keeps a runner host: an hourglass-runner
+ * started once, which forks a runner per task id it receives on
+ * <data>/runner.sock, without an exec, a load or a relink. Without a
+ * host (the server is down, the host died, its queue stays full), a
+ * runner is started with posix_spawn as before.
  */
 #ifndef HG_LAUNCH_H
 #define HG_LAUNCH_H
+
+#include <sys/types.h>
 
 #include "config.h"
 #include "hg.h"
@@ -17,6 +25,22 @@
  * 0, or -1 with the reason in e.
  */
 int	launch_runner(const struct config *c, int64_t id, struct hg_err *e);
+
+/*
+ * The runner host's argument. Its room is where each forked runner
+ * writes its task id, so that ps shows "hourglass-runner <id>" as for a
+ * runner started by exec.
+ */
+#define LAUNCH_HOST_ARG		"--host                  "
+
+/*
+ * Starts the runner host, detached as a runner is. Its stdin is a pipe
+ * whose writing end is returned in *fd: the host ends when that end is
+ * closed, so with the process that started it. Returns 0, or -1 with
+ * the reason in e.
+ */
+int	launch_host(const struct config *c, pid_t *pid, int *fd,
+	    struct hg_err *e);
 
 /*
  * Takes the queued tasks that fit under the limits (store_sched_take)

@@ -51,13 +51,22 @@ notify_open(void)
 	return socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 }
 
-void
-notify_send(int fd, const char *path)
+int
+notify_sendbuf(int fd, const char *path, const void *buf, size_t len,
+    int flags)
 {
 	struct sockaddr_un	 sa;
 
 	if (fd == -1 || addr(&sa, path) == -1)
-		return;
-	(void)sendto(fd, "!", 1, MSG_DONTWAIT | MSG_NOSIGNAL,
-	    (struct sockaddr *)&sa, sizeof(sa));
+		return -1;
+	if (sendto(fd, buf, len, flags | MSG_NOSIGNAL,
+	    (struct sockaddr *)&sa, sizeof(sa)) != (ssize_t)len)
+		return -1;
+	return 0;
+}
+
+void
+notify_send(int fd, const char *path)
+{
+	(void)notify_sendbuf(fd, path, "!", 1, MSG_DONTWAIT);
 }

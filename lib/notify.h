@@ -7,6 +7,8 @@
 #ifndef HG_NOTIFY_H
 #define HG_NOTIFY_H
 
+#include <stddef.h>
+
 /* Binds the server's end at path (replacing a stale file). Returns a
  * non-blocking, close-on-exec fd, or -1 with errno set. */
 int	notify_listen(const char *path);
@@ -17,5 +19,9 @@ int	notify_open(void);
 /* Sends one nudge to path. Never blocks; errors (no server) are
  * ignored, as the server re-reads the database when it comes back. */
 void	notify_send(int fd, const char *path);
+/* Sends buf as one datagram to path, with flags for sendto(). Returns 0,
+ * or -1 with errno set (ECONNREFUSED: nobody bound there). */
+int	notify_sendbuf(int fd, const char *path, const void *buf,
+	    size_t len, int flags);
 
 #endif

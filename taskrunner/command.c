@@ -166,8 +166,12 @@ fail:
  * Forks and execs, as libuv's process.c does: signals blocked around the
  * fork, reset in the child, and a close-on-exec pipe that carries the
  * errno of a failed chdir or execve; 0 bytes on it means the exec
- * worked. Between fork and exec only async-signal-safe calls. Returns
- * the pid, or -1 with the reason in why.
+ * worked. Between fork and exec only async-signal-safe calls, on the
+ * child's own stack frame's copies. It is a vfork, as glibc's
+ * posix_spawn is: we wait for the exec, but copy no page tables and
+ * take no copy-on-write faults afterwards (posix_spawn itself could not
+ * tell a failed chdir from a failed exec). Returns the pid, or -1 with
+ * the reason in why.
  */
 static pid_t
 spawn(const char *path, char **argv, char **env, const char *cwd, int out,
@@ -192,7 +196,7 @@ spawn(const char *path, char **argv, char **env, const char *cwd, int out,
 	}
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	if ((pid = fork()) == 0) {
+	if ((pid = vfork()) == 0) {
 		setpgid(0, 0);
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = SIG_DFL;
@@ -219,7 +223,7 @@ spawn(const char *path, char **argv, char **env, const char *cwd, int out,
 	close(devnull);
 	close(ep[1]);
 	if (pid == -1) {
-		snprintf(why, len, "fork: %s", strerror(errno));
+		snprintf(why, len, "vfork: %s", strerror(errno));
 		close(ep[0]);
 		return -1;
 	}

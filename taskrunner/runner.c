@@ -42,8 +42,8 @@ on_signal(int sig)
 		runner_child_signal = 1;
 }
 
-static void
-logmsg(struct runner *r, const char *fmt, ...)
+void
+runner_warn(struct runner *r, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -67,7 +67,7 @@ flush_now(struct runner *r)
 	if (r->nlines > 0) {
 		if (store_task_log(r->st, r->id, r->lines, r->nlines, &e) ==
 		    -1)
-			logmsg(r, "log: %s", e.msg);
+			runner_warn(r, "log: %s", e.msg);
 		/* Kept on disk even if the events could not be written. */
 		for (i = 0; i < r->nlines; i++)
 			free((char *)r->lines[i].line);
@@ -76,7 +76,7 @@ flush_now(struct runner *r)
 	}
 	if (r->pending) {
 		if (store_task_progress(r->st, r->id, &r->cur, &e) == -1)
-			logmsg(r, "progress: %s", e.msg);
+			runner_warn(r, "progress: %s", e.msg);
 		else {
 			r->pending = 0;
 			wrote = 1;
@@ -121,7 +121,7 @@ open_log(struct runner *r)
 	if (config_task_log(&r->cfg, (long long)r->id, path, sizeof(path)) ==
 	    -1 || (r->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND |
 	    O_CLOEXEC, 0600)) == -1)
-		logmsg(r, "%s: %s", path, strerror(errno));
+		runner_warn(r, "%s: %s", path, strerror(errno));
 }
 
 void
@@ -249,15 +249,14 @@ finish(struct runner *r, const struct outcome *o)
 			notify_send(r->notify_fd, r->cfg.notify);
 			return;
 		}
-		logmsg(r, "recording the end: %s", e.msg);
+		runner_warn(r, "recording the end: %s", e.msg);
 		usleep(100000);
 	}
 }
 
 int
-main(int argc, char *argv[])
+runner_run(struct runner *r)
 {
-	struct runner		 r;
 	struct outcome		 o;
 	struct hg_err		 e;
 	struct kinds		*kinds = NULL;
@@ -268,14 +267,8 @@ main(int argc, char *argv[])
 	char			 err[1024], *kind = NULL, *ptext = NULL;
 	int			 rc, stopped;
 
-	hg_std_fds();
-	memset(&r, 0, sizeof(r));
-	r.notify_fd = -1;
-	r.log_fd = -1;
-	if (argc != 2 || hg_parse_id(argv[1], strlen(argv[1]), &r.id) == -1) {
-		fprintf(stderr, "usage: hourglass-runner task-id\n");
-		return 2;
-	}
+	r->notify_fd = -1;
+	r->log_fd = -1;
 	/* SIGTERM is the server's stop request, SIGCHLD a command's end;
 	 * both are blocked but inside ppoll (see wait_until). */
 	sigemptyset(&block);
@@ -292,25 +285,24 @@ main(int argc, char *argv[])
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 
-	if (config_load(&r.cfg, err, sizeof(err)) == -1 ||
-	    (r.st = store_open(r.cfg.db, 0, err, sizeof(err))) == NULL) {
-		logmsg(&r, "%s", err);
+	if ((r->st = store_open(r->cfg.db, 0, err, sizeof(err))) == NULL) {
+		runner_warn(r, "%s", err);
 		return 1;
 	}
-	r.notify_fd = notify_open();
-	rc = store_task_claim(r.st, r.id, (int64_t)getpid(),
+	r->notify_fd = notify_open();
+	rc = store_task_claim(r->st, r->id, (int64_t)getpid(),
 	    hg_proc_start((long)getpid()), &kind, &ptext, &e);
 	if (rc != 0) {
 		if (rc == -1)
-			logmsg(&r, "taking the task: %s", e.msg);
+			runner_warn(r, "taking the task: %s", e.msg);
 		goto out;
 	}
-	notify_send(r.notify_fd, r.cfg.notify);
+	notify_send(r->notify_fd, r->cfg.notify);
 
 	memset(&o, 0, sizeof(o));
 	o.state = "succeeded";
-	r.cur.total = -1;
-	if ((kinds = kinds_load(r.cfg.kinds, err, sizeof(err))) == NULL) {
+	r->cur.total = -1;
+	if ((kinds = kinds_load(r->cfg.kinds, err, sizeof(err))) == NULL) {
 		o.state = "failed";
 		o.error_code = "exec_failed";
 		o.error_message = err;
@@ -318,7 +310,7 @@ main(int argc, char *argv[])
 		o.state = "failed";
 		o.error_code = "unknown_kind";
 		snprintf(err, sizeof(err), "kind \"%.64s\" is no longer in "
-		    "%.900s", kind, r.cfg.kinds);
+		    "%.900s", kind, r->cfg.kinds);
 		o.error_message = err;
 	} else if (k->external) {
 		/* The kind became external after the task was queued. */
@@ -332,26 +324,47 @@ main(int argc, char *argv[])
 		o.error_code = "exec_failed";
 		o.error_message = "the task's stored params do not parse";
 	} else if (k->builtin == BUILTIN_COUNT) {
-		stopped = run_count(&r, params, &unblocked);
+		stopped = run_count(r, params, &unblocked);
 		if (stopped)
 			o.state = "canceled";
 	} else {
-		command_run(&r, k, params, &unblocked, &o, err, sizeof(err));
+		command_run(r, k, params, &unblocked, &o, err, sizeof(err));
 	}
-	finish(&r, &o);
+	finish(r, &o);
 	/* A slot is free: the next queued tasks start even while the
 	 * server is down. */
 	if (kinds != NULL)
-		(void)launch_queued(r.st, &r.cfg, kinds);
+		(void)launch_queued(r->st, &r->cfg, kinds);
 out:
 	cJSON_Delete(params);
 	kinds_free(kinds);
 	free(kind);
 	free(ptext);
-	store_close(r.st);
-	if (r.log_fd != -1)
-		close(r.log_fd);
-	if (r.notify_fd != -1)
-		close(r.notify_fd);
+	store_close(r->st);
+	if (r->log_fd != -1)
+		close(r->log_fd);
+	if (r->notify_fd != -1)
+		close(r->notify_fd);
 	return rc == -1 ? 1 : 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct runner	 r;
+	char			 err[1024];
+
+	hg_std_fds();
+	if (argc == 2 && strncmp(argv[1], "--host", 6) == 0)
+		return host_main(argv[1]);
+	if (argc != 2 || hg_parse_id(argv[1], strlen(argv[1]), &r.id) == -1) {
+		fprintf(stderr, "usage: hourglass-runner task-id\n"
+		    "       hourglass-runner --host\n");
+		return 2;
+	}
+	if (config_load(&r.cfg, err, sizeof(err)) == -1) {
+		runner_warn(&r, "%s", err);
+		return 1;
+	}
+	return runner_run(&r);
 }

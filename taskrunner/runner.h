@@ -55,6 +55,21 @@ void	runner_log(struct runner *r, const char *stream, const char *line);
 int	runner_stop_asked(struct runner *r);
 
 /*
+ * Runs task r->id, with r->id and r->cfg set and the rest zeroed, until
+ * it ends and its end is recorded. Returns the process's exit status.
+ */
+int	runner_run(struct runner *r);
+/* A line on stderr (<data>/runner.log), naming r's task. */
+void	runner_warn(struct runner *r, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/*
+ * hourglass-runner --host: forks a runner per task id received on
+ * <data>/runner.sock until stdin closes. title is the argument's room,
+ * where each runner writes its task id for ps.
+ */
+int	host_main(char *title);
+
+/*
  * Runs command kind k with checked params until it ends, and fills *o
  * (its strings point into msg). unblocked is the signal mask for waits.
  */

@@ -110,15 +110,32 @@ def runner_pids(data):
     """Pids of hourglass-runner processes started for this data folder.
 
     A runner's environment holds HOURGLASS_DATA=<data>; matching that
-    exact entry keeps us from touching anybody else's runners."""
+    exact entry keeps us from touching anybody else's runners. The runner
+    host (hourglass-runner --host) runs no task and is not counted."""
     entry = b"HOURGLASS_DATA=" + os.fsencode(data)
     pids = []
     for pid in _all_pids():
         if pid == os.getpid():
             continue
-        if b"hourglass-runner" not in _read_proc(pid, "cmdline"):
+        cmd = _read_proc(pid, "cmdline").split(b"\0")
+        if (len(cmd) < 2 or not cmd[0].endswith(b"hourglass-runner")
+                or cmd[1].startswith(b"--host")):
             continue
         if entry in _read_proc(pid, "environ").split(b"\0") and pid_alive(pid):
+            pids.append(pid)
+    return pids
+
+
+def host_pids(data):
+    """Pids of this data folder's runner host (hourglass-runner --host)."""
+    entry = b"HOURGLASS_DATA=" + os.fsencode(data)
+    pids = []
+    for pid in _all_pids():
+        cmd = _read_proc(pid, "cmdline").split(b"\0")
+        if (len(cmd) >= 2 and cmd[0].endswith(b"hourglass-runner")
+                and cmd[1].startswith(b"--host")
+                and entry in _read_proc(pid, "environ").split(b"\0")
+                and pid_alive(pid)):
             pids.append(pid)
     return pids
 

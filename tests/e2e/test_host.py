@@ -1,0 +1,113 @@
+"""The runner host: runners are forked from it, not exec'd, while the
+server runs; without it (gone, or its socket gone) they start by exec and
+nothing is lost; it ends with the server, its runners do not."""
+
+import os
+import signal
+
+from harness import (Server, _ppid, _read_proc, host_pids, kill_pids,
+                     owned_pids, pid_alive, runner_pids, wait_for)
+
+COUNT = {"name": "count", "builtin": "count",
+         "params": {"total": {"type": "integer", "min": 1, "default": 1},
+                    "delay_ms": {"type": "integer", "min": 0,
+                                 "default": 0}}}
+KINDS = {"kinds": [COUNT, {"name": "echo", "command": ["echo", "{text}"],
+                           "params": {"text": {"type": "string"}}}]}
+
+
+def only_host(srv):
+    wait_for(lambda: len(host_pids(srv.data)) == 1, 10,
+             what="one runner host")
+    return host_pids(srv.data)[0]
+
+
+def running_runner(srv, tid):
+    srv.wait_state(tid, "running")
+    wait_for(lambda: len(runner_pids(srv.data)) == 1, 10,
+             what="the task's runner")
+    return runner_pids(srv.data)[0]
+
+
+def args(pid):
+    return [a for a in _read_proc(pid, "cmdline").split(b"\0") if a]
+
+
+def session(pid):
+    stat = _read_proc(pid, "stat")
+    return int(stat[stat.rindex(b")") + 2:].split()[3])
+
+
+def test_runner_is_forked_from_the_host_and_looks_like_one():
+    with Server() as srv:
+        host = only_host(srv)
+        assert [a.strip() for a in args(host)[1:]] == [b"--host"], args(host)
+        assert os.readlink("/proc/%d/exe" % host).endswith(
+            "hourglass-runner")
+        tid = srv.create("count", {"total": 40, "delay_ms": 25})["id"]
+        runner = running_runner(srv, tid)
+        assert _ppid(runner) == host, "not forked by the host"
+        # ps shows it as an exec'd runner: the binary and the task id.
+        assert args(runner)[1:] == [str(tid).encode()], args(runner)
+        # A session of its own, apart from the host's.
+        assert session(runner) == runner
+        assert session(host) == host
+        done = srv.wait_finished(tid)
+        assert done["state"] == "succeeded", done
+        assert done["progress"]["value"] == 40, done
+
+
+def test_commands_run_from_forked_runners():
+    with Server(kinds=KINDS) as srv:
+        tid = srv.create("echo", {"text": "from the host"})["id"]
+        done = srv.wait_finished(tid)
+        assert done["state"] == "succeeded", done
+        log = srv.get("/api/tasks/%d/log" % tid).body.decode()
+        assert "from the host" in log, log
+
+
+def test_without_its_socket_runners_start_by_exec():
+    with Server() as srv:
+        host = only_host(srv)
+        fcgi = _ppid(host)
+        os.unlink(os.path.join(srv.data, "runner.sock"))
+        tid = srv.create("count", {"total": 40, "delay_ms": 25})["id"]
+        runner = running_runner(srv, tid)
+        assert _ppid(runner) == fcgi, "not started by the server itself"
+        assert args(runner)[1:] == [str(tid).encode()], args(runner)
+        done = srv.wait_finished(tid)
+        assert done["state"] == "succeeded", done
+
+
+def test_a_host_that_dies_is_replaced_and_no_task_is_lost():
+    with Server() as srv:
+        old = only_host(srv)
+        kill_pids([old])
+        # Right away, before the janitor has noticed: by exec.
+        ids = [srv.create("count", {"total": 3, "delay_ms": 10})["id"]
+               for _ in range(5)]
+        wait_for(lambda: host_pids(srv.data) not in ([], [old]), 10,
+                 what="a new runner host")
+        new = only_host(srv)
+        tid = srv.create("count", {"total": 40, "delay_ms": 25})["id"]
+        assert _ppid(running_runner(srv, tid)) == new
+        for i in ids + [tid]:
+            assert srv.wait_finished(i)["state"] == "succeeded", i
+
+
+def test_host_ends_with_the_server_but_its_runners_go_on():
+    with Server() as srv:
+        host = only_host(srv)
+        tid = srv.create("count", {"total": 1000, "delay_ms": 50})["id"]
+        runner = running_runner(srv, tid)
+        # The plug is pulled on everything but the host and the runner.
+        kill_pids(sorted(set(owned_pids(srv.data)) - {host, runner}))
+        srv.proc.wait(10)
+        srv.proc = None
+        wait_for(lambda: not pid_alive(host), 10, what="the host to end")
+        assert pid_alive(runner), "the runner ended with its host"
+        with Server(data=srv.data) as again:
+            assert again.task(tid)["state"] == "running"
+            assert only_host(again) != host
+            again.stop_task(tid)
+            assert again.wait_finished(tid)["state"] == "canceled"
