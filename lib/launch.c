@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #define LAUNCH_BATCH	64
 #define HOST_SEND_MS	100
+#define HOST_READY_MS	5000
 
 extern char	**environ;
 
@@ -22,11 +24,11 @@ extern char	**environ;
  * Every descriptor but stdio is closed in the child, whatever its
  * close-on-exec flag: libfcgi accepts connections without SOCK_CLOEXEC,
  * and a runner holding an nginx connection open would keep it open.
- * in is the child's stdin, or -1 for /dev/null.
+ * in and out are the child's stdin and stdout, or -1 for /dev/null.
  */
 static int
-spawn(const struct config *c, char *const argv[], int in, pid_t *pid,
-    struct hg_err *e)
+spawn(const struct config *c, char *const argv[], int in, int out,
+    pid_t *pid, struct hg_err *e)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 at;
@@ -41,7 +43,11 @@ spawn(const struct config *c, char *const argv[], int in, pid_t *pid,
 		    O_RDONLY, 0);
 	else
 		posix_spawn_file_actions_adddup2(&fa, in, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (out == -1)
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
+		    O_WRONLY, 0);
+	else
+		posix_spawn_file_actions_adddup2(&fa, out, 1);
 	posix_spawn_file_actions_addopen(&fa, 2, log,
 	    O_WRONLY | O_APPEND | O_CREAT, 0600);
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
@@ -81,28 +87,46 @@ launch_runner(const struct config *c, int64_t id, struct hg_err *e)
 	argv[0] = (char *)c->runner;
 	argv[1] = ids;
 	argv[2] = NULL;
-	return spawn(c, argv, -1, &pid, e);
+	return spawn(c, argv, -1, -1, &pid, e);
 }
 
 int
 launch_host(const struct config *c, pid_t *pid, int *fd, struct hg_err *e)
 {
-	char	 arg[] = LAUNCH_HOST_ARG;
-	char	*argv[3];
-	int	 p[2];
+	struct pollfd	 pfd;
+	char		 arg[] = LAUNCH_HOST_ARG, ready;
+	char		*argv[3];
+	int		 p[2], r[2];
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		return hg_err_set(e, 503, "exec_failed", "pipe: %s",
 		    strerror(errno));
+	if (pipe2(r, O_CLOEXEC) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return hg_err_set(e, 503, "exec_failed", "pipe: %s",
+		    strerror(errno));
+	}
 	argv[0] = (char *)c->runner;
 	argv[1] = arg;
 	argv[2] = NULL;
-	if (spawn(c, argv, p[0], pid, e) == -1) {
+	if (spawn(c, argv, p[0], r[1], pid, e) == -1) {
 		close(p[0]);
 		close(p[1]);
+		close(r[0]);
+		close(r[1]);
 		return -1;
 	}
 	close(p[0]);
+	close(r[1]);
+	/* It writes a byte on its stdout once its socket is bound: ids
+	 * sent from then on reach it. One that never says so is no worse
+	 * than none: runners start by exec until it does. */
+	pfd.fd = r[0];
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, HOST_READY_MS) == 1)
+		(void)read(r[0], &ready, 1);
+	close(r[0]);
 	*fd = p[1];
 	return 0;
 }

@@ -34,10 +34,10 @@ int	launch_runner(const struct config *c, int64_t id, struct hg_err *e);
 #define LAUNCH_HOST_ARG		"--host                  "
 
 /*
- * Starts the runner host, detached as a runner is. Its stdin is a pipe
- * whose writing end is returned in *fd: the host ends when that end is
- * closed, so with the process that started it. Returns 0, or -1 with
- * the reason in e.
+ * Starts the runner host, detached as a runner is, and waits (up to 5 s)
+ * until it takes ids. Its stdin is a pipe whose writing end is returned
+ * in *fd: the host ends when that end is closed, so with the process
+ * that started it. Returns 0, or -1 with the reason in e.
  */
 int	launch_host(const struct config *c, pid_t *pid, int *fd,
 	    struct hg_err *e);

@@ -73,7 +73,7 @@ host_main(char *title)
 	char		 err[1024];
 	ssize_t		 n;
 	size_t		 i;
-	int		 sock;
+	int		 sock, fd;
 
 	/* What each runner would otherwise do for itself, once: glibc
 	 * reads /etc/localtime on the first gmtime_r(), which a runner
@@ -93,6 +93,13 @@ host_main(char *title)
 		fprintf(stderr, "hourglass-runner host: %s: %s\n", cfg.host,
 		    strerror(errno));
 		return 1;
+	}
+	/* Ready: a byte on stdout (a pipe the server reads), then stdout
+	 * becomes /dev/null, as a runner's is. */
+	(void)write(1, "", 1);
+	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1) {
+		dup2(fd, 1);
+		close(fd);
 	}
 	pfd[0].fd = 0;
 	pfd[0].events = POLLIN;

@@ -82,13 +82,19 @@ def test_without_its_socket_runners_start_by_exec():
 def test_a_host_that_dies_is_replaced_and_no_task_is_lost():
     with Server() as srv:
         old = only_host(srv)
+        sock = os.path.join(srv.data, "runner.sock")
+        was = os.stat(sock).st_ctime_ns
         kill_pids([old])
         # Right away, before the janitor has noticed: by exec.
         ids = [srv.create("count", {"total": 3, "delay_ms": 10})["id"]
                for _ in range(5)]
-        wait_for(lambda: host_pids(srv.data) not in ([], [old]), 10,
+        # The new host binds a new socket (a new file: inode numbers
+        # may be reused) before the server goes on.
+        wait_for(lambda: os.path.exists(sock) and
+                 os.stat(sock).st_ctime_ns != was, 10,
                  what="a new runner host")
         new = only_host(srv)
+        assert new != old
         tid = srv.create("count", {"total": 40, "delay_ms": 25})["id"]
         assert _ppid(running_runner(srv, tid)) == new
         for i in ids + [tid]:
