@@ -203,7 +203,6 @@ task_list(struct req *r)
 	struct hg_err		 e;
 	char			 state[32], kind[128], num[32], key[160];
 	char			*body = NULL;
-	cJSON			*out = NULL;
 	int64_t			 n, last;
 	uint64_t		 gen;
 	size_t			 len;
@@ -250,21 +249,14 @@ task_list(struct req *r)
 		free(body);
 		return;
 	}
-	if (store_task_list(st, &f, &out, &e) == -1)
+	if (store_task_list(st, &f, &body, &len, &last, &e) == -1)
 		reply_err(r, NULL, &e);
-	else if ((body = json_print(out)) == NULL)
-		reply_errf(r, 503, "unavailable", "out of memory");
 	else {
-		len = strlen(body);
-		/* A raw number (json_add_int): its text. */
-		last = strtoll(cJSON_GetObjectItemCaseSensitive(out,
-		    "event_id")->valuestring, NULL, 10);
 		listcache_put(key, last, gen, body, len);
 		reply(r, 200, NULL, JSON_TYPE, body, len);
 	}
 	pool_put(st);
 	free(body);
-	cJSON_Delete(out);
 }
 
 /* Offset of the last n lines of the file fd of size size, read

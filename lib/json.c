@@ -1,3 +1,4 @@
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -393,4 +394,168 @@ char *
 json_print(const cJSON *item)
 {
 	return cJSON_PrintUnformatted(item);
+}
+
+/* The first allocation: a list page of 50 tasks is about 15 KiB. */
+#define JSON_BUF_FIRST	16384
+
+/* Makes room for n more bytes and a NUL. Returns 0, or -1 (oom). */
+static int
+buf_room(struct json_buf *b, size_t n)
+{
+	size_t	 cap;
+	char	*p;
+
+	if (b->oom)
+		return -1;
+	if (b->cap - b->len > n)
+		return 0;
+	cap = b->cap > 0 ? b->cap : JSON_BUF_FIRST;
+	while (cap - b->len <= n) {
+		if (cap > SIZE_MAX / 2)
+			goto oom;
+		cap *= 2;
+	}
+	if ((p = realloc(b->p, cap)) == NULL)
+		goto oom;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+oom:
+	b->oom = 1;
+	return -1;
+}
+
+void
+json_buf_raw(struct json_buf *b, const char *s, size_t len)
+{
+	if (buf_room(b, len) == -1)
+		return;
+	memcpy(b->p + b->len, s, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+void
+json_buf_key(struct json_buf *b, const char *name, int comma)
+{
+	size_t	 n = strlen(name);
+	char	*p;
+
+	if (buf_room(b, n + 4) == -1)
+		return;
+	p = b->p + b->len;
+	if (comma)
+		*p++ = ',';
+	*p++ = '"';
+	memcpy(p, name, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	*p = '\0';
+	b->len = (size_t)(p - b->p);
+}
+
+/*
+ * cJSON's print_string_ptr: '"', '\\' and the control characters are
+ * escaped, the short escapes where JSON has one, else \u00XX in lower
+ * case; every other byte (UTF-8, DEL) goes out as it is.
+ */
+void
+json_buf_str(struct json_buf *b, const char *s)
+{
+	/* The bytes that end a run: those escaped, and the NUL. */
+	static const unsigned char escaped[256] = {
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		['"'] = 1, ['\\'] = 1,
+	};
+	static const char	 hex[] = "0123456789abcdef";
+	/* Pairs: a byte, and the letter of its short escape. */
+	static const char	 short_esc[] = "\"\"\\\\\bb\ff\nn\rr\tt";
+	const unsigned char	*u = (const unsigned char *)s;
+	const char		*e;
+	char			*p;
+	size_t			 run;
+
+	if (s == NULL) {
+		json_buf_raw(b, "null", 4);
+		return;
+	}
+	json_buf_raw(b, "\"", 1);
+	for (;;) {
+		for (run = 0; !escaped[u[run]]; run++)
+			;
+		/* The run, then an escape (6 at most) or the last '"'. */
+		if (buf_room(b, run + 6) == -1)
+			return;
+		p = b->p + b->len;
+		memcpy(p, u, run);
+		p += run;
+		u += run;
+		if (*u == '\0')
+			break;
+		*p++ = '\\';
+		for (e = short_esc; *e != '\0' && *e != (char)*u; e += 2)
+			;
+		if (*e != '\0')
+			*p++ = e[1];
+		else {
+			memcpy(p, "u00", 3);
+			p[3] = hex[*u >> 4];
+			p[4] = hex[*u & 0xf];
+			p += 5;
+		}
+		b->len = (size_t)(p - b->p);
+		u++;
+	}
+	*p++ = '"';
+	*p = '\0';
+	b->len = (size_t)(p - b->p);
+}
+
+void
+json_buf_int(struct json_buf *b, int64_t v)
+{
+	char		 d[24], *p = d + sizeof(d);
+	uint64_t	 u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	json_buf_raw(b, p, (size_t)(d + sizeof(d) - p));
+}
+
+/*
+ * cJSON's print_number (1.7.15): "%1.15g", or "%1.17g" when reading the
+ * shorter text back gives a value farther from d than cJSON's
+ * compare_double allows (relative DBL_EPSILON: not an exact round
+ * trip). A whole number under 1e15 is its digits either way, and most
+ * numbers here are counts: those skip printf. -0 stays "-0", as cJSON
+ * prints it. The server never calls setlocale(), so '.' is the decimal
+ * point, for printf and strtod alike.
+ */
+void
+json_buf_num(struct json_buf *b, double d)
+{
+	char	 s[32];
+	double	 back, max;
+	int	 n;
+
+	if (isnan(d) || isinf(d)) {
+		json_buf_raw(b, "null", 4);
+		return;
+	}
+	if (fabs(d) < 1e15 && d == trunc(d) && (d != 0 || !signbit(d))) {
+		json_buf_int(b, (int64_t)d);
+		return;
+	}
+	n = snprintf(s, sizeof(s), "%1.15g", d);
+	back = strtod(s, NULL);
+	max = fabs(back) > fabs(d) ? fabs(back) : fabs(d);
+	if (!(fabs(back - d) <= max * DBL_EPSILON))
+		n = snprintf(s, sizeof(s), "%1.17g", d);
+	json_buf_raw(b, s, (size_t)n);
 }

@@ -47,4 +47,30 @@ cJSON	*json_add_str_or_null(cJSON *obj, const char *name, const char *s);
  * NULL on allocation failure. */
 char	*json_print(const cJSON *item);
 
+/*
+ * JSON text written straight into a growing buffer, byte for byte what
+ * json_print() gives for the same values: for a list page, where
+ * building the tree and printing it cost more than the query. Start
+ * from all zeros. A failed allocation sets oom and makes every later
+ * write do nothing, so a writer checks once, at the end. p is
+ * NUL-terminated once anything is written; the caller frees it.
+ */
+struct json_buf {
+	char	*p;
+	size_t	 len, cap;
+	int	 oom;
+};
+
+/* Appends len bytes of JSON text as they are. */
+void	 json_buf_raw(struct json_buf *b, const char *s, size_t len);
+/* Appends "name": (a name that needs no escaping), after a comma if
+ * comma is set. */
+void	 json_buf_key(struct json_buf *b, const char *name, int comma);
+/* Appends s as a string, escaped as cJSON escapes it; null if NULL. */
+void	 json_buf_str(struct json_buf *b, const char *s);
+/* Appends an exact integer, as json_add_int() gives it. */
+void	 json_buf_int(struct json_buf *b, int64_t v);
+/* Appends d as cJSON prints a number (null for NaN and infinities). */
+void	 json_buf_num(struct json_buf *b, double d);
+
 #endif

@@ -193,6 +193,8 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[S_MAX];
 	int64_t		 busy_since;	/* monotonic ms of the first retry */
+	int64_t		 day;		/* the day of midnight, or -1 */
+	char		 midnight[32];	/* its start, by hg_iso8601 */
 };
 
 static const char *const states[] = {
@@ -338,92 +340,267 @@ percent(double value, double total)
 	return round(p * 10.0) / 10.0;
 }
 
-/* Adds "value", "total", "percent" and "message" to o. Returns -1 if
- * memory ran out. */
+/*
+ * Writes percent(value, total) as "%.1f" does, one decimal always
+ * ("28.0"), into buf (16 bytes). It is k / 10 for a whole k from 0 to
+ * 1000, so its digits are k's; printf's float formatting cost more than
+ * the rest of a task's progress. NaN and -0 are printf's own.
+ */
+static void
+percent_text(double value, double total, char *buf)
+{
+	double	 p = percent(value, total);
+	long	 k;
+	int	 n = 0;
+
+	if (isnan(p) || signbit(p)) {
+		snprintf(buf, 16, "%.1f", p);
+		return;
+	}
+	k = lround(p * 10.0);
+	if (k >= 1000)
+		buf[n++] = (char)('0' + k / 1000);
+	if (k >= 100)
+		buf[n++] = (char)('0' + k / 100 % 10);
+	buf[n++] = (char)('0' + k / 10 % 10);
+	buf[n++] = '.';
+	buf[n++] = (char)('0' + k % 10);
+	buf[n] = '\0';
+}
+
+/*
+ * Where an object is written: into a cJSON tree (a single read, an
+ * event, what a handler adds to), or as JSON text (a list page, where
+ * building the tree and printing it cost more than the query). One
+ * function describes each object for both, so the two cannot drift
+ * apart, and the text is what printing the tree gives, byte for byte
+ * (tests/unit/test_listjson.c).
+ */
+struct out {
+	cJSON		*tree;		/* the object filled, or NULL */
+	struct json_buf	*text;		/* else where the text goes */
+	int		 n;		/* members so far, for the commas */
+	int		 ok;		/* 0 once an addition failed */
+};
+
+/* For text, writes the comma and "name": and returns 1; for a tree, 0. */
 static int
-add_progress(cJSON *o, double value, int has_total, double total,
+out_key(struct out *o, const char *name)
+{
+	if (o->tree != NULL)
+		return 0;
+	json_buf_key(o->text, name, o->n++ > 0);
+	return 1;
+}
+
+static void
+put_int(struct out *o, const char *name, int64_t v)
+{
+	if (!o->ok)
+		return;
+	if (out_key(o, name))
+		json_buf_int(o->text, v);
+	else if (json_add_int(o->tree, name, v) == NULL)
+		o->ok = 0;
+}
+
+static void
+put_num(struct out *o, const char *name, double v)
+{
+	if (!o->ok)
+		return;
+	if (out_key(o, name))
+		json_buf_num(o->text, v);
+	else if (cJSON_AddNumberToObject(o->tree, name, v) == NULL)
+		o->ok = 0;
+}
+
+/* A string, or null if s is NULL. */
+static void
+put_str(struct out *o, const char *name, const char *s)
+{
+	if (!o->ok)
+		return;
+	if (out_key(o, name))
+		json_buf_str(o->text, s);
+	else if (json_add_str_or_null(o->tree, name, s) == NULL)
+		o->ok = 0;
+}
+
+/* JSON text of our own, as it is, or null if raw is NULL. */
+static void
+put_raw(struct out *o, const char *name, const char *raw)
+{
+	if (!o->ok)
+		return;
+	if (out_key(o, name)) {
+		if (raw == NULL)
+			raw = "null";
+		json_buf_raw(o->text, raw, strlen(raw));
+	} else if ((raw != NULL ? cJSON_AddRawToObject(o->tree, name, raw) :
+	    cJSON_AddNullToObject(o->tree, name)) == NULL)
+		o->ok = 0;
+}
+
+/* Opens object name in o as sub, to be closed with put_close(). */
+static void
+put_open(struct out *o, const char *name, struct out *sub)
+{
+	sub->tree = NULL;
+	sub->text = o->text;
+	sub->n = 0;
+	if (!(sub->ok = o->ok))
+		return;
+	if (out_key(o, name))
+		json_buf_raw(o->text, "{", 1);
+	else if ((sub->tree = cJSON_AddObjectToObject(o->tree, name)) ==
+	    NULL)
+		o->ok = sub->ok = 0;
+}
+
+static void
+put_close(struct out *o, struct out *sub)
+{
+	if (o->tree == NULL)
+		json_buf_raw(o->text, "}", 1);
+	o->ok &= sub->ok;
+}
+
+/* Puts "value", "total", "percent" and "message" in o. */
+static void
+put_progress(struct out *o, double value, int has_total, double total,
     const char *msg)
 {
 	char	 buf[16];
-	int	 ok;
 
-	ok = cJSON_AddNumberToObject(o, "value", value) != NULL;
+	put_num(o, "value", value);
 	if (has_total) {
-		ok &= cJSON_AddNumberToObject(o, "total", total) != NULL;
-		if (total > 0) {
-			/* One decimal always, as in "percent": 28.0. */
-			snprintf(buf, sizeof(buf), "%.1f",
-			    percent(value, total));
-			ok &= cJSON_AddRawToObject(o, "percent", buf) != NULL;
-		} else
-			ok &= cJSON_AddNullToObject(o, "percent") != NULL;
+		put_num(o, "total", total);
+		if (total > 0)
+			percent_text(value, total, buf);
+		put_raw(o, "percent", total > 0 ? buf : NULL);
 	} else {
-		ok &= cJSON_AddNullToObject(o, "total") != NULL;
-		ok &= cJSON_AddNullToObject(o, "percent") != NULL;
+		put_raw(o, "total", NULL);
+		put_raw(o, "percent", NULL);
 	}
-	ok &= json_add_str_or_null(o, "message", msg) != NULL;
-	return ok ? 0 : -1;
+	put_str(o, "message", msg);
 }
 
-static int
-add_time(cJSON *o, const char *name, sqlite3_stmt *s, int col)
+#define DAY_MS		86400000LL
+#define YEAR10000_MS	253402300800000LL
+
+/* Two digits of v (0..99) at p. */
+static void
+digits2(char *p, int64_t v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/*
+ * hg_iso8601(ms) into buf (32 bytes), without a gmtime_r and an
+ * snprintf for each time, which were a quarter of the cost of a task
+ * object: a page of tasks spans a few days, so each day's date comes
+ * from hg_iso8601 once, and the time of day is written digit by digit.
+ * Times before 1970 or from the year 10000 on are hg_iso8601's own.
+ */
+static void
+iso8601(struct store *st, int64_t ms, char *buf)
+{
+	int64_t	 t;
+
+	if (ms < 0 || ms >= YEAR10000_MS) {
+		hg_iso8601(ms, buf, 32);
+		return;
+	}
+	if (ms / DAY_MS != st->day) {
+		st->day = ms / DAY_MS;
+		hg_iso8601(st->day * DAY_MS, st->midnight,
+		    sizeof(st->midnight));
+	}
+	/* "YYYY-MM-DDTHH:MM:SS.mmmZ" */
+	memcpy(buf, st->midnight, sizeof(st->midnight));
+	t = ms % DAY_MS;
+	digits2(buf + 11, t / 3600000);
+	digits2(buf + 14, t / 60000 % 60);
+	digits2(buf + 17, t / 1000 % 60);
+	buf[20] = (char)('0' + t % 1000 / 100);
+	digits2(buf + 21, t % 100);
+}
+
+static void
+put_time(struct out *o, struct store *st, const char *name,
+    sqlite3_stmt *s, int col)
 {
 	char	 buf[32];
 
-	if (sqlite3_column_type(s, col) == SQLITE_NULL)
-		return cJSON_AddNullToObject(o, name) != NULL ? 0 : -1;
-	hg_iso8601(sqlite3_column_int64(s, col), buf, sizeof(buf));
-	return cJSON_AddStringToObject(o, name, buf) != NULL ? 0 : -1;
+	if (sqlite3_column_type(s, col) == SQLITE_NULL) {
+		put_raw(o, name, NULL);
+		return;
+	}
+	iso8601(st, sqlite3_column_int64(s, col), buf);
+	put_str(o, name, buf);
+}
+
+/* Puts the task of a row of TASK_COLS in o. */
+static void
+put_task(struct out *o, struct store *st, sqlite3_stmt *s)
+{
+	struct out	 sub;
+	const char	*kind, *params, *state, *code;
+
+	kind = (const char *)sqlite3_column_text(s, 1);
+	params = (const char *)sqlite3_column_text(s, 3);
+	state = (const char *)sqlite3_column_text(s, 4);
+	/* Columns NOT NULL: NULL is SQLite out of memory. */
+	if (kind == NULL || params == NULL || state == NULL)
+		o->ok = 0;
+	put_int(o, "id", sqlite3_column_int64(s, 0));
+	put_str(o, "kind", kind);
+	put_str(o, "name", (const char *)sqlite3_column_text(s, 2));
+	/* Our own JSON, written by store_task_create(). */
+	put_raw(o, "params", params);
+	put_str(o, "state", state);
+	put_open(o, "progress", &sub);
+	put_progress(&sub, sqlite3_column_double(s, 5),
+	    sqlite3_column_type(s, 6) != SQLITE_NULL,
+	    sqlite3_column_double(s, 6),
+	    (const char *)sqlite3_column_text(s, 7));
+	put_close(o, &sub);
+	put_time(o, st, "created_at", s, 8);
+	put_time(o, st, "started_at", s, 9);
+	put_time(o, st, "finished_at", s, 10);
+	if (sqlite3_column_type(s, 11) == SQLITE_NULL)
+		put_raw(o, "exit_code", NULL);
+	else
+		put_int(o, "exit_code", sqlite3_column_int64(s, 11));
+	if ((code = (const char *)sqlite3_column_text(s, 12)) == NULL)
+		put_raw(o, "error", NULL);
+	else {
+		put_open(o, "error", &sub);
+		put_str(&sub, "code", code);
+		put_str(&sub, "message",
+		    (const char *)sqlite3_column_text(s, 13));
+		put_close(o, &sub);
+	}
 }
 
 /* Builds the task object from a row of TASK_COLS. NULL: no memory (a
  * half-built object is never returned: it would be stored as an event
  * and sent to clients). */
 static cJSON *
-row_task(sqlite3_stmt *s)
+row_task(struct store *st, sqlite3_stmt *s)
 {
-	cJSON		*o, *p, *err;
-	const char	*t;
-	int		 ok;
+	struct out	 o = { NULL, NULL, 0, 1 };
 
-	if ((o = cJSON_CreateObject()) == NULL)
+	if ((o.tree = cJSON_CreateObject()) == NULL)
 		return NULL;
-	ok = json_add_int(o, "id", sqlite3_column_int64(s, 0)) != NULL;
-	ok &= cJSON_AddStringToObject(o, "kind",
-	    (const char *)sqlite3_column_text(s, 1)) != NULL;
-	ok &= json_add_str_or_null(o, "name",
-	    (const char *)sqlite3_column_text(s, 2)) != NULL;
-	/* Our own JSON, written by store_task_create(). */
-	ok &= cJSON_AddRawToObject(o, "params",
-	    (const char *)sqlite3_column_text(s, 3)) != NULL;
-	ok &= cJSON_AddStringToObject(o, "state",
-	    (const char *)sqlite3_column_text(s, 4)) != NULL;
-	if ((p = cJSON_AddObjectToObject(o, "progress")) == NULL ||
-	    add_progress(p, sqlite3_column_double(s, 5),
-	    sqlite3_column_type(s, 6) != SQLITE_NULL,
-	    sqlite3_column_double(s, 6),
-	    (const char *)sqlite3_column_text(s, 7)) == -1)
-		ok = 0;
-	ok &= add_time(o, "created_at", s, 8) == 0;
-	ok &= add_time(o, "started_at", s, 9) == 0;
-	ok &= add_time(o, "finished_at", s, 10) == 0;
-	if (sqlite3_column_type(s, 11) == SQLITE_NULL)
-		ok &= cJSON_AddNullToObject(o, "exit_code") != NULL;
-	else
-		ok &= json_add_int(o, "exit_code",
-		    sqlite3_column_int64(s, 11)) != NULL;
-	if ((t = (const char *)sqlite3_column_text(s, 12)) == NULL)
-		ok &= cJSON_AddNullToObject(o, "error") != NULL;
-	else if ((err = cJSON_AddObjectToObject(o, "error")) == NULL ||
-	    cJSON_AddStringToObject(err, "code", t) == NULL ||
-	    json_add_str_or_null(err, "message",
-	    (const char *)sqlite3_column_text(s, 13)) == NULL)
-		ok = 0;
-	if (!ok) {
-		cJSON_Delete(o);
+	put_task(&o, st, s);
+	if (!o.ok) {
+		cJSON_Delete(o.tree);
 		return NULL;
 	}
-	return o;
+	return o.tree;
 }
 
 /* Reads task id into *task. 404 when it is not there. */
@@ -446,7 +623,7 @@ task_read(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
 		sqlite3_reset(s);
 		return db_err(st, rc, e);
 	}
-	*task = row_task(s);
+	*task = row_task(st, s);
 	sqlite3_reset(s);
 	if (*task == NULL)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
@@ -622,6 +799,7 @@ store_open(const char *path, int migrate, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	st->day = -1;
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -807,26 +985,20 @@ store_event_last(struct store *st, int64_t *id)
 }
 
 int
-store_task_list(struct store *st, const struct task_filter *f, cJSON **out,
-    struct hg_err *e)
+store_task_list(struct store *st, const struct task_filter *f, char **out,
+    size_t *len, int64_t *event_id, struct hg_err *e)
 {
+	struct json_buf	 b = { NULL, 0, 0, 0 };
+	struct out	 o;
 	sqlite3_stmt	*s;
-	cJSON		*root, *arr, *t;
 	int64_t		 last;
-	int		 rc;
+	int		 rc, n = 0;
 	enum stmt	 which;
 
-	if ((root = cJSON_CreateObject()) == NULL ||
-	    (arr = cJSON_AddArrayToObject(root, "tasks")) == NULL) {
-		cJSON_Delete(root);
-		return hg_err_set(e, 503, "unavailable", "out of memory");
-	}
 	which = f->state != NULL ? (f->kind != NULL ? S_LIST_STATE_KIND :
 	    S_LIST_STATE) : (f->kind != NULL ? S_LIST_KIND : S_LIST);
 	/* One read transaction: the list and event_id are one snapshot. */
-	if (begin(st, 0, e) == -1)
-		goto fail;
-	if (event_last(st, &last, e) == -1)
+	if (begin(st, 0, e) == -1 || event_last(st, &last, e) == -1)
 		goto fail;
 	if ((s = stmt(st, which)) == NULL) {
 		db_err(st, sqlite3_errcode(st->db), e);
@@ -836,12 +1008,18 @@ store_task_list(struct store *st, const struct task_filter *f, cJSON **out,
 	bind_text_or_null(s, 2, f->kind);
 	sqlite3_bind_int64(s, 3, f->before > 0 ? f->before : HG_ID_MAX);
 	sqlite3_bind_int(s, 4, f->limit);
+	json_buf_raw(&b, "{\"tasks\":[", 10);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((t = row_task(s)) == NULL) {
+		if (n++ > 0)
+			json_buf_raw(&b, ",", 1);
+		json_buf_raw(&b, "{", 1);
+		o = (struct out){ NULL, &b, 0, 1 };
+		put_task(&o, st, s);
+		json_buf_raw(&b, "}", 1);
+		if (!o.ok || b.oom) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
-		cJSON_AddItemToArray(arr, t);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -850,12 +1028,20 @@ store_task_list(struct store *st, const struct task_filter *f, cJSON **out,
 	}
 	if (commit(st, e) == -1)
 		goto fail;
-	json_add_int(root, "event_id", last);
-	*out = root;
+	json_buf_raw(&b, "],\"event_id\":", 13);
+	json_buf_int(&b, last);
+	json_buf_raw(&b, "}", 1);
+	if (b.oom) {
+		free(b.p);
+		return hg_err_set(e, 503, "unavailable", "out of memory");
+	}
+	*out = b.p;
+	*len = b.len;
+	*event_id = last;
 	return 0;
 fail:
 	rollback(st);
-	cJSON_Delete(root);
+	free(b.p);
 	return -1;
 }
 
@@ -1049,7 +1235,7 @@ progress_write(struct store *st, int64_t id, const struct progress *p,
     struct hg_err *e)
 {
 	sqlite3_stmt	*s;
-	cJSON		*o;
+	struct out	 o = { NULL, NULL, 0, 1 };
 	char		*data;
 	int		 rc;
 
@@ -1068,12 +1254,12 @@ progress_write(struct store *st, int64_t id, const struct progress *p,
 		return db_err(st, rc, e);
 	if (sqlite3_changes(st->db) == 0)
 		return 0;
-	if ((o = cJSON_CreateObject()) == NULL)
+	if ((o.tree = cJSON_CreateObject()) == NULL)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
-	data = json_add_int(o, "task", id) == NULL || add_progress(o,
-	    p->value, p->total >= 0, p->total, p->message) == -1 ? NULL :
-	    json_print(o);
-	cJSON_Delete(o);
+	put_int(&o, "task", id);
+	put_progress(&o, p->value, p->total >= 0, p->total, p->message);
+	data = o.ok ? json_print(o.tree) : NULL;
+	cJSON_Delete(o.tree);
 	if (data == NULL)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
 	rc = event_insert(st, id, "progress", NULL, data, e);

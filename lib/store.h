@@ -84,10 +84,14 @@ struct task_filter {
 	int		 limit;
 };
 
-/* Sets *out to {"tasks":[...newest first], "event_id": N}, where N is
- * the newest event id that the snapshot reflects (caller frees). */
+/*
+ * Sets *out to the JSON text {"tasks":[...newest first],"event_id":N}
+ * (malloc'd, *len bytes and a NUL; caller frees), where N, also set in
+ * *event_id, is the newest event id that the snapshot reflects. Each
+ * task is byte for byte what store_task_get() gives printed.
+ */
 int	store_task_list(struct store *st, const struct task_filter *f,
-	    cJSON **out, struct hg_err *e);
+	    char **out, size_t *len, int64_t *event_id, struct hg_err *e);
 
 /* A runner process as recorded, to be told of a stop. pid 0: none. */
 struct runner_ref {

@@ -211,3 +211,25 @@ def test_list_shows_every_change_at_once(srv):
     assert r.status == 204, r
     after = [x["id"] for x in srv.get("/api/tasks?limit=5").json["tasks"]]
     assert tid not in after, after
+
+
+def test_list_tasks_are_the_bytes_of_single_reads(srv):
+    # The list is written as text straight from the rows, a single read
+    # is printed from a cJSON tree: a client comparing them must find
+    # the same bytes, escapes and number formats included.
+    names = ["quo\"te \\ back/slash", "h\u00e9llo \u2713 \U0001F600",
+             "ctl \u0001\u001f\u007f\t\n\r\b\f", "</script>", "", None]
+    made = [srv.create("count", QUICK, name=n)["id"] for n in names]
+    slow = srv.create("count", {"total": 1000, "delay_ms": 200})["id"]
+    made.append(slow)
+    srv.wait_state(slow, "running")
+    srv.stop_task(slow)
+    for tid in made:
+        srv.wait_finished(tid)
+    page = srv.get("/api/tasks?limit=%d&before=%d" % (len(made), slow + 1))
+    assert page.status == 200, page
+    assert [t["id"] for t in page.json["tasks"]] == made[::-1], page
+    singles = [srv.get("/api/tasks/%d" % tid).body for tid in made[::-1]]
+    want = (b'{"tasks":[' + b",".join(singles) + b'],"event_id":' +
+            str(page.json["event_id"]).encode() + b"}")
+    assert page.body == want, (page.body, want)

@@ -191,12 +191,21 @@ tasks_count(struct store *st)
 {
 	struct task_filter	 f = { NULL, NULL, 0, HG_LIST_MAX };
 	struct hg_err		 e;
-	cJSON			*out = NULL;
+	cJSON			*out;
+	char			*text = NULL;
+	size_t			 len;
+	int64_t			 last;
 	int			 n;
 
-	if (store_task_list(st, &f, &out, &e) != 0) {
+	if (store_task_list(st, &f, &text, &len, &last, &e) != 0) {
 		printf("  store_task_list: %d %s: %s\n", e.status, e.code,
 		    e.msg);
+		return -1;
+	}
+	out = json_parse(text, len, &e);
+	free(text);
+	if (out == NULL) {
+		printf("  store_task_list: %s\n", e.msg);
 		return -1;
 	}
 	n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out,
