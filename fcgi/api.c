@@ -113,6 +113,8 @@ task_create(struct req *r)
 	char			 token[80], url[64];
 	unsigned char		 hash[STORE_HASH_LEN];
 	struct create_opts	 opts = { .idem_key = NULL };
+	struct sched		 sc;
+	int64_t			 ids[LAUNCH_BATCH];
 	cJSON			*rep;
 	size_t			 len;
 	int64_t			 id;
@@ -153,6 +155,9 @@ task_create(struct req *r)
 		opts.report_hash = hash;
 		opts.heartbeat_ms = (int64_t)(k->heartbeat_s * 1000);
 		opts.grace_ms = (int64_t)(k->grace_s * 1000);
+	} else {
+		launch_sched_init(&sc, &srv.cfg, srv.kinds, ids);
+		opts.sched = &sc;
 	}
 	if ((st = pool_get(&e)) == NULL || (created = store_task_create_opts(st,
 	    k->name, name, ptext, &opts, &task, &e)) == -1)
@@ -176,9 +181,15 @@ task_create(struct req *r)
 			hg_err_set(&e, 503, "unavailable", "out of memory");
 			goto fail;
 		}
-	} else if (launch_queued(st, &srv.cfg, srv.kinds) == -1)
-		/* Starts it now if a slot is free; else the janitor will. */
-		janitor_kick();
+	} else {
+		/* Taken in the create's transaction if a slot was free; else
+		 * a task's end or the janitor starts it. A full batch may
+		 * have left more behind. */
+		(void)launch_taken(st, &srv.cfg, ids, sc.n);
+		if (sc.n == LAUNCH_BATCH &&
+		    launch_queued(st, &srv.cfg, srv.kinds) == -1)
+			janitor_kick();
+	}
 	snprintf(loc, sizeof(loc), "Location: /api/tasks/%lld\r\n",
 	    (long long)id);
 	reply_json(r, 201, loc, task);

@@ -12,7 +12,6 @@
 #include "launch.h"
 #include "notify.h"
 
-#define LAUNCH_BATCH	64
 #define HOST_SEND_MS	100
 #define HOST_READY_MS	5000
 
@@ -160,37 +159,57 @@ kind_limit(void *arg, const char *name)
 	return k != NULL ? k->max_running : 0;
 }
 
+void
+launch_sched_init(struct sched *sc, const struct config *c,
+    const struct kinds *k, int64_t ids[LAUNCH_BATCH])
+{
+	sc->max_running = c->max_running;
+	sc->limit = kind_limit;
+	sc->arg = (void *)k;
+	sc->ids = ids;
+	sc->cap = LAUNCH_BATCH;
+	sc->n = 0;
+}
+
+int
+launch_taken(struct store *st, const struct config *c, const int64_t *ids,
+    int n)
+{
+	struct hg_err	 e;
+	int		 i, started = 0;
+
+	if (n > 0 && host_send(c, ids, n) == 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		if (launch_runner(c, ids[i], &e) == 0) {
+			started++;
+			continue;
+		}
+		char		 why[sizeof(e.msg)];
+		struct outcome	 o = { "failed", 0, 0, "exec_failed", why, 0 };
+
+		memcpy(why, e.msg, sizeof(why));
+
+		/* A queued task ends: finish takes any active one. */
+		(void)store_task_finish(st, ids[i], NULL, &o, &e);
+		(void)store_count(st, "start_failed", &e);
+	}
+	return started;
+}
+
 int
 launch_queued(struct store *st, const struct config *c,
     const struct kinds *k)
 {
 	struct hg_err	 e;
 	int64_t		 ids[LAUNCH_BATCH];
-	int		 n, i, started = 0;
+	int		 n, started = 0;
 
 	do {
 		if ((n = store_sched_take(st, c->max_running, kind_limit,
 		    (void *)k, ids, LAUNCH_BATCH, &e)) == -1)
 			return -1;
-		if (n > 0 && host_send(c, ids, n) == 0) {
-			started += n;
-			continue;
-		}
-		for (i = 0; i < n; i++) {
-			if (launch_runner(c, ids[i], &e) == 0) {
-				started++;
-				continue;
-			}
-			char		 why[sizeof(e.msg)];
-			struct outcome	 o = { "failed", 0, 0, "exec_failed",
-			    why, 0 };
-
-			memcpy(why, e.msg, sizeof(why));
-
-			/* A queued task ends: finish takes any active one. */
-			(void)store_task_finish(st, ids[i], NULL, &o, &e);
-			(void)store_count(st, "start_failed", &e);
-		}
+		started += launch_taken(st, c, ids, n);
 	} while (n == LAUNCH_BATCH);
 	return started;
 }

@@ -50,4 +50,18 @@ int	launch_host(const struct config *c, pid_t *pid, int *fd,
 int	launch_queued(struct store *st, const struct config *c,
 	    const struct kinds *k);
 
+#define LAUNCH_BATCH	64	/* tasks taken at once, at most */
+
+/*
+ * The two halves of launch_queued, for a caller that takes the tasks in
+ * a transaction of its own (a create: create_opts.sched).
+ * launch_sched_init fills *sc to take under c's and k's limits into ids;
+ * launch_taken starts runners for the n ids taken, as launch_queued
+ * does, and returns how many started.
+ */
+void	launch_sched_init(struct sched *sc, const struct config *c,
+	    const struct kinds *k, int64_t ids[LAUNCH_BATCH]);
+int	launch_taken(struct store *st, const struct config *c,
+	    const int64_t *ids, int n);
+
 #endif

@@ -873,6 +873,8 @@ query_int(struct store *st, enum stmt which, const char *text, int64_t arg,
 	return 0;
 }
 
+static int	sched_pick(struct store *, struct sched *, struct hg_err *);
+
 int
 store_task_create_opts(struct store *st, const char *kind, const char *name,
     const char *params, const struct create_opts *o, cJSON **task,
@@ -881,6 +883,8 @@ store_task_create_opts(struct store *st, const char *kind, const char *name,
 	sqlite3_stmt	*s;
 	int64_t		 now = hg_now_ms(), id, n;
 
+	if (o->sched != NULL)
+		o->sched->n = 0;
 	if (begin(st, 1, e) == -1)
 		return -1;
 	/* Inside the write transaction: two creates with one key at once
@@ -939,8 +943,13 @@ store_task_create_opts(struct store *st, const char *kind, const char *name,
 	}
 	if (state_event(st, id, task, e) == -1)
 		goto fail;
+	/* Saves the server a second write transaction to start it. */
+	if (o->sched != NULL && sched_pick(st, o->sched, e) == -1)
+		goto fail;
 	return commit_task(st, task, e);
 fail:
+	if (o->sched != NULL)
+		o->sched->n = 0;	/* marked launched only if committed */
 	rollback(st);
 	return -1;
 }
@@ -1499,23 +1508,19 @@ count_of(struct kind_count *v, int *n, const char *kind)
 	return &v[(*n)++];
 }
 
-int
-store_sched_take(struct store *st, int max_running, kind_limit_fn limit,
-    void *arg, int64_t *ids, int cap, struct hg_err *e)
+/* Inside a write transaction: fills sc->ids, marks them launched, sets
+ * sc->n. Returns 0, or -1 (the caller rolls back). */
+static int
+sched_pick(struct store *st, struct sched *sc, struct hg_err *e)
 {
 	static __thread struct kind_count	 counts[SCHED_KINDS];
 	struct kind_count	*kc;
 	sqlite3_stmt		*s;
 	const char		*kind;
 	int			 nk = 0, busy = 0, n = 0, rc, lim;
-	int64_t			 now = hg_now_ms(), any;
+	int64_t			 now = hg_now_ms();
 
-	if (query_int(st, S_ANY_WAITING, NULL, 0, &any, e) == -1)
-		return -1;
-	if (!any)
-		return 0;
-	if (begin(st, 1, e) == -1)
-		return -1;
+	sc->n = 0;
 	if ((s = stmt(st, S_SCHED_BUSY)) == NULL)
 		goto dbfail;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1527,24 +1532,22 @@ store_sched_take(struct store *st, int max_running, kind_limit_fn limit,
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		goto steperr;
-	if (busy >= max_running) {
-		rollback(st);
+	if (busy >= sc->max_running)
 		return 0;
-	}
 	if ((s = stmt(st, S_SCHED_WAITING)) == NULL)
 		goto dbfail;
 	sqlite3_bind_int(s, 1, SCHED_SCAN);
-	while (n < cap && busy < max_running &&
+	while (n < sc->cap && busy < sc->max_running &&
 	    (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		kind = (const char *)sqlite3_column_text(s, 1);
 		if (kind == NULL || (kc = count_of(counts, &nk, kind)) == NULL)
 			continue;
-		lim = limit != NULL ? limit(arg, kind) : 0;
+		lim = sc->limit != NULL ? sc->limit(sc->arg, kind) : 0;
 		if (lim > 0 && kc->busy >= lim)
 			continue;	/* a younger task of another kind may go */
 		kc->busy++;
 		busy++;
-		ids[n++] = sqlite3_column_int64(s, 0);
+		sc->ids[n++] = sqlite3_column_int64(s, 0);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1552,22 +1555,46 @@ store_sched_take(struct store *st, int max_running, kind_limit_fn limit,
 	for (int i = 0; i < n; i++) {
 		if ((s = stmt(st, S_SCHED_MARK)) == NULL)
 			goto dbfail;
-		sqlite3_bind_int64(s, 1, ids[i]);
+		sqlite3_bind_int64(s, 1, sc->ids[i]);
 		sqlite3_bind_int64(s, 2, now);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
 			goto steperr;
 	}
-	if (commit(st, e) == -1)
-		return -1;
-	return n;
+	sc->n = n;
+	return 0;
 dbfail:
 	rc = sqlite3_errcode(st->db);
 steperr:
 	db_err(st, rc, e);
-	rollback(st);
 	return -1;
+}
+
+int
+store_sched_take(struct store *st, int max_running, kind_limit_fn limit,
+    void *arg, int64_t *ids, int cap, struct hg_err *e)
+{
+	struct sched	 sc = { max_running, limit, arg, ids, cap, 0 };
+	int64_t		 any;
+
+	if (query_int(st, S_ANY_WAITING, NULL, 0, &any, e) == -1)
+		return -1;
+	if (!any)
+		return 0;
+	if (begin(st, 1, e) == -1)
+		return -1;
+	if (sched_pick(st, &sc, e) == -1) {
+		rollback(st);
+		return -1;
+	}
+	if (sc.n == 0) {
+		rollback(st);
+		return 0;
+	}
+	if (commit(st, e) == -1)
+		return -1;
+	return sc.n;
 }
 
 int

@@ -50,8 +50,24 @@ int	store_task_create(struct store *st, const char *kind,
 #define STORE_HASH_LEN	32	/* SHA-256 of a report token */
 
 /* What a create may also ask. */
+/* How many tasks of a kind may run at once (0: no limit of its own). */
+typedef int (*kind_limit_fn)(void *arg, const char *kind);
+
+/* What store_sched_take() takes, and what it took: ids[0..n). */
+struct sched {
+	int		 max_running;
+	kind_limit_fn	 limit;
+	void		*arg;
+	int64_t		*ids;
+	int		 cap;
+	int		 n;
+};
+
 struct create_opts {
 	const char	*idem_key;	/* Idempotency-Key, or NULL */
+	/* Also takes queued tasks to start (store_sched_take), in the
+	 * create's own transaction; NULL: none. */
+	struct sched	*sched;
 	int		 max_queued;	/* 429 queue_full at this; 0: none */
 	int64_t		 watch_ms;	/* runs while watched; 0: always */
 	/* External: runs elsewhere and reports; report_hash is the
@@ -200,9 +216,6 @@ int	store_event_last(struct store *st, int64_t *id);
  */
 int	store_task_head(struct store *st, int64_t id, cJSON **task,
 	    int64_t *newest, struct hg_err *e);
-
-/* How many tasks of a kind may run at once (0: no limit of its own). */
-typedef int (*kind_limit_fn)(void *arg, const char *kind);
 
 /*
  * Takes queued tasks to start, oldest first: as many as fit under
