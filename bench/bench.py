@@ -38,8 +38,8 @@ REPO = os.path.dirname(BENCH)
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 sys.dont_write_bytecode = True      # no __pycache__ left in the tree
 from harness import (_all_pids as all_pids, _ppid as ppid_of,  # noqa: E402
-                     _read_proc as read_proc, pid_alive as alive,
-                     runner_pids)
+                     _read_proc as read_proc, free_port, pid_alive as alive,
+                     runner_pids, wait_for)
 SERVE = os.path.join(REPO, "scripts", "serve")
 BINDIR = os.path.join(BENCH, "bin")
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
@@ -89,24 +89,6 @@ def pct(v, p):
     s = sorted(v)
     k = max(0, min(len(s) - 1, int(round(p / 100.0 * len(s) + 0.5)) - 1))
     return s[k]
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(cond, timeout=30.0, interval=0.02, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.monotonic() >= deadline:
-            raise RuntimeError("timed out after %.0f s waiting for %s"
-                               % (timeout, what))
-        time.sleep(interval)
 
 
 # ---------------------------------------------------------------- processes

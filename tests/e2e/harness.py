@@ -106,12 +106,12 @@ def pid_alive(pid):
         return False
 
 
-def runner_pids(data):
-    """Pids of hourglass-runner processes started for this data folder.
+def _runners(data, host):
+    """Pids of this data folder's hourglass-runner processes: the runner
+    host (hourglass-runner --host) if host, else those that run tasks.
 
     A runner's environment holds HOURGLASS_DATA=<data>; matching that
-    exact entry keeps us from touching anybody else's runners. The runner
-    host (hourglass-runner --host) runs no task and is not counted."""
+    exact entry keeps us from touching anybody else's runners."""
     entry = b"HOURGLASS_DATA=" + os.fsencode(data)
     pids = []
     for pid in _all_pids():
@@ -119,25 +119,21 @@ def runner_pids(data):
             continue
         cmd = _read_proc(pid, "cmdline").split(b"\0")
         if (len(cmd) < 2 or not cmd[0].endswith(b"hourglass-runner")
-                or cmd[1].startswith(b"--host")):
+                or cmd[1].startswith(b"--host") != host):
             continue
         if entry in _read_proc(pid, "environ").split(b"\0") and pid_alive(pid):
             pids.append(pid)
     return pids
 
 
+def runner_pids(data):
+    """Pids of the runners of this data folder's tasks (not the host)."""
+    return _runners(data, False)
+
+
 def host_pids(data):
     """Pids of this data folder's runner host (hourglass-runner --host)."""
-    entry = b"HOURGLASS_DATA=" + os.fsencode(data)
-    pids = []
-    for pid in _all_pids():
-        cmd = _read_proc(pid, "cmdline").split(b"\0")
-        if (len(cmd) >= 2 and cmd[0].endswith(b"hourglass-runner")
-                and cmd[1].startswith(b"--host")
-                and entry in _read_proc(pid, "environ").split(b"\0")
-                and pid_alive(pid)):
-            pids.append(pid)
-    return pids
+    return _runners(data, True)
 
 
 def owned_pids(data):
