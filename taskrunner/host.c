@@ -56,7 +56,6 @@ start(const struct config *cfg, int64_t id, int sock, char *title)
 		close(fd);
 	}
 	setsid();
-	signal(SIGCHLD, SIG_DFL);
 	memset(title, '\0', room);
 	snprintf(title, room + 1, "%lld", (long long)id);
 	r.id = id;
