@@ -2,11 +2,11 @@
  * hourglass-fcgi: the API server. nginx speaks FastCGI to it on a unix
  * socket in the data folder.
  *
- * Threads: main (start-up, then waits for SIGTERM/SIGINT), the acceptor
- * (FCGX_Accept_r in one thread, as fcgi2's threaded example serialises
- * it), a few workers that answer requests, a thread of its own (small
- * stack) for each SSE stream, which may stay open for hours, and the
- * feed and janitor threads.
+ * Threads: main (start-up, then waits for SIGTERM/SIGINT), a thread per
+ * connection from nginx (conn_thread; nginx keeps a few open and sends
+ * request after request on them), a thread of its own for each SSE
+ * stream, which may stay open for hours, and the feed and janitor
+ * threads. All have small stacks.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +27,8 @@
 #include "server.h"
 
 #define THREAD_STACK	(256 * 1024)	/* SQLite needs well under this */
-#define WORKERS		HG_POOL_MAX	/* one per SQLite connection */
+#define CONN_THREADS_MAX	1024	/* threads on nginx's connections */
+#define CONN_SPARE	2		/* threads kept waiting in accept() */
 #define LISTEN_BACKLOG	1024
 #define DRAIN_MS	5000		/* wait for requests at shutdown */
 
@@ -40,21 +41,17 @@ static struct {
 	int		 stopping;
 } reqs = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
 
-/* Requests waiting for a worker, oldest first. */
-struct queued {
-	struct req	*r;
-	struct queued	*next;
-};
-
+/* The connection threads (conn_thread). */
 static struct {
 	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	struct queued	*head, *tail;
-	int		 stopping;
-} work = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL,
-    0 };
+	int		 n;		/* running */
+	int		 waiting;	/* in accept(), or about to be */
+} conns = { PTHREAD_MUTEX_INITIALIZER, 0, 0 };
 
+static pthread_attr_t	 thread_attr;	/* small stacks, detached */
 static int	 listen_fd = -1;
+
+static void	*conn_thread(void *);
 
 static void
 die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -72,15 +69,31 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
-static void
-req_done(struct req *r)
+/* Reads what is left of the request's body, as a kept connection must
+ * be read up to the next request. Returns 0 at its end, -1 if it goes
+ * on past any body nginx lets through (or cannot be read). */
+static int
+req_drain(struct req *r)
 {
+	char	 buf[4096];
+	int	 got, total = 0;
+
+	while ((got = FCGX_GetStr(buf, sizeof(buf), r->fcgi.in)) > 0)
+		if ((total += got) > HG_BODY_MAX)
+			return -1;
+	return got == 0 && FCGX_GetError(r->fcgi.in) == 0 ? 0 : -1;
+}
+
+/* Ends r's request; the connection stays open if nginx asked to keep it
+ * and the request was read to its end. */
+static void
+req_end(struct req *r)
+{
+	int	 close_it = req_drain(r) == -1;
+
 	FCGX_Finish_r(&r->fcgi);
-	free(r);
-	pthread_mutex_lock(&reqs.mu);
-	reqs.inflight--;
-	pthread_cond_signal(&reqs.cv);
-	pthread_mutex_unlock(&reqs.mu);
+	if (close_it)
+		FCGX_Free(&r->fcgi, 1);
 }
 
 static void
@@ -95,41 +108,38 @@ req_parse(struct req *r)
 	r->path = uri;
 	r->pathlen = strcspn(uri, "?");
 	r->query = uri[r->pathlen] == '?' ? uri + r->pathlen + 1 : "";
+	r->replied = 0;
 }
 
-static void *
-handler(void *arg)
+static void
+answer(struct req *r)
 {
-	struct req	*r = arg;
-
 	api_handle(r);
 	if (!r->replied)
 		reply_errf(r, 503, "unavailable", "no answer");
-	req_done(r);
-	return NULL;
 }
 
-/* A worker: answers queued requests, one at a time, until shutdown. */
-static void *
-worker(void *arg)
+static void
+inflight_done(void)
 {
-	struct queued	*q;
+	pthread_mutex_lock(&reqs.mu);
+	reqs.inflight--;
+	pthread_cond_signal(&reqs.cv);
+	pthread_mutex_unlock(&reqs.mu);
+}
 
-	(void)arg;
-	for (;;) {
-		pthread_mutex_lock(&work.mu);
-		while (work.head == NULL && !work.stopping)
-			pthread_cond_wait(&work.cv, &work.mu);
-		if ((q = work.head) == NULL) {
-			pthread_mutex_unlock(&work.mu);
-			return NULL;
-		}
-		if ((work.head = q->next) == NULL)
-			work.tail = NULL;
-		pthread_mutex_unlock(&work.mu);
-		handler(q->r);
-		free(q);
-	}
+/* A stream's thread: the stream, then its connection is closed. */
+static void *
+stream(void *arg)
+{
+	struct req	*r = arg;
+
+	answer(r);
+	FCGX_Finish_r(&r->fcgi);
+	FCGX_Free(&r->fcgi, 1);
+	free(r);
+	inflight_done();
+	return NULL;
 }
 
 /* A stream's path ends in /events; it gets a thread of its own. */
@@ -140,74 +150,107 @@ is_stream(const struct req *r)
 	    memcmp(r->path + r->pathlen - 7, "/events", 7) == 0;
 }
 
-/* Hands r to a worker, or to a thread of its own. */
-static int
-dispatch(struct req *r, pthread_attr_t *at)
+/* With conns.mu held: one more connection thread, if the cap allows. */
+static void
+conn_spawn(void)
 {
-	struct queued	*q;
 	pthread_t	 t;
 
-	req_parse(r);
-	if (is_stream(r))
-		return pthread_create(&t, at, handler, r) == 0 ? 0 : -1;
-	if ((q = malloc(sizeof(*q))) == NULL)
-		return -1;
-	q->r = r;
-	q->next = NULL;
-	pthread_mutex_lock(&work.mu);
-	if (work.tail != NULL)
-		work.tail->next = q;
-	else
-		work.head = q;
-	work.tail = q;
-	pthread_cond_signal(&work.cv);
-	pthread_mutex_unlock(&work.mu);
-	return 0;
+	if (conns.n >= CONN_THREADS_MAX)
+		return;
+	if (pthread_create(&t, &thread_attr, conn_thread, NULL) == 0) {
+		conns.n++;
+		conns.waiting++;
+	}
 }
 
+/*
+ * A connection thread: accepts a connection from nginx and answers its
+ * requests one after another, for as long as nginx keeps it open
+ * (fastcgi_keep_conn); then accepts the next. While it answers or waits
+ * on a kept connection, another thread waits in accept(): one is
+ * started whenever none is left, and a thread that would make more than
+ * CONN_SPARE waiters ends.
+ */
 static void *
-acceptor(void *arg)
+conn_thread(void *arg)
 {
-	pthread_attr_t	 at;
-	pthread_t	 t;
-	struct req	*r;
-	int		 busy, stop, i;
+	struct req	*r = NULL;
+	int		 waiting = 1, busy, stop, rc;
 
 	(void)arg;
-	pthread_attr_init(&at);
-	pthread_attr_setstacksize(&at, THREAD_STACK);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	for (i = 0; i < WORKERS; i++)
-		if (pthread_create(&t, &at, worker, NULL) != 0)
-			die("pthread_create: cannot start the workers");
 	for (;;) {
-		if ((r = calloc(1, sizeof(*r))) == NULL) {
-			sleep(1);
-			continue;
+		if (r == NULL) {
+			if ((r = calloc(1, sizeof(*r))) == NULL) {
+				sleep(1);
+				continue;
+			}
+			FCGX_InitRequest(&r->fcgi, listen_fd, 0);
 		}
-		FCGX_InitRequest(&r->fcgi, listen_fd, 0);
-		if (FCGX_Accept_r(&r->fcgi) < 0) {
-			FCGX_Free(&r->fcgi, 1);
-			free(r);
-			pthread_mutex_lock(&reqs.mu);
-			stop = reqs.stopping;
-			pthread_mutex_unlock(&reqs.mu);
+		/* libfcgi keeps the open connection in ipcFd. */
+		if (r->fcgi.ipcFd < 0 && !waiting) {
+			pthread_mutex_lock(&conns.mu);
+			if (conns.waiting >= CONN_SPARE) {
+				pthread_mutex_unlock(&conns.mu);
+				break;
+			}
+			conns.waiting++;
+			pthread_mutex_unlock(&conns.mu);
+			waiting = 1;
+		}
+		rc = FCGX_Accept_r(&r->fcgi);
+		if (waiting) {
+			pthread_mutex_lock(&conns.mu);
+			conns.waiting--;
+			if (rc == 0 && conns.waiting == 0)
+				conn_spawn();
+			pthread_mutex_unlock(&conns.mu);
+			waiting = 0;
+		}
+		pthread_mutex_lock(&reqs.mu);
+		stop = reqs.stopping;
+		busy = reqs.inflight >= HG_REQUESTS_MAX;
+		if (rc == 0 && !stop && !busy)
+			reqs.inflight++;
+		pthread_mutex_unlock(&reqs.mu);
+		if (rc < 0) {
 			if (stop)
 				break;
 			continue;
 		}
-		pthread_mutex_lock(&reqs.mu);
-		busy = reqs.inflight >= HG_REQUESTS_MAX;
-		reqs.inflight++;
-		pthread_mutex_unlock(&reqs.mu);
-		if (busy || dispatch(r, &at) == -1) {
+		req_parse(r);
+		if (stop || busy) {
 			r->method = "";
+			reply_errf(r, 503, "unavailable", stop ? "the server "
+			    "is stopping; try again" : "too many requests "
+			    "at once; try again");
+			FCGX_Finish_r(&r->fcgi);
+			FCGX_Free(&r->fcgi, 1);
+			if (stop)
+				break;
+			continue;
+		}
+		if (is_stream(r)) {
+			pthread_t	 t;
+
+			if (pthread_create(&t, &thread_attr, stream, r) == 0) {
+				r = NULL;
+				continue;
+			}
 			reply_errf(r, 503, "unavailable", "too many requests "
 			    "at once; try again");
-			req_done(r);
-		}
+		} else
+			answer(r);
+		req_end(r);
+		inflight_done();
 	}
-	pthread_attr_destroy(&at);
+	if (r != NULL) {
+		FCGX_Free(&r->fcgi, 1);
+		free(r);
+	}
+	pthread_mutex_lock(&conns.mu);
+	conns.n--;
+	pthread_mutex_unlock(&conns.mu);
 	return NULL;
 }
 
@@ -300,10 +343,9 @@ int
 main(int argc, char *argv[])
 {
 	struct store	*st;
-	pthread_t	 acc;
 	sigset_t	 set;
 	char		 err[1024], tmp[sizeof(srv.cfg.sock) + 8];
-	int		 nfd, sig;
+	int		 nfd, sig, i, n;
 
 	(void)argv;
 	/* A stream thread allocates little: a few malloc arenas serve all
@@ -351,8 +393,16 @@ main(int argc, char *argv[])
 	    (int)sizeof(tmp))
 		die("%s: path too long", srv.cfg.sock);
 	listen_fd = listen_unix(srv.cfg.sock, tmp);
-	if ((errno = pthread_create(&acc, NULL, acceptor, NULL)) != 0)
-		die("pthread_create: %s", strerror(errno));
+	pthread_attr_init(&thread_attr);
+	pthread_attr_setstacksize(&thread_attr, THREAD_STACK);
+	pthread_attr_setdetachstate(&thread_attr, PTHREAD_CREATE_DETACHED);
+	pthread_mutex_lock(&conns.mu);
+	for (i = 0; i < CONN_SPARE; i++)
+		conn_spawn();
+	n = conns.n;
+	pthread_mutex_unlock(&conns.mu);
+	if (n == 0)
+		die("pthread_create: cannot start a connection thread");
 	if (rename(tmp, srv.cfg.sock) == -1)
 		die("rename %s: %s", tmp, strerror(errno));
 	fprintf(stderr, "hourglass-fcgi: serving on %s\n", srv.cfg.sock);
@@ -366,18 +416,15 @@ main(int argc, char *argv[])
 	pthread_mutex_lock(&reqs.mu);
 	reqs.stopping = 1;
 	pthread_mutex_unlock(&reqs.mu);
-	/* Wakes the acceptor out of accept(). */
+	/* Wakes the threads out of accept(); the socket stays open (a
+	 * thread whose kept connection ends accepts on it, and fails). A
+	 * request that comes on a kept connection from now on is
+	 * answered 503 without a store. */
 	shutdown(listen_fd, SHUT_RDWR);
-	pthread_join(acc, NULL);
 	janitor_stop();
 	host_stop();
 	feed_stop();
 	drain();
-	pthread_mutex_lock(&work.mu);
-	work.stopping = 1;
-	pthread_cond_broadcast(&work.cv);
-	pthread_mutex_unlock(&work.mu);
-	close(listen_fd);
 	close(nfd);
 	unlink(srv.cfg.notify);
 	pool_fini();

@@ -1,0 +1,133 @@
+"""nginx keeps its connections to hourglass-fcgi open (fastcgi_keep_conn)
+and sends request after request on each; whatever a request leaves of its
+body unread is read before the next, so the next is not lost; a stream's
+connection is closed when the stream ends."""
+
+import http.client
+import json
+import os
+
+from harness import SSEStream, _read_proc, owned_pids, wait_for
+
+
+def fcgi_pid(srv):
+    pids = [p for p in owned_pids(srv.data)
+            if _read_proc(p, "cmdline").split(b"\0")[0].endswith(
+                b"hourglass-fcgi")]
+    assert len(pids) == 1, pids
+    return pids[0]
+
+
+def sockets(pid):
+    """The socket inodes hourglass-fcgi has open."""
+    out = set()
+    folder = "/proc/%d/fd" % pid
+    for fd in os.listdir(folder):
+        try:
+            link = os.readlink(os.path.join(folder, fd))
+        except OSError:
+            continue
+        if link.startswith("socket:"):
+            out.add(link)
+    return out
+
+
+def client(srv):
+    """One client connection: nginx serves it from one worker process."""
+    return http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+
+
+def ask(c, method, path, body=None, headers=None):
+    c.request(method, path, body=body, headers=headers or {})
+    r = c.getresponse()
+    return r.status, r.read()
+
+
+def test_requests_follow_each_other_on_one_kept_connection(srv):
+    pid = fcgi_pid(srv)
+    c = client(srv)
+    assert ask(c, "GET", "/api/kinds")[0] == 200
+    before = sockets(pid)
+    seen = set()
+    for _ in range(40):
+        st, _ = ask(c, "GET", "/api/health")
+        assert st == 200
+        seen |= sockets(pid)
+    c.close()
+    # Without kept connections each request is a new socket (40 here).
+    new = seen - before
+    assert len(new) <= 1, "%d sockets for 40 requests" % len(new)
+
+
+def test_an_unread_body_does_not_spoil_the_kept_connection(srv):
+    """Bodies the API refuses before reading them (405, 404, 415), each
+    followed by a create on the same connection: every create lands, and
+    the connection to the server is kept throughout. Were the refused
+    body left unread, the server would take it for the start of the next
+    request, give up on the connection and close it, and nginx would have
+    to open another (or fail the request it had just sent)."""
+    pid = fcgi_pid(srv)
+    c = client(srv)
+    assert ask(c, "GET", "/api/health")[0] == 200
+    before = sockets(pid)
+    seen = set()
+    junk = b'{"pad":"' + b"x" * 30000 + b'"}'
+    made = []
+    for path, ctype in [("/api/kinds", "application/json"),
+                        ("/api/nowhere", "application/json"),
+                        ("/api/tasks", "text/plain")]:
+        for _ in range(5):
+            st, body = ask(c, "POST", path, junk, {"Content-Type": ctype})
+            assert st in (404, 405, 415), (path, st, body)
+            st, body = ask(c, "POST", "/api/tasks", b'{"kind":"count"}',
+                           {"Content-Type": "application/json"})
+            assert st == 201, (path, st, body)
+            made.append(json.loads(body)["id"])
+            seen |= sockets(pid)
+    c.close()
+    new = seen - before
+    assert len(new) <= 1, "%d new connections for 30 requests" % len(new)
+    for tid in made:
+        assert srv.get("/api/tasks/%d" % tid).status == 200
+
+
+def test_a_stream_beside_kept_connections_closes_its_own(srv):
+    """A stream may come on a new connection or on one nginx kept; either
+    way nginx does not keep it, and it is closed when the stream ends."""
+    pid = fcgi_pid(srv)
+    c = client(srv)
+    assert ask(c, "GET", "/api/health")[0] == 200
+    s = SSEStream(srv.port, "/api/events")
+    assert s.status == 200, s.status
+    # Requests go on beside the open stream.
+    for _ in range(10):
+        assert ask(c, "GET", "/api/health")[0] == 200
+    during = sockets(pid)
+    s.close()
+    wait_for(lambda: len(sockets(pid)) < len(during), 10,
+             what="the stream's connection to close")
+    assert ask(c, "GET", "/api/health")[0] == 200
+    c.close()
+
+
+def test_requests_go_on_after_nginx_drops_its_kept_connections(srv):
+    """nginx closes its kept connections when its workers are replaced
+    (a reload); the server's threads on them go back to accepting."""
+    pid = fcgi_pid(srv)
+    c = client(srv)
+    assert ask(c, "GET", "/api/health")[0] == 200
+    c.close()
+    before = sockets(pid)
+    master = [p for p in owned_pids(srv.data)
+              if _read_proc(p, "cmdline").startswith(b"nginx: master")]
+    assert len(master) == 1, master
+    os.kill(master[0], 1)           # SIGHUP: new workers; the old leave
+    wait_for(lambda: len(sockets(pid)) < len(before), 10,
+             what="the old workers' kept connections to close")
+    for _ in range(20):
+        c = client(srv)
+        assert ask(c, "GET", "/api/health")[0] == 200
+        st, body = ask(c, "POST", "/api/tasks", b'{"kind":"count"}',
+                       {"Content-Type": "application/json"})
+        assert st == 201, (st, body)
+        c.close()
