@@ -209,7 +209,7 @@ out:
 static void
 task_list(struct req *r)
 {
-	struct task_filter	 f = { NULL, NULL, 0, HG_LIST_DEFAULT };
+	struct task_filter	 f = { NULL, NULL, 0, HG_LIST_DEFAULT, 0 };
 	struct store		*st;
 	struct hg_err		 e;
 	char			 state[32], kind[128], num[32], key[160];
@@ -217,6 +217,7 @@ task_list(struct req *r)
 	int64_t			 n, last;
 	uint64_t		 gen;
 	size_t			 len;
+	int			 rc;
 
 	if (req_query(r, "state", state, sizeof(state)) != NULL) {
 		if (!store_state_valid(state)) {
@@ -252,21 +253,24 @@ task_list(struct req *r)
 	snprintf(key, sizeof(key), "%s|%s|%lld|%d", f.state != NULL ?
 	    f.state : "", f.kind != NULL ? f.kind : "", (long long)f.before,
 	    f.limit);
+	/* One read transaction: the newest event id, and the list only if
+	 * the kept answer is not current. */
 	gen = listcache_gen();
-	if (store_event_last(st, &last) == 0 &&
-	    (body = listcache_get(key, last, &len)) != NULL) {
-		pool_put(st);
-		reply(r, 200, NULL, JSON_TYPE, body, len);
-		free(body);
-		return;
-	}
-	if (store_task_list(st, &f, &body, &len, &last, &e) == -1)
-		reply_err(r, NULL, &e);
-	else {
-		listcache_put(key, last, gen, body, len);
-		reply(r, 200, NULL, JSON_TYPE, body, len);
+	f.unless = listcache_event(key);
+	rc = store_task_list(st, &f, &body, &len, &last, &e);
+	if (rc == 1 && (body = listcache_get(key, last, &len)) == NULL) {
+		/* Put out of the cache meanwhile. */
+		f.unless = 0;
+		rc = store_task_list(st, &f, &body, &len, &last, &e);
 	}
 	pool_put(st);
+	if (rc == -1) {
+		reply_err(r, NULL, &e);
+		return;
+	}
+	if (rc == 0)
+		listcache_put(key, last, gen, body, len);
+	reply(r, 200, NULL, JSON_TYPE, body, len);
 	free(body);
 }
 

@@ -51,6 +51,23 @@ listcache_forget(void)
 	pthread_mutex_unlock(&lc.mu);
 }
 
+int64_t
+listcache_event(const char *key)
+{
+	int64_t	 event = 0;
+	size_t	 i;
+
+	pthread_mutex_lock(&lc.mu);
+	for (i = 0; i < LC_SLOTS; i++)
+		if (lc.v[i].body != NULL && lc.v[i].gen == lc.gen &&
+		    strcmp(lc.v[i].key, key) == 0) {
+			event = lc.v[i].event;
+			break;
+		}
+	pthread_mutex_unlock(&lc.mu);
+	return event;
+}
+
 char *
 listcache_get(const char *key, int64_t event, size_t *len)
 {

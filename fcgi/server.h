@@ -116,6 +116,8 @@ void		 report_serve(struct req *r, int64_t id);
  * answer kept for key at event, or NULL. */
 uint64_t	 listcache_gen(void);
 void		 listcache_forget(void);
+/* The newest event id of the answer kept for key, 0 if none. */
+int64_t		 listcache_event(const char *key);
 char		*listcache_get(const char *key, int64_t event, size_t *len);
 void		 listcache_put(const char *key, int64_t event, uint64_t gen,
 		    const char *body, size_t len);

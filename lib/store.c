@@ -1009,6 +1009,12 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
 	/* One read transaction: the list and event_id are one snapshot. */
 	if (begin(st, 0, e) == -1 || event_last(st, &last, e) == -1)
 		goto fail;
+	if (f->unless > 0 && last == f->unless) {
+		if (commit(st, e) == -1)
+			goto fail;
+		*event_id = last;
+		return 1;
+	}
 	if ((s = stmt(st, which)) == NULL) {
 		db_err(st, sqlite3_errcode(st->db), e);
 		goto fail;

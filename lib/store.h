@@ -98,13 +98,17 @@ struct task_filter {
 	const char	*kind;		/* NULL: any */
 	int64_t		 before;	/* ids below this; 0: no bound */
 	int		 limit;
+	int64_t		 unless;	/* > 0: the newest event id of an
+					 * answer the caller keeps */
 };
 
 /*
  * Sets *out to the JSON text {"tasks":[...newest first],"event_id":N}
  * (malloc'd, *len bytes and a NUL; caller frees), where N, also set in
  * *event_id, is the newest event id that the snapshot reflects. Each
- * task is byte for byte what store_task_get() gives printed.
+ * task is byte for byte what store_task_get() gives printed. Returns 1,
+ * with only *event_id set, when N is f->unless: nothing changed since
+ * the caller's answer was made.
  */
 int	store_task_list(struct store *st, const struct task_filter *f,
 	    char **out, size_t *len, int64_t *event_id, struct hg_err *e);

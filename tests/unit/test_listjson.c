@@ -297,7 +297,7 @@ static int
 list_matches_cjson(const char *state, const char *kind, int64_t before,
     int limit)
 {
-	struct task_filter	 f = { state, kind, before, limit };
+	struct task_filter	 f = { state, kind, before, limit, 0 };
 	struct json_buf		 want = { NULL, 0, 0, 0 };
 	struct hg_err		 e;
 	int64_t			 ids[NTASKS_MAX], last = -1, event = -2;
@@ -452,7 +452,7 @@ list_percent_and_times_are_printfs_and_hg_iso8601s(void)
 		"created_at", "started_at", "finished_at",
 	};
 	static char		 want[HG_LIST_MAX][40];
-	struct task_filter	 f = { NULL, NULL, 0, HG_LIST_MAX };
+	struct task_filter	 f = { NULL, NULL, 0, HG_LIST_MAX, 0 };
 	struct hg_err		 e;
 	char			*text;
 	size_t			 len;
@@ -488,7 +488,7 @@ list_percent_and_times_are_printfs_and_hg_iso8601s(void)
 static void
 list_of_empty_store_has_no_tasks_and_event_id_0(void)
 {
-	struct task_filter	 f = { NULL, NULL, 0, HG_LIST_DEFAULT };
+	struct task_filter	 f = { NULL, NULL, 0, HG_LIST_DEFAULT, 0 };
 	struct hg_err		 e;
 	char			*got = NULL;
 	size_t			 len = 0;

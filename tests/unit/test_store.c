@@ -266,7 +266,7 @@ list_ids(struct store *st, const char *state, const char *kind,
     int64_t before, int limit)
 {
 	static char		 buf[256];
-	struct task_filter	 f = { state, kind, before, limit };
+	struct task_filter	 f = { state, kind, before, limit, 0 };
 	struct hg_err		 e;
 	cJSON			*out;
 	const cJSON		*t;
@@ -583,7 +583,7 @@ static void
 list_event_id_equals_event_last(void)
 {
 	struct store		*st = five_tasks();
-	struct task_filter	 f = { NULL, NULL, 0, 50 };
+	struct task_filter	 f = { NULL, NULL, 0, 50, 0 };
 	struct hg_err		 e;
 	cJSON			*out;
 	char			*text = NULL;
@@ -598,6 +598,39 @@ list_event_id_equals_event_last(void)
 	free(text);
 	CHECK_INT(int_of(out, "event_id"), last);
 	cJSON_Delete(out);
+	store_close(st);
+}
+
+static void
+list_unless_current_builds_nothing(void)
+{
+	struct store		*st = five_tasks();
+	struct task_filter	 f = { NULL, NULL, 0, 50, 0 };
+	struct runner_ref	 ref;
+	struct hg_err		 e;
+	char			*text = NULL;
+	size_t			 len = 0;
+	int64_t			 last = event_last(st), id = 0;
+
+	/* The caller's answer is current: 1, the event id, no text. */
+	f.unless = last;
+	CHECK_INT(store_task_list(st, &f, &text, &len, &id, &e), 1);
+	CHECK_INT(id, last);
+	CHECK(text == NULL);
+	/* An older answer: the list is built. */
+	f.unless = last - 1;
+	CHECK_INT(store_task_list(st, &f, &text, &len, &id, &e), 0);
+	CHECK_INT(id, last);
+	CHECK(text != NULL && len > 0 && strstr(text, "\"tasks\":[") != NULL);
+	free(text);
+	text = NULL;
+	/* The read transaction ended: a write goes through. */
+	CHECK_INT(store_task_stop(st, 1, NULL, &ref, &e) == -1 ? e.status : 0,
+	    0);
+	f.unless = last;
+	CHECK_INT(store_task_list(st, &f, &text, &len, &id, &e), 0);
+	CHECK(id > last);
+	free(text);
 	store_close(st);
 }
 
@@ -1278,6 +1311,7 @@ static const struct unit_test tests[] = {
 	UNIT(list_filters_by_kind),
 	UNIT(list_filters_by_state_and_kind_with_before),
 	UNIT(list_event_id_equals_event_last),
+	UNIT(list_unless_current_builds_nothing),
 	UNIT(events_read_gives_create_state_event_with_task),
 	UNIT(events_read_keeps_to_after_upto_and_limit),
 	UNIT(event_ids_strictly_increase),
