@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -150,6 +151,24 @@ is_stream(const struct req *r)
 	    memcmp(r->path + r->pathlen - 7, "/events", 7) == 0;
 }
 
+/*
+ * Waits until nginx sends the next request on a kept connection, or
+ * closes it: 1 if a request comes, 0 if the connection is gone. (Left to
+ * FCGX_Accept_r, a closed connection would send the thread into accept()
+ * unseen by the count of threads waiting there.)
+ */
+static int
+kept_open(int fd)
+{
+	struct pollfd	 p = { fd, POLLIN, 0 };
+	char		 c;
+
+	while (poll(&p, 1, -1) == -1)
+		if (errno != EINTR)
+			return 0;
+	return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+}
+
 /* With conns.mu held: one more connection thread, if the cap allows. */
 static void
 conn_spawn(void)
@@ -188,6 +207,8 @@ conn_thread(void *arg)
 			FCGX_InitRequest(&r->fcgi, listen_fd, 0);
 		}
 		/* libfcgi keeps the open connection in ipcFd. */
+		if (r->fcgi.ipcFd >= 0 && !kept_open(r->fcgi.ipcFd))
+			FCGX_Free(&r->fcgi, 1);
 		if (r->fcgi.ipcFd < 0 && !waiting) {
 			pthread_mutex_lock(&conns.mu);
 			if (conns.waiting >= CONN_SPARE) {
