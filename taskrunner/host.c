@@ -6,7 +6,8 @@
  * to read. That is most of what starting a runner costs.
  *
  * The host is single-threaded, so fork() is safe, and holds no SQLite
- * connection (one must not cross a fork): each runner opens its own.
+ * connection (one must not cross a fork): each runner opens its own,
+ * the spare (below) before its task is known.
  * Runners are reaped by the kernel (SIGCHLD ignored) and outlive the
  * host, in sessions of their own. The host ends when its stdin, a pipe
  * from the server, closes: with the server, however it ends.
@@ -30,14 +31,55 @@
 
 #define HOST_BATCH	64	/* ids in one datagram, at most */
 
+/*
+ * The spare: a runner forked ahead of its task, which has opened the
+ * database and waits on a pipe for a task id. Opening the database and
+ * reading its schema is a good part of what stands between a create and
+ * its program running; the spare has done it before the task exists.
+ */
+static int	 spare = -1;	/* the pipe to the spare; -1: none */
+
+/* Writes name into the host's argument, where ps shows it. */
+static void
+retitle(char *title, size_t room, const char *name)
+{
+	memset(title, '\0', room);
+	snprintf(title, room + 1, "%s", name);
+}
+
+/*
+ * In a forked runner: a session and stdin of its own, none of the host's
+ * descriptors, and r opened. Exits if the database cannot be opened.
+ */
+static void
+runner_child(const struct config *cfg, int sock, struct runner *r)
+{
+	char	 err[1024];
+	int	 fd;
+
+	close(sock);
+	if (spare != -1)
+		close(spare);
+	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) != -1) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	setsid();
+	r->cfg = *cfg;
+	if (runner_open(r, err, sizeof(err)) == -1) {
+		runner_warn(r, "%s", err);
+		exit(1);
+	}
+}
+
 static void
 start(const struct config *cfg, int64_t id, int sock, char *title)
 {
 	static struct runner	 r;
 	struct hg_err		 e;
+	char			 name[24];
 	size_t			 room = strlen(title);
 	pid_t			 pid;
-	int			 fd;
 
 	if ((pid = fork()) == -1) {
 		fprintf(stderr, "hourglass-runner host: fork: %s; starting "
@@ -48,19 +90,64 @@ start(const struct config *cfg, int64_t id, int sock, char *title)
 	}
 	if (pid > 0)
 		return;
-
-	/* The runner: as hourglass-runner <id> would start. */
-	close(sock);
-	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) != -1) {
-		dup2(fd, 0);
-		close(fd);
-	}
-	setsid();
-	memset(title, '\0', room);
-	snprintf(title, room + 1, "%lld", (long long)id);
+	snprintf(name, sizeof(name), "%lld", (long long)id);
+	retitle(title, room, name);
 	r.id = id;
-	r.cfg = *cfg;
+	runner_child(cfg, sock, &r);
 	exit(runner_run(&r));
+}
+
+/* Forks a spare, which opens the database and waits for its task id. */
+static void
+spare_fork(const struct config *cfg, int sock, char *title)
+{
+	static struct runner	 r;
+	char			 name[24];
+	size_t			 room = strlen(title);
+	ssize_t			 n;
+	int			 p[2];
+	pid_t			 pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return;
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	if (pid > 0) {
+		close(p[0]);
+		spare = p[1];
+		return;
+	}
+	close(p[1]);
+	retitle(title, room, "--spare");
+	runner_child(cfg, sock, &r);
+	/* EOF: the host ended. */
+	while ((n = read(p[0], &r.id, sizeof(r.id))) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(r.id) || r.id <= 0)
+		exit(0);
+	close(p[0]);
+	snprintf(name, sizeof(name), "%lld", (long long)r.id);
+	retitle(title, room, name);
+	exit(runner_run(&r));
+}
+
+/* Starts task id on the spare, or on a runner forked for it if there is
+ * no spare or it is gone. */
+static void
+spare_or_start(const struct config *cfg, int64_t id, int sock, char *title)
+{
+	ssize_t	 n = -1;
+
+	if (spare != -1) {
+		n = write(spare, &id, sizeof(id));
+		close(spare);
+		spare = -1;
+	}
+	if (n != (ssize_t)sizeof(id))
+		start(cfg, id, sock, title);
 }
 
 int
@@ -105,6 +192,8 @@ host_main(char *title)
 	pfd[1].fd = sock;
 	pfd[1].events = POLLIN;
 	for (;;) {
+		if (spare == -1)
+			spare_fork(&cfg, sock, title);
 		if (poll(pfd, 2, -1) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -122,9 +211,12 @@ host_main(char *title)
 				continue;
 			for (i = 0; i < (size_t)n / sizeof(ids[0]); i++)
 				if (ids[i] > 0)
-					start(&cfg, ids[i], sock, title);
+					spare_or_start(&cfg, ids[i], sock,
+					    title);
 		}
 	}
+	if (spare != -1)
+		close(spare);
 	close(sock);
 	return 0;
 }

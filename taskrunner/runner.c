@@ -255,6 +255,17 @@ finish(struct runner *r, const struct outcome *o)
 }
 
 int
+runner_open(struct runner *r, char *err, size_t errlen)
+{
+	r->log_fd = -1;
+	r->notify_fd = -1;
+	if ((r->st = store_open(r->cfg.db, 0, err, errlen)) == NULL)
+		return -1;
+	r->notify_fd = notify_open();
+	return 0;
+}
+
+int
 runner_run(struct runner *r)
 {
 	struct outcome		 o;
@@ -267,8 +278,6 @@ runner_run(struct runner *r)
 	char			 err[1024], *kind = NULL, *ptext = NULL;
 	int			 rc, stopped;
 
-	r->notify_fd = -1;
-	r->log_fd = -1;
 	/* SIGTERM is the server's stop request, SIGCHLD a command's end;
 	 * both are blocked but inside ppoll (see wait_until). */
 	sigemptyset(&block);
@@ -285,11 +294,6 @@ runner_run(struct runner *r)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 
-	if ((r->st = store_open(r->cfg.db, 0, err, sizeof(err))) == NULL) {
-		runner_warn(r, "%s", err);
-		return 1;
-	}
-	r->notify_fd = notify_open();
 	rc = store_task_claim(r->st, r->id, (int64_t)getpid(),
 	    hg_proc_start((long)getpid()), &kind, &ptext, &e);
 	if (rc != 0) {
@@ -362,7 +366,8 @@ main(int argc, char *argv[])
 		    "       hourglass-runner --host\n");
 		return 2;
 	}
-	if (config_load(&r.cfg, err, sizeof(err)) == -1) {
+	if (config_load(&r.cfg, err, sizeof(err)) == -1 ||
+	    runner_open(&r, err, sizeof(err)) == -1) {
 		runner_warn(&r, "%s", err);
 		return 1;
 	}

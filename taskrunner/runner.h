@@ -55,8 +55,14 @@ void	runner_log(struct runner *r, const char *stream, const char *line);
 int	runner_stop_asked(struct runner *r);
 
 /*
- * Runs task r->id, with r->id and r->cfg set and the rest zeroed, until
- * it ends and its end is recorded. Returns the process's exit status.
+ * Opens what a runner needs before it takes a task, the database and the
+ * socket that tells the server of changes, with r->cfg set and the rest
+ * zeroed. -1 with err set if the database cannot be opened.
+ */
+int	runner_open(struct runner *r, char *err, size_t errlen);
+/*
+ * Runs task r->id, with r opened (runner_open) and r->id set, until it
+ * ends and its end is recorded. Returns the process's exit status.
  */
 int	runner_run(struct runner *r);
 /* A line on stderr (<data>/runner.log), naming r's task. */

@@ -108,7 +108,8 @@ def pid_alive(pid):
 
 def _runners(data, host):
     """Pids of this data folder's hourglass-runner processes: the runner
-    host (hourglass-runner --host) if host, else those that run tasks.
+    host (hourglass-runner --host) if host, else those that run tasks
+    (not the host's spare, hourglass-runner --spare, which has none yet).
 
     A runner's environment holds HOURGLASS_DATA=<data>; matching that
     exact entry keeps us from touching anybody else's runners."""
@@ -119,7 +120,8 @@ def _runners(data, host):
             continue
         cmd = _read_proc(pid, "cmdline").split(b"\0")
         if (len(cmd) < 2 or not cmd[0].endswith(b"hourglass-runner")
-                or cmd[1].startswith(b"--host") != host):
+                or cmd[1].startswith(b"--host") != host
+                or cmd[1].startswith(b"--spare")):
             continue
         if entry in _read_proc(pid, "environ").split(b"\0") and pid_alive(pid):
             pids.append(pid)

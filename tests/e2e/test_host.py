@@ -5,8 +5,8 @@ nothing is lost; it ends with the server, its runners do not."""
 import os
 import signal
 
-from harness import (Server, _ppid, _read_proc, host_pids, kill_pids,
-                     owned_pids, pid_alive, runner_pids, wait_for)
+from harness import (Server, _all_pids, _ppid, _read_proc, host_pids,
+                     kill_pids, owned_pids, pid_alive, runner_pids, wait_for)
 
 COUNT = {"name": "count", "builtin": "count",
          "params": {"total": {"type": "integer", "min": 1, "default": 1},
@@ -55,6 +55,46 @@ def test_runner_is_forked_from_the_host_and_looks_like_one():
         done = srv.wait_finished(tid)
         assert done["state"] == "succeeded", done
         assert done["progress"]["value"] == 40, done
+
+
+def spares(srv):
+    """Pids of the host's spare runner (hourglass-runner --spare)."""
+    host = host_pids(srv.data)
+    return [p for p in _all_pids() if host and _ppid(p) == host[0]
+            and args(p)[1:2] == [b"--spare"]]
+
+
+def only_spare(srv, other_than=None):
+    wait_for(lambda: len(spares(srv)) == 1 and spares(srv) != [other_than],
+             10, what="one spare runner")
+    return spares(srv)[0]
+
+
+def test_a_spare_waits_with_the_database_open_and_takes_the_next_task():
+    with Server() as srv:
+        spare = only_spare(srv)
+        db = os.path.join(srv.data, "hourglass.db")
+        wait_for(lambda: db in [os.readlink("/proc/%d/fd/%s" % (spare, fd))
+                                for fd in os.listdir("/proc/%d/fd" % spare)],
+                 10, what="the spare to open the database")
+        assert session(spare) == spare
+        tid = srv.create("count", {"total": 40, "delay_ms": 25})["id"]
+        assert running_runner(srv, tid) == spare, "not run by the spare"
+        assert args(spare)[1:] == [str(tid).encode()], args(spare)
+        # The next spare is forked as this one is taken.
+        only_spare(srv, other_than=spare)
+        done = srv.wait_finished(tid)
+        assert done["state"] == "succeeded", done
+        assert done["progress"]["value"] == 40, done
+
+
+def test_a_spare_that_died_is_passed_over_and_replaced():
+    with Server() as srv:
+        spare = only_spare(srv)
+        kill_pids([spare])
+        tid = srv.create("count", {"total": 3, "delay_ms": 1})["id"]
+        assert srv.wait_finished(tid)["state"] == "succeeded"
+        only_spare(srv, other_than=spare)
 
 
 def test_commands_run_from_forked_runners():
