@@ -165,3 +165,6 @@ def test_threads_stay_few_after_bursts_on_many_connections(srv):
             c.close()
     wait_for(lambda: threads(pid) <= most, 10,
              what="at most %d threads (%d now)" % (most, threads(pid)))
+    # The tasks made run out here, not after the server stops (runners
+    # start queued ones themselves then).
+    srv.wait_idle(120)
