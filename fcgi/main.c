@@ -24,6 +24,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "notify.h"
 #include "server.h"
 
@@ -42,12 +44,22 @@ static struct {
 	int		 stopping;
 } reqs = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
 
+/* A kept connection its thread waits on, between two requests. */
+struct idle {
+	int		 fd;
+	struct idle	*next;
+};
+
 /* The connection threads (conn_thread). */
 static struct {
 	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;		/* signalled when n drops */
 	int		 n;		/* running */
 	int		 waiting;	/* in accept(), or about to be */
-} conns = { PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+	struct idle	*idle;		/* kept connections waited on */
+	int		 closing;	/* at shutdown: keep none */
+} conns = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0,
+    NULL, 0 };
 
 static pthread_attr_t	 thread_attr;	/* small stacks, detached */
 static int	 listen_fd = -1;
@@ -161,12 +173,57 @@ static int
 kept_open(int fd)
 {
 	struct pollfd	 p = { fd, POLLIN, 0 };
+	struct idle	 me = { fd, NULL }, **i;
 	char		 c;
+	int		 open;
 
-	while (poll(&p, 1, -1) == -1)
-		if (errno != EINTR)
-			return 0;
-	return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+	/* Listed, so that shutdown can wake us (conns_close). */
+	pthread_mutex_lock(&conns.mu);
+	if (conns.closing) {
+		pthread_mutex_unlock(&conns.mu);
+		return 0;
+	}
+	me.next = conns.idle;
+	conns.idle = &me;
+	pthread_mutex_unlock(&conns.mu);
+	while (poll(&p, 1, -1) == -1 && errno == EINTR)
+		;
+	open = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+	pthread_mutex_lock(&conns.mu);
+	for (i = &conns.idle; *i != &me; i = &(*i)->next)
+		;
+	*i = me.next;
+	pthread_mutex_unlock(&conns.mu);
+	return open;
+}
+
+/*
+ * At shutdown, once no request is in flight: wakes the threads waiting
+ * on kept connections and waits (at most timeout_ms) until every
+ * connection thread has ended, so that none is still running, holding
+ * libcrypto's per-thread state, when the process exits.
+ */
+static void
+conns_close(int timeout_ms)
+{
+	struct timespec	 ts;
+	struct idle	*i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&conns.mu);
+	conns.closing = 1;
+	for (i = conns.idle; i != NULL; i = i->next)
+		shutdown(i->fd, SHUT_RDWR);
+	while (conns.n > 0)
+		if (pthread_cond_timedwait(&conns.cv, &conns.mu, &ts) != 0)
+			break;
+	pthread_mutex_unlock(&conns.mu);
 }
 
 /* With conns.mu held: one more connection thread, if the cap allows. */
@@ -269,8 +326,13 @@ conn_thread(void *arg)
 		FCGX_Free(&r->fcgi, 1);
 		free(r);
 	}
+	/* What libcrypto keeps for this thread (token hashing) is freed
+	 * now, not by a destructor after the thread is gone: at shutdown
+	 * the process may exit, and the leak checker run, in between. */
+	OPENSSL_thread_stop();
 	pthread_mutex_lock(&conns.mu);
 	conns.n--;
+	pthread_cond_signal(&conns.cv);
 	pthread_mutex_unlock(&conns.mu);
 	return NULL;
 }
@@ -446,6 +508,7 @@ main(int argc, char *argv[])
 	host_stop();
 	feed_stop();
 	drain();
+	conns_close(DRAIN_MS);
 	close(nfd);
 	unlink(srv.cfg.notify);
 	pool_fini();
