@@ -600,13 +600,7 @@ stream_serve(struct req *r, int64_t task)
 			/* In slices, to notice a client that left. */
 			wait = ms_until(ping_at) < GONE_CHECK_MS ?
 			    ms_until(ping_at) : GONE_CHECK_MS;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_sec += wait / 1000;
-			ts.tv_nsec += (wait % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			hg_deadline(&ts, CLOCK_MONOTONIC, wait);
 			if (pthread_cond_timedwait(&feed.cv, &feed.mu, &ts) !=
 			    ETIMEDOUT)
 				continue;

@@ -195,8 +195,7 @@ janitor_main(void *arg)
 		nanosleep(&ts, NULL);
 		pthread_mutex_lock(&jan.mu);
 		if (!jan.kicked && !jan.stopping) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += JANITOR_MS / 1000;
+			hg_deadline(&ts, CLOCK_REALTIME, JANITOR_MS);
 			pthread_cond_timedwait(&jan.cv, &jan.mu, &ts);
 		}
 		jan.kicked = 0;

@@ -97,12 +97,13 @@ req_drain(struct req *r)
 	return got == 0 && FCGX_GetError(r->fcgi.in) == 0 ? 0 : -1;
 }
 
-/* Ends r's request; the connection stays open if nginx asked to keep it
- * and the request was read to its end. */
+/* Ends r's request. With keep, the connection stays open if nginx
+ * asked to keep it and the request was read to its end; else it is
+ * closed. */
 static void
-req_end(struct req *r)
+req_end(struct req *r, int keep)
 {
-	int	 close_it = req_drain(r) == -1;
+	int	 close_it = !keep || req_drain(r) == -1;
 
 	FCGX_Finish_r(&r->fcgi);
 	if (close_it)
@@ -148,8 +149,7 @@ stream(void *arg)
 	struct req	*r = arg;
 
 	answer(r);
-	FCGX_Finish_r(&r->fcgi);
-	FCGX_Free(&r->fcgi, 1);
+	req_end(r, 0);
 	free(r);
 	inflight_done();
 	return NULL;
@@ -209,13 +209,7 @@ conns_close(int timeout_ms)
 	struct timespec	 ts;
 	struct idle	*i;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	hg_deadline(&ts, CLOCK_REALTIME, timeout_ms);
 	pthread_mutex_lock(&conns.mu);
 	conns.closing = 1;
 	for (i = conns.idle; i != NULL; i = i->next)
@@ -302,8 +296,7 @@ conn_thread(void *arg)
 			reply_errf(r, 503, "unavailable", stop ? "the server "
 			    "is stopping; try again" : "too many requests "
 			    "at once; try again");
-			FCGX_Finish_r(&r->fcgi);
-			FCGX_Free(&r->fcgi, 1);
+			req_end(r, 0);
 			if (stop)
 				break;
 			continue;
@@ -319,7 +312,7 @@ conn_thread(void *arg)
 			    "at once; try again");
 		} else
 			answer(r);
-		req_end(r);
+		req_end(r, 1);
 		inflight_done();
 	}
 	if (r != NULL) {
@@ -413,8 +406,7 @@ drain(void)
 {
 	struct timespec	 ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += DRAIN_MS / 1000;
+	hg_deadline(&ts, CLOCK_REALTIME, DRAIN_MS);
 	pthread_mutex_lock(&reqs.mu);
 	while (reqs.inflight > 0)
 		if (pthread_cond_timedwait(&reqs.cv, &reqs.mu, &ts) != 0)

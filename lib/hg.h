@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define HG_BODY_MAX		65536	/* bytes of a request body */
 #define HG_JSON_DEPTH_MAX	32	/* nesting of arrays and objects */
@@ -50,6 +51,8 @@ int	hg_err_set(struct hg_err *e, int status, const char *code,
 int64_t	hg_now_ms(void);
 /* Milliseconds from CLOCK_MONOTONIC, for deadlines. */
 int64_t	hg_mono_ms(void);
+/* Sets *ts to ms from now on clock (pthread_cond_timedwait's clock). */
+void	hg_deadline(struct timespec *ts, clockid_t clock, int64_t ms);
 /* Writes ms as "2026-11-24T20:05:40.123Z" into buf (at least 32 bytes). */
 void	hg_iso8601(int64_t ms, char *buf, size_t len);
 /*
