@@ -202,14 +202,15 @@ launch_queued(struct store *st, const struct config *c,
     const struct kinds *k)
 {
 	struct hg_err	 e;
+	struct sched	 sc;
 	int64_t		 ids[LAUNCH_BATCH];
-	int		 n, started = 0;
+	int		 started = 0;
 
+	launch_sched_init(&sc, c, k, ids);
 	do {
-		if ((n = store_sched_take(st, c->max_running, kind_limit,
-		    (void *)k, ids, LAUNCH_BATCH, &e)) == -1)
+		if (store_sched_take(st, &sc, &e) == -1)
 			return -1;
-		started += launch_taken(st, c, ids, n);
-	} while (n == LAUNCH_BATCH);
+		started += launch_taken(st, c, ids, sc.n);
+	} while (sc.n == LAUNCH_BATCH);
 	return started;
 }

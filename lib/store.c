@@ -1578,29 +1578,31 @@ steperr:
 }
 
 int
-store_sched_take(struct store *st, int max_running, kind_limit_fn limit,
-    void *arg, int64_t *ids, int cap, struct hg_err *e)
+store_sched_take(struct store *st, struct sched *sc, struct hg_err *e)
 {
-	struct sched	 sc = { max_running, limit, arg, ids, cap, 0 };
 	int64_t		 any;
 
+	sc->n = 0;
 	if (query_int(st, S_ANY_WAITING, NULL, 0, &any, e) == -1)
 		return -1;
 	if (!any)
 		return 0;
 	if (begin(st, 1, e) == -1)
 		return -1;
-	if (sched_pick(st, &sc, e) == -1) {
+	if (sched_pick(st, sc, e) == -1) {
+		sc->n = 0;
 		rollback(st);
 		return -1;
 	}
-	if (sc.n == 0) {
+	if (sc->n == 0) {
 		rollback(st);
 		return 0;
 	}
-	if (commit(st, e) == -1)
+	if (commit(st, e) == -1) {
+		sc->n = 0;
 		return -1;
-	return sc.n;
+	}
+	return sc->n;
 }
 
 int

@@ -223,12 +223,12 @@ int	store_task_head(struct store *st, int64_t id, cJSON **task,
 
 /*
  * Takes queued tasks to start, oldest first: as many as fit under
- * max_running in all and under each kind's own limit, counting running,
- * stopping and already launched tasks. Marks them launched in the same
- * transaction. Fills ids (at most cap) and returns how many, or -1.
+ * sc->max_running in all and under each kind's own limit, counting
+ * running, stopping and already launched tasks. Marks them launched in
+ * the same transaction. Fills sc->ids (at most sc->cap) and sets sc->n;
+ * returns sc->n, or -1.
  */
-int	store_sched_take(struct store *st, int max_running,
-	    kind_limit_fn limit, void *arg, int64_t *ids, int cap,
+int	store_sched_take(struct store *st, struct sched *sc,
 	    struct hg_err *e);
 
 /* Gives a launched task whose runner never took it back to the queue,

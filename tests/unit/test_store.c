@@ -332,6 +332,7 @@ create_with_sched_takes_under_the_limit(void)
 	struct create_opts	 o = { .idem_key = "k1" };
 	struct sched		 sc = { 1, NULL, NULL, NULL, 4, 7 };
 	int64_t			 ids[4], again[4];
+	struct sched		 sc_again = { 4, NULL, NULL, again, 4, 0 };
 	cJSON			*t = NULL;
 
 	sc.ids = ids;
@@ -342,7 +343,7 @@ create_with_sched_takes_under_the_limit(void)
 	CHECK_INT(ids[0], 1);
 	cJSON_Delete(t);
 	/* Taken: marked launched, so nothing is left for the scheduler. */
-	CHECK_INT(store_sched_take(st, 4, NULL, NULL, again, 4, &e), 0);
+	CHECK_INT(store_sched_take(st, &sc_again, &e), 0);
 	/* The same key again: the first task, and nothing taken. */
 	sc.n = 7;
 	t = NULL;
