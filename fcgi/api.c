@@ -403,7 +403,7 @@ task_op(struct req *r, int64_t id, enum task_op op)
 	case OP_STOP:
 		if ((rc = store_task_stop(st, id, &task, &ref, &e)) == 0) {
 			feed_kick();
-			runner_signal(&ref);
+			runner_signal(&ref, id);
 			reply_json(r, 202, NULL, task);
 		}
 		break;

@@ -89,7 +89,7 @@ unwatched(const struct tended *t)
 	cJSON_Delete(task);
 	if (rc == -1)
 		return 0;
-	runner_signal(&ref);
+	runner_signal(&ref, t->id);
 	return 1;
 }
 

@@ -124,7 +124,7 @@ void		 listcache_put(const char *key, int64_t event, uint64_t gen,
 void		 listcache_free(void);
 
 /* spawn.c: tells a runner to stop, if ref still names a live runner. */
-void		 runner_signal(const struct runner_ref *ref);
+void		 runner_signal(const struct runner_ref *ref, int64_t id);
 /* spawn.c: the runner host (see launch.h). host_tend() starts it if it
  * is not running; host_stop() lets it end. Only main, and the janitor
  * between its start and stop, call them. */

@@ -2,6 +2,7 @@
  * Telling a runner to stop, and keeping the runner host.
  */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -15,13 +16,17 @@ static struct {
 } host = { 0, 0, -1 };
 
 void
-runner_signal(const struct runner_ref *ref)
+runner_signal(const struct runner_ref *ref, int64_t id)
 {
+	union sigval	 v;
+
 	/* The start time guards against a pid reused by another process
-	 * since the runner recorded it. */
+	 * since the runner recorded it; the task's id, queued with the
+	 * signal, against a runner that has gone on to its next task. */
 	if (ref->pid <= 0 || hg_proc_start((long)ref->pid) != ref->start)
 		return;
-	(void)kill((pid_t)ref->pid, SIGTERM);
+	v.sival_ptr = (void *)(intptr_t)id;
+	(void)sigqueue((pid_t)ref->pid, SIGTERM, v);
 }
 
 void

@@ -4,7 +4,7 @@
  * is down.
  *
  * While the server runs, it keeps a runner host: an hourglass-runner
- * started once, which forks a runner per task id it receives on
+ * started once, which starts each task id it receives on
  * <data>/runner.sock, without an exec, a load or a relink. Without a
  * host (the server is down, the host died, its queue stays full), a
  * runner is started with posix_spawn as before.

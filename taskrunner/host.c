@@ -1,17 +1,21 @@
 /*
  * hourglass-runner --host: the runner host. The server starts one and
- * hands it task ids on <data>/runner.sock; for each it forks a runner,
- * which is what an exec'd hourglass-runner would be but for the exec:
- * no new image to map, no libraries to load and relocate, no settings
- * to read. That is most of what starting a runner costs.
+ * hands it task ids on <data>/runner.sock; it gives each to a runner it
+ * forked, idle since its last task, or forks one for it: what an exec'd
+ * hourglass-runner would be but for the exec (no new image to map, no
+ * libraries to load and relocate, no settings to read), and, for one
+ * that comes back, no fork and no opening of the database either. That
+ * is most of what starting a runner costs.
  *
  * The host is single-threaded, so fork() is safe, and holds no SQLite
  * connection (one must not cross a fork): each runner opens its own,
  * the spare (below) before its task is known.
  * Runners are reaped by the kernel (SIGCHLD ignored) and outlive the
  * host, in sessions of their own. The host ends when its stdin, a pipe
- * from the server, closes: with the server, however it ends.
+ * from the server, closes: with the server, however it ends; runners
+ * then end too, idle ones at once, busy ones after their task.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,14 +35,85 @@
 #include "runner.h"
 
 #define HOST_BATCH	64	/* ids in one datagram, at most */
+#define HOST_KEPT_MAX	512	/* runners the host keeps a channel to */
+#define HOST_IDLE_MAX	16	/* idle runners kept, at most */
+#define HOST_IDLE_MS	10000	/* an idle runner is kept this long */
+#define RUNNER_TASKS	1000	/* tasks one forked runner runs, at most */
 
 /*
- * The spare: a runner forked ahead of its task, which has opened the
- * database and waits on a pipe for a task id. Opening the database and
- * reading its schema is a good part of what stands between a create and
- * its program running; the spare has done it before the task exists.
+ * Kept runners. The host holds one end of a socketpair (SOCK_SEQPACKET)
+ * with each runner it forked, up to HOST_KEPT_MAX, and the runner the
+ * other: the host writes a task id (8 bytes) to an idle runner, and a
+ * runner that has recorded its task's end writes 8 zero bytes to say it
+ * is idle again. Either side reads the end of the channel when the
+ * other is gone. A runner that comes back has the database open and its
+ * statements prepared, which spares the CPU a new process costs: the
+ * fork and its page faults, the opening, the parsing of each statement.
+ *
+ * One idle runner is the spare, forked before any task needs it:
+ * opening the database is a good part of what stands between a create
+ * and its program running. A task goes to the newest idle runner; one
+ * idle for HOST_IDLE_MS is let go (the host closes its end, it reads the
+ * end and exits), all but the last.
+ *
+ * Each runner has a channel of its own rather than all writing to the
+ * host's socket: a datagram socket queues few messages (10, by the
+ * kernel's default), so runners and the server would find it full and
+ * runners would end rather than come back.
  */
-static int	 spare = -1;	/* the pipe to the spare; -1: none */
+static struct kept {
+	int	 fd;
+	int	 idle;
+	int64_t	 since;		/* monotonic ms it became idle */
+}		 kept[HOST_KEPT_MAX];
+static size_t	 nkept;
+
+/* Stops keeping runner i: closes the host's end. */
+static void
+kept_drop(size_t i)
+{
+	assert(i < nkept);
+	close(kept[i].fd);
+	kept[i] = kept[--nkept];
+}
+
+static size_t
+kept_idle(void)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < nkept; i++)
+		n += kept[i].idle;
+	return n;
+}
+
+/* Lets go of runners idle too long, all but the newest. Returns the
+ * poll timeout until the next is due, or -1. */
+static int
+idle_retire(void)
+{
+	int64_t	 now = hg_mono_ms(), next = INT64_MAX;
+	size_t	 i, newest = SIZE_MAX;
+
+	for (i = 0; i < nkept; i++)
+		if (kept[i].idle && (newest == SIZE_MAX ||
+		    kept[i].since > kept[newest].since))
+			newest = i;
+	for (i = 0; i < nkept; ) {
+		if (!kept[i].idle || i == newest) {
+			i++;
+		} else if (now - kept[i].since >= HOST_IDLE_MS) {
+			if (newest == nkept - 1)
+				newest = i;	/* it moves into slot i */
+			kept_drop(i);
+		} else {
+			if (kept[i].since + HOST_IDLE_MS < next)
+				next = kept[i].since + HOST_IDLE_MS;
+			i++;
+		}
+	}
+	return next == INT64_MAX ? -1 : (int)(next - now);
+}
 
 /* Writes name into the host's argument, where ps shows it. */
 static void
@@ -55,11 +131,13 @@ static void
 runner_child(const struct config *cfg, int sock, struct runner *r)
 {
 	char	 err[1024];
+	size_t	 i;
 	int	 fd;
 
 	close(sock);
-	if (spare != -1)
-		close(spare);
+	for (i = 0; i < nkept; i++)
+		close(kept[i].fd);
+	nkept = 0;
 	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) != -1) {
 		dup2(fd, 0);
 		close(fd);
@@ -72,94 +150,213 @@ runner_child(const struct config *cfg, int sock, struct runner *r)
 	}
 }
 
-static void
-start(const struct config *cfg, int64_t id, int sock, char *title)
+/*
+ * A task id from the host on fd; 0 at the channel's end (the host let
+ * this runner go, or ended) or at a SIGTERM meant for this process, not
+ * for a task.
+ */
+static int64_t
+await_task(struct runner *r, int fd)
 {
-	static struct runner	 r;
-	struct hg_err		 e;
-	char			 name[24];
-	size_t			 room = strlen(title);
-	pid_t			 pid;
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	int64_t		 id;
+	ssize_t		 n;
 
-	if ((pid = fork()) == -1) {
-		fprintf(stderr, "hourglass-runner host: fork: %s; starting "
-		    "task %lld by exec\n", strerror(errno), (long long)id);
-		if (launch_runner(cfg, id, &e) == -1)
-			fprintf(stderr, "hourglass-runner host: %s\n", e.msg);
-		return;
+	while (!runner_stop_signal) {
+		if (ppoll(&pfd, 1, NULL, &r->unblocked) == -1) {
+			if (errno == EINTR)
+				continue;
+			return 0;
+		}
+		if ((n = recv(fd, &id, sizeof(id), MSG_DONTWAIT)) ==
+		    (ssize_t)sizeof(id))
+			return id;
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		return 0;
 	}
-	if (pid > 0)
-		return;
-	snprintf(name, sizeof(name), "%lld", (long long)id);
-	retitle(title, room, name);
-	r.id = id;
-	runner_child(cfg, sock, &r);
-	exit(runner_run(&r));
+	return 0;
 }
 
-/* Forks a spare, which opens the database and waits for its task id. */
+/*
+ * In a forked runner: runs task r->id, or first waits for one on fd if
+ * r->id is 0; then, if it has a channel (fd is not -1), tells the host
+ * it is idle and waits for the next, up to RUNNER_TASKS and while the
+ * host is there. Does not return.
+ */
 static void
-spare_fork(const struct config *cfg, int sock, char *title)
+serve(struct runner *r, int fd, char *title, size_t room)
+{
+	static const int64_t	 idle_msg = 0;
+	char			 name[24];
+	int			 n, rc = 0;
+
+	for (n = 1; ; n++) {
+		if (r->id == 0 && (r->id = await_task(r, fd)) <= 0)
+			break;
+		snprintf(name, sizeof(name), "%lld", (long long)r->id);
+		retitle(title, room, name);
+		rc = runner_run(r);
+		r->id = 0;
+		if (rc != 0 || fd == -1 || n == RUNNER_TASKS)
+			break;
+		retitle(title, room, "--spare");
+		if (send(fd, &idle_msg, sizeof(idle_msg), MSG_NOSIGNAL) !=
+		    (ssize_t)sizeof(idle_msg))
+			break;
+	}
+	if (fd != -1)
+		close(fd);
+	runner_close(r);
+	exit(rc);
+}
+
+/*
+ * Forks a runner for task id, or a spare if id is 0, kept on a channel
+ * while there is room for one. Returns 0, or -1 if fork failed.
+ */
+static int
+fork_runner(const struct config *cfg, int64_t id, int sock, char *title)
 {
 	static struct runner	 r;
-	char			 name[24];
-	size_t			 room = strlen(title);
-	ssize_t			 n;
-	int			 p[2];
+	int			 sp[2] = { -1, -1 };
 	pid_t			 pid;
 
-	if (pipe2(p, O_CLOEXEC) == -1)
-		return;
+	if (nkept < HOST_KEPT_MAX && socketpair(AF_UNIX, SOCK_SEQPACKET |
+	    SOCK_CLOEXEC, 0, sp) == -1)
+		sp[0] = sp[1] = -1;
+	if (sp[0] == -1 && id == 0)
+		return -1;	/* a spare with no channel is no use */
 	if ((pid = fork()) == -1) {
-		close(p[0]);
-		close(p[1]);
-		return;
+		if (sp[0] != -1) {
+			close(sp[0]);
+			close(sp[1]);
+		}
+		return -1;
 	}
 	if (pid > 0) {
-		close(p[0]);
-		spare = p[1];
-		return;
+		if (sp[0] != -1) {
+			close(sp[1]);
+			kept[nkept].fd = sp[0];
+			kept[nkept].idle = id == 0;
+			kept[nkept++].since = hg_mono_ms();
+		}
+		return 0;
 	}
-	close(p[1]);
-	retitle(title, room, "--spare");
+	if (sp[0] != -1)
+		close(sp[0]);
+	if (id == 0)
+		retitle(title, strlen(title), "--spare");
+	r.id = id;
 	runner_child(cfg, sock, &r);
-	/* EOF: the host ended. */
-	while ((n = read(p[0], &r.id, sizeof(r.id))) == -1 && errno == EINTR)
-		;
-	if (n != (ssize_t)sizeof(r.id) || r.id <= 0)
-		exit(0);
-	close(p[0]);
-	snprintf(name, sizeof(name), "%lld", (long long)r.id);
-	retitle(title, room, name);
-	exit(runner_run(&r));
+	serve(&r, sp[1], title, strlen(title));
+	return 0;
 }
 
-/* Starts task id on the spare, or on a runner forked for it if there is
- * no spare or it is gone. */
+/* What runner i says: idle again, or (at its end) gone. */
 static void
-spare_or_start(const struct config *cfg, int64_t id, int sock, char *title)
+kept_read(size_t i)
 {
-	ssize_t	 n = -1;
+	int64_t	 msg;
+	ssize_t	 n;
 
-	if (spare != -1) {
-		n = write(spare, &id, sizeof(id));
-		close(spare);
-		spare = -1;
+	n = recv(kept[i].fd, &msg, sizeof(msg), MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n != (ssize_t)sizeof(msg) || msg != 0) {
+		kept_drop(i);
+		return;
 	}
-	if (n != (ssize_t)sizeof(id))
-		start(cfg, id, sock, title);
+	kept[i].idle = 1;
+	kept[i].since = hg_mono_ms();
+	if (kept_idle() > HOST_IDLE_MAX)
+		kept_drop(i);
+}
+
+/*
+ * Waits up to timeout ms (as poll does) for what the runners say, and
+ * hears it. io, if not NULL, are two more descriptors to wait for, whose
+ * revents are set. Returns how many runners spoke, or -1 (poll's errno).
+ */
+static int
+kept_poll(int timeout, struct pollfd io[2])
+{
+	static struct pollfd	 pfd[2 + HOST_KEPT_MAX];
+	size_t			 i, base = 0, np;
+	int			 n = 0;
+
+	if (io != NULL) {
+		pfd[0] = io[0];
+		pfd[1] = io[1];
+		base = 2;
+	}
+	for (i = 0; i < nkept; i++) {
+		pfd[base + i].fd = kept[i].fd;
+		pfd[base + i].events = POLLIN;
+	}
+	np = base + nkept;
+	if (poll(pfd, np, timeout) == -1)
+		return -1;
+	if (io != NULL) {
+		io[0].revents = pfd[0].revents;
+		io[1].revents = pfd[1].revents;
+	}
+	/* From the last: a drop moves the last kept runner into the slot
+	 * dropped, one already heard. */
+	for (i = np; i-- > base; )
+		if (pfd[i].revents != 0) {
+			kept_read(i - base);
+			n++;
+		}
+	return n;
+}
+
+/* Starts task id on the newest idle runner, or on a runner forked for
+ * it if none is (those found gone are dropped); by exec if fork fails. */
+static void
+dispatch(const struct config *cfg, int64_t id, int sock, char *title)
+{
+	struct hg_err	 e;
+	size_t		 i, best;
+	int		 looked = 0;
+
+	for (;;) {
+		best = SIZE_MAX;
+		for (i = 0; i < nkept; i++)
+			if (kept[i].idle && (best == SIZE_MAX ||
+			    kept[i].since > kept[best].since))
+				best = i;
+		/* Ids can come faster than the loop in host_main turns:
+		 * before forking, hear the runners that are idle again. */
+		if (best == SIZE_MAX && !looked++ && kept_poll(0, NULL) > 0)
+			continue;
+		if (best == SIZE_MAX)
+			break;
+		if (send(kept[best].fd, &id, sizeof(id), MSG_NOSIGNAL |
+		    MSG_DONTWAIT) == (ssize_t)sizeof(id)) {
+			kept[best].idle = 0;
+			return;
+		}
+		kept_drop(best);
+	}
+	if (fork_runner(cfg, id, sock, title) == 0)
+		return;
+	fprintf(stderr, "hourglass-runner host: fork: %s; starting task %lld "
+	    "by exec\n", strerror(errno), (long long)id);
+	if (launch_runner(cfg, id, &e) == -1)
+		fprintf(stderr, "hourglass-runner host: %s\n", e.msg);
 }
 
 int
 host_main(char *title)
 {
-	struct config	 cfg;
-	struct pollfd	 pfd[2];
-	int64_t		 ids[HOST_BATCH];
-	char		 err[1024];
-	ssize_t		 n;
-	size_t		 i;
-	int		 sock, fd;
+	struct pollfd		 io[2];
+	struct config		 cfg;
+	int64_t			 ids[HOST_BATCH];
+	char			 err[1024];
+	ssize_t			 n;
+	size_t			 i;
+	int			 sock, fd;
 
 	/* What each runner would otherwise do for itself, once: glibc
 	 * reads /etc/localtime on the first gmtime_r(), which a runner
@@ -187,14 +384,14 @@ host_main(char *title)
 		dup2(fd, 1);
 		close(fd);
 	}
-	pfd[0].fd = 0;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = sock;
-	pfd[1].events = POLLIN;
+	io[0].fd = 0;
+	io[0].events = POLLIN;
+	io[1].fd = sock;
+	io[1].events = POLLIN;
 	for (;;) {
-		if (spare == -1)
-			spare_fork(&cfg, sock, title);
-		if (poll(pfd, 2, -1) == -1) {
+		if (kept_idle() == 0)
+			(void)fork_runner(&cfg, 0, sock, title);
+		if (kept_poll(idle_retire(), io) == -1) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "hourglass-runner host: poll: %s\n",
@@ -204,19 +401,20 @@ host_main(char *title)
 		/* EOF (or anything at all) on stdin: the server is gone.
 		 * Ids still queued are started by the janitor of the next
 		 * server, as launched tasks no runner took. */
-		if (pfd[0].revents != 0)
+		if (io[0].revents != 0)
 			break;
-		while ((n = recv(sock, ids, sizeof(ids), 0)) > 0) {
+		while ((n = recv(sock, ids, sizeof(ids), MSG_DONTWAIT)) > 0) {
 			if (n % (ssize_t)sizeof(ids[0]) != 0)
 				continue;
 			for (i = 0; i < (size_t)n / sizeof(ids[0]); i++)
 				if (ids[i] > 0)
-					spare_or_start(&cfg, ids[i], sock,
-					    title);
+					dispatch(&cfg, ids[i], sock, title);
 		}
 	}
-	if (spare != -1)
-		close(spare);
+	/* Idle runners read the end of their channels and exit; busy ones
+	 * after their task. */
+	while (nkept > 0)
+		kept_drop(nkept - 1);
 	close(sock);
 	return 0;
 }

@@ -33,13 +33,27 @@
 volatile sig_atomic_t	runner_stop_signal;
 volatile sig_atomic_t	runner_child_signal;
 
+/*
+ * The task this process runs; 0 between tasks. The handler reads it only
+ * inside a wait, where SIGTERM is unblocked and it does not change.
+ */
+static volatile int64_t	signal_task;
+
+/*
+ * The server queues its SIGTERM with the task's id (sigqueue), as the
+ * same process runs one task after another: a stop that comes late, for
+ * a task that has ended, must not stop the next. A SIGTERM from anyone
+ * else (kill) stops whatever runs, or ends a runner that waits.
+ */
 static void
-on_signal(int sig)
+on_signal(int sig, siginfo_t *si, void *uc)
 {
-	if (sig == SIGTERM)
-		runner_stop_signal = 1;
-	else
+	(void)uc;
+	if (sig == SIGCHLD)
 		runner_child_signal = 1;
+	else if (si->si_code != SI_QUEUE ||
+	    (int64_t)(intptr_t)si->si_value.sival_ptr == signal_task)
+		runner_stop_signal = 1;
 }
 
 void
@@ -235,8 +249,8 @@ run_count(struct runner *r, const cJSON *params, const sigset_t *unblocked)
 
 
 /* Records the end, retrying while the database is busy: a runner must
- * not leave its task looking alive. */
-static void
+ * not leave its task looking alive. -1 if it could not. */
+static int
 finish(struct runner *r, const struct outcome *o)
 {
 	struct hg_err	 e;
@@ -247,22 +261,73 @@ finish(struct runner *r, const struct outcome *o)
 		if (store_task_finish(r->st, r->id, r->pending ? &r->cur :
 		    NULL, o, &e) != -1) {
 			notify_send(r->notify_fd, r->cfg.notify);
-			return;
+			return 0;
 		}
 		runner_warn(r, "recording the end: %s", e.msg);
 		usleep(100000);
 	}
+	return -1;
 }
 
 int
 runner_open(struct runner *r, char *err, size_t errlen)
 {
+	struct sigaction	 sa;
+	sigset_t		 block;
+
+	/* SIGTERM is the server's stop request, SIGCHLD a command's end;
+	 * both are blocked but inside ppoll (see wait_until). */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &r->unblocked);
+	sigdelset(&r->unblocked, SIGTERM);
+	sigdelset(&r->unblocked, SIGCHLD);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+
 	r->log_fd = -1;
 	r->notify_fd = -1;
+	r->proc_start = hg_proc_start((long)getpid());
 	if ((r->st = store_open(r->cfg.db, 0, err, errlen)) == NULL)
 		return -1;
 	r->notify_fd = notify_open();
 	return 0;
+}
+
+void
+runner_close(struct runner *r)
+{
+	store_close(r->st);
+	r->st = NULL;
+	if (r->notify_fd != -1)
+		close(r->notify_fd);
+	r->notify_fd = -1;
+}
+
+/* Forgets what the last task left: progress, log, stop. */
+static void
+task_reset(struct runner *r)
+{
+	memset(&r->cur, 0, sizeof(r->cur));
+	r->msg[0] = '\0';
+	r->pending = 0;
+	r->last_write = 0;
+	r->next_stop_check = 0;
+	r->log_fd = -1;
+	r->log_tried = 0;
+	r->log_bytes = 0;
+	r->log_cut = 0;
+	r->nlines = 0;
+	runner_stop_signal = 0;
+	runner_child_signal = 0;
+	signal_task = r->id;
 }
 
 int
@@ -272,30 +337,13 @@ runner_run(struct runner *r)
 	struct hg_err		 e;
 	struct kinds		*kinds = NULL;
 	const struct kind	*k;
-	struct sigaction	 sa;
-	sigset_t		 block, unblocked;
 	cJSON			*params = NULL;
 	char			 err[1024], *kind = NULL, *ptext = NULL;
 	int			 rc, stopped;
 
-	/* SIGTERM is the server's stop request, SIGCHLD a command's end;
-	 * both are blocked but inside ppoll (see wait_until). */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &unblocked);
-	sigdelset(&unblocked, SIGTERM);
-	sigdelset(&unblocked, SIGCHLD);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGCHLD, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-
-	rc = store_task_claim(r->st, r->id, (int64_t)getpid(),
-	    hg_proc_start((long)getpid()), &kind, &ptext, &e);
+	task_reset(r);
+	rc = store_task_claim(r->st, r->id, (int64_t)getpid(), r->proc_start,
+	    &kind, &ptext, &e);
 	if (rc != 0) {
 		if (rc == -1)
 			runner_warn(r, "taking the task: %s", e.msg);
@@ -328,27 +376,28 @@ runner_run(struct runner *r)
 		o.error_code = "exec_failed";
 		o.error_message = "the task's stored params do not parse";
 	} else if (k->builtin == BUILTIN_COUNT) {
-		stopped = run_count(r, params, &unblocked);
+		stopped = run_count(r, params, &r->unblocked);
 		if (stopped)
 			o.state = "canceled";
 	} else {
-		command_run(r, k, params, &unblocked, &o, err, sizeof(err));
+		command_run(r, k, params, &r->unblocked, &o, err,
+		    sizeof(err));
 	}
-	finish(r, &o);
+	if (finish(r, &o) == -1)
+		rc = -1;
 	/* A slot is free: the next queued tasks start even while the
 	 * server is down. */
 	if (kinds != NULL)
 		(void)launch_queued(r->st, &r->cfg, kinds);
 out:
+	signal_task = 0;
 	cJSON_Delete(params);
 	kinds_free(kinds);
 	free(kind);
 	free(ptext);
-	store_close(r->st);
 	if (r->log_fd != -1)
 		close(r->log_fd);
-	if (r->notify_fd != -1)
-		close(r->notify_fd);
+	r->log_fd = -1;
 	return rc == -1 ? 1 : 0;
 }
 
@@ -357,6 +406,7 @@ main(int argc, char *argv[])
 {
 	static struct runner	 r;
 	char			 err[1024];
+	int			 rc;
 
 	hg_std_fds();
 	if (argc == 2 && strncmp(argv[1], "--host", 6) == 0)
@@ -371,5 +421,7 @@ main(int argc, char *argv[])
 		runner_warn(&r, "%s", err);
 		return 1;
 	}
-	return runner_run(&r);
+	rc = runner_run(&r);
+	runner_close(&r);
+	return rc;
 }

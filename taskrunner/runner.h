@@ -22,6 +22,8 @@ struct runner {
 	struct store	*st;
 	int64_t		 id;
 	int		 notify_fd;
+	int64_t		 proc_start;	/* its /proc start time, recorded */
+	sigset_t	 unblocked;	/* the signal mask for waits */
 	/* Progress not yet written, and when the last write was. */
 	struct progress	 cur;
 	char		 msg[HG_MSG_MAX];
@@ -37,7 +39,9 @@ struct runner {
 	size_t		 nlines;
 };
 
-/* Set by signal handlers; SIGTERM is the server's stop request. */
+/* Set by signal handlers; SIGTERM is the server's stop request (one the
+ * server queued for another task, one this process ran before, is
+ * ignored). */
 extern volatile sig_atomic_t	runner_stop_signal;
 extern volatile sig_atomic_t	runner_child_signal;
 
@@ -57,21 +61,26 @@ int	runner_stop_asked(struct runner *r);
 /*
  * Opens what a runner needs before it takes a task, the database and the
  * socket that tells the server of changes, with r->cfg set and the rest
- * zeroed. -1 with err set if the database cannot be opened.
+ * zeroed, and sets the signals up (SIGTERM and SIGCHLD blocked but in
+ * waits). -1 with err set if the database cannot be opened.
  */
 int	runner_open(struct runner *r, char *err, size_t errlen);
 /*
  * Runs task r->id, with r opened (runner_open) and r->id set, until it
- * ends and its end is recorded. Returns the process's exit status.
+ * ends and its end is recorded. Returns 0, or 1 if the task could not be
+ * taken or its end could not be recorded. r stays open for another task.
  */
 int	runner_run(struct runner *r);
+/* Closes what runner_open opened. */
+void	runner_close(struct runner *r);
 /* A line on stderr (<data>/runner.log), naming r's task. */
 void	runner_warn(struct runner *r, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /*
- * hourglass-runner --host: forks a runner per task id received on
- * <data>/runner.sock until stdin closes. title is the argument's room,
- * where each runner writes its task id for ps.
+ * hourglass-runner --host: hands each task id received on
+ * <data>/runner.sock to an idle runner, or forks one, until stdin
+ * closes. title is the argument's room, where each runner writes its
+ * task id for ps.
  */
 int	host_main(char *title);
 
