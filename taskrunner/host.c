@@ -152,30 +152,32 @@ runner_child(const struct config *cfg, int sock, struct runner *r)
 
 /*
  * A task id from the host on fd; 0 at the channel's end (the host let
- * this runner go, or ended) or at a SIGTERM meant for this process, not
- * for a task.
+ * this runner go, or ended). A SIGTERM for this process rather than for
+ * a task (a kill, not the server's sigqueue) ends the wait too and sets
+ * *leaving, but an id the host has sent already is still taken: none is
+ * lost.
  */
 static int64_t
-await_task(struct runner *r, int fd)
+await_task(struct runner *r, int fd, int *leaving)
 {
 	struct pollfd	 pfd = { fd, POLLIN, 0 };
 	int64_t		 id;
 	ssize_t		 n;
 
-	while (!runner_stop_signal) {
-		if (ppoll(&pfd, 1, NULL, &r->unblocked) == -1) {
-			if (errno == EINTR)
-				continue;
-			return 0;
-		}
-		if ((n = recv(fd, &id, sizeof(id), MSG_DONTWAIT)) ==
-		    (ssize_t)sizeof(id))
+	/* Whatever stopped the last task is not for this wait: SIGTERM is
+	 * blocked but in ppoll, so none comes in between. */
+	runner_stop_signal = 0;
+	for (;;) {
+		if (runner_stop_signal)
+			*leaving = 1;
+		n = recv(fd, &id, sizeof(id), MSG_DONTWAIT);
+		if (n == (ssize_t)sizeof(id))
 			return id;
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		return 0;
+		if (n != -1 || (errno != EAGAIN && errno != EINTR) ||
+		    *leaving)
+			return 0;
+		(void)ppoll(&pfd, 1, NULL, &r->unblocked);
 	}
-	return 0;
 }
 
 /*
@@ -189,16 +191,16 @@ serve(struct runner *r, int fd, char *title, size_t room)
 {
 	static const int64_t	 idle_msg = 0;
 	char			 name[24];
-	int			 n, rc = 0;
+	int			 n, rc = 0, leaving = 0;
 
 	for (n = 1; ; n++) {
-		if (r->id == 0 && (r->id = await_task(r, fd)) <= 0)
+		if (r->id == 0 && (r->id = await_task(r, fd, &leaving)) <= 0)
 			break;
 		snprintf(name, sizeof(name), "%lld", (long long)r->id);
 		retitle(title, room, name);
 		rc = runner_run(r);
 		r->id = 0;
-		if (rc != 0 || fd == -1 || n == RUNNER_TASKS)
+		if (rc != 0 || fd == -1 || n == RUNNER_TASKS || leaving)
 			break;
 		retitle(title, room, "--spare");
 		if (send(fd, &idle_msg, sizeof(idle_msg), MSG_NOSIGNAL) !=

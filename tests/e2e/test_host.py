@@ -241,3 +241,16 @@ def test_a_late_stop_for_the_last_task_does_not_stop_the_next():
         assert running_runner(srv, tid) == runner
         sigqueue(runner, signal.SIGTERM, tid)
         assert srv.wait_finished(tid)["state"] == "canceled"
+
+
+def test_a_runner_whose_task_was_stopped_comes_back_for_the_next():
+    with Server(kinds=REUSE_KINDS) as srv:
+        tid = srv.create("count", {"total": 1000, "delay_ms": 25})["id"]
+        runner = running_runner(srv, tid)
+        srv.stop_task(tid)
+        assert srv.wait_finished(tid)["state"] == "canceled"
+        # The stop was for that task: the runner waits for the next one,
+        # and takes it (it once left at once, losing the id it was sent).
+        wait_for(lambda: args(runner)[1:2] == [b"--spare"], 10,
+                 what="the runner to come back")
+        assert runner_of(srv, srv.create("ppid")["id"]) == runner
