@@ -13,7 +13,7 @@ SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 TSAN	 = -fsanitize=thread -fno-omit-frame-pointer
 
-LIB_SRC	 = lib/hg.c lib/json.c lib/kinds.c lib/store.c lib/config.c \
+LIB_SRC	 = lib/hg.c lib/json.c lib/kinds.c lib/store.c lib/gate.c lib/config.c \
 	   lib/notify.c lib/progress.c lib/launch.c
 FCGI_SRC = fcgi/main.c fcgi/api.c fcgi/http.c fcgi/pool.c fcgi/feed.c \
 	   fcgi/spawn.c fcgi/janitor.c fcgi/metrics.c fcgi/report.c \

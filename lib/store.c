@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "gate.h"
 #include "json.h"
 #include "store.h"
 
@@ -192,6 +194,8 @@ static const char *const stmt_sql[S_MAX] = {
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[S_MAX];
+	struct gate	*gate;		/* the write gate, or NULL */
+	int		 gated;		/* it is held */
 	int64_t		 busy_since;	/* monotonic ms of the first retry */
 	int64_t		 day;		/* the day of midnight, or -1 */
 	char		 midnight[32];	/* its start, by hg_iso8601 */
@@ -285,19 +289,40 @@ exec_id(struct store *st, enum stmt which, int64_t id, struct hg_err *e)
 	return step_done(st, s, e);
 }
 
+/* Lets the write gate go, if held: the transaction has ended. */
+static void
+ungate(struct store *st)
+{
+	if (st->gated) {
+		gate_leave(st->gate);
+		st->gated = 0;
+	}
+}
+
+/* A write transaction waits for the gate first (gate.h); past its
+ * timeout it goes on without, to SQLite's busy handler. */
 static int
 begin(struct store *st, int write, struct hg_err *e)
 {
-	return exec1(st, write ? S_BEGIN_IMM : S_BEGIN, e);
+	if (write && st->gate != NULL && !st->gated)
+		st->gated = gate_enter(st->gate, HG_BUSY_MS) == 0;
+	if (exec1(st, write ? S_BEGIN_IMM : S_BEGIN, e) == 0)
+		return 0;
+	ungate(st);
+	return -1;
 }
 
 static int
 commit(struct store *st, struct hg_err *e)
 {
-	if (exec1(st, S_COMMIT, e) == 0)
-		return 0;
-	exec1(st, S_ROLLBACK, NULL);
-	return -1;
+	int	 rc = 0;
+
+	if (exec1(st, S_COMMIT, e) == -1) {
+		exec1(st, S_ROLLBACK, NULL);
+		rc = -1;
+	}
+	ungate(st);
+	return rc;
 }
 
 /* Commits a transaction that made *task; on failure frees it. */
@@ -316,6 +341,7 @@ rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		exec1(st, S_ROLLBACK, NULL);
+	ungate(st);
 }
 
 static void
@@ -793,6 +819,7 @@ store_open(const char *path, int migrate, char *err, size_t errlen)
 	     * itself only past 16 MiB of log, as when no server runs. */
 	    "PRAGMA wal_autocheckpoint = 4000;";
 	struct store	*st;
+	char		 gpath[PATH_MAX];
 	int		 rc;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
@@ -808,6 +835,10 @@ store_open(const char *path, int migrate, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_busy_handler(st->db, busy_wait, st);
+	/* Beside the database, as its -wal and -shm are. */
+	if ((size_t)snprintf(gpath, sizeof(gpath), "%s-gate", path) <
+	    sizeof(gpath))
+		st->gate = gate_open(gpath);
 	if (sqlite3_exec(st->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
@@ -839,6 +870,8 @@ store_close(struct store *st)
 	for (i = 0; i < S_MAX; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
+	ungate(st);
+	gate_close(st->gate);
 	free(st);
 }
 
