@@ -7,6 +7,7 @@ that stay literal in a clean environment."""
 import atexit
 import os
 import shutil
+import signal
 import tempfile
 
 from harness import (Server, ServeFailed, assert_error, pid_alive, refused,
@@ -105,6 +106,7 @@ KINDS = {"kinds": [
     kind("to_stderr", [TO_STDERR, "{text}"],
          params={"text": {"type": "string"}}),
     kind("fds", ["ls", "-l", "/proc/self/fd"]),
+    kind("sigstatus", ["grep", "^Sig", "/proc/self/status"]),
     kind("pwd", ["pwd", "-P"]),
     kind("many", [MANY]),
     kind("long", [LONG]),
@@ -533,6 +535,21 @@ def test_environment_is_clean(srv):
                  "HOURGLASS_PARAM_B": "true",
                  "HOURGLASS_PARAM_X": "2.5"})
     assert env == want, env
+
+
+def test_signals_reach_the_program_as_by_default(srv):
+    # The runner blocks SIGTERM and SIGCHLD and ignores SIGPIPE, SIGHUP
+    # and SIGINT; its command starts with none blocked, and none of them
+    # ignored. (Signals 32 and 33 are glibc's own, which no program can
+    # set; whoever started the tests may have left them ignored.)
+    t = run(srv, "sigstatus")
+    assert t["state"] == "succeeded", t
+    lines = dict(l.split(":\t") for l in log_of(srv, t["id"]).splitlines())
+    assert int(lines["SigBlk"], 16) == 0, lines
+    ours = sum(1 << (s - 1) for s in (signal.SIGTERM, signal.SIGCHLD,
+                                      signal.SIGPIPE, signal.SIGHUP,
+                                      signal.SIGINT))
+    assert int(lines["SigIgn"], 16) & ours == 0, lines
 
 
 def test_path_from_the_kind_env_is_set_once(srv):
