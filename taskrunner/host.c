@@ -358,7 +358,7 @@ host_main(char *title)
 	char			 err[1024];
 	ssize_t			 n;
 	size_t			 i;
-	int			 sock, fd;
+	int			 sock, fd, timeout;
 
 	/* What each runner would otherwise do for itself, once: glibc
 	 * reads /etc/localtime on the first gmtime_r(), which a runner
@@ -393,7 +393,10 @@ host_main(char *title)
 	for (;;) {
 		if (kept_idle() == 0)
 			(void)fork_runner(&cfg, 0, sock, title);
-		if (kept_poll(idle_retire(), io) == -1) {
+		/* Retired before kept_poll lists who to wait for: a runner
+		 * let go while listed would leave its slot to another. */
+		timeout = idle_retire();
+		if (kept_poll(timeout, io) == -1) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "hourglass-runner host: poll: %s\n",
