@@ -752,8 +752,9 @@ def section_creates(srv, R):
 
 def spawn_rate(secs=SPAWN_SECS):
     """How many `/bin/true` this machine starts and reaps a second, one
-    posix_spawn and waitpid after another on each core at once: the floor
-    under any task that runs a command, measured beside it."""
+    posix_spawn and waitpid after another on each core at once: the
+    ceiling over any rate of tasks that run a command, measured beside
+    it."""
     workers = os.cpu_count() or 1
     counts = [0] * workers
     t0 = time.monotonic()

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,18 +86,27 @@ kept_idle(void)
 	return n;
 }
 
-/* Lets go of runners idle too long, all but the newest. Returns the
- * poll timeout until the next is due, or -1. */
-static int
-idle_retire(void)
+/* The index of the runner idle since last, or SIZE_MAX if none is. */
+static size_t
+kept_newest(void)
 {
-	int64_t	 now = hg_mono_ms(), next = INT64_MAX;
 	size_t	 i, newest = SIZE_MAX;
 
 	for (i = 0; i < nkept; i++)
 		if (kept[i].idle && (newest == SIZE_MAX ||
 		    kept[i].since > kept[newest].since))
 			newest = i;
+	return newest;
+}
+
+/* Lets go of runners idle too long, all but the newest. Returns the
+ * poll timeout until the next is due, or -1. */
+static int
+idle_retire(void)
+{
+	int64_t	 now = hg_mono_ms(), next = INT64_MAX;
+	size_t	 i, newest = kept_newest();
+
 	for (i = 0; i < nkept; ) {
 		if (!kept[i].idle || i == newest) {
 			i++;
@@ -319,15 +327,11 @@ static void
 dispatch(const struct config *cfg, int64_t id, int sock, char *title)
 {
 	struct hg_err	 e;
-	size_t		 i, best;
+	size_t		 best;
 	int		 looked = 0;
 
 	for (;;) {
-		best = SIZE_MAX;
-		for (i = 0; i < nkept; i++)
-			if (kept[i].idle && (best == SIZE_MAX ||
-			    kept[i].since > kept[best].since))
-				best = i;
+		best = kept_newest();
 		/* Ids can come faster than the loop in host_main turns:
 		 * before forking, hear the runners that are idle again. */
 		if (best == SIZE_MAX && !looked++ && kept_poll(0, NULL) > 0)

@@ -39,9 +39,9 @@ struct runner {
 	size_t		 nlines;
 };
 
-/* Set by signal handlers; SIGTERM is the server's stop request (one the
- * server queued for another task, one this process ran before, is
- * ignored). */
+/* Set by signal handlers; SIGTERM is the server's stop request. One the
+ * server queued for another task (a task this process ran before) is
+ * ignored. */
 extern volatile sig_atomic_t	runner_stop_signal;
 extern volatile sig_atomic_t	runner_child_signal;
 
