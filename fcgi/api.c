@@ -342,8 +342,12 @@ task_log(struct req *r, int64_t id)
 		sb.st_size = 0;
 	if (tail > 0)
 		off = tail_offset(fd, sb.st_size, (long)tail);
-	reply(r, 200, NULL, "text/plain; charset=utf-8", NULL, 0);
-	/* Up to the size seen now: a running task's log keeps growing. */
+	/* Up to the size seen now: a running task's log keeps growing,
+	 * and the file is only appended to (a removed one stays open). A
+	 * read that fails leaves the answer short of its length, which
+	 * nginx reports as the error it is. */
+	reply_head(r, 200, NULL, "text/plain; charset=utf-8",
+	    (size_t)(sb.st_size - off));
 	while (off < sb.st_size && (got = pread(fd, buf, (size_t)(sb.st_size -
 	    off) < sizeof(buf) ? (size_t)(sb.st_size - off) : sizeof(buf),
 	    off)) > 0) {

@@ -57,6 +57,10 @@ int		 req_type_is(struct req *r, const char *type);
 char		*req_body(struct req *r, size_t *len, struct hg_err *e);
 void		 reply(struct req *r, int status, const char *headers,
 		    const char *ctype, const char *body, size_t len);
+/* The status and headers of an answer whose len bytes of body the
+ * caller writes next, all of them. */
+void		 reply_head(struct req *r, int status, const char *headers,
+		    const char *ctype, size_t len);
 /* Prints obj (borrowed) as the JSON body. */
 void		 reply_json(struct req *r, int status, const char *headers,
 		    const cJSON *obj);
