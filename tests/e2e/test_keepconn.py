@@ -139,11 +139,19 @@ def threads(pid):
         return int(re.search(r"Threads:\s+(\d+)", f.read()).group(1))
 
 
+def kept_per_worker():
+    """The idle connections each nginx worker keeps (nginx.conf)."""
+    conf = os.path.join(os.path.dirname(__file__), "..", "..", "nginx.conf")
+    with open(conf) as f:
+        return int(re.search(r"^\s*keepalive (\d+);", f.read(), re.M)
+                   .group(1))
+
+
 def test_threads_stay_few_after_bursts_on_many_connections():
-    """Bursts of 64 creates at once make nginx open more connections than
-    it keeps; those it closes after a burst end their threads too, so the
-    thread count comes back down to what nginx keeps (16 per worker).
-    The tasks are external: they start no runner."""
+    """Bursts of creates at once, more than nginx keeps connections for,
+    make it open more connections than it keeps; those it closes after a
+    burst end their threads too, so the thread count comes back down to
+    what nginx keeps. The tasks are external: they start no runner."""
     kinds = {"kinds": [{"name": "remote", "external": True}]}
     with Server(kinds=kinds) as srv:
         pid = fcgi_pid(srv)
@@ -152,12 +160,13 @@ def test_threads_stay_few_after_bursts_on_many_connections():
         # Kept connections, the two waiting in accept(), main, feed,
         # janitor, and two to spare. (Threads that fell into accept()
         # unseen once grew to 49 here, where this allows 39.)
-        most = 16 * len(workers) + 2 + 3 + 2
+        kept = kept_per_worker()
+        most = kept * len(workers) + 2 + 3 + 2
         for _ in range(6):
-            # 64 creates sent before any answer is read: they take turns
+            # Creates sent before any answer is read: they take turns
             # at the database's write lock, so nginx has many in flight
-            # at once.
-            cs = [client(srv) for _ in range(64)]
+            # at once, more than all its workers keep.
+            cs = [client(srv) for _ in range(kept * len(workers) + 64)]
             for c in cs:
                 c.request("POST", "/api/tasks", b'{"kind":"remote"}',
                           {"Content-Type": "application/json"})
