@@ -172,10 +172,9 @@ is_stream(const struct req *r)
 static int
 kept_open(int fd)
 {
-	struct pollfd	 p = { fd, POLLIN, 0 };
 	struct idle	 me = { fd, NULL }, **i;
 	char		 c;
-	int		 open;
+	ssize_t		 got;
 
 	/* Listed, so that shutdown can wake us (conns_close). */
 	pthread_mutex_lock(&conns.mu);
@@ -186,15 +185,15 @@ kept_open(int fd)
 	me.next = conns.idle;
 	conns.idle = &me;
 	pthread_mutex_unlock(&conns.mu);
-	while (poll(&p, 1, -1) == -1 && errno == EINTR)
+	/* One call waits and tells a request (a byte) from the end (0). */
+	while ((got = recv(fd, &c, 1, MSG_PEEK)) == -1 && errno == EINTR)
 		;
-	open = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
 	pthread_mutex_lock(&conns.mu);
 	for (i = &conns.idle; *i != &me; i = &(*i)->next)
 		;
 	*i = me.next;
 	pthread_mutex_unlock(&conns.mu);
-	return open;
+	return got == 1;
 }
 
 /*

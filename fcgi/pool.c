@@ -1,26 +1,40 @@
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "server.h"
 
+/*
+ * The request threads' SQLite connections. Many threads may want one at
+ * once (one per request nginx has in flight) while a 2-core machine runs
+ * two: a thread that finds none lent waits on the semaphore, which counts
+ * the connections free or not yet opened, and is woken alone when one
+ * comes back. The mutex is held only to take or leave one, so that the
+ * waiters do not queue on it as they would with a condition variable.
+ */
 static struct {
-	pthread_mutex_t	 mu;	/* guards idle, nidle, nopen */
-	pthread_cond_t	 cv;	/* signalled when a store comes back */
+	sem_t		 free;	/* connections idle or not yet opened */
+	pthread_mutex_t	 mu;	/* guards idle and nidle */
 	struct store	*idle[HG_POOL_MAX];
 	int		 nidle;
-	int		 nopen;
-} pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { 0 }, 0,
-    0 };
+} pool = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 int
 pool_init(char *err, size_t errlen)
 {
 	struct store	*st;
 
-	/* One connection now, so that a bad database fails the start. */
-	if ((st = store_open(srv.cfg.db, 0, err, errlen)) == NULL)
+	if (sem_init(&pool.free, 0, HG_POOL_MAX - 1) == -1) {
+		snprintf(err, errlen, "sem_init: %s", strerror(errno));
 		return -1;
-	pool.nopen = 1;
+	}
+	/* One connection now, so that a bad database fails the start. */
+	if ((st = store_open(srv.cfg.db, 0, err, errlen)) == NULL) {
+		sem_destroy(&pool.free);
+		return -1;
+	}
 	pool_put(st);
 	return 0;
 }
@@ -31,22 +45,18 @@ pool_get(struct hg_err *e)
 	struct store	*st = NULL;
 	char		 err[256];
 
+	while (sem_wait(&pool.free) == -1)
+		;	/* EINTR */
 	pthread_mutex_lock(&pool.mu);
-	while (pool.nidle == 0 && pool.nopen >= HG_POOL_MAX)
-		pthread_cond_wait(&pool.cv, &pool.mu);
 	if (pool.nidle > 0)
 		st = pool.idle[--pool.nidle];
-	else
-		pool.nopen++;
 	pthread_mutex_unlock(&pool.mu);
 	if (st != NULL)
 		return st;
-	/* Opened outside the lock: it reads the schema from disk. */
+	/* None idle, one not yet opened: opened outside the lock, as it
+	 * reads the schema from disk. */
 	if ((st = store_open(srv.cfg.db, 0, err, sizeof(err))) == NULL) {
-		pthread_mutex_lock(&pool.mu);
-		pool.nopen--;
-		pthread_cond_signal(&pool.cv);
-		pthread_mutex_unlock(&pool.mu);
+		sem_post(&pool.free);
 		hg_err_set(e, 503, "unavailable", "database: %s", err);
 	}
 	return st;
@@ -57,8 +67,8 @@ pool_put(struct store *st)
 {
 	pthread_mutex_lock(&pool.mu);
 	pool.idle[pool.nidle++] = st;
-	pthread_cond_signal(&pool.cv);
 	pthread_mutex_unlock(&pool.mu);
+	sem_post(&pool.free);
 }
 
 void
@@ -67,6 +77,6 @@ pool_fini(void)
 	pthread_mutex_lock(&pool.mu);
 	while (pool.nidle > 0)
 		store_close(pool.idle[--pool.nidle]);
-	pool.nopen = 0;
 	pthread_mutex_unlock(&pool.mu);
+	sem_destroy(&pool.free);
 }
