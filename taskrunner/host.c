@@ -35,7 +35,6 @@
 
 #define HOST_BATCH	64	/* ids in one datagram, at most */
 #define HOST_KEPT_MAX	512	/* runners the host keeps a channel to */
-#define HOST_IDLE_MAX	16	/* idle runners kept, at most */
 #define HOST_IDLE_MS	10000	/* an idle runner is kept this long */
 #define RUNNER_TASKS	1000	/* tasks one forked runner runs, at most */
 
@@ -53,7 +52,10 @@
  * opening the database is a good part of what stands between a create
  * and its program running. A task goes to the newest idle runner; one
  * idle for HOST_IDLE_MS is let go (the host closes its end, it reads the
- * end and exits), all but the last.
+ * end and exits), all but the last. As many idle runners are kept as
+ * tasks may run at once (HOURGLASS_MAX_RUNNING), and the spare: fewer,
+ * and a busy server's runners would end at each lull only to be forked
+ * again at the next rise, at several milliseconds of CPU each.
  *
  * Each runner has a channel of its own rather than all writing to the
  * host's socket: a datagram socket queues few messages (10, by the
@@ -66,6 +68,7 @@ static struct kept {
 	int64_t	 since;		/* monotonic ms it became idle */
 }		 kept[HOST_KEPT_MAX];
 static size_t	 nkept;
+static size_t	 idle_max = 2;	/* idle runners kept, at most */
 
 /* Stops keeping runner i: closes the host's end. */
 static void
@@ -279,7 +282,7 @@ kept_read(size_t i)
 	}
 	kept[i].idle = 1;
 	kept[i].since = hg_mono_ms();
-	if (kept_idle() > HOST_IDLE_MAX)
+	if (kept_idle() > idle_max)
 		kept_drop(i);
 }
 
@@ -376,6 +379,11 @@ host_main(char *title)
 		fprintf(stderr, "hourglass-runner host: %s\n", err);
 		return 1;
 	}
+	/* Each task that may run, and the spare forked as the last idle
+	 * one was taken. */
+	if (cfg.max_running > 0)
+		idle_max = (size_t)cfg.max_running < HOST_KEPT_MAX ?
+		    (size_t)cfg.max_running + 1 : HOST_KEPT_MAX;
 	/* A host left from an earlier server keeps its own (unlinked)
 	 * socket until it sees its stdin close. */
 	if ((sock = notify_listen(cfg.host)) == -1) {

@@ -212,6 +212,32 @@ def test_runners_come_back_under_a_burst():
         assert len(set(pids)) <= 12, sorted(set(pids))
 
 
+def test_as_many_runners_stay_idle_as_tasks_may_run():
+    """24 tasks at once, with 24 allowed to run: their runners all come
+    back and stay, and the next 24 at once run on them, none forked."""
+    n = 24
+    kinds = {"kinds": [{"name": "ppid_wait", "command": [
+        "sh", "-c", "echo $PPID; sleep 0.5"]}]}
+    with Server(kinds=kinds, env={"HOURGLASS_MAX_RUNNING": str(n)}) as srv:
+        def batch():
+            ids = [srv.create("ppid_wait")["id"] for _ in range(n)]
+            pids = set()
+            for tid in ids:
+                done = srv.wait_finished(tid)
+                assert done["state"] == "succeeded", done
+                pids.add(int(srv.get("/api/tasks/%d/log" % tid).body))
+            return pids
+
+        first = batch()
+        # Half a second each, all created within it: most ran at once,
+        # each on a runner of its own.
+        assert len(first) > 16, len(first)
+        wait_for(lambda: first <= set(spares(srv)), 10,
+                 what="every runner to wait, idle")
+        second = batch()
+        assert second <= first, sorted(second - first)
+
+
 def sigqueue(pid, sig, value):
     """sigqueue(2), which Python lacks: sig with value to pid."""
     class Sigval(ctypes.Union):
