@@ -139,9 +139,11 @@ reply_head(struct req *r, int status, const char *headers, const char *ctype,
 	if (ctype != NULL)
 		FCGX_FPrintF(r->fcgi.out, "Content-Type: %s\r\n", ctype);
 	/* With its length nginx need not send the answer in chunks, which
-	 * costs it a write of its own for the last one. */
-	FCGX_FPrintF(r->fcgi.out, "Content-Length: %lu\r\n"
-	    "Cache-Control: no-store\r\n\r\n", (unsigned long)len);
+	 * costs it a write of its own for the last one. A 204 has none. */
+	if (status != 204)
+		FCGX_FPrintF(r->fcgi.out, "Content-Length: %lu\r\n",
+		    (unsigned long)len);
+	FCGX_FPrintF(r->fcgi.out, "Cache-Control: no-store\r\n\r\n");
 }
 
 void

@@ -1,4 +1,7 @@
-"""The page and the API carry security headers, and no server version."""
+"""The page and the API carry security headers, and no server version;
+API answers say their length."""
+
+from harness import Server
 
 PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -41,3 +44,27 @@ def test_api_answers_carry_their_length_and_are_not_chunked(srv):
     for r in answers:
         assert r.headers.get("Transfer-Encoding") is None, r
         assert int(r.headers["Content-Length"]) == len(r.body), r
+
+
+def test_a_log_says_its_length_whole_or_tailed():
+    kinds = {"kinds": [{"name": "lines", "command": [
+        "sh", "-c", "for i in $(seq 3000); do echo line $i; done"]}]}
+    with Server(kinds=kinds) as srv:
+        tid = srv.post("/api/tasks", {"kind": "lines"}).json["id"]
+        assert srv.wait_finished(tid)["state"] == "succeeded"
+        whole = srv.get("/api/tasks/%d/log" % tid)
+        tail = srv.get("/api/tasks/%d/log?tail=2" % tid)
+        assert whole.body.endswith(b"line 3000\n"), whole.body[-40:]
+        assert len(whole.body) > 8192, len(whole.body)
+        assert tail.body == b"line 2999\nline 3000\n", tail.body
+        for r in (whole, tail):
+            assert r.headers.get("Transfer-Encoding") is None, r
+            assert int(r.headers["Content-Length"]) == len(r.body), r
+
+
+def test_a_204_has_no_length(srv):
+    tid = srv.post("/api/tasks", {"kind": "count"}).json["id"]
+    srv.wait_finished(tid)
+    r = srv.delete("/api/tasks/%d" % tid)
+    assert r.status == 204, r
+    assert r.body == b"" and "Content-Length" not in r.headers, r.headers
