@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,7 +29,10 @@
 #include "server.h"
 
 #define THREAD_STACK	(256 * 1024)	/* SQLite needs well under this */
-#define CONN_THREADS_MAX	1024	/* threads on nginx's connections */
+/* Threads on nginx's connections: more than nginx keeps open (64 per
+ * worker, a worker per core: nginx.conf), or at the cap no thread would
+ * be left in accept() for a new connection. */
+#define CONN_THREADS_MAX	4096
 #define CONN_SPARE	2		/* threads kept waiting in accept() */
 #define LISTEN_BACKLOG	1024
 #define DRAIN_MS	5000		/* wait for requests at shutdown */
@@ -185,7 +187,8 @@ kept_open(int fd)
 	me.next = conns.idle;
 	conns.idle = &me;
 	pthread_mutex_unlock(&conns.mu);
-	/* One call waits and tells a request (a byte) from the end (0). */
+	/* One call waits and tells a request (a byte) from the end (0);
+	 * the socket blocks, as libfcgi leaves it. */
 	while ((got = recv(fd, &c, 1, MSG_PEEK)) == -1 && errno == EINTR)
 		;
 	pthread_mutex_lock(&conns.mu);

@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -15,7 +16,7 @@
  * waiters do not queue on it as they would with a condition variable.
  */
 static struct {
-	sem_t		 free;	/* connections idle or not yet opened */
+	sem_t		 tokens;	/* connections idle or not yet opened */
 	pthread_mutex_t	 mu;	/* guards idle and nidle */
 	struct store	*idle[HG_POOL_MAX];
 	int		 nidle;
@@ -26,15 +27,13 @@ pool_init(char *err, size_t errlen)
 {
 	struct store	*st;
 
-	if (sem_init(&pool.free, 0, HG_POOL_MAX - 1) == -1) {
+	if (sem_init(&pool.tokens, 0, HG_POOL_MAX - 1) == -1) {
 		snprintf(err, errlen, "sem_init: %s", strerror(errno));
 		return -1;
 	}
 	/* One connection now, so that a bad database fails the start. */
-	if ((st = store_open(srv.cfg.db, 0, err, errlen)) == NULL) {
-		sem_destroy(&pool.free);
+	if ((st = store_open(srv.cfg.db, 0, err, errlen)) == NULL)
 		return -1;
-	}
 	pool_put(st);
 	return 0;
 }
@@ -45,8 +44,8 @@ pool_get(struct hg_err *e)
 	struct store	*st = NULL;
 	char		 err[256];
 
-	while (sem_wait(&pool.free) == -1)
-		;	/* EINTR */
+	while (sem_wait(&pool.tokens) == -1)
+		assert(errno == EINTR);
 	pthread_mutex_lock(&pool.mu);
 	if (pool.nidle > 0)
 		st = pool.idle[--pool.nidle];
@@ -56,7 +55,7 @@ pool_get(struct hg_err *e)
 	/* None idle, one not yet opened: opened outside the lock, as it
 	 * reads the schema from disk. */
 	if ((st = store_open(srv.cfg.db, 0, err, sizeof(err))) == NULL) {
-		sem_post(&pool.free);
+		sem_post(&pool.tokens);
 		hg_err_set(e, 503, "unavailable", "database: %s", err);
 	}
 	return st;
@@ -66,11 +65,14 @@ void
 pool_put(struct store *st)
 {
 	pthread_mutex_lock(&pool.mu);
+	assert(pool.nidle < HG_POOL_MAX);
 	pool.idle[pool.nidle++] = st;
 	pthread_mutex_unlock(&pool.mu);
-	sem_post(&pool.free);
+	sem_post(&pool.tokens);
 }
 
+/* The semaphore is left as it is: a request thread that outlived the
+ * wait at shutdown may still be on it, and the process exits next. */
 void
 pool_fini(void)
 {
@@ -78,5 +80,4 @@ pool_fini(void)
 	while (pool.nidle > 0)
 		store_close(pool.idle[--pool.nidle]);
 	pthread_mutex_unlock(&pool.mu);
-	sem_destroy(&pool.free);
 }
