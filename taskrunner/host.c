@@ -68,7 +68,7 @@ static struct kept {
 	int64_t	 since;		/* monotonic ms it became idle */
 }		 kept[HOST_KEPT_MAX];
 static size_t	 nkept;
-static size_t	 idle_max = 2;	/* idle runners kept, at most */
+static size_t	 idle_max;	/* idle runners kept, at most */
 
 /* Stops keeping runner i: closes the host's end. */
 static void
@@ -379,11 +379,10 @@ host_main(char *title)
 		fprintf(stderr, "hourglass-runner host: %s\n", err);
 		return 1;
 	}
-	/* Each task that may run, and the spare forked as the last idle
-	 * one was taken. */
-	if (cfg.max_running > 0)
-		idle_max = (size_t)cfg.max_running < HOST_KEPT_MAX ?
-		    (size_t)cfg.max_running + 1 : HOST_KEPT_MAX;
+	/* Each task that may run (at least 1), and the spare forked as the
+	 * last idle one was taken. */
+	idle_max = (size_t)cfg.max_running < HOST_KEPT_MAX ?
+	    (size_t)cfg.max_running + 1 : HOST_KEPT_MAX;
 	/* A host left from an earlier server keeps its own (unlinked)
 	 * socket until it sees its stdin close. */
 	if ((sock = notify_listen(cfg.host)) == -1) {

@@ -4,7 +4,9 @@ nothing is lost; it ends with the server, its runners do not."""
 
 import ctypes
 import os
+import shutil
 import signal
+import tempfile
 import threading
 
 from harness import (Server, _all_pids, _ppid, _read_proc, host_pids,
@@ -213,29 +215,42 @@ def test_runners_come_back_under_a_burst():
 
 
 def test_as_many_runners_stay_idle_as_tasks_may_run():
-    """24 tasks at once, with 24 allowed to run: their runners all come
+    """24 tasks running at once, with 24 allowed: their runners all come
     back and stay, and the next 24 at once run on them, none forked."""
     n = 24
-    kinds = {"kinds": [{"name": "ppid_wait", "command": [
-        "sh", "-c", "echo $PPID; sleep 0.5"]}]}
-    with Server(kinds=kinds, env={"HOURGLASS_MAX_RUNNING": str(n)}) as srv:
-        def batch():
-            ids = [srv.create("ppid_wait")["id"] for _ in range(n)]
-            pids = set()
-            for tid in ids:
-                done = srv.wait_finished(tid)
-                assert done["state"] == "succeeded", done
-                pids.add(int(srv.get("/api/tasks/%d/log" % tid).body))
-            return pids
+    gate = tempfile.mkdtemp(prefix="hourglass-test-gate-")
+    go = os.path.join(gate, "go")
+    # Each prints its runner's pid, then waits for the file go.
+    kinds = {"kinds": [{"name": "held", "command": [
+        "sh", "-c", 'echo $PPID; while [ ! -e "$0" ]; do sleep 0.05; done',
+        go]}]}
+    try:
+        with Server(kinds=kinds,
+                    env={"HOURGLASS_MAX_RUNNING": str(n)}) as srv:
+            def batch():
+                ids = [srv.create("held")["id"] for _ in range(n)]
+                for tid in ids:
+                    srv.wait_state(tid, "running")
+                open(go, "w").close()
+                pids = set()
+                for tid in ids:
+                    done = srv.wait_finished(tid)
+                    assert done["state"] == "succeeded", done
+                    pids.add(int(srv.get("/api/tasks/%d/log" % tid).body))
+                os.unlink(go)
+                return pids
 
-        first = batch()
-        # Half a second each, all created within it: most ran at once,
-        # each on a runner of its own.
-        assert len(first) > 16, len(first)
-        wait_for(lambda: first <= set(spares(srv)), 10,
-                 what="every runner to wait, idle")
-        second = batch()
-        assert second <= first, sorted(second - first)
+            first = batch()
+            assert len(first) == n, sorted(first)
+            wait_for(lambda: first <= set(spares(srv)), 10,
+                     what="every runner to wait, idle")
+            # The spare forked as batch one took the last idle runner
+            # waits too, and may take a task: none is forked anew.
+            idle = set(spares(srv))
+            second = batch()
+            assert second <= idle, sorted(second - idle)
+    finally:
+        shutil.rmtree(gate, ignore_errors=True)
 
 
 def sigqueue(pid, sig, value):
