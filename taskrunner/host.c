@@ -232,6 +232,7 @@ static int
 fork_runner(const struct config *cfg, int64_t id, int sock, char *title)
 {
 	static struct runner	 r;
+	size_t			 room = strlen(title);
 	int			 sp[2] = { -1, -1 };
 	pid_t			 pid;
 
@@ -258,11 +259,13 @@ fork_runner(const struct config *cfg, int64_t id, int sock, char *title)
 	}
 	if (sp[0] != -1)
 		close(sp[0]);
+	/* The room is measured before a title is written into it, which
+	 * ends the string sooner. */
 	if (id == 0)
-		retitle(title, strlen(title), "--spare");
+		retitle(title, room, "--spare");
 	r.id = id;
 	runner_child(cfg, sock, &r);
-	serve(&r, sp[1], title, strlen(title));
+	serve(&r, sp[1], title, room);
 	return 0;
 }
 

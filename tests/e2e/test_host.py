@@ -6,6 +6,7 @@ import ctypes
 import os
 import shutil
 import signal
+import sqlite3
 import tempfile
 import threading
 
@@ -90,6 +91,25 @@ def test_a_spare_waits_with_the_database_open_and_takes_the_next_task():
         done = srv.wait_finished(tid)
         assert done["state"] == "succeeded", done
         assert done["progress"]["value"] == 40, done
+
+
+def test_a_runner_forked_as_a_spare_shows_a_long_id_whole():
+    """ps shows a task's whole id, however long, also on a runner that
+    waited as a spare (whose title "--spare" is shorter)."""
+    with Server() as srv:
+        first = srv.create("count")["id"]
+        assert srv.wait_finished(first)["state"] == "succeeded"
+        db = sqlite3.connect(os.path.join(srv.data, "hourglass.db"),
+                             timeout=10)
+        with db:
+            db.execute("UPDATE sqlite_sequence SET seq = 123456788 "
+                       "WHERE name = 'tasks'")
+        db.close()
+        tid = srv.create("count", {"total": 40, "delay_ms": 25})["id"]
+        assert tid == 123456789, tid
+        runner = running_runner(srv, tid)
+        assert args(runner)[1:] == [b"123456789"], args(runner)
+        assert srv.wait_finished(tid)["state"] == "succeeded"
 
 
 def test_a_spare_that_died_is_passed_over_and_replaced():
