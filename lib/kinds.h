@@ -1,6 +1,8 @@
 /*
  * The task kinds of kinds.json: loaded and checked once at start, then
- * read-only, so every thread may share one struct kinds.
+ * read-only, so every thread may share one struct kinds. The module's
+ * files are in lib/kinds/ (load, params, public, command); this is its
+ * only public header.
  */
 #ifndef HG_KINDS_H
 #define HG_KINDS_H
@@ -12,24 +14,8 @@
 
 #include "hg.h"
 
-enum param_type {
-	PARAM_INTEGER,
-	PARAM_NUMBER,
-	PARAM_STRING,
-	PARAM_BOOLEAN
-};
-
-struct param {
-	const char	*name;		/* borrowed from the kinds document */
-	enum param_type	 type;
-	int		 has_min, has_max;
-	double		 min, max;
-	size_t		 max_length;	/* code points; 0: no limit */
-	const char	*pattern;	/* POSIX ERE or NULL */
-	regex_t		 re;
-	const cJSON	*enums;		/* array of strings or NULL */
-	const cJSON	*def;		/* default or NULL: required */
-};
+/* A declared parameter; its fields are lib/kinds/'s own. */
+struct param;
 
 enum builtin {
 	BUILTIN_NONE,
@@ -40,7 +26,7 @@ struct kind {
 	const char	*name;
 	const char	*description;	/* "" when not given */
 	enum builtin	 builtin;	/* BUILTIN_NONE: a command or external */
-	struct param	*params;
+	struct param	*params;	/* nparams, as declared */
 	size_t		 nparams;
 	/* Command kinds only; the strings are borrowed from the document. */
 	const char	**argv;		/* NULL-terminated, with {name}s */

@@ -16,6 +16,7 @@
 
 #include "json.h"
 #include "kinds.h"
+#include "kinds/kinds_int.h"
 #include "unit.h"
 
 #define FAULT_MAX	10000	/* runs before giving up on an end */

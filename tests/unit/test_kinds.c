@@ -9,6 +9,7 @@
 
 #include "json.h"
 #include "kinds.h"
+#include "kinds/kinds_int.h"
 #include "unit.h"
 
 /* The spec's reference kind, as kinds.json ships it. */

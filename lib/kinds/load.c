@@ -1,3 +1,8 @@
+/*
+ * Loading kinds.json: each kind and parameter checked once at start, a
+ * refusal naming the file, the kind and the field; and the kinds' life
+ * after that (find, free).
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -5,13 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "json.h"
-#include "kinds.h"
-
-#define KINDS_FILE_MAX	(4 * 1024 * 1024)
-#define KINDS_NAME_MAX	64
+#include "kinds_int.h"
 
 static const char *const type_names[] = {
 	"integer", "number", "string", "boolean"
@@ -55,168 +56,6 @@ ident_ok(const char *s, int allow_dot_dash)
 		    (allow_dot_dash && (s[i] == '-' || s[i] == '.'))))
 			return 0;
 	return 1;
-}
-
-/*
- * Checks one value against p. On error fills msg with the rule broken,
- * without the "params.x: " prefix, and returns -1.
- */
-static int
-param_value_check(const struct param *p, const cJSON *v, char *msg,
-    size_t len)
-{
-	const cJSON	*c;
-	int64_t		 i;
-	double		 d;
-	int		 range;
-
-	range = p->has_min || p->has_max;
-	switch (p->type) {
-	case PARAM_INTEGER:
-	case PARAM_NUMBER:
-		if (p->type == PARAM_INTEGER ? json_int(v, &i) == -1 :
-		    !cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
-			if (p->has_min && p->has_max)
-				snprintf(msg, len, "must be %s from %.15g "
-				    "to %.15g", p->type == PARAM_INTEGER ?
-				    "an integer" : "a number", p->min, p->max);
-			else
-				snprintf(msg, len, "must be %s",
-				    p->type == PARAM_INTEGER ?
-				    "an integer" : "a number");
-			return -1;
-		}
-		d = v->valuedouble;
-		if (range && ((p->has_min && d < p->min) ||
-		    (p->has_max && d > p->max))) {
-			const char *t = p->type == PARAM_INTEGER ?
-			    "an integer" : "a number";
-
-			if (p->has_min && p->has_max)
-				snprintf(msg, len, "must be %s from %.15g to "
-				    "%.15g", t, p->min, p->max);
-			else if (p->has_min)
-				snprintf(msg, len, "must be %s of at least "
-				    "%.15g", t, p->min);
-			else
-				snprintf(msg, len, "must be %s of at most "
-				    "%.15g", t, p->max);
-			return -1;
-		}
-		return 0;
-	case PARAM_STRING:
-		if (!cJSON_IsString(v)) {
-			snprintf(msg, len, "must be a string");
-			return -1;
-		}
-		if (p->max_length > 0 &&
-		    json_utf8_len(v->valuestring) > p->max_length) {
-			snprintf(msg, len, "must be at most %zu characters",
-			    p->max_length);
-			return -1;
-		}
-		if (p->enums != NULL) {
-			cJSON_ArrayForEach(c, p->enums)
-				if (strcmp(c->valuestring, v->valuestring) == 0)
-					break;
-			if (c == NULL) {
-				size_t	 off;
-
-				off = (size_t)snprintf(msg, len,
-				    "must be one of");
-				cJSON_ArrayForEach(c, p->enums) {
-					if (off >= len)
-						break;
-					off += (size_t)snprintf(msg + off,
-					    len - off, "%s \"%s\"",
-					    c == p->enums->child ? "" : ",",
-					    c->valuestring);
-				}
-				return -1;
-			}
-		}
-		if (p->pattern != NULL &&
-		    regexec(&p->re, v->valuestring, 0, NULL, 0) != 0) {
-			snprintf(msg, len, "must match %s", p->pattern);
-			return -1;
-		}
-		return 0;
-	case PARAM_BOOLEAN:
-		if (!cJSON_IsBool(v)) {
-			snprintf(msg, len, "must be true or false");
-			return -1;
-		}
-		return 0;
-	}
-	return -1;
-}
-
-const struct param *
-kind_param(const struct kind *k, const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < k->nparams; i++)
-		if (strcmp(k->params[i].name, name) == 0)
-			return &k->params[i];
-	return NULL;
-}
-
-cJSON *
-kinds_params_check(const struct kind *k, const cJSON *params,
-    struct hg_err *e)
-{
-	const cJSON		*c, *v;
-	const struct param	*p;
-	cJSON			*out;
-	char			 msg[400];
-	size_t			 i;
-
-	if (params != NULL && !cJSON_IsNull(params) &&
-	    !cJSON_IsObject(params)) {
-		hg_err_set(e, 422, "invalid_params",
-		    "params: must be an object");
-		return NULL;
-	}
-	if (params != NULL && cJSON_IsObject(params))
-		cJSON_ArrayForEach(c, params)
-			if (kind_param(k, c->string) == NULL) {
-				hg_err_set(e, 422, "invalid_params",
-				    "params.%.64s: unknown parameter of kind "
-				    "%s", c->string, k->name);
-				return NULL;
-			}
-	if ((out = cJSON_CreateObject()) == NULL)
-		goto nomem;
-	for (i = 0; i < k->nparams; i++) {
-		p = &k->params[i];
-		v = params != NULL && cJSON_IsObject(params) ?
-		    cJSON_GetObjectItemCaseSensitive(params, p->name) : NULL;
-		if (v == NULL)
-			v = p->def;
-		if (v == NULL) {
-			hg_err_set(e, 422, "invalid_params",
-			    "params.%s: required", p->name);
-			goto fail;
-		}
-		if (param_value_check(p, v, msg, sizeof(msg)) == -1) {
-			hg_err_set(e, 422, "invalid_params", "params.%s: %s",
-			    p->name, msg);
-			goto fail;
-		}
-		if ((c = cJSON_Duplicate(v, 1)) == NULL)
-			goto nomem;
-		if (!cJSON_AddItemToObject(out, p->name, (cJSON *)c)) {
-			cJSON_Delete((cJSON *)c);
-			goto nomem;
-		}
-	}
-	return out;
-nomem:
-	hg_err_set(e, 503, "unavailable", "out of memory");
-fail:
-	cJSON_Delete(out);
-	return NULL;
 }
 
 /* Loader errors: "file: kind "x": field: rule". */
@@ -361,7 +200,7 @@ load_param(struct kload *l, const char *kind, const cJSON *decl,
 		p->pattern = v->valuestring;
 	}
 	if ((p->def = cJSON_GetObjectItemCaseSensitive(decl, "default")) !=
-	    NULL && param_value_check(p, p->def, msg, sizeof(msg)) == -1) {
+	    NULL && kinds__value_check(p, p->def, msg, sizeof(msg)) == -1) {
 		snprintf(field, sizeof(field), "params.%s.default", p->name);
 		return kerr(l, kind, field, "%s", msg);
 	}
@@ -666,62 +505,6 @@ load_kind(struct kload *l, const cJSON *decl, struct kinds *ks, size_t idx)
 	return load_command(l, k, decl, c);
 }
 
-/* Adds item to o, or frees it; 0, or -1 if it could not be added. */
-static int
-add_or_free(cJSON *o, const char *name, cJSON *item)
-{
-	if (item != NULL && cJSON_AddItemToObject(o, name, item))
-		return 0;
-	cJSON_Delete(item);
-	return -1;
-}
-
-/* The public view of the kinds: name, description, params as declared.
- * Returns -1 when memory runs out. */
-static int
-kinds_render(struct kinds *ks)
-{
-	cJSON		*root, *arr, *o;
-	const cJSON	*kd, *p;
-	size_t		 i;
-	int		 rc = -1;
-
-	if ((root = cJSON_CreateObject()) == NULL)
-		return -1;
-	if ((arr = cJSON_AddArrayToObject(root, "kinds")) == NULL)
-		goto out;
-	kd = cJSON_GetObjectItemCaseSensitive(ks->doc, "kinds")->child;
-	for (i = 0; i < ks->n; i++, kd = kd->next) {
-		if ((o = cJSON_CreateObject()) == NULL)
-			goto out;
-		if (!cJSON_AddItemToArray(arr, o)) {
-			cJSON_Delete(o);
-			goto out;
-		}
-		p = cJSON_GetObjectItemCaseSensitive(kd, "params");
-		if (add_or_free(o, "name",
-		    cJSON_CreateString(ks->v[i].name)) == -1 ||
-		    add_or_free(o, "description",
-		    cJSON_CreateString(ks->v[i].description)) == -1 ||
-		    add_or_free(o, "params", p != NULL ?
-		    cJSON_Duplicate(p, 1) : cJSON_CreateObject()) == -1)
-			goto out;
-		/* What a client must know to use the kind. */
-		if ((ks->v[i].external && add_or_free(o, "external",
-		    cJSON_CreateTrue()) == -1) || (ks->v[i].while_watched_s >
-		    0 && add_or_free(o, "while_watched_s", cJSON_CreateNumber(
-		    ks->v[i].while_watched_s)) == -1))
-			goto out;
-	}
-	if ((ks->public_json = json_print(root)) == NULL)
-		goto out;
-	ks->public_len = strlen(ks->public_json);
-	rc = 0;
-out:
-	cJSON_Delete(root);
-	return rc;
-}
-
 static char *
 slurp(const char *path, size_t *len, char *err, size_t errlen)
 {
@@ -790,7 +573,7 @@ kinds_parse(const char *name, const char *buf, size_t len, char *err,
 	cJSON_ArrayForEach(c, arr)
 		if (load_kind(&l, c, ks, i++) == -1)
 			goto fail;
-	if (kinds_render(ks) == -1) {
+	if (kinds__render(ks) == -1) {
 		kerr(&l, NULL, "kinds", "out of memory");
 		goto fail;
 	}
@@ -849,124 +632,4 @@ kinds_find(const struct kinds *ks, const char *name)
 		if (strcmp(ks->v[i].name, name) == 0)
 			return &ks->v[i];
 	return NULL;
-}
-
-char *
-kinds_value_text(const cJSON *v)
-{
-	char	 buf[32];
-	int64_t	 i;
-
-	if (cJSON_IsString(v))
-		return strdup(v->valuestring);
-	if (cJSON_IsBool(v))
-		return strdup(cJSON_IsTrue(v) ? "true" : "false");
-	if (json_int(v, &i) == 0)
-		snprintf(buf, sizeof(buf), "%lld", (long long)i);
-	else if (cJSON_IsNumber(v)) {
-		/* 0.1, not 0.10000000000000001: the shortest that reads
-		 * back the same. */
-		snprintf(buf, sizeof(buf), "%.15g", v->valuedouble);
-		if (strtod(buf, NULL) != v->valuedouble)
-			snprintf(buf, sizeof(buf), "%.17g", v->valuedouble);
-	} else
-		buf[0] = '\0';
-	return strdup(buf);
-}
-
-void
-kinds_argv_free(char **argv)
-{
-	size_t	 i;
-
-	for (i = 0; argv != NULL && argv[i] != NULL; i++)
-		free(argv[i]);
-	free(argv);
-}
-
-/* Appends n bytes to the growing string *s (length *len). */
-static int
-append(char **s, size_t *len, const char *t, size_t n)
-{
-	char	*p;
-
-	if ((p = realloc(*s, *len + n + 1)) == NULL)
-		return -1;
-	memcpy(p + *len, t, n);
-	*len += n;
-	p[*len] = '\0';
-	*s = p;
-	return 0;
-}
-
-char **
-kinds_argv(const struct kind *k, const cJSON *params)
-{
-	char		**argv, *out, name[KINDS_NAME_MAX + 1], *val;
-	const char	 *p, *open, *close;
-	size_t		  i, len, n;
-
-	if ((argv = calloc(k->argc + 1, sizeof(*argv))) == NULL)
-		return NULL;
-	for (i = 0; i < k->argc; i++) {
-		out = NULL;
-		len = 0;
-		if (append(&out, &len, "", 0) == -1)
-			goto fail;
-		/* Placeholders were checked at load: each names a param. */
-		for (p = k->argv[i]; (open = strchr(p, '{')) != NULL;
-		    p = close + 1) {
-			close = strchr(open, '}');
-			n = (size_t)(close - open - 1);
-			memcpy(name, open + 1, n);
-			name[n] = '\0';
-			if ((val = kinds_value_text(
-			    cJSON_GetObjectItemCaseSensitive(params, name))) ==
-			    NULL)
-				goto fail_out;
-			if (append(&out, &len, p, (size_t)(open - p)) == -1 ||
-			    append(&out, &len, val, strlen(val)) == -1) {
-				free(val);
-				goto fail_out;
-			}
-			free(val);
-		}
-		if (append(&out, &len, p, strlen(p)) == -1)
-			goto fail_out;
-		argv[i] = out;
-	}
-	return argv;
-fail_out:
-	free(out);
-fail:
-	kinds_argv_free(argv);
-	return NULL;
-}
-
-int
-kinds_resolve(const struct kind *k, char *buf, size_t len)
-{
-	const char	*prog = k->argv[0], *p = k->path, *end;
-	size_t		 n;
-
-	if (strchr(prog, '/') != NULL) {
-		snprintf(buf, len, "%s", prog);
-		if (access(prog, X_OK) == 0)
-			return 0;
-		snprintf(buf, len, "%s: %s", prog, strerror(errno));
-		return -1;
-	}
-	for (; *p != '\0'; p = *end == ':' ? end + 1 : end) {
-		end = p + strcspn(p, ":");
-		n = (size_t)(end - p);
-		if (n == 0)
-			continue;
-		if ((size_t)snprintf(buf, len, "%.*s/%s", (int)n, p, prog) >=
-		    len)
-			continue;
-		if (access(buf, X_OK) == 0)
-			return 0;
-	}
-	snprintf(buf, len, "%s: not found in PATH %s", prog, k->path);
-	return -1;
 }
