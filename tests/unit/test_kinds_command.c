@@ -1,16 +1,20 @@
 /*
  * lib/kinds, command kinds: each mistake in command, cwd, env, timeout_s,
  * grace_s, max_running and progress_regex refused with a message that
- * names the file, the kind and the field; and a good command kind read
- * as declared.
+ * names the file, the kind and the field; a good command kind read as
+ * declared; and what it runs: the argv (placeholders, values taken
+ * literally) and how its program is found.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "json.h"
 #include "kinds.h"
 #include "unit.h"
+#include "kinds_unit.h"
 
 /* One parameter p, a string, for placeholders to name. */
 #define PARAMS							\
@@ -322,23 +326,15 @@ mistake_in_second_kind_names_that_kind(void)
 	" {\"name\": \"plain\", \"command\": [\"/bin/true\"]}]}"
 
 static struct kinds *
-load_good(void)
+load_good_command(void)
 {
-	char		 err[1024];
-	struct kinds	*ks;
-
-	if ((ks = kinds_load(unit_write_kinds(GOOD_COMMAND), err, sizeof(err))) ==
-	    NULL) {
-		unit_fail(__FILE__, __LINE__, err);
-		exit(1);
-	}
-	return ks;
+	return kinds_unit_load(GOOD_COMMAND);
 }
 
 static void
 good_command_kind_loads_with_all_fields(void)
 {
-	struct kinds		*ks = load_good();
+	struct kinds		*ks = load_good_command();
 	const struct kind	*k = kinds_find(ks, "checksum");
 	regmatch_t		 m[2];
 
@@ -380,7 +376,7 @@ out:
 static void
 command_kind_defaults(void)
 {
-	struct kinds		*ks = load_good();
+	struct kinds		*ks = load_good_command();
 	const struct kind	*k = kinds_find(ks, "plain");
 
 	CHECK(k != NULL);
@@ -422,7 +418,7 @@ command_kind_env_path_replaces_default(void)
 static void
 command_kind_public_json_hides_command(void)
 {
-	struct kinds	*ks = load_good();
+	struct kinds	*ks = load_good_command();
 
 	/* Clients see name, description and params; never the program,
 	 * its folder or its environment. */
@@ -431,6 +427,301 @@ command_kind_public_json_hides_command(void)
 	CHECK(strstr(ks->public_json, "LC_ALL") == NULL);
 	CHECK(strstr(ks->public_json, "progress_regex") == NULL);
 	CHECK_HAS(ks->public_json, "\"name\":\"checksum\"");
+	kinds_free(ks);
+}
+
+/* ---- what a command kind runs: kinds_argv and kinds_resolve ---- */
+
+/* Checks params (JSON text) for kind k; exits on a refusal. */
+static cJSON *
+checked(const struct kind *k, const char *text)
+{
+	struct hg_err	 e;
+	cJSON		*in, *out;
+
+	memset(&e, 0, sizeof(e));
+	if ((in = json_parse(text, strlen(text), &e)) == NULL) {
+		unit_fail(__FILE__, __LINE__, e.msg);
+		exit(1);
+	}
+	out = kinds_params_check(k, in, &e);
+	cJSON_Delete(in);
+	if (out == NULL) {
+		unit_fail(__FILE__, __LINE__, e.msg);
+		exit(1);
+	}
+	return out;
+}
+
+#define ARGV_KIND							\
+	"{\"kinds\": [{\"name\": \"k\",\n"				\
+	" \"command\": [\"/bin/echo\", \"{s}\", \"pre-{n}-post\", "	\
+	"\"{x}{b}\", \"--\", \"{s}={n}\"],\n"				\
+	" \"params\": {\"s\": {\"type\": \"string\"},\n"		\
+	"  \"n\": {\"type\": \"integer\", \"default\": 42},\n"		\
+	"  \"x\": {\"type\": \"number\", \"default\": 2.5},\n"		\
+	"  \"b\": {\"type\": \"boolean\", \"default\": true}}}]}"
+
+static void
+argv_replaces_placeholders_per_element(void)
+{
+	struct kinds	*ks = kinds_unit_load(ARGV_KIND);
+	cJSON		*p = checked(&ks->v[0], "{\"s\": \"hello\"}");
+	char		**argv = kinds_argv(&ks->v[0], p);
+
+	CHECK(argv != NULL);
+	if (argv != NULL) {
+		CHECK_STR(argv[0], "/bin/echo");
+		CHECK_STR(argv[1], "hello");
+		CHECK_STR(argv[2], "pre-42-post");
+		CHECK_STR(argv[3], "2.5true");
+		CHECK_STR(argv[4], "--");
+		CHECK_STR(argv[5], "hello=42");
+		CHECK(argv[6] == NULL);
+	}
+	kinds_argv_free(argv);
+	cJSON_Delete(p);
+	kinds_free(ks);
+}
+
+static void
+argv_keeps_shell_metacharacters_literally(void)
+{
+	static const char *const hostile[] = {
+		"x; touch PWNED $(touch PWNED2) `touch PWNED3`",
+		"a | b && c || d > e < f 2>&1 &",
+		"'\"\\ * ? [a-z] ~ # !",
+		"line1\nline2\rline3\ttab",
+		"{n}",			/* not expanded a second time */
+		"-rf /",
+		"",
+	};
+	struct kinds	*ks = kinds_unit_load(ARGV_KIND);
+	cJSON		*p, *s;
+	char		**argv, want[256];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		p = checked(&ks->v[0], "{\"s\": \"\"}");
+		s = cJSON_CreateString(hostile[i]);
+		CHECK(s != NULL && cJSON_ReplaceItemInObjectCaseSensitive(p,
+		    "s", s));
+		argv = kinds_argv(&ks->v[0], p);
+		CHECK(argv != NULL);
+		if (argv != NULL) {
+			CHECK_STR(argv[1], hostile[i]);
+			snprintf(want, sizeof(want), "%s=42", hostile[i]);
+			CHECK_STR(argv[5], want);
+			CHECK(argv[6] == NULL);
+		}
+		kinds_argv_free(argv);
+		cJSON_Delete(p);
+	}
+	kinds_free(ks);
+}
+
+static void
+argv_writes_numbers_and_booleans_as_text(void)
+{
+	struct kinds	*ks = kinds_unit_load(ARGV_KIND);
+	cJSON		*p;
+	char		**argv;
+
+	p = checked(&ks->v[0], "{\"s\": \"v\", \"n\": -7, \"x\": 3, "
+	    "\"b\": false}");
+	argv = kinds_argv(&ks->v[0], p);
+	CHECK(argv != NULL);
+	if (argv != NULL) {
+		CHECK_STR(argv[2], "pre--7-post");
+		CHECK_STR(argv[3], "3false");
+	}
+	kinds_argv_free(argv);
+	cJSON_Delete(p);
+	p = checked(&ks->v[0], "{\"s\": \"v\", \"n\": 9007199254740991, "
+	    "\"x\": -0.5}");
+	argv = kinds_argv(&ks->v[0], p);
+	CHECK(argv != NULL);
+	if (argv != NULL) {
+		CHECK_STR(argv[2], "pre-9007199254740991-post");
+		CHECK_STR(argv[3], "-0.5true");
+	}
+	kinds_argv_free(argv);
+	cJSON_Delete(p);
+	kinds_free(ks);
+}
+
+static void
+argv_keeps_long_values_whole(void)
+{
+	struct kinds	*ks = kinds_unit_load(ARGV_KIND);
+	cJSON		*p, *s;
+	char		**argv, *v, *want;
+	size_t		 i;
+
+	/* 6000 bytes of "é": past any fixed buffer of 4 KiB, and a cut
+	 * there would also split a character. */
+	if ((v = malloc(6001)) == NULL || (want = malloc(6010)) == NULL)
+		abort();
+	for (i = 0; i < 6000; i += 2)
+		memcpy(v + i, "\xc3\xa9", 2);
+	v[6000] = '\0';
+	p = checked(&ks->v[0], "{\"s\": \"\"}");
+	s = cJSON_CreateString(v);
+	CHECK(s != NULL && cJSON_ReplaceItemInObjectCaseSensitive(p, "s", s));
+	argv = kinds_argv(&ks->v[0], p);
+	CHECK(argv != NULL);
+	if (argv != NULL) {
+		CHECK_INT(strlen(argv[1]), 6000);
+		CHECK(strcmp(argv[1], v) == 0);
+		snprintf(want, 6010, "%s=42", v);
+		CHECK(strcmp(argv[5], want) == 0);
+	}
+	kinds_argv_free(argv);
+	cJSON_Delete(p);
+	kinds_free(ks);
+	free(v);
+	free(want);
+}
+
+static void
+argv_without_placeholders_is_copied(void)
+{
+	struct kinds	*ks = kinds_unit_load("{\"kinds\": [{\"name\": \"k\", "
+	    "\"command\": [\"/bin/true\", \"a b\", \"\"]}]}");
+	cJSON		*p = checked(&ks->v[0], "{}");
+	char		**argv = kinds_argv(&ks->v[0], p);
+
+	CHECK(argv != NULL);
+	if (argv != NULL) {
+		CHECK_STR(argv[0], "/bin/true");
+		CHECK_STR(argv[1], "a b");
+		CHECK_STR(argv[2], "");
+		CHECK(argv[3] == NULL);
+	}
+	kinds_argv_free(argv);
+	cJSON_Delete(p);
+	kinds_free(ks);
+}
+
+/* Loads a kind whose command is prog, with env PATH path (or none). */
+static struct kinds *
+load_prog(const char *prog, const char *path)
+{
+	char	 text[20000];
+
+	if (path != NULL)
+		snprintf(text, sizeof(text), "{\"kinds\": [{\"name\": \"k\", "
+		    "\"command\": [\"%s\"], \"env\": {\"PATH\": \"%s\"}}]}",
+		    prog, path);
+	else
+		snprintf(text, sizeof(text), "{\"kinds\": [{\"name\": \"k\", "
+		    "\"command\": [\"%s\"]}]}", prog);
+	return kinds_unit_load(text);
+}
+
+/* Writes a file in the test's folder with mode; returns its path. */
+static const char *
+make_file(const char *name, mode_t mode, char *buf, size_t len)
+{
+	FILE	*f;
+
+	snprintf(buf, len, "%s/%s", unit_dir, name);
+	if ((f = fopen(buf, "w")) == NULL) {
+		perror(buf);
+		abort();
+	}
+	fputs("#!/bin/sh\nexit 0\n", f);
+	fclose(f);
+	CHECK_INT(chmod(buf, mode), 0);
+	return buf;
+}
+
+static void
+resolve_absolute_executable(void)
+{
+	char		 prog[4200], buf[4200];
+	struct kinds	*ks;
+
+	make_file("tool", 0755, prog, sizeof(prog));
+	ks = load_prog(prog, NULL);
+	CHECK_INT(kinds_resolve(&ks->v[0], buf, sizeof(buf)), 0);
+	CHECK_STR(buf, prog);
+	kinds_free(ks);
+}
+
+static void
+resolve_absolute_not_executable(void)
+{
+	char		 prog[4200], buf[4200];
+	struct kinds	*ks;
+
+	make_file("plain", 0644, prog, sizeof(prog));
+	ks = load_prog(prog, NULL);
+	CHECK_INT(kinds_resolve(&ks->v[0], buf, sizeof(buf)), -1);
+	CHECK_HAS(buf, prog);
+	CHECK_HAS(buf, "Permission denied");
+	kinds_free(ks);
+}
+
+static void
+resolve_absolute_missing(void)
+{
+	char		 prog[4200], buf[4200];
+	struct kinds	*ks;
+
+	snprintf(prog, sizeof(prog), "%s/nope/tool", unit_dir);
+	ks = load_prog(prog, NULL);
+	CHECK_INT(kinds_resolve(&ks->v[0], buf, sizeof(buf)), -1);
+	CHECK_HAS(buf, prog);
+	CHECK_HAS(buf, "No such file");
+	kinds_free(ks);
+}
+
+static void
+resolve_bare_name_in_default_path(void)
+{
+	char		 buf[4200];
+	struct kinds	*ks = load_prog("sh", NULL);
+
+	CHECK_STR(ks->v[0].path, KINDS_PATH_DEFAULT);
+	CHECK_INT(kinds_resolve(&ks->v[0], buf, sizeof(buf)), 0);
+	CHECK(buf[0] == '/');
+	CHECK(strlen(buf) > 3 && strcmp(buf + strlen(buf) - 3, "/sh") == 0);
+	CHECK_INT(access(buf, X_OK), 0);
+	kinds_free(ks);
+}
+
+static void
+resolve_bare_name_in_kind_path_skips_non_executables(void)
+{
+	char		 dir1[4200], dir2[4200], path[12800], buf[4200];
+	char		 want[4300];
+	struct kinds	*ks;
+
+	/* dir1/mytool is not executable, dir2/mytool is: dir2's wins. */
+	snprintf(dir1, sizeof(dir1), "%s/d1", unit_dir);
+	snprintf(dir2, sizeof(dir2), "%s/d2", unit_dir);
+	CHECK_INT(mkdir(dir1, 0700), 0);
+	CHECK_INT(mkdir(dir2, 0700), 0);
+	make_file("d1/mytool", 0644, buf, sizeof(buf));
+	make_file("d2/mytool", 0755, want, sizeof(want));
+	snprintf(path, sizeof(path), "%s/none::%s:%s", unit_dir, dir1, dir2);
+	ks = load_prog("mytool", path);
+	CHECK_STR(ks->v[0].path, path);
+	CHECK_INT(kinds_resolve(&ks->v[0], buf, sizeof(buf)), 0);
+	CHECK_STR(buf, want);
+	kinds_free(ks);
+}
+
+static void
+resolve_bare_name_not_found(void)
+{
+	char		 buf[4200];
+	struct kinds	*ks = load_prog("hourglass-no-such-program", NULL);
+
+	CHECK_INT(kinds_resolve(&ks->v[0], buf, sizeof(buf)), -1);
+	CHECK_HAS(buf, "hourglass-no-such-program");
+	CHECK_HAS(buf, "not found");
 	kinds_free(ks);
 }
 
@@ -465,6 +756,17 @@ static const struct unit_test tests[] = {
 	UNIT(command_kind_defaults),
 	UNIT(command_kind_env_path_replaces_default),
 	UNIT(command_kind_public_json_hides_command),
+	UNIT(argv_replaces_placeholders_per_element),
+	UNIT(argv_keeps_shell_metacharacters_literally),
+	UNIT(argv_writes_numbers_and_booleans_as_text),
+	UNIT(argv_keeps_long_values_whole),
+	UNIT(argv_without_placeholders_is_copied),
+	UNIT(resolve_absolute_executable),
+	UNIT(resolve_absolute_not_executable),
+	UNIT(resolve_absolute_missing),
+	UNIT(resolve_bare_name_in_default_path),
+	UNIT(resolve_bare_name_in_kind_path_skips_non_executables),
+	UNIT(resolve_bare_name_not_found),
 };
 
 int
