@@ -28,6 +28,26 @@
 #define HG_MSG_MAX		1024	/* bytes of a progress message */
 #define HG_TAIL_MAX		10000	/* lines of GET .../log?tail=N */
 #define HG_LINE_MAX		16384	/* bytes of a log line; more is cut */
+/*
+ * kinds.json, checked at start: a kind past these is refused there with
+ * its name and the field, never cut later.
+ */
+/* Read whole into memory by the server and by every runner; real files
+ * are a few KiB. */
+#define HG_KINDS_FILE_MAX	(4 * 1024 * 1024)
+/* Bytes of a kind's, a parameter's or an env variable's name: each is
+ * quoted whole in messages and makes HOURGLASS_PARAM_<name>. */
+#define HG_KIND_NAME_MAX	64
+/* timeout_s: ~31 years, so deadlines in ms stay far from INT64_MAX. */
+#define HG_KIND_TIMEOUT_MAX_S	1e9
+/* grace_s: a stop must end; an hour is ample for any clean-up. */
+#define HG_KIND_GRACE_MAX_S	3600
+/* max_running: an int, and more than any machine runs at once. */
+#define HG_KIND_RUNNING_MAX	1000000
+/* while_watched_s: a watcher gone a day is not coming back. */
+#define HG_KIND_WATCH_MAX_S	86400
+/* heartbeat_s: a week of silence is a lost task, whatever the work. */
+#define HG_KIND_HEARTBEAT_MAX_S	(86400 * 7)
 /* The last line of a log cut at HOURGLASS_LOG_MAX (a long long). */
 #define HG_LOG_CUT	"[hourglass: the log reached %lld bytes; the rest " \
 	"is dropped]"

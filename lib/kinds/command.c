@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "json.h"
-#include "kinds_int.h"
+#include "kinds.h"
 
 char *
 kinds_value_text(const cJSON *v)
@@ -62,7 +62,7 @@ append(char **s, size_t *len, const char *t, size_t n)
 char **
 kinds_argv(const struct kind *k, const cJSON *params)
 {
-	char		**argv, *out, name[KINDS_NAME_MAX + 1], *val;
+	char		**argv, *out, name[HG_KIND_NAME_MAX + 1], *val;
 	const char	 *p, *open, *close;
 	size_t		  i, len, n;
 

@@ -15,9 +15,6 @@
 
 #include "kinds.h"
 
-#define KINDS_FILE_MAX	(4 * 1024 * 1024)
-#define KINDS_NAME_MAX	64
-
 enum param_type {
 	PARAM_INTEGER,
 	PARAM_NUMBER,

@@ -48,7 +48,7 @@ ident_ok(const char *s, int allow_dot_dash)
 {
 	size_t	 i;
 
-	if (s[0] == '\0' || strlen(s) > KINDS_NAME_MAX ||
+	if (s[0] == '\0' || strlen(s) > HG_KIND_NAME_MAX ||
 	    !(isalnum((unsigned char)s[0]) || s[0] == '_'))
 		return 0;
 	for (i = 1; s[i] != '\0'; i++)
@@ -122,7 +122,7 @@ load_param(struct kload *l, const char *kind, const cJSON *decl,
 	snprintf(field, sizeof(field), "params.%s", p->name);
 	if (!ident_ok(p->name, 0))
 		return kerr(l, kind, field, "a parameter name is letters, "
-		    "digits and _, at most %d", KINDS_NAME_MAX);
+		    "digits and _, at most %d", HG_KIND_NAME_MAX);
 	if (!cJSON_IsObject(decl))
 		return kerr(l, kind, field, "must be an object");
 	v = cJSON_GetObjectItemCaseSensitive(decl, "type");
@@ -260,28 +260,20 @@ load_limits(struct kload *l, struct kind *k, const cJSON *decl)
 
 	k->grace_s = KINDS_GRACE_DEFAULT;
 	k->heartbeat_s = KINDS_HEARTBEAT_DEFAULT;
-	if (load_seconds(l, k, decl, "while_watched_s", 0, 1, 86400,
-	    &k->while_watched_s) == -1)
+	if (load_seconds(l, k, decl, "while_watched_s", 0, 1,
+	    HG_KIND_WATCH_MAX_S, &k->while_watched_s) == -1)
 		return -1;
-	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "timeout_s")) != NULL) {
-		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
-		    v->valuedouble <= 0 || v->valuedouble > 1e9)
-			return kerr(l, k->name, "timeout_s", "must be a number "
-			    "of seconds above 0");
-		k->timeout_s = v->valuedouble;
-	}
-	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "grace_s")) != NULL) {
-		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
-		    v->valuedouble < 0 || v->valuedouble > 3600)
-			return kerr(l, k->name, "grace_s", "must be a number "
-			    "of seconds from 0 to 3600");
-		k->grace_s = v->valuedouble;
-	}
+	if (load_seconds(l, k, decl, "timeout_s", 0, 1, HG_KIND_TIMEOUT_MAX_S,
+	    &k->timeout_s) == -1 || load_seconds(l, k, decl, "grace_s", 0, 0,
+	    HG_KIND_GRACE_MAX_S, &k->grace_s) == -1)
+		return -1;
 	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "max_running")) !=
 	    NULL) {
-		if (json_int(v, &n) == -1 || n < 1 || n > 1000000)
+		if (json_int(v, &n) == -1 || n < 1 ||
+		    n > HG_KIND_RUNNING_MAX)
 			return kerr(l, k->name, "max_running", "must be an "
-			    "integer of at least 1");
+			    "integer of at least 1 and at most %d",
+			    HG_KIND_RUNNING_MAX);
 		k->max_running = (int)n;
 	}
 	return 0;
@@ -293,7 +285,7 @@ load_placeholders(struct kload *l, struct kind *k, const char *arg,
     const char *field)
 {
 	const char	*p = arg, *open, *close;
-	char		 name[KINDS_NAME_MAX + 1];
+	char		 name[HG_KIND_NAME_MAX + 1];
 	size_t		 n;
 
 	while ((open = strchr(p, '{')) != NULL) {
@@ -301,7 +293,7 @@ load_placeholders(struct kload *l, struct kind *k, const char *arg,
 			return kerr(l, k->name, field, "\"{\" without \"}\" "
 			    "in \"%.64s\"", arg);
 		n = (size_t)(close - open - 1);
-		if (n == 0 || n > KINDS_NAME_MAX)
+		if (n == 0 || n > HG_KIND_NAME_MAX)
 			return kerr(l, k->name, field, "an empty or too long "
 			    "placeholder in \"%.64s\"", arg);
 		memcpy(name, open + 1, n);
@@ -427,8 +419,8 @@ load_external(struct kload *l, struct kind *k, const cJSON *decl)
 		if (cJSON_GetObjectItemCaseSensitive(decl, none[i]) != NULL)
 			return kerr(l, k->name, none[i], "an external kind "
 			    "runs nothing here, so has no %s", none[i]);
-	if (load_seconds(l, k, decl, "heartbeat_s", 0, 1, 86400 * 7,
-	    &k->heartbeat_s) == -1)
+	if (load_seconds(l, k, decl, "heartbeat_s", 0, 1,
+	    HG_KIND_HEARTBEAT_MAX_S, &k->heartbeat_s) == -1)
 		return -1;
 	return load_regex(l, k, decl);
 }
@@ -447,7 +439,7 @@ load_kind(struct kload *l, const cJSON *decl, struct kinds *ks, size_t idx)
 	v = cJSON_GetObjectItemCaseSensitive(decl, "name");
 	if (!cJSON_IsString(v) || !ident_ok(v->valuestring, 1))
 		return kerr(l, NULL, field, "needs a \"name\": letters, "
-		    "digits, _ . -, at most %d", KINDS_NAME_MAX);
+		    "digits, _ . -, at most %d", HG_KIND_NAME_MAX);
 	k->name = v->valuestring;
 	for (i = 0; i < idx; i++)
 		if (strcmp(ks->v[i].name, k->name) == 0)
@@ -516,15 +508,18 @@ slurp(const char *path, size_t *len, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if ((buf = malloc(KINDS_FILE_MAX + 1)) == NULL) {
+	if ((buf = malloc(HG_KINDS_FILE_MAX + 1)) == NULL) {
 		fclose(f);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	n = fread(buf, 1, KINDS_FILE_MAX + 1, f);
-	if (ferror(f) || n > KINDS_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
-		    strerror(errno) : "larger than 4 MiB");
+	n = fread(buf, 1, HG_KINDS_FILE_MAX + 1, f);
+	if (ferror(f) || n > HG_KINDS_FILE_MAX) {
+		if (ferror(f))
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		else
+			snprintf(err, errlen, "%s: larger than %d MiB", path,
+			    HG_KINDS_FILE_MAX / (1024 * 1024));
 		fclose(f);
 		free(buf);
 		return NULL;

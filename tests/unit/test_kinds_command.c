@@ -248,6 +248,31 @@ max_running_zero_or_fraction_is_refused(void)
 	    "max_running", "integer of at least 1");
 }
 
+/* Each limit of hg.h loads at its edge and is refused, naming it, past. */
+static void
+timeout_above_max_is_refused_naming_max(void)
+{
+	kinds_free(kinds_unit_load(WITH("\"timeout_s\": 1e9")));
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"timeout_s\": "
+	    "1000000001", "timeout_s", "above 0 to 1e+09");
+}
+
+static void
+grace_above_max_is_refused_naming_max(void)
+{
+	kinds_free(kinds_unit_load(WITH("\"grace_s\": 3600")));
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"grace_s\": 3600.5",
+	    "grace_s", "from 0 to 3600");
+}
+
+static void
+max_running_above_max_is_refused_naming_max(void)
+{
+	kinds_free(kinds_unit_load(WITH("\"max_running\": 1000000")));
+	CMD_REFUSED("\"command\": [\"/bin/true\"], \"max_running\": "
+	    "1000001", "max_running", "at least 1 and at most 1000000");
+}
+
 /* ---- progress_regex ---- */
 
 static void
@@ -745,6 +770,9 @@ static const struct unit_test tests[] = {
 	UNIT(timeout_zero_negative_or_string_is_refused),
 	UNIT(grace_negative_is_refused),
 	UNIT(max_running_zero_or_fraction_is_refused),
+	UNIT(timeout_above_max_is_refused_naming_max),
+	UNIT(grace_above_max_is_refused_naming_max),
+	UNIT(max_running_above_max_is_refused_naming_max),
 	UNIT(progress_regex_not_compiling_is_refused),
 	UNIT(progress_regex_without_group_is_refused),
 	UNIT(progress_regex_not_a_string_is_refused),

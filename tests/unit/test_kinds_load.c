@@ -156,6 +156,39 @@ load_refuses_missing_file(void)
 	CHECK_HAS(err, path);
 }
 
+/* Writes GOOD_FILE padded with blanks to len bytes; returns its path. */
+static const char *
+write_padded(size_t len)
+{
+	char	*text;
+
+	if ((text = malloc(len + 1)) == NULL)
+		abort();
+	memset(text, ' ', len);
+	memcpy(text, GOOD_FILE, strlen(GOOD_FILE));
+	text[len] = '\0';
+	unit_write_kinds(text);
+	free(text);
+	return unit_kinds_path;
+}
+
+static void
+load_takes_a_file_of_4_mib_and_refuses_one_byte_more(void)
+{
+	char		 err[1024];
+	struct kinds	*ks;
+
+	ks = kinds_load(write_padded(HG_KINDS_FILE_MAX), err, sizeof(err));
+	CHECK(ks != NULL);
+	kinds_free(ks);
+	ks = kinds_load(write_padded(HG_KINDS_FILE_MAX + 1), err,
+	    sizeof(err));
+	CHECK(ks == NULL);
+	kinds_free(ks);
+	CHECK_HAS(err, unit_kinds_path);
+	CHECK_HAS(err, "larger than 4 MiB");
+}
+
 static void
 load_refuses_text_that_is_not_json(void)
 {
@@ -464,6 +497,7 @@ static const struct unit_test tests[] = {
 	UNIT(kind_param_returns_null_for_undeclared),
 	UNIT(free_accepts_null),
 	UNIT(load_refuses_missing_file),
+	UNIT(load_takes_a_file_of_4_mib_and_refuses_one_byte_more),
 	UNIT(load_refuses_text_that_is_not_json),
 	UNIT(load_refuses_top_level_not_an_object),
 	UNIT(load_refuses_file_without_kinds_array),
