@@ -38,6 +38,10 @@
 /* Bytes of a kind's, a parameter's or an env variable's name: each is
  * quoted whole in messages and makes HOURGLASS_PARAM_<name>. */
 #define HG_KIND_NAME_MAX	64
+/* Bytes of the rule a refused parameter states: "must match <pattern>",
+ * "must be one of <choices>". A pattern or choices longer are refused,
+ * so that a 422 states the whole rule after "params.<name>: ". */
+#define HG_KIND_RULE_MAX	384
 /* timeout_s: ~31 years, so deadlines in ms stay far from INT64_MAX. */
 #define HG_KIND_TIMEOUT_MAX_S	1e9
 /* grace_s: a stop must end; an hour is ample for any clean-up. */

@@ -43,6 +43,16 @@ int	kinds__value_check(const struct param *p, const cJSON *v, char *msg,
 	    size_t len);
 
 /*
+ * params.c. Write the rule a refused string states, "must be one of
+ * "a", "b"" for the array of strings enums, "must match <pattern>", to
+ * msg, cut to len as snprintf does (msg may be NULL when len is 0).
+ * Return the length of the whole rule, so that the loader can refuse
+ * one longer than HG_KIND_RULE_MAX.
+ */
+size_t	kinds__enum_rule(const cJSON *enums, char *msg, size_t len);
+size_t	kinds__pattern_rule(const char *pattern, char *msg, size_t len);
+
+/*
  * public.c. Renders the body of GET /api/kinds into ks->public_json
  * (malloc'd, freed by kinds_free) and ks->public_len, from the
  * document and the loaded kinds. Returns -1 when memory runs out.

@@ -73,7 +73,7 @@ static int
 kerr(struct kload *l, const char *kind, const char *field, const char *fmt,
     ...)
 {
-	char	 rule[300];
+	char	 rule[HG_KIND_RULE_MAX + 128];	/* a default's refusal too */
 	va_list	 ap;
 
 	va_start(ap, fmt);
@@ -114,9 +114,9 @@ load_param(struct kload *l, const char *kind, const cJSON *decl,
     struct param *p)
 {
 	const cJSON	*v, *c, *d;
-	char		 field[100], msg[400];
+	char		 field[100], msg[HG_KIND_RULE_MAX + 1];
 	int64_t		 n;
-	size_t		 t;
+	size_t		 t, rule;
 
 	p->name = decl->string;
 	snprintf(field, sizeof(field), "params.%s", p->name);
@@ -183,6 +183,10 @@ load_param(struct kload *l, const char *kind, const cJSON *decl,
 					return kerr(l, kind, field, "\"%.64s\" "
 					    "appears twice", c->valuestring);
 		}
+		if ((rule = kinds__enum_rule(v, NULL, 0)) > HG_KIND_RULE_MAX)
+			return kerr(l, kind, field, "the choices take %zu "
+			    "bytes listed in a refusal; at most %d", rule,
+			    HG_KIND_RULE_MAX);
 		p->enums = v;
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "pattern")) != NULL) {
@@ -191,6 +195,11 @@ load_param(struct kload *l, const char *kind, const cJSON *decl,
 		snprintf(field, sizeof(field), "params.%s.pattern", p->name);
 		if (!cJSON_IsString(v))
 			return kerr(l, kind, field, "must be a string");
+		if ((rule = kinds__pattern_rule(v->valuestring, NULL, 0)) >
+		    HG_KIND_RULE_MAX)
+			return kerr(l, kind, field, "too long to quote whole "
+			    "in a refusal; at most %zu bytes",
+			    HG_KIND_RULE_MAX - (rule - strlen(v->valuestring)));
 		if ((rc = regcomp(&p->re, v->valuestring,
 		    REG_EXTENDED | REG_NOSUB)) != 0) {
 			regerror(rc, &p->re, msg, sizeof(msg));

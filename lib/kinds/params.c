@@ -9,6 +9,35 @@
 #include "json.h"
 #include "kinds_int.h"
 
+/* A refusal is "params.<name>: <rule>" in struct hg_err's msg; the
+ * loader keeps every rule within HG_KIND_RULE_MAX, so it fits whole. */
+_Static_assert(sizeof("params.: ") - 1 + HG_KIND_NAME_MAX +
+    HG_KIND_RULE_MAX < sizeof(((struct hg_err *)0)->msg),
+    "a refusal of a parameter must fit in struct hg_err's msg");
+
+/* The contract is in kinds_int.h. */
+size_t
+kinds__enum_rule(const cJSON *enums, char *msg, size_t len)
+{
+	const cJSON	*c;
+	size_t		 off;
+
+	/* snprintf's count goes on past len: the whole text's length. */
+	off = (size_t)snprintf(msg, len, "must be one of");
+	cJSON_ArrayForEach(c, enums)
+		off += (size_t)snprintf(off < len ? msg + off : NULL,
+		    off < len ? len - off : 0, "%s \"%s\"",
+		    c == enums->child ? "" : ",", c->valuestring);
+	return off;
+}
+
+/* The contract is in kinds_int.h. */
+size_t
+kinds__pattern_rule(const char *pattern, char *msg, size_t len)
+{
+	return (size_t)snprintf(msg, len, "must match %s", pattern);
+}
+
 /* The contract is in kinds_int.h. */
 int
 kinds__value_check(const struct param *p, const cJSON *v, char *msg,
@@ -69,24 +98,13 @@ kinds__value_check(const struct param *p, const cJSON *v, char *msg,
 				if (strcmp(c->valuestring, v->valuestring) == 0)
 					break;
 			if (c == NULL) {
-				size_t	 off;
-
-				off = (size_t)snprintf(msg, len,
-				    "must be one of");
-				cJSON_ArrayForEach(c, p->enums) {
-					if (off >= len)
-						break;
-					off += (size_t)snprintf(msg + off,
-					    len - off, "%s \"%s\"",
-					    c == p->enums->child ? "" : ",",
-					    c->valuestring);
-				}
+				kinds__enum_rule(p->enums, msg, len);
 				return -1;
 			}
 		}
 		if (p->pattern != NULL &&
 		    regexec(&p->re, v->valuestring, 0, NULL, 0) != 0) {
-			snprintf(msg, len, "must match %s", p->pattern);
+			kinds__pattern_rule(p->pattern, msg, len);
 			return -1;
 		}
 		return 0;
@@ -118,7 +136,7 @@ kinds_params_check(const struct kind *k, const cJSON *params,
 	const cJSON		*c, *v;
 	const struct param	*p;
 	cJSON			*out;
-	char			 msg[400];
+	char			 msg[HG_KIND_RULE_MAX + 1];
 	size_t			 i;
 
 	if (params != NULL && !cJSON_IsNull(params) &&

@@ -459,6 +459,49 @@ load_refuses_max_length_0(void)
 	    "positive integer");
 }
 
+/*
+ * Writes into buf a kind "k" whose string parameter x has key ("enum" or
+ * "pattern") of n "a"s: one choice, or the pattern itself. Returns buf.
+ */
+static const char *
+with_long_rule(const char *key, size_t n, char *buf, size_t len)
+{
+	char	 a[1024];
+	int	 choice = strcmp(key, "enum") == 0;
+
+	memset(a, 'a', n);
+	a[n] = '\0';
+	snprintf(buf, len, WITH_PARAM("\"x\": {\"type\": \"string\", "
+	    "\"%s\": %s\"%s\"%s}"), key, choice ? "[" : "", a,
+	    choice ? "]" : "");
+	return buf;
+}
+
+static void
+load_refuses_enum_whose_refusal_would_be_cut(void)
+{
+	char	 text[2048];
+
+	/* "must be one of \"a...\"": 17 bytes and the choice. */
+	kinds_free(kinds_unit_load(with_long_rule("enum",
+	    HG_KIND_RULE_MAX - 17, text, sizeof(text))));
+	LOAD_REFUSED(with_long_rule("enum", HG_KIND_RULE_MAX - 16, text,
+	    sizeof(text)), "k", "params.x.enum", "the choices take 385 bytes "
+	    "listed in a refusal; at most 384");
+}
+
+static void
+load_refuses_pattern_whose_refusal_would_be_cut(void)
+{
+	char	 text[2048];
+
+	/* "must match a...": 11 bytes and the pattern. */
+	kinds_free(kinds_unit_load(with_long_rule("pattern",
+	    HG_KIND_RULE_MAX - 11, text, sizeof(text))));
+	LOAD_REFUSED(with_long_rule("pattern", HG_KIND_RULE_MAX - 10, text,
+	    sizeof(text)), "k", "params.x.pattern", "at most 373 bytes");
+}
+
 static void
 load_refuses_bad_param_name(void)
 {
@@ -526,6 +569,8 @@ static const struct unit_test tests[] = {
 	UNIT(load_refuses_enum_of_non_strings),
 	UNIT(load_refuses_enum_with_duplicate_entries),
 	UNIT(load_refuses_max_length_0),
+	UNIT(load_refuses_enum_whose_refusal_would_be_cut),
+	UNIT(load_refuses_pattern_whose_refusal_would_be_cut),
 	UNIT(load_refuses_bad_param_name),
 	UNIT(load_refuses_builtin_count_without_integer_total),
 	UNIT(load_refuses_duplicate_param_names),

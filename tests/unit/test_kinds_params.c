@@ -372,6 +372,34 @@ params_enum_accepts_each_choice(void)
 	kinds_free(ks);
 }
 
+/* At HG_KIND_RULE_MAX, a refusal still states the whole rule. */
+static void
+params_longest_rule_is_stated_whole(void)
+{
+	char		 a[HG_KIND_RULE_MAX], text[2048], want[1024], in[1024];
+	struct kinds	*ks;
+
+	/* One choice: "must be one of \"a...\"" is 17 bytes more. */
+	memset(a, 'a', HG_KIND_RULE_MAX - 17);
+	a[HG_KIND_RULE_MAX - 17] = '\0';
+	snprintf(text, sizeof(text), "{\"kinds\": [{\"name\": \"k\", "
+	    "\"command\": [\"/bin/true\"], \"params\": {\"x\": {\"type\": "
+	    "\"string\", \"enum\": [\"%s\"]}, \"y\": {\"type\": "
+	    "\"string\", \"pattern\": \"%s%s\", \"default\": \"%s%s\"}}}]}",
+	    a, a, "aaaaaa", a, "aaaaaa");
+	ks = kinds_unit_load(text);
+	snprintf(want, sizeof(want), "params.x: must be one of \"%s\"", a);
+	CHECK_INT(strlen(want) - strlen("params.x: "), HG_KIND_RULE_MAX);
+	PARAMS_REFUSED(ks, "k", "{\"x\": \"b\"}", want);
+	/* "must match a...": 11 bytes more. */
+	snprintf(want, sizeof(want), "params.y: must match %s%s", a,
+	    "aaaaaa");
+	CHECK_INT(strlen(want) - strlen("params.y: "), HG_KIND_RULE_MAX);
+	snprintf(in, sizeof(in), "{\"x\": \"%s\", \"y\": \"b\"}", a);
+	PARAMS_REFUSED(ks, "k", in, want);
+	kinds_free(ks);
+}
+
 static void
 params_boolean_refuses_1(void)
 {
@@ -412,6 +440,7 @@ static const struct unit_test tests[] = {
 	UNIT(params_enum_miss_lists_choices),
 	UNIT(params_enum_accepts_each_choice),
 	UNIT(params_boolean_refuses_1),
+	UNIT(params_longest_rule_is_stated_whole),
 };
 
 int
