@@ -35,11 +35,12 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
 
 # What /proc tells of processes, read as the end-to-end tests read it.
-sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
+sys.path.insert(0, os.path.join(REPO, "tests"))
 sys.dont_write_bytecode = True      # no __pycache__ left in the tree
-from harness import (_all_pids as all_pids, _ppid as ppid_of,  # noqa: E402
-                     _read_proc as read_proc, free_port, pid_alive as alive,
-                     runner_pids, wait_for)
+from pylib.procs import (all_pids, pid_alive as alive,  # noqa: E402
+                         ppid as ppid_of, read_proc, runner_pids)
+from pylib.server import free_port  # noqa: E402
+from pylib.wait import wait_for  # noqa: E402
 SERVE = os.path.join(REPO, "scripts", "serve")
 BINDIR = os.path.join(BENCH, "bin")
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")

@@ -50,6 +50,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 # Ours first: tests/e2e has test modules of the same names.
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(REPO, "tests"))     # for pylib
 sys.dont_write_bytecode = True      # no __pycache__ left in the tree
 
 import harness  # noqa: E402

@@ -24,6 +24,7 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.dirname(HERE))       # tests/, for pylib
 sys.dont_write_bytecode = True      # no __pycache__ left in the tree
 
 import harness  # noqa: E402
