@@ -8,6 +8,7 @@ import re
 from pylib.procs import (all_pids, host_pids, kill_pids,  # noqa: F401
                          owned_pids, pid_alive, ppid, read_proc,
                          runner_pids)
+from pylib.runner import Skip  # noqa: F401
 from pylib.server import (ACTIVE, FINISHED, REPO, STOP_TIMEOUT,  # noqa: F401
                           Server, ServeFailed, free_port)
 from pylib.sse import SSEParser, SSEStream  # noqa: F401
@@ -17,10 +18,6 @@ TASK_KEYS = {"id", "kind", "name", "params", "state", "progress",
              "created_at", "started_at", "finished_at", "exit_code", "error"}
 PROGRESS_KEYS = {"value", "total", "percent", "message"}
 ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-class Skip(Exception):
-    """Raised by a test that cannot run here; run.py prints the reason."""
 
 
 def refused(kinds, *words):

@@ -8,4 +8,6 @@ share (the entry points put tests/ on sys.path first):
     pylib.server   Server: scripts/serve in a temporary HOURGLASS_DATA on a
                    free loopback port, and plain HTTP to it
     pylib.sse      the one text/event-stream parser and HTTP body decoder
+    pylib.runner   the suite runner behind tests/e2e/run.py and
+                   tests/browser/run.py
 """
