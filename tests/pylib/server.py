@@ -67,10 +67,11 @@ class Server:
 
     _all = []           # every Server made, so a runner can clean up at exit
     http_timeout = HTTP_TIMEOUT     # s, a request's default
+    data_prefix = "hourglass-e2e-"  # of a temporary data folder's name
 
     def __init__(self, kinds=None, kinds_path=None, data=None, env=None,
                  port=None):
-        self.data = data or tempfile.mkdtemp(prefix="hourglass-e2e-")
+        self.data = data or tempfile.mkdtemp(prefix=self.data_prefix)
         self.own_data = data is None
         self.kinds_path = kinds_path
         if kinds is not None:
