@@ -14,14 +14,12 @@ runs every section briefly (a smoke test of the harness, not a measure).
 
 import asyncio
 import datetime
-import http.client
 import json
 import os
 import platform
 import re
 import resource
 import shutil
-import signal
 import socket
 import sqlite3
 import statistics
@@ -35,17 +33,17 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
 
 # What /proc tells of processes, read as the end-to-end tests read it.
-sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
+sys.path.insert(0, os.path.join(REPO, "tests"))
 sys.dont_write_bytecode = True      # no __pycache__ left in the tree
-from harness import (_all_pids as all_pids, _ppid as ppid_of,  # noqa: E402
-                     _read_proc as read_proc, free_port, pid_alive as alive,
-                     runner_pids, wait_for)
-SERVE = os.path.join(REPO, "scripts", "serve")
+from pylib import server, sse  # noqa: E402
+from pylib.procs import (all_pids, children, kill_pids,  # noqa: E402
+                         ppid as ppid_of, read_proc, runner_pids)
+from pylib.server import FINISHED  # noqa: E402
+from pylib.wait import wait_for  # noqa: E402
 BINDIR = os.path.join(BENCH, "bin")
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")
 
-FINISHED = {"succeeded", "failed", "canceled", "lost"}
 MiB = 1024 * 1024
 
 # How much of everything: (full, quick).
@@ -130,17 +128,6 @@ def cpu_ticks(pid):
         return 0
 
 
-def kill_pids(pids, sig=signal.SIGKILL):
-    for pid in pids:
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + 5
-    while any(alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.02)
-
-
 def sh(cmd):
     try:
         return subprocess.run(cmd, shell=True, capture_output=True,
@@ -151,81 +138,41 @@ def sh(cmd):
 
 # ------------------------------------------------------------------- server
 
-class Server:
-    """One scripts/serve in its own data folder (temporary unless given)."""
+class Server(server.Server):
+    """The tests' Server (tests/pylib) with the bench's limits, a longer
+    start (a database of a million tasks), our processes' figures, and
+    no assertions on the way out: what it leaves is ended and logged."""
 
-    def __init__(self, kinds, data=None, env=None):
-        self.data = data or tempfile.mkdtemp(prefix="hourglass-bench-")
-        self.own = data is None
-        self.kinds_path = os.path.join(self.data, "bench-kinds.json")
-        with open(self.kinds_path, "w") as f:
-            json.dump(kinds, f, indent=1)
-        self.extra = dict(env or {})
-        self.proc = None
-        self.port = None
-        self.lines = []
-        self.start_secs = None
-        self.kept = False
+    data_prefix = "hourglass-bench-"
+    http_timeout = 30
 
-    def env(self):
-        e = dict(os.environ)
-        e.update({
-            "HOURGLASS_PORT": str(self.port),
-            "HOURGLASS_BIND": "127.0.0.1",
-            "HOURGLASS_DATA": self.data,
-            "HOURGLASS_KINDS": self.kinds_path,
+    def __init__(self, kinds, data=None):
+        super().__init__(kinds=kinds, data=data, env={
             "HOURGLASS_MAX_RUNNING": str(MAX_RUNNING),
             "HOURGLASS_MAX_QUEUED": str(MAX_QUEUED),
-        })
-        e.pop("HOURGLASS_TOKEN", None)
-        e.update(self.extra)
-        return e
+            "HOURGLASS_TOKEN": None})
+        self.kept = False       # BENCH_KEEP: left serving to look at
 
     def start(self, timeout=120):
-        self.port = free_port()
-        self.lines = []
-        ready = threading.Event()
-        t0 = time.monotonic()
-        self.proc = subprocess.Popen(
-            ["bash", SERVE], cwd=REPO, env=self.env(),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT)
+        try:
+            return super().start(timeout)
+        except BaseException:
+            self.close()
+            raise
 
-        def pump():
-            for raw in iter(self.proc.stdout.readline, b""):
-                line = raw.decode("utf-8", "replace")
-                self.lines.append(line)
-                if "serving http://" in line:
-                    ready.set()
-
-        threading.Thread(target=pump, daemon=True).start()
-        deadline = time.monotonic() + timeout
-        while not ready.wait(0.02):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                out = "".join(self.lines)
-                self.close()
-                raise RuntimeError("scripts/serve did not start:\n" + out)
-        self.start_secs = time.monotonic() - t0
-        return self
-
-    def stop(self):
-        if self.proc is not None:
-            proc, self.proc = self.proc, None
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    def stop(self, check=False):
+        """Stops scripts/serve and ends this folder's runners too: each
+        measure starts with none of ours left over."""
+        super().stop(check)
         kill_pids(runner_pids(self.data))
 
     def close(self):
         if self.kept:
             return
-        self.stop()
-        if self.own:
-            shutil.rmtree(self.data, ignore_errors=True)
+        try:
+            super().close()
+        except AssertionError as e:
+            log("cleanup of %s: %s" % (self.data, e))
 
     # -- our processes
 
@@ -242,52 +189,21 @@ class Server:
                 master = int(f.read().strip())
         except (OSError, ValueError):
             return []
-        return [master] + [p for p in all_pids() if ppid_of(p) == master]
+        return [master] + children(master)
 
     def nginx_rss_kb(self):
         return sum(status_kb(p, "VmRSS") for p in self.nginx_pids())
 
     # -- HTTP
 
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
-
-    def conn(self, timeout=30):
-        return http.client.HTTPConnection("127.0.0.1", self.port,
-                                          timeout=timeout)
-
-    def request(self, method, path, body=None, conn=None):
-        own = conn is None
-        c = conn or self.conn()
-        headers = {}
-        if body is not None:
-            body = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        try:
-            c.request(method, path, body=body, headers=headers)
-            r = c.getresponse()
-            data = r.read()
-        finally:
-            if own:
-                c.close()
-        return r.status, data
-
     def get_json(self, path):
-        st, data = self.request("GET", path)
-        if st != 200:
-            raise RuntimeError("GET %s: %d %r" % (path, st, data[:200]))
-        return json.loads(data)
+        r = self.get(path)
+        if r.status != 200:
+            raise RuntimeError("GET %s: %d %r" % (path, r.status,
+                                                  r.body[:200]))
+        return json.loads(r.body)
 
-    def create(self, kind, params=None, conn=None):
-        body = {"kind": kind}
-        if params is not None:
-            body["params"] = params
-        st, data = self.request("POST", "/api/tasks", body, conn)
-        if st != 201:
-            raise RuntimeError("create %s: %d %r" % (kind, st, data[:300]))
-        return json.loads(data)
-
-    def wait_finished(self, ids, timeout=120):
+    def wait_all_finished(self, ids, timeout=120):
         left = set(ids)
 
         def done():
@@ -299,13 +215,8 @@ class Server:
             return True
         wait_for(done, timeout, 0.05, "tasks %s to finish" % sorted(left)[:5])
 
-    def wait_idle(self, timeout=120):
-        def idle():
-            for st in ("queued", "running", "stopping"):
-                if self.get_json("/api/tasks?limit=1&state=" + st)["tasks"]:
-                    return False
-            return True
-        wait_for(idle, timeout, 0.1, "no active task")
+    def wait_idle(self, timeout=120, interval=0.1):
+        super().wait_idle(timeout, interval)
 
 
 def kinds_file():
@@ -333,89 +244,13 @@ def kinds_file():
 
 # ---------------------------------------------------------------------- SSE
 
-class SSEDecoder:
-    """HTTP/1.1 response head, chunked body, text/event-stream frames.
-
-    feed(bytes) returns the frames it completed, each (id, type, data)."""
-
-    def __init__(self):
-        self.raw = b""
-        self.head = None
-        self.status = None
-        self.body = b""
-        self.chunk_left = 0
-        self.chunked = False
-        self.need_crlf = False
-        self.ended = False
-
-    def feed(self, data):
-        self.raw += data
-        if self.head is None:
-            if b"\r\n\r\n" not in self.raw:
-                return []
-            self.head, self.raw = self.raw.split(b"\r\n\r\n", 1)
-            first = self.head.split(b"\r\n", 1)[0].split()
-            self.status = int(first[1])
-            self.chunked = b"chunked" in self.head.lower()
-        if self.chunked:
-            while True:
-                if self.chunk_left == 0:
-                    if self.need_crlf:
-                        if len(self.raw) < 2:
-                            break
-                        self.raw = self.raw[2:]
-                        self.need_crlf = False
-                    i = self.raw.find(b"\r\n")
-                    if i < 0:
-                        break
-                    n = int(self.raw[:i].split(b";")[0], 16)
-                    self.raw = self.raw[i + 2:]
-                    if n == 0:
-                        self.ended = True
-                        self.raw = b""
-                        break
-                    self.chunk_left = n
-                take = self.raw[:self.chunk_left]
-                self.raw = self.raw[len(take):]
-                self.chunk_left -= len(take)
-                self.body += take
-                if self.chunk_left > 0:
-                    break
-                self.need_crlf = True
-        else:
-            self.body += self.raw
-            self.raw = b""
-        # Our server's frames are "id: N\nevent: T\ndata: D\n\n": one
-        # regular expression pass (the client must be cheap: at 5,000
-        # watchers it shares the two cores with the server). Other blocks
-        # (retry:, : ping) are skipped.
-        frames = []
-        end = 0
-        for m in FRAME_RE.finditer(self.body):
-            frames.append((int(m.group(1)), m.group(2).decode(), m.group(3)))
-            end = m.end()
-        if end:
-            self.body = self.body[end:]
-        elif len(self.body) > 65536:
-            self.body = self.body[-4096:]
-        return frames
-
-
-FRAME_RE = re.compile(rb"id: (\d+)\nevent: (\w+)\ndata: ([^\n]*)\n\n")
-
-
-def sse_request(port, path):
-    return ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-            "Accept: text/event-stream\r\n\r\n" % (path, port)).encode()
-
-
 class SSEThread:
     """Reads one stream in a thread; records (recv ns, frame) for each."""
 
     def __init__(self, srv, path):
         self.sock = socket.create_connection(("127.0.0.1", srv.port), 10)
-        self.sock.sendall(sse_request(srv.port, path))
-        self.dec = SSEDecoder()
+        self.sock.sendall(sse.request(srv.port, path))
+        self.resp = sse.Response()
         self.frames = []            # (t_ns, id, type, data)
         self.lock = threading.Lock()
         self.cv = threading.Condition(self.lock)
@@ -433,13 +268,13 @@ class SSEThread:
             t = time.time_ns()
             if not data:
                 break
-            fr = self.dec.feed(data)
-            if fr or self.dec.head is not None:
+            new = self.resp.feed(data)
+            if new or self.resp.status is not None:
                 with self.cv:
-                    for eid, et, d in fr:
-                        self.frames.append((t, eid, et, d))
+                    for e in new:
+                        self.frames.append((t, e.n, e.type, e.data))
                     self.cv.notify_all()
-            if self.dec.ended:
+            if self.resp.ended:
                 break
         with self.cv:
             self.closed = True
@@ -447,10 +282,10 @@ class SSEThread:
 
     def wait_head(self, timeout=10):
         with self.cv:
-            self.cv.wait_for(lambda: self.dec.head is not None or
+            self.cv.wait_for(lambda: self.resp.status is not None or
                              self.closed, timeout)
-        if self.dec.status != 200:
-            raise RuntimeError("SSE stream: %s" % self.dec.status)
+        if self.resp.status != 200:
+            raise RuntimeError("SSE stream: %s" % self.resp.status)
 
     def wait(self, pred, timeout):
         with self.cv:
@@ -537,7 +372,7 @@ def section_reads(srv, R):
     log("reads: %d rounds of %d s, %d connections" % (
         READ_ROUNDS, READ_SECS, READ_CONNS))
     ids = [srv.create("count")["id"] for _ in range(200)]
-    srv.wait_finished(ids)
+    srv.wait_all_finished(ids)
     tid = ids[len(ids) // 2]
     # The server keeps list answers while nothing they show changed, so
     # wrk asking for one URL over and over measures that cache. "uncached"
@@ -567,7 +402,7 @@ def section_reads(srv, R):
             runs[name].append(r)
             log("  round %d %-6s %8.0f req/s  p50 %.2f ms  non-2xx %d" % (
                 rnd + 1, name, r["rps"], r["p50_ms"], r["non2xx"]))
-    st, body = srv.request("GET", "/api/tasks?limit=50")
+    body = srv.get("/api/tasks?limit=50").body
     out = {}
     for name, _ in targets:
         rs = runs[name]
@@ -601,13 +436,13 @@ def section_start(srv, R):
         sent.append((t["id"], t0))
         time.sleep(0.02)
     conn.close()
-    srv.wait_finished([i for i, _ in sent])
+    srv.wait_all_finished([i for i, _ in sent])
     lat, claim, exec_ = [], [], []
     missing = 0
     for tid, t0 in sent:
-        st, log_ = srv.request("GET", "/api/tasks/%d/log" % tid)
-        m = re.search(rb"STAMP (\d+)", log_)
-        if st != 200 or not m:
+        r = srv.get("/api/tasks/%d/log" % tid)
+        m = re.search(rb"STAMP (\d+)", r.body)
+        if r.status != 200 or not m:
             missing += 1
             continue
         stamp = int(m.group(1))
@@ -644,11 +479,11 @@ def section_progress(srv, R):
         s.wait_head()
         tid = srv.create("ticker", {"n": PROGRESS_N,
                                     "ms": PROGRESS_MS})["id"]
-        needle = ('"task":%d,' % tid).encode()
+        needle = '"task":%d,' % tid
 
         def final(frames):
             for _, _, et, d in frames:
-                if et == "state" and d.startswith(b'{"id":%d,' % tid) \
+                if et == "state" and d.startswith('{"id":%d,' % tid) \
                         and json.loads(d)["state"] in FINISHED:
                     return True
             return False
@@ -838,7 +673,7 @@ def e2e_once(srv, kind, params):
     def all_done(frames):
         for t, _, et, d in frames[all_done.seen:]:
             if et == "state":
-                m = re.match(rb'\{"id":(\d+),', d)
+                m = re.match(r'\{"id":(\d+),', d)
                 if m and int(m.group(1)) in ids:
                     st = json.loads(d)["state"]
                     if st in FINISHED:
@@ -864,7 +699,7 @@ class Watcher(asyncio.Protocol):
     def __init__(self, req, opened):
         self.req = req
         self.opened = opened
-        self.dec = SSEDecoder()
+        self.resp = sse.Response()
         self.got = {}           # event id -> (recv ns, type, data or None)
         self.transport = None
         self.lost = False
@@ -875,11 +710,12 @@ class Watcher(asyncio.Protocol):
 
     def data_received(self, data):
         t = time.time_ns()
-        for eid, et, d in self.dec.feed(data):
+        for e in self.resp.feed(data):
             # Keep the data of progress events only (it holds a stamp).
-            self.got[eid] = (t, et, d if et == "progress" else None)
-        if self.dec.head is not None and not self.opened.done():
-            self.opened.set_result(self.dec.status)
+            self.got[e.n] = (t, e.type, e.data if e.type == "progress"
+                             else None)
+        if self.resp.status is not None and not self.opened.done():
+            self.opened.set_result(self.resp.status)
 
     def connection_lost(self, exc):
         self.lost = True
@@ -889,7 +725,7 @@ class Watcher(asyncio.Protocol):
 
 async def watch_step(srv, n):
     loop = asyncio.get_running_loop()
-    req = sse_request(srv.port, "/api/events")
+    req = sse.request(srv.port, "/api/events")
     watchers = []
     batch = 200
     t_open = time.monotonic()
@@ -954,7 +790,7 @@ async def watch_step(srv, n):
             t, et, d = w.got[eid]
             ref = first[eid]
             if et == "progress":
-                m = re.search(rb'"message":"(\d+)"', d)
+                m = re.search(r'"message":"(\d+)"', d)
                 if m:
                     ref = int(m.group(1))
             delays.append((t - ref) / 1e6)
@@ -1107,7 +943,7 @@ def section_scale(R):
             conn = srv.conn()
 
             def get(path):
-                st, _ = srv.request("GET", path, conn=conn)
+                st = srv.get(path, conn=conn).status
                 if st != 200:
                     raise RuntimeError("GET %s: %d" % (path, st))
             created = []
@@ -1117,7 +953,7 @@ def section_scale(R):
             # Creates first: then even the empty database lists a full
             # page of 50 below.
             crt = timed(create, SCALE_REQS, gap=0.01)
-            srv.wait_finished(created[-5:])
+            srv.wait_all_finished(created[-5:])
             srv.wait_idle()
             tid = created[0]
             for _ in range(20):
@@ -1129,7 +965,7 @@ def section_scale(R):
                 "/api/tasks?limit=50&state=running"), SCALE_REQS)
             one = timed(lambda: get("/api/tasks/%d" % tid), SCALE_REQS)
             conn.close()
-            srv.wait_finished(created[-5:])
+            srv.wait_all_finished(created[-5:])
             srv.wait_idle()
             pid = srv.fcgi_pid()
             time.sleep(1)

@@ -13,7 +13,8 @@ import signal
 import tempfile
 import time
 
-from harness import wait_for
+from pylib.procs import pid_alive, tree
+from pylib.wait import wait_for
 
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
@@ -71,31 +72,6 @@ return Array.from(document.querySelectorAll('#active > li, #recent > li'))
 """
 
 
-def _children(pid):
-    """Pids whose parent is pid (from /proc)."""
-    out = []
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % p, "rb") as f:
-                stat = f.read()
-            if int(stat[stat.rindex(b")") + 2:].split()[1]) == pid:
-                out.append(int(p))
-        except (OSError, ValueError, IndexError):
-            pass
-    return out
-
-
-def _tree(pid):
-    todo, seen = [pid], []
-    while todo:
-        p = todo.pop()
-        seen.append(p)
-        todo.extend(_children(p))
-    return seen
-
-
 class Browser:
     """One headless Chromium with its own profile, and its console log.
 
@@ -143,7 +119,7 @@ class Browser:
         """Quits Chromium and chromedriver; kills by pid what is left."""
         Browser.live.discard(self)
         if self.driver is not None:
-            pids = _tree(self.pids[0]) if self.pids else []
+            pids = tree(self.pids[0]) if self.pids else []
             driver, self.driver = self.driver, None
             try:
                 driver.quit()
@@ -151,10 +127,10 @@ class Browser:
                 pass
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline and any(
-                    _alive(p) for p in pids):
+                    pid_alive(p) for p in pids):
                 time.sleep(0.05)
             for p in pids:
-                if _alive(p):
+                if pid_alive(p):
                     try:
                         os.kill(p, signal.SIGKILL)
                     except OSError:
@@ -165,7 +141,7 @@ class Browser:
         """From another thread, when a test overran its deadline: ends
         chromedriver and Chromium at once, which makes any call stuck in
         them fail."""
-        for p in _tree(self.pids[0]) if self.pids else []:
+        for p in tree(self.pids[0]) if self.pids else []:
             try:
                 os.kill(p, signal.SIGKILL)
             except OSError:
@@ -281,15 +257,6 @@ class Browser:
         bad = self.console_errors()
         assert not bad, "errors in the browser's console:\n" + "\n".join(
             "  [%s] %s" % (e.get("source"), e.get("message")) for e in bad)
-
-
-def _alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid, "rb") as f:
-            stat = f.read()
-        return stat[stat.rindex(b")") + 2:].split()[0] != b"Z"
-    except (OSError, ValueError, IndexError):
-        return False
 
 
 def network_error(path, status):

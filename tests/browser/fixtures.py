@@ -1,7 +1,7 @@
 """Kinds and helpers the browser tests share."""
 
-import harness
-from harness import wait_for
+from pylib.server import FINISHED
+from pylib.wait import wait_for
 
 from browser import network_error
 
@@ -70,7 +70,7 @@ def moving_values(samples):
 
 
 def finished(r):
-    return r["state"] in harness.FINISHED
+    return r["state"] in FINISHED
 
 
 def log_endpoint_ready(srv, tid):

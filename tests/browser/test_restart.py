@@ -2,28 +2,10 @@
 on, the page reconnects to the same address and resumes from the last
 event it saw."""
 
-import harness
-from harness import Server, wait_for
+from pylib.server import Server
+from pylib.wait import wait_for
 
 from fixtures import KINDS, finished, watch
-
-
-class SamePortServer(Server):
-    """A Server on a port chosen before: Server.start() always takes a
-    fresh one, but a page can only reconnect to the address it came
-    from."""
-
-    def __init__(self, port, **kw):
-        super().__init__(**kw)
-        self.fixed_port = port
-
-    def start(self, timeout=harness.START_TIMEOUT):
-        pick = harness.free_port
-        harness.free_port = lambda: self.fixed_port
-        try:
-            return super().start(timeout)
-        finally:
-            harness.free_port = pick
 
 
 def test_page_resumes_after_the_servers_restart(browser):
@@ -45,7 +27,8 @@ def test_page_resumes_after_the_servers_restart(browser):
         first.stop()            # SIGTERM: nginx and hourglass-fcgi go
         wait_for(lambda: browser.mode() != "live", 10,
                  what="the page to notice")
-        again = SamePortServer(first.port, data=first.data).start()
+        # The page can only reconnect to the address it came from.
+        again = Server(port=first.port, data=first.data).start()
         after = watch(browser, tid, finished, timeout=30)
         end = after[-1]
         assert end["state"] == "succeeded", end

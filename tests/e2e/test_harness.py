@@ -1,6 +1,6 @@
-"""The harness's own event-stream parser: the other tests trust it."""
+"""tests/pylib's event-stream parser: the other tests trust it."""
 
-from harness import SSEParser
+from pylib.sse import SSEParser
 
 
 def test_sse_parser_ignores_ping_comments_anywhere():

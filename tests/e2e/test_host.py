@@ -10,7 +10,7 @@ import sqlite3
 import tempfile
 import threading
 
-from harness import (Server, _all_pids, _ppid, _read_proc, host_pids,
+from harness import (Server, all_pids, ppid, read_proc, host_pids,
                      kill_pids, owned_pids, pid_alive, runner_pids, wait_for)
 
 COUNT = {"name": "count", "builtin": "count",
@@ -35,11 +35,11 @@ def running_runner(srv, tid):
 
 
 def args(pid):
-    return [a for a in _read_proc(pid, "cmdline").split(b"\0") if a]
+    return [a for a in read_proc(pid, "cmdline").split(b"\0") if a]
 
 
 def session(pid):
-    stat = _read_proc(pid, "stat")
+    stat = read_proc(pid, "stat")
     return int(stat[stat.rindex(b")") + 2:].split()[3])
 
 
@@ -51,7 +51,7 @@ def test_runner_is_forked_from_the_host_and_looks_like_one():
             "hourglass-runner")
         tid = srv.create("count", {"total": 40, "delay_ms": 25})["id"]
         runner = running_runner(srv, tid)
-        assert _ppid(runner) == host, "not forked by the host"
+        assert ppid(runner) == host, "not forked by the host"
         # ps shows it as an exec'd runner: the binary and the task id.
         assert args(runner)[1:] == [str(tid).encode()], args(runner)
         # A session of its own, apart from the host's.
@@ -65,7 +65,7 @@ def test_runner_is_forked_from_the_host_and_looks_like_one():
 def spares(srv):
     """Pids of the host's spare runner (hourglass-runner --spare)."""
     host = host_pids(srv.data)
-    return [p for p in _all_pids() if host and _ppid(p) == host[0]
+    return [p for p in all_pids() if host and ppid(p) == host[0]
             and args(p)[1:2] == [b"--spare"]]
 
 
@@ -135,11 +135,11 @@ def test_commands_run_from_forked_runners():
 def test_without_its_socket_runners_start_by_exec():
     with Server() as srv:
         host = only_host(srv)
-        fcgi = _ppid(host)
+        fcgi = ppid(host)
         os.unlink(os.path.join(srv.data, "runner.sock"))
         tid = srv.create("count", {"total": 40, "delay_ms": 25})["id"]
         runner = running_runner(srv, tid)
-        assert _ppid(runner) == fcgi, "not started by the server itself"
+        assert ppid(runner) == fcgi, "not started by the server itself"
         assert args(runner)[1:] == [str(tid).encode()], args(runner)
         done = srv.wait_finished(tid)
         assert done["state"] == "succeeded", done
@@ -162,7 +162,7 @@ def test_a_host_that_dies_is_replaced_and_no_task_is_lost():
         new = only_host(srv)
         assert new != old
         tid = srv.create("count", {"total": 40, "delay_ms": 25})["id"]
-        assert _ppid(running_runner(srv, tid)) == new
+        assert ppid(running_runner(srv, tid)) == new
         for i in ids + [tid]:
             assert srv.wait_finished(i)["state"] == "succeeded", i
 

@@ -8,12 +8,12 @@ import json
 import os
 import re
 
-from harness import Server, SSEStream, _read_proc, owned_pids, wait_for
+from harness import Server, SSEStream, read_proc, owned_pids, wait_for
 
 
 def fcgi_pid(srv):
     pids = [p for p in owned_pids(srv.data)
-            if _read_proc(p, "cmdline").split(b"\0")[0].endswith(
+            if read_proc(p, "cmdline").split(b"\0")[0].endswith(
                 b"hourglass-fcgi")]
     assert len(pids) == 1, pids
     return pids[0]
@@ -120,7 +120,7 @@ def test_requests_go_on_after_nginx_drops_its_kept_connections(srv):
     c.close()
     before = sockets(pid)
     master = [p for p in owned_pids(srv.data)
-              if _read_proc(p, "cmdline").startswith(b"nginx: master")]
+              if read_proc(p, "cmdline").startswith(b"nginx: master")]
     assert len(master) == 1, master
     os.kill(master[0], 1)           # SIGHUP: new workers; the old leave
     wait_for(lambda: len(sockets(pid)) < len(before), 10,
@@ -156,7 +156,7 @@ def test_threads_stay_few_after_bursts_on_many_connections():
     with Server(kinds=kinds) as srv:
         pid = fcgi_pid(srv)
         workers = [p for p in owned_pids(srv.data)
-                   if _read_proc(p, "cmdline").startswith(b"nginx: worker")]
+                   if read_proc(p, "cmdline").startswith(b"nginx: worker")]
         # Kept connections, the two waiting in accept(), main, feed,
         # janitor, and two to spare. (Threads that fell into accept()
         # unseen once grew here to 10 more than this allows.)
