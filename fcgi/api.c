@@ -403,17 +403,23 @@ method_ok(struct req *r, const char *allow)
 	return 0;
 }
 
-/* Compares in time that depends on the lengths only, not on where the
- * first difference is. */
+/*
+ * Is given the token? Both are compared whole as the token's array,
+ * NUL-padded (config_load() zeroes it), so the time depends neither on
+ * where they differ nor on the token's length; a given that cannot fit
+ * is longer than any token.
+ */
 static int
-same_secret(const char *given, const char *secret)
+is_token(const char *given)
 {
-	size_t			 n = strlen(given), m = strlen(secret), i;
-	volatile unsigned char	 d = n != m;
+	char	 pad[sizeof(srv.cfg.token)];
+	size_t	 n = strlen(given);
 
-	for (i = 0; i < n; i++)
-		d |= (unsigned char)given[i] ^ (unsigned char)secret[i % m];
-	return d == 0;
+	if (n >= sizeof(pad))
+		return 0;
+	memset(pad, 0, sizeof(pad));
+	memcpy(pad, given, n);
+	return hg_ct_equal(pad, srv.cfg.token, sizeof(pad));
 }
 
 /*
@@ -430,10 +436,10 @@ authorized(struct req *r)
 	if (srv.cfg.token[0] == '\0')
 		return 1;
 	if (h != NULL && strncmp(h, "Bearer ", 7) == 0)
-		return same_secret(h + 7, srv.cfg.token);
+		return is_token(h + 7);
 	if (strcmp(r->method, "GET") == 0 &&
 	    req_query(r, "access_token", q, sizeof(q)) != NULL)
-		return same_secret(q, srv.cfg.token);
+		return is_token(q);
 	return 0;
 }
 
