@@ -36,6 +36,18 @@ def test_wrong_token_is_401(srv):
                  "unauthorized")
 
 
+def test_token_of_another_length_is_401(srv):
+    # The compare pads what is given to the token's 256-byte array.
+    for given in ["", TOKEN * 2, TOKEN + "x" * 200, "x" * 255, "x" * 256,
+                  "x" * 4000]:
+        r = srv.get("/api/tasks",
+                    headers={"Authorization": "Bearer " + given})
+        assert_error(r, 401, "unauthorized")
+    assert_error(srv.get("/api/tasks?access_token=" + "x" * 255), 401,
+                 "unauthorized")
+    assert srv.get("/api/tasks", headers=AUTH).status == 200
+
+
 def test_bearer_token_opens_the_api_and_nothing_is_stored_without(srv):
     r = srv.post("/api/tasks", {"kind": "count", "params": {"total": 2}})
     assert_error(r, 401, "unauthorized")
