@@ -201,29 +201,6 @@ struct store {
 	char		 midnight[32];	/* its start, by hg_iso8601 */
 };
 
-static const char *const states[] = {
-	"queued", "running", "stopping", "succeeded", "failed", "canceled",
-	"lost", NULL
-};
-
-int
-store_state_valid(const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; states[i] != NULL; i++)
-		if (strcmp(s, states[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int
-store_state_active(const char *s)
-{
-	return strcmp(s, "queued") == 0 || strcmp(s, "running") == 0 ||
-	    strcmp(s, "stopping") == 0;
-}
-
 /* Maps a failed SQLite call to the client's error. */
 static int
 db_err(struct store *st, int rc, struct hg_err *e)
@@ -1037,7 +1014,7 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
 	int		 rc, n = 0;
 	enum stmt	 which;
 
-	which = f->state != NULL ? (f->kind != NULL ? S_LIST_STATE_KIND :
+	which = f->state != 0 ? (f->kind != NULL ? S_LIST_STATE_KIND :
 	    S_LIST_STATE) : (f->kind != NULL ? S_LIST_KIND : S_LIST);
 	/* One read transaction: the list and event_id are one snapshot. */
 	if (begin(st, 0, e) == -1 || event_last(st, &last, e) == -1)
@@ -1052,7 +1029,7 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
 		db_err(st, sqlite3_errcode(st->db), e);
 		goto fail;
 	}
-	bind_text_or_null(s, 1, f->state);
+	bind_text_or_null(s, 1, state_name(f->state));
 	bind_text_or_null(s, 2, f->kind);
 	sqlite3_bind_int64(s, 3, f->before > 0 ? f->before : HG_ID_MAX);
 	sqlite3_bind_int(s, 4, f->limit);
@@ -1095,18 +1072,22 @@ fail:
 
 /* Inside a transaction: the task's state and runner. 404 if absent. */
 static int
-task_state(struct store *st, int64_t id, char *state, size_t len,
+task_state(struct store *st, int64_t id, enum task_state *state,
     struct runner_ref *ref, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
-	int		 rc;
+	int		 rc, v;
 
 	if ((s = stmt(st, S_TASK_STATE)) == NULL)
 		return db_err(st, sqlite3_errcode(st->db), e);
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		snprintf(state, len, "%s", sqlite3_column_text(s, 0));
+		/* NOT NULL and CHECKed: anything else is no memory. */
+		if ((v = state_parse((const char *)sqlite3_column_text(s,
+		    0))) == -1)
+			rc = SQLITE_NOMEM;
+		*state = (enum task_state)v;
 		if (ref != NULL) {
 			ref->pid = sqlite3_column_int64(s, 1);
 			ref->start = sqlite3_column_int64(s, 2);
@@ -1122,7 +1103,7 @@ task_state(struct store *st, int64_t id, char *state, size_t len,
 }
 
 static int
-set_state(struct store *st, int64_t id, const char *state, int finished,
+set_state(struct store *st, int64_t id, enum task_state state, int finished,
     struct hg_err *e)
 {
 	sqlite3_stmt	*s;
@@ -1130,7 +1111,7 @@ set_state(struct store *st, int64_t id, const char *state, int finished,
 	if ((s = stmt(st, S_TASK_SET_STATE)) == NULL)
 		return db_err(st, sqlite3_errcode(st->db), e);
 	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, state_name(state), -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 3, 1);
 	if (finished)
 		sqlite3_bind_int64(s, 4, hg_now_ms());
@@ -1166,29 +1147,29 @@ int
 store_task_stop_why(struct store *st, int64_t id, const char *code,
     const char *msg, cJSON **task, struct runner_ref *ref, struct hg_err *e)
 {
-	char	 state[16];
+	enum task_state	 state;
 
 	memset(ref, 0, sizeof(*ref));
 	if (begin(st, 1, e) == -1)
 		return -1;
-	if (task_state(st, id, state, sizeof(state), ref, e) == -1)
+	if (task_state(st, id, &state, ref, e) == -1)
 		goto fail;
-	if (!store_state_active(state)) {
+	if (!state_active(state)) {
 		hg_err_set(e, 409, "not_active", "task %lld has already "
-		    "ended (%s)", (long long)id, state);
+		    "ended (%s)", (long long)id, state_name(state));
 		goto fail;
 	}
-	if (strcmp(state, "stopping") == 0) {
+	if (state == TASK_STOPPING) {
 		if (task_read(st, id, task, e) == -1)
 			goto fail;
 	} else {
 		/* A queued task has no runner yet: it ends here, and the
 		 * runner that may be starting finds it taken. */
-		if (strcmp(state, "queued") == 0)
+		if (state == TASK_QUEUED)
 			ref->pid = 0;
-		if (set_state(st, id, strcmp(state, "queued") == 0 ?
-		    "canceled" : "stopping", strcmp(state, "queued") == 0,
-		    e) == -1 || (strcmp(state, "queued") == 0 &&
+		if (set_state(st, id, state == TASK_QUEUED ? TASK_CANCELED :
+		    TASK_STOPPING, state == TASK_QUEUED, e) == -1 ||
+		    (state == TASK_QUEUED &&
 		    exec_id(st, S_COUNTER_FINISHED, id, e) == -1) ||
 		    stop_why(st, id, code, msg, e) == -1 ||
 		    state_event(st, id, task, e) == -1)
@@ -1203,15 +1184,15 @@ fail:
 int
 store_task_delete(struct store *st, int64_t id, struct hg_err *e)
 {
-	char	 state[16];
+	enum task_state	 state;
 
 	if (begin(st, 1, e) == -1)
 		return -1;
-	if (task_state(st, id, state, sizeof(state), NULL, e) == -1)
+	if (task_state(st, id, &state, NULL, e) == -1)
 		goto fail;
-	if (store_state_active(state)) {
+	if (state_active(state)) {
 		hg_err_set(e, 409, "still_active", "task %lld is %s; stop it "
-		    "first", (long long)id, state);
+		    "first", (long long)id, state_name(state));
 		goto fail;
 	}
 	if (exec_id(st, S_TASK_DELETE, id, e) == -1)
@@ -1334,16 +1315,16 @@ store_task_progress(struct store *st, int64_t id, const struct progress *p,
  * open), -1 with e set.
  */
 static int
-begin_active(struct store *st, int64_t id, char *state, size_t len,
+begin_active(struct store *st, int64_t id, enum task_state *state,
     struct hg_err *e)
 {
 	if (begin(st, 1, e) == -1)
 		return -1;
-	if (task_state(st, id, state, len, NULL, e) == -1) {
+	if (task_state(st, id, state, NULL, e) == -1) {
 		rollback(st);
 		return -1;
 	}
-	if (!store_state_active(state)) {
+	if (!state_active(*state)) {
 		rollback(st);
 		return 0;
 	}
@@ -1354,13 +1335,13 @@ int
 store_task_log(struct store *st, int64_t id, const struct logline *v,
     size_t n, struct hg_err *e)
 {
-	cJSON	*o;
-	char	*data;
-	char	 state[16];
-	size_t	 i;
-	int	 rc = 0;
+	cJSON		*o;
+	char		*data;
+	enum task_state	 state;
+	size_t		 i;
+	int		 rc = 0;
 
-	if (n == 0 || (rc = begin_active(st, id, state, sizeof(state), e)) < 1)
+	if (n == 0 || (rc = begin_active(st, id, &state, e)) < 1)
 		return rc;
 	rc = 0;
 	for (i = 0; i < n && rc == 0; i++) {
@@ -1391,19 +1372,18 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
     const struct outcome *o, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
-	char		 state[16];
-	const char	*final = o->state;
+	enum task_state	 state, final = o->state;
 	int		 rc, own;
 
 	/* An ended task is left alone: 1. */
-	if ((rc = begin_active(st, id, state, sizeof(state), e)) < 1)
+	if ((rc = begin_active(st, id, &state, e)) < 1)
 		return rc == 0 ? 1 : -1;
 	/* stopping ends canceled, or failed (a timeout); never succeeded;
 	 * and canceled whatever the outcome if it says so. */
-	if (strcmp(state, "stopping") == 0 && (o->stop_wins ||
-	    strcmp(final, "succeeded") == 0))
-		final = "canceled";
-	own = strcmp(final, o->state) == 0;
+	if (state == TASK_STOPPING && (o->stop_wins ||
+	    final == TASK_SUCCEEDED))
+		final = TASK_CANCELED;
+	own = final == o->state;
 	if (p != NULL && progress_write(st, id, p, e) == -1)
 		goto fail;
 	if ((s = stmt(st, S_TASK_FINISH)) == NULL) {
@@ -1411,7 +1391,7 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 		goto fail;
 	}
 	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, final, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, state_name(final), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, hg_now_ms());
 	/* A canceled task keeps no exit code or error of the outcome's. */
 	if (o->has_exit_code && own)
@@ -1457,7 +1437,8 @@ store_events_read(struct store *st, int64_t after, int64_t upto,
 {
 	sqlite3_stmt	*s;
 	struct event	 ev;
-	int		 rc, n = 0;
+	const char	*state;
+	int		 rc, n = 0, v;
 
 	if ((s = stmt(st, task > 0 ? S_EVENTS_TASK : S_EVENTS_ALL)) == NULL)
 		return -1;
@@ -1470,10 +1451,12 @@ store_events_read(struct store *st, int64_t after, int64_t upto,
 		ev.id = sqlite3_column_int64(s, 0);
 		ev.task = sqlite3_column_int64(s, 1);
 		ev.type = (const char *)sqlite3_column_text(s, 2);
-		ev.state = (const char *)sqlite3_column_text(s, 3);
+		state = (const char *)sqlite3_column_text(s, 3);
+		v = state != NULL ? state_parse(state) : 0;
+		ev.state = (enum task_state)v;
 		ev.data = (const char *)sqlite3_column_text(s, 4);
 		ev.len = (size_t)sqlite3_column_bytes(s, 4);
-		if (ev.type == NULL || ev.data == NULL) {
+		if (ev.type == NULL || ev.data == NULL || v == -1) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
@@ -1817,7 +1800,7 @@ int
 store_tended(struct store *st, int64_t after, struct tended *v, int cap)
 {
 	sqlite3_stmt	*s;
-	int		 rc, n = 0;
+	int		 rc, n = 0, state;
 
 	if ((s = stmt(st, S_TENDED)) == NULL)
 		return -1;
@@ -1825,8 +1808,12 @@ store_tended(struct store *st, int64_t after, struct tended *v, int cap)
 	sqlite3_bind_int(s, 2, cap);
 	while (n < cap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v[n].id = sqlite3_column_int64(s, 0);
-		snprintf(v[n].state, sizeof(v[n].state), "%s",
-		    sqlite3_column_text(s, 1));
+		if ((state = state_parse((const char *)sqlite3_column_text(s,
+		    1))) == -1) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		v[n].state = (enum task_state)state;
 		v[n].watch_ms = sqlite3_column_int64(s, 2);
 		v[n].watched_at = sqlite3_column_int64(s, 3);
 		v[n].external = sqlite3_column_int(s, 4);
@@ -1874,8 +1861,8 @@ store_report(struct store *st, int64_t id, const unsigned char *hash,
     int record, char *kind, size_t kindlen, int *stop, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
-	char		 state[16] = "";
-	int		 rc, match = 0;
+	enum task_state	 state = 0;
+	int		 rc, match = 0, v = 0;
 	int64_t		 now = hg_now_ms();
 
 	*stop = 0;
@@ -1885,13 +1872,16 @@ store_report(struct store *st, int64_t id, const unsigned char *hash,
 		goto dbfail;
 	sqlite3_bind_int64(s, 1, id);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		snprintf(state, sizeof(state), "%s", sqlite3_column_text(s, 0));
+		v = state_parse((const char *)sqlite3_column_text(s, 0));
+		state = (enum task_state)v;
 		snprintf(kind, kindlen, "%s", sqlite3_column_text(s, 2));
 		match = sqlite3_column_bytes(s, 1) == STORE_HASH_LEN &&
 		    hg_ct_equal(sqlite3_column_blob(s, 1), hash,
 		    STORE_HASH_LEN);
 	}
 	sqlite3_reset(s);
+	if (v == -1)
+		rc = SQLITE_NOMEM;	/* NOT NULL, CHECKed: no memory */
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		goto steperr;
 	/* No such task, not an external one, or another's token: all
@@ -1902,17 +1892,17 @@ store_report(struct store *st, int64_t id, const unsigned char *hash,
 		    "<token>", (long long)id);
 		goto fail;
 	}
-	if (!store_state_active(state)) {
+	if (!state_active(state)) {
 		hg_err_set(e, 409, "not_active", "task %lld has already "
-		    "ended (%s)", (long long)id, state);
+		    "ended (%s)", (long long)id, state_name(state));
 		goto fail;
 	}
-	*stop = strcmp(state, "stopping") == 0;
+	*stop = state == TASK_STOPPING;
 	if (!record) {
 		rollback(st);
 		return 0;
 	}
-	if (strcmp(state, "queued") == 0) {
+	if (state == TASK_QUEUED) {
 		if ((s = stmt(st, S_REPORT_START)) == NULL)
 			goto dbfail;
 		sqlite3_bind_int64(s, 1, id);

@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "hg.h"
+#include "state.h"
 
 struct store;
 
@@ -33,10 +34,6 @@ struct store	*store_open(const char *path, int migrate, char *err,
 void		 store_close(struct store *st);
 /* Returns 0 if a trivial query works, else -1 (for /api/health). */
 int		 store_ping(struct store *st);
-
-/* The states, and whether a state is active (queued, running, stopping). */
-int		 store_state_valid(const char *state);
-int		 store_state_active(const char *state);
 
 /*
  * Creates a queued task and its first state event. name may be NULL;
@@ -94,7 +91,7 @@ int	store_task_get(struct store *st, int64_t id, cJSON **task,
 	    struct hg_err *e);
 
 struct task_filter {
-	const char	*state;		/* NULL: any */
+	enum task_state	 state;		/* 0: any */
 	const char	*kind;		/* NULL: any */
 	int64_t		 before;	/* ids below this; 0: no bound */
 	int		 limit;
@@ -170,7 +167,7 @@ int	store_task_log(struct store *st, int64_t id, const struct logline *v,
 
 /* How a task ended. */
 struct outcome {
-	const char	*state;		/* succeeded, failed, canceled, lost */
+	enum task_state	 state;		/* succeeded, failed, canceled, lost */
 	int		 has_exit_code;
 	int		 exit_code;
 	const char	*error_code;	/* NULL: no error */
@@ -197,7 +194,8 @@ struct event {
 	int64_t		 id;
 	int64_t		 task;
 	const char	*type;		/* state, progress, log */
-	const char	*state;		/* the new state, or NULL */
+	enum task_state	 state;		/* the new state; 0 if type is not
+					 * state */
 	const char	*data;
 	size_t		 len;
 };
@@ -259,7 +257,7 @@ int	store_idem_prune(struct store *st, int64_t before);
 /* An active task that the server tends: watched, or external. */
 struct tended {
 	int64_t	 id;
-	char	 state[16];
+	enum task_state	 state;
 	int64_t	 watch_ms;	/* 0: not a while-watched task */
 	int64_t	 watched_at;	/* ms since the epoch */
 	int	 external;

@@ -161,9 +161,10 @@ claim(struct store *st, int64_t id, int64_t pid)
 static int
 finish(struct store *st, int64_t id, const char *state)
 {
-	struct outcome	 o = { state, 1, 0, NULL, NULL, 0 };
+	struct outcome	 o = { 0, 1, 0, NULL, NULL, 0 };
 	struct hg_err	 e;
 
+	o.state = (enum task_state)state_parse(state);
 	return store_task_finish(st, id, NULL, &o, &e);
 }
 
@@ -230,7 +231,7 @@ evs_add(void *arg, const struct event *ev)
 	v->task = ev->task;
 	snprintf(v->type, sizeof(v->type), "%s", ev->type);
 	snprintf(v->state, sizeof(v->state), "%s",
-	    ev->state != NULL ? ev->state : "");
+	    ev->state != 0 ? state_name(ev->state) : "");
 	v->data = strndup(ev->data, ev->len);
 	v->len = ev->len;
 	return 0;
@@ -266,7 +267,7 @@ list_ids(struct store *st, const char *state, const char *kind,
     int64_t before, int limit)
 {
 	static char		 buf[256];
-	struct task_filter	 f = { state, kind, before, limit, 0 };
+	struct task_filter	 f = { 0, kind, before, limit, 0 };
 	struct hg_err		 e;
 	cJSON			*out;
 	const cJSON		*t;
@@ -274,6 +275,8 @@ list_ids(struct store *st, const char *state, const char *kind,
 	size_t			 off = 0, len;
 	int64_t			 last;
 
+	if (state != NULL)
+		f.state = (enum task_state)state_parse(state);
 	if (store_task_list(st, &f, &text, &len, &last, &e) == -1)
 		return "error";
 	out = parse(text);
@@ -584,7 +587,7 @@ static void
 list_event_id_equals_event_last(void)
 {
 	struct store		*st = five_tasks();
-	struct task_filter	 f = { NULL, NULL, 0, 50, 0 };
+	struct task_filter	 f = { 0, NULL, 0, 50, 0 };
 	struct hg_err		 e;
 	cJSON			*out;
 	char			*text = NULL;
@@ -606,7 +609,7 @@ static void
 list_unless_current_builds_nothing(void)
 {
 	struct store		*st = five_tasks();
-	struct task_filter	 f = { NULL, NULL, 0, 50, 0 };
+	struct task_filter	 f = { 0, NULL, 0, 50, 0 };
 	struct runner_ref	 ref;
 	struct hg_err		 e;
 	char			*text = NULL;
@@ -915,7 +918,7 @@ finish_writes_final_progress_before_state_event(void)
 {
 	struct store	*st = open_db();
 	struct progress	 p = { 150, 150, "done" };
-	struct outcome	 o = { "succeeded", 1, 0, NULL, NULL, 0 };
+	struct outcome	 o = { TASK_SUCCEEDED, 1, 0, NULL, NULL, 0 };
 	struct hg_err	 e;
 	struct evs	 l;
 
@@ -938,7 +941,7 @@ static void
 finish_records_outcome(void)
 {
 	struct store	*st = open_db();
-	struct outcome	 o = { "failed", 1, 3, "exit_status", "exit 3", 0 };
+	struct outcome	 o = { TASK_FAILED, 1, 3, "exit_status", "exit 3", 0 };
 	struct hg_err	 e;
 	const cJSON	*err;
 	cJSON		*t;
