@@ -1,5 +1,4 @@
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "gate.h"
 #include "json.h"
 #include "store.h"
+#include "taskjson.h"
 
 extern const char *const store_migrations[];
 extern const size_t store_nmigrations;
@@ -197,8 +197,7 @@ struct store {
 	struct gate	*gate;		/* the write gate, or NULL */
 	int		 gated;		/* it is held */
 	int64_t		 busy_since;	/* monotonic ms of the first retry */
-	int64_t		 day;		/* the day of midnight, or -1 */
-	char		 midnight[32];	/* its start, by hg_iso8601 */
+	struct taskjson_clock clock;	/* dates of the times it writes */
 };
 
 /* Maps a failed SQLite call to the client's error. */
@@ -330,280 +329,43 @@ bind_text_or_null(sqlite3_stmt *s, int i, const char *t)
 		sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT);
 }
 
-/* Percent of value in total, to one decimal, within 0..100. */
-static double
-percent(double value, double total)
+/* A time column: ms since the epoch, or TASK_TIME_NONE for NULL. */
+static int64_t
+column_time(sqlite3_stmt *s, int col)
 {
-	double	 p = value / total * 100.0;
-
-	if (p < 0)
-		p = 0;
-	if (p > 100)
-		p = 100;
-	return round(p * 10.0) / 10.0;
+	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+		return TASK_TIME_NONE;
+	return sqlite3_column_int64(s, col);
 }
 
 /*
- * Writes percent(value, total) as "%.1f" does, one decimal always
- * ("28.0"), into buf (16 bytes). It is k / 10 for a whole k from 0 to
- * 1000, so its digits are k's; printf's float formatting cost more than
- * the rest of a task's progress. NaN and -0 are printf's own.
+ * Reads a row of TASK_COLS into t, its strings borrowed from s until it
+ * is stepped or reset. Returns 0, or -1 when a NOT NULL column reads as
+ * NULL, which is SQLite out of memory.
  */
-static void
-percent_text(double value, double total, char *buf)
-{
-	double	 p = percent(value, total);
-	long	 k;
-	int	 n = 0;
-
-	if (isnan(p) || signbit(p)) {
-		snprintf(buf, 16, "%.1f", p);
-		return;
-	}
-	k = lround(p * 10.0);
-	if (k >= 1000)
-		buf[n++] = (char)('0' + k / 1000);
-	if (k >= 100)
-		buf[n++] = (char)('0' + k / 100 % 10);
-	buf[n++] = (char)('0' + k / 10 % 10);
-	buf[n++] = '.';
-	buf[n++] = (char)('0' + k % 10);
-	buf[n] = '\0';
-}
-
-/*
- * Where an object is written: into a cJSON tree (a single read, an
- * event, what a handler adds to), or as JSON text (a list page, where
- * building the tree and printing it cost more than the query). One
- * function describes each object for both, so the two cannot drift
- * apart, and the text is what printing the tree gives, byte for byte
- * (tests/unit/test_listjson.c).
- */
-struct out {
-	cJSON		*tree;		/* the object filled, or NULL */
-	struct json_buf	*text;		/* else where the text goes */
-	int		 n;		/* members so far, for the commas */
-	int		 ok;		/* 0 once an addition failed */
-};
-
-/* For text, writes the comma and "name": and returns 1; for a tree, 0. */
 static int
-out_key(struct out *o, const char *name)
+row_read(sqlite3_stmt *s, struct task_row *t)
 {
-	if (o->tree != NULL)
-		return 0;
-	json_buf_key(o->text, name, o->n++ > 0);
-	return 1;
-}
+	int	 state;
 
-static void
-put_int(struct out *o, const char *name, int64_t v)
-{
-	if (!o->ok)
-		return;
-	if (out_key(o, name))
-		json_buf_int(o->text, v);
-	else if (json_add_int(o->tree, name, v) == NULL)
-		o->ok = 0;
-}
-
-static void
-put_num(struct out *o, const char *name, double v)
-{
-	if (!o->ok)
-		return;
-	if (out_key(o, name))
-		json_buf_num(o->text, v);
-	else if (cJSON_AddNumberToObject(o->tree, name, v) == NULL)
-		o->ok = 0;
-}
-
-/* A string, or null if s is NULL. */
-static void
-put_str(struct out *o, const char *name, const char *s)
-{
-	if (!o->ok)
-		return;
-	if (out_key(o, name))
-		json_buf_str(o->text, s);
-	else if (json_add_str_or_null(o->tree, name, s) == NULL)
-		o->ok = 0;
-}
-
-/* JSON text of our own, as it is, or null if raw is NULL. */
-static void
-put_raw(struct out *o, const char *name, const char *raw)
-{
-	if (!o->ok)
-		return;
-	if (out_key(o, name)) {
-		if (raw == NULL)
-			raw = "null";
-		json_buf_raw(o->text, raw, strlen(raw));
-	} else if ((raw != NULL ? cJSON_AddRawToObject(o->tree, name, raw) :
-	    cJSON_AddNullToObject(o->tree, name)) == NULL)
-		o->ok = 0;
-}
-
-/* Opens object name in o as sub, to be closed with put_close(). */
-static void
-put_open(struct out *o, const char *name, struct out *sub)
-{
-	sub->tree = NULL;
-	sub->text = o->text;
-	sub->n = 0;
-	if (!(sub->ok = o->ok))
-		return;
-	if (out_key(o, name))
-		json_buf_raw(o->text, "{", 1);
-	else if ((sub->tree = cJSON_AddObjectToObject(o->tree, name)) ==
-	    NULL)
-		o->ok = sub->ok = 0;
-}
-
-static void
-put_close(struct out *o, struct out *sub)
-{
-	if (o->tree == NULL)
-		json_buf_raw(o->text, "}", 1);
-	o->ok &= sub->ok;
-}
-
-/* Puts "value", "total", "percent" and "message" in o. */
-static void
-put_progress(struct out *o, double value, int has_total, double total,
-    const char *msg)
-{
-	char	 buf[16];
-
-	put_num(o, "value", value);
-	if (has_total) {
-		put_num(o, "total", total);
-		if (total > 0)
-			percent_text(value, total, buf);
-		put_raw(o, "percent", total > 0 ? buf : NULL);
-	} else {
-		put_raw(o, "total", NULL);
-		put_raw(o, "percent", NULL);
-	}
-	put_str(o, "message", msg);
-}
-
-#define DAY_MS		86400000LL
-#define YEAR10000_MS	253402300800000LL
-
-/* Two digits of v (0..99) at p. */
-static void
-digits2(char *p, int64_t v)
-{
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
-}
-
-/*
- * hg_iso8601(ms) into buf (32 bytes), without a gmtime_r and an
- * snprintf for each time, which were a quarter of the cost of a task
- * object: a page of tasks spans a few days, so each day's date comes
- * from hg_iso8601 once, and the time of day is written digit by digit.
- * Times before 1970 or from the year 10000 on are hg_iso8601's own.
- */
-static void
-iso8601(struct store *st, int64_t ms, char *buf)
-{
-	int64_t	 t;
-
-	if (ms < 0 || ms >= YEAR10000_MS) {
-		hg_iso8601(ms, buf, 32);
-		return;
-	}
-	if (ms / DAY_MS != st->day) {
-		st->day = ms / DAY_MS;
-		hg_iso8601(st->day * DAY_MS, st->midnight,
-		    sizeof(st->midnight));
-	}
-	/* "YYYY-MM-DDTHH:MM:SS.mmmZ" */
-	memcpy(buf, st->midnight, sizeof(st->midnight));
-	t = ms % DAY_MS;
-	digits2(buf + 11, t / 3600000);
-	digits2(buf + 14, t / 60000 % 60);
-	digits2(buf + 17, t / 1000 % 60);
-	buf[20] = (char)('0' + t % 1000 / 100);
-	digits2(buf + 21, t % 100);
-}
-
-static void
-put_time(struct out *o, struct store *st, const char *name,
-    sqlite3_stmt *s, int col)
-{
-	char	 buf[32];
-
-	if (sqlite3_column_type(s, col) == SQLITE_NULL) {
-		put_raw(o, name, NULL);
-		return;
-	}
-	iso8601(st, sqlite3_column_int64(s, col), buf);
-	put_str(o, name, buf);
-}
-
-/* Puts the task of a row of TASK_COLS in o. */
-static void
-put_task(struct out *o, struct store *st, sqlite3_stmt *s)
-{
-	struct out	 sub;
-	const char	*kind, *params, *state, *code;
-
-	kind = (const char *)sqlite3_column_text(s, 1);
-	params = (const char *)sqlite3_column_text(s, 3);
-	state = (const char *)sqlite3_column_text(s, 4);
-	/* Columns NOT NULL: NULL is SQLite out of memory. */
-	if (kind == NULL || params == NULL || state == NULL)
-		o->ok = 0;
-	put_int(o, "id", sqlite3_column_int64(s, 0));
-	put_str(o, "kind", kind);
-	put_str(o, "name", (const char *)sqlite3_column_text(s, 2));
-	/* Our own JSON, written by store_task_create(). */
-	put_raw(o, "params", params);
-	put_str(o, "state", state);
-	put_open(o, "progress", &sub);
-	put_progress(&sub, sqlite3_column_double(s, 5),
-	    sqlite3_column_type(s, 6) != SQLITE_NULL,
-	    sqlite3_column_double(s, 6),
-	    (const char *)sqlite3_column_text(s, 7));
-	put_close(o, &sub);
-	put_time(o, st, "created_at", s, 8);
-	put_time(o, st, "started_at", s, 9);
-	put_time(o, st, "finished_at", s, 10);
-	if (sqlite3_column_type(s, 11) == SQLITE_NULL)
-		put_raw(o, "exit_code", NULL);
-	else
-		put_int(o, "exit_code", sqlite3_column_int64(s, 11));
-	if ((code = (const char *)sqlite3_column_text(s, 12)) == NULL)
-		put_raw(o, "error", NULL);
-	else {
-		put_open(o, "error", &sub);
-		put_str(&sub, "code", code);
-		put_str(&sub, "message",
-		    (const char *)sqlite3_column_text(s, 13));
-		put_close(o, &sub);
-	}
-}
-
-/* Builds the task object from a row of TASK_COLS. NULL: no memory (a
- * half-built object is never returned: it would be stored as an event
- * and sent to clients). */
-static cJSON *
-row_task(struct store *st, sqlite3_stmt *s)
-{
-	struct out	 o = { NULL, NULL, 0, 1 };
-
-	if ((o.tree = cJSON_CreateObject()) == NULL)
-		return NULL;
-	put_task(&o, st, s);
-	if (!o.ok) {
-		cJSON_Delete(o.tree);
-		return NULL;
-	}
-	return o.tree;
+	t->id = sqlite3_column_int64(s, 0);
+	t->kind = (const char *)sqlite3_column_text(s, 1);
+	t->name = (const char *)sqlite3_column_text(s, 2);
+	t->params = (const char *)sqlite3_column_text(s, 3);
+	state = state_parse((const char *)sqlite3_column_text(s, 4));
+	t->state = (enum task_state)state;
+	t->value = sqlite3_column_double(s, 5);
+	t->has_total = sqlite3_column_type(s, 6) != SQLITE_NULL;
+	t->total = sqlite3_column_double(s, 6);
+	t->message = (const char *)sqlite3_column_text(s, 7);
+	t->created_at = column_time(s, 8);
+	t->started_at = column_time(s, 9);
+	t->finished_at = column_time(s, 10);
+	t->has_exit_code = sqlite3_column_type(s, 11) != SQLITE_NULL;
+	t->exit_code = sqlite3_column_int64(s, 11);
+	t->error_code = (const char *)sqlite3_column_text(s, 12);
+	t->error_message = (const char *)sqlite3_column_text(s, 13);
+	return t->kind == NULL || t->params == NULL || state == -1 ? -1 : 0;
 }
 
 /* Reads task id into *task. 404 when it is not there. */
@@ -611,6 +373,7 @@ static int
 task_read(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
+	struct task_row	 t;
 	int		 rc;
 
 	if ((s = stmt(st, S_TASK_GET)) == NULL)
@@ -626,7 +389,7 @@ task_read(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
 		sqlite3_reset(s);
 		return db_err(st, rc, e);
 	}
-	*task = row_task(st, s);
+	*task = row_read(s, &t) == 0 ? taskjson_tree(&st->clock, &t) : NULL;
 	sqlite3_reset(s);
 	if (*task == NULL)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
@@ -803,7 +566,7 @@ store_open(const char *path, int migrate, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	st->day = -1;
+	st->clock = (struct taskjson_clock)TASKJSON_CLOCK_INIT;
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -1008,7 +771,7 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
     size_t *len, int64_t *event_id, struct hg_err *e)
 {
 	struct json_buf	 b = { NULL, 0, 0, 0 };
-	struct out	 o;
+	struct task_row	 t;
 	sqlite3_stmt	*s;
 	int64_t		 last;
 	int		 rc, n = 0;
@@ -1037,11 +800,8 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (n++ > 0)
 			json_buf_raw(&b, ",", 1);
-		json_buf_raw(&b, "{", 1);
-		o = (struct out){ NULL, &b, 0, 1 };
-		put_task(&o, st, s);
-		json_buf_raw(&b, "}", 1);
-		if (!o.ok || b.oom) {
+		if (row_read(s, &t) == -1 ||
+		    taskjson_text(&b, &st->clock, &t) == -1) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
@@ -1264,7 +1024,6 @@ progress_write(struct store *st, int64_t id, const struct progress *p,
     struct hg_err *e)
 {
 	sqlite3_stmt	*s;
-	struct out	 o = { NULL, NULL, 0, 1 };
 	char		*data;
 	int		 rc;
 
@@ -1283,13 +1042,8 @@ progress_write(struct store *st, int64_t id, const struct progress *p,
 		return db_err(st, rc, e);
 	if (sqlite3_changes(st->db) == 0)
 		return 0;
-	if ((o.tree = cJSON_CreateObject()) == NULL)
-		return hg_err_set(e, 503, "unavailable", "out of memory");
-	put_int(&o, "task", id);
-	put_progress(&o, p->value, p->total >= 0, p->total, p->message);
-	data = o.ok ? json_print(o.tree) : NULL;
-	cJSON_Delete(o.tree);
-	if (data == NULL)
+	if ((data = taskjson_progress(id, p->value, p->total,
+	    p->message)) == NULL)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
 	rc = event_insert(st, id, "progress", NULL, data, e);
 	free(data);
@@ -1335,7 +1089,6 @@ int
 store_task_log(struct store *st, int64_t id, const struct logline *v,
     size_t n, struct hg_err *e)
 {
-	cJSON		*o;
 	char		*data;
 	enum task_state	 state;
 	size_t		 i;
@@ -1345,14 +1098,7 @@ store_task_log(struct store *st, int64_t id, const struct logline *v,
 		return rc;
 	rc = 0;
 	for (i = 0; i < n && rc == 0; i++) {
-		if ((o = cJSON_CreateObject()) == NULL)
-			goto nomem;
-		data = json_add_int(o, "task", id) == NULL ||
-		    cJSON_AddStringToObject(o, "stream", v[i].stream) == NULL ||
-		    cJSON_AddStringToObject(o, "line", v[i].line) == NULL ?
-		    NULL : json_print(o);
-		cJSON_Delete(o);
-		if (data == NULL)
+		if ((data = taskjson_log(id, v[i].stream, v[i].line)) == NULL)
 			goto nomem;
 		rc = event_insert(st, id, "log", NULL, data, e);
 		free(data);
