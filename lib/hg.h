@@ -28,6 +28,12 @@
 #define HG_MSG_MAX		1024	/* bytes of a progress message */
 #define HG_TAIL_MAX		10000	/* lines of GET .../log?tail=N */
 #define HG_LINE_MAX		16384	/* bytes of a log line; more is cut */
+/* Running tasks read in one query by the lost-runner check, which
+ * pages through all of them by id: this bounds its memory, not how many
+ * it sees (it read at most 1,024 and missed the rest). */
+#define HG_RUNNERS_BATCH	256
+/* Tasks store_thin() thins in one call; a larger cap is cut to this. */
+#define HG_THIN_BATCH		64
 /* The last line of a log cut at HOURGLASS_LOG_MAX (a long long). */
 #define HG_LOG_CUT	"[hourglass: the log reached %lld bytes; the rest " \
 	"is dropped]"

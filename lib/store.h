@@ -234,7 +234,8 @@ int	store_sched_take(struct store *st, struct sched *sc,
  * number of tasks given back, or -1. */
 int	store_sched_unlaunch(struct store *st, int64_t before);
 
-/* Calls cb for each running or stopping task with its runner. */
+/* Calls cb for each running or stopping task with its runner, read
+ * HG_RUNNERS_BATCH at a time. Returns how many, or -1. */
 int	store_active_runners(struct store *st,
 	    void (*cb)(void *, int64_t id, const struct runner_ref *),
 	    void *arg);
@@ -243,7 +244,7 @@ int	store_active_runners(struct store *st,
  * Retention. store_prune deletes up to cap tasks that finished before
  * `before` (ms), with their events, in one short transaction, and fills
  * ids with them (their files are the caller's). store_thin thins the
- * progress events of up to cap tasks finished before `before` to the
+ * progress events of up to cap (at most HG_THIN_BATCH) tasks finished before `before` to the
  * last one of each second, a transaction per task, and sets *upto to
  * the newest event id of those tasks (0 if none). store_idem_prune
  * forgets keys older than before. Each returns a count, or -1.

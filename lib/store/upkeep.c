@@ -5,35 +5,64 @@
  */
 #include "store_int.h"
 
+/* By state and id, on the tasks_state (state, id) index: a page
+ * costs its own rows, however many tasks run. */
 static const struct store_sql q_active_runners = { S_ACTIVE_RUNNERS,
-    "SELECT id, runner_pid, runner_start FROM tasks "
-    "WHERE state IN ('running', 'stopping') AND external = 0" };
+    "SELECT id, runner_pid, runner_start FROM tasks WHERE state = ?1 "
+    "AND id > ?2 AND external = 0 ORDER BY id LIMIT ?3" };
 
-int
-store_active_runners(struct store *st,
-    void (*cb)(void *, int64_t, const struct runner_ref *), void *arg)
+/* Reads up to HG_RUNNERS_BATCH runners of tasks in state with ids above
+ * after. Returns how many, or -1. */
+static int
+runners_page(struct store *st, enum task_state state, int64_t after,
+    int64_t *ids, struct runner_ref *refs)
 {
-	sqlite3_stmt		*s;
-	struct runner_ref	 ref;
-	int64_t			 ids[1024];
-	struct runner_ref	 refs[1024];
-	int			 rc, n = 0, i;
+	sqlite3_stmt	*s;
+	int		 rc = SQLITE_DONE, n = 0;
 
 	if ((s = store__stmt(st, &q_active_runners)) == NULL)
 		return -1;
-	while (n < 1024 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	sqlite3_bind_text(s, 1, state_name(state), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int(s, 3, HG_RUNNERS_BATCH);
+	while (n < HG_RUNNERS_BATCH && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		ids[n] = sqlite3_column_int64(s, 0);
 		refs[n].pid = sqlite3_column_int64(s, 1);
 		refs[n].start = sqlite3_column_int64(s, 2);
 		n++;
 	}
 	sqlite3_reset(s);
-	/* The callback may write: the read statement is done first. */
-	for (i = 0; i < n; i++) {
-		ref = refs[i];
-		cb(arg, ids[i], &ref);
+	return n == HG_RUNNERS_BATCH || rc == SQLITE_DONE ? n : -1;
+}
+
+int
+store_active_runners(struct store *st,
+    void (*cb)(void *, int64_t, const struct runner_ref *), void *arg)
+{
+	static const enum task_state active[] = { TASK_RUNNING,
+	    TASK_STOPPING };
+	struct runner_ref	 refs[HG_RUNNERS_BATCH], ref;
+	int64_t			 ids[HG_RUNNERS_BATCH], after;
+	int			 n, i, k, total = 0;
+
+	for (k = 0; k < 2; k++) {
+		after = 0;
+		do {
+			if ((n = runners_page(st, active[k], after, ids,
+			    refs)) == -1)
+				return -1;
+			/* The callback may write: the page's read is done
+			 * first. */
+			for (i = 0; i < n; i++) {
+				ref = refs[i];
+				cb(arg, ids[i], &ref);
+			}
+			total += n;
+			if (n > 0)
+				after = ids[n - 1];
+		} while (n == HG_RUNNERS_BATCH);
 	}
-	return n;
+	return total;
 }
 
 /* Ids of up to cap tasks picked by q with ?1 = before. */
@@ -103,12 +132,12 @@ int
 store_thin(struct store *st, int64_t before, int cap, int64_t *upto,
     struct hg_err *e)
 {
-	int64_t	 ids[64], newest;
+	int64_t	 ids[HG_THIN_BATCH], newest;
 	int	 n, i;
 
 	*upto = 0;
-	if (cap > 64)
-		cap = 64;
+	if (cap > HG_THIN_BATCH)
+		cap = HG_THIN_BATCH;
 	if ((n = pick_ids(st, &q_thin_pick, before, ids, cap)) == -1)
 		return store__err(st, sqlite3_errcode(st->db), e);
 	/* A transaction each: thinning never holds the lock for long. */
