@@ -24,12 +24,55 @@ static const struct store_sql q_idem_put = { S_IDEM_PUT,
     "INSERT OR REPLACE INTO idempotency (key, task_id, "
     "created_at) VALUES (?1, ?2, ?3)" };
 
+/* Inside the create's transaction: inserts the task; sets *id. */
+static int
+task_insert(struct store *st, const char *kind, const char *name,
+    const char *params, const struct create_opts *o, int64_t now,
+    int64_t *id, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store__stmt(st, &q_task_insert)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	store__bind_text(s, 2, name);
+	sqlite3_bind_text(s, 3, params, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, now);
+	if (o->watch_ms > 0)
+		sqlite3_bind_int64(s, 5, o->watch_ms);
+	sqlite3_bind_int(s, 6, o->external);
+	if (o->external) {
+		sqlite3_bind_blob(s, 7, o->report_hash, STORE_HASH_LEN,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(s, 8, o->heartbeat_ms);
+		sqlite3_bind_int64(s, 9, o->grace_ms);
+	}
+	if (store__step_done(st, s, e) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+/* Inside the create's transaction: key names task id from now on. */
+static int
+idem_put(struct store *st, const char *key, int64_t id, int64_t now,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store__stmt(st, &q_idem_put)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, now);
+	return store__step_done(st, s, e);
+}
+
 int
 store_task_create_opts(struct store *st, const char *kind, const char *name,
     const char *params, const struct create_opts *o, cJSON **task,
     struct hg_err *e)
 {
-	sqlite3_stmt	*s;
 	int64_t		 now = hg_now_ms(), id, n;
 
 	if (o->sched != NULL)
@@ -59,38 +102,9 @@ store_task_create_opts(struct store *st, const char *kind, const char *name,
 			goto fail;
 		}
 	}
-	if ((s = store__stmt(st, &q_task_insert)) == NULL) {
-		store__err(st, sqlite3_errcode(st->db), e);
-		goto fail;
-	}
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	store__bind_text(s, 2, name);
-	sqlite3_bind_text(s, 3, params, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, now);
-	if (o->watch_ms > 0)
-		sqlite3_bind_int64(s, 5, o->watch_ms);
-	sqlite3_bind_int(s, 6, o->external);
-	if (o->external) {
-		sqlite3_bind_blob(s, 7, o->report_hash, STORE_HASH_LEN,
-		    SQLITE_STATIC);
-		sqlite3_bind_int64(s, 8, o->heartbeat_ms);
-		sqlite3_bind_int64(s, 9, o->grace_ms);
-	}
-	if (store__step_done(st, s, e) == -1)
-		goto fail;
-	id = sqlite3_last_insert_rowid(st->db);
-	if (o->idem_key != NULL) {
-		if ((s = store__stmt(st, &q_idem_put)) == NULL) {
-			store__err(st, sqlite3_errcode(st->db), e);
-			goto fail;
-		}
-		sqlite3_bind_text(s, 1, o->idem_key, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, id);
-		sqlite3_bind_int64(s, 3, now);
-		if (store__step_done(st, s, e) == -1)
-			goto fail;
-	}
-	if (store__state_event(st, id, task, e) == -1)
+	if (task_insert(st, kind, name, params, o, now, &id, e) == -1 ||
+	    (o->idem_key != NULL && idem_put(st, o->idem_key, id, now,
+	    e) == -1) || store__state_event(st, id, task, e) == -1)
 		goto fail;
 	/* Saves the server a second write transaction to start it. */
 	if (o->sched != NULL && store__sched_pick(st, o->sched, e) == -1)
