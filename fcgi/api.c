@@ -208,7 +208,7 @@ out:
 static void
 task_list(struct req *r)
 {
-	struct task_filter	 f = { NULL, NULL, 0, HG_LIST_DEFAULT, 0 };
+	struct task_filter	 f = { 0, NULL, 0, HG_LIST_DEFAULT, 0 };
 	struct store		*st;
 	struct hg_err		 e;
 	char			 state[32], kind[128], num[32], key[160];
@@ -216,16 +216,16 @@ task_list(struct req *r)
 	int64_t			 n, last;
 	uint64_t		 gen;
 	size_t			 len;
-	int			 rc;
+	int			 rc, v;
 
 	if (req_query(r, "state", state, sizeof(state)) != NULL) {
-		if (!store_state_valid(state)) {
+		if ((v = state_parse(state)) == -1) {
 			reply_errf(r, 400, "invalid_request", "state: must be "
 			    "one of queued, running, stopping, succeeded, "
 			    "failed, canceled, lost");
 			return;
 		}
-		f.state = state;
+		f.state = (enum task_state)v;
 	}
 	if (req_query(r, "kind", kind, sizeof(kind)) != NULL)
 		f.kind = kind;
@@ -249,8 +249,8 @@ task_list(struct req *r)
 		reply_err(r, NULL, &e);
 		return;
 	}
-	snprintf(key, sizeof(key), "%s|%s|%lld|%d", f.state != NULL ?
-	    f.state : "", f.kind != NULL ? f.kind : "", (long long)f.before,
+	snprintf(key, sizeof(key), "%s|%s|%lld|%d", f.state != 0 ?
+	    state : "", f.kind != NULL ? f.kind : "", (long long)f.before,
 	    f.limit);
 	/* One read transaction: the newest event id, and the list only if
 	 * the kept answer is not current. */

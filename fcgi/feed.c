@@ -63,9 +63,9 @@ static struct store	*feed_st;
 static pthread_t	 feed_thread;
 
 static int
-ended(const char *state)
+ended(enum task_state state)
 {
-	return state != NULL && !store_state_active(state);
+	return state_final(state);
 }
 
 /* Formats ev as an SSE frame. Returns 0, or -1 without memory. */
@@ -447,6 +447,7 @@ task_start(struct req *r, struct cursor *c, int has_after)
 	struct hg_err	 e;
 	cJSON		*task = NULL;
 	const cJSON	*state;
+	enum task_state	 ts;
 	char		*data = NULL;
 	int64_t		 newest;
 	int		 rc = -1;
@@ -462,13 +463,14 @@ task_start(struct req *r, struct cursor *c, int has_after)
 	}
 	pool_put(st);
 	state = cJSON_GetObjectItemCaseSensitive(task, "state");
-	if (ended(state->valuestring) && (!has_after || c->after >= newest)) {
+	ts = (enum task_state)state_parse(state->valuestring);
+	if (ended(ts) && (!has_after || c->after >= newest)) {
 		reply(r, 204, NULL, NULL, NULL, 0);
 		goto out;
 	}
 	if (!has_after) {
-		struct event	 ev = { newest, c->task, "state",
-		    state->valuestring, NULL, 0 };
+		struct event	 ev = { newest, c->task, "state", ts, NULL,
+		    0 };
 		struct fev	 f;
 
 		if ((data = json_print(task)) == NULL)

@@ -36,7 +36,7 @@ static struct store	*jan_st;
 static void
 check_runner(void *arg, int64_t id, const struct runner_ref *ref)
 {
-	struct outcome	 o = { "lost", 0, 0, "lost", NULL, 0 };
+	struct outcome	 o = { TASK_LOST, 0, 0, "lost", NULL, 0 };
 	struct hg_err	 e;
 	char		 msg[128];
 	int		*lost = arg;
@@ -100,20 +100,20 @@ unwatched(const struct tended *t)
 static int
 external_due(const struct tended *t, int64_t now)
 {
-	struct outcome	 o = { NULL, 0, 0, NULL, NULL, 0 };
+	struct outcome	 o = { 0, 0, 0, NULL, NULL, 0 };
 	struct hg_err	 e;
 	char		 msg[128];
 
-	if (strcmp(t->state, "running") == 0 &&
+	if (t->state == TASK_RUNNING &&
 	    now - t->reported_at >= t->heartbeat_ms) {
 		snprintf(msg, sizeof(msg), "no report for %g s (heartbeat_s)",
 		    (double)t->heartbeat_ms / 1000);
-		o.state = "lost";
+		o.state = TASK_LOST;
 		o.error_code = "lost";
 		o.error_message = msg;
-	} else if (strcmp(t->state, "stopping") == 0 &&
+	} else if (t->state == TASK_STOPPING &&
 	    now - t->stop_at >= t->grace_ms)
-		o.state = "canceled";
+		o.state = TASK_CANCELED;
 	else
 		return 0;
 	return store_task_finish(jan_st, t->id, NULL, &o, &e) == 0;
@@ -136,7 +136,7 @@ tend(int64_t now)
 		for (i = 0; i < n; i++) {
 			after = v[i].id;
 			if (v[i].watch_ms > 0 &&
-			    strcmp(v[i].state, "stopping") != 0) {
+			    v[i].state != TASK_STOPPING) {
 				/* Watched now, or until the last watcher
 				 * left: the window runs from then. */
 				left = feed_watched(v[i].id);

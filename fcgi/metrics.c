@@ -52,7 +52,7 @@ row(void *arg, const char *name, const char *kind, const char *state,
 	if (strcmp(name, "tasks") == 0) {
 		buf_printf(&f->tasks, "hourglass_tasks{kind=\"%s\","
 		    "state=\"%s\"} %lld\n", kind, state, (long long)v);
-		if (strcmp(state, "queued") == 0)
+		if (state_parse(state) == TASK_QUEUED)
 			f->queued += v;
 	} else if (strcmp(name, "started") == 0)
 		buf_printf(&f->started, "hourglass_tasks_started_total"

@@ -180,7 +180,7 @@ report_apply(struct store *st, int64_t id, struct report *rp,
     struct hg_err *e)
 {
 	struct progress	 p = { 0, -1, NULL };
-	struct outcome	 o = { "succeeded", 0, 0, NULL, NULL, 1 };
+	struct outcome	 o = { TASK_SUCCEEDED, 0, 0, NULL, NULL, 1 };
 	int		 has_p = rp->has_progress;
 
 	if (rp->nlines > 0 && store_task_log(st, id, rp->lines, rp->nlines,
@@ -204,7 +204,7 @@ report_apply(struct store *st, int64_t id, struct report *rp,
 			has_p = 1;
 		}
 	} else {
-		o.state = "failed";
+		o.state = TASK_FAILED;
 		o.has_exit_code = 1;
 		o.exit_code = rp->done.code;
 		o.error_code = "exit_code";

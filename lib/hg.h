@@ -52,6 +52,19 @@
 #define HG_KIND_WATCH_MAX_S	86400
 /* heartbeat_s: a week of silence is a lost task, whatever the work. */
 #define HG_KIND_HEARTBEAT_MAX_S	(86400 * 7)
+/* Running tasks read in one query by the lost-runner check, which
+ * pages through all of them by id: this bounds its memory, not how many
+ * it sees (it read at most 1,024 and missed the rest). */
+#define HG_RUNNERS_BATCH	256
+/*
+ * The queue's picker has no limit of its own. It looked at 256 kinds and
+ * the 1,024 oldest queued tasks a pass, so that tasks of a kind at its
+ * max_running could hide every other kind behind them; it now reads each
+ * kind with tasks waiting through an index, at most that kind's room
+ * (lib/store/queue.c).
+ */
+/* Tasks store_thin() thins in one call; a larger cap is cut to this. */
+#define HG_THIN_BATCH		64
 /* The last line of a log cut at HOURGLASS_LOG_MAX (a long long). */
 #define HG_LOG_CUT	"[hourglass: the log reached %lld bytes; the rest " \
 	"is dropped]"

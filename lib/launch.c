@@ -186,7 +186,7 @@ launch_taken(struct store *st, const struct config *c, const int64_t *ids,
 			continue;
 		}
 		char		 why[sizeof(e.msg)];
-		struct outcome	 o = { "failed", 0, 0, "exec_failed", why, 0 };
+		struct outcome	 o = { TASK_FAILED, 0, 0, "exec_failed", why, 0 };
 
 		memcpy(why, e.msg, sizeof(why));
 

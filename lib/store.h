@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "hg.h"
+#include "state.h"
 
 struct store;
 
@@ -33,10 +34,6 @@ struct store	*store_open(const char *path, int migrate, char *err,
 void		 store_close(struct store *st);
 /* Returns 0 if a trivial query works, else -1 (for /api/health). */
 int		 store_ping(struct store *st);
-
-/* The states, and whether a state is active (queued, running, stopping). */
-int		 store_state_valid(const char *state);
-int		 store_state_active(const char *state);
 
 /*
  * Creates a queued task and its first state event. name may be NULL;
@@ -94,7 +91,7 @@ int	store_task_get(struct store *st, int64_t id, cJSON **task,
 	    struct hg_err *e);
 
 struct task_filter {
-	const char	*state;		/* NULL: any */
+	enum task_state	 state;		/* 0: any */
 	const char	*kind;		/* NULL: any */
 	int64_t		 before;	/* ids below this; 0: no bound */
 	int		 limit;
@@ -170,7 +167,7 @@ int	store_task_log(struct store *st, int64_t id, const struct logline *v,
 
 /* How a task ended. */
 struct outcome {
-	const char	*state;		/* succeeded, failed, canceled, lost */
+	enum task_state	 state;		/* succeeded, failed, canceled, lost */
 	int		 has_exit_code;
 	int		 exit_code;
 	const char	*error_code;	/* NULL: no error */
@@ -197,7 +194,8 @@ struct event {
 	int64_t		 id;
 	int64_t		 task;
 	const char	*type;		/* state, progress, log */
-	const char	*state;		/* the new state, or NULL */
+	enum task_state	 state;		/* the new state; 0 if type is not
+					 * state */
 	const char	*data;
 	size_t		 len;
 };
@@ -236,7 +234,8 @@ int	store_sched_take(struct store *st, struct sched *sc,
  * number of tasks given back, or -1. */
 int	store_sched_unlaunch(struct store *st, int64_t before);
 
-/* Calls cb for each running or stopping task with its runner. */
+/* Calls cb for each running or stopping task with its runner, read
+ * HG_RUNNERS_BATCH at a time. Returns how many, or -1. */
 int	store_active_runners(struct store *st,
 	    void (*cb)(void *, int64_t id, const struct runner_ref *),
 	    void *arg);
@@ -245,7 +244,7 @@ int	store_active_runners(struct store *st,
  * Retention. store_prune deletes up to cap tasks that finished before
  * `before` (ms), with their events, in one short transaction, and fills
  * ids with them (their files are the caller's). store_thin thins the
- * progress events of up to cap tasks finished before `before` to the
+ * progress events of up to cap (at most HG_THIN_BATCH) tasks finished before `before` to the
  * last one of each second, a transaction per task, and sets *upto to
  * the newest event id of those tasks (0 if none). store_idem_prune
  * forgets keys older than before. Each returns a count, or -1.
@@ -259,7 +258,7 @@ int	store_idem_prune(struct store *st, int64_t before);
 /* An active task that the server tends: watched, or external. */
 struct tended {
 	int64_t	 id;
-	char	 state[16];
+	enum task_state	 state;
 	int64_t	 watch_ms;	/* 0: not a while-watched task */
 	int64_t	 watched_at;	/* ms since the epoch */
 	int	 external;

@@ -241,7 +241,7 @@ outcome_from_status(int status, struct outcome *o, char *msg, size_t len)
 		o->exit_code = 0;
 		return;
 	}
-	o->state = "failed";
+	o->state = TASK_FAILED;
 	if (WIFEXITED(status)) {
 		o->has_exit_code = 1;
 		o->exit_code = WEXITSTATUS(status);
@@ -276,7 +276,7 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 	pid_t			 pid;
 	nfds_t			 n;
 
-	o->state = "failed";
+	o->state = TASK_FAILED;
 	o->error_code = "exec_failed";
 	o->error_message = msg;
 	if ((argv = kinds_argv(k, params)) == NULL ||
@@ -390,16 +390,16 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 
 	o->error_code = NULL;
 	o->error_message = NULL;
-	o->state = "succeeded";
+	o->state = TASK_SUCCEEDED;
 	if (stopping && !c.complete) {
 		if (timedout) {
-			o->state = "failed";
+			o->state = TASK_FAILED;
 			o->error_code = "timeout";
 			snprintf(msg, msglen, "stopped after its timeout of "
 			    "%g s", k->timeout_s);
 			o->error_message = msg;
 		} else
-			o->state = "canceled";
+			o->state = TASK_CANCELED;
 	} else if (c.complete) {
 		if (c.complete_code == 0) {
 			if (c.complete_msg[0] != '\0') {
@@ -409,7 +409,7 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 				r->pending = 1;
 			}
 		} else {
-			o->state = "failed";
+			o->state = TASK_FAILED;
 			o->has_exit_code = 1;
 			o->exit_code = c.complete_code;
 			o->error_code = "exit_code";

@@ -332,33 +332,33 @@ runner_run(struct runner *r)
 	notify_send(r->notify_fd, r->cfg.notify);
 
 	memset(&o, 0, sizeof(o));
-	o.state = "succeeded";
+	o.state = TASK_SUCCEEDED;
 	r->cur.total = -1;
 	if ((kinds = kinds_load(r->cfg.kinds, err, sizeof(err))) == NULL) {
-		o.state = "failed";
+		o.state = TASK_FAILED;
 		o.error_code = "exec_failed";
 		o.error_message = err;
 	} else if ((k = kinds_find(kinds, kind)) == NULL) {
-		o.state = "failed";
+		o.state = TASK_FAILED;
 		o.error_code = "unknown_kind";
 		snprintf(err, sizeof(err), "kind \"%.64s\" is no longer in "
 		    "%.900s", kind, r->cfg.kinds);
 		o.error_message = err;
 	} else if (k->external) {
 		/* The kind became external after the task was queued. */
-		o.state = "failed";
+		o.state = TASK_FAILED;
 		o.error_code = "exec_failed";
 		snprintf(err, sizeof(err), "kind \"%.64s\" now runs "
 		    "elsewhere (external) and reports over HTTP", kind);
 		o.error_message = err;
 	} else if ((params = cJSON_Parse(ptext)) == NULL) {
-		o.state = "failed";
+		o.state = TASK_FAILED;
 		o.error_code = "exec_failed";
 		o.error_message = "the task's stored params do not parse";
 	} else if (k->builtin == BUILTIN_COUNT) {
 		stopped = run_count(r, params, &r->unblocked);
 		if (stopped)
-			o.state = "canceled";
+			o.state = TASK_CANCELED;
 	} else {
 		command_run(r, k, params, &r->unblocked, &o, err,
 		    sizeof(err));

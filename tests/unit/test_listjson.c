@@ -178,32 +178,32 @@ awkward_tasks(void)
 			cJSON_Delete(t);
 			break;
 		case 2:
-			o.state = "succeeded";
+			o.state = TASK_SUCCEEDED;
 			o.has_exit_code = 1;
 			break;
 		case 3:
-			o.state = "failed";
+			o.state = TASK_FAILED;
 			o.has_exit_code = 1;
 			o.exit_code = 1;
 			o.error_code = "exit_status";
 			o.error_message = "exited with \"1\"\n\\";
 			break;
 		case 4:
-			o.state = "failed";
+			o.state = TASK_FAILED;
 			o.has_exit_code = 1;
 			o.exit_code = -9;
 			o.error_code = "signal";
 			break;
 		case 5:
-			o.state = "lost";
+			o.state = TASK_LOST;
 			o.error_code = "lost";
 			o.error_message = "runner \xe2\x80\x94 gone";
 			break;
 		case 6:
-			o.state = "canceled";
+			o.state = TASK_CANCELED;
 			break;
 		}
-		if (o.state != NULL)
+		if (o.state != 0)
 			CHECK_INT(store_task_finish(st, id, NULL, &o, &e), 0);
 	}
 	/* What the API never writes, but a row may hold. */
@@ -242,7 +242,7 @@ want_ids(const struct task_filter *f, int64_t *ids)
 	CHECK_INT(sqlite3_prepare_v2(db, "SELECT id FROM tasks WHERE (?1 IS "
 	    "NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2) AND id < ?3 "
 	    "ORDER BY id DESC LIMIT ?4", -1, &s, NULL), SQLITE_OK);
-	sqlite3_bind_text(s, 1, f->state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, state_name(f->state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, f->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, f->before > 0 ? f->before : INT64_MAX);
 	sqlite3_bind_int(s, 4, f->limit);
@@ -297,7 +297,7 @@ static int
 list_matches_cjson(const char *state, const char *kind, int64_t before,
     int limit)
 {
-	struct task_filter	 f = { state, kind, before, limit, 0 };
+	struct task_filter	 f = { 0, kind, before, limit, 0 };
 	struct json_buf		 want = { NULL, 0, 0, 0 };
 	struct hg_err		 e;
 	int64_t			 ids[NTASKS_MAX], last = -1, event = -2;
@@ -305,6 +305,8 @@ list_matches_cjson(const char *state, const char *kind, int64_t before,
 	size_t			 len = 0;
 	int			 n, i;
 
+	if (state != NULL)
+		f.state = (enum task_state)state_parse(state);
 	CHECK_INT(store_task_list(st, &f, &got, &len, &event, &e), 0);
 	CHECK_INT(store_event_last(st, &last), 0);
 	CHECK_INT(event, last);
@@ -452,7 +454,7 @@ list_percent_and_times_are_printfs_and_hg_iso8601s(void)
 		"created_at", "started_at", "finished_at",
 	};
 	static char		 want[HG_LIST_MAX][40];
-	struct task_filter	 f = { NULL, NULL, 0, HG_LIST_MAX, 0 };
+	struct task_filter	 f = { 0, NULL, 0, HG_LIST_MAX, 0 };
 	struct hg_err		 e;
 	char			*text;
 	size_t			 len;
@@ -488,7 +490,7 @@ list_percent_and_times_are_printfs_and_hg_iso8601s(void)
 static void
 list_of_empty_store_has_no_tasks_and_event_id_0(void)
 {
-	struct task_filter	 f = { NULL, NULL, 0, HG_LIST_DEFAULT, 0 };
+	struct task_filter	 f = { 0, NULL, 0, HG_LIST_DEFAULT, 0 };
 	struct hg_err		 e;
 	char			*got = NULL;
 	size_t			 len = 0;

@@ -189,7 +189,7 @@ task_text(struct store *st, int64_t id)
 static int
 tasks_count(struct store *st)
 {
-	struct task_filter	 f = { NULL, NULL, 0, HG_LIST_MAX, 0 };
+	struct task_filter	 f = { 0, NULL, 0, HG_LIST_MAX, 0 };
 	struct hg_err		 e;
 	cJSON			*out;
 	char			*text = NULL;

@@ -1,0 +1,393 @@
+/*
+ * A task's life after its create: claimed by its runner, progress and
+ * log lines, stopped, finished, deleted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+static const struct store_sql q_task_state = { S_TASK_STATE,
+    "SELECT state, runner_pid, runner_start FROM tasks "
+    "WHERE id = ?1" };
+
+/* Inside a transaction: the task's state and runner. 404 if absent. */
+static int
+task_state(struct store *st, int64_t id, enum task_state *state,
+    struct runner_ref *ref, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc, v;
+
+	if ((s = store__stmt(st, &q_task_state)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		/* NOT NULL and CHECKed: anything else is no memory. */
+		if ((v = state_parse((const char *)sqlite3_column_text(s,
+		    0))) == -1)
+			rc = SQLITE_NOMEM;
+		*state = (enum task_state)v;
+		if (ref != NULL) {
+			ref->pid = sqlite3_column_int64(s, 1);
+			ref->start = sqlite3_column_int64(s, 2);
+		}
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return hg_err_set(e, 404, "not_found", "no task %lld",
+		    (long long)id);
+	if (rc != SQLITE_ROW)
+		return store__err(st, rc, e);
+	return 0;
+}
+
+static const struct store_sql q_task_set_state = { S_TASK_SET_STATE,
+    "UPDATE tasks SET state = ?2, stop_requested = "
+    "stop_requested OR ?3, finished_at = ?4 WHERE id = ?1" };
+
+static int
+set_state(struct store *st, int64_t id, enum task_state state, int finished,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store__stmt(st, &q_task_set_state)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, state_name(state), -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, 1);
+	if (finished)
+		sqlite3_bind_int64(s, 4, hg_now_ms());
+	else
+		sqlite3_bind_null(s, 4);
+	return store__step_done(st, s, e);
+}
+
+/* A queued task that a stop ends at once ends with the reason. */
+static const struct store_sql q_stop_why = { S_STOP_WHY,
+    "UPDATE tasks SET stop_code = ?2, stop_message = ?3, "
+    "stop_at = ?4, error_code = CASE WHEN state = 'canceled' THEN ?2 "
+    "ELSE error_code END, error_message = CASE WHEN state = "
+    "'canceled' THEN ?3 ELSE error_message END WHERE id = ?1" };
+
+/* Inside the stop's transaction: why and when it was asked. */
+static int
+stop_why(struct store *st, int64_t id, const char *code, const char *msg,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store__stmt(st, &q_stop_why)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	store__bind_text(s, 2, code);
+	store__bind_text(s, 3, msg);
+	sqlite3_bind_int64(s, 4, hg_now_ms());
+	return store__step_done(st, s, e);
+}
+
+int
+store_task_stop(struct store *st, int64_t id, cJSON **task,
+    struct runner_ref *ref, struct hg_err *e)
+{
+	return store_task_stop_why(st, id, NULL, NULL, task, ref, e);
+}
+
+int
+store_task_stop_why(struct store *st, int64_t id, const char *code,
+    const char *msg, cJSON **task, struct runner_ref *ref, struct hg_err *e)
+{
+	enum task_state	 state;
+
+	memset(ref, 0, sizeof(*ref));
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if (task_state(st, id, &state, ref, e) == -1)
+		goto fail;
+	if (!state_active(state)) {
+		hg_err_set(e, 409, "not_active", "task %lld has already "
+		    "ended (%s)", (long long)id, state_name(state));
+		goto fail;
+	}
+	if (state == TASK_STOPPING) {
+		if (store__task_read(st, id, task, e) == -1)
+			goto fail;
+	} else {
+		/* A queued task has no runner yet: it ends here, and the
+		 * runner that may be starting finds it taken. */
+		if (state == TASK_QUEUED)
+			ref->pid = 0;
+		if (set_state(st, id, state == TASK_QUEUED ? TASK_CANCELED :
+		    TASK_STOPPING, state == TASK_QUEUED, e) == -1 ||
+		    (state == TASK_QUEUED &&
+		    store__counter_finished(st, id, e) == -1) ||
+		    stop_why(st, id, code, msg, e) == -1 ||
+		    store__state_event(st, id, task, e) == -1)
+			goto fail;
+	}
+	return store__commit_task(st, task, e);
+fail:
+	store__rollback(st);
+	return -1;
+}
+
+int
+store_task_delete(struct store *st, int64_t id, struct hg_err *e)
+{
+	enum task_state	 state;
+
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if (task_state(st, id, &state, NULL, e) == -1)
+		goto fail;
+	if (state_active(state)) {
+		hg_err_set(e, 409, "still_active", "task %lld is %s; stop it "
+		    "first", (long long)id, state_name(state));
+		goto fail;
+	}
+	if (store__task_remove(st, id, e) == -1)
+		goto fail;
+	return store__commit(st, e);
+fail:
+	store__rollback(st);
+	return -1;
+}
+
+static const struct store_sql q_task_claim = { S_TASK_CLAIM,
+    "UPDATE tasks SET state = 'running', started_at = "
+    "?2, runner_pid = ?3, runner_start = ?4 WHERE id = ?1 AND "
+    "state = 'queued' RETURNING kind, params" };
+
+int
+store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
+    char **kind, char **params, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc, found = 0;
+
+	*kind = *params = NULL;
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if ((s = store__stmt(st, &q_task_claim)) == NULL) {
+		store__err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, hg_now_ms());
+	sqlite3_bind_int64(s, 3, pid);
+	sqlite3_bind_int64(s, 4, start);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char	*k = (const char *)sqlite3_column_text(s, 0);
+		const char	*p = (const char *)sqlite3_column_text(s, 1);
+
+		found = 1;
+		*kind = k != NULL ? strdup(k) : NULL;
+		*params = p != NULL ? strdup(p) : NULL;
+		/* RETURNING rows are all computed by the first step; the
+		 * next finishes the statement. */
+		rc = sqlite3_step(s);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store__err(st, rc, e);
+		goto fail;
+	}
+	if (!found) {
+		store__rollback(st);
+		return 1;
+	}
+	if (*kind == NULL || *params == NULL) {
+		hg_err_set(e, 503, "unavailable", "out of memory");
+		goto fail;
+	}
+	if (store__counter_bump(st, "started", *kind, NULL, e) == -1 ||
+	    store__state_event(st, id, NULL, e) == -1 ||
+	    store__commit(st, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	store__rollback(st);
+	free(*kind);
+	free(*params);
+	*kind = *params = NULL;
+	return -1;
+}
+
+static const struct store_sql q_task_progress = { S_TASK_PROGRESS,
+    "UPDATE tasks SET value = ?2, total = ?3, "
+    "message = ?4 WHERE id = ?1 AND state IN ('running', 'stopping')" };
+
+/* Inside a write transaction: records p and its progress event. */
+static int
+progress_write(struct store *st, int64_t id, const struct progress *p,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	char		*data;
+	int		 rc;
+
+	if ((s = store__stmt(st, &q_task_progress)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_double(s, 2, p->value);
+	if (p->total >= 0)
+		sqlite3_bind_double(s, 3, p->total);
+	else
+		sqlite3_bind_null(s, 3);
+	store__bind_text(s, 4, p->message);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store__err(st, rc, e);
+	if (sqlite3_changes(st->db) == 0)
+		return 0;
+	if ((data = taskjson_progress(id, p->value, p->total,
+	    p->message)) == NULL)
+		return hg_err_set(e, 503, "unavailable", "out of memory");
+	rc = store__event_insert(st, id, "progress", NULL, data, e);
+	free(data);
+	return rc;
+}
+
+int
+store_task_progress(struct store *st, int64_t id, const struct progress *p,
+    struct hg_err *e)
+{
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if (progress_write(st, id, p, e) == -1 || store__commit(st, e) == -1) {
+		store__rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Opens a write transaction on task id if it is still active. Returns 1
+ * inside the transaction, 0 when the task has ended (nothing is left
+ * open), -1 with e set.
+ */
+static int
+begin_active(struct store *st, int64_t id, enum task_state *state,
+    struct hg_err *e)
+{
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if (task_state(st, id, state, NULL, e) == -1) {
+		store__rollback(st);
+		return -1;
+	}
+	if (!state_active(*state)) {
+		store__rollback(st);
+		return 0;
+	}
+	return 1;
+}
+
+int
+store_task_log(struct store *st, int64_t id, const struct logline *v,
+    size_t n, struct hg_err *e)
+{
+	char		*data;
+	enum task_state	 state;
+	size_t		 i;
+	int		 rc = 0;
+
+	if (n == 0 || (rc = begin_active(st, id, &state, e)) < 1)
+		return rc;
+	rc = 0;
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((data = taskjson_log(id, v[i].stream, v[i].line)) == NULL)
+			goto nomem;
+		rc = store__event_insert(st, id, "log", NULL, data, e);
+		free(data);
+	}
+	if (rc == -1 || store__commit(st, e) == -1)
+		goto fail;
+	return 0;
+nomem:
+	hg_err_set(e, 503, "unavailable", "out of memory");
+fail:
+	store__rollback(st);
+	return -1;
+}
+
+/* A task canceled for a reason of the server's own (unwatched)
+ * ends with that reason as its error. */
+static const struct store_sql q_task_finish = { S_TASK_FINISH,
+    "UPDATE tasks SET state = ?2, finished_at = ?3, "
+    "exit_code = ?4, error_code = coalesce(?5, CASE WHEN ?2 = "
+    "'canceled' THEN stop_code END), error_message = CASE WHEN ?5 IS "
+    "NULL AND ?2 = 'canceled' THEN stop_message ELSE ?6 END WHERE "
+    "id = ?1" };
+
+int
+store_task_finish(struct store *st, int64_t id, const struct progress *p,
+    const struct outcome *o, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	enum task_state	 state, final = o->state;
+	int		 rc, own;
+
+	/* An ended task is left alone: 1. */
+	if ((rc = begin_active(st, id, &state, e)) < 1)
+		return rc == 0 ? 1 : -1;
+	/* stopping ends canceled, or failed (a timeout); never succeeded;
+	 * and canceled whatever the outcome if it says so. */
+	if (state == TASK_STOPPING && (o->stop_wins ||
+	    final == TASK_SUCCEEDED))
+		final = TASK_CANCELED;
+	own = final == o->state;
+	if (p != NULL && progress_write(st, id, p, e) == -1)
+		goto fail;
+	if ((s = store__stmt(st, &q_task_finish)) == NULL) {
+		store__err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, state_name(final), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, hg_now_ms());
+	/* A canceled task keeps no exit code or error of the outcome's. */
+	if (o->has_exit_code && own)
+		sqlite3_bind_int(s, 4, o->exit_code);
+	else
+		sqlite3_bind_null(s, 4);
+	store__bind_text(s, 5, own ? o->error_code : NULL);
+	store__bind_text(s, 6, own ? o->error_message : NULL);
+	if (store__step_done(st, s, e) == -1)
+		goto fail;
+	if (store__counter_finished(st, id, e) == -1)
+		goto fail;
+	if (store__state_event(st, id, NULL, e) == -1 ||
+	    store__commit(st, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	store__rollback(st);
+	return -1;
+}
+
+static const struct store_sql q_task_stopreq = { S_TASK_STOPREQ,
+    "SELECT stop_requested FROM tasks WHERE id = ?1" };
+
+int
+store_task_stop_requested(struct store *st, int64_t id)
+{
+	sqlite3_stmt	*s;
+	int		 rc, v = 0;
+
+	if ((s = store__stmt(st, &q_task_stopreq)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0) != 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return v;
+}

@@ -1,0 +1,215 @@
+/*
+ * The queue: which queued tasks start, under the limits in all and per
+ * kind, marked launched in the transaction that counts the slots.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+/* What holds a slot: running, stopping, or launched and waiting
+ * for its runner to take it. External tasks run elsewhere: they
+ * hold no slot and are never launched. The terms are those of the
+ * tasks_busy_kind index (sql/008), so that it is used. */
+#define BUSY	"((state IN ('running', 'stopping') AND external = 0) OR " \
+	"(state = 'queued' AND launched_at IS NOT NULL))"
+/* A task that waits for a slot; the terms of tasks_waiting_kind. */
+#define WAITING	"state = 'queued' AND launched_at IS NULL AND external = 0"
+
+static const struct store_sql q_sched_busy = { S_SCHED_BUSY,
+    "SELECT count(*) FROM tasks WHERE " BUSY };
+/* INDEXED BY: without statistics the planner would rather take
+ * tasks_waiting (state, launched_at, id) and read the whole queue. */
+static const struct store_sql q_sched_busy_kind = { S_SCHED_BUSY_KIND,
+    "SELECT count(*) FROM tasks INDEXED BY tasks_busy_kind WHERE "
+    "kind = ?1 AND " BUSY };
+/* The next kind after ?1 with a task waiting: one step through the
+ * index, not a scan of the queue. */
+static const struct store_sql q_sched_next_kind = { S_SCHED_NEXT_KIND,
+    "SELECT kind FROM tasks INDEXED BY tasks_waiting_kind WHERE "
+    WAITING " AND kind > ?1 ORDER BY kind LIMIT 1" };
+static const struct store_sql q_sched_waiting = { S_SCHED_WAITING,
+    "SELECT id FROM tasks INDEXED BY tasks_waiting_kind WHERE "
+    WAITING " AND kind = ?1 ORDER BY id LIMIT ?2" };
+static const struct store_sql q_sched_mark = { S_SCHED_MARK,
+    "UPDATE tasks SET launched_at = ?2 WHERE id = ?1" };
+
+/* Sets *kind to the first kind after `after` with a task waiting
+ * (malloc'd, caller frees), or NULL when there is none. */
+static int
+next_kind(struct store *st, const char *after, char **kind)
+{
+	sqlite3_stmt	*s;
+	const char	*k;
+	int		 rc;
+
+	*kind = NULL;
+	if ((s = store__stmt(st, &q_sched_next_kind)) == NULL)
+		return sqlite3_errcode(st->db);
+	sqlite3_bind_text(s, 1, after, -1, SQLITE_TRANSIENT);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		k = (const char *)sqlite3_column_text(s, 0);
+		if (k == NULL || (*kind = strdup(k)) == NULL)
+			rc = SQLITE_NOMEM;
+		else
+			rc = SQLITE_DONE;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * Adds the oldest waiting tasks of kind, at most room of them, to ids
+ * (*n of want, kept in ascending order: the oldest want of all the
+ * kinds seen so far). Returns SQLITE_OK or the error.
+ */
+static int
+take_oldest(struct store *st, const char *kind, int room, int64_t *ids,
+    int *n, int want)
+{
+	sqlite3_stmt	*s;
+	int64_t		 id;
+	int		 rc, i;
+
+	if ((s = store__stmt(st, &q_sched_waiting)) == NULL)
+		return sqlite3_errcode(st->db);
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, room < want ? room : want);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		if (*n == want && id > ids[want - 1]) {
+			rc = SQLITE_DONE;	/* the rest are younger still */
+			break;
+		}
+		if (*n < want)
+			(*n)++;
+		for (i = *n - 1; i > 0 && ids[i - 1] > id; i--)
+			ids[i] = ids[i - 1];
+		ids[i] = id;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Marks task id launched at now. Returns SQLITE_OK or the error. */
+static int
+mark(struct store *st, int64_t id, int64_t now)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = store__stmt(st, &q_sched_mark)) == NULL)
+		return sqlite3_errcode(st->db);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * The oldest tasks of each kind that has room, merged oldest first: the
+ * same pick as walking the whole queue in order and taking each task
+ * whose kind has room, without reading more of the queue than a kind's
+ * room, so that a kind at its max_running never hides another's tasks
+ * and every kind is looked at, however many there are.
+ */
+int
+store__sched_pick(struct store *st, struct sched *sc, struct hg_err *e)
+{
+	char		*kind = NULL, *next;
+	int64_t		 busy, kbusy, now = hg_now_ms();
+	int		 n = 0, want, room, lim, rc = SQLITE_OK, i;
+
+	sc->n = 0;
+	if (store__query_int(st, &q_sched_busy, NULL, 0, &busy, e) == -1)
+		return -1;
+	if (busy >= sc->max_running)
+		return 0;
+	want = sc->max_running - busy < sc->cap ?
+	    (int)(sc->max_running - busy) : sc->cap;
+	while (rc == SQLITE_OK && want > 0) {
+		rc = next_kind(st, kind != NULL ? kind : "", &next);
+		free(kind);
+		if ((kind = next) == NULL)
+			break;
+		room = want;
+		lim = sc->limit != NULL ? sc->limit(sc->arg, kind) : 0;
+		if (lim > 0) {
+			if (store__query_int(st, &q_sched_busy_kind, kind, 0,
+			    &kbusy, e) == -1) {
+				free(kind);
+				return -1;
+			}
+			room = kbusy < lim ? (int)(lim - kbusy) : 0;
+		}
+		if (room > 0)
+			rc = take_oldest(st, kind, room, sc->ids, &n, want);
+	}
+	free(kind);
+	if (rc != SQLITE_OK)
+		return store__err(st, rc, e);
+	for (i = 0; i < n; i++)
+		if ((rc = mark(st, sc->ids[i], now)) != SQLITE_OK)
+			return store__err(st, rc, e);
+	sc->n = n;
+	return 0;
+}
+
+/* Reads that tell whether a periodic write has anything to do:
+ * a write statement takes the write lock even when it changes
+ * nothing, and the janitor and every runner that ends would take
+ * it for nothing most of the time. */
+static const struct store_sql q_any_waiting = { S_ANY_WAITING,
+    "SELECT EXISTS (SELECT 1 FROM tasks WHERE " WAITING ")" };
+
+int
+store_sched_take(struct store *st, struct sched *sc, struct hg_err *e)
+{
+	int64_t		 any;
+
+	sc->n = 0;
+	if (store__query_int(st, &q_any_waiting, NULL, 0, &any, e) == -1)
+		return -1;
+	if (!any)
+		return 0;
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if (store__sched_pick(st, sc, e) == -1) {
+		sc->n = 0;
+		store__rollback(st);
+		return -1;
+	}
+	if (sc->n == 0) {
+		store__rollback(st);
+		return 0;
+	}
+	if (store__commit(st, e) == -1) {
+		sc->n = 0;
+		return -1;
+	}
+	return sc->n;
+}
+
+static const struct store_sql q_any_unclaimed = { S_ANY_UNCLAIMED,
+    "SELECT EXISTS (SELECT 1 FROM tasks WHERE state = "
+    "'queued' AND launched_at < ?1)" };
+
+static const struct store_sql q_sched_unlaunch = { S_SCHED_UNLAUNCH,
+    "UPDATE tasks SET launched_at = NULL WHERE "
+    "state = 'queued' AND launched_at < ?1" };
+
+int
+store_sched_unlaunch(struct store *st, int64_t before)
+{
+	int64_t	 any;
+
+	if (store__query_int(st, &q_any_unclaimed, NULL, before, &any,
+	    NULL) == -1)
+		return -1;
+	if (!any)
+		return 0;
+	if (store__exec_id(st, &q_sched_unlaunch, before, NULL) == -1)
+		return -1;
+	return sqlite3_changes(st->db);
+}

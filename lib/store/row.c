@@ -1,0 +1,81 @@
+/*
+ * A task's row: its columns read into a struct task_row, the task read
+ * as its object (taskjson.c gives the shape), and the row removed.
+ */
+#include "store_int.h"
+
+/* A time column: ms since the epoch, or TASK_TIME_NONE for NULL. */
+static int64_t
+column_time(sqlite3_stmt *s, int col)
+{
+	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+		return TASK_TIME_NONE;
+	return sqlite3_column_int64(s, col);
+}
+
+/* A NOT NULL column that reads as NULL is SQLite out of memory. */
+int
+store__row_read(sqlite3_stmt *s, struct task_row *t)
+{
+	int	 state;
+
+	t->id = sqlite3_column_int64(s, 0);
+	t->kind = (const char *)sqlite3_column_text(s, 1);
+	t->name = (const char *)sqlite3_column_text(s, 2);
+	t->params = (const char *)sqlite3_column_text(s, 3);
+	state = state_parse((const char *)sqlite3_column_text(s, 4));
+	t->state = (enum task_state)state;
+	t->value = sqlite3_column_double(s, 5);
+	t->has_total = sqlite3_column_type(s, 6) != SQLITE_NULL;
+	t->total = sqlite3_column_double(s, 6);
+	t->message = (const char *)sqlite3_column_text(s, 7);
+	t->created_at = column_time(s, 8);
+	t->started_at = column_time(s, 9);
+	t->finished_at = column_time(s, 10);
+	t->has_exit_code = sqlite3_column_type(s, 11) != SQLITE_NULL;
+	t->exit_code = sqlite3_column_int64(s, 11);
+	t->error_code = (const char *)sqlite3_column_text(s, 12);
+	t->error_message = (const char *)sqlite3_column_text(s, 13);
+	return t->kind == NULL || t->params == NULL || state == -1 ? -1 : 0;
+}
+
+static const struct store_sql q_task_get = { S_TASK_GET,
+    "SELECT " TASK_COLS " FROM tasks WHERE id = ?1" };
+
+/* Reads task id into *task. 404 when it is not there. */
+int
+store__task_read(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	struct task_row	 t;
+	int		 rc;
+
+	if ((s = store__stmt(st, &q_task_get)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(s);
+		return hg_err_set(e, 404, "not_found", "no task %lld",
+		    (long long)id);
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return store__err(st, rc, e);
+	}
+	*task = store__row_read(s, &t) == 0 ? taskjson_tree(&st->clock, &t) :
+	    NULL;
+	sqlite3_reset(s);
+	if (*task == NULL)
+		return hg_err_set(e, 503, "unavailable", "out of memory");
+	return 0;
+}
+
+static const struct store_sql q_task_delete = { S_TASK_DELETE,
+    "DELETE FROM tasks WHERE id = ?1" };
+
+int
+store__task_remove(struct store *st, int64_t id, struct hg_err *e)
+{
+	return store__exec_id(st, &q_task_delete, id, e);
+}

@@ -1,0 +1,155 @@
+/*
+ * What the files of lib/store/ share, and nobody else: the struct store,
+ * the statement cache, transactions, and the helpers one file gives
+ * another. Callers include store.h only (sqlite3.h beside sqliteInt.h).
+ *
+ * Each file keeps its SQL next to the function that runs it, as a
+ * struct store_sql: the text, and the slot of the connection's cache
+ * where its prepared statement is kept. A slot belongs to one
+ * statement; the enum below lists them by file.
+ *
+ * Who calls whom runs one way (scripts/circles): conn is called by all
+ * and calls none; row reads a task; events writes and reads events
+ * (with row); counters and queue stand alone on conn; tasks, lifecycle,
+ * upkeep and report use those and are called by none of them.
+ *
+ * Private names are store__ (libuv's uv__).
+ */
+#ifndef HG_STORE_INT_H
+#define HG_STORE_INT_H
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "gate.h"
+#include "store.h"
+#include "taskjson.h"
+
+enum store_slot {
+	/* conn.c */
+	S_BEGIN, S_BEGIN_IMM, S_COMMIT, S_ROLLBACK,
+	/* row.c */
+	S_TASK_GET, S_TASK_DELETE,
+	/* events.c */
+	S_EVENT_INSERT, S_EVENT_LAST, S_EVENTS_ALL, S_EVENTS_TASK,
+	S_TASK_NEWEST,
+	/* counters.c */
+	S_COUNTER_BUMP, S_COUNTER_FINISHED, S_METRIC_TASKS, S_METRIC_COUNTERS,
+	/* queue.c */
+	S_SCHED_BUSY, S_SCHED_BUSY_KIND, S_SCHED_NEXT_KIND, S_SCHED_WAITING,
+	S_SCHED_MARK, S_SCHED_UNLAUNCH, S_ANY_WAITING, S_ANY_UNCLAIMED,
+	/* tasks.c */
+	S_TASK_INSERT, S_IDEM_GET, S_IDEM_PUT, S_QUEUED_COUNT,
+	S_LIST, S_LIST_STATE, S_LIST_KIND, S_LIST_STATE_KIND,
+	/* lifecycle.c */
+	S_TASK_STATE, S_TASK_SET_STATE, S_TASK_CLAIM, S_TASK_PROGRESS,
+	S_TASK_FINISH, S_TASK_STOPREQ, S_STOP_WHY,
+	/* upkeep.c */
+	S_ACTIVE_RUNNERS, S_PRUNE_PICK, S_THIN_PICK, S_THIN, S_THIN_MARK,
+	S_IDEM_PRUNE, S_ANY_IDEM_OLD, S_TENDED, S_WATCHED,
+	/* report.c */
+	S_REPORT_GET, S_REPORT_START, S_REPORT_BEAT,
+	S_MAX
+};
+
+/* A statement: its cache slot and its SQL. */
+struct store_sql {
+	enum store_slot	 slot;
+	const char	*text;
+};
+
+/* One per thread; never shared. */
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*stmt[S_MAX];	/* prepared on first use */
+	struct gate	*gate;		/* the write gate, or NULL */
+	int		 gated;		/* it is held */
+	int64_t		 busy_since;	/* monotonic ms of the first retry */
+	struct taskjson_clock clock;	/* dates of the times it writes */
+};
+
+/* The columns store__row_read() reads, in its order. */
+#define TASK_COLS "id, kind, name, params, state, value, total, message, " \
+	"created_at, started_at, finished_at, exit_code, error_code, " \
+	"error_message"
+
+/* conn.c */
+/* Maps a failed SQLite call rc to the client's error (503). Returns -1;
+ * e may be NULL. */
+int		 store__err(struct store *st, int rc, struct hg_err *e);
+/* Returns q's statement, prepared once (owned by st) and reset for use,
+ * or NULL. */
+sqlite3_stmt	*store__stmt(struct store *st, const struct store_sql *q);
+/* Steps a statement that returns no row and resets it. Returns 0, or
+ * -1 with e set. */
+int		 store__step_done(struct store *st, sqlite3_stmt *s,
+		    struct hg_err *e);
+/* Runs q, which returns no row; with ?1 = id for store__exec_id. */
+int		 store__exec(struct store *st, const struct store_sql *q,
+		    struct hg_err *e);
+int		 store__exec_id(struct store *st, const struct store_sql *q,
+		    int64_t id, struct hg_err *e);
+/* Runs q, which returns one integer, into *v (0 if no row), with text
+ * as ?1 if not NULL and arg as the next parameter if not 0. */
+int		 store__query_int(struct store *st, const struct store_sql *q,
+		    const char *text, int64_t arg, int64_t *v,
+		    struct hg_err *e);
+/*
+ * Transactions: write set takes BEGIN IMMEDIATE after the write gate.
+ * store__commit rolls back when the commit fails; store__commit_task
+ * also frees *task then. store__rollback is safe outside a
+ * transaction. Each lets the gate go once the transaction has ended.
+ */
+int		 store__begin(struct store *st, int write, struct hg_err *e);
+int		 store__commit(struct store *st, struct hg_err *e);
+int		 store__commit_task(struct store *st, cJSON **task,
+		    struct hg_err *e);
+void		 store__rollback(struct store *st);
+/* Binds t as text (copied), or NULL. */
+void		 store__bind_text(sqlite3_stmt *s, int i, const char *t);
+
+/* row.c */
+/* Reads a row of TASK_COLS into t, borrowing s's strings until s is
+ * stepped or reset. Returns 0, or -1 when SQLite ran out of memory. */
+int		 store__row_read(sqlite3_stmt *s, struct task_row *t);
+/* Sets *task to task id's object (caller frees). 404 when absent. */
+int		 store__task_read(struct store *st, int64_t id, cJSON **task,
+		    struct hg_err *e);
+/* Inside a write transaction: deletes task id, its events with it. */
+int		 store__task_remove(struct store *st, int64_t id,
+		    struct hg_err *e);
+
+/* events.c */
+/* Inside a write transaction: records an event; data borrowed. */
+int		 store__event_insert(struct store *st, int64_t task,
+		    const char *type, const char *state, const char *data,
+		    struct hg_err *e);
+/* Inside a write transaction: records a state event holding the task
+ * as it now is. Sets *task to that object if task is not NULL. */
+int		 store__state_event(struct store *st, int64_t id,
+		    cJSON **task, struct hg_err *e);
+/* Sets *id to the newest event id ever given (0 if none). */
+int		 store__event_last(struct store *st, int64_t *id,
+		    struct hg_err *e);
+/* Sets *id to the newest event of task (0 if none). */
+int		 store__task_newest(struct store *st, int64_t task,
+		    int64_t *id, struct hg_err *e);
+
+/* counters.c */
+/* Inside a write transaction: counter name{kind,state} += 1; kind and
+ * state may be NULL. */
+int		 store__counter_bump(struct store *st, const char *name,
+		    const char *kind, const char *state, struct hg_err *e);
+/* Inside a write transaction: finished{kind,state} += 1 for task id,
+ * as it now is. */
+int		 store__counter_finished(struct store *st, int64_t id,
+		    struct hg_err *e);
+
+/* queue.c */
+/* Inside a write transaction: fills sc->ids, marks them launched, sets
+ * sc->n. Returns 0, or -1 (the caller rolls back). */
+int		 store__sched_pick(struct store *st, struct sched *sc,
+		    struct hg_err *e);
+
+#endif

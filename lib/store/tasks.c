@@ -1,0 +1,212 @@
+/*
+ * Tasks made and read: create (with its idempotency key and the queue's
+ * pick in the same transaction), get, and the list page.
+ */
+#include <stdlib.h>
+
+#include "store_int.h"
+
+static const struct store_sql q_idem_get = { S_IDEM_GET,
+    "SELECT task_id FROM idempotency WHERE key = ?1 AND "
+    "created_at > ?2" };
+
+static const struct store_sql q_queued_count = { S_QUEUED_COUNT,
+    "SELECT count(*) FROM tasks WHERE state = "
+    "'queued'" };
+
+static const struct store_sql q_task_insert = { S_TASK_INSERT,
+    "INSERT INTO tasks (kind, name, params, state, "
+    "created_at, watch_ms, watched_at, external, report_hash, "
+    "heartbeat_ms, grace_ms) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, "
+    "?4, ?6, ?7, ?8, ?9)" };
+
+static const struct store_sql q_idem_put = { S_IDEM_PUT,
+    "INSERT OR REPLACE INTO idempotency (key, task_id, "
+    "created_at) VALUES (?1, ?2, ?3)" };
+
+/* Inside the create's transaction: inserts the task; sets *id. */
+static int
+task_insert(struct store *st, const char *kind, const char *name,
+    const char *params, const struct create_opts *o, int64_t now,
+    int64_t *id, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store__stmt(st, &q_task_insert)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	store__bind_text(s, 2, name);
+	sqlite3_bind_text(s, 3, params, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, now);
+	if (o->watch_ms > 0)
+		sqlite3_bind_int64(s, 5, o->watch_ms);
+	sqlite3_bind_int(s, 6, o->external);
+	if (o->external) {
+		sqlite3_bind_blob(s, 7, o->report_hash, STORE_HASH_LEN,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(s, 8, o->heartbeat_ms);
+		sqlite3_bind_int64(s, 9, o->grace_ms);
+	}
+	if (store__step_done(st, s, e) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+/* Inside the create's transaction: key names task id from now on. */
+static int
+idem_put(struct store *st, const char *key, int64_t id, int64_t now,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store__stmt(st, &q_idem_put)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, now);
+	return store__step_done(st, s, e);
+}
+
+int
+store_task_create_opts(struct store *st, const char *kind, const char *name,
+    const char *params, const struct create_opts *o, cJSON **task,
+    struct hg_err *e)
+{
+	int64_t		 now = hg_now_ms(), id, n;
+
+	if (o->sched != NULL)
+		o->sched->n = 0;
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	/* Inside the write transaction: two creates with one key at once
+	 * are serialised here, and the second finds the first's task. */
+	if (o->idem_key != NULL) {
+		if (store__query_int(st, &q_idem_get, o->idem_key,
+		    now - STORE_IDEM_MS, &id, e) == -1)
+			goto fail;
+		if (id > 0) {
+			if (store__task_read(st, id, task, e) == -1)
+				goto fail;
+			store__rollback(st);
+			return 1;
+		}
+	}
+	if (o->max_queued > 0) {
+		if (store__query_int(st, &q_queued_count, NULL, 0, &n, e) == -1)
+			goto fail;
+		if (n >= o->max_queued) {
+			hg_err_set(e, 429, "queue_full", "%lld tasks are "
+			    "waiting, the most there may be; try again "
+			    "later", (long long)n);
+			goto fail;
+		}
+	}
+	if (task_insert(st, kind, name, params, o, now, &id, e) == -1 ||
+	    (o->idem_key != NULL && idem_put(st, o->idem_key, id, now,
+	    e) == -1) || store__state_event(st, id, task, e) == -1)
+		goto fail;
+	/* Saves the server a second write transaction to start it. */
+	if (o->sched != NULL && store__sched_pick(st, o->sched, e) == -1)
+		goto fail;
+	return store__commit_task(st, task, e);
+fail:
+	if (o->sched != NULL)
+		o->sched->n = 0;	/* marked launched only if committed */
+	store__rollback(st);
+	return -1;
+}
+
+int
+store_task_create(struct store *st, const char *kind, const char *name,
+    const char *params, cJSON **task, struct hg_err *e)
+{
+	struct create_opts	 o = { .idem_key = NULL };
+
+	return store_task_create_opts(st, kind, name, params, &o, task, e);
+}
+
+int
+store_task_get(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
+{
+	return store__task_read(st, id, task, e);
+}
+
+/* One statement per filter, so that each can use its index. */
+static const struct store_sql q_list = { S_LIST,
+    "SELECT " TASK_COLS " FROM tasks WHERE id < ?3 "
+    "ORDER BY id DESC LIMIT ?4" };
+static const struct store_sql q_list_state = { S_LIST_STATE,
+    "SELECT " TASK_COLS " FROM tasks WHERE state = ?1 "
+    "AND id < ?3 ORDER BY id DESC LIMIT ?4" };
+static const struct store_sql q_list_kind = { S_LIST_KIND,
+    "SELECT " TASK_COLS " FROM tasks WHERE kind = ?2 "
+    "AND id < ?3 ORDER BY id DESC LIMIT ?4" };
+static const struct store_sql q_list_state_kind = { S_LIST_STATE_KIND,
+    "SELECT " TASK_COLS " FROM tasks WHERE "
+    "state = ?1 AND kind = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4" };
+
+int
+store_task_list(struct store *st, const struct task_filter *f, char **out,
+    size_t *len, int64_t *event_id, struct hg_err *e)
+{
+	struct json_buf	 b = { NULL, 0, 0, 0 };
+	struct task_row	 t;
+	sqlite3_stmt	*s;
+	int64_t		 last;
+	int		 rc, n = 0;
+	const struct store_sql *which;
+
+	which = f->state != 0 ? (f->kind != NULL ? &q_list_state_kind :
+	    &q_list_state) : (f->kind != NULL ? &q_list_kind : &q_list);
+	/* One read transaction: the list and event_id are one snapshot. */
+	if (store__begin(st, 0, e) == -1 ||
+	    store__event_last(st, &last, e) == -1)
+		goto fail;
+	if (f->unless > 0 && last == f->unless) {
+		if (store__commit(st, e) == -1)
+			goto fail;
+		*event_id = last;
+		return 1;
+	}
+	if ((s = store__stmt(st, which)) == NULL) {
+		store__err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	store__bind_text(s, 1, state_name(f->state));
+	store__bind_text(s, 2, f->kind);
+	sqlite3_bind_int64(s, 3, f->before > 0 ? f->before : HG_ID_MAX);
+	sqlite3_bind_int(s, 4, f->limit);
+	json_buf_raw(&b, "{\"tasks\":[", 10);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n++ > 0)
+			json_buf_raw(&b, ",", 1);
+		if (store__row_read(s, &t) == -1 ||
+		    taskjson_text(&b, &st->clock, &t) == -1) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store__err(st, rc, e);
+		goto fail;
+	}
+	if (store__commit(st, e) == -1)
+		goto fail;
+	json_buf_raw(&b, "],\"event_id\":", 13);
+	json_buf_int(&b, last);
+	json_buf_raw(&b, "}", 1);
+	if (b.oom) {
+		free(b.p);
+		return hg_err_set(e, 503, "unavailable", "out of memory");
+	}
+	*out = b.p;
+	*len = b.len;
+	*event_id = last;
+	return 0;
+fail:
+	store__rollback(st);
+	free(b.p);
+	return -1;
+}
