@@ -11,8 +11,10 @@
 #include "hg.h"
 #include "taskfiles.h"
 
-/* The block read backwards by taskfiles_log_tail. */
-#define TAIL_BLOCK	65536
+/* The block read backwards by taskfiles_log_tail. It runs on a request
+ * thread's small stack (HG_THREAD_STACK) under the handler's own 64 KiB
+ * copy buffer: two such blocks overflowed it under ThreadSanitizer. */
+#define TAIL_BLOCK	8192
 
 static int
 task_path(char *buf, size_t len, const char *fmt, const struct config *c,

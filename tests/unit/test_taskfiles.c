@@ -268,7 +268,7 @@ tail_finds_the_last_lines(void)
 	CHECK_INT(tail_of("", 3), 0);
 }
 
-/* Lines across the 64 KiB blocks it reads backwards. */
+/* Lines across the blocks it reads backwards (8 KiB each). */
 static void
 tail_across_blocks(void)
 {
