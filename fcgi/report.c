@@ -19,6 +19,7 @@
 #include <openssl/sha.h>
 
 #include "json.h"
+#include "lines.h"
 #include "progress.h"
 #include "server.h"
 
@@ -59,14 +60,13 @@ struct report {
 };
 
 static void
-report_line(struct report *rp, const char *raw, size_t len)
+report_line(void *arg, const char *raw, size_t len)
 {
+	struct report	*rp = arg;
 	struct pline	 pl;
 	char		*clean;
 	size_t		 n;
 
-	if (len > HG_LINE_MAX)
-		len = HG_LINE_MAX;	/* as for a command: the rest goes */
 	if ((clean = malloc(len * 3 + 4)) == NULL)
 		return;
 	n = hg_utf8_clean(raw, len, clean, len * 3 + 4);
@@ -89,26 +89,19 @@ report_line(struct report *rp, const char *raw, size_t len)
 	rp->lines[rp->nlines++].line = clean;
 }
 
-/* Splits body into lines as a command's output is split: at \n or \r,
- * \r\n once; a last line without an ending counts. */
+/* Splits body into lines as a command's output is split (lines.h).
+ * -1 without memory. */
 static int
 report_read(struct report *rp, const char *body, size_t len)
 {
-	size_t	 i, start = 0, max = 1;
+	size_t	 i, max = 1;
 
+	/* Each line ending ends a line at most. */
 	for (i = 0; i < len; i++)
 		max += body[i] == '\n' || body[i] == '\r';
 	if ((rp->lines = calloc(max, sizeof(*rp->lines))) == NULL)
 		return -1;
-	for (i = 0; i < len; i++) {
-		if (body[i] != '\n' && body[i] != '\r')
-			continue;
-		if (!(body[i] == '\n' && i > 0 && body[i - 1] == '\r'))
-			report_line(rp, body + start, i - start);
-		start = i + 1;
-	}
-	if (start < len)
-		report_line(rp, body + start, len - start);
+	lines_split(body, len, HG_LINE_MAX, report_line, rp);
 	return 0;
 }
 
