@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "lines.h"
 #include "progress.h"
 #include "runner.h"
+#include "taskfiles.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC	(1U << 2)
@@ -289,9 +289,8 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 		goto out;
 	}
 	if (cwd == NULL) {
-		if (config_task_dir(&r->cfg, (long long)r->id, dir,
-		    sizeof(dir)) == -1 || (mkdir(dir, 0700) == -1 &&
-		    errno != EEXIST)) {
+		if (taskfiles_dir_make(&r->cfg, r->id, dir, sizeof(dir)) ==
+		    -1) {
 			snprintf(msg, msglen, "the task's folder %s: %s", dir,
 			    strerror(errno));
 			goto out;
