@@ -3,8 +3,6 @@
  * client sent before it touches the store; every refusal is a JSON error
  * that names the input and the rule.
  */
-#include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +12,7 @@
 #include "json.h"
 #include "launch.h"
 #include "server.h"
+#include "taskfiles.h"
 
 #define JSON_TYPE	"application/json; charset=utf-8"
 
@@ -274,31 +273,6 @@ task_list(struct req *r)
 	free(body);
 }
 
-/* Offset of the last n lines of the file fd of size size, read
- * backwards a block at a time. Every line ends with '\n'. */
-static off_t
-tail_offset(int fd, off_t size, long n)
-{
-	char	 buf[65536];
-	off_t	 pos = size, start;
-	ssize_t	 got, i;
-	long	 seen = 0;
-
-	/* The last byte ends the last line; it starts no line. */
-	if (size > 0)
-		pos--;
-	while (pos > 0) {
-		start = pos > (off_t)sizeof(buf) ? pos - (off_t)sizeof(buf) : 0;
-		if ((got = pread(fd, buf, (size_t)(pos - start), start)) <= 0)
-			return 0;
-		for (i = got - 1; i >= 0; i--)
-			if (buf[i] == '\n' && ++seen == n)
-				return start + i + 1;
-		pos = start;
-	}
-	return 0;
-}
-
 /* GET /api/tasks/{id}/log: the file as it is now, streamed; never the
  * whole of it in memory. */
 static void
@@ -308,7 +282,7 @@ task_log(struct req *r, int64_t id)
 	struct hg_err	 e;
 	struct stat	 sb;
 	cJSON		*task = NULL;
-	char		 path[PATH_MAX], num[32], buf[65536];
+	char		 num[32], buf[65536];
 	int64_t		 tail = 0;
 	off_t		 off = 0;
 	ssize_t		 got;
@@ -332,8 +306,7 @@ task_log(struct req *r, int64_t id)
 		reply_err(r, NULL, &e);
 		return;
 	}
-	if (config_task_log(&srv.cfg, (long long)id, path, sizeof(path)) ==
-	    -1 || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = taskfiles_log_read(&srv.cfg, id)) == -1) {
 		/* A task that has not started has no log yet. */
 		reply(r, 200, NULL, "text/plain; charset=utf-8", NULL, 0);
 		return;
@@ -341,7 +314,7 @@ task_log(struct req *r, int64_t id)
 	if (fstat(fd, &sb) == -1)
 		sb.st_size = 0;
 	if (tail > 0)
-		off = tail_offset(fd, sb.st_size, (long)tail);
+		off = taskfiles_log_tail(fd, sb.st_size, (long)tail);
 	/* Up to the size seen now: a running task's log keeps growing,
 	 * and the file is only appended to (a removed one stays open). A
 	 * read that fails leaves the answer short of its length, which
@@ -356,32 +329,6 @@ task_log(struct req *r, int64_t id)
 		off += got;
 	}
 	close(fd);
-}
-
-static int
-remove_entry(const char *path, const struct stat *sb, int flag,
-    struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		(void)rmdir(path);
-	else
-		(void)unlink(path);
-	return 0;
-}
-
-void
-task_files_remove(int64_t id)
-{
-	char	 path[PATH_MAX];
-
-	if (config_task_log(&srv.cfg, (long long)id, path, sizeof(path)) == 0)
-		(void)unlink(path);
-	/* The task's own folder, whatever its command left there; links
-	 * are removed, never followed (FTW_PHYS). */
-	if (config_task_dir(&srv.cfg, (long long)id, path, sizeof(path)) == 0)
-		(void)nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 enum task_op { OP_GET, OP_STOP, OP_DELETE };
@@ -415,7 +362,7 @@ task_op(struct req *r, int64_t id, enum task_op op)
 		if ((rc = store_task_delete(st, id, &e)) == 0) {
 			listcache_forget();
 			feed_forget(id);
-			task_files_remove(id);
+			taskfiles_remove(&srv.cfg, id);
 			reply(r, 204, NULL, NULL, NULL, 0);
 		}
 		break;

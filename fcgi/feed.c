@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "json.h"
 #include "notify.h"
 #include "server.h"
@@ -327,38 +328,12 @@ feed_watched(int64_t task)
 	return at;
 }
 
-/* A stream's outgoing bytes for one round. */
-struct sbuf {
-	char	*p;
-	size_t	 len, cap;
-};
-
-static int
-sbuf_add(struct sbuf *b, const char *s, size_t n)
-{
-	char	*np;
-	size_t	 cap;
-
-	if (b->len + n > b->cap) {
-		cap = b->cap > 0 ? b->cap : 1024;
-		while (cap < b->len + n)
-			cap *= 2;
-		if ((np = realloc(b->p, cap)) == NULL)
-			return -1;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	return 0;
-}
-
 /* What a stream is after, and where it is. */
 struct cursor {
 	int64_t		 after;	/* the last event sent */
 	int64_t		 task;	/* 0: every task */
 	int		 final;	/* the task's final state was sent */
-	struct sbuf	 out;
+	struct buf	 out;	/* the bytes of one round */
 };
 
 static int
@@ -370,7 +345,7 @@ catchup_add(void *arg, const struct event *ev)
 
 	if (frame_make(ev, &f) == -1)
 		return -1;
-	rc = sbuf_add(&c->out, f.frame, f.len);
+	rc = buf_add(&c->out, f.frame, f.len);
 	free(f.frame);
 	if (rc == -1)
 		return -1;
@@ -422,7 +397,7 @@ ring_copy(struct cursor *c)
 		f = &feed.ring[(feed.head + lo) % HG_FEED_RING];
 		if ((c->task > 0 && f->task != c->task) || f->frame == NULL)
 			continue;
-		if (sbuf_add(&c->out, f->frame, f->len) == -1)
+		if (buf_add(&c->out, f->frame, f->len) == -1)
 			return;		/* resent on the next round */
 		c->after = f->id;
 		if (c->task > 0 && f->final) {
@@ -502,7 +477,7 @@ task_start(struct req *r, struct cursor *c, int has_after)
 		ev.len = strlen(data);
 		if (frame_make(&ev, &f) == -1)
 			goto nomem;
-		rc = sbuf_add(&c->out, f.frame, f.len);
+		rc = buf_add(&c->out, f.frame, f.len);
 		free(f.frame);
 		if (rc == -1)
 			goto nomem;
@@ -544,7 +519,7 @@ ms_until(int64_t deadline)
 void
 stream_serve(struct req *r, int64_t task)
 {
-	struct cursor	 c = { 0, task, 0, { NULL, 0, 0 } };
+	struct cursor	 c = { 0, task, 0, { NULL, 0, 0, 0 } };
 	struct timespec	 ts;
 	struct store	*st;
 	struct hg_err	 e;
@@ -590,7 +565,7 @@ stream_serve(struct req *r, int64_t task)
 	    "X-Accel-Buffering: no\r\n\r\n%s", head);
 	if (out_write(r, c.out.p, c.out.len) == -1)
 		goto done;
-	c.out.len = 0;
+	buf_reset(&c.out);
 	ping_at = hg_mono_ms() + HG_PING_MS;
 	for (;;) {
 		upto = 0;
@@ -636,13 +611,11 @@ stream_serve(struct req *r, int64_t task)
 			break;
 		if (wrote)
 			ping_at = hg_mono_ms() + HG_PING_MS;
-		c.out.len = 0;
+		/* What failed to fit goes next round. */
+		buf_reset(&c.out);
 		/* A long catch-up can grow the buffer; don't keep it. */
-		if (c.out.cap > STREAM_CHUNK * 2) {
-			free(c.out.p);
-			c.out.p = NULL;
-			c.out.cap = 0;
-		}
+		if (c.out.cap > STREAM_CHUNK * 2)
+			buf_free(&c.out);
 		if (c.final)
 			break;
 	}
@@ -652,5 +625,5 @@ done:
 	pthread_mutex_unlock(&feed.mu);
 	metrics_sse(-1);
 out:
-	free(c.out.p);
+	buf_free(&c.out);
 }

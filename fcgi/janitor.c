@@ -13,6 +13,7 @@
 
 #include "launch.h"
 #include "server.h"
+#include "taskfiles.h"
 
 #define JANITOR_MS	1000
 #define UNCLAIMED_MS	10000	/* a launched runner must take its task */
@@ -64,7 +65,7 @@ retain(int64_t now)
 		listcache_forget();
 	for (i = 0; i < n; i++) {
 		feed_forget(ids[i]);
-		task_files_remove(ids[i]);
+		taskfiles_remove(&srv.cfg, ids[i]);
 	}
 	if (store_thin(jan_st, now - THIN_AFTER_MS, 16, &upto, &e) > 0)
 		feed_truncate(upto);

@@ -6,21 +6,19 @@
  * object of it, and log lines for the rest.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/random.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <openssl/sha.h>
 
 #include "json.h"
+#include "lines.h"
 #include "progress.h"
 #include "server.h"
+#include "taskfiles.h"
 
 #define TOKEN_BYTES	32	/* of randomness: 64 hex digits */
 
@@ -59,14 +57,13 @@ struct report {
 };
 
 static void
-report_line(struct report *rp, const char *raw, size_t len)
+report_line(void *arg, const char *raw, size_t len)
 {
+	struct report	*rp = arg;
 	struct pline	 pl;
 	char		*clean;
 	size_t		 n;
 
-	if (len > HG_LINE_MAX)
-		len = HG_LINE_MAX;	/* as for a command: the rest goes */
 	if ((clean = malloc(len * 3 + 4)) == NULL)
 		return;
 	n = hg_utf8_clean(raw, len, clean, len * 3 + 4);
@@ -89,26 +86,19 @@ report_line(struct report *rp, const char *raw, size_t len)
 	rp->lines[rp->nlines++].line = clean;
 }
 
-/* Splits body into lines as a command's output is split: at \n or \r,
- * \r\n once; a last line without an ending counts. */
+/* Splits body into lines as a command's output is split (lines.h).
+ * -1 without memory. */
 static int
 report_read(struct report *rp, const char *body, size_t len)
 {
-	size_t	 i, start = 0, max = 1;
+	size_t	 i, max = 1;
 
+	/* Each line ending ends a line at most. */
 	for (i = 0; i < len; i++)
 		max += body[i] == '\n' || body[i] == '\r';
 	if ((rp->lines = calloc(max, sizeof(*rp->lines))) == NULL)
 		return -1;
-	for (i = 0; i < len; i++) {
-		if (body[i] != '\n' && body[i] != '\r')
-			continue;
-		if (!(body[i] == '\n' && i > 0 && body[i - 1] == '\r'))
-			report_line(rp, body + start, i - start);
-		start = i + 1;
-	}
-	if (start < len)
-		report_line(rp, body + start, len - start);
+	lines_split(body, len, HG_LINE_MAX, report_line, rp);
 	return 0;
 }
 
@@ -122,52 +112,35 @@ report_read(struct report *rp, const char *body, size_t len)
 static void
 report_log_file(struct report *rp, int64_t id)
 {
-	char		 path[PATH_MAX], marker[128], tail[130];
-	struct stat	 sb;
-	long long	 size;
-	size_t		 i, mlen, keep;
-	ssize_t		 got;
-	int		 fd, cut;
+	struct taskfiles_log	 lg;
+	enum taskfiles_put	 put;
+	const char		*line;
+	size_t			 i, keep;
 
-	mlen = (size_t)snprintf(marker, sizeof(marker), HG_LOG_CUT "\n",
-	    srv.cfg.log_max);
-	if (config_task_log(&srv.cfg, (long long)id, path, sizeof(path)) ==
-	    -1 || (fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
-	    0600)) == -1)
+	/* Without the file its size is unknown: the lines go uncapped. */
+	if (taskfiles_log_open(&lg, &srv.cfg, id, 1, NULL, 0) == -1) {
+		taskfiles_log_close(&lg);
 		return;
-	(void)flock(fd, LOCK_EX);
-	size = fstat(fd, &sb) == 0 ? (long long)sb.st_size : 0;
-	/* A cut log ends with the marker, and nothing follows it. */
-	cut = 0;
-	if ((size_t)size >= mlen) {
-		got = pread(fd, tail, mlen, size - (off_t)mlen);
-		cut = got == (ssize_t)mlen && memcmp(tail, marker, mlen) == 0;
 	}
-	for (keep = 0; keep < rp->nlines && !cut; keep++) {
-		const char	*line = rp->lines[keep].line;
-		size_t		 len = strlen(line) + 1;
-		struct iovec	 iov[2] = { { (void *)line, len - 1 },
-		    { "\n", 1 } };
-
-		if (size + (long long)len > srv.cfg.log_max) {
-			(void)write(fd, marker, mlen);
+	for (keep = 0; keep < rp->nlines; keep++) {
+		line = rp->lines[keep].line;
+		if ((put = taskfiles_log_append(&lg, line, strlen(line))) ==
+		    TASKFILES_FULL)
+			break;
+		if (put == TASKFILES_CUT) {
 			free((char *)line);
 			/* The marker takes the line's place. */
-			if ((rp->lines[keep].line = strndup(marker,
-			    mlen - 1)) == NULL)
+			if ((rp->lines[keep].line = strdup(lg.marker)) == NULL)
 				break;
 			rp->lines[keep].stream = "stderr";
 			keep++;
 			break;
 		}
-		(void)writev(fd, iov, 2);
-		size += (long long)len;
 	}
 	for (i = keep; i < rp->nlines; i++)
 		free((char *)rp->lines[i].line);
 	rp->nlines = keep;
-	(void)flock(fd, LOCK_UN);
-	close(fd);
+	taskfiles_log_close(&lg);
 }
 
 static void

@@ -73,8 +73,6 @@ void		 reply_errf(struct req *r, int status, const char *code,
 
 /* api.c */
 void		 api_handle(struct req *r);
-/* Removes a forgotten task's log, and its working folder if empty. */
-void		 task_files_remove(int64_t id);
 
 /* feed.c: the event feed and the SSE streams on it. */
 int		 feed_start(int notify_fd, char *err, size_t errlen);

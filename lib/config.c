@@ -118,22 +118,6 @@ config_token(struct config *c, char *err, size_t errlen)
 }
 
 int
-config_task_log(const struct config *c, long long id, char *buf, size_t len)
-{
-	int	 n = snprintf(buf, len, "%s/logs/%lld.log", c->data, id);
-
-	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-int
-config_task_dir(const struct config *c, long long id, char *buf, size_t len)
-{
-	int	 n = snprintf(buf, len, "%s/tasks/%lld", c->data, id);
-
-	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-int
 config_load(struct config *c, char *err, size_t errlen)
 {
 	const char	*data = env_or("HOURGLASS_DATA", "data");

@@ -26,12 +26,6 @@ struct config {
 #define CONFIG_LOG_MAX_DEFAULT	(10LL * 1024 * 1024)
 #define CONFIG_MAX_QUEUED_DEFAULT	10000
 
-/* The log file and the working folder of task id, in buf. */
-int	config_task_log(const struct config *c, long long id, char *buf,
-	    size_t len);
-int	config_task_dir(const struct config *c, long long id, char *buf,
-	    size_t len);
-
 /*
  * Fills c from HOURGLASS_DATA (default "data", created if missing) and
  * HOURGLASS_KINDS (default "kinds.json"), HOURGLASS_RUNNER (default:

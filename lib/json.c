@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "json.h"
 
 #define JSON_INT_LIMIT	9007199254740992.0	/* 2^53 */
@@ -399,37 +400,31 @@ json_print(const cJSON *item)
 /* The first allocation: a list page of 50 tasks is about 15 KiB. */
 #define JSON_BUF_FIRST	16384
 
-/* Makes room for n more bytes and a NUL. Returns 0, or -1 (oom). */
+/*
+ * Makes room for n more bytes and a NUL, by buf_room(). json_buf keeps
+ * its own fields (its callers name them, and initialise them in order),
+ * so they go through a struct buf and back. Returns 0, or -1 (oom).
+ */
 static int
-buf_room(struct json_buf *b, size_t n)
+json_room(struct json_buf *jb, size_t n)
 {
-	size_t	 cap;
-	char	*p;
+	struct buf	 b = { jb->p, jb->len, jb->cap, jb->oom };
+	int		 rc = 0;
 
-	if (b->oom)
-		return -1;
-	if (b->cap - b->len > n)
-		return 0;
-	cap = b->cap > 0 ? b->cap : JSON_BUF_FIRST;
-	while (cap - b->len <= n) {
-		if (cap > SIZE_MAX / 2)
-			goto oom;
-		cap *= 2;
-	}
-	if ((p = realloc(b->p, cap)) == NULL)
-		goto oom;
-	b->p = p;
-	b->cap = cap;
-	return 0;
-oom:
-	b->oom = 1;
-	return -1;
+	if (b.cap == 0 && n < JSON_BUF_FIRST)
+		rc = buf_room(&b, JSON_BUF_FIRST - 1);
+	if (rc == 0)
+		rc = buf_room(&b, n);
+	jb->p = b.p;
+	jb->cap = b.cap;
+	jb->oom = b.nomem;
+	return rc;
 }
 
 void
 json_buf_raw(struct json_buf *b, const char *s, size_t len)
 {
-	if (buf_room(b, len) == -1)
+	if (json_room(b, len) == -1)
 		return;
 	memcpy(b->p + b->len, s, len);
 	b->len += len;
@@ -442,7 +437,7 @@ json_buf_key(struct json_buf *b, const char *name, int comma)
 	size_t	 n = strlen(name);
 	char	*p;
 
-	if (buf_room(b, n + 4) == -1)
+	if (json_room(b, n + 4) == -1)
 		return;
 	p = b->p + b->len;
 	if (comma)
@@ -487,7 +482,7 @@ json_buf_str(struct json_buf *b, const char *s)
 		for (run = 0; !escaped[u[run]]; run++)
 			;
 		/* The run, then an escape (6 at most) or the last '"'. */
-		if (buf_room(b, run + 6) == -1)
+		if (json_room(b, run + 6) == -1)
 			return;
 		p = b->p + b->len;
 		memcpy(p, u, run);

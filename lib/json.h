@@ -53,7 +53,8 @@ char	*json_print(const cJSON *item);
  * building the tree and printing it cost more than the query. Start
  * from all zeros. A failed allocation sets oom and makes every later
  * write do nothing, so a writer checks once, at the end. p is
- * NUL-terminated once anything is written; the caller frees it.
+ * NUL-terminated once anything is written; the caller frees it. It
+ * grows as a struct buf (buf.h) does, with the fields named as before.
  */
 struct json_buf {
 	char	*p;

@@ -12,14 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "hg.h"
+#include "lines.h"
 #include "progress.h"
 #include "runner.h"
+#include "taskfiles.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC	(1U << 2)
@@ -33,15 +34,6 @@ struct exec_report {
 	int	 err;
 };
 
-struct outstream {
-	int		 fd;
-	const char	*name;
-	size_t		 len;
-	int		 skipping;	/* inside a line that was cut */
-	int		 last_cr;
-	char		 buf[RUNNER_LINE_MAX];
-};
-
 struct cmd {
 	struct runner		*r;
 	const struct kind	*k;
@@ -50,10 +42,20 @@ struct cmd {
 	char			 complete_msg[HG_MSG_MAX];
 };
 
+struct outstream {
+	int		 fd;
+	const char	*name;
+	struct cmd	*c;
+	struct lines	 lines;
+	char		 buf[RUNNER_LINE_MAX];	/* of lines */
+};
+
 static void
-line_done(struct cmd *c, struct outstream *s, const char *raw, size_t len)
+line_done(void *arg, const char *raw, size_t len)
 {
 	static char	 clean[RUNNER_LINE_MAX * 3 + 4];
+	struct outstream *s = arg;
+	struct cmd	*c = s->c;
 	struct pline	 pl;
 
 	hg_utf8_clean(raw, len, clean, sizeof(clean));
@@ -77,43 +79,20 @@ line_done(struct cmd *c, struct outstream *s, const char *raw, size_t len)
 	runner_log(c->r, s->name, clean);
 }
 
-/* Reads what is there; a line ends at \n or \r (tools that redraw a bar
- * with \r), \r\n counts once. Returns 0 at end of file. */
+/* Reads what is there, into lines. Returns 0 at end of file. */
 static int
-stream_read(struct cmd *c, struct outstream *s)
+stream_read(struct outstream *s)
 {
 	char	 tmp[65536];
-	ssize_t	 n, i;
+	ssize_t	 n;
 
 	if ((n = read(s->fd, tmp, sizeof(tmp))) == -1)
 		return errno == EINTR || errno == EAGAIN ? 1 : 0;
 	if (n == 0) {
-		if (s->len > 0 && !s->skipping)
-			line_done(c, s, s->buf, s->len);
-		s->len = 0;
+		lines_end(&s->lines);
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		if (tmp[i] == '\n' && s->last_cr) {
-			s->last_cr = 0;
-			continue;
-		}
-		s->last_cr = tmp[i] == '\r';
-		if (tmp[i] == '\n' || tmp[i] == '\r') {
-			if (!s->skipping)
-				line_done(c, s, s->buf, s->len);
-			s->len = 0;
-			s->skipping = 0;
-		} else if (s->skipping)
-			continue;
-		else if (s->len == sizeof(s->buf)) {
-			/* Too long: what fits is the line, the rest goes. */
-			line_done(c, s, s->buf, s->len);
-			s->len = 0;
-			s->skipping = 1;
-		} else
-			s->buf[s->len++] = tmp[i];
-	}
+	lines_feed(&s->lines, tmp, (size_t)n);
 	return 1;
 }
 
@@ -310,9 +289,8 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 		goto out;
 	}
 	if (cwd == NULL) {
-		if (config_task_dir(&r->cfg, (long long)r->id, dir,
-		    sizeof(dir)) == -1 || (mkdir(dir, 0700) == -1 &&
-		    errno != EEXIST)) {
+		if (taskfiles_dir_make(&r->cfg, r->id, dir, sizeof(dir)) ==
+		    -1) {
 			snprintf(msg, msglen, "the task's folder %s: %s", dir,
 			    strerror(errno));
 			goto out;
@@ -333,8 +311,12 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 	memset(&se, 0, sizeof(se));
 	so.fd = op[0];
 	so.name = "stdout";
+	so.c = &c;
+	lines_init(&so.lines, so.buf, sizeof(so.buf), line_done, &so);
 	se.fd = ep[0];
 	se.name = "stderr";
+	se.c = &c;
+	lines_init(&se.lines, se.buf, sizeof(se.buf), line_done, &se);
 	if (k->timeout_s > 0)
 		t_out = hg_mono_ms() + (int64_t)(k->timeout_s * 1000);
 
@@ -386,7 +368,7 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 
 				if (pfd[i].revents == 0)
 					continue;
-				if (stream_read(&c, s) == 0) {
+				if (stream_read(s) == 0) {
 					close(s->fd);
 					s->fd = -1;
 				}

@@ -8,15 +8,12 @@
  * task ended. Between processes only SQLite is shared; after each commit
  * a datagram nudges the server to read the new events.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -127,46 +124,30 @@ runner_progress(struct runner *r, double value, double total,
 	runner_flush(r, 0);
 }
 
-static void
-open_log(struct runner *r)
-{
-	char	 path[PATH_MAX];
-
-	if (config_task_log(&r->cfg, (long long)r->id, path, sizeof(path)) ==
-	    -1 || (r->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND |
-	    O_CLOEXEC, 0600)) == -1)
-		runner_warn(r, "%s: %s", path, strerror(errno));
-}
-
 void
 runner_log(struct runner *r, const char *stream, const char *line)
 {
-	char		 marker[128];
-	size_t		 len = strlen(line) + 1;
-	char		*copy;
+	char	 err[PATH_MAX + 64];
+	char	*copy;
 
-	if (r->log_cut)
-		return;
-	if (r->log_bytes + (long long)len > r->cfg.log_max) {
-		snprintf(marker, sizeof(marker), HG_LOG_CUT, r->cfg.log_max);
-		r->log_cut = 1;
-		line = marker;
-		len = strlen(line) + 1;
-		stream = "stderr";
-	}
 	/* The file is made with the first line: most tasks that print
-	 * nothing then cost no file. */
-	if (r->log_fd == -1 && !r->log_tried) {
-		r->log_tried = 1;
-		open_log(r);
+	 * nothing then cost no file. Without it, lines are still capped. */
+	if (!r->log_opened) {
+		r->log_opened = 1;
+		if (taskfiles_log_open(&r->log, &r->cfg, r->id, 0, err,
+		    sizeof(err)) == -1)
+			runner_warn(r, "%s", err);
 	}
-	if (r->log_fd != -1) {
-		struct iovec	 iov[2] = { { (void *)line, len - 1 },
-		    { "\n", 1 } };
-
-		(void)writev(r->log_fd, iov, 2);
+	switch (taskfiles_log_append(&r->log, line, strlen(line))) {
+	case TASKFILES_FULL:
+		return;
+	case TASKFILES_CUT:
+		line = r->log.marker;
+		stream = "stderr";
+		break;
+	case TASKFILES_PUT:
+		break;
 	}
-	r->log_bytes += (long long)len;
 	if ((copy = strdup(line)) == NULL)
 		return;
 	r->lines[r->nlines].stream = stream;
@@ -292,7 +273,7 @@ runner_open(struct runner *r, char *err, size_t errlen)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 
-	r->log_fd = -1;
+	r->log.fd = -1;
 	r->notify_fd = -1;
 	r->proc_start = hg_proc_start((long)getpid());
 	if ((r->st = store_open(r->cfg.db, 0, err, errlen)) == NULL)
@@ -320,10 +301,9 @@ task_reset(struct runner *r)
 	r->pending = 0;
 	r->last_write = 0;
 	r->next_stop_check = 0;
-	r->log_fd = -1;
-	r->log_tried = 0;
-	r->log_bytes = 0;
-	r->log_cut = 0;
+	memset(&r->log, 0, sizeof(r->log));
+	r->log.fd = -1;
+	r->log_opened = 0;
 	r->nlines = 0;
 	runner_stop_signal = 0;
 	runner_child_signal = 0;
@@ -395,9 +375,7 @@ out:
 	kinds_free(kinds);
 	free(kind);
 	free(ptext);
-	if (r->log_fd != -1)
-		close(r->log_fd);
-	r->log_fd = -1;
+	taskfiles_log_close(&r->log);
 	return rc == -1 ? 1 : 0;
 }
 

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "kinds.h"
 #include "store.h"
+#include "taskfiles.h"
 
 #define RUNNER_LOG_BATCH	512	/* log lines written in one go */
 #define RUNNER_LINE_MAX		HG_LINE_MAX
@@ -31,10 +32,8 @@ struct runner {
 	int64_t		 last_write;	/* monotonic ms; 0: never */
 	int64_t		 next_stop_check;
 	/* The log: a file, capped; its lines also become log events. */
-	int		 log_fd;		/* -1 until the first line */
-	int		 log_tried;
-	long long	 log_bytes;
-	int		 log_cut;
+	struct taskfiles_log log;	/* opened with the first line */
+	int		 log_opened;
 	struct logline	 lines[RUNNER_LOG_BATCH];
 	size_t		 nlines;
 };

@@ -1,0 +1,99 @@
+#include <string.h>
+
+#include "lines.h"
+
+void
+lines_init(struct lines *l, char *buf, size_t max, lines_fn *fn, void *arg)
+{
+	memset(l, 0, sizeof(*l));
+	l->fn = fn;
+	l->arg = arg;
+	l->buf = buf;
+	l->max = max;
+}
+
+/*
+ * The n bytes at s go on the current line; ended says a line ending
+ * follows them. A line reaches fn when it ends, or when its byte max +
+ * 1 comes (cut then, as a long line should not wait for its end); until
+ * then it waits in buf, unless it is whole in s.
+ */
+static void
+piece(struct lines *l, const char *s, size_t n, int ended)
+{
+	size_t	 room = l->max - l->len;
+
+	if (l->skipping)
+		;
+	else if (n > room) {
+		if (l->len == 0)
+			l->fn(l->arg, s, l->max);
+		else {
+			memcpy(l->buf + l->len, s, room);
+			l->fn(l->arg, l->buf, l->max);
+		}
+		l->len = 0;
+		l->skipping = 1;
+	} else if (ended && l->len == 0)
+		l->fn(l->arg, s, n);
+	else {
+		memcpy(l->buf + l->len, s, n);
+		l->len += n;
+		if (ended) {
+			l->fn(l->arg, l->buf, l->len);
+			l->len = 0;
+		}
+	}
+	if (ended)
+		l->skipping = 0;
+}
+
+/* Splits s; with last, the stream ends with it. */
+static void
+scan(struct lines *l, const char *s, size_t n, int last)
+{
+	size_t	 i = 0, start;
+
+	while (i < n) {
+		if (l->last_cr && s[i] == '\n') {
+			l->last_cr = 0;
+			i++;
+			continue;
+		}
+		l->last_cr = 0;
+		for (start = i; i < n && s[i] != '\n' && s[i] != '\r'; i++)
+			;
+		if (i == n) {
+			/* Its end is to come, or it is the last line. */
+			piece(l, s + start, i - start, last);
+			break;
+		}
+		piece(l, s + start, i - start, 1);
+		l->last_cr = s[i++] == '\r';
+	}
+}
+
+void
+lines_feed(struct lines *l, const char *s, size_t n)
+{
+	scan(l, s, n, 0);
+}
+
+void
+lines_end(struct lines *l)
+{
+	if (l->len > 0 && !l->skipping)
+		l->fn(l->arg, l->buf, l->len);
+	l->len = 0;
+	l->skipping = 0;
+	l->last_cr = 0;
+}
+
+void
+lines_split(const char *s, size_t n, size_t max, lines_fn *fn, void *arg)
+{
+	struct lines	 l;
+
+	lines_init(&l, NULL, max, fn, arg);
+	scan(&l, s, n, 1);
+}

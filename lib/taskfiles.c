@@ -1,0 +1,172 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "hg.h"
+#include "taskfiles.h"
+
+/* The block read backwards by taskfiles_log_tail. */
+#define TAIL_BLOCK	65536
+
+static int
+task_path(char *buf, size_t len, const char *fmt, const struct config *c,
+    int64_t id)
+{
+	int	 n = snprintf(buf, len, fmt, c->data, (long long)id);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int
+taskfiles_log_path(const struct config *c, int64_t id, char *buf, size_t len)
+{
+	return task_path(buf, len, "%s/logs/%lld.log", c, id);
+}
+
+int
+taskfiles_dir_path(const struct config *c, int64_t id, char *buf, size_t len)
+{
+	return task_path(buf, len, "%s/tasks/%lld", c, id);
+}
+
+int
+taskfiles_dir_make(const struct config *c, int64_t id, char *buf, size_t len)
+{
+	if (taskfiles_dir_path(c, id, buf, len) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return mkdir(buf, 0700) == -1 && errno != EEXIST ? -1 : 0;
+}
+
+int
+taskfiles_log_open(struct taskfiles_log *lg, const struct config *c,
+    int64_t id, int lock, char *err, size_t errlen)
+{
+	char		 path[PATH_MAX], tail[sizeof(lg->marker)];
+	struct stat	 sb;
+	ssize_t		 got;
+
+	memset(lg, 0, sizeof(*lg));
+	lg->fd = -1;
+	lg->max = c->log_max;
+	lg->mlen = (size_t)snprintf(lg->marker, sizeof(lg->marker), HG_LOG_CUT,
+	    c->log_max);
+	if (taskfiles_log_path(c, id, path, sizeof(path)) == -1) {
+		snprintf(err, errlen, "the log of task %lld: path too long",
+		    (long long)id);
+		return -1;
+	}
+	if ((lg->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
+	    0600)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (lock)
+		lg->locked = flock(lg->fd, LOCK_EX) == 0;
+	lg->size = fstat(lg->fd, &sb) == 0 ? (long long)sb.st_size : 0;
+	/* A cut log ends with the marker, and nothing follows it. */
+	if (lg->size > (long long)lg->mlen) {
+		got = pread(lg->fd, tail, lg->mlen + 1,
+		    (off_t)(lg->size - (long long)lg->mlen - 1));
+		lg->cut = got == (ssize_t)lg->mlen + 1 && memcmp(tail,
+		    lg->marker, lg->mlen) == 0 && tail[lg->mlen] == '\n';
+	}
+	return 0;
+}
+
+enum taskfiles_put
+taskfiles_log_append(struct taskfiles_log *lg, const char *line, size_t len)
+{
+	struct iovec		 iov[2] = { { (void *)line, len },
+	    { "\n", 1 } };
+	enum taskfiles_put	 put = TASKFILES_PUT;
+
+	if (lg->cut)
+		return TASKFILES_FULL;
+	if (lg->size + (long long)len + 1 > lg->max) {
+		iov[0].iov_base = lg->marker;
+		iov[0].iov_len = len = lg->mlen;
+		lg->cut = 1;
+		put = TASKFILES_CUT;
+	}
+	if (lg->fd != -1)
+		(void)writev(lg->fd, iov, 2);
+	lg->size += (long long)len + 1;
+	return put;
+}
+
+void
+taskfiles_log_close(struct taskfiles_log *lg)
+{
+	if (lg->fd == -1)
+		return;
+	if (lg->locked)
+		(void)flock(lg->fd, LOCK_UN);
+	close(lg->fd);
+	lg->fd = -1;
+	lg->locked = 0;
+}
+
+int
+taskfiles_log_read(const struct config *c, int64_t id)
+{
+	char	 path[PATH_MAX];
+
+	if (taskfiles_log_path(c, id, path, sizeof(path)) == -1)
+		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+off_t
+taskfiles_log_tail(int fd, off_t size, long n)
+{
+	char	 buf[TAIL_BLOCK];
+	off_t	 pos = size, start;
+	ssize_t	 got, i;
+	long	 seen = 0;
+
+	/* The last byte ends the last line; it starts no line. */
+	if (size > 0)
+		pos--;
+	while (pos > 0) {
+		start = pos > (off_t)sizeof(buf) ? pos - (off_t)sizeof(buf) : 0;
+		if ((got = pread(fd, buf, (size_t)(pos - start), start)) <= 0)
+			return 0;
+		for (i = got - 1; i >= 0; i--)
+			if (buf[i] == '\n' && ++seen == n)
+				return start + i + 1;
+		pos = start;
+	}
+	return 0;
+}
+
+static int
+remove_entry(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP)
+		(void)rmdir(path);
+	else
+		(void)unlink(path);
+	return 0;
+}
+
+void
+taskfiles_remove(const struct config *c, int64_t id)
+{
+	char	 path[PATH_MAX];
+
+	if (taskfiles_log_path(c, id, path, sizeof(path)) == 0)
+		(void)unlink(path);
+	if (taskfiles_dir_path(c, id, path, sizeof(path)) == 0)
+		(void)nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}

@@ -1,0 +1,191 @@
+/*
+ * lib/lines: the splitter a command's output and a report share. Each
+ * test feeds a stream in the pieces given, and also whole through
+ * lines_split() where the pieces make one body, and compares the lines
+ * fn got, written one to a row as "[text]".
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lines.h"
+#include "unit.h"
+
+struct got {
+	char	 text[4096];
+	size_t	 n;
+};
+
+static void
+collect(void *arg, const char *line, size_t len)
+{
+	struct got	*g = arg;
+
+	snprintf(g->text + strlen(g->text), sizeof(g->text) -
+	    strlen(g->text), "[%.*s]", (int)len, line);
+	g->n++;
+}
+
+/* Feeds the pieces (NULL-ended) with a line cap of max. */
+static const char *
+feed(size_t max, const char **pieces)
+{
+	static struct got	 g;
+	static char		 buf[64];
+	struct lines		 l;
+	size_t			 i;
+
+	memset(&g, 0, sizeof(g));
+	lines_init(&l, buf, max, collect, &g);
+	for (i = 0; pieces[i] != NULL; i++)
+		lines_feed(&l, pieces[i], strlen(pieces[i]));
+	lines_end(&l);
+	return g.text;
+}
+
+/* Splits body whole. */
+static const char *
+split(size_t max, const char *body)
+{
+	static struct got	 g;
+
+	memset(&g, 0, sizeof(g));
+	lines_split(body, strlen(body), max, collect, &g);
+	return g.text;
+}
+
+#define P(...)	((const char *[]){ __VA_ARGS__, NULL })
+
+static void
+ends_at_newline(void)
+{
+	CHECK_STR(feed(64, P("a\nbc\n")), "[a][bc]");
+	CHECK_STR(split(64, "a\nbc\n"), "[a][bc]");
+}
+
+static void
+ends_at_carriage_return(void)
+{
+	CHECK_STR(feed(64, P("10p\r20p\r")), "[10p][20p]");
+	CHECK_STR(split(64, "10p\r20p\rdone\n"), "[10p][20p][done]");
+}
+
+static void
+crlf_counts_once(void)
+{
+	CHECK_STR(feed(64, P("a\r\nb\r\n")), "[a][b]");
+	CHECK_STR(split(64, "a\r\nb\r\n"), "[a][b]");
+}
+
+static void
+crlf_split_across_two_reads(void)
+{
+	CHECK_STR(feed(64, P("a\r", "\nb\r", "\n")), "[a][b]");
+	CHECK_STR(feed(64, P("a\r", "\n", "\n")), "[a][]");
+}
+
+static void
+line_split_across_reads_is_one_line(void)
+{
+	CHECK_STR(feed(64, P("ab", "cd", "e\nf", "g\n")), "[abcde][fg]");
+}
+
+static void
+last_line_without_ending_counts(void)
+{
+	CHECK_STR(feed(64, P("a\nlast")), "[a][last]");
+	CHECK_STR(feed(64, P("a\nla", "st")), "[a][last]");
+	CHECK_STR(split(64, "a\nlast"), "[a][last]");
+}
+
+static void
+empty_lines_are_lines(void)
+{
+	CHECK_STR(feed(64, P("\n\na\n\n")), "[][][a][]");
+	CHECK_STR(split(64, "\n\na\n\n"), "[][][a][]");
+	CHECK_STR(split(64, "\r\r\n\n"), "[][][]");
+}
+
+static void
+nothing_is_no_line(void)
+{
+	CHECK_STR(feed(64, P("")), "");
+	CHECK_STR(split(64, ""), "");
+}
+
+static void
+long_line_is_cut_and_the_rest_dropped(void)
+{
+	CHECK_STR(feed(4, P("abcdefgh\nxy\n")), "[abcd][xy]");
+	CHECK_STR(feed(4, P("ab", "cdef", "gh\r\nxy")), "[abcd][xy]");
+	CHECK_STR(split(4, "abcdefgh\nxy"), "[abcd][xy]");
+	CHECK_STR(split(4, "abcdefgh"), "[abcd]");
+	CHECK_STR(feed(4, P("abcdefgh")), "[abcd]");
+}
+
+static void
+line_of_exactly_the_cap_is_whole(void)
+{
+	CHECK_STR(feed(4, P("abcd\nefgh")), "[abcd][efgh]");
+	CHECK_STR(feed(4, P("abcd", "\n")), "[abcd]");
+	CHECK_STR(feed(4, P("ab", "cd")), "[abcd]");
+	CHECK_STR(split(4, "abcd\nefgh"), "[abcd][efgh]");
+}
+
+/* A cut line goes out when its byte past the cap comes, not at its
+ * end, which may be long in coming. */
+static void
+cut_line_goes_out_at_once(void)
+{
+	static char	 buf[4];
+	struct got	 g;
+	struct lines	 l;
+
+	memset(&g, 0, sizeof(g));
+	lines_init(&l, buf, sizeof(buf), collect, &g);
+	lines_feed(&l, "abc", 3);
+	CHECK_INT(g.n, 0);
+	lines_feed(&l, "de", 2);
+	CHECK_STR(g.text, "[abcd]");
+	lines_feed(&l, "fg\n", 3);
+	CHECK_INT(g.n, 1);
+	lines_end(&l);
+	CHECK_INT(g.n, 1);
+}
+
+/* After lines_end, the next stream starts clean: no \r remembered. */
+static void
+end_forgets_the_stream(void)
+{
+	static char	 buf[8];
+	struct got	 g;
+	struct lines	 l;
+
+	memset(&g, 0, sizeof(g));
+	lines_init(&l, buf, sizeof(buf), collect, &g);
+	lines_feed(&l, "a\r", 2);
+	lines_end(&l);
+	lines_feed(&l, "\nb", 2);
+	lines_end(&l);
+	CHECK_STR(g.text, "[a][][b]");
+}
+
+static const struct unit_test tests[] = {
+	UNIT(ends_at_newline),
+	UNIT(ends_at_carriage_return),
+	UNIT(crlf_counts_once),
+	UNIT(crlf_split_across_two_reads),
+	UNIT(line_split_across_reads_is_one_line),
+	UNIT(last_line_without_ending_counts),
+	UNIT(empty_lines_are_lines),
+	UNIT(nothing_is_no_line),
+	UNIT(long_line_is_cut_and_the_rest_dropped),
+	UNIT(line_of_exactly_the_cap_is_whole),
+	UNIT(cut_line_goes_out_at_once),
+	UNIT(end_forgets_the_stream),
+};
+
+int
+main(int argc, char **argv)
+{
+	UNIT_MAIN(tests, argc, argv);
+}
