@@ -19,7 +19,9 @@
 #include "hg.h"
 #include "lines.h"
 #include "progress.h"
-#include "runner.h"
+#include "command.h"
+#include "outbox.h"
+#include "signals.h"
 #include "taskfiles.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -35,7 +37,7 @@ struct exec_report {
 };
 
 struct cmd {
-	struct runner		*r;
+	struct outbox		*ob;
 	const struct kind	*k;
 	int			 complete;	/* a complete line came */
 	int			 complete_code;
@@ -47,13 +49,13 @@ struct outstream {
 	const char	*name;
 	struct cmd	*c;
 	struct lines	 lines;
-	char		 buf[RUNNER_LINE_MAX];	/* of lines */
+	char		 buf[HG_LINE_MAX];	/* of lines */
 };
 
 static void
 line_done(void *arg, const char *raw, size_t len)
 {
-	static char	 clean[RUNNER_LINE_MAX * 3 + 4];
+	static char	 clean[HG_LINE_MAX * 3 + 4];
 	struct outstream *s = arg;
 	struct cmd	*c = s->c;
 	struct pline	 pl;
@@ -63,7 +65,7 @@ line_done(void *arg, const char *raw, size_t len)
 		switch (progress_parse(clean, strlen(clean), c->k->has_regex ?
 		    &c->k->progress_re : NULL, &pl)) {
 		case PLINE_PROGRESS:
-			runner_progress(c->r, pl.value, pl.total,
+			outbox_progress(c->ob, pl.value, pl.total,
 			    pl.has_message ? pl.message : NULL);
 			return;
 		case PLINE_COMPLETE:
@@ -76,7 +78,7 @@ line_done(void *arg, const char *raw, size_t len)
 			break;
 		}
 	}
-	runner_log(c->r, s->name, clean);
+	outbox_log(c->ob, s->name, clean);
 }
 
 /* Reads what is there, into lines. Returns 0 at end of file. */
@@ -258,11 +260,11 @@ outcome_from_status(int status, struct outcome *o, char *msg, size_t len)
 }
 
 void
-command_run(struct runner *r, const struct kind *k, const cJSON *params,
+command_run(struct outbox *ob, const struct kind *k, const cJSON *params,
     const sigset_t *unblocked, struct outcome *o, char *msg, size_t msglen)
 {
 	static struct outstream	 so, se;
-	struct cmd		 c = { r, k, 0, 0, { 0 } };
+	struct cmd		 c = { ob, k, 0, 0, { 0 } };
 	struct pollfd		 pfd[2];
 	struct timespec		 ts;
 	char			 path[PATH_MAX], dir[PATH_MAX];
@@ -280,7 +282,7 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 	o->error_code = "exec_failed";
 	o->error_message = msg;
 	if ((argv = kinds_argv(k, params)) == NULL ||
-	    (env = build_env(k, r->id, params)) == NULL) {
+	    (env = build_env(k, ob->id, params)) == NULL) {
 		snprintf(msg, msglen, "out of memory");
 		goto out;
 	}
@@ -289,7 +291,7 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 		goto out;
 	}
 	if (cwd == NULL) {
-		if (taskfiles_dir_make(&r->cfg, r->id, dir, sizeof(dir)) ==
+		if (taskfiles_dir_make(ob->cfg, ob->id, dir, sizeof(dir)) ==
 		    -1) {
 			snprintf(msg, msglen, "the task's folder %s: %s", dir,
 			    strerror(errno));
@@ -323,7 +325,7 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 	while (!exited || ((so.fd != -1 || se.fd != -1) &&
 	    hg_mono_ms() < drain_until)) {
 		now = hg_mono_ms();
-		asked = !stopping && runner_stop_asked(r);
+		asked = !stopping && outbox_stop_asked(ob);
 		if (!stopping && (asked || now >= t_out)) {
 			timedout = !asked;
 			stopping = 1;
@@ -343,8 +345,8 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 			(void)kill(-pid, SIGKILL);
 			kill_at = INT64_MAX;
 		}
-		until = runner_flush(r, 0);
-		until = min64(until, r->next_stop_check);
+		until = outbox_flush(ob, 0);
+		until = min64(until, outbox_stop_due(ob));
 		until = min64(until, min64(t_out, min64(kill_at, end_at)));
 		if (exited)
 			until = min64(until, drain_until);
@@ -376,7 +378,7 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 		}
 		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
 			exited = 1;
-			runner_child_signal = 0;
+			signals_child = 0;
 			/* Whatever it left behind in its group goes too. */
 			(void)kill(-pid, SIGKILL);
 			drain_until = hg_mono_ms() + DRAIN_MS;
@@ -403,10 +405,7 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 	} else if (c.complete) {
 		if (c.complete_code == 0) {
 			if (c.complete_msg[0] != '\0') {
-				snprintf(r->msg, sizeof(r->msg), "%s",
-				    c.complete_msg);
-				r->cur.message = r->msg;
-				r->pending = 1;
+				outbox_message(ob, c.complete_msg);
 			}
 		} else {
 			o->state = "failed";

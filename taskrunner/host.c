@@ -30,8 +30,11 @@
 #include "config.h"
 #include "hg.h"
 #include "launch.h"
+#include "host.h"
 #include "notify.h"
 #include "runner.h"
+#include "signals.h"
+#include "warn.h"
 
 #define HOST_BATCH	64	/* ids in one datagram, at most */
 #define HOST_KEPT_MAX	512	/* runners the host keeps a channel to */
@@ -156,7 +159,7 @@ runner_child(const struct config *cfg, int sock, struct runner *r)
 	setsid();
 	r->cfg = *cfg;
 	if (runner_open(r, err, sizeof(err)) == -1) {
-		runner_warn(r, "%s", err);
+		warn_task(r->id, "%s", err);
 		exit(1);
 	}
 }
@@ -177,9 +180,9 @@ await_task(struct runner *r, int fd, int *leaving)
 
 	/* Whatever stopped the last task is not for this wait: SIGTERM is
 	 * blocked but in ppoll, so none comes in between. */
-	runner_stop_signal = 0;
+	signals_stop = 0;
 	for (;;) {
-		if (runner_stop_signal)
+		if (signals_stop)
 			*leaving = 1;
 		n = recv(fd, &id, sizeof(id), MSG_DONTWAIT);
 		if (n == (ssize_t)sizeof(id))
