@@ -15,6 +15,7 @@
 #include "config.h"
 #include "hg.h"
 #include "host.h"
+#include "runlog.h"
 #include "runner.h"
 #include "warn.h"
 
@@ -33,8 +34,12 @@ main(int argc, char *argv[])
 		    "       hourglass-runner --host\n");
 		return 2;
 	}
-	if (config_load(&r.cfg, err, sizeof(err)) == -1 ||
-	    runner_open(&r, err, sizeof(err)) == -1) {
+	if (config_load(&r.cfg, err, sizeof(err)) == -1) {
+		warn_task(r.id, "%s", err);
+		return 1;
+	}
+	runlog_open(&r.cfg);
+	if (runner_open(&r, err, sizeof(err)) == -1) {
 		warn_task(r.id, "%s", err);
 		return 1;
 	}

@@ -2,16 +2,18 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hg.h"
+#include "runlog.h"
 #include "warn.h"
 
 void
 warn_task(int64_t id, const char *fmt, ...)
 {
+	char	 msg[HG_RUNNER_LOG_LINE];
 	va_list	 ap;
 
-	fprintf(stderr, "hourglass-runner[task %lld]: ", (long long)id);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	runlog_printf("hourglass-runner[task %lld]: %s", (long long)id, msg);
 }

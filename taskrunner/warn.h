@@ -1,6 +1,7 @@
 /*
  * The runner's own diagnostics: one line each on stderr, which is
- * <data>/runner.log for a runner the server started.
+ * <data>/runner.log for a runner the server started, kept under its cap
+ * by lib/runlog.
  */
 #ifndef HG_WARN_H
 #define HG_WARN_H
