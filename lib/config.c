@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "hg.h"
 
 static const char *
 env_or(const char *name, const char *def)
@@ -25,25 +26,40 @@ join(char *buf, size_t len, const char *dir, const char *file)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+/* A number of bytes, at least min, from the environment, or def. */
+static int
+env_bytes(const char *name, long long def, long long min, long long *out,
+    char *err, size_t errlen)
+{
+	const char	*v = getenv(name);
+	char		*end;
+
+	*out = def;
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	errno = 0;
+	*out = strtoll(v, &end, 10);
+	if (errno != 0 || *end != '\0' || *out < min ||
+	    strspn(v, "0123456789") != strlen(v)) {
+		snprintf(err, errlen, "%s %s: must be a number of bytes, at "
+		    "least %lld", name, v, min);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 config_logs(struct config *c, char *err, size_t errlen)
 {
-	const char	*v = getenv("HOURGLASS_LOG_MAX");
-	char		 dir[PATH_MAX + 8], *end;
+	char		 dir[PATH_MAX + 8];
 	const char	*sub[] = { "logs", "tasks" };
 	size_t		 i;
 
-	c->log_max = CONFIG_LOG_MAX_DEFAULT;
-	if (v != NULL && v[0] != '\0') {
-		errno = 0;
-		c->log_max = strtoll(v, &end, 10);
-		if (errno != 0 || *end != '\0' || c->log_max < 1024 ||
-		    strspn(v, "0123456789") != strlen(v)) {
-			snprintf(err, errlen, "HOURGLASS_LOG_MAX %s: must be "
-			    "a number of bytes, at least 1024", v);
-			return -1;
-		}
-	}
+	if (env_bytes("HOURGLASS_LOG_MAX", CONFIG_LOG_MAX_DEFAULT, 1024,
+	    &c->log_max, err, errlen) == -1 ||
+	    env_bytes("HOURGLASS_RUNNER_LOG_MAX", HG_RUNNER_LOG_MAX,
+	    HG_RUNNER_LOG_LINE, &c->runner_log_max, err, errlen) == -1)
+		return -1;
 	for (i = 0; i < 2; i++) {
 		if (join(dir, sizeof(dir), c->data, sub[i]) == -1 ||
 		    (mkdir(dir, 0700) == -1 && errno != EEXIST)) {

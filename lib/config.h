@@ -17,6 +17,7 @@ struct config {
 	char	host[108];		/* <data>/runner.sock, -> runner host */
 	char	runner[PATH_MAX];	/* the hourglass-runner binary */
 	long long log_max;		/* HOURGLASS_LOG_MAX, bytes per task */
+	long long runner_log_max;	/* HOURGLASS_RUNNER_LOG_MAX, bytes */
 	int	max_running;		/* HOURGLASS_MAX_RUNNING, default cores */
 	int	max_queued;		/* HOURGLASS_MAX_QUEUED */
 	int	retain_days;		/* HOURGLASS_RETAIN_DAYS */
@@ -30,7 +31,9 @@ struct config {
  * Fills c from HOURGLASS_DATA (default "data", created if missing) and
  * HOURGLASS_KINDS (default "kinds.json"), HOURGLASS_RUNNER (default:
  * hourglass-runner beside this program), HOURGLASS_LOG_MAX (bytes, default
- * 10 MiB), HOURGLASS_TOKEN (at most 255 bytes, printable ASCII).
+ * 10 MiB), HOURGLASS_RUNNER_LOG_MAX (bytes of runner.log before it is
+ * rotated, default HG_RUNNER_LOG_MAX), HOURGLASS_TOKEN (at most 255
+ * bytes, printable ASCII).
  * Creates <data>/logs and <data>/tasks. Returns 0, or -1 with
  * the reason in err.
  */

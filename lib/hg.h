@@ -29,6 +29,16 @@
 #define HG_TAIL_MAX		10000	/* lines of GET .../log?tail=N */
 #define HG_LINE_MAX		16384	/* bytes of a log line; more is cut */
 /*
+ * <data>/runner.log, the runners' own diagnostics (lib/runlog.h): past
+ * HOURGLASS_RUNNER_LOG_MAX bytes (this by default) it becomes
+ * runner.log.1, and the one before goes, so that a runner warning in a
+ * loop cannot fill the disk; the newest lines are what a reader needs.
+ */
+#define HG_RUNNER_LOG_MAX	(4LL * 1024 * 1024)
+/* Bytes of one diagnostic line, '\n' included; more is cut with "...".
+ * Also the least HOURGLASS_RUNNER_LOG_MAX, so a line fits in a file. */
+#define HG_RUNNER_LOG_LINE	2048
+/*
  * kinds.json, checked at start: a kind past these is refused there with
  * its name and the field, never cut later.
  */

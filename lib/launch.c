@@ -11,6 +11,7 @@
 
 #include "launch.h"
 #include "notify.h"
+#include "runlog.h"
 
 #define HOST_SEND_MS	100
 #define HOST_READY_MS	5000
@@ -23,6 +24,7 @@ extern char	**environ;
  * Every descriptor but stdio is closed in the child, whatever its
  * close-on-exec flag: libfcgi accepts connections without SOCK_CLOEXEC,
  * and a runner holding an nginx connection open would keep it open.
+ * Its stderr is runner.log, rotated first if it has reached its cap.
  * in and out are the child's stdin and stdout, or -1 for /dev/null.
  */
 static int
@@ -36,6 +38,7 @@ spawn(const struct config *c, char *const argv[], int in, int out,
 	int				 rc;
 
 	snprintf(log, sizeof(log), "%s/runner.log", c->data);
+	runlog_rotate(c);
 	posix_spawn_file_actions_init(&fa);
 	if (in == -1)
 		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",

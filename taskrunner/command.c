@@ -19,7 +19,9 @@
 #include "hg.h"
 #include "lines.h"
 #include "progress.h"
-#include "runner.h"
+#include "command.h"
+#include "outbox.h"
+#include "signals.h"
 #include "taskfiles.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -34,12 +36,25 @@ struct exec_report {
 	int	 err;
 };
 
+/* A command while it runs: what its output said, and its stop. */
 struct cmd {
-	struct runner		*r;
+	struct outbox		*ob;
 	const struct kind	*k;
 	int			 complete;	/* a complete line came */
 	int			 complete_code;
 	char			 complete_msg[HG_MSG_MAX];
+	pid_t			 pid;
+	int			 status;	/* waitpid's, once exited */
+	int			 exited;
+	int			 stopping;	/* SIGTERM sent, or none due */
+	int			 timedout;	/* stopped by its timeout */
+	/* Monotonic ms; INT64_MAX: not due. t_out: timeout_s runs out;
+	 * kill_at: SIGKILL, grace_s after SIGTERM; end_at: grace_s after
+	 * a complete line; drain_until: reading after the exit. */
+	int64_t			 t_out;
+	int64_t			 kill_at;
+	int64_t			 end_at;
+	int64_t			 drain_until;
 };
 
 struct outstream {
@@ -47,13 +62,13 @@ struct outstream {
 	const char	*name;
 	struct cmd	*c;
 	struct lines	 lines;
-	char		 buf[RUNNER_LINE_MAX];	/* of lines */
+	char		 buf[HG_LINE_MAX];	/* of lines */
 };
 
 static void
 line_done(void *arg, const char *raw, size_t len)
 {
-	static char	 clean[RUNNER_LINE_MAX * 3 + 4];
+	static char	 clean[HG_LINE_MAX * 3 + 4];
 	struct outstream *s = arg;
 	struct cmd	*c = s->c;
 	struct pline	 pl;
@@ -63,7 +78,7 @@ line_done(void *arg, const char *raw, size_t len)
 		switch (progress_parse(clean, strlen(clean), c->k->has_regex ?
 		    &c->k->progress_re : NULL, &pl)) {
 		case PLINE_PROGRESS:
-			runner_progress(c->r, pl.value, pl.total,
+			outbox_progress(c->ob, pl.value, pl.total,
 			    pl.has_message ? pl.message : NULL);
 			return;
 		case PLINE_COMPLETE:
@@ -76,7 +91,7 @@ line_done(void *arg, const char *raw, size_t len)
 			break;
 		}
 	}
-	runner_log(c->r, s->name, clean);
+	outbox_log(c->ob, s->name, clean);
 }
 
 /* Reads what is there, into lines. Returns 0 at end of file. */
@@ -257,30 +272,23 @@ outcome_from_status(int status, struct outcome *o, char *msg, size_t len)
 	o->error_message = msg;
 }
 
-void
-command_run(struct runner *r, const struct kind *k, const cJSON *params,
-    const sigset_t *unblocked, struct outcome *o, char *msg, size_t msglen)
+/*
+ * Starts c's command with its stdout on op[1] and its stderr on ep[1]
+ * (both made here; the caller closes all four, -1 or not) and sets
+ * c->pid. Returns 0, or -1 with the reason in msg.
+ */
+static int
+command_start(struct cmd *c, const cJSON *params, int op[2], int ep[2],
+    char *msg, size_t msglen)
 {
-	static struct outstream	 so, se;
-	struct cmd		 c = { r, k, 0, 0, { 0 } };
-	struct pollfd		 pfd[2];
-	struct timespec		 ts;
+	const struct kind	*k = c->k;
 	char			 path[PATH_MAX], dir[PATH_MAX];
 	char			**argv = NULL, **env = NULL;
 	const char		*cwd = k->cwd;
-	int			 op[2] = { -1, -1 }, ep[2] = { -1, -1 };
-	int			 status = 0, exited = 0, stopping = 0, timedout = 0;
-	int			 asked;
-	int64_t			 now, until, t_out = INT64_MAX, kill_at = INT64_MAX;
-	int64_t			 drain_until = INT64_MAX, end_at = INT64_MAX;
-	pid_t			 pid;
-	nfds_t			 n;
+	int			 rc = -1;
 
-	o->state = TASK_FAILED;
-	o->error_code = "exec_failed";
-	o->error_message = msg;
 	if ((argv = kinds_argv(k, params)) == NULL ||
-	    (env = build_env(k, r->id, params)) == NULL) {
+	    (env = build_env(k, c->ob->id, params)) == NULL) {
 		snprintf(msg, msglen, "out of memory");
 		goto out;
 	}
@@ -289,8 +297,8 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 		goto out;
 	}
 	if (cwd == NULL) {
-		if (taskfiles_dir_make(&r->cfg, r->id, dir, sizeof(dir)) ==
-		    -1) {
+		if (taskfiles_dir_make(c->ob->cfg, c->ob->id, dir,
+		    sizeof(dir)) == -1) {
 			snprintf(msg, msglen, "the task's folder %s: %s", dir,
 			    strerror(errno));
 			goto out;
@@ -301,133 +309,200 @@ command_run(struct runner *r, const struct kind *k, const cJSON *params,
 		snprintf(msg, msglen, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	if ((pid = spawn(path, argv, env, cwd, op[1], ep[1], msg, msglen)) ==
-	    -1)
+	if ((c->pid = spawn(path, argv, env, cwd, op[1], ep[1], msg,
+	    msglen)) == -1)
+		goto out;
+	rc = 0;
+out:
+	kinds_argv_free(argv);
+	kinds_argv_free(env);
+	return rc;
+}
+
+/*
+ * Sends what a stop, a timeout or the grace after a complete line calls
+ * for, as their times come: SIGTERM to the group, then SIGKILL grace_s
+ * later.
+ */
+static void
+command_deadlines(struct cmd *c, int64_t now)
+{
+	int64_t	 grace = (int64_t)(c->k->grace_s * 1000);
+	int	 asked;
+
+	asked = !c->stopping && outbox_stop_asked(c->ob);
+	if (!c->stopping && (asked || now >= c->t_out)) {
+		c->timedout = !asked;
+		c->stopping = 1;
+		if (!c->exited)
+			(void)kill(-c->pid, SIGTERM);
+		c->kill_at = now + grace;
+	}
+	/* After a complete line the command has grace_s to end. */
+	if (c->complete && !c->stopping && c->end_at == INT64_MAX)
+		c->end_at = now + grace;
+	if (!c->stopping && now >= c->end_at) {
+		c->stopping = 1;
+		(void)kill(-c->pid, SIGTERM);
+		c->kill_at = now + grace;
+	}
+	if (!c->exited && now >= c->kill_at) {
+		(void)kill(-c->pid, SIGKILL);
+		c->kill_at = INT64_MAX;
+	}
+}
+
+/* Waits until the monotonic ms until at most for output (or a signal),
+ * and reads what came; a stream at its end is closed (fd -1). */
+static void
+command_read(struct outstream *so, struct outstream *se, int64_t now,
+    int64_t until, const sigset_t *unblocked)
+{
+	struct pollfd	 pfd[2];
+	struct timespec	 ts;
+	nfds_t		 n = 0, i;
+
+	if (so->fd != -1) {
+		pfd[n].fd = so->fd;
+		pfd[n++].events = POLLIN;
+	}
+	if (se->fd != -1) {
+		pfd[n].fd = se->fd;
+		pfd[n++].events = POLLIN;
+	}
+	ts.tv_sec = (until - now) / 1000;
+	ts.tv_nsec = (long)((until - now) % 1000) * 1000000;
+	if (ppoll(pfd, n, &ts, unblocked) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		struct outstream *s = pfd[i].fd == so->fd ? so : se;
+
+		if (pfd[i].revents == 0)
+			continue;
+		if (stream_read(s) == 0) {
+			close(s->fd);
+			s->fd = -1;
+		}
+	}
+}
+
+/*
+ * Reads the command's output until it has exited and its streams are
+ * at their end, or DRAIN_MS after its exit: whatever it left running in
+ * its group may hold them open.
+ */
+static void
+command_wait(struct cmd *c, struct outstream *so, struct outstream *se,
+    const sigset_t *unblocked)
+{
+	int64_t	 now, until;
+
+	while (!c->exited || ((so->fd != -1 || se->fd != -1) &&
+	    hg_mono_ms() < c->drain_until)) {
+		now = hg_mono_ms();
+		command_deadlines(c, now);
+		until = outbox_flush(c->ob, 0);
+		until = min64(until, outbox_stop_due(c->ob));
+		until = min64(until, min64(c->t_out, min64(c->kill_at,
+		    c->end_at)));
+		if (c->exited)
+			until = min64(until, c->drain_until);
+		if (until < now)
+			until = now;
+		command_read(so, se, now, until, unblocked);
+		if (!c->exited && waitpid(c->pid, &c->status, WNOHANG) ==
+		    c->pid) {
+			c->exited = 1;
+			signals_child = 0;
+			/* Whatever it left behind in its group goes too. */
+			(void)kill(-c->pid, SIGKILL);
+			c->drain_until = hg_mono_ms() + DRAIN_MS;
+		}
+	}
+}
+
+/* How the command ended, from its stop, its complete line or its
+ * status. */
+static void
+command_outcome(struct cmd *c, struct outcome *o, char *msg, size_t msglen)
+{
+	o->error_code = NULL;
+	o->error_message = NULL;
+	o->state = TASK_SUCCEEDED;
+	if (c->stopping && !c->complete) {
+		if (c->timedout) {
+			o->state = TASK_FAILED;
+			o->error_code = "timeout";
+			snprintf(msg, msglen, "stopped after its timeout of "
+			    "%g s", c->k->timeout_s);
+			o->error_message = msg;
+		} else
+			o->state = TASK_CANCELED;
+	} else if (c->complete) {
+		if (c->complete_code == 0) {
+			if (c->complete_msg[0] != '\0')
+				outbox_message(c->ob, c->complete_msg);
+		} else {
+			o->state = TASK_FAILED;
+			o->has_exit_code = 1;
+			o->exit_code = c->complete_code;
+			o->error_code = "exit_code";
+			snprintf(msg, msglen, "%s", c->complete_msg[0] != '\0' ?
+			    c->complete_msg : "reported failure");
+			o->error_message = msg;
+		}
+	} else
+		outcome_from_status(c->status, o, msg, msglen);
+}
+
+/* Sets s up to read fd, each line to line_done(). */
+static void
+stream_init(struct outstream *s, int fd, const char *name, struct cmd *c)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->name = name;
+	s->c = c;
+	lines_init(&s->lines, s->buf, sizeof(s->buf), line_done, s);
+}
+
+void
+command_run(struct outbox *ob, const struct kind *k, const cJSON *params,
+    const sigset_t *unblocked, struct outcome *o, char *msg, size_t msglen)
+{
+	static struct outstream	 so, se;	/* 16 KiB of line each */
+	struct cmd		 c;
+	int			 op[2] = { -1, -1 }, ep[2] = { -1, -1 };
+	int			 i;
+
+	memset(&c, 0, sizeof(c));
+	c.ob = ob;
+	c.k = k;
+	c.t_out = c.kill_at = c.end_at = c.drain_until = INT64_MAX;
+	o->state = TASK_FAILED;
+	o->error_code = "exec_failed";
+	o->error_message = msg;
+	if (command_start(&c, params, op, ep, msg, msglen) == -1)
 		goto out;
 	close(op[1]);
 	close(ep[1]);
 	op[1] = ep[1] = -1;
-	memset(&so, 0, sizeof(so));
-	memset(&se, 0, sizeof(se));
-	so.fd = op[0];
-	so.name = "stdout";
-	so.c = &c;
-	lines_init(&so.lines, so.buf, sizeof(so.buf), line_done, &so);
-	se.fd = ep[0];
-	se.name = "stderr";
-	se.c = &c;
-	lines_init(&se.lines, se.buf, sizeof(se.buf), line_done, &se);
+	stream_init(&so, op[0], "stdout", &c);
+	stream_init(&se, ep[0], "stderr", &c);
 	if (k->timeout_s > 0)
-		t_out = hg_mono_ms() + (int64_t)(k->timeout_s * 1000);
-
-	while (!exited || ((so.fd != -1 || se.fd != -1) &&
-	    hg_mono_ms() < drain_until)) {
-		now = hg_mono_ms();
-		asked = !stopping && runner_stop_asked(r);
-		if (!stopping && (asked || now >= t_out)) {
-			timedout = !asked;
-			stopping = 1;
-			if (!exited)
-				(void)kill(-pid, SIGTERM);
-			kill_at = now + (int64_t)(k->grace_s * 1000);
-		}
-		/* After a complete line the command has grace_s to end. */
-		if (c.complete && !stopping && end_at == INT64_MAX)
-			end_at = now + (int64_t)(k->grace_s * 1000);
-		if (!stopping && now >= end_at) {
-			stopping = 1;
-			(void)kill(-pid, SIGTERM);
-			kill_at = now + (int64_t)(k->grace_s * 1000);
-		}
-		if (!exited && now >= kill_at) {
-			(void)kill(-pid, SIGKILL);
-			kill_at = INT64_MAX;
-		}
-		until = runner_flush(r, 0);
-		until = min64(until, r->next_stop_check);
-		until = min64(until, min64(t_out, min64(kill_at, end_at)));
-		if (exited)
-			until = min64(until, drain_until);
-		if (until < now)
-			until = now;
-		n = 0;
-		if (so.fd != -1) {
-			pfd[n].fd = so.fd;
-			pfd[n++].events = POLLIN;
-		}
-		if (se.fd != -1) {
-			pfd[n].fd = se.fd;
-			pfd[n++].events = POLLIN;
-		}
-		ts.tv_sec = (until - now) / 1000;
-		ts.tv_nsec = (long)((until - now) % 1000) * 1000000;
-		if (ppoll(pfd, n, &ts, unblocked) > 0) {
-			for (nfds_t i = 0; i < n; i++) {
-				struct outstream *s = pfd[i].fd == so.fd ?
-				    &so : &se;
-
-				if (pfd[i].revents == 0)
-					continue;
-				if (stream_read(s) == 0) {
-					close(s->fd);
-					s->fd = -1;
-				}
-			}
-		}
-		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
-			exited = 1;
-			runner_child_signal = 0;
-			/* Whatever it left behind in its group goes too. */
-			(void)kill(-pid, SIGKILL);
-			drain_until = hg_mono_ms() + DRAIN_MS;
-		}
-	}
+		c.t_out = hg_mono_ms() + (int64_t)(k->timeout_s * 1000);
+	command_wait(&c, &so, &se, unblocked);
 	if (so.fd != -1)
 		close(so.fd);
 	if (se.fd != -1)
 		close(se.fd);
 	op[0] = ep[0] = -1;
-
-	o->error_code = NULL;
-	o->error_message = NULL;
-	o->state = TASK_SUCCEEDED;
-	if (stopping && !c.complete) {
-		if (timedout) {
-			o->state = TASK_FAILED;
-			o->error_code = "timeout";
-			snprintf(msg, msglen, "stopped after its timeout of "
-			    "%g s", k->timeout_s);
-			o->error_message = msg;
-		} else
-			o->state = TASK_CANCELED;
-	} else if (c.complete) {
-		if (c.complete_code == 0) {
-			if (c.complete_msg[0] != '\0') {
-				snprintf(r->msg, sizeof(r->msg), "%s",
-				    c.complete_msg);
-				r->cur.message = r->msg;
-				r->pending = 1;
-			}
-		} else {
-			o->state = TASK_FAILED;
-			o->has_exit_code = 1;
-			o->exit_code = c.complete_code;
-			o->error_code = "exit_code";
-			snprintf(msg, msglen, "%s", c.complete_msg[0] != '\0' ?
-			    c.complete_msg : "reported failure");
-			o->error_message = msg;
-		}
-	} else
-		outcome_from_status(status, o, msg, msglen);
+	command_outcome(&c, o, msg, msglen);
 out:
-	if (op[0] != -1)
-		close(op[0]);
-	if (op[1] != -1)
-		close(op[1]);
-	if (ep[0] != -1)
-		close(ep[0]);
-	if (ep[1] != -1)
-		close(ep[1]);
-	kinds_argv_free(argv);
-	kinds_argv_free(env);
+	for (i = 0; i < 2; i++) {
+		if (op[i] != -1)
+			close(op[i]);
+		if (ep[i] != -1)
+			close(ep[i]);
+	}
 }

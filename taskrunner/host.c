@@ -30,8 +30,12 @@
 #include "config.h"
 #include "hg.h"
 #include "launch.h"
+#include "host.h"
 #include "notify.h"
+#include "runlog.h"
 #include "runner.h"
+#include "signals.h"
+#include "warn.h"
 
 #define HOST_BATCH	64	/* ids in one datagram, at most */
 #define HOST_KEPT_MAX	512	/* runners the host keeps a channel to */
@@ -156,7 +160,7 @@ runner_child(const struct config *cfg, int sock, struct runner *r)
 	setsid();
 	r->cfg = *cfg;
 	if (runner_open(r, err, sizeof(err)) == -1) {
-		runner_warn(r, "%s", err);
+		warn_task(r->id, "%s", err);
 		exit(1);
 	}
 }
@@ -177,9 +181,9 @@ await_task(struct runner *r, int fd, int *leaving)
 
 	/* Whatever stopped the last task is not for this wait: SIGTERM is
 	 * blocked but in ppoll, so none comes in between. */
-	runner_stop_signal = 0;
+	signals_stop = 0;
 	for (;;) {
-		if (runner_stop_signal)
+		if (signals_stop)
 			*leaving = 1;
 		n = recv(fd, &id, sizeof(id), MSG_DONTWAIT);
 		if (n == (ssize_t)sizeof(id))
@@ -353,10 +357,10 @@ dispatch(const struct config *cfg, int64_t id, int sock, char *title)
 	}
 	if (fork_runner(cfg, id, sock, title) == 0)
 		return;
-	fprintf(stderr, "hourglass-runner host: fork: %s; starting task %lld "
-	    "by exec\n", strerror(errno), (long long)id);
+	runlog_printf("hourglass-runner host: fork: %s; starting task %lld "
+	    "by exec", strerror(errno), (long long)id);
 	if (launch_runner(cfg, id, &e) == -1)
-		fprintf(stderr, "hourglass-runner host: %s\n", e.msg);
+		runlog_printf("hourglass-runner host: %s", e.msg);
 }
 
 int
@@ -379,9 +383,11 @@ host_main(char *title)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	if (config_load(&cfg, err, sizeof(err)) == -1) {
-		fprintf(stderr, "hourglass-runner host: %s\n", err);
+		runlog_printf("hourglass-runner host: %s", err);
 		return 1;
 	}
+	/* Its runners, forked, inherit this. */
+	runlog_open(&cfg);
 	/* Each task that may run (at least 1), and the spare forked as the
 	 * last idle one was taken. */
 	idle_max = (size_t)cfg.max_running < HOST_KEPT_MAX ?
@@ -389,7 +395,7 @@ host_main(char *title)
 	/* A host left from an earlier server keeps its own (unlinked)
 	 * socket until it sees its stdin close. */
 	if ((sock = notify_listen(cfg.host)) == -1) {
-		fprintf(stderr, "hourglass-runner host: %s: %s\n", cfg.host,
+		runlog_printf("hourglass-runner host: %s: %s", cfg.host,
 		    strerror(errno));
 		return 1;
 	}
@@ -413,7 +419,7 @@ host_main(char *title)
 		if (kept_poll(timeout, io) == -1) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "hourglass-runner host: poll: %s\n",
+			runlog_printf("hourglass-runner host: poll: %s",
 			    strerror(errno));
 			break;
 		}

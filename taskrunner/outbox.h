@@ -1,0 +1,82 @@
+/*
+ * What a running task reports, and when: progress coalesced to one write
+ * every HG_PROGRESS_MS at most (the first at once, the last always), log
+ * lines to the task's log file and, in batches, to log events, and the
+ * stop flag, read from the database at most every HG_STOP_POLL_MS. Each
+ * write is one transaction, followed by a datagram that nudges the
+ * server. The kinds (builtin, command) report here; nothing here calls
+ * them back.
+ */
+#ifndef HG_OUTBOX_H
+#define HG_OUTBOX_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "hg.h"
+#include "store.h"
+#include "taskfiles.h"
+
+#define OUTBOX_LOG_BATCH	512	/* log lines written in one go */
+
+struct outbox {
+	/* Borrowed from the runner (outbox_init); callers may read. */
+	const struct config *cfg;
+	struct store	*st;
+	int		 notify_fd;
+	int64_t		 id;		/* the task (outbox_begin) */
+	/* Progress not yet written, and when the last write was. */
+	struct progress	 cur;
+	char		 msg[HG_MSG_MAX];
+	int		 pending;
+	int64_t		 last_write;	/* monotonic ms; 0: never */
+	int64_t		 next_stop_check;
+	/* The log: a file, capped; its lines also become log events. */
+	struct taskfiles_log log;	/* opened with the first line */
+	int		 log_opened;
+	struct logline	 lines[OUTBOX_LOG_BATCH];
+	size_t		 nlines;
+};
+
+/* Borrows cfg, st and notify_fd (-1: none) for every task to come; they
+ * must outlive ob. Can't fail. */
+void	outbox_init(struct outbox *ob, const struct config *cfg,
+	    struct store *st, int notify_fd);
+/* Forgets what the last task left (progress, log, stop) and reports for
+ * task id from now on, its total unknown. */
+void	outbox_begin(struct outbox *ob, int64_t id);
+/* Closes the task's log file; whatever is unsent stays (outbox_unsent). */
+void	outbox_end(struct outbox *ob);
+
+/* Reports progress; written at once after a quiet spell, else at most
+ * every HG_PROGRESS_MS. msg may be NULL (keeps the last message). */
+void	outbox_progress(struct outbox *ob, double value, double total,
+	    const char *msg);
+/* Sets the message that goes with the final progress, written at the
+ * next flush. Copies msg. */
+void	outbox_message(struct outbox *ob, const char *msg);
+/* Appends a line (valid UTF-8) to the log file and the log events. */
+void	outbox_log(struct outbox *ob, const char *stream, const char *line);
+/* Writes pending progress and log lines if their time has come (all, if
+ * force). Returns the monotonic ms of the next write due, or INT64_MAX. */
+int64_t	outbox_flush(struct outbox *ob, int force);
+/* Progress that is still unwritten after outbox_flush(ob, 1), to go
+ * with the end; NULL if none. Borrowed from ob. */
+const struct progress *outbox_unsent(const struct outbox *ob);
+
+/* 1 if a stop was asked: by signal, or by the stop flag, which is read
+ * from the database at most every HG_STOP_POLL_MS. */
+int	outbox_stop_asked(struct outbox *ob);
+/* The monotonic ms when outbox_stop_asked() reads the flag next: a wait
+ * should end by then. */
+int64_t	outbox_stop_due(const struct outbox *ob);
+/*
+ * Sleeps until the monotonic deadline, waking early to flush and to look
+ * at the stop flag; unblocked is the signal mask inside the wait (see
+ * signals_init). Returns 1 when a stop was asked, else 0.
+ */
+int	outbox_wait(struct outbox *ob, int64_t deadline,
+	    const sigset_t *unblocked);
+
+#endif

@@ -1,0 +1,69 @@
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "signals.h"
+
+volatile sig_atomic_t	signals_stop;
+volatile sig_atomic_t	signals_child;
+
+/*
+ * The task this process runs; 0 between tasks. The handler reads it only
+ * inside a wait, where SIGTERM is unblocked and it does not change.
+ */
+static volatile int64_t	signal_task;
+
+/*
+ * The server queues its SIGTERM with the task's id (sigqueue), as the
+ * same process runs one task after another: a stop that comes late, for
+ * a task that has ended, must not stop the next. A SIGTERM from anyone
+ * else (kill) stops whatever runs, or ends a runner that waits.
+ */
+static void
+on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (sig == SIGCHLD)
+		signals_child = 1;
+	else if (si->si_code != SI_QUEUE ||
+	    (int64_t)(intptr_t)si->si_value.sival_ptr == signal_task)
+		signals_stop = 1;
+}
+
+void
+signals_init(sigset_t *unblocked)
+{
+	struct sigaction	 sa;
+	sigset_t		 block;
+
+	/* Both are blocked but inside ppoll (see outbox_wait), so one
+	 * that arrives at any moment ends the next wait at once. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, unblocked);
+	sigdelset(unblocked, SIGTERM);
+	sigdelset(unblocked, SIGCHLD);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+}
+
+void
+signals_begin(int64_t id)
+{
+	signals_stop = 0;
+	signals_child = 0;
+	signal_task = id;
+}
+
+void
+signals_end(void)
+{
+	signal_task = 0;
+}
