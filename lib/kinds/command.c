@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "json.h"
 #include "kinds.h"
 
@@ -44,35 +45,19 @@ kinds_argv_free(char **argv)
 	free(argv);
 }
 
-/* Appends n bytes to the growing string *s (length *len). */
-static int
-append(char **s, size_t *len, const char *t, size_t n)
-{
-	char	*p;
-
-	if ((p = realloc(*s, *len + n + 1)) == NULL)
-		return -1;
-	memcpy(p + *len, t, n);
-	*len += n;
-	p[*len] = '\0';
-	*s = p;
-	return 0;
-}
-
 char **
 kinds_argv(const struct kind *k, const cJSON *params)
 {
-	char		**argv, *out, name[HG_KIND_NAME_MAX + 1], *val;
+	char		**argv, name[HG_KIND_NAME_MAX + 1], *val;
 	const char	 *p, *open, *close;
-	size_t		  i, len, n;
+	struct buf	  out;
+	size_t		  i, n;
 
 	if ((argv = calloc(k->argc + 1, sizeof(*argv))) == NULL)
 		return NULL;
 	for (i = 0; i < k->argc; i++) {
-		out = NULL;
-		len = 0;
-		if (append(&out, &len, "", 0) == -1)
-			goto fail;
+		memset(&out, 0, sizeof(out));
+		(void)buf_add(&out, "", 0);
 		/* Placeholders were checked at load: each names a param. */
 		for (p = k->argv[i]; (open = strchr(p, '{')) != NULL;
 		    p = close + 1) {
@@ -83,22 +68,19 @@ kinds_argv(const struct kind *k, const cJSON *params)
 			if ((val = kinds_value_text(
 			    cJSON_GetObjectItemCaseSensitive(params, name))) ==
 			    NULL)
-				goto fail_out;
-			if (append(&out, &len, p, (size_t)(open - p)) == -1 ||
-			    append(&out, &len, val, strlen(val)) == -1) {
-				free(val);
-				goto fail_out;
-			}
+				goto fail;
+			(void)buf_add(&out, p, (size_t)(open - p));
+			(void)buf_add(&out, val, strlen(val));
 			free(val);
 		}
-		if (append(&out, &len, p, strlen(p)) == -1)
-			goto fail_out;
-		argv[i] = out;
+		/* A failed allocation on the way is remembered (nomem). */
+		if (buf_add(&out, p, strlen(p)) == -1)
+			goto fail;
+		argv[i] = out.p;
 	}
 	return argv;
-fail_out:
-	free(out);
 fail:
+	buf_free(&out);
 	kinds_argv_free(argv);
 	return NULL;
 }

@@ -11,6 +11,7 @@
 
 #include <sys/stat.h>
 
+#include "buf.h"
 #include "json.h"
 #include "kinds.h"
 #include "unit.h"
@@ -509,6 +510,45 @@ argv_replaces_placeholders_per_element(void)
 	kinds_free(ks);
 }
 
+/* Fails the nth allocation a buffer makes, and every one after. */
+static long	 argv_fault_n, argv_fault_calls;
+
+static void *
+argv_fault_realloc(void *p, size_t n)
+{
+	if (++argv_fault_calls >= argv_fault_n)
+		return NULL;
+	return realloc(p, n);
+}
+
+/* Each allocation of the strings failing in turn: NULL, and nothing
+ * leaks (ASan); once none fails, the whole argv. */
+static void
+argv_out_of_memory_is_null_and_frees_all(void)
+{
+	struct kinds	*ks = kinds_unit_load(ARGV_KIND);
+	cJSON		*p = checked(&ks->v[0], "{\"s\": \"hello\"}");
+	char		**argv = NULL;
+	long		 n;
+
+	for (n = 1; n < 100; n++) {
+		argv_fault_n = n;
+		argv_fault_calls = 0;
+		buf_set_realloc(argv_fault_realloc);
+		argv = kinds_argv(&ks->v[0], p);
+		buf_set_realloc(NULL);
+		if (argv != NULL)
+			break;
+	}
+	CHECK(n > 1 && n < 100);
+	CHECK(argv != NULL && argv[5] != NULL);
+	if (argv != NULL && argv[5] != NULL)
+		CHECK_STR(argv[5], "hello=42");
+	kinds_argv_free(argv);
+	cJSON_Delete(p);
+	kinds_free(ks);
+}
+
 static void
 argv_keeps_shell_metacharacters_literally(void)
 {
@@ -785,6 +825,7 @@ static const struct unit_test tests[] = {
 	UNIT(command_kind_env_path_replaces_default),
 	UNIT(command_kind_public_json_hides_command),
 	UNIT(argv_replaces_placeholders_per_element),
+	UNIT(argv_out_of_memory_is_null_and_frees_all),
 	UNIT(argv_keeps_shell_metacharacters_literally),
 	UNIT(argv_writes_numbers_and_booleans_as_text),
 	UNIT(argv_keeps_long_values_whole),
