@@ -9,8 +9,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api.h"
+#include "feed.h"
+#include "janitor.h"
 #include "json.h"
 #include "launch.h"
+#include "listcache.h"
+#include "metrics.h"
+#include "pool.h"
+#include "report.h"
+#include "runners.h"
 #include "server.h"
 #include "taskfiles.h"
 

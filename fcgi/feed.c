@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,12 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "feed.h"
+#include "janitor.h"
 #include "json.h"
+#include "metrics.h"
 #include "notify.h"
+#include "pool.h"
 #include "server.h"
 
 #define STREAM_CHUNK	65536	/* bytes copied out of the ring at once */

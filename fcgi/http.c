@@ -5,8 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http.h"
 #include "json.h"
-#include "server.h"
+#include "metrics.h"
 
 const char *
 req_param(struct req *r, const char *name)

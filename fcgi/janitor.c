@@ -6,12 +6,17 @@
  * ends external tasks that went silent.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "feed.h"
+#include "janitor.h"
 #include "launch.h"
+#include "listcache.h"
+#include "runners.h"
 #include "server.h"
 #include "taskfiles.h"
 

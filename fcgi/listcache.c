@@ -8,11 +8,12 @@
  * generation read before it; while both are still current, it is what a
  * fresh read would give, byte for byte.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
+#include "listcache.h"
 
 #define LC_SLOTS	8		/* filters kept at once */
 #define LC_BODY_MAX	(256 * 1024)	/* larger answers are not kept */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,7 +26,13 @@
 
 #include <openssl/crypto.h>
 
+#include "api.h"
+#include "feed.h"
+#include "janitor.h"
+#include "listcache.h"
 #include "notify.h"
+#include "pool.h"
+#include "runners.h"
 #include "server.h"
 
 #define THREAD_STACK	(256 * 1024)	/* SQLite needs well under this */
@@ -37,7 +44,6 @@
 #define LISTEN_BACKLOG	1024
 #define DRAIN_MS	5000		/* wait for requests at shutdown */
 
-struct server	 srv;
 
 static struct {
 	pthread_mutex_t	 mu;	/* guards inflight, stopping */

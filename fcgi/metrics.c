@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "buf.h"
-#include "server.h"
+#include "metrics.h"
+#include "pool.h"
 
 #define CODES	600
 

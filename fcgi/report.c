@@ -14,9 +14,12 @@
 
 #include <openssl/sha.h>
 
+#include "feed.h"
 #include "json.h"
 #include "lines.h"
+#include "pool.h"
 #include "progress.h"
+#include "report.h"
 #include "server.h"
 #include "taskfiles.h"
 
