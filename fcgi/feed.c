@@ -562,14 +562,9 @@ stream_serve(struct req *r, int64_t task)
 		reply_errf(r, 503, "unavailable", "out of memory");
 		goto out;
 	}
-	r->replied = 1;
-	metrics_request(200);
 	metrics_sse(1);
 	snprintf(head, sizeof(head), "retry: %d\n\n", HG_RETRY_MS);
-	FCGX_FPrintF(r->fcgi.out, "Status: 200 OK\r\n"
-	    "Content-Type: text/event-stream\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "X-Accel-Buffering: no\r\n\r\n%s", head);
+	reply_stream(r, head);
 	if (out_write(r, c.out.p, c.out.len) == -1)
 		goto done;
 	buf_reset(&c.out);

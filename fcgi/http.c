@@ -134,7 +134,7 @@ reply_head(struct req *r, int status, const char *headers, const char *ctype,
     size_t len)
 {
 	r->replied = 1;
-	metrics_request(status);
+	r->status = status;
 	FCGX_FPrintF(r->fcgi.out, "Status: %d %s\r\n%s", status,
 	    status_text(status), headers != NULL ? headers : "");
 	if (ctype != NULL)
@@ -145,6 +145,17 @@ reply_head(struct req *r, int status, const char *headers, const char *ctype,
 		FCGX_FPrintF(r->fcgi.out, "Content-Length: %lu\r\n",
 		    (unsigned long)len);
 	FCGX_FPrintF(r->fcgi.out, "Cache-Control: no-store\r\n\r\n");
+}
+
+void
+reply_stream(struct req *r, const char *text)
+{
+	r->replied = 1;
+	r->status = 200;
+	FCGX_FPrintF(r->fcgi.out, "Status: 200 OK\r\n"
+	    "Content-Type: text/event-stream\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Accel-Buffering: no\r\n\r\n%s", text);
 }
 
 void

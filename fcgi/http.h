@@ -1,6 +1,7 @@
 /*
  * Reading a FastCGI request and writing its answer. A leaf of fcgi/:
- * it calls nothing else of it but metrics_request().
+ * it calls nothing else of it. The answer's status is recorded in the
+ * request, and whoever ends the request counts it (main.c).
  */
 #ifndef HG_HTTP_H
 #define HG_HTTP_H
@@ -19,7 +20,8 @@ struct req {
 	const char	*path;		/* the raw path, before '?' */
 	size_t		 pathlen;
 	const char	*query;		/* "" when none */
-	int		 replied;
+	int		 replied;	/* the status line went out */
+	int		 status;	/* ... with this status */
 };
 
 /* The FastCGI parameter name, borrowed from the request, or NULL. */
@@ -41,6 +43,9 @@ void		 reply(struct req *r, int status, const char *headers,
  * caller writes next, all of them. */
 void		 reply_head(struct req *r, int status, const char *headers,
 		    const char *ctype, size_t len);
+/* The head of an SSE stream (200, unbuffered by nginx), then text; the
+ * caller writes the events and flushes. */
+void		 reply_stream(struct req *r, const char *text);
 /* Prints obj (borrowed) as the JSON body. */
 void		 reply_json(struct req *r, int status, const char *headers,
 		    const cJSON *obj);

@@ -30,6 +30,7 @@
 #include "feed.h"
 #include "janitor.h"
 #include "listcache.h"
+#include "metrics.h"
 #include "notify.h"
 #include "pool.h"
 #include "runners.h"
@@ -105,14 +106,17 @@ req_drain(struct req *r)
 	return got == 0 && FCGX_GetError(r->fcgi.in) == 0 ? 0 : -1;
 }
 
-/* Ends r's request. With keep, the connection stays open if nginx
- * asked to keep it and the request was read to its end; else it is
- * closed. */
+/* Ends r's request, and counts it by the status its answer had: once,
+ * here, whichever way it was answered. With keep, the connection stays
+ * open if nginx asked to keep it and the request was read to its end;
+ * else it is closed. */
 static void
 req_end(struct req *r, int keep)
 {
 	int	 close_it = !keep || req_drain(r) == -1;
 
+	if (r->replied)
+		metrics_request(r->status);
 	FCGX_Finish_r(&r->fcgi);
 	if (close_it)
 		FCGX_Free(&r->fcgi, 1);
@@ -131,6 +135,7 @@ req_parse(struct req *r)
 	r->pathlen = strcspn(uri, "?");
 	r->query = uri[r->pathlen] == '?' ? uri + r->pathlen + 1 : "";
 	r->replied = 0;
+	r->status = 0;
 }
 
 static void
