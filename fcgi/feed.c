@@ -17,7 +17,6 @@
 
 #include "buf.h"
 #include "feed.h"
-#include "janitor.h"
 #include "json.h"
 #include "metrics.h"
 #include "notify.h"
@@ -66,6 +65,9 @@ static int		 kick_fd = -1;
 static int		 notify_fd = -1;
 static struct store	*feed_st;
 static pthread_t	 feed_thread;
+/* Set before the feed thread starts, read only by it. */
+static feed_final_fn	 on_final;
+static void		*on_final_arg;
 
 static int
 ended(enum task_state state)
@@ -104,9 +106,8 @@ batch_add(void *arg, const struct event *ev)
 
 	if (frame_make(ev, &b->v[b->n]) == -1)
 		return -1;
-	/* A task ended: its slot is free for a queued one. */
-	if (b->v[b->n].final)
-		janitor_kick();
+	if (b->v[b->n].final && on_final != NULL)
+		on_final(on_final_arg, ev->task);
 	b->n++;
 	return 0;
 }
@@ -178,10 +179,12 @@ feed_main(void *arg)
 }
 
 int
-feed_start(int nfd, char *err, size_t errlen)
+feed_start(int nfd, feed_final_fn fn, void *arg, char *err, size_t errlen)
 {
 	pthread_condattr_t	 ca;
 
+	on_final = fn;
+	on_final_arg = arg;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&feed.cv, &ca);

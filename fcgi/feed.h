@@ -10,10 +10,14 @@
 
 #include "http.h"
 
+/* Called on the feed's thread for each event that ends a task. */
+typedef void	(*feed_final_fn)(void *arg, int64_t task);
+
 /* Starts the feed thread, woken by datagrams on notify_fd (borrowed:
  * the caller closes it after feed_stop()). Returns 0, or -1 with the
  * reason in err. */
-int		 feed_start(int notify_fd, char *err, size_t errlen);
+int		 feed_start(int notify_fd, feed_final_fn on_final, void *arg,
+		    char *err, size_t errlen);
 /* Wakes the feed to read new events now (after our own writes). */
 void		 feed_kick(void);
 /* Drops a deleted task's events from memory, so that no replay sends

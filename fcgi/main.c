@@ -414,6 +414,16 @@ warn_commands(void)
 			    srv.kinds->v[i].name, why);
 }
 
+/* The feed read that a task ended: its slot is free for a queued one.
+ * Before janitor_start() the kick waits for the first pass. */
+static void
+task_ended(void *arg, int64_t task)
+{
+	(void)arg;
+	(void)task;
+	janitor_kick();
+}
+
 static void
 drain(void)
 {
@@ -469,7 +479,7 @@ main(int argc, char *argv[])
 		die("%s", err);
 	if ((nfd = notify_listen(srv.cfg.notify)) == -1)
 		die("%s: %s", srv.cfg.notify, strerror(errno));
-	if (feed_start(nfd, err, sizeof(err)) == -1)
+	if (feed_start(nfd, task_ended, NULL, err, sizeof(err)) == -1)
 		die("%s", err);
 	host_tend();
 	/* Its first pass finds what died while the server was down. */
