@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "feed.h"
+#include "forget.h"
 #include "janitor.h"
 #include "json.h"
 #include "launch.h"
@@ -368,9 +369,7 @@ task_op(struct req *r, int64_t id, enum task_op op)
 		break;
 	case OP_DELETE:
 		if ((rc = store_task_delete(st, id, &e)) == 0) {
-			listcache_forget();
-			feed_forget(id);
-			taskfiles_remove(&srv.cfg, id);
+			task_forget(id);
 			reply(r, 204, NULL, NULL, NULL, 0);
 		}
 		break;

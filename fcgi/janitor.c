@@ -13,12 +13,11 @@
 #include <unistd.h>
 
 #include "feed.h"
+#include "forget.h"
 #include "janitor.h"
 #include "launch.h"
-#include "listcache.h"
 #include "runners.h"
 #include "server.h"
-#include "taskfiles.h"
 
 #define JANITOR_MS	1000
 #define UNCLAIMED_MS	10000	/* a launched runner must take its task */
@@ -66,12 +65,8 @@ retain(int64_t now)
 
 	n = store_prune(jan_st, now - srv.cfg.retain_days * DAY_MS, ids,
 	    PRUNE_BATCH, &e);
-	if (n > 0)
-		listcache_forget();
-	for (i = 0; i < n; i++) {
-		feed_forget(ids[i]);
-		taskfiles_remove(&srv.cfg, ids[i]);
-	}
+	for (i = 0; i < n; i++)
+		task_forget(ids[i]);
 	if (store_thin(jan_st, now - THIN_AFTER_MS, 16, &upto, &e) > 0)
 		feed_truncate(upto);
 	(void)store_idem_prune(jan_st, now - STORE_IDEM_MS);
