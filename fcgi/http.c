@@ -176,7 +176,7 @@ reply_json(struct req *r, int status, const char *headers, const cJSON *obj)
 		reply_errf(r, 503, "unavailable", "out of memory");
 		return;
 	}
-	reply(r, status, headers, "application/json; charset=utf-8", s,
+	reply(r, status, headers, JSON_TYPE, s,
 	    strlen(s));
 	free(s);
 }
@@ -197,11 +197,11 @@ reply_err(struct req *r, const char *headers, const struct hg_err *e)
 	if (s == NULL) {
 		static const char nomem[] = "{\"error\":{\"code\":"
 		    "\"unavailable\",\"message\":\"out of memory\"}}";
-		reply(r, 503, NULL, "application/json; charset=utf-8", nomem,
+		reply(r, 503, NULL, JSON_TYPE, nomem,
 		    sizeof(nomem) - 1);
 		return;
 	}
-	reply(r, e->status, headers, "application/json; charset=utf-8", s,
+	reply(r, e->status, headers, JSON_TYPE, s,
 	    strlen(s));
 	free(s);
 }

@@ -13,6 +13,8 @@
 
 #include "hg.h"
 
+#define JSON_TYPE	"application/json; charset=utf-8"
+
 /* One request, owned by its thread. */
 struct req {
 	FCGX_Request	 fcgi;

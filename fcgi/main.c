@@ -26,13 +26,13 @@
 
 #include <openssl/crypto.h>
 
-#include "api.h"
 #include "feed.h"
 #include "janitor.h"
 #include "listcache.h"
 #include "metrics.h"
 #include "notify.h"
 #include "pool.h"
+#include "route.h"
 #include "runners.h"
 #include "server.h"
 
@@ -141,7 +141,7 @@ req_parse(struct req *r)
 static void
 answer(struct req *r)
 {
-	api_handle(r);
+	route_request(r);
 	if (!r->replied)
 		reply_errf(r, 503, "unavailable", "no answer");
 }

@@ -285,7 +285,7 @@ report_serve(struct req *r, int64_t id)
 	feed_kick();
 	if (rc == -1)
 		goto fail;
-	reply(r, 200, NULL, "application/json; charset=utf-8",
+	reply(r, 200, NULL, JSON_TYPE,
 	    stop ? stop_yes : stop_no, stop ? sizeof(stop_yes) - 1 :
 	    sizeof(stop_no) - 1);
 	goto out;
