@@ -256,25 +256,30 @@ feed_kick(void)
 void
 feed_stop(void)
 {
-	size_t	 i;
-
 	pthread_mutex_lock(&feed.mu);
 	feed.stopping = 1;
 	pthread_cond_broadcast(&feed.cv);
 	pthread_mutex_unlock(&feed.mu);
 	feed_kick();
 	pthread_join(feed_thread, NULL);
+}
+
+void
+feed_free(void)
+{
+	size_t	 i;
+
 	for (i = 0; i < feed.count; i++)
 		free(feed.ring[(feed.head + i) % HG_FEED_RING].frame);
 	feed.count = 0;
-	/* Streams still ending count themselves out under the lock. */
-	pthread_mutex_lock(&feed.mu);
 	free(feed.watched);
 	feed.watched = NULL;
 	feed.nwatched = feed.capwatched = 0;
-	pthread_mutex_unlock(&feed.mu);
 	store_close(feed_st);
+	/* Last: a feed_kick() after this would write into whatever file
+	 * took the descriptor's number next. */
 	close(kick_fd);
+	kick_fd = -1;
 }
 
 /* Under feed.mu: counts a stream of task (0: every task) in or out.

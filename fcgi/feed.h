@@ -26,8 +26,13 @@ void		 feed_forget(int64_t task);
 /* Drops every event up to id upto from memory: streams read those from
  * SQLite, after the store changed them (thinning). */
 void		 feed_truncate(int64_t upto);
-/* Ends every stream and the feed thread. */
+/* Ends every stream and the feed thread. feed_kick(), feed_forget(),
+ * feed_truncate() and feed_watched() may still be called, until
+ * feed_free(). */
 void		 feed_stop(void);
+/* Frees what the feed shares and closes its kick descriptor: only after
+ * feed_stop(), once no other thread can call the feed. */
+void		 feed_free(void);
 /* Whether streams watch task: -1 if one of it, or of every task, is
  * open now; else when the last of them left (ms since the epoch; 0 if
  * none did since start, or it was long ago). */

@@ -424,17 +424,22 @@ task_ended(void *arg, int64_t task)
 	janitor_kick();
 }
 
-static void
+/* Waits up to DRAIN_MS for the requests in flight to end. Returns 0
+ * once none is, or -1 if some still run. */
+static int
 drain(void)
 {
 	struct timespec	 ts;
+	int		 left;
 
 	hg_deadline(&ts, CLOCK_REALTIME, DRAIN_MS);
 	pthread_mutex_lock(&reqs.mu);
 	while (reqs.inflight > 0)
 		if (pthread_cond_timedwait(&reqs.cv, &reqs.mu, &ts) != 0)
 			break;
+	left = reqs.inflight;
 	pthread_mutex_unlock(&reqs.mu);
+	return left > 0 ? -1 : 0;
 }
 
 int
@@ -443,7 +448,7 @@ main(int argc, char *argv[])
 	struct store	*st;
 	sigset_t	 set;
 	char		 err[1024], tmp[sizeof(srv.cfg.sock) + 8];
-	int		 nfd, sig, i, n;
+	int		 nfd, sig, i, n, stuck;
 
 	(void)argv;
 	/* A stream thread allocates little: a few malloc arenas serve all
@@ -521,11 +526,22 @@ main(int argc, char *argv[])
 	shutdown(listen_fd, SHUT_RDWR);
 	janitor_stop();
 	host_stop();
+	/* The streams end with the feed; the other requests still in
+	 * flight may kick it, forget a task in it, take a store, read
+	 * the list cache and the kinds: all of those are freed only
+	 * once drain() saw the last of them end. */
 	feed_stop();
-	drain();
-	conns_close(DRAIN_MS);
 	close(nfd);
 	unlink(srv.cfg.notify);
+	stuck = drain();
+	conns_close(DRAIN_MS);
+	if (stuck == -1) {
+		/* They may still use it all; exit leaves it to the kernel. */
+		fprintf(stderr, "hourglass-fcgi: requests still running "
+		    "after %d ms; exiting\n", DRAIN_MS);
+		return 0;
+	}
+	feed_free();
 	pool_fini();
 	listcache_free();
 	kinds_free(srv.kinds);
