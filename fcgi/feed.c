@@ -531,38 +531,92 @@ ms_until(int64_t deadline)
 	return d > 0 ? d : 0;
 }
 
+/* Where a stream starts, in c: the cursor it was given, a task's
+ * snapshot, or the newest event for a live-only /api/events. Returns
+ * 0, or -1 once it has answered r (an error, or 204). */
+static int
+stream_open(struct req *r, struct cursor *c)
+{
+	struct store	*st;
+	struct hg_err	 e;
+	int		 has_after, rc;
+
+	if ((has_after = start_cursor(r, &c->after)) == -1) {
+		reply_errf(r, 400, "invalid_request", "Last-Event-ID or after "
+		    "must be an event id (0 or a positive integer)");
+		return -1;
+	}
+	if (c->task > 0)
+		return task_start(r, c, has_after) == -1 || r->replied ?
+		    -1 : 0;
+	if (has_after)
+		return 0;
+	/* /api/events without a cursor is live only. */
+	if ((st = pool_get(&e)) == NULL) {
+		reply_err(r, NULL, &e);
+		return -1;
+	}
+	rc = store_event_last(st, &c->after);
+	pool_put(st);
+	if (rc == -1) {
+		reply_errf(r, 503, "unavailable", "database error");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Waits until there are events after c->after, ping_at comes, the feed
+ * stops or the client goes. Copies what the ring has into c->out, or
+ * sets *upto to read older events up to from SQLite. Returns -1 if the
+ * stream is to end.
+ */
+static int
+stream_wait(struct req *r, struct cursor *c, int64_t ping_at, int64_t *upto)
+{
+	struct timespec	 ts;
+	int64_t		 wait;
+	int		 stop, gone = 0;
+
+	*upto = 0;
+	pthread_mutex_lock(&feed.mu);
+	while (!feed.stopping && feed.last <= c->after &&
+	    ms_until(ping_at) > 0) {
+		/* In slices, to notice a client that left. */
+		wait = ms_until(ping_at) < GONE_CHECK_MS ?
+		    ms_until(ping_at) : GONE_CHECK_MS;
+		hg_deadline(&ts, CLOCK_MONOTONIC, wait);
+		if (pthread_cond_timedwait(&feed.cv, &feed.mu, &ts) !=
+		    ETIMEDOUT)
+			continue;
+		/* No I/O under the lock. */
+		pthread_mutex_unlock(&feed.mu);
+		gone = client_gone(r);
+		pthread_mutex_lock(&feed.mu);
+		if (gone)
+			break;
+	}
+	stop = feed.stopping || gone;
+	if (!stop && feed.last > c->after) {
+		if (c->after < feed.floor)
+			*upto = feed.floor;
+		else
+			ring_copy(c);
+	}
+	pthread_mutex_unlock(&feed.mu);
+	return stop ? -1 : 0;
+}
+
 void
 stream_serve(struct req *r, int64_t task)
 {
 	struct cursor	 c = { 0, task, 0, { NULL, 0, 0, 0 } };
-	struct timespec	 ts;
-	struct store	*st;
-	struct hg_err	 e;
-	int64_t		 ping_at, upto, wait;
-	int		 has_after, stop, wrote, rc, gone = 0;
+	int64_t		 ping_at, upto;
+	int		 wrote, rc;
 	char		 head[64];
 
-	if ((has_after = start_cursor(r, &c.after)) == -1) {
-		reply_errf(r, 400, "invalid_request", "Last-Event-ID or after "
-		    "must be an event id (0 or a positive integer)");
-		return;
-	}
-	if (task > 0) {
-		if (task_start(r, &c, has_after) == -1 || r->replied)
-			goto out;
-	} else if (!has_after) {
-		/* /api/events without a cursor is live only. */
-		if ((st = pool_get(&e)) == NULL) {
-			reply_err(r, NULL, &e);
-			goto out;
-		}
-		rc = store_event_last(st, &c.after);
-		pool_put(st);
-		if (rc == -1) {
-			reply_errf(r, 503, "unavailable", "database error");
-			goto out;
-		}
-	}
+	if (stream_open(r, &c) == -1)
+		goto out;
 	pthread_mutex_lock(&feed.mu);
 	rc = watch_add(task, 1);
 	pthread_mutex_unlock(&feed.mu);
@@ -577,39 +631,7 @@ stream_serve(struct req *r, int64_t task)
 		goto done;
 	buf_reset(&c.out);
 	ping_at = hg_mono_ms() + HG_PING_MS;
-	for (;;) {
-		upto = 0;
-		pthread_mutex_lock(&feed.mu);
-		while (!feed.stopping && feed.last <= c.after &&
-		    ms_until(ping_at) > 0) {
-			/* In slices, to notice a client that left. */
-			wait = ms_until(ping_at) < GONE_CHECK_MS ?
-			    ms_until(ping_at) : GONE_CHECK_MS;
-			hg_deadline(&ts, CLOCK_MONOTONIC, wait);
-			if (pthread_cond_timedwait(&feed.cv, &feed.mu, &ts) !=
-			    ETIMEDOUT)
-				continue;
-			/* No I/O under the lock. */
-			pthread_mutex_unlock(&feed.mu);
-			gone = client_gone(r);
-			pthread_mutex_lock(&feed.mu);
-			if (gone)
-				break;
-		}
-		if (gone) {
-			pthread_mutex_unlock(&feed.mu);
-			break;
-		}
-		stop = feed.stopping;
-		if (!stop && feed.last > c.after) {
-			if (c.after < feed.floor)
-				upto = feed.floor;
-			else
-				ring_copy(&c);
-		}
-		pthread_mutex_unlock(&feed.mu);
-		if (stop)
-			break;
+	while (stream_wait(r, &c, ping_at, &upto) == 0) {
 		if (upto > 0 && catchup(&c, upto) == -1)
 			break;
 		wrote = c.out.len > 0;

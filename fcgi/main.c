@@ -442,13 +442,54 @@ drain(void)
 	return left > 0 ? -1 : 0;
 }
 
+/*
+ * At SIGTERM: no new request is taken, the janitor, the runner host
+ * and the feed stop, and what requests share is freed once none runs.
+ */
+static void
+quit(int nfd)
+{
+	int	 stuck;
+
+	unlink(srv.cfg.sock);
+	pthread_mutex_lock(&reqs.mu);
+	reqs.stopping = 1;
+	pthread_mutex_unlock(&reqs.mu);
+	/* Wakes the threads out of accept(); the socket stays open (a
+	 * thread whose kept connection ends accepts on it, and fails). A
+	 * request that comes on a kept connection from now on is
+	 * answered 503 without a store. */
+	shutdown(listen_fd, SHUT_RDWR);
+	janitor_stop();
+	host_stop();
+	/* The streams end with the feed; the other requests still in
+	 * flight may kick it, forget a task in it, take a store, read
+	 * the list cache and the kinds: all of those are freed only
+	 * once drain() saw the last of them end. */
+	feed_stop();
+	close(nfd);
+	unlink(srv.cfg.notify);
+	stuck = drain();
+	conns_close(DRAIN_MS);
+	if (stuck == -1) {
+		/* They may still use it all; exit leaves it to the kernel. */
+		fprintf(stderr, "hourglass-fcgi: requests still running "
+		    "after %d ms; exiting\n", DRAIN_MS);
+		return;
+	}
+	feed_free();
+	pool_fini();
+	listcache_free();
+	kinds_free(srv.kinds);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct store	*st;
 	sigset_t	 set;
 	char		 err[1024], tmp[sizeof(srv.cfg.sock) + 8];
-	int		 nfd, sig, i, n, stuck;
+	int		 nfd, sig, i, n;
 
 	(void)argv;
 	/* A stream thread allocates little: a few malloc arenas serve all
@@ -515,35 +556,6 @@ main(int argc, char *argv[])
 			sig = SIGTERM;
 	while (sig == SIGHUP);
 
-	unlink(srv.cfg.sock);
-	pthread_mutex_lock(&reqs.mu);
-	reqs.stopping = 1;
-	pthread_mutex_unlock(&reqs.mu);
-	/* Wakes the threads out of accept(); the socket stays open (a
-	 * thread whose kept connection ends accepts on it, and fails). A
-	 * request that comes on a kept connection from now on is
-	 * answered 503 without a store. */
-	shutdown(listen_fd, SHUT_RDWR);
-	janitor_stop();
-	host_stop();
-	/* The streams end with the feed; the other requests still in
-	 * flight may kick it, forget a task in it, take a store, read
-	 * the list cache and the kinds: all of those are freed only
-	 * once drain() saw the last of them end. */
-	feed_stop();
-	close(nfd);
-	unlink(srv.cfg.notify);
-	stuck = drain();
-	conns_close(DRAIN_MS);
-	if (stuck == -1) {
-		/* They may still use it all; exit leaves it to the kernel. */
-		fprintf(stderr, "hourglass-fcgi: requests still running "
-		    "after %d ms; exiting\n", DRAIN_MS);
-		return 0;
-	}
-	feed_free();
-	pool_fini();
-	listcache_free();
-	kinds_free(srv.kinds);
+	quit(nfd);
 	return 0;
 }
