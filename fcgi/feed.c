@@ -23,18 +23,12 @@
 #include "pool.h"
 #include "server.h"
 
-#define STREAM_CHUNK	65536	/* bytes copied out of the ring at once */
-#define CATCHUP_BATCH	256	/* events read from SQLite at once */
-#define GONE_CHECK_MS	1000	/* how often an idle stream looks */
-
 /* How many streams watch one task, and when the last one left. */
 struct watch {
 	int64_t	 task;
 	int	 n;
 	int64_t	 left_at;	/* ms since the epoch; while n is 0 */
 };
-
-#define WATCH_KEEP_MS	(3600 * 1000LL)	/* a left stream is remembered */
 
 struct fev {
 	int64_t	 id;
@@ -306,7 +300,7 @@ watch_add(int64_t task, int delta)
 		/* Forgets streams that left long ago, to make room. */
 		for (i = 0; i < feed.nwatched; i++)
 			if (feed.watched[i].n == 0 && now -
-			    feed.watched[i].left_at > WATCH_KEEP_MS)
+			    feed.watched[i].left_at > HG_WATCH_KEEP_MS)
 				feed.watched[i--] = feed.watched[--feed.nwatched];
 		if (feed.nwatched == feed.capwatched) {
 			cap = feed.capwatched > 0 ? feed.capwatched * 2 : 16;
@@ -381,12 +375,12 @@ catchup(struct cursor *c, int64_t upto)
 
 	if ((st = pool_get(&e)) == NULL)
 		return -1;
-	n = store_events_read(st, c->after, upto, c->task, CATCHUP_BATCH,
+	n = store_events_read(st, c->after, upto, c->task, HG_CATCHUP_BATCH,
 	    catchup_add, c);
 	pool_put(st);
 	if (n < 0 && !c->final)
 		return -1;
-	if (n < CATCHUP_BATCH && !c->final)
+	if (n < HG_CATCHUP_BATCH && !c->final)
 		c->after = upto;
 	return 0;
 }
@@ -417,7 +411,7 @@ ring_copy(struct cursor *c)
 			c->final = 1;
 			return;
 		}
-		if (c->out.len >= STREAM_CHUNK)
+		if (c->out.len >= HG_STREAM_CHUNK)
 			return;
 	}
 	c->after = feed.last;
@@ -583,8 +577,8 @@ stream_wait(struct req *r, struct cursor *c, int64_t ping_at, int64_t *upto)
 	while (!feed.stopping && feed.last <= c->after &&
 	    ms_until(ping_at) > 0) {
 		/* In slices, to notice a client that left. */
-		wait = ms_until(ping_at) < GONE_CHECK_MS ?
-		    ms_until(ping_at) : GONE_CHECK_MS;
+		wait = ms_until(ping_at) < HG_GONE_CHECK_MS ?
+		    ms_until(ping_at) : HG_GONE_CHECK_MS;
 		hg_deadline(&ts, CLOCK_MONOTONIC, wait);
 		if (pthread_cond_timedwait(&feed.cv, &feed.mu, &ts) !=
 		    ETIMEDOUT)
@@ -646,7 +640,7 @@ stream_serve(struct req *r, int64_t task)
 		/* What failed to fit goes next round. */
 		buf_reset(&c.out);
 		/* A long catch-up can grow the buffer; don't keep it. */
-		if (c.out.cap > STREAM_CHUNK * 2)
+		if (c.out.cap > HG_STREAM_CHUNK * 2)
 			buf_free(&c.out);
 		if (c.final)
 			break;

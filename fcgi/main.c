@@ -36,15 +36,7 @@
 #include "runners.h"
 #include "server.h"
 
-#define THREAD_STACK	(256 * 1024)	/* SQLite needs well under this */
-/* Threads on nginx's connections: more than nginx keeps open (64 per
- * worker, a worker per core: nginx.conf), or at the cap no thread would
- * be left in accept() for a new connection. */
-#define CONN_THREADS_MAX	4096
-#define CONN_SPARE	2		/* threads kept waiting in accept() */
-#define LISTEN_BACKLOG	1024
-#define DRAIN_MS	5000		/* wait for requests at shutdown */
-
+/* Limits (HG_CONN_*, HG_DRAIN_MS, ...) are in hg.h with their reasons. */
 
 static struct {
 	pthread_mutex_t	 mu;	/* guards inflight, stopping */
@@ -239,7 +231,7 @@ conn_spawn(void)
 {
 	pthread_t	 t;
 
-	if (conns.n >= CONN_THREADS_MAX)
+	if (conns.n >= HG_CONN_THREADS_MAX)
 		return;
 	if (pthread_create(&t, &thread_attr, conn_thread, NULL) == 0) {
 		conns.n++;
@@ -253,7 +245,7 @@ conn_spawn(void)
  * (fastcgi_keep_conn); then accepts the next. While it answers or waits
  * on a kept connection, another thread waits in accept(): one is
  * started whenever none is left, and a thread that would make more than
- * CONN_SPARE waiters ends.
+ * HG_CONN_SPARE waiters ends.
  */
 static void *
 conn_thread(void *arg)
@@ -275,7 +267,7 @@ conn_thread(void *arg)
 			FCGX_Free(&r->fcgi, 1);
 		if (r->fcgi.ipcFd < 0 && !waiting) {
 			pthread_mutex_lock(&conns.mu);
-			if (conns.waiting >= CONN_SPARE) {
+			if (conns.waiting >= HG_CONN_SPARE) {
 				pthread_mutex_unlock(&conns.mu);
 				break;
 			}
@@ -365,7 +357,7 @@ listen_unix(const char *path, const char *tmp)
 	unlink(tmp);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
 		die("bind %s: %s", tmp, strerror(errno));
-	if (chmod(tmp, 0660) == -1 || listen(fd, LISTEN_BACKLOG) == -1)
+	if (chmod(tmp, 0660) == -1 || listen(fd, HG_LISTEN_BACKLOG) == -1)
 		die("%s: %s", tmp, strerror(errno));
 	return fd;
 }
@@ -424,7 +416,7 @@ task_ended(void *arg, int64_t task)
 	janitor_kick();
 }
 
-/* Waits up to DRAIN_MS for the requests in flight to end. Returns 0
+/* Waits up to HG_DRAIN_MS for the requests in flight to end. Returns 0
  * once none is, or -1 if some still run. */
 static int
 drain(void)
@@ -432,7 +424,7 @@ drain(void)
 	struct timespec	 ts;
 	int		 left;
 
-	hg_deadline(&ts, CLOCK_REALTIME, DRAIN_MS);
+	hg_deadline(&ts, CLOCK_REALTIME, HG_DRAIN_MS);
 	pthread_mutex_lock(&reqs.mu);
 	while (reqs.inflight > 0)
 		if (pthread_cond_timedwait(&reqs.cv, &reqs.mu, &ts) != 0)
@@ -470,11 +462,11 @@ quit(int nfd)
 	close(nfd);
 	unlink(srv.cfg.notify);
 	stuck = drain();
-	conns_close(DRAIN_MS);
+	conns_close(HG_DRAIN_MS);
 	if (stuck == -1) {
 		/* They may still use it all; exit leaves it to the kernel. */
 		fprintf(stderr, "hourglass-fcgi: requests still running "
-		    "after %d ms; exiting\n", DRAIN_MS);
+		    "after %d ms; exiting\n", HG_DRAIN_MS);
 		return;
 	}
 	feed_free();
@@ -538,10 +530,10 @@ main(int argc, char *argv[])
 		die("%s: path too long", srv.cfg.sock);
 	listen_fd = listen_unix(srv.cfg.sock, tmp);
 	pthread_attr_init(&thread_attr);
-	pthread_attr_setstacksize(&thread_attr, THREAD_STACK);
+	pthread_attr_setstacksize(&thread_attr, HG_THREAD_STACK);
 	pthread_attr_setdetachstate(&thread_attr, PTHREAD_CREATE_DETACHED);
 	pthread_mutex_lock(&conns.mu);
-	for (i = 0; i < CONN_SPARE; i++)
+	for (i = 0; i < HG_CONN_SPARE; i++)
 		conn_spawn();
 	n = conns.n;
 	pthread_mutex_unlock(&conns.mu);

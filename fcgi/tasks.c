@@ -59,7 +59,8 @@ create_fields(const cJSON *doc, const char **kind, const cJSON **params,
 	return 0;
 }
 
-/* The Idempotency-Key header: up to 200 printable ASCII characters. */
+/* The Idempotency-Key header: up to HG_IDEM_KEY_MAX printable ASCII
+ * characters. */
 static int
 idem_key(struct req *r, const char **key, struct hg_err *e)
 {
@@ -72,9 +73,10 @@ idem_key(struct req *r, const char **key, struct hg_err *e)
 	for (i = 0; v[i] != '\0'; i++)
 		if (v[i] < 0x20 || v[i] > 0x7e)
 			break;
-	if (i == 0 || v[i] != '\0' || i > 200)
+	if (i == 0 || v[i] != '\0' || i > HG_IDEM_KEY_MAX)
 		return hg_err_set(e, 400, "invalid_request", "Idempotency-Key: "
-		    "must be 1 to 200 printable ASCII characters");
+		    "must be 1 to %d printable ASCII characters",
+		    HG_IDEM_KEY_MAX);
 	*key = v;
 	return 0;
 }
