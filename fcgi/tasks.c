@@ -294,6 +294,28 @@ tasks_list(struct req *r)
 	reply(r, 200, NULL, JSON_TYPE, body, len);
 	free(body);
 }
+/*
+ * Sends bytes off to size of the log fd, as the body of an answer of
+ * that length. Not inlined: its buffer must not share the stack with
+ * taskfiles_log_tail()'s block of the same size, which with a
+ * sanitizer's frames overflowed a request thread's HG_THREAD_STACK.
+ */
+static void __attribute__((noinline))
+log_send(struct req *r, int fd, off_t off, off_t size)
+{
+	char	 buf[HG_LOG_CHUNK];
+	ssize_t	 got;
+
+	/* A read that fails leaves the answer short of its length, which
+	 * nginx reports as the error it is. */
+	while (off < size && (got = pread(fd, buf, (size_t)(size - off) <
+	    sizeof(buf) ? (size_t)(size - off) : sizeof(buf), off)) > 0) {
+		if (FCGX_PutStr(buf, (int)got, r->fcgi.out) != (int)got)
+			break;
+		off += got;
+	}
+}
+
 /* GET /api/tasks/{id}/log: the file as it is now, streamed; never the
  * whole of it in memory. */
 void
@@ -303,10 +325,9 @@ tasks_log(struct req *r, int64_t id)
 	struct hg_err	 e;
 	struct stat	 sb;
 	cJSON		*task = NULL;
-	char		 num[32], buf[65536];
+	char		 num[32];
 	int64_t		 tail = 0;
 	off_t		 off = 0;
-	ssize_t		 got;
 	int		 fd, rc;
 
 	if (req_query(r, "tail", num, sizeof(num)) != NULL &&
@@ -337,18 +358,10 @@ tasks_log(struct req *r, int64_t id)
 	if (tail > 0)
 		off = taskfiles_log_tail(fd, sb.st_size, (long)tail);
 	/* Up to the size seen now: a running task's log keeps growing,
-	 * and the file is only appended to (a removed one stays open). A
-	 * read that fails leaves the answer short of its length, which
-	 * nginx reports as the error it is. */
+	 * and the file is only appended to (a removed one stays open). */
 	reply_head(r, 200, NULL, "text/plain; charset=utf-8",
 	    (size_t)(sb.st_size - off));
-	while (off < sb.st_size && (got = pread(fd, buf, (size_t)(sb.st_size -
-	    off) < sizeof(buf) ? (size_t)(sb.st_size - off) : sizeof(buf),
-	    off)) > 0) {
-		if (FCGX_PutStr(buf, (int)got, r->fcgi.out) != (int)got)
-			break;
-		off += got;
-	}
+	log_send(r, fd, off, sb.st_size);
 	close(fd);
 }
 enum task_op { OP_GET, OP_STOP, OP_DELETE };

@@ -109,6 +109,10 @@
 /* A larger list answer is not kept: it is rare, and a copy is made for
  * every answer served from the cache. */
 #define HG_LISTCACHE_BODY_MAX	(256 * 1024)
+/* Bytes of a log read and sent at once by GET .../log: on a request
+ * thread's stack (HG_THREAD_STACK), never beside taskfiles' tail block
+ * of the same size. */
+#define HG_LOG_CHUNK		65536
 /* The Idempotency-Key header, printable ASCII; longer is a 400. */
 #define HG_IDEM_KEY_MAX		200
 /*
