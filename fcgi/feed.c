@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +16,12 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "feed.h"
 #include "json.h"
+#include "metrics.h"
 #include "notify.h"
+#include "pool.h"
 #include "server.h"
-
-#define STREAM_CHUNK	65536	/* bytes copied out of the ring at once */
-#define CATCHUP_BATCH	256	/* events read from SQLite at once */
-#define GONE_CHECK_MS	1000	/* how often an idle stream looks */
 
 /* How many streams watch one task, and when the last one left. */
 struct watch {
@@ -29,8 +29,6 @@ struct watch {
 	int	 n;
 	int64_t	 left_at;	/* ms since the epoch; while n is 0 */
 };
-
-#define WATCH_KEEP_MS	(3600 * 1000LL)	/* a left stream is remembered */
 
 struct fev {
 	int64_t	 id;
@@ -61,6 +59,9 @@ static int		 kick_fd = -1;
 static int		 notify_fd = -1;
 static struct store	*feed_st;
 static pthread_t	 feed_thread;
+/* Set before the feed thread starts, read only by it. */
+static feed_final_fn	 on_final;
+static void		*on_final_arg;
 
 static int
 ended(enum task_state state)
@@ -99,9 +100,8 @@ batch_add(void *arg, const struct event *ev)
 
 	if (frame_make(ev, &b->v[b->n]) == -1)
 		return -1;
-	/* A task ended: its slot is free for a queued one. */
-	if (b->v[b->n].final)
-		janitor_kick();
+	if (b->v[b->n].final && on_final != NULL)
+		on_final(on_final_arg, ev->task);
 	b->n++;
 	return 0;
 }
@@ -173,10 +173,12 @@ feed_main(void *arg)
 }
 
 int
-feed_start(int nfd, char *err, size_t errlen)
+feed_start(int nfd, feed_final_fn fn, void *arg, char *err, size_t errlen)
 {
 	pthread_condattr_t	 ca;
 
+	on_final = fn;
+	on_final_arg = arg;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&feed.cv, &ca);
@@ -248,25 +250,30 @@ feed_kick(void)
 void
 feed_stop(void)
 {
-	size_t	 i;
-
 	pthread_mutex_lock(&feed.mu);
 	feed.stopping = 1;
 	pthread_cond_broadcast(&feed.cv);
 	pthread_mutex_unlock(&feed.mu);
 	feed_kick();
 	pthread_join(feed_thread, NULL);
+}
+
+void
+feed_free(void)
+{
+	size_t	 i;
+
 	for (i = 0; i < feed.count; i++)
 		free(feed.ring[(feed.head + i) % HG_FEED_RING].frame);
 	feed.count = 0;
-	/* Streams still ending count themselves out under the lock. */
-	pthread_mutex_lock(&feed.mu);
 	free(feed.watched);
 	feed.watched = NULL;
 	feed.nwatched = feed.capwatched = 0;
-	pthread_mutex_unlock(&feed.mu);
 	store_close(feed_st);
+	/* Last: a feed_kick() after this would write into whatever file
+	 * took the descriptor's number next. */
 	close(kick_fd);
+	kick_fd = -1;
 }
 
 /* Under feed.mu: counts a stream of task (0: every task) in or out.
@@ -293,7 +300,7 @@ watch_add(int64_t task, int delta)
 		/* Forgets streams that left long ago, to make room. */
 		for (i = 0; i < feed.nwatched; i++)
 			if (feed.watched[i].n == 0 && now -
-			    feed.watched[i].left_at > WATCH_KEEP_MS)
+			    feed.watched[i].left_at > HG_WATCH_KEEP_MS)
 				feed.watched[i--] = feed.watched[--feed.nwatched];
 		if (feed.nwatched == feed.capwatched) {
 			cap = feed.capwatched > 0 ? feed.capwatched * 2 : 16;
@@ -368,12 +375,12 @@ catchup(struct cursor *c, int64_t upto)
 
 	if ((st = pool_get(&e)) == NULL)
 		return -1;
-	n = store_events_read(st, c->after, upto, c->task, CATCHUP_BATCH,
+	n = store_events_read(st, c->after, upto, c->task, HG_CATCHUP_BATCH,
 	    catchup_add, c);
 	pool_put(st);
 	if (n < 0 && !c->final)
 		return -1;
-	if (n < CATCHUP_BATCH && !c->final)
+	if (n < HG_CATCHUP_BATCH && !c->final)
 		c->after = upto;
 	return 0;
 }
@@ -404,7 +411,7 @@ ring_copy(struct cursor *c)
 			c->final = 1;
 			return;
 		}
-		if (c->out.len >= STREAM_CHUNK)
+		if (c->out.len >= HG_STREAM_CHUNK)
 			return;
 	}
 	c->after = feed.last;
@@ -518,38 +525,92 @@ ms_until(int64_t deadline)
 	return d > 0 ? d : 0;
 }
 
+/* Where a stream starts, in c: the cursor it was given, a task's
+ * snapshot, or the newest event for a live-only /api/events. Returns
+ * 0, or -1 once it has answered r (an error, or 204). */
+static int
+stream_open(struct req *r, struct cursor *c)
+{
+	struct store	*st;
+	struct hg_err	 e;
+	int		 has_after, rc;
+
+	if ((has_after = start_cursor(r, &c->after)) == -1) {
+		reply_errf(r, 400, "invalid_request", "Last-Event-ID or after "
+		    "must be an event id (0 or a positive integer)");
+		return -1;
+	}
+	if (c->task > 0)
+		return task_start(r, c, has_after) == -1 || r->replied ?
+		    -1 : 0;
+	if (has_after)
+		return 0;
+	/* /api/events without a cursor is live only. */
+	if ((st = pool_get(&e)) == NULL) {
+		reply_err(r, NULL, &e);
+		return -1;
+	}
+	rc = store_event_last(st, &c->after);
+	pool_put(st);
+	if (rc == -1) {
+		reply_errf(r, 503, "unavailable", "database error");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Waits until there are events after c->after, ping_at comes, the feed
+ * stops or the client goes. Copies what the ring has into c->out, or
+ * sets *upto to read older events up to from SQLite. Returns -1 if the
+ * stream is to end.
+ */
+static int
+stream_wait(struct req *r, struct cursor *c, int64_t ping_at, int64_t *upto)
+{
+	struct timespec	 ts;
+	int64_t		 wait;
+	int		 stop, gone = 0;
+
+	*upto = 0;
+	pthread_mutex_lock(&feed.mu);
+	while (!feed.stopping && feed.last <= c->after &&
+	    ms_until(ping_at) > 0) {
+		/* In slices, to notice a client that left. */
+		wait = ms_until(ping_at) < HG_GONE_CHECK_MS ?
+		    ms_until(ping_at) : HG_GONE_CHECK_MS;
+		hg_deadline(&ts, CLOCK_MONOTONIC, wait);
+		if (pthread_cond_timedwait(&feed.cv, &feed.mu, &ts) !=
+		    ETIMEDOUT)
+			continue;
+		/* No I/O under the lock. */
+		pthread_mutex_unlock(&feed.mu);
+		gone = client_gone(r);
+		pthread_mutex_lock(&feed.mu);
+		if (gone)
+			break;
+	}
+	stop = feed.stopping || gone;
+	if (!stop && feed.last > c->after) {
+		if (c->after < feed.floor)
+			*upto = feed.floor;
+		else
+			ring_copy(c);
+	}
+	pthread_mutex_unlock(&feed.mu);
+	return stop ? -1 : 0;
+}
+
 void
 stream_serve(struct req *r, int64_t task)
 {
 	struct cursor	 c = { 0, task, 0, { NULL, 0, 0, 0 } };
-	struct timespec	 ts;
-	struct store	*st;
-	struct hg_err	 e;
-	int64_t		 ping_at, upto, wait;
-	int		 has_after, stop, wrote, rc, gone = 0;
+	int64_t		 ping_at, upto;
+	int		 wrote, rc;
 	char		 head[64];
 
-	if ((has_after = start_cursor(r, &c.after)) == -1) {
-		reply_errf(r, 400, "invalid_request", "Last-Event-ID or after "
-		    "must be an event id (0 or a positive integer)");
-		return;
-	}
-	if (task > 0) {
-		if (task_start(r, &c, has_after) == -1 || r->replied)
-			goto out;
-	} else if (!has_after) {
-		/* /api/events without a cursor is live only. */
-		if ((st = pool_get(&e)) == NULL) {
-			reply_err(r, NULL, &e);
-			goto out;
-		}
-		rc = store_event_last(st, &c.after);
-		pool_put(st);
-		if (rc == -1) {
-			reply_errf(r, 503, "unavailable", "database error");
-			goto out;
-		}
-	}
+	if (stream_open(r, &c) == -1)
+		goto out;
 	pthread_mutex_lock(&feed.mu);
 	rc = watch_add(task, 1);
 	pthread_mutex_unlock(&feed.mu);
@@ -557,51 +618,14 @@ stream_serve(struct req *r, int64_t task)
 		reply_errf(r, 503, "unavailable", "out of memory");
 		goto out;
 	}
-	r->replied = 1;
-	metrics_request(200);
 	metrics_sse(1);
 	snprintf(head, sizeof(head), "retry: %d\n\n", HG_RETRY_MS);
-	FCGX_FPrintF(r->fcgi.out, "Status: 200 OK\r\n"
-	    "Content-Type: text/event-stream\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "X-Accel-Buffering: no\r\n\r\n%s", head);
+	reply_stream(r, head);
 	if (out_write(r, c.out.p, c.out.len) == -1)
 		goto done;
 	buf_reset(&c.out);
 	ping_at = hg_mono_ms() + HG_PING_MS;
-	for (;;) {
-		upto = 0;
-		pthread_mutex_lock(&feed.mu);
-		while (!feed.stopping && feed.last <= c.after &&
-		    ms_until(ping_at) > 0) {
-			/* In slices, to notice a client that left. */
-			wait = ms_until(ping_at) < GONE_CHECK_MS ?
-			    ms_until(ping_at) : GONE_CHECK_MS;
-			hg_deadline(&ts, CLOCK_MONOTONIC, wait);
-			if (pthread_cond_timedwait(&feed.cv, &feed.mu, &ts) !=
-			    ETIMEDOUT)
-				continue;
-			/* No I/O under the lock. */
-			pthread_mutex_unlock(&feed.mu);
-			gone = client_gone(r);
-			pthread_mutex_lock(&feed.mu);
-			if (gone)
-				break;
-		}
-		if (gone) {
-			pthread_mutex_unlock(&feed.mu);
-			break;
-		}
-		stop = feed.stopping;
-		if (!stop && feed.last > c.after) {
-			if (c.after < feed.floor)
-				upto = feed.floor;
-			else
-				ring_copy(&c);
-		}
-		pthread_mutex_unlock(&feed.mu);
-		if (stop)
-			break;
+	while (stream_wait(r, &c, ping_at, &upto) == 0) {
 		if (upto > 0 && catchup(&c, upto) == -1)
 			break;
 		wrote = c.out.len > 0;
@@ -616,7 +640,7 @@ stream_serve(struct req *r, int64_t task)
 		/* What failed to fit goes next round. */
 		buf_reset(&c.out);
 		/* A long catch-up can grow the buffer; don't keep it. */
-		if (c.out.cap > STREAM_CHUNK * 2)
+		if (c.out.cap > HG_STREAM_CHUNK * 2)
 			buf_free(&c.out);
 		if (c.final)
 			break;

@@ -5,8 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http.h"
 #include "json.h"
-#include "server.h"
+#include "metrics.h"
 
 const char *
 req_param(struct req *r, const char *name)
@@ -133,7 +134,7 @@ reply_head(struct req *r, int status, const char *headers, const char *ctype,
     size_t len)
 {
 	r->replied = 1;
-	metrics_request(status);
+	r->status = status;
 	FCGX_FPrintF(r->fcgi.out, "Status: %d %s\r\n%s", status,
 	    status_text(status), headers != NULL ? headers : "");
 	if (ctype != NULL)
@@ -144,6 +145,17 @@ reply_head(struct req *r, int status, const char *headers, const char *ctype,
 		FCGX_FPrintF(r->fcgi.out, "Content-Length: %lu\r\n",
 		    (unsigned long)len);
 	FCGX_FPrintF(r->fcgi.out, "Cache-Control: no-store\r\n\r\n");
+}
+
+void
+reply_stream(struct req *r, const char *text)
+{
+	r->replied = 1;
+	r->status = 200;
+	FCGX_FPrintF(r->fcgi.out, "Status: 200 OK\r\n"
+	    "Content-Type: text/event-stream\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Accel-Buffering: no\r\n\r\n%s", text);
 }
 
 void
@@ -164,7 +176,7 @@ reply_json(struct req *r, int status, const char *headers, const cJSON *obj)
 		reply_errf(r, 503, "unavailable", "out of memory");
 		return;
 	}
-	reply(r, status, headers, "application/json; charset=utf-8", s,
+	reply(r, status, headers, JSON_TYPE, s,
 	    strlen(s));
 	free(s);
 }
@@ -185,11 +197,11 @@ reply_err(struct req *r, const char *headers, const struct hg_err *e)
 	if (s == NULL) {
 		static const char nomem[] = "{\"error\":{\"code\":"
 		    "\"unavailable\",\"message\":\"out of memory\"}}";
-		reply(r, 503, NULL, "application/json; charset=utf-8", nomem,
+		reply(r, 503, NULL, JSON_TYPE, nomem,
 		    sizeof(nomem) - 1);
 		return;
 	}
-	reply(r, e->status, headers, "application/json; charset=utf-8", s,
+	reply(r, e->status, headers, JSON_TYPE, s,
 	    strlen(s));
 	free(s);
 }

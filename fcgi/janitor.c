@@ -6,22 +6,20 @@
  * ends external tasks that went silent.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "feed.h"
+#include "forget.h"
+#include "janitor.h"
 #include "launch.h"
+#include "runners.h"
 #include "server.h"
-#include "taskfiles.h"
 
-#define JANITOR_MS	1000
-#define UNCLAIMED_MS	10000	/* a launched runner must take its task */
-#define THIN_AFTER_MS	(3600 * 1000LL)	/* progress kept whole this long */
 #define DAY_MS		(24 * 3600 * 1000LL)
-#define PRUNE_BATCH	200	/* tasks deleted in one transaction */
-#define TEND_BATCH	256	/* tended tasks read at once */
-#define KICK_GAP_MS	20	/* kicked passes, at most this often */
 
 static struct {
 	pthread_mutex_t	 mu;	/* guards kicked, stopping */
@@ -56,18 +54,15 @@ static void
 retain(int64_t now)
 {
 	struct hg_err	 e;
-	int64_t		 ids[PRUNE_BATCH], upto;
+	int64_t		 ids[HG_PRUNE_BATCH], upto;
 	int		 n, i;
 
 	n = store_prune(jan_st, now - srv.cfg.retain_days * DAY_MS, ids,
-	    PRUNE_BATCH, &e);
-	if (n > 0)
-		listcache_forget();
-	for (i = 0; i < n; i++) {
-		feed_forget(ids[i]);
-		taskfiles_remove(&srv.cfg, ids[i]);
-	}
-	if (store_thin(jan_st, now - THIN_AFTER_MS, 16, &upto, &e) > 0)
+	    HG_PRUNE_BATCH, &e);
+	for (i = 0; i < n; i++)
+		task_forget(ids[i]);
+	if (store_thin(jan_st, now - HG_THIN_AFTER_MS, HG_THIN_PASS,
+	    &upto, &e) > 0)
 		feed_truncate(upto);
 	(void)store_idem_prune(jan_st, now - STORE_IDEM_MS);
 }
@@ -123,14 +118,14 @@ external_due(const struct tended *t, int64_t now)
 static int
 tend(int64_t now)
 {
-	struct tended	 v[TEND_BATCH];
+	struct tended	 v[HG_TEND_BATCH];
 	struct hg_err	 e;
-	int64_t		 seen[TEND_BATCH], at[TEND_BATCH], after = 0;
+	int64_t		 seen[HG_TEND_BATCH], at[HG_TEND_BATCH], after = 0;
 	int64_t		 left, last;
 	int		 n, i, nseen, changed = 0;
 
 	do {
-		if ((n = store_tended(jan_st, after, v, TEND_BATCH)) == -1)
+		if ((n = store_tended(jan_st, after, v, HG_TEND_BATCH)) == -1)
 			break;
 		nseen = 0;
 		for (i = 0; i < n; i++) {
@@ -155,7 +150,7 @@ tend(int64_t now)
 				changed += external_due(&v[i], now);
 		}
 		(void)store_watched(jan_st, seen, at, nseen, &e);
-	} while (n == TEND_BATCH);
+	} while (n == HG_TEND_BATCH);
 	return changed;
 }
 
@@ -167,12 +162,12 @@ janitor_pass(void)
 	int		 changed = 0;
 
 	(void)store_active_runners(jan_st, check_runner, &changed);
-	(void)store_sched_unlaunch(jan_st, hg_now_ms() - UNCLAIMED_MS);
+	(void)store_sched_unlaunch(jan_st, hg_now_ms() - HG_UNCLAIMED_MS);
 	(void)launch_queued(jan_st, &srv.cfg, srv.kinds);
 	changed += tend(hg_now_ms());
 	if (changed > 0)
 		feed_kick();
-	if (hg_mono_ms() - retained >= JANITOR_MS) {
+	if (hg_mono_ms() - retained >= HG_JANITOR_MS) {
 		retained = hg_mono_ms();
 		retain(hg_now_ms());
 		(void)store_checkpoint(jan_st);
@@ -192,11 +187,11 @@ janitor_main(void *arg)
 		/* Every task that ends kicks: at hundreds a second, passes
 		 * that close together would only contend for the lock. */
 		ts.tv_sec = 0;
-		ts.tv_nsec = KICK_GAP_MS * 1000000L;
+		ts.tv_nsec = HG_KICK_GAP_MS * 1000000L;
 		nanosleep(&ts, NULL);
 		pthread_mutex_lock(&jan.mu);
 		if (!jan.kicked && !jan.stopping) {
-			hg_deadline(&ts, CLOCK_REALTIME, JANITOR_MS);
+			hg_deadline(&ts, CLOCK_REALTIME, HG_JANITOR_MS);
 			pthread_cond_timedwait(&jan.cv, &jan.mu, &ts);
 		}
 		jan.kicked = 0;

@@ -8,14 +8,14 @@
  * generation read before it; while both are still current, it is what a
  * fresh read would give, byte for byte.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
+#include "hg.h"
+#include "listcache.h"
 
-#define LC_SLOTS	8		/* filters kept at once */
-#define LC_BODY_MAX	(256 * 1024)	/* larger answers are not kept */
 
 struct slot {
 	char		 key[160];
@@ -28,7 +28,7 @@ struct slot {
 
 static struct {
 	pthread_mutex_t	 mu;
-	struct slot	 v[LC_SLOTS];
+	struct slot	 v[HG_LISTCACHE_SLOTS];
 	uint64_t	 gen, tick;
 } lc = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
@@ -58,7 +58,7 @@ listcache_event(const char *key)
 	size_t	 i;
 
 	pthread_mutex_lock(&lc.mu);
-	for (i = 0; i < LC_SLOTS; i++)
+	for (i = 0; i < HG_LISTCACHE_SLOTS; i++)
 		if (lc.v[i].body != NULL && lc.v[i].gen == lc.gen &&
 		    strcmp(lc.v[i].key, key) == 0) {
 			event = lc.v[i].event;
@@ -76,7 +76,7 @@ listcache_get(const char *key, int64_t event, size_t *len)
 	size_t		 i;
 
 	pthread_mutex_lock(&lc.mu);
-	for (i = 0; i < LC_SLOTS; i++) {
+	for (i = 0; i < HG_LISTCACHE_SLOTS; i++) {
 		s = &lc.v[i];
 		if (s->body == NULL || s->event != event || s->gen != lc.gen ||
 		    strcmp(s->key, key) != 0)
@@ -100,12 +100,12 @@ listcache_put(const char *key, int64_t event, uint64_t gen,
 	char		*copy;
 	size_t		 i;
 
-	if (len > LC_BODY_MAX || strlen(key) >= sizeof(s->key) ||
+	if (len > HG_LISTCACHE_BODY_MAX || strlen(key) >= sizeof(s->key) ||
 	    (copy = malloc(len)) == NULL)
 		return;
 	memcpy(copy, body, len);
 	pthread_mutex_lock(&lc.mu);
-	for (i = 0; i < LC_SLOTS; i++) {
+	for (i = 0; i < HG_LISTCACHE_SLOTS; i++) {
 		if (strcmp(lc.v[i].key, key) == 0) {
 			s = &lc.v[i];
 			break;
@@ -129,7 +129,7 @@ listcache_free(void)
 	size_t	 i;
 
 	pthread_mutex_lock(&lc.mu);
-	for (i = 0; i < LC_SLOTS; i++) {
+	for (i = 0; i < HG_LISTCACHE_SLOTS; i++) {
 		free(lc.v[i].body);
 		lc.v[i].body = NULL;
 		lc.v[i].key[0] = '\0';

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,19 +26,17 @@
 
 #include <openssl/crypto.h>
 
+#include "feed.h"
+#include "janitor.h"
+#include "listcache.h"
+#include "metrics.h"
 #include "notify.h"
+#include "pool.h"
+#include "route.h"
+#include "runners.h"
 #include "server.h"
 
-#define THREAD_STACK	(256 * 1024)	/* SQLite needs well under this */
-/* Threads on nginx's connections: more than nginx keeps open (64 per
- * worker, a worker per core: nginx.conf), or at the cap no thread would
- * be left in accept() for a new connection. */
-#define CONN_THREADS_MAX	4096
-#define CONN_SPARE	2		/* threads kept waiting in accept() */
-#define LISTEN_BACKLOG	1024
-#define DRAIN_MS	5000		/* wait for requests at shutdown */
-
-struct server	 srv;
+/* Limits (HG_CONN_*, HG_DRAIN_MS, ...) are in hg.h with their reasons. */
 
 static struct {
 	pthread_mutex_t	 mu;	/* guards inflight, stopping */
@@ -99,14 +98,17 @@ req_drain(struct req *r)
 	return got == 0 && FCGX_GetError(r->fcgi.in) == 0 ? 0 : -1;
 }
 
-/* Ends r's request. With keep, the connection stays open if nginx
- * asked to keep it and the request was read to its end; else it is
- * closed. */
+/* Ends r's request, and counts it by the status its answer had: once,
+ * here, whichever way it was answered. With keep, the connection stays
+ * open if nginx asked to keep it and the request was read to its end;
+ * else it is closed. */
 static void
 req_end(struct req *r, int keep)
 {
 	int	 close_it = !keep || req_drain(r) == -1;
 
+	if (r->replied)
+		metrics_request(r->status);
 	FCGX_Finish_r(&r->fcgi);
 	if (close_it)
 		FCGX_Free(&r->fcgi, 1);
@@ -125,12 +127,13 @@ req_parse(struct req *r)
 	r->pathlen = strcspn(uri, "?");
 	r->query = uri[r->pathlen] == '?' ? uri + r->pathlen + 1 : "";
 	r->replied = 0;
+	r->status = 0;
 }
 
 static void
 answer(struct req *r)
 {
-	api_handle(r);
+	route_request(r);
 	if (!r->replied)
 		reply_errf(r, 503, "unavailable", "no answer");
 }
@@ -228,7 +231,7 @@ conn_spawn(void)
 {
 	pthread_t	 t;
 
-	if (conns.n >= CONN_THREADS_MAX)
+	if (conns.n >= HG_CONN_THREADS_MAX)
 		return;
 	if (pthread_create(&t, &thread_attr, conn_thread, NULL) == 0) {
 		conns.n++;
@@ -242,7 +245,7 @@ conn_spawn(void)
  * (fastcgi_keep_conn); then accepts the next. While it answers or waits
  * on a kept connection, another thread waits in accept(): one is
  * started whenever none is left, and a thread that would make more than
- * CONN_SPARE waiters ends.
+ * HG_CONN_SPARE waiters ends.
  */
 static void *
 conn_thread(void *arg)
@@ -264,7 +267,7 @@ conn_thread(void *arg)
 			FCGX_Free(&r->fcgi, 1);
 		if (r->fcgi.ipcFd < 0 && !waiting) {
 			pthread_mutex_lock(&conns.mu);
-			if (conns.waiting >= CONN_SPARE) {
+			if (conns.waiting >= HG_CONN_SPARE) {
 				pthread_mutex_unlock(&conns.mu);
 				break;
 			}
@@ -354,7 +357,7 @@ listen_unix(const char *path, const char *tmp)
 	unlink(tmp);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
 		die("bind %s: %s", tmp, strerror(errno));
-	if (chmod(tmp, 0660) == -1 || listen(fd, LISTEN_BACKLOG) == -1)
+	if (chmod(tmp, 0660) == -1 || listen(fd, HG_LISTEN_BACKLOG) == -1)
 		die("%s: %s", tmp, strerror(errno));
 	return fd;
 }
@@ -403,17 +406,73 @@ warn_commands(void)
 			    srv.kinds->v[i].name, why);
 }
 
+/* The feed read that a task ended: its slot is free for a queued one.
+ * Before janitor_start() the kick waits for the first pass. */
 static void
+task_ended(void *arg, int64_t task)
+{
+	(void)arg;
+	(void)task;
+	janitor_kick();
+}
+
+/* Waits up to HG_DRAIN_MS for the requests in flight to end. Returns 0
+ * once none is, or -1 if some still run. */
+static int
 drain(void)
 {
 	struct timespec	 ts;
+	int		 left;
 
-	hg_deadline(&ts, CLOCK_REALTIME, DRAIN_MS);
+	hg_deadline(&ts, CLOCK_REALTIME, HG_DRAIN_MS);
 	pthread_mutex_lock(&reqs.mu);
 	while (reqs.inflight > 0)
 		if (pthread_cond_timedwait(&reqs.cv, &reqs.mu, &ts) != 0)
 			break;
+	left = reqs.inflight;
 	pthread_mutex_unlock(&reqs.mu);
+	return left > 0 ? -1 : 0;
+}
+
+/*
+ * At SIGTERM: no new request is taken, the janitor, the runner host
+ * and the feed stop, and what requests share is freed once none runs.
+ */
+static void
+quit(int nfd)
+{
+	int	 stuck;
+
+	unlink(srv.cfg.sock);
+	pthread_mutex_lock(&reqs.mu);
+	reqs.stopping = 1;
+	pthread_mutex_unlock(&reqs.mu);
+	/* Wakes the threads out of accept(); the socket stays open (a
+	 * thread whose kept connection ends accepts on it, and fails). A
+	 * request that comes on a kept connection from now on is
+	 * answered 503 without a store. */
+	shutdown(listen_fd, SHUT_RDWR);
+	janitor_stop();
+	host_stop();
+	/* The streams end with the feed; the other requests still in
+	 * flight may kick it, forget a task in it, take a store, read
+	 * the list cache and the kinds: all of those are freed only
+	 * once drain() saw the last of them end. */
+	feed_stop();
+	close(nfd);
+	unlink(srv.cfg.notify);
+	stuck = drain();
+	conns_close(HG_DRAIN_MS);
+	if (stuck == -1) {
+		/* They may still use it all; exit leaves it to the kernel. */
+		fprintf(stderr, "hourglass-fcgi: requests still running "
+		    "after %d ms; exiting\n", HG_DRAIN_MS);
+		return;
+	}
+	feed_free();
+	pool_fini();
+	listcache_free();
+	kinds_free(srv.kinds);
 }
 
 int
@@ -458,7 +517,7 @@ main(int argc, char *argv[])
 		die("%s", err);
 	if ((nfd = notify_listen(srv.cfg.notify)) == -1)
 		die("%s: %s", srv.cfg.notify, strerror(errno));
-	if (feed_start(nfd, err, sizeof(err)) == -1)
+	if (feed_start(nfd, task_ended, NULL, err, sizeof(err)) == -1)
 		die("%s", err);
 	host_tend();
 	/* Its first pass finds what died while the server was down. */
@@ -471,10 +530,10 @@ main(int argc, char *argv[])
 		die("%s: path too long", srv.cfg.sock);
 	listen_fd = listen_unix(srv.cfg.sock, tmp);
 	pthread_attr_init(&thread_attr);
-	pthread_attr_setstacksize(&thread_attr, THREAD_STACK);
+	pthread_attr_setstacksize(&thread_attr, HG_THREAD_STACK);
 	pthread_attr_setdetachstate(&thread_attr, PTHREAD_CREATE_DETACHED);
 	pthread_mutex_lock(&conns.mu);
-	for (i = 0; i < CONN_SPARE; i++)
+	for (i = 0; i < HG_CONN_SPARE; i++)
 		conn_spawn();
 	n = conns.n;
 	pthread_mutex_unlock(&conns.mu);
@@ -489,24 +548,6 @@ main(int argc, char *argv[])
 			sig = SIGTERM;
 	while (sig == SIGHUP);
 
-	unlink(srv.cfg.sock);
-	pthread_mutex_lock(&reqs.mu);
-	reqs.stopping = 1;
-	pthread_mutex_unlock(&reqs.mu);
-	/* Wakes the threads out of accept(); the socket stays open (a
-	 * thread whose kept connection ends accepts on it, and fails). A
-	 * request that comes on a kept connection from now on is
-	 * answered 503 without a store. */
-	shutdown(listen_fd, SHUT_RDWR);
-	janitor_stop();
-	host_stop();
-	feed_stop();
-	drain();
-	conns_close(DRAIN_MS);
-	close(nfd);
-	unlink(srv.cfg.notify);
-	pool_fini();
-	listcache_free();
-	kinds_free(srv.kinds);
+	quit(nfd);
 	return 0;
 }

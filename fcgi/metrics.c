@@ -10,8 +10,11 @@
 #include <string.h>
 
 #include "buf.h"
-#include "server.h"
+#include "metrics.h"
+#include "pool.h"
 
+/* An array's bound, not a limit: HTTP statuses are three digits, and
+ * status_text() in http.c knows none past 599. */
 #define CODES	600
 
 static atomic_long	 requests[CODES];	/* by HTTP status */

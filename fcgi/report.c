@@ -14,9 +14,12 @@
 
 #include <openssl/sha.h>
 
+#include "feed.h"
 #include "json.h"
 #include "lines.h"
+#include "pool.h"
 #include "progress.h"
+#include "report.h"
 #include "server.h"
 #include "taskfiles.h"
 
@@ -282,7 +285,7 @@ report_serve(struct req *r, int64_t id)
 	feed_kick();
 	if (rc == -1)
 		goto fail;
-	reply(r, 200, NULL, "application/json; charset=utf-8",
+	reply(r, 200, NULL, JSON_TYPE,
 	    stop ? stop_yes : stop_no, stop ? sizeof(stop_yes) - 1 :
 	    sizeof(stop_no) - 1);
 	goto out;

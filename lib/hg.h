@@ -75,6 +75,78 @@
  */
 /* Tasks store_thin() thins in one call; a larger cap is cut to this. */
 #define HG_THIN_BATCH		64
+/*
+ * hourglass-fcgi's threads and shutdown.
+ */
+/* Stack of every thread (requests, streams, feed, janitor): SQLite
+ * needs well under this, and thousands of streams each hold one. */
+#define HG_THREAD_STACK		(256 * 1024)
+/* Threads on nginx's connections: more than nginx keeps open (64 per
+ * worker, a worker per core: nginx.conf), or at the cap no thread would
+ * be left in accept() for a new connection, which then waits in the
+ * listen backlog until a thread is free. */
+#define HG_CONN_THREADS_MAX	4096
+/* Threads kept waiting in accept(): one more is started whenever none
+ * is left, so two cover a burst while it starts. */
+#define HG_CONN_SPARE		2
+/* Connections the kernel queues before a thread accepts them; nginx
+ * retries past it with a 502. */
+#define HG_LISTEN_BACKLOG	1024
+/* At SIGTERM, how long requests in flight may take to end: longer than
+ * any request but a stream (streams end with the feed) takes, short
+ * enough that a restart is quick. */
+#define HG_DRAIN_MS		5000
+/*
+ * hourglass-fcgi's feed and streams.
+ */
+/* Bytes a stream copies out of the ring in one round: the lock is held
+ * while it copies, so a slow stream never holds it long. The rest goes
+ * in the next round. */
+#define HG_STREAM_CHUNK		65536
+/* Events a stream reads from SQLite in one query while it catches up;
+ * it pages on through the rest. */
+#define HG_CATCHUP_BATCH	256
+/* How often an idle stream looks whether its client left (nginx tells
+ * only by closing the connection). */
+#define HG_GONE_CHECK_MS	1000
+/* How long the time a task's last watcher left is remembered: longer
+ * than HG_KIND_WATCH_MAX_S would not matter to any while_watched_s;
+ * an hour bounds the table by the tasks watched in an hour. */
+#define HG_WATCH_KEEP_MS	(3600 * 1000LL)
+/* GET /api/tasks answers kept at once (one a filter), least recently
+ * used replaced: a page and a few polls share a handful of filters. */
+#define HG_LISTCACHE_SLOTS	8
+/* A larger list answer is not kept: it is rare, and a copy is made for
+ * every answer served from the cache. */
+#define HG_LISTCACHE_BODY_MAX	(256 * 1024)
+/* Bytes of a log read and sent at once by GET .../log: on a request
+ * thread's stack (HG_THREAD_STACK), never beside taskfiles' tail block
+ * of the same size. */
+#define HG_LOG_CHUNK		65536
+/* The Idempotency-Key header, printable ASCII; longer is a 400. */
+#define HG_IDEM_KEY_MAX		200
+/*
+ * hourglass-fcgi's janitor. Each batch bounds one pass's memory or
+ * transaction; what is left is taken in the next pass or page, never
+ * dropped.
+ */
+#define HG_JANITOR_MS		1000	/* a pass unasked; retention's pace */
+/* A launched runner must take its task by then, or the task goes back
+ * to the queue: a runner starts in milliseconds unless it failed. */
+#define HG_UNCLAIMED_MS		10000
+/* A task's progress events are kept whole this long, then thinned: a
+ * page that resumes after an hour needs only the newest. */
+#define HG_THIN_AFTER_MS	(3600 * 1000LL)
+/* Tasks thinned in one pass (capped again by HG_THIN_BATCH). */
+#define HG_THIN_PASS		16
+/* Tasks pruned (deleted past retain_days) in one transaction. */
+#define HG_PRUNE_BATCH		200
+/* Tended tasks (watched, external) read at once; it pages on. */
+#define HG_TEND_BATCH		256
+/* Kicked passes come at most this often: every task that ends kicks,
+ * and at hundreds a second passes that close would only contend for
+ * the write lock. */
+#define HG_KICK_GAP_MS		20
 /* The last line of a log cut at HOURGLASS_LOG_MAX (a long long). */
 #define HG_LOG_CUT	"[hourglass: the log reached %lld bytes; the rest " \
 	"is dropped]"

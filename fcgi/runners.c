@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "launch.h"
+#include "runners.h"
 #include "server.h"
 
 static struct {

@@ -1,0 +1,61 @@
+/*
+ * Reading a FastCGI request and writing its answer. A leaf of fcgi/:
+ * it calls nothing else of it. The answer's status is recorded in the
+ * request, and whoever ends the request counts it (main.c).
+ */
+#ifndef HG_HTTP_H
+#define HG_HTTP_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+#include <fcgiapp.h>
+
+#include "hg.h"
+
+#define JSON_TYPE	"application/json; charset=utf-8"
+
+/* One request, owned by its thread. */
+struct req {
+	FCGX_Request	 fcgi;
+	const char	*method;
+	const char	*path;		/* the raw path, before '?' */
+	size_t		 pathlen;
+	const char	*query;		/* "" when none */
+	int		 replied;	/* the status line went out */
+	int		 status;	/* ... with this status */
+};
+
+/* The FastCGI parameter name, borrowed from the request, or NULL. */
+const char	*req_param(struct req *r, const char *name);
+/* Finds name=value in the query string, percent-decoded into buf.
+ * Returns buf, or NULL if name is absent or its value too long. */
+const char	*req_query(struct req *r, const char *name, char *buf,
+		    size_t len);
+/* Is Content-Type the media type type (with parameters or not)? */
+int		 req_type_is(struct req *r, const char *type);
+/* Reads the body, at most HG_BODY_MAX bytes. Returns a malloc'd buffer
+ * (NUL-terminated, caller frees) with *len set, or NULL with e set:
+ * 413 too_large, 400 for a bad Content-Length. */
+char		*req_body(struct req *r, size_t *len, struct hg_err *e);
+
+void		 reply(struct req *r, int status, const char *headers,
+		    const char *ctype, const char *body, size_t len);
+/* The status and headers of an answer whose len bytes of body the
+ * caller writes next, all of them. */
+void		 reply_head(struct req *r, int status, const char *headers,
+		    const char *ctype, size_t len);
+/* The head of an SSE stream (200, unbuffered by nginx), then text; the
+ * caller writes the events and flushes. */
+void		 reply_stream(struct req *r, const char *text);
+/* Prints obj (borrowed) as the JSON body. */
+void		 reply_json(struct req *r, int status, const char *headers,
+		    const cJSON *obj);
+/* Answers {"error":{"code","message"}} with e's status; headers are
+ * extra header lines ("Allow: GET\r\n") or NULL. */
+void		 reply_err(struct req *r, const char *headers,
+		    const struct hg_err *e);
+void		 reply_errf(struct req *r, int status, const char *code,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif

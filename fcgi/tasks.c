@@ -1,0 +1,426 @@
+/*
+ * The tasks' handlers: create, list, get, stop, delete and the log.
+ * Each validates everything the client sent before it touches the
+ * store; every refusal is a JSON error that names the input and the
+ * rule.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "feed.h"
+#include "forget.h"
+#include "janitor.h"
+#include "json.h"
+#include "launch.h"
+#include "listcache.h"
+#include "pool.h"
+#include "report.h"
+#include "runners.h"
+#include "server.h"
+#include "taskfiles.h"
+#include "tasks.h"
+
+/* Checks the create body's shape. On success sets the three fields
+ * (borrowed from doc; params and name may be NULL). */
+static int
+create_fields(const cJSON *doc, const char **kind, const cJSON **params,
+    const char **name, struct hg_err *e)
+{
+	const cJSON	*c, *v;
+
+	if (!cJSON_IsObject(doc))
+		return hg_err_set(e, 400, "invalid_request",
+		    "the body must be a JSON object");
+	cJSON_ArrayForEach(c, doc)
+		if (strcmp(c->string, "kind") != 0 &&
+		    strcmp(c->string, "params") != 0 &&
+		    strcmp(c->string, "name") != 0)
+			return hg_err_set(e, 400, "invalid_request",
+			    "unknown field \"%.64s\"; the fields are kind, "
+			    "params and name", c->string);
+	v = cJSON_GetObjectItemCaseSensitive(doc, "kind");
+	if (!cJSON_IsString(v))
+		return hg_err_set(e, 400, "invalid_request",
+		    "kind: required, a string");
+	*kind = v->valuestring;
+	*params = cJSON_GetObjectItemCaseSensitive(doc, "params");
+	v = cJSON_GetObjectItemCaseSensitive(doc, "name");
+	*name = NULL;
+	if (v != NULL && !cJSON_IsNull(v)) {
+		if (!cJSON_IsString(v) || strlen(v->valuestring) > HG_NAME_MAX)
+			return hg_err_set(e, 400, "invalid_request",
+			    "name: must be a string of at most %d bytes, "
+			    "or null", HG_NAME_MAX);
+		*name = v->valuestring;
+	}
+	return 0;
+}
+
+/* The Idempotency-Key header: up to HG_IDEM_KEY_MAX printable ASCII
+ * characters. */
+static int
+idem_key(struct req *r, const char **key, struct hg_err *e)
+{
+	const char	*v = req_param(r, "HTTP_IDEMPOTENCY_KEY");
+	size_t		 i;
+
+	*key = NULL;
+	if (v == NULL)
+		return 0;
+	for (i = 0; v[i] != '\0'; i++)
+		if (v[i] < 0x20 || v[i] > 0x7e)
+			break;
+	if (i == 0 || v[i] != '\0' || i > HG_IDEM_KEY_MAX)
+		return hg_err_set(e, 400, "invalid_request", "Idempotency-Key: "
+		    "must be 1 to %d printable ASCII characters",
+		    HG_IDEM_KEY_MAX);
+	*key = v;
+	return 0;
+}
+
+/* What a create asks for, read from the request and checked; each
+ * pointer is owned here and freed by create_free(). */
+struct create {
+	const struct kind	*kind;
+	const char		*name;		/* in doc, or NULL */
+	char			*body;
+	cJSON			*doc;
+	cJSON			*checked;	/* params, defaults in */
+	char			*ptext;		/* checked, printed */
+	struct create_opts	 opts;
+	char			 token[80];	/* an external task's */
+	unsigned char		 hash[STORE_HASH_LEN];
+	struct sched		 sc;		/* an internal task's start */
+	int64_t			 ids[LAUNCH_BATCH];
+};
+
+static void
+create_free(struct create *c)
+{
+	free(c->ptext);
+	cJSON_Delete(c->checked);
+	cJSON_Delete(c->doc);
+	free(c->body);
+}
+
+/* Reads and checks the body and the Idempotency-Key, in the order the
+ * errors are told: media type, body, fields, kind, params, key. */
+static int
+create_read(struct req *r, struct create *c, struct hg_err *e)
+{
+	const cJSON	*params = NULL;
+	const char	*kind = NULL;
+	size_t		 len;
+
+	if (!req_type_is(r, "application/json"))
+		return hg_err_set(e, 415, "unsupported_media_type", "the body "
+		    "must be application/json");
+	if ((c->body = req_body(r, &len, e)) == NULL ||
+	    (c->doc = json_parse(c->body, len, e)) == NULL ||
+	    create_fields(c->doc, &kind, &params, &c->name, e) == -1)
+		return -1;
+	if ((c->kind = kinds_find(srv.kinds, kind)) == NULL)
+		return hg_err_set(e, 422, "unknown_kind", strlen(kind) <= 64 ?
+		    "unknown kind \"%s\"; GET /api/kinds lists them" :
+		    "unknown kind%.0s; GET /api/kinds lists them", kind);
+	if ((c->checked = kinds_params_check(c->kind, params, e)) == NULL)
+		return -1;
+	if ((c->ptext = json_print(c->checked)) == NULL)
+		return hg_err_set(e, 503, "unavailable", "out of memory");
+	return idem_key(r, &c->opts.idem_key, e);
+}
+
+/* The store's options: an external task's token, or the schedule that
+ * takes a free slot in the create's own transaction. */
+static int
+create_opts_set(struct create *c, struct hg_err *e)
+{
+	const struct kind	*k = c->kind;
+
+	c->opts.max_queued = srv.cfg.max_queued;
+	c->opts.watch_ms = (int64_t)(k->while_watched_s * 1000);
+	if (!k->external) {
+		launch_sched_init(&c->sc, &srv.cfg, srv.kinds, c->ids);
+		c->opts.sched = &c->sc;
+		return 0;
+	}
+	if (report_token_new(c->token, sizeof(c->token), c->hash) == -1)
+		return hg_err_set(e, 503, "unavailable", "no randomness for "
+		    "the report token");
+	c->opts.external = 1;
+	c->opts.report_hash = c->hash;
+	c->opts.heartbeat_ms = (int64_t)(k->heartbeat_s * 1000);
+	c->opts.grace_ms = (int64_t)(k->grace_s * 1000);
+	return 0;
+}
+
+/* A new task, id: an external one is told its report URL and token,
+ * once (only the hash is kept); an internal one's runner starts. */
+static int
+create_started(struct store *st, struct create *c, int64_t id, cJSON *task,
+    struct hg_err *e)
+{
+	cJSON	*rep;
+	char	 url[64];
+
+	if (c->kind->external) {
+		snprintf(url, sizeof(url), "/api/tasks/%lld/report",
+		    (long long)id);
+		if ((rep = cJSON_AddObjectToObject(task, "report")) == NULL ||
+		    cJSON_AddStringToObject(rep, "url", url) == NULL ||
+		    cJSON_AddStringToObject(rep, "token", c->token) == NULL)
+			return hg_err_set(e, 503, "unavailable",
+			    "out of memory");
+		return 0;
+	}
+	/* Taken in the create's transaction if a slot was free; else a
+	 * task's end or the janitor starts it. A full batch may have left
+	 * more behind. */
+	(void)launch_taken(st, &srv.cfg, c->ids, c->sc.n);
+	if (c->sc.n == LAUNCH_BATCH &&
+	    launch_queued(st, &srv.cfg, srv.kinds) == -1)
+		janitor_kick();
+	return 0;
+}
+
+void
+tasks_create(struct req *r)
+{
+	struct create	 c;
+	struct store	*st = NULL;
+	struct hg_err	 e;
+	cJSON		*task = NULL;
+	char		 loc[64];
+	int64_t		 id;
+	int		 created;
+
+	memset(&c, 0, sizeof(c));
+	if (create_read(r, &c, &e) == -1 || create_opts_set(&c, &e) == -1)
+		goto fail;
+	if ((st = pool_get(&e)) == NULL || (created = store_task_create_opts(st,
+	    c.kind->name, c.name, c.ptext, &c.opts, &task, &e)) == -1)
+		goto fail;
+	if (created == 1) {
+		/* A retried create: the task the key's first create made. */
+		reply_json(r, 200, NULL, task);
+		goto out;
+	}
+	feed_kick();
+	/* The id is a raw number (json_add_int): read its text. */
+	id = strtoll(cJSON_GetObjectItemCaseSensitive(task, "id")->valuestring,
+	    NULL, 10);
+	if (create_started(st, &c, id, task, &e) == -1)
+		goto fail;
+	snprintf(loc, sizeof(loc), "Location: /api/tasks/%lld\r\n",
+	    (long long)id);
+	reply_json(r, 201, loc, task);
+	goto out;
+fail:
+	reply_err(r, e.status == 429 ? "Retry-After: 5\r\n" : NULL, &e);
+out:
+	if (st != NULL)
+		pool_put(st);
+	cJSON_Delete(task);
+	create_free(&c);
+}
+
+void
+tasks_list(struct req *r)
+{
+	struct task_filter	 f = { 0, NULL, 0, HG_LIST_DEFAULT, 0 };
+	struct store		*st;
+	struct hg_err		 e;
+	char			 state[32], kind[128], num[32], key[160];
+	char			*body = NULL;
+	int64_t			 n, last;
+	uint64_t		 gen;
+	size_t			 len;
+	int			 rc, v;
+
+	if (req_query(r, "state", state, sizeof(state)) != NULL) {
+		if ((v = state_parse(state)) == -1) {
+			reply_errf(r, 400, "invalid_request", "state: must be "
+			    "one of queued, running, stopping, succeeded, "
+			    "failed, canceled, lost");
+			return;
+		}
+		f.state = (enum task_state)v;
+	}
+	if (req_query(r, "kind", kind, sizeof(kind)) != NULL)
+		f.kind = kind;
+	if (req_query(r, "limit", num, sizeof(num)) != NULL) {
+		if (hg_parse_id(num, strlen(num), &n) == -1 ||
+		    n > HG_LIST_MAX) {
+			reply_errf(r, 400, "invalid_request", "limit: must be "
+			    "an integer from 1 to %d", HG_LIST_MAX);
+			return;
+		}
+		f.limit = (int)n;
+	}
+	if (req_query(r, "before", num, sizeof(num)) != NULL) {
+		if (hg_parse_id(num, strlen(num), &f.before) == -1) {
+			reply_errf(r, 400, "invalid_request", "before: must be "
+			    "a task id");
+			return;
+		}
+	}
+	if ((st = pool_get(&e)) == NULL) {
+		reply_err(r, NULL, &e);
+		return;
+	}
+	snprintf(key, sizeof(key), "%s|%s|%lld|%d", f.state != 0 ?
+	    state : "", f.kind != NULL ? f.kind : "", (long long)f.before,
+	    f.limit);
+	/* One read transaction: the newest event id, and the list only if
+	 * the kept answer is not current. */
+	gen = listcache_gen();
+	f.unless = listcache_event(key);
+	rc = store_task_list(st, &f, &body, &len, &last, &e);
+	if (rc == 1 && (body = listcache_get(key, last, &len)) == NULL) {
+		/* Put out of the cache meanwhile. */
+		f.unless = 0;
+		rc = store_task_list(st, &f, &body, &len, &last, &e);
+	}
+	pool_put(st);
+	if (rc == -1) {
+		reply_err(r, NULL, &e);
+		return;
+	}
+	if (rc == 0)
+		listcache_put(key, last, gen, body, len);
+	reply(r, 200, NULL, JSON_TYPE, body, len);
+	free(body);
+}
+/*
+ * Sends bytes off to size of the log fd, as the body of an answer of
+ * that length. Not inlined: its buffer must not share the stack with
+ * taskfiles_log_tail()'s block of the same size, which with a
+ * sanitizer's frames overflowed a request thread's HG_THREAD_STACK.
+ */
+static void __attribute__((noinline))
+log_send(struct req *r, int fd, off_t off, off_t size)
+{
+	char	 buf[HG_LOG_CHUNK];
+	ssize_t	 got;
+
+	/* A read that fails leaves the answer short of its length, which
+	 * nginx reports as the error it is. */
+	while (off < size && (got = pread(fd, buf, (size_t)(size - off) <
+	    sizeof(buf) ? (size_t)(size - off) : sizeof(buf), off)) > 0) {
+		if (FCGX_PutStr(buf, (int)got, r->fcgi.out) != (int)got)
+			break;
+		off += got;
+	}
+}
+
+/* GET /api/tasks/{id}/log: the file as it is now, streamed; never the
+ * whole of it in memory. */
+void
+tasks_log(struct req *r, int64_t id)
+{
+	struct store	*st;
+	struct hg_err	 e;
+	struct stat	 sb;
+	cJSON		*task = NULL;
+	char		 num[32];
+	int64_t		 tail = 0;
+	off_t		 off = 0;
+	int		 fd, rc;
+
+	if (req_query(r, "tail", num, sizeof(num)) != NULL &&
+	    (hg_parse_id(num, strlen(num), &tail) == -1 ||
+	    tail > HG_TAIL_MAX)) {
+		reply_errf(r, 400, "invalid_request", "tail: must be an "
+		    "integer from 1 to %d", HG_TAIL_MAX);
+		return;
+	}
+	if ((st = pool_get(&e)) == NULL) {
+		reply_err(r, NULL, &e);
+		return;
+	}
+	rc = store_task_get(st, id, &task, &e);
+	pool_put(st);
+	cJSON_Delete(task);
+	if (rc == -1) {
+		reply_err(r, NULL, &e);
+		return;
+	}
+	if ((fd = taskfiles_log_read(&srv.cfg, id)) == -1) {
+		/* A task that has not started has no log yet. */
+		reply(r, 200, NULL, "text/plain; charset=utf-8", NULL, 0);
+		return;
+	}
+	if (fstat(fd, &sb) == -1)
+		sb.st_size = 0;
+	if (tail > 0)
+		off = taskfiles_log_tail(fd, sb.st_size, (long)tail);
+	/* Up to the size seen now: a running task's log keeps growing,
+	 * and the file is only appended to (a removed one stays open). */
+	reply_head(r, 200, NULL, "text/plain; charset=utf-8",
+	    (size_t)(sb.st_size - off));
+	log_send(r, fd, off, sb.st_size);
+	close(fd);
+}
+enum task_op { OP_GET, OP_STOP, OP_DELETE };
+
+/* The three that take a store for one call and answer the task, or
+ * nothing. */
+
+static void
+task_op(struct req *r, int64_t id, enum task_op op)
+{
+	struct store		*st;
+	struct hg_err		 e;
+	struct runner_ref	 ref;
+	cJSON			*task = NULL;
+	int			 rc;
+
+	if ((st = pool_get(&e)) == NULL) {
+		reply_err(r, NULL, &e);
+		return;
+	}
+	switch (op) {
+	case OP_GET:
+		if ((rc = store_task_get(st, id, &task, &e)) == 0)
+			reply_json(r, 200, NULL, task);
+		break;
+	case OP_STOP:
+		if ((rc = store_task_stop(st, id, &task, &ref, &e)) == 0) {
+			feed_kick();
+			runner_signal(&ref, id);
+			reply_json(r, 202, NULL, task);
+		}
+		break;
+	case OP_DELETE:
+		if ((rc = store_task_delete(st, id, &e)) == 0) {
+			task_forget(id);
+			reply(r, 204, NULL, NULL, NULL, 0);
+		}
+		break;
+	}
+	if (rc == -1)
+		reply_err(r, NULL, &e);
+	pool_put(st);
+	cJSON_Delete(task);
+}
+
+void
+tasks_get(struct req *r, int64_t id)
+{
+	task_op(r, id, OP_GET);
+}
+
+void
+tasks_stop(struct req *r, int64_t id)
+{
+	task_op(r, id, OP_STOP);
+}
+
+void
+tasks_delete(struct req *r, int64_t id)
+{
+	task_op(r, id, OP_DELETE);
+}

@@ -1,0 +1,19 @@
+/*
+ * The handlers of /api/tasks and /api/tasks/{id}, their method checked
+ * by the router; id is a parsed task id.
+ */
+#ifndef HG_TASKS_H
+#define HG_TASKS_H
+
+#include <stdint.h>
+
+#include "http.h"
+
+void	 tasks_create(struct req *r);		/* POST /api/tasks */
+void	 tasks_list(struct req *r);		/* GET /api/tasks */
+void	 tasks_get(struct req *r, int64_t id);
+void	 tasks_stop(struct req *r, int64_t id);	/* POST .../stop */
+void	 tasks_delete(struct req *r, int64_t id);
+void	 tasks_log(struct req *r, int64_t id);	/* GET .../log */
+
+#endif
