@@ -120,8 +120,8 @@
  * every answer served from the cache. */
 #define HG_LISTCACHE_BODY_MAX	(256 * 1024)
 /* Bytes of a log read and sent at once by GET .../log: on a request
- * thread's stack (HG_THREAD_STACK), never beside taskfiles' tail block
- * of the same size. */
+ * thread's stack (HG_THREAD_STACK), in a frame of its own, never beside
+ * taskfiles' tail block. */
 #define HG_LOG_CHUNK		65536
 /* The Idempotency-Key header, printable ASCII; longer is a 400. */
 #define HG_IDEM_KEY_MAX		200
@@ -147,6 +147,37 @@
  * and at hundreds a second passes that close would only contend for
  * the write lock. */
 #define HG_KICK_GAP_MS		20
+/*
+ * Starting runners, and the runners themselves. A batch bounds memory
+ * or a message; what is left goes in the next, never dropped.
+ */
+/* Task ids in one datagram to the runner host; more go in several. */
+#define HG_HOST_BATCH		64
+/* How long a sender waits while the host's queue is full before it
+ * starts the runner itself (posix_spawn). */
+#define HG_HOST_SEND_MS		100
+/* How long the server waits for a new host to take ids; without one,
+ * runners are started by posix_spawn. */
+#define HG_HOST_READY_MS	5000
+/* Runners the host keeps a channel to (its poll set). A runner forked
+ * past it runs its task and ends instead of coming back: more tasks
+ * still run at once, each with a fork of its own. */
+#define HG_HOST_KEPT_MAX	512
+/* An idle runner is let go after this, all but the last: a lull ends
+ * the runners a busy spell needed. */
+#define HG_HOST_IDLE_MS		10000
+/* Tasks one forked runner runs before it ends: whatever a long life
+ * gathers (SQLite's page cache, a fragmented heap) is given back. */
+#define HG_RUNNER_TASKS		1000
+/* Log lines a runner writes in one transaction; more go in the next. */
+#define HG_RUNNER_LOG_BATCH	512
+/* Tries to record a task's end while the database is busy, each up to
+ * HG_BUSY_MS: a runner must not leave its task looking alive, and the
+ * lost-runner check ends it if every try fails. */
+#define HG_FINISH_TRIES		20
+/* After a command exits, how long its output is still read: whatever
+ * it left running in its group may hold the pipes open. */
+#define HG_DRAIN_OUTPUT_MS	1000
 /* The last line of a log cut at HOURGLASS_LOG_MAX (a long long). */
 #define HG_LOG_CUT	"[hourglass: the log reached %lld bytes; the rest " \
 	"is dropped]"

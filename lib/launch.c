@@ -13,9 +13,6 @@
 #include "notify.h"
 #include "runlog.h"
 
-#define HOST_SEND_MS	100
-#define HOST_READY_MS	5000
-
 extern char	**environ;
 
 /*
@@ -126,7 +123,7 @@ launch_host(const struct config *c, pid_t *pid, int *fd, struct hg_err *e)
 	 * than none: runners start by exec until it does. */
 	pfd.fd = r[0];
 	pfd.events = POLLIN;
-	if (poll(&pfd, 1, HOST_READY_MS) == 1)
+	if (poll(&pfd, 1, HG_HOST_READY_MS) == 1)
 		(void)read(r[0], &ready, 1);
 	close(r[0]);
 	*fd = p[1];
@@ -135,13 +132,13 @@ launch_host(const struct config *c, pid_t *pid, int *fd, struct hg_err *e)
 
 /*
  * Hands ids to the runner host, as one datagram. The send waits up to
- * HOST_SEND_MS while the host's queue is full; a host that is not there
- * (or too slow) fails it, and the caller starts runners itself.
+ * HG_HOST_SEND_MS while the host's queue is full; a host that is not
+ * there (or too slow) fails it, and the caller starts runners itself.
  */
 static int
 host_send(const struct config *c, const int64_t *ids, int n)
 {
-	struct timeval	 tv = { 0, HOST_SEND_MS * 1000 };
+	struct timeval	 tv = { 0, HG_HOST_SEND_MS * 1000 };
 	int		 fd, rc;
 
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)

@@ -12,8 +12,8 @@
 #include "taskfiles.h"
 
 /* The block read backwards by taskfiles_log_tail. It runs on a request
- * thread's small stack (HG_THREAD_STACK) under the handler's own 64 KiB
- * copy buffer: two such blocks overflowed it under ThreadSanitizer. */
+ * thread's small stack (HG_THREAD_STACK): 64 KiB here beside the log
+ * handler's 64 KiB overflowed it under ThreadSanitizer. */
 #define TAIL_BLOCK	8192
 
 static int

@@ -28,7 +28,6 @@
 #define CLOSE_RANGE_CLOEXEC	(1U << 2)
 #endif
 
-#define DRAIN_MS	1000	/* reading what is left after the exit */
 
 /* What the child reports through the exec pipe when it cannot start. */
 struct exec_report {
@@ -388,8 +387,8 @@ command_read(struct outstream *so, struct outstream *se, int64_t now,
 
 /*
  * Reads the command's output until it has exited and its streams are
- * at their end, or DRAIN_MS after its exit: whatever it left running in
- * its group may hold them open.
+ * at their end, or HG_DRAIN_OUTPUT_MS after its exit: whatever it left
+ * running in its group may hold them open.
  */
 static void
 command_wait(struct cmd *c, struct outstream *so, struct outstream *se,
@@ -416,7 +415,7 @@ command_wait(struct cmd *c, struct outstream *so, struct outstream *se,
 			signals_child = 0;
 			/* Whatever it left behind in its group goes too. */
 			(void)kill(-c->pid, SIGKILL);
-			c->drain_until = hg_mono_ms() + DRAIN_MS;
+			c->drain_until = hg_mono_ms() + HG_DRAIN_OUTPUT_MS;
 		}
 	}
 }

@@ -37,14 +37,9 @@
 #include "signals.h"
 #include "warn.h"
 
-#define HOST_BATCH	64	/* ids in one datagram, at most */
-#define HOST_KEPT_MAX	512	/* runners the host keeps a channel to */
-#define HOST_IDLE_MS	10000	/* an idle runner is kept this long */
-#define RUNNER_TASKS	1000	/* tasks one forked runner runs, at most */
-
 /*
  * Kept runners. The host holds one end of a socketpair (SOCK_SEQPACKET)
- * with each runner it forked, up to HOST_KEPT_MAX, and the runner the
+ * with each runner it forked, up to HG_HOST_KEPT_MAX, and the runner the
  * other: the host writes a task id (8 bytes) to an idle runner, and a
  * runner that has recorded its task's end writes 8 zero bytes to say it
  * is idle again. Either side reads the end of the channel when the
@@ -55,8 +50,8 @@
  * One idle runner is the spare, forked before any task needs it:
  * opening the database is a good part of what stands between a create
  * and its program running. A task goes to the newest idle runner; one
- * idle for HOST_IDLE_MS is let go (the host closes its end, it reads the
- * end and exits), all but the last. As many idle runners are kept as
+ * idle for HG_HOST_IDLE_MS is let go (the host closes its end, it reads
+ * the end and exits), all but the last. As many idle runners are kept as
  * tasks may run at once (HOURGLASS_MAX_RUNNING), and the spare: fewer,
  * and a busy server's runners would end at each lull only to be forked
  * again at the next rise, at several milliseconds of CPU each.
@@ -70,7 +65,7 @@ static struct kept {
 	int	 fd;
 	int	 idle;
 	int64_t	 since;		/* monotonic ms it became idle */
-}		 kept[HOST_KEPT_MAX];
+}		 kept[HG_HOST_KEPT_MAX];
 static size_t	 nkept;
 static size_t	 idle_max;	/* idle runners kept, at most */
 
@@ -117,13 +112,13 @@ idle_retire(void)
 	for (i = 0; i < nkept; ) {
 		if (!kept[i].idle || i == newest) {
 			i++;
-		} else if (now - kept[i].since >= HOST_IDLE_MS) {
+		} else if (now - kept[i].since >= HG_HOST_IDLE_MS) {
 			if (newest == nkept - 1)
 				newest = i;	/* it moves into slot i */
 			kept_drop(i);
 		} else {
-			if (kept[i].since + HOST_IDLE_MS < next)
-				next = kept[i].since + HOST_IDLE_MS;
+			if (kept[i].since + HG_HOST_IDLE_MS < next)
+				next = kept[i].since + HG_HOST_IDLE_MS;
 			i++;
 		}
 	}
@@ -198,7 +193,7 @@ await_task(struct runner *r, int fd, int *leaving)
 /*
  * In a forked runner: runs task r->id, or first waits for one on fd if
  * r->id is 0; then, if it has a channel (fd is not -1), tells the host
- * it is idle and waits for the next, up to RUNNER_TASKS and while the
+ * it is idle and waits for the next, up to HG_RUNNER_TASKS and while the
  * host is there. Does not return.
  */
 static void
@@ -215,7 +210,7 @@ serve(struct runner *r, int fd, char *title, size_t room)
 		retitle(title, room, name);
 		rc = runner_run(r);
 		r->id = 0;
-		if (rc != 0 || fd == -1 || n == RUNNER_TASKS || leaving)
+		if (rc != 0 || fd == -1 || n == HG_RUNNER_TASKS || leaving)
 			break;
 		retitle(title, room, "--spare");
 		if (send(fd, &idle_msg, sizeof(idle_msg), MSG_NOSIGNAL) !=
@@ -240,7 +235,7 @@ fork_runner(const struct config *cfg, int64_t id, int sock, char *title)
 	int			 sp[2] = { -1, -1 };
 	pid_t			 pid;
 
-	if (nkept < HOST_KEPT_MAX && socketpair(AF_UNIX, SOCK_SEQPACKET |
+	if (nkept < HG_HOST_KEPT_MAX && socketpair(AF_UNIX, SOCK_SEQPACKET |
 	    SOCK_CLOEXEC, 0, sp) == -1)
 		sp[0] = sp[1] = -1;
 	if (sp[0] == -1 && id == 0)
@@ -301,7 +296,7 @@ kept_read(size_t i)
 static int
 kept_poll(int timeout, struct pollfd io[2])
 {
-	static struct pollfd	 pfd[2 + HOST_KEPT_MAX];
+	static struct pollfd	 pfd[2 + HG_HOST_KEPT_MAX];
 	size_t			 i, base = 0, np;
 	int			 n = 0;
 
@@ -368,7 +363,7 @@ host_main(char *title)
 {
 	struct pollfd		 io[2];
 	struct config		 cfg;
-	int64_t			 ids[HOST_BATCH];
+	int64_t			 ids[HG_HOST_BATCH];
 	char			 err[1024];
 	ssize_t			 n;
 	size_t			 i;
@@ -390,8 +385,8 @@ host_main(char *title)
 	runlog_open(&cfg);
 	/* Each task that may run (at least 1), and the spare forked as the
 	 * last idle one was taken. */
-	idle_max = (size_t)cfg.max_running < HOST_KEPT_MAX ?
-	    (size_t)cfg.max_running + 1 : HOST_KEPT_MAX;
+	idle_max = (size_t)cfg.max_running < HG_HOST_KEPT_MAX ?
+	    (size_t)cfg.max_running + 1 : HG_HOST_KEPT_MAX;
 	/* A host left from an earlier server keeps its own (unlinked)
 	 * socket until it sees its stdin close. */
 	if ((sock = notify_listen(cfg.host)) == -1) {

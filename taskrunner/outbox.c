@@ -147,7 +147,7 @@ outbox_log(struct outbox *ob, const char *stream, const char *line)
 		return;
 	ob->lines[ob->nlines].stream = stream;
 	ob->lines[ob->nlines].line = copy;
-	if (++ob->nlines == OUTBOX_LOG_BATCH)
+	if (++ob->nlines == HG_RUNNER_LOG_BATCH)
 		flush_now(ob);
 	else
 		outbox_flush(ob, 0);

@@ -18,7 +18,6 @@
 #include "store.h"
 #include "taskfiles.h"
 
-#define OUTBOX_LOG_BATCH	512	/* log lines written in one go */
 
 struct outbox {
 	/* Borrowed from the runner (outbox_init); callers may read. */
@@ -35,7 +34,7 @@ struct outbox {
 	/* The log: a file, capped; its lines also become log events. */
 	struct taskfiles_log log;	/* opened with the first line */
 	int		 log_opened;
-	struct logline	 lines[OUTBOX_LOG_BATCH];
+	struct logline	 lines[HG_RUNNER_LOG_BATCH];
 	size_t		 nlines;
 };
 

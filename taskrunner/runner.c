@@ -27,7 +27,6 @@
 #include "store.h"
 #include "warn.h"
 
-#define FINISH_TRIES	20	/* each waits up to HG_BUSY_MS */
 
 /* Records the end, retrying while the database is busy: a runner must
  * not leave its task looking alive. -1 if it could not. */
@@ -38,7 +37,7 @@ finish(struct runner *r, const struct outcome *o)
 	int		 i;
 
 	outbox_flush(&r->ob, 1);
-	for (i = 0; i < FINISH_TRIES; i++) {
+	for (i = 0; i < HG_FINISH_TRIES; i++) {
 		if (store_task_finish(r->st, r->id, outbox_unsent(&r->ob), o,
 		    &e) != -1) {
 			notify_send(r->notify_fd, r->cfg.notify);
