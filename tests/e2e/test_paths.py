@@ -10,7 +10,7 @@ SECRETS = [b"hourglass-fcgi", b"SQLite format 3", b"CREATE TABLE",
            b"#include", b"worker_connections", b"[core]"]
 PATHS = ["/../kinds.json", "/%2e%2e/kinds.json", "/..%2fkinds.json",
          "/%2e%2e%2fnginx.conf", "/nginx.conf", "/kinds.json",
-         "/fcgi/main.c", "/lib/store.c", "/.git/config", "/Makefile",
+         "/fcgi/main.c", "/lib/store/conn.c", "/.git/config", "/Makefile",
          "/hourglass.db", "/data/hourglass.db", "/fcgi.sock",
          "/nginx/nginx.conf", "/api/../kinds.json", "/api/..%2f..%2fMakefile",
          "/www/../Makefile", "//etc/passwd", "/%00", "/index.html%00.c"]
