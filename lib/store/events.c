@@ -120,11 +120,13 @@ store_events_read(struct store *st, int64_t after, int64_t upto,
 		ev.task = sqlite3_column_int64(s, 1);
 		ev.type = (const char *)sqlite3_column_text(s, 2);
 		state = (const char *)sqlite3_column_text(s, 3);
+		/* A state this build does not know is no state: the
+		 * event still goes out, and the feed moves past it. */
 		v = state != NULL ? state_parse(state) : 0;
-		ev.state = (enum task_state)v;
+		ev.state = v > 0 ? (enum task_state)v : 0;
 		ev.data = (const char *)sqlite3_column_text(s, 4);
 		ev.len = (size_t)sqlite3_column_bytes(s, 4);
-		if (ev.type == NULL || ev.data == NULL || v == -1) {
+		if (ev.type == NULL || ev.data == NULL) {
 			rc = SQLITE_NOMEM;
 			break;
 		}

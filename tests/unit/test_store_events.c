@@ -2,6 +2,8 @@
  * lib/store/events.c: the event stream a client reads, the newest event
  * id, and the head of a task's stream. Helpers: store_test.h.
  */
+#include <sqlite3.h>
+
 #include "store_test.h"
 
 static void
@@ -29,6 +31,38 @@ events_read_gives_create_state_event_with_task(void)
 	free(b);
 	cJSON_Delete(d);
 	cJSON_Delete(t);
+	evs_free(&l);
+	store_close(st);
+}
+
+/* A state event whose state this build does not know (a newer build's
+ * row, say) goes out with no state, and the events after it still come:
+ * a stream must never stop at one row. */
+static void
+events_read_passes_an_unknown_state(void)
+{
+	struct store	*st = open_db();
+	struct hg_err	 e;
+	struct evs	 l;
+	cJSON		*t = NULL;
+	sqlite3		*db;
+
+	CHECK_INT(store_task_create(st, "count", "x", PARAMS, &t, &e), 0);
+	cJSON_Delete(t);
+	CHECK_INT(sqlite3_open(db_path(), &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "INSERT INTO events (task_id, type, "
+	    "state, data) VALUES (1, 'state', 'paused', '{}')", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	t = NULL;
+	CHECK_INT(store_task_create(st, "count", "y", PARAMS, &t, &e), 0);
+	cJSON_Delete(t);
+	CHECK_INT(evs_read(st, 0, 0, &l), 3);
+	CHECK_STR(l.v[1].type, "state");
+	CHECK_STR(l.v[1].state, "");
+	CHECK_STR(l.v[1].data, "{}");
+	CHECK_STR(l.v[2].state, "queued");
+	CHECK_INT(l.v[2].task, 2);
 	evs_free(&l);
 	store_close(st);
 }
@@ -151,6 +185,7 @@ task_head_of_missing_task_is_404(void)
 
 static const struct unit_test tests[] = {
 	UNIT(events_read_gives_create_state_event_with_task),
+	UNIT(events_read_passes_an_unknown_state),
 	UNIT(events_read_keeps_to_after_upto_and_limit),
 	UNIT(event_ids_strictly_increase),
 	UNIT(event_last_does_not_go_back_after_delete),
