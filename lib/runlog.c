@@ -106,9 +106,13 @@ runlog_open(const struct config *c)
 		return;
 	rl.max = c->runner_log_max;
 	/* The .1 too: runner.log may have been rotated between the spawn
-	 * that opened it and now. */
+	 * that opened it and now; and, rotated twice, the file is gone
+	 * (no link left), yet was opened for appending, as spawn() opens
+	 * runner.log and no terminal is. */
 	rl.ours = (stat(rl.p.log, &st) == 0 && same_file(&st, &two)) ||
-	    (stat(rl.p.old, &st) == 0 && same_file(&st, &two));
+	    (stat(rl.p.old, &st) == 0 && same_file(&st, &two)) ||
+	    (S_ISREG(two.st_mode) && two.st_nlink == 0 &&
+	    (fcntl(2, F_GETFL) & O_APPEND) != 0);
 }
 
 void

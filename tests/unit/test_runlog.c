@@ -130,6 +130,20 @@ a_runner_started_on_a_file_just_rotated_is_still_kept(void)
 	CHECK_STR(text_of("runner.log.1"), "");
 }
 
+/* Rotated twice between the spawn and the runner's start: its fd 2 is a
+ * file with no name left. It is still runner.log's, and the runner
+ * writes to the current one. */
+static void
+a_runner_started_on_a_file_rotated_away_is_still_kept(void)
+{
+	setup("runner.log");
+	CHECK(unlink(path("runner.log")) == 0);
+	runlog_open(&cfg);
+	runlog_printf("mine");
+	teardown();
+	CHECK_STR(text_of("runner.log"), "mine\n");
+}
+
 static void
 a_long_line_is_cut_and_marked(void)
 {
@@ -187,6 +201,7 @@ static const struct unit_test tests[] = {
 	UNIT(a_log_past_its_cap_becomes_runner_log_1),
 	UNIT(a_process_left_on_the_rotated_file_follows_to_the_new_one),
 	UNIT(a_runner_started_on_a_file_just_rotated_is_still_kept),
+	UNIT(a_runner_started_on_a_file_rotated_away_is_still_kept),
 	UNIT(a_long_line_is_cut_and_marked),
 	UNIT(stderr_that_is_not_runner_log_is_left_alone),
 	UNIT(before_a_spawn_a_full_log_is_rotated),
