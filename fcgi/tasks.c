@@ -294,11 +294,12 @@ tasks_list(struct req *r)
 	reply(r, 200, NULL, JSON_TYPE, body, len);
 	free(body);
 }
+
 /*
  * Sends bytes off to size of the log fd, as the body of an answer of
  * that length. Not inlined: its buffer must not share the stack with
- * taskfiles_log_tail()'s block of the same size, which with a
- * sanitizer's frames overflowed a request thread's HG_THREAD_STACK.
+ * taskfiles_log_tail()'s block, which with a sanitizer's frames (both
+ * were 64 KiB then) overflowed a request thread's HG_THREAD_STACK.
  */
 static void __attribute__((noinline))
 log_send(struct req *r, int fd, off_t off, off_t size)

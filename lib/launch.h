@@ -50,7 +50,9 @@ int	launch_host(const struct config *c, pid_t *pid, int *fd,
 int	launch_queued(struct store *st, const struct config *c,
 	    const struct kinds *k);
 
-#define LAUNCH_BATCH	64	/* tasks taken at once, at most */
+/* Tasks taken at once, at most: their ids go to the host in one
+ * datagram, which carries at most HG_HOST_BATCH. */
+#define LAUNCH_BATCH	HG_HOST_BATCH
 
 /*
  * The two halves of launch_queued, for a caller that takes the tasks in
