@@ -26,6 +26,9 @@
 #define HG_POOL_MAX		8	/* SQLite connections for requests */
 #define HG_BUSY_MS		5000	/* SQLite busy timeout */
 #define HG_MSG_MAX		1024	/* bytes of a progress message */
+/* Largest progress value or total taken: beyond, a double counts in
+ * steps; a line past it is not progress but a log line. */
+#define HG_PROGRESS_NUM_MAX	1e15
 #define HG_TAIL_MAX		10000	/* lines of GET .../log?tail=N */
 #define HG_LINE_MAX		16384	/* bytes of a log line; more is cut */
 /*

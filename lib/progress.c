@@ -6,9 +6,6 @@
 #include "json.h"
 #include "progress.h"
 
-/* Largest value or total we take: beyond, a double counts in steps. */
-#define PROGRESS_NUM_MAX	1e15
-
 static const char replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
 
 /* Length of the valid UTF-8 character at p (at most n bytes), or 0. */
@@ -57,7 +54,7 @@ hg_utf8_clean(const char *in, size_t len, char *out, size_t cap)
 	return o;
 }
 
-/* A finite number in 0..PROGRESS_NUM_MAX, read whole from s..end. */
+/* A finite number in 0..HG_PROGRESS_NUM_MAX, read whole from s..end. */
 static int
 read_num(const char *s, const char *end, double *v)
 {
@@ -69,7 +66,7 @@ read_num(const char *s, const char *end, double *v)
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	*v = strtod(buf, &e);
-	if (*e != '\0' || !isfinite(*v) || *v < 0 || *v > PROGRESS_NUM_MAX)
+	if (*e != '\0' || !isfinite(*v) || *v < 0 || *v > HG_PROGRESS_NUM_MAX)
 		return -1;
 	return 0;
 }
@@ -162,8 +159,8 @@ parse_json(const char *l, size_t len, struct pline *out)
 		t = cJSON_GetObjectItemCaseSensitive(doc, "total");
 		if (!cJSON_IsNumber(v) || !cJSON_IsNumber(t) ||
 		    !isfinite(v->valuedouble) || !isfinite(t->valuedouble) ||
-		    v->valuedouble < 0 || v->valuedouble > PROGRESS_NUM_MAX ||
-		    t->valuedouble <= 0 || t->valuedouble > PROGRESS_NUM_MAX)
+		    v->valuedouble < 0 || v->valuedouble > HG_PROGRESS_NUM_MAX ||
+		    t->valuedouble <= 0 || t->valuedouble > HG_PROGRESS_NUM_MAX)
 			goto out;
 		out->kind = PLINE_PROGRESS;
 		out->value = v->valuedouble;
