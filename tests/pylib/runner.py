@@ -144,6 +144,8 @@ def run_test(mod, full, fn, fixtures, timeout):
             text = traceback.format_exc()
             for fx, v in made:
                 text += fx.explain(v, full)
+            if mod.srv is not None:
+                text += mod.srv.nginx_errors()
             out["r"] = ("FAIL", text)
         finally:
             for fx, v in made:

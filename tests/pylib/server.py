@@ -207,6 +207,22 @@ class Server:
                                          1))
         return out
 
+    def nginx_errors(self, last=20):
+        """nginx's own error lines of this server (its last `last`), as
+        text for a failure: a 502 or 504 says there what it was. The
+        setrlimit alert, which every unprivileged start logs, is left
+        out."""
+        try:
+            with open(os.path.join(self.data, "nginx", "error.log"),
+                      errors="replace") as f:
+                lines = [l for l in f if "setrlimit" not in l]
+        except OSError:
+            return ""
+        if not lines:
+            return ""
+        return "nginx error.log (last %d lines):\n%s" % (
+            min(last, len(lines)), "".join(lines[-last:]))
+
     def close(self):
         """Stops the server, ends this folder's runners, removes the folder.
 
