@@ -134,6 +134,24 @@ fail:
 	return -1;
 }
 
+static const struct store_sql q_task_delete = { S_TASK_DELETE,
+    "DELETE FROM tasks WHERE id = ?1" };
+
+static const struct store_sql q_task_events_delete = { S_TASK_EVENTS_DELETE,
+    "DELETE FROM events WHERE task_id = ?1" };
+
+int
+store__task_remove(struct store *st, int64_t id, struct hg_err *e)
+{
+	char	 data[64];
+
+	snprintf(data, sizeof(data), "{\"task\":%lld}", (long long)id);
+	if (store__exec_id(st, &q_task_events_delete, id, e) == -1 ||
+	    store__exec_id(st, &q_task_delete, id, e) == -1)
+		return -1;
+	return store__event_insert(st, id, "deleted", NULL, data, e);
+}
+
 int
 store_task_delete(struct store *st, int64_t id, struct hg_err *e)
 {

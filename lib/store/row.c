@@ -1,6 +1,6 @@
 /*
  * A task's row: its columns read into a struct task_row, the task read
- * as its object (taskjson.c gives the shape), and the row removed.
+ * as its object (taskjson.c gives the shape).
  */
 #include "store_int.h"
 
@@ -69,13 +69,4 @@ store__task_read(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
 	if (*task == NULL)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
 	return 0;
-}
-
-static const struct store_sql q_task_delete = { S_TASK_DELETE,
-    "DELETE FROM tasks WHERE id = ?1" };
-
-int
-store__task_remove(struct store *st, int64_t id, struct hg_err *e)
-{
-	return store__exec_id(st, &q_task_delete, id, e);
 }

@@ -30,7 +30,7 @@ enum store_slot {
 	/* conn.c */
 	S_BEGIN, S_BEGIN_IMM, S_COMMIT, S_ROLLBACK,
 	/* row.c */
-	S_TASK_GET, S_TASK_DELETE,
+	S_TASK_GET, S_TASK_DELETE, S_TASK_EVENTS_DELETE,
 	/* events.c */
 	S_EVENT_INSERT, S_EVENT_LAST, S_EVENTS_ALL, S_EVENTS_TASK,
 	S_TASK_NEWEST,
@@ -46,7 +46,7 @@ enum store_slot {
 	S_TASK_STATE, S_TASK_SET_STATE, S_TASK_CLAIM, S_TASK_PROGRESS,
 	S_TASK_FINISH, S_TASK_STOPREQ, S_STOP_WHY,
 	/* upkeep.c */
-	S_ACTIVE_RUNNERS, S_PRUNE_PICK, S_THIN_PICK, S_THIN, S_THIN_MARK,
+	S_ACTIVE_RUNNERS, S_PRUNE_PICK, S_PRUNE_DELETED, S_PRUNE_DELETED_PICK, S_THIN_PICK, S_THIN, S_THIN_MARK,
 	S_IDEM_PRUNE, S_ANY_IDEM_OLD, S_TENDED, S_WATCHED,
 	/* report.c */
 	S_REPORT_GET, S_REPORT_START, S_REPORT_BEAT,
@@ -116,9 +116,6 @@ int		 store__row_read(sqlite3_stmt *s, struct task_row *t);
 /* Sets *task to task id's object (caller frees). 404 when absent. */
 int		 store__task_read(struct store *st, int64_t id, cJSON **task,
 		    struct hg_err *e);
-/* Inside a write transaction: deletes task id, its events with it. */
-int		 store__task_remove(struct store *st, int64_t id,
-		    struct hg_err *e);
 
 /* events.c */
 /* Inside a write transaction: records an event; data borrowed. */
@@ -131,6 +128,12 @@ int		 store__state_event(struct store *st, int64_t id,
 		    cJSON **task, struct hg_err *e);
 /* Sets *id to the newest event id ever given (0 if none). */
 int		 store__event_last(struct store *st, int64_t *id,
+		    struct hg_err *e);
+
+/* lifecycle.c */
+/* Inside a write transaction: deletes task id and its events, and
+ * records a 'deleted' event for it (for DELETE and for pruning). */
+int		 store__task_remove(struct store *st, int64_t id,
 		    struct hg_err *e);
 /* Sets *id to the newest event of task (0 if none). */
 int		 store__task_newest(struct store *st, int64_t task,

@@ -87,6 +87,12 @@ static const struct store_sql q_prune_pick = { S_PRUNE_PICK,
     "SELECT id FROM tasks WHERE finished_at < ?1 "
     "ORDER BY finished_at LIMIT ?2" };
 
+/* The 'deleted' events of tasks pruned or deleted before `before`. */
+static const struct store_sql q_prune_deleted = { S_PRUNE_DELETED,
+    "DELETE FROM events WHERE type = 'deleted' AND at < ?1" };
+static const struct store_sql q_prune_deleted_pick = { S_PRUNE_DELETED_PICK,
+    "SELECT id FROM events WHERE type = 'deleted' AND at < ?1 LIMIT ?2" };
+
 int
 store_prune(struct store *st, int64_t before, int64_t *ids, int cap,
     struct hg_err *e)
@@ -94,7 +100,9 @@ store_prune(struct store *st, int64_t before, int64_t *ids, int cap,
 	int	 n, i;
 
 	/* Most passes have nothing to prune: look before locking. */
-	if ((n = pick_ids(st, &q_prune_pick, before, ids, 1)) <= 0)
+	if ((n = pick_ids(st, &q_prune_pick, before, ids, 1)) == 0)
+		n = pick_ids(st, &q_prune_deleted_pick, before, ids, 1);
+	if (n <= 0)
 		return n == -1 ? store__err(st, sqlite3_errcode(st->db), e) : 0;
 	if (store__begin(st, 1, e) == -1)
 		return -1;
@@ -103,6 +111,8 @@ store_prune(struct store *st, int64_t before, int64_t *ids, int cap,
 	for (i = 0; i < n; i++)
 		if (store__task_remove(st, ids[i], e) == -1)
 			goto fail;
+	if (store__exec_id(st, &q_prune_deleted, before, e) == -1)
+		goto fail;
 	if (store__commit(st, e) == -1)
 		return -1;
 	return n;

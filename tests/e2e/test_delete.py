@@ -78,8 +78,21 @@ def test_deleted_task_leaves_the_global_replay(srv):
                and e.json["state"] == "succeeded")
         assert not s.timed_out, s.events
     tasks = {e.json["id"] if e.type == "state" else e.json["task"]
-             for e in s.events}
+             for e in s.events if e.type != "deleted"}
     assert marker in tasks, tasks
     assert gone not in tasks, "the deleted task %d's events are replayed: %s" \
         % (gone, [e for e in s.events if e.type == "state" and
                   e.json["id"] == gone])
+    # What is replayed of it is the one event that says it is gone.
+    deleted = [e for e in s.events if e.type == "deleted"]
+    assert [e.json for e in deleted] == [{"task": gone}], s.events
+
+
+def test_delete_sends_a_deleted_event_live(srv):
+    gone = finished(srv)
+    with srv.sse("/api/events") as s:
+        assert srv.delete("/api/tasks/%d" % gone).status == 204
+        s.read(until=lambda e: e.type == "deleted")
+        assert not s.timed_out, s.events
+    assert s.events[-1].json == {"task": gone}
+    assert int(s.events[-1].id) > 0

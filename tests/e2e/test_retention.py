@@ -49,6 +49,36 @@ def test_task_past_retention_is_pruned_with_events_and_log(srv):
     assert srv.task(keep)["state"] == "succeeded"
     ids = [t["id"] for t in srv.get("/api/tasks").json["tasks"]]
     assert tid not in ids and keep in ids, ids
+    # Every page hears that it is gone: a replay has one 'deleted'
+    # event for it, and no other event of it.
+    with srv.sse("/api/events?after=0") as s:
+        s.read(until=lambda e: e.type == "deleted")
+        assert not s.timed_out, s.events
+    assert s.events[-1].json == {"task": tid}
+    assert not [e for e in s.events
+                if e.type != "deleted" and e.json.get("task",
+                                                      e.json.get("id")) == tid]
+
+
+def test_deleted_event_past_retention_is_pruned(srv):
+    tid = srv.create("talk")["id"]
+    srv.wait_finished(tid)
+    assert srv.delete("/api/tasks/%d" % tid).status == 204
+    db = sqlite3.connect(os.path.join(srv.data, "hourglass.db"),
+                         timeout=10)
+
+    def deleted_events():
+        return db.execute("SELECT count(*) FROM events WHERE type = "
+                          "'deleted' AND task_id = ?", (tid,)).fetchone()[0]
+    try:
+        assert deleted_events() == 1
+        with db:
+            db.execute("UPDATE events SET at = at - ? WHERE type = "
+                       "'deleted' AND task_id = ?", (31 * 24 * HOUR_MS, tid))
+        wait_for(lambda: deleted_events() == 0, 10,
+                 what="the old 'deleted' event to be pruned")
+    finally:
+        db.close()
 
 
 def test_progress_of_an_old_task_is_thinned_to_one_a_second(srv):

@@ -445,11 +445,15 @@ delete_finished_removes_task_and_events(void)
 	memset(&e, 0, sizeof(e));
 	CHECK_INT(store_task_get(st, 1, &t, &e), -1);
 	CHECK_INT(e.status, 404);
-	CHECK_INT(evs_read(st, 0, 1, &l), 0);
+	/* All that is left of it is the event that says it is gone. */
+	CHECK_INT(evs_read(st, 0, 1, &l), 1);
+	CHECK_STR(l.v[0].type, "deleted");
+	CHECK_STR(l.v[0].data, "{\"task\":1}");
 	evs_free(&l);
 	/* The other task and its event are still there. */
-	CHECK_INT(evs_read(st, 0, 0, &l), 1);
+	CHECK_INT(evs_read(st, 0, 0, &l), 2);
 	CHECK_INT(l.v[0].task, 2);
+	CHECK_STR(l.v[0].type, "state");
 	evs_free(&l);
 	CHECK_STR(list_ids(st, NULL, NULL, 0, 50), "2");
 	store_close(st);
