@@ -1,7 +1,7 @@
 """HOURGLASS_CORS_ORIGINS: pages on the listed origins may call the API
 and hold its streams. Their answers name the origin and expose Location
 and Retry-After, never credentials; a preflight needs no token; every
-answer varies by Origin. Unset,
+answer varies by Origin; /hourglass.js is served the same way. Unset,
 there is no CORS header anywhere. A malformed list stops the start."""
 
 from harness import Server, ServeFailed, assert_error
@@ -18,6 +18,7 @@ OTHERS = ["http://127.0.0.1:9001", "https://127.0.0.1:9000",
           "http://127x0x0x1:9000", "https://evil.example", "null", None]
 ALLOW_HEADERS = {"authorization", "content-type", "idempotency-key",
                  "last-event-id"}
+BIG = b'{"kind": "count", "name": "' + b"x" * 70000 + b'"}'
 
 
 def origin(o, **more):
@@ -105,6 +106,9 @@ def test_other_origins_get_no_allow_header_but_vary(srv):
                                                    {"total": 1}}, headers=h))
         assert_not_allowed(srv.get("/api/nope", headers=h))
         assert_not_allowed(srv.get("/api/tasks", headers=origin(o)))
+        assert_not_allowed(srv.get("/hourglass.js", headers=h))
+        assert_not_allowed(srv.post("/api/tasks", BIG, headers=origin(
+            o, **{"Content-Type": "application/json"})))
         with srv.sse("/api/events?access_token=" + TOKEN,
                      headers=origin(o)) as s:
             assert s.status == 200, s.status
@@ -166,6 +170,28 @@ def test_options_that_is_no_preflight_is_as_before(srv):
     assert_allowed(r)
 
 
+def test_too_large_from_nginx_carries_the_headers(srv):
+    r = srv.post("/api/tasks", BIG, headers=origin(
+        PAGE, **{"Content-Type": "application/json"}, **AUTH))
+    assert_error(r, 413, "too_large")
+    assert_allowed(r)
+    assert r.headers["X-Content-Type-Options"] == "nosniff", r.headers
+
+
+def test_client_module_is_javascript_with_cors(srv):
+    r = srv.get("/hourglass.js", headers=origin(PAGE))
+    assert r.status == 200, r
+    assert r.headers["Content-Type"].startswith("text/javascript"), r.headers
+    assert_allowed(r)
+    # Its own add_header lines must not drop the server's.
+    assert r.headers["X-Content-Type-Options"] == "nosniff", r.headers
+    assert r.headers["Referrer-Policy"] == "no-referrer", r.headers
+    assert "default-src 'none'" in r.headers["Content-Security-Policy"]
+    r = srv.get("/hourglass.js", headers=origin("https://evil.example"))
+    assert r.status == 200, r
+    assert_not_allowed(r)
+
+
 def test_page_keeps_its_own_policy(srv):
     r = srv.get("/", headers=origin(PAGE))
     assert r.status == 200, r
@@ -179,13 +205,17 @@ def test_without_the_setting_there_is_no_cors_header():
         answers = [srv.get("/api/tasks", headers=h),
                    srv.post("/api/tasks", {"kind": "count", "params": {
                        "total": 1}}, headers=h),
-                   srv.get("/api/nope", headers=h)]
-
+                   srv.get("/api/nope", headers=h),
+                   srv.get("/hourglass.js", headers=h),
+                   srv.post("/api/tasks", BIG, headers=origin(
+                       PAGE, **{"Content-Type": "application/json"}))]
         with srv.sse("/api/events", headers=h) as s:
             answers.append(s)
         for r in answers:
             assert not cors_of(r.headers), r.headers
             assert "origin" not in vary(r), r.headers
+        assert answers[3].headers["Content-Type"].startswith(
+            "text/javascript"), answers[3].headers
         # OPTIONS is a method like any other: 405 with Allow.
         r = preflight(srv, "/api/tasks")
         assert_error(r, 405, "method_not_allowed")
