@@ -1,7 +1,8 @@
 /*
  * Reading a FastCGI request and writing its answer. A leaf of fcgi/:
- * it calls nothing else of it (it reads srv's settings). The answer's status is recorded in the
- * request, and whoever ends the request counts it (main.c).
+ * it calls nothing else of it, and reads only srv's settings. The
+ * answer's status is recorded in the request, and whoever ends the
+ * request counts it (main.c).
  */
 #ifndef HG_HTTP_H
 #define HG_HTTP_H
