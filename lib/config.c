@@ -207,8 +207,8 @@ config_cors(struct config *c, char *err, size_t errlen)
 			return -1;
 		}
 		if ((why = origin_check(p, len)) != NULL) {
-			snprintf(err, errlen, "HOURGLASS_CORS_ORIGINS: \"%.*s\":"
-			    " %s", (int)len, p, why);
+			snprintf(err, errlen, "HOURGLASS_CORS_ORIGINS: "
+			    "\"%.*s\": %s", (int)len, p, why);
 			return -1;
 		}
 		if (o > 0)

@@ -107,8 +107,8 @@ cors_refuses_a_list_too_long(void)
 	size_t	 o = 0;
 
 	while (o + 24 < sizeof(v))
-		o += (size_t)snprintf(v + o, sizeof(v) - o, "%shttp://a.example",
-		    o > 0 ? "," : "");
+		o += (size_t)snprintf(v + o, sizeof(v) - o,
+		    "%shttp://a.example", o > 0 ? "," : "");
 	CHECK_INT(load(v), -1);
 	CHECK_HAS(err, "longer than");
 }
