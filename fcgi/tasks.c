@@ -118,7 +118,7 @@ create_read(struct req *r, struct create *c, struct hg_err *e)
 	if (!req_type_is(r, "application/json"))
 		return hg_err_set(e, 415, "unsupported_media_type", "the body "
 		    "must be application/json");
-	if ((c->body = req_body(r, &len, e)) == NULL ||
+	if ((c->body = req_body(r, HG_BODY_MAX, &len, e)) == NULL ||
 	    (c->doc = json_parse(c->body, len, e)) == NULL ||
 	    create_fields(c->doc, &kind, &params, &c->name, e) == -1)
 		return -1;
