@@ -376,3 +376,26 @@ def test_a_report_of_200_kib_is_taken_and_over_1_mib_is_413(srv):
                  headers={"Content-Type": JSON})
     assert_error(r, 413, "too_large")
     wait_for(lambda: srv.task(t["id"])["state"] == "running", 5)
+
+
+def test_a_burst_of_large_items_reaches_a_watcher_whole():
+    # 300 items of 60 KB: 18 MB of frames, more than the feed keeps in
+    # memory (HG_FEED_RING_BYTES); a watcher gets each, once, in order.
+    with Server(kinds=KINDS, env={"HOURGLASS_DATA_MAX": "67108864"}) as s:
+        after = s.get("/api/tasks").json["event_id"]
+        with s.sse("/api/events?after=%d" % after) as w:
+            t = sh(s, "i=0; while [ $i -lt 300 ]; do "
+                   "printf '{\"data\": \"'; head -c 60000 /dev/zero | "
+                   "tr '\\0' x; printf '\", \"name\": \"n%d\"}\\n' $i; "
+                   "i=$((i + 1)); done\n", wait=False)
+            w.read(until=lambda e: e.type == "data" and
+                   e.json["name"] == "n299", timeout=60)
+            got = [e for e in data_events(w.events)
+                   if e.json["task"] == t["id"]]
+        assert [e.json["name"] for e in got] == [
+            "n%d" % i for i in range(300)], len(got)
+        assert all(len(e.json["data"]) == 60000 for e in got)
+        ids = [e.n for e in got]
+        assert ids == sorted(set(ids))
+        s.wait_finished(t["id"])
+        assert data_page(s, t["id"], "?limit=1")["count"] == 300
