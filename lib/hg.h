@@ -52,10 +52,13 @@
 /* Bytes of a report's body: a data item or result of HG_DATA_ITEM_MAX
  * fits with room for log lines; nginx.conf says the same for reports. */
 #define HG_REPORT_BODY_MAX	(1024 * 1024)
-/* Items in one page of GET .../data (?limit=, default 100): each may be
- * 64 KiB, and a page is built in memory. */
+/* Items in one page of GET .../data (?limit=, default 100). */
 #define HG_DATA_PAGE_DEFAULT	100
 #define HG_DATA_PAGE_MAX	1000
+/* ... and a page stops after the item that takes it past this many
+ * bytes, with "next" set: 1,000 items of 64 KiB would be 64 MiB built
+ * on one request thread. */
+#define HG_DATA_PAGE_BYTES	(4 * 1024 * 1024)
 /*
  * <data>/runner.log, the runners' own diagnostics (lib/runlog.h): past
  * HOURGLASS_RUNNER_LOG_MAX bytes (this by default) it becomes

@@ -279,6 +279,19 @@ def test_pages_with_after_limit_and_name(srv):
     assert data_page(srv, tid, "?name=zz")["items"] == []
 
 
+def test_a_page_stops_at_4_mib_with_next_set(srv):
+    # 80 items of 60 KB: about 4.8 MB, more than a page holds.
+    t = sh(srv, "i=0; while [ $i -lt 80 ]; do "
+           "printf '{\"data\": \"'; head -c 60000 /dev/zero | tr '\\0' z; "
+           "printf '\"}\\n'; i=$((i + 1)); done\n")
+    p1 = data_page(srv, t["id"], "?limit=1000")
+    n = len(p1["items"])
+    assert 60 <= n < 80 and p1["count"] == 80, (n, p1["count"])
+    assert p1["next"] == p1["items"][-1]["id"]
+    p2 = data_page(srv, t["id"], "?limit=1000&after=%d" % p1["next"])
+    assert len(p2["items"]) == 80 - n and p2["next"] is None
+
+
 def test_bad_query_values_are_400(srv):
     t = sh(srv, "true\n")
     for q, word in [("after=-1", "after"), ("after=abc", "after"),
