@@ -187,6 +187,18 @@ def test_too_large_from_nginx_carries_the_headers(srv):
     assert_security_headers(srv, r)
 
 
+def test_too_large_report_from_nginx_carries_the_headers(srv):
+    # nginx answers before the server: the task need not exist.
+    r = srv.request("POST", "/api/tasks/1/report",
+                    body=b"x" * (1024 * 1024 + 1),
+                    headers=origin(PAGE, **{"Content-Type": "text/plain"},
+                                   **AUTH))
+    assert_error(r, 413, "too_large")
+    assert "1048576" in r.json["error"]["message"], r.json
+    assert_allowed(r)
+    assert_security_headers(srv, r)
+
+
 def test_client_module_is_javascript_with_cors(srv):
     r = srv.get("/hourglass.js", headers=origin(PAGE))
     assert r.status == 200, r
