@@ -34,6 +34,10 @@ struct store	*store_open(const char *path, int migrate, char *err,
 void		 store_close(struct store *st);
 /* Returns 0 if a trivial query works, else -1 (for /api/health). */
 int		 store_ping(struct store *st);
+/* Gives back what st's page cache holds and no statement uses: a
+ * runner that wrote a busy task's thousands of events keeps none of
+ * them for the next task. */
+void		 store_release_memory(struct store *st);
 
 /*
  * Creates a queued task and its first state event. name may be NULL;

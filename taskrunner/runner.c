@@ -6,6 +6,7 @@
  * outbox. Between processes only SQLite is shared; after each commit a
  * datagram nudges the server to read the new events.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,5 +152,9 @@ out:
 	free(kind);
 	free(ptext);
 	outbox_end(&r->ob);
+	/* A runner may take another task: what a busy one grew (SQLite's
+	 * page cache, the batches' lines) goes back to the system. */
+	store_release_memory(r->st);
+	(void)malloc_trim(0);
 	return rc == -1 ? 1 : 0;
 }

@@ -344,3 +344,9 @@ store__buf_take(struct json_buf *b, char **out, size_t *len,
 	*len = b->len;
 	return 0;
 }
+
+void
+store_release_memory(struct store *st)
+{
+	(void)sqlite3_db_release_memory(st->db);
+}
