@@ -69,6 +69,9 @@ WATCH_EVENTS = 20               # progress reports of the watched task
 WATCH_MS = 100
 SCALE_SIZES = _q([0, 100_000, 1_000_000], [0, 20_000])
 SCALE_REQS = _q(200, 40)        # timed requests per figure and size
+DATA_ROUNDS = _q(3, 1)          # quiet/busy pairs of wrk runs
+DATA_SECS = _q(5, 2)            # seconds per wrk run
+DATA_RATE = 10000               # items a second from bench/firehose
 MAX_RUNNING = 64
 MAX_QUEUED = 100_000           # the most the server accepts
 
@@ -232,6 +235,12 @@ def kinds_file():
          "command": ["true"]},
         {"name": "stamp", "description": "Prints when it started",
          "command": [os.path.join(BINDIR, "stamp")]},
+        {"name": "firehose", "description": "n data items, rate a second",
+         "command": [os.path.join(BINDIR, "firehose"), "{n}", "{rate}"],
+         "params": {
+             "n": {"type": "integer", "min": 1, "max": 10000000},
+             "rate": {"type": "integer", "min": 1, "max": 1000000,
+                      "default": DATA_RATE}}},
         {"name": "ticker", "description": "Progress with time stamps",
          "command": [os.path.join(BINDIR, "ticker"), "{n}", "{ms}"],
          "params": {
@@ -505,6 +514,56 @@ def section_progress(srv, R):
                      "n": len(lat), "lost": lost}
     log("  p50 %.2f ms, p99 %.2f ms, lost %d" % (
         R["progress"]["p50_ms"], R["progress"]["p99_ms"], lost))
+
+
+def section_data(srv, R):
+    """Reads of another task while one task sends 10,000 data items a
+    second, against the same reads with nothing running, in interleaved
+    rounds; and whether a stream of the busy task got every item."""
+    log("data: %d rounds of %d s quiet, %d s beside a firehose" % (
+        DATA_ROUNDS, DATA_SECS, DATA_SECS))
+    tid = srv.create("count")["id"]
+    srv.wait_all_finished([tid])
+    url = srv.url("/api/tasks/%d" % tid)
+    quiet, busy, rates, lost = [], [], [], []
+    for rnd in range(DATA_ROUNDS):
+        q = wrk(url, DATA_SECS, READ_CONNS)
+        # Long enough to outlast the busy run.
+        n = (DATA_SECS + 1) * DATA_RATE
+        fid = srv.create("firehose", {"n": n})["id"]
+        watch = SSEThread(srv, "/api/tasks/%d/events?after=0" % fid)
+        watch.wait_head()
+        wait_for(lambda: srv.get_json("/api/tasks/%d" % fid)["state"] !=
+                 "queued", 10, what="the firehose to start")
+        b = wrk(url, DATA_SECS, READ_CONNS)
+        srv.wait_all_finished([fid], timeout=120)
+        watch.wait(lambda f: f and f[-1][2] == "state" and
+                   json.loads(f[-1][3])["state"] in FINISHED, 30)
+        watch.close()
+        t = srv.get_json("/api/tasks/%d" % fid)
+        count = srv.get_json("/api/tasks/%d/data?limit=1" % fid)["count"]
+        secs = (iso_ms(t["finished_at"]) - iso_ms(t["started_at"])) / 1000
+        got = sum(1 for f in watch.frames if f[2] == "data")
+        quiet.append(q)
+        busy.append(b)
+        rates.append(count / secs)
+        lost.append(n - got)
+        log("  round %d quiet %8.0f req/s p50 %.2f ms | busy %8.0f req/s "
+            "p50 %.2f ms | %d items in %.1f s (%.0f/s), stream missed %d"
+            % (rnd + 1, q["rps"], q["p50_ms"], b["rps"], b["p50_ms"],
+               count, secs, count / secs, lost[-1]))
+    R["data"] = {
+        "quiet_rps": median([r["rps"] for r in quiet]),
+        "busy_rps": median([r["rps"] for r in busy]),
+        "quiet_p50_ms": median([r["p50_ms"] for r in quiet]),
+        "busy_p50_ms": median([r["p50_ms"] for r in busy]),
+        "quiet_p99_ms": median([r["p99_ms"] for r in quiet]),
+        "busy_p99_ms": median([r["p99_ms"] for r in busy]),
+        "ratio": median([b["rps"] / q["rps"] for q, b in zip(quiet, busy)]),
+        "items_per_s": median(rates),
+        "lost": sum(lost),
+        "non2xx": sum(r["non2xx"] + r["errors"] for r in quiet + busy),
+    }
 
 
 def section_runner_memory(srv, R):
@@ -1115,6 +1174,13 @@ def summary_rows(R):
                                             f2(pg["p99_ms"]), pg["lost"]),
          "p50 <= 5, p99 <= 50 ms, none lost",
          pg["p50_ms"] <= 5 and pg["p99_ms"] <= 50 and pg["lost"] == 0),
+        ("reads beside a task sending 10,000 data items/s",
+         "%s req/s = %.2f x quiet (%s items/s stored, %d missed by its "
+         "stream)" % (f0(R["data"]["busy_rps"]), R["data"]["ratio"],
+                      f0(R["data"]["items_per_s"]), R["data"]["lost"]),
+         ">= 0.7 x quiet, none missed",
+         R["data"]["ratio"] >= 0.7 and R["data"]["lost"] == 0 and
+         R["data"]["non2xx"] == 0),
         ("watchers held, every event within 1 s",
          "%s (of steps %s)" % (f0(w["held"]), ", ".join(
              f0(s["n"]) for s in w["steps"])),
@@ -1253,6 +1319,32 @@ def report(R, path):
     add("Target: p50 at most 5 ms, p99 at most 50 ms, no event lost.")
     add("")
 
+    dt = R["data"]
+    add("## Data items: reads beside a task that sends 10,000 a second")
+    add("")
+    add("%d rounds: wrk reads `GET /api/tasks/{id}` of a finished task for"
+        " %d s with nothing running, then for %d s while a command task "
+        "(`bench/firehose`) prints %s data items a second, one JSON line "
+        "each, and an SSE client reads that task's stream through nginx."
+        % (DATA_ROUNDS, DATA_SECS, DATA_SECS, f0(DATA_RATE)))
+    add("")
+    add("| | quiet | beside the firehose |")
+    add("| --- | ---: | ---: |")
+    add("| req/s (median) | %s | %s |" % (f0(dt["quiet_rps"]),
+                                         f0(dt["busy_rps"])))
+    add("| latency p50 | %s ms | %s ms |" % (f2(dt["quiet_p50_ms"]),
+                                             f2(dt["busy_p50_ms"])))
+    add("| latency p99 | %s ms | %s ms |" % (f2(dt["quiet_p99_ms"]),
+                                             f2(dt["busy_p99_ms"])))
+    add("")
+    add("Ratio busy/quiet (median of the rounds' ratios): %.2f. Items "
+        "stored: %s a second (the task's count over its run); items its "
+        "stream missed: %d; non-2xx or socket errors: %d." % (
+            dt["ratio"], f0(dt["items_per_s"]), dt["lost"], dt["non2xx"]))
+    add("")
+    add("Target: at least 0.7 of the quiet rate, no item missed.")
+    add("")
+
     w = R["watchers"]
     add("## Many watchers on `/api/events`")
     add("")
@@ -1379,7 +1471,7 @@ def main():
         return
     if not shutil.which("wrk"):
         sys.exit("bench: wrk is missing (bench/run installs it)")
-    for p in ("stamp", "ticker"):
+    for p in ("stamp", "ticker", "firehose"):
         if not os.access(os.path.join(BINDIR, p), os.X_OK):
             sys.exit("bench: bench/bin/%s is missing (bench/run builds it)"
                      % p)
@@ -1423,6 +1515,9 @@ def run_all(t_all):
             mib(R["fcgi_idle_fresh"]["rss_kb"])))
         section_creates(srv, R)
         section_e2e(srv, R)
+        # Last: a runner keeps its peak (VmHWM) for the tasks it takes
+        # after the firehose, and the server its grown heap.
+        section_data(srv, R)
     except BaseException:
         if KEEP:
             log("failed; BENCH_KEEP=1: left serving on port %d, data %s, "
