@@ -82,5 +82,30 @@ def log_endpoint_ready(srv, tid):
     assert r.status == 200, "GET /api/tasks/%d/log: %r" % (tid, r)
 
 
+def allow_clipboard(browser, srv):
+    """Grants the page's origin the clipboard, as a user who allowed it."""
+    browser.driver.execute_cdp_cmd("Browser.grantPermissions", {
+        "origin": "http://127.0.0.1:%d" % srv.port,
+        "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+
+
+def copied(browser, status_js, what):
+    """After a Copy button: waits for what its status (read by the script
+    status_js) says, and returns (said, text): the clipboard's text if it
+    says "Copied <what>", else the selected text, which it must then say
+    ("Selected <what>") for the user to press Ctrl+C."""
+    said = wait_for(lambda: browser.js(status_js), 5,
+                    what="the copy of %s to say" % what)
+    if said.startswith("Copied " + what):
+        got = browser.driver.execute_async_script(
+            "navigator.clipboard.readText().then(arguments[0],"
+            " e => arguments[0]('refused: ' + e))")
+    else:
+        assert said.startswith("Selected " + what), said
+        got = browser.js("return getSelection().toString()")
+    return said, got
+
+
 __all__ = ["KINDS", "watch", "moving_values", "finished",
-           "log_endpoint_ready", "network_error", "wait_for"]
+           "log_endpoint_ready", "network_error", "wait_for",
+           "allow_clipboard", "copied"]
