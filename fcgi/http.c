@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include "http.h"
 #include "json.h"
 #include "metrics.h"
+#include "server.h"
 
 const char *
 req_param(struct req *r, const char *name)
@@ -129,6 +131,58 @@ status_text(int status)
 	}
 }
 
+/* The request's Origin if HOURGLASS_CORS_ORIGINS lists it, else NULL.
+ * Borrowed from the request. */
+static const char *
+cors_origin(struct req *r)
+{
+	const char	*o = req_param(r, "HTTP_ORIGIN");
+
+	return config_cors_allowed(&srv.cfg, o) ? o : NULL;
+}
+
+/*
+ * With HOURGLASS_CORS_ORIGINS set, every answer varies by Origin, so
+ * that no cache hands one origin's answer to another; a listed origin
+ * may read it and the headers a script needs (never with credentials:
+ * the token is a header the page sends, not a cookie). The origin is
+ * printed only when it equals a checked one: no CR or LF gets through.
+ */
+static void
+cors_head(struct req *r)
+{
+	const char	*o;
+
+	if (srv.cfg.cors[0] == '\0')
+		return;
+	FCGX_FPrintF(r->fcgi.out, "Vary: Origin\r\n");
+	if ((o = cors_origin(r)) != NULL)
+		FCGX_FPrintF(r->fcgi.out, "Access-Control-Allow-Origin: %s\r\n"
+		    "Access-Control-Expose-Headers: Location, Retry-After\r\n",
+		    o);
+}
+
+int
+req_is_preflight(struct req *r)
+{
+	return srv.cfg.cors[0] != '\0' && strcmp(r->method, "OPTIONS") == 0 &&
+	    req_param(r, "HTTP_ACCESS_CONTROL_REQUEST_METHOD") != NULL;
+}
+
+void
+reply_preflight(struct req *r, const char *methods)
+{
+	char	 hdr[256];
+	int	 n;
+
+	n = snprintf(hdr, sizeof(hdr), "Access-Control-Allow-Methods: %s\r\n"
+	    "Access-Control-Allow-Headers: Authorization, Content-Type, "
+	    "Idempotency-Key, Last-Event-ID\r\n"
+	    "Access-Control-Max-Age: %d\r\n", methods, HG_CORS_MAX_AGE_S);
+	assert(n > 0 && (size_t)n < sizeof(hdr));
+	reply(r, 204, cors_origin(r) != NULL ? hdr : NULL, NULL, NULL, 0);
+}
+
 void
 reply_head(struct req *r, int status, const char *headers, const char *ctype,
     size_t len)
@@ -137,6 +191,7 @@ reply_head(struct req *r, int status, const char *headers, const char *ctype,
 	r->status = status;
 	FCGX_FPrintF(r->fcgi.out, "Status: %d %s\r\n%s", status,
 	    status_text(status), headers != NULL ? headers : "");
+	cors_head(r);
 	if (ctype != NULL)
 		FCGX_FPrintF(r->fcgi.out, "Content-Type: %s\r\n", ctype);
 	/* With its length nginx need not send the answer in chunks, which
@@ -152,8 +207,9 @@ reply_stream(struct req *r, const char *text)
 {
 	r->replied = 1;
 	r->status = 200;
-	FCGX_FPrintF(r->fcgi.out, "Status: 200 OK\r\n"
-	    "Content-Type: text/event-stream\r\n"
+	FCGX_FPrintF(r->fcgi.out, "Status: 200 OK\r\n");
+	cors_head(r);
+	FCGX_FPrintF(r->fcgi.out, "Content-Type: text/event-stream\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "X-Accel-Buffering: no\r\n\r\n%s", text);
 }

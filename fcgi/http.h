@@ -1,7 +1,8 @@
 /*
  * Reading a FastCGI request and writing its answer. A leaf of fcgi/:
- * it calls nothing else of it. The answer's status is recorded in the
- * request, and whoever ends the request counts it (main.c).
+ * it calls nothing else of it, and reads only srv's settings. The
+ * answer's status is recorded in the request, and whoever ends the
+ * request counts it (main.c).
  */
 #ifndef HG_HTTP_H
 #define HG_HTTP_H
@@ -39,6 +40,16 @@ int		 req_type_is(struct req *r, const char *type);
  * 413 too_large, 400 for a bad Content-Length. */
 char		*req_body(struct req *r, size_t *len, struct hg_err *e);
 
+/* Is r a CORS preflight (OPTIONS with Access-Control-Request-Method)
+ * while HOURGLASS_CORS_ORIGINS is set? Without it, OPTIONS is a method
+ * like any other. */
+int		 req_is_preflight(struct req *r);
+
+/* Answers a preflight 204; a listed Origin is allowed methods ("GET,
+ * POST") and the headers the API reads, another nothing. */
+void		 reply_preflight(struct req *r, const char *methods);
+/* Each answer below, the streams' too, carries the CORS headers that
+ * HOURGLASS_CORS_ORIGINS calls for (cors_head in http.c). */
 void		 reply(struct req *r, int status, const char *headers,
 		    const char *ctype, const char *body, size_t len);
 /* The status and headers of an answer whose len bytes of body the

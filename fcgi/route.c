@@ -20,7 +20,8 @@ route_is(const char *p, size_t n, const char *s)
 	return strlen(s) == n && memcmp(p, s, n) == 0;
 }
 
-/* 405 with Allow unless the method is one of allow ("GET, POST"). */
+/* 405 with Allow unless the method is one of allow ("GET, POST"); a
+ * CORS preflight is answered here, with those methods. */
 static int
 method_ok(struct req *r, const char *allow)
 {
@@ -29,6 +30,10 @@ method_ok(struct req *r, const char *allow)
 	const char	*m = r->method, *p = allow;
 	size_t		 n = strlen(m), len;
 
+	if (req_is_preflight(r)) {
+		reply_preflight(r, allow);
+		return 0;
+	}
 	while (*p != '\0') {
 		len = strcspn(p, ",");
 		if (len == n && n > 0 && memcmp(p, m, n) == 0)
@@ -102,8 +107,10 @@ route_request(struct req *r)
 		goto notfound;
 	p += 5;
 	n -= 5;
-	/* A report carries its task's own token instead. */
-	if (!route_is(p, n, "health") && !is_report(p, n) && !authorized(r)) {
+	/* A report carries its task's own token instead; a browser sends
+	 * a preflight without the headers it asks about, the token's too. */
+	if (!route_is(p, n, "health") && !is_report(p, n) &&
+	    !req_is_preflight(r) && !authorized(r)) {
 		struct hg_err	 e;
 
 		hg_err_set(&e, 401, "unauthorized", "this API needs its "

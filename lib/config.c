@@ -133,6 +133,115 @@ config_token(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * One origin as a browser writes it in the Origin header: http or
+ * https, "://", a host in lower case (a name, an IPv4 address or an
+ * IPv6 one in brackets) and a port unless it is the scheme's default.
+ * Anything else would never equal an Origin header ("http://x/", upper
+ * case, ":80"), or would allow more than one origin ("*").
+ * Returns NULL if o (len bytes, inside a NUL-terminated string) is one,
+ * else what is wrong with it.
+ */
+static const char *
+origin_check(const char *o, size_t len)
+{
+	const char	*p, *host, *end = o + len;
+	unsigned long	 port;
+	size_t		 n;
+	int		 https = len > 8 && memcmp(o, "https://", 8) == 0;
+
+	if (len == 1 && o[0] == '*')
+		return "a wildcard is not allowed: list each origin";
+	if (!https && !(len > 7 && memcmp(o, "http://", 7) == 0))
+		return "must start with http:// or https://";
+	host = p = o + (https ? 8 : 7);
+	if (*p == '[') {
+		p += 1 + strspn(p + 1, "0123456789abcdef:.");
+		if (p >= end || *p != ']' || p == host + 1)
+			return "an IPv6 address must be in brackets, in lower "
+			    "case";
+		p++;
+	} else
+		p += strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789.-");
+	if (p == host)
+		return "has no host";
+	if (p < end && *p == ':') {
+		n = strspn(++p, "0123456789");
+		port = n > 0 && n <= 5 && *p != '0' ? strtoul(p, NULL, 10) : 0;
+		if (port < 1 || port > 65535 || p + n > end)
+			return "the port must be a number from 1 to 65535";
+		if (port == (https ? 443UL : 80UL))
+			return "leave out the scheme's default port, as a "
+			    "browser does";
+		p += n;
+	}
+	if (p != end)
+		return "must be scheme://host[:port] in lower case, with "
+		    "nothing after it: no path and no trailing slash";
+	return NULL;
+}
+
+/* HOURGLASS_CORS_ORIGINS into c->cors, each origin checked. */
+static int
+config_cors(struct config *c, char *err, size_t errlen)
+{
+	const char	*v = getenv("HOURGLASS_CORS_ORIGINS"), *p, *why;
+	size_t		 len, o = 0;
+
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	if (strlen(v) >= sizeof(c->cors)) {
+		snprintf(err, errlen, "HOURGLASS_CORS_ORIGINS: longer than "
+		    "%zu bytes", sizeof(c->cors) - 1);
+		return -1;
+	}
+	for (p = v;; p++) {
+		p += strspn(p, " \t");
+		len = strcspn(p, ",");
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0) {
+			snprintf(err, errlen, "HOURGLASS_CORS_ORIGINS %s: an "
+			    "empty origin; separate origins with one comma",
+			    v);
+			return -1;
+		}
+		if ((why = origin_check(p, len)) != NULL) {
+			snprintf(err, errlen, "HOURGLASS_CORS_ORIGINS: "
+			    "\"%.*s\": %s", (int)len, p, why);
+			return -1;
+		}
+		if (o > 0)
+			c->cors[o++] = ',';
+		memcpy(c->cors + o, p, len);
+		o += len;
+		p += strcspn(p, ",");
+		if (*p == '\0')
+			break;
+	}
+	c->cors[o] = '\0';
+	return 0;
+}
+
+int
+config_cors_allowed(const struct config *c, const char *origin)
+{
+	const char	*p = c->cors;
+	size_t		 n, len;
+
+	if (origin == NULL || *p == '\0')
+		return 0;
+	n = strlen(origin);
+	for (;;) {
+		len = strcspn(p, ",");
+		if (len == n && memcmp(p, origin, n) == 0)
+			return 1;
+		if (p[len] == '\0')
+			return 0;
+		p += len + 1;
+	}
+}
+
 int
 config_load(struct config *c, char *err, size_t errlen)
 {
@@ -165,7 +274,8 @@ config_load(struct config *c, char *err, size_t errlen)
 	    env_or("HOURGLASS_KINDS", "kinds.json"));
 	if (config_logs(c, err, errlen) == -1 ||
 	    config_limits(c, err, errlen) == -1 ||
-	    config_token(c, err, errlen) == -1)
+	    config_token(c, err, errlen) == -1 ||
+	    config_cors(c, err, errlen) == -1)
 		return -1;
 	if (runner != NULL && runner[0] != '\0') {
 		snprintf(c->runner, sizeof(c->runner), "%s", runner);

@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "hg.h"
+
 struct config {
 	char	data[PATH_MAX];		/* HOURGLASS_DATA, absolute */
 	char	kinds[PATH_MAX];	/* HOURGLASS_KINDS */
@@ -22,6 +24,9 @@ struct config {
 	int	max_queued;		/* HOURGLASS_MAX_QUEUED */
 	int	retain_days;		/* HOURGLASS_RETAIN_DAYS */
 	char	token[256];		/* HOURGLASS_TOKEN; "" when none */
+	/* HOURGLASS_CORS_ORIGINS checked, as "origin,origin" without
+	 * spaces; "" when none. */
+	char	cors[HG_CORS_MAX];
 };
 
 #define CONFIG_LOG_MAX_DEFAULT	(10LL * 1024 * 1024)
@@ -33,10 +38,14 @@ struct config {
  * hourglass-runner beside this program), HOURGLASS_LOG_MAX (bytes, default
  * 10 MiB), HOURGLASS_RUNNER_LOG_MAX (bytes of runner.log before it is
  * rotated, default HG_RUNNER_LOG_MAX), HOURGLASS_TOKEN (at most 255
- * bytes, printable ASCII).
+ * bytes, printable ASCII), HOURGLASS_CORS_ORIGINS (comma-separated
+ * origins, each scheme://host[:port] as a browser sends it in Origin).
  * Creates <data>/logs and <data>/tasks. Returns 0, or -1 with
  * the reason in err.
  */
 int	config_load(struct config *c, char *err, size_t errlen);
+/* Is origin (borrowed; NULL is no) one of HOURGLASS_CORS_ORIGINS,
+ * byte for byte? Can't fail. */
+int	config_cors_allowed(const struct config *c, const char *origin);
 
 #endif

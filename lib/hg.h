@@ -129,6 +129,11 @@
 #define HG_LOG_CHUNK		65536
 /* The Idempotency-Key header, printable ASCII; longer is a 400. */
 #define HG_IDEM_KEY_MAX		200
+/* Bytes of HOURGLASS_CORS_ORIGINS: a few dozen origins. Each listed
+ * origin costs a compare on every API answer. */
+#define HG_CORS_MAX		4096
+/* Seconds a browser keeps a preflight's answer (Chromium caps at 600). */
+#define HG_CORS_MAX_AGE_S	600
 /*
  * hourglass-fcgi's janitor. Each batch bounds one pass's memory or
  * transaction; what is left is taken in the next pass or page, never

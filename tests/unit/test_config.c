@@ -1,0 +1,129 @@
+/*
+ * lib/config: HOURGLASS_CORS_ORIGINS, checked once at start and matched
+ * byte for byte against an Origin header.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "unit.h"
+
+static struct config	 cfg;
+static char		 err[1024];
+
+/* config_load() with HOURGLASS_CORS_ORIGINS set to v (NULL: unset). */
+static int
+load(const char *v)
+{
+	setenv("HOURGLASS_DATA", unit_dir, 1);
+	setenv("HOURGLASS_RUNNER", "/bin/true", 1);
+	if (v != NULL)
+		setenv("HOURGLASS_CORS_ORIGINS", v, 1);
+	else
+		unsetenv("HOURGLASS_CORS_ORIGINS");
+	err[0] = '\0';
+	return config_load(&cfg, err, sizeof(err));
+}
+
+static void
+cors_unset_allows_none(void)
+{
+	CHECK_INT(load(NULL), 0);
+	CHECK_STR(cfg.cors, "");
+	CHECK(!config_cors_allowed(&cfg, "http://127.0.0.1:9000"));
+	CHECK(!config_cors_allowed(&cfg, ""));
+	CHECK(!config_cors_allowed(&cfg, NULL));
+	CHECK_INT(load(""), 0);
+	CHECK_STR(cfg.cors, "");
+}
+
+static void
+cors_list_is_kept_without_spaces(void)
+{
+	CHECK_INT(load(" http://127.0.0.1:9000 ,\thttps://app.example.com,"
+	    "http://[::1]:8000"), 0);
+	CHECK_STR(cfg.cors, "http://127.0.0.1:9000,https://app.example.com,"
+	    "http://[::1]:8000");
+}
+
+static void
+cors_allows_listed_origins_exactly(void)
+{
+	CHECK_INT(load("http://127.0.0.1:9000,https://app.example.com"), 0);
+	CHECK(config_cors_allowed(&cfg, "http://127.0.0.1:9000"));
+	CHECK(config_cors_allowed(&cfg, "https://app.example.com"));
+	CHECK(!config_cors_allowed(&cfg, "http://127.0.0.1:900"));
+	CHECK(!config_cors_allowed(&cfg, "http://127.0.0.1:90000"));
+	CHECK(!config_cors_allowed(&cfg, "http://127.0.0.1:9000/"));
+	CHECK(!config_cors_allowed(&cfg, "HTTPS://app.example.com"));
+	CHECK(!config_cors_allowed(&cfg, "https://app.example.co"));
+	CHECK(!config_cors_allowed(&cfg, "http://127.0.0.1:9000,"
+	    "https://app.example.com"));
+	CHECK(!config_cors_allowed(&cfg, ""));
+	CHECK(!config_cors_allowed(&cfg, "null"));
+	CHECK(!config_cors_allowed(&cfg, NULL));
+}
+
+static void
+cors_refuses_what_is_no_origin(void)
+{
+	const char	*bad[] = { "*", "null", "x.example", "ftp://x.example",
+	    "http://", "https://", "http://x.example/", "http://x.example/a",
+	    "http://x.example?q", "http://x.example#f", "http://X.example",
+	    "http://user@x.example", "http://x.example:", "http://x.example:0",
+	    "http://x.example:08", "http://x.example:65536",
+	    "http://x.example:123456", "http://[::1", "http://[]",
+	    "http://[::G]", "http://x.example,", ",http://x.example",
+	    "http://x.example,,http://y.example", " , ", "http://x .example",
+	    "http://x.example,*" };
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_INT(load(bad[i]), -1);
+		CHECK_PREFIX(err, "HOURGLASS_CORS_ORIGINS");
+	}
+	CHECK_INT(load("http://x.example,*"), -1);
+	CHECK_HAS(err, "\"*\"");
+	CHECK_HAS(err, "wildcard");
+	CHECK_INT(load("http://x.example/"), -1);
+	CHECK_HAS(err, "\"http://x.example/\"");
+	CHECK_HAS(err, "trailing slash");
+}
+
+static void
+cors_refuses_a_default_port(void)
+{
+	CHECK_INT(load("http://x.example:80"), -1);
+	CHECK_HAS(err, "default port");
+	CHECK_INT(load("https://x.example:443"), -1);
+	CHECK_HAS(err, "default port");
+	CHECK_INT(load("http://x.example:443,https://x.example:80"), 0);
+}
+
+static void
+cors_refuses_a_list_too_long(void)
+{
+	char	 v[HG_CORS_MAX + 32];
+	size_t	 o = 0;
+
+	while (o + 24 < sizeof(v))
+		o += (size_t)snprintf(v + o, sizeof(v) - o,
+		    "%shttp://a.example", o > 0 ? "," : "");
+	CHECK_INT(load(v), -1);
+	CHECK_HAS(err, "longer than");
+}
+
+static const struct unit_test tests[] = {
+	UNIT(cors_unset_allows_none),
+	UNIT(cors_list_is_kept_without_spaces),
+	UNIT(cors_allows_listed_origins_exactly),
+	UNIT(cors_refuses_what_is_no_origin),
+	UNIT(cors_refuses_a_default_port),
+	UNIT(cors_refuses_a_list_too_long),
+};
+
+int
+main(int argc, char **argv)
+{
+	UNIT_MAIN(tests, argc, argv);
+}
