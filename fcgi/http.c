@@ -71,7 +71,7 @@ req_type_is(struct req *r, const char *type)
 }
 
 char *
-req_body(struct req *r, size_t *len, struct hg_err *e)
+req_body(struct req *r, size_t max, size_t *len, struct hg_err *e)
 {
 	const char	*cl = req_param(r, "CONTENT_LENGTH");
 	char		*buf, *endp;
@@ -88,9 +88,9 @@ req_body(struct req *r, size_t *len, struct hg_err *e)
 		}
 		n = strtoul(cl, &endp, 10);
 	}
-	if (n > HG_BODY_MAX) {
+	if (n > max) {
 		hg_err_set(e, 413, "too_large", "the body is %lu bytes; the "
-		    "limit is %d", n, HG_BODY_MAX);
+		    "limit is %zu", n, max);
 		return NULL;
 	}
 	if ((buf = malloc(n + 1)) == NULL) {

@@ -35,10 +35,12 @@ const char	*req_query(struct req *r, const char *name, char *buf,
 		    size_t len);
 /* Is Content-Type the media type type (with parameters or not)? */
 int		 req_type_is(struct req *r, const char *type);
-/* Reads the body, at most HG_BODY_MAX bytes. Returns a malloc'd buffer
- * (NUL-terminated, caller frees) with *len set, or NULL with e set:
- * 413 too_large, 400 for a bad Content-Length. */
-char		*req_body(struct req *r, size_t *len, struct hg_err *e);
+/* Reads the body, at most max bytes (HG_BODY_MAX; a report's
+ * HG_REPORT_BODY_MAX). Returns a malloc'd buffer (NUL-terminated, caller
+ * frees) with *len set, or NULL with e set: 413 too_large, 400 for a bad
+ * Content-Length. */
+char		*req_body(struct req *r, size_t max, size_t *len,
+		    struct hg_err *e);
 
 /* Is r a CORS preflight (OPTIONS with Access-Control-Request-Method)
  * while HOURGLASS_CORS_ORIGINS is set? Without it, OPTIONS is a method

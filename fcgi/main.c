@@ -85,7 +85,8 @@ die(const char *fmt, ...)
 
 /* Reads what is left of the request's body, as a kept connection must
  * be read up to the next request. Returns 0 at its end, -1 if it goes
- * on past any body nginx lets through (or cannot be read). */
+ * on past any body nginx lets through (a report's is the largest), or
+ * cannot be read. */
 static int
 req_drain(struct req *r)
 {
@@ -93,7 +94,7 @@ req_drain(struct req *r)
 	int	 got, total = 0;
 
 	while ((got = FCGX_GetStr(buf, sizeof(buf), r->fcgi.in)) > 0)
-		if ((total += got) > HG_BODY_MAX)
+		if ((total += got) > HG_REPORT_BODY_MAX)
 			return -1;
 	return got == 0 && FCGX_GetError(r->fcgi.in) == 0 ? 0 : -1;
 }

@@ -51,14 +51,65 @@ report_token_new(char *token, size_t len, unsigned char *hash)
 /* What one report says, once its lines are read. */
 struct report {
 	const struct kind *kind;	/* NULL: the kind left the file */
-	struct logline	*lines;		/* log lines, each malloc'd */
+	struct logline	*lines;		/* log lines and data items, in
+					 * order, each malloc'd */
 	size_t		 nlines;
 	int		 has_progress;	/* only the last value is kept */
 	struct pline	 progress;
+	char		*result;	/* the last result, malloc'd */
 	int		 complete;
 	struct pline	 done;		/* the complete line */
 };
 
+/* Takes line (malloc'd) as the next log line. */
+static void
+report_log(struct report *rp, char *line, const char *stream)
+{
+	rp->lines[rp->nlines].stream = stream;
+	rp->lines[rp->nlines].line = line;
+	rp->lines[rp->nlines].name = NULL;
+	rp->lines[rp->nlines++].len = 0;
+}
+
+/* A line refused by the parser: itself, as it came, then why. */
+static void
+report_refused(struct report *rp, char *line, const char *why)
+{
+	char	*w;
+
+	report_log(rp, line, "stdout");
+	if ((w = strdup(why)) != NULL)
+		report_log(rp, w, "stderr");
+}
+
+/* Takes pl's value as a data item named as pl says. */
+static void
+report_data(struct report *rp, struct pline *pl)
+{
+	size_t	 nl = strlen(pl->name);
+	char	*p;
+
+	if ((p = malloc(nl + 1 + pl->json_len + 1)) == NULL)
+		return;
+	memcpy(p, pl->name, nl + 1);
+	memcpy(p + nl + 1, pl->json, pl->json_len + 1);
+	rp->lines[rp->nlines].stream = "stdout";
+	rp->lines[rp->nlines].line = p + nl + 1;
+	rp->lines[rp->nlines].name = p;
+	rp->lines[rp->nlines++].len = pl->json_len;
+}
+
+/* Takes pl's value as the result: the last one wins. */
+static void
+report_result(struct report *rp, struct pline *pl)
+{
+	free(rp->result);
+	rp->result = pl->json;
+	pl->json = NULL;
+}
+
+/* One line of a report, len bytes at raw; each line adds at most two
+ * entries to rp->lines. */
 static void
 report_line(void *arg, const char *raw, size_t len)
 {
@@ -75,33 +126,56 @@ report_line(void *arg, const char *raw, size_t len)
 	case PLINE_PROGRESS:
 		rp->progress = pl;
 		rp->has_progress = 1;
-		free(clean);
-		return;
+		break;
+	case PLINE_DATA:
+		report_data(rp, &pl);
+		break;
+	case PLINE_RESULT:
+		report_result(rp, &pl);
+		break;
 	case PLINE_COMPLETE:
+		if (pl.json != NULL)
+			report_result(rp, &pl);
+		if (pl.why[0] != '\0') {
+			report_refused(rp, clean, pl.why);
+			clean = NULL;
+		}
 		rp->done = pl;
 		rp->complete = 1;
-		free(clean);
-		return;
+		break;
 	case PLINE_LOG:
+		if (pl.why[0] != '\0')
+			report_refused(rp, clean, pl.why);
+		else
+			report_log(rp, clean, "stdout");
+		clean = NULL;
 		break;
 	}
-	rp->lines[rp->nlines].stream = "stdout";
-	rp->lines[rp->nlines++].line = clean;
+	pline_free(&pl);
+	free(clean);
 }
 
-/* Splits body into lines as a command's output is split (lines.h).
- * -1 without memory. */
+/*
+ * Splits body into lines as a command's output is split (lines.h); a
+ * JSON body is one line, whole, however long (a refused one is cut to
+ * HG_JSON_LINE_MAX in the log). -1 without memory.
+ */
 static int
-report_read(struct report *rp, const char *body, size_t len)
+report_read(struct report *rp, const char *body, size_t len, int json)
 {
 	size_t	 i, max = 1;
 
-	/* Each line ending ends a line at most. */
+	/* Each line ending ends a line at most; a line is two entries at
+	 * most (a refused line and why). */
 	for (i = 0; i < len; i++)
 		max += body[i] == '\n' || body[i] == '\r';
-	if ((rp->lines = calloc(max, sizeof(*rp->lines))) == NULL)
+	if ((rp->lines = calloc(max * 2, sizeof(*rp->lines))) == NULL)
 		return -1;
-	lines_split(body, len, HG_LINE_MAX, report_line, rp);
+	if (json)
+		report_line(rp, body, len);
+	else
+		lines_split(body, len, HG_LINE_MAX, HG_JSON_LINE_MAX,
+		    report_line, rp);
 	return 0;
 }
 
@@ -109,41 +183,60 @@ report_read(struct report *rp, const char *body, size_t len)
  * Appends the log lines to the task's log file, capped at
  * HOURGLASS_LOG_MAX as a runner caps it: past the cap, one marker line
  * and nothing more. Lines that did not go in are dropped from rp too,
- * so that the log events say what the file says. Reports of one task
- * may come at once: the file is locked while it grows.
+ * so that the log events say what the file says; data items stay, in
+ * their place. Reports of one task may come at once: the file is
+ * locked while it grows.
  */
 static void
 report_log_file(struct report *rp, int64_t id)
 {
 	struct taskfiles_log	 lg;
-	enum taskfiles_put	 put;
-	const char		*line;
-	size_t			 i, keep;
+	enum taskfiles_put	 put = TASKFILES_PUT;
+	struct logline		*l;
+	size_t			 i, keep = 0, n;
 
 	/* Without the file its size is unknown: the lines go uncapped. */
 	if (taskfiles_log_open(&lg, &srv.cfg, id, 1, NULL, 0) == -1) {
 		taskfiles_log_close(&lg);
 		return;
 	}
-	for (keep = 0; keep < rp->nlines; keep++) {
-		line = rp->lines[keep].line;
-		if ((put = taskfiles_log_append(&lg, line, strlen(line))) ==
-		    TASKFILES_FULL)
-			break;
-		if (put == TASKFILES_CUT) {
-			free((char *)line);
-			/* The marker takes the line's place. */
-			if ((rp->lines[keep].line = strdup(lg.marker)) == NULL)
-				break;
-			rp->lines[keep].stream = "stderr";
-			keep++;
-			break;
+	for (i = 0; i < rp->nlines; i++) {
+		l = &rp->lines[i];
+		if (l->name == NULL) {
+			/* A JSON body's refused line is cut as a '{' line
+			 * of a command's output would be. */
+			if ((n = strlen(l->line)) > HG_JSON_LINE_MAX) {
+				n = HG_JSON_LINE_MAX;
+				while (n > 0 && ((unsigned char)l->line[n] &
+				    0xc0) == 0x80)
+					n--;
+				((char *)l->line)[n] = '\0';
+			}
+			if (put != TASKFILES_PUT)
+				put = TASKFILES_FULL;
+			else if ((put = taskfiles_log_append(&lg, l->line,
+			    n)) == TASKFILES_CUT) {
+				free((char *)l->line);
+				/* The marker takes the line's place. */
+				l->line = strdup(lg.marker);
+				l->stream = "stderr";
+			}
+			if (put == TASKFILES_FULL || l->line == NULL) {
+				free((char *)l->line);
+				continue;
+			}
 		}
+		rp->lines[keep++] = *l;
 	}
-	for (i = keep; i < rp->nlines; i++)
-		free((char *)rp->lines[i].line);
 	rp->nlines = keep;
 	taskfiles_log_close(&lg);
+}
+
+/* Frees entry l of a report: a data item is one allocation, at name. */
+static void
+entry_free(struct logline *l)
+{
+	free((char *)(l->name != NULL ? l->name : l->line));
 }
 
 static void
@@ -152,8 +245,10 @@ report_free(struct report *rp)
 	size_t	 i;
 
 	for (i = 0; i < rp->nlines; i++)
-		free((char *)rp->lines[i].line);
+		entry_free(&rp->lines[i]);
 	free(rp->lines);
+	free(rp->result);
+	pline_free(&rp->done);
 }
 
 /* The task's progress now, for a complete line that brings a message
@@ -176,18 +271,46 @@ current_progress(struct store *st, int64_t id, struct progress *p)
 	return 0;
 }
 
-/* Records what rp says: log lines, then the last progress, then the
- * end if a complete line came. */
+/* The one log line of a task whose items reached HOURGLASS_DATA_MAX,
+ * in the file and as an event. */
+static int
+report_data_full(struct store *st, int64_t id, struct hg_err *e)
+{
+	struct taskfiles_log	 lg;
+	struct logline		 l = { "stderr", NULL, NULL, 0 };
+	char			 cut[128];
+	int			 put = -1;
+
+	snprintf(cut, sizeof(cut), HG_DATA_CUT, srv.cfg.data_max);
+	if (taskfiles_log_open(&lg, &srv.cfg, id, 1, NULL, 0) == 0)
+		put = taskfiles_log_append(&lg, cut, strlen(cut));
+	taskfiles_log_close(&lg);
+	if (put == TASKFILES_FULL)
+		return 0;
+	l.line = put == TASKFILES_CUT ? lg.marker : cut;
+	return store_task_log(st, id, &l, 1, e);
+}
+
+/* Records what rp says: log lines and data items, then the last
+ * progress, then the end if a complete line came, with the result. */
 static int
 report_apply(struct store *st, int64_t id, struct report *rp,
     struct hg_err *e)
 {
 	struct progress	 p = { 0, -1, NULL };
-	struct outcome	 o = { TASK_SUCCEEDED, 0, 0, NULL, NULL, 1 };
+	struct outcome	 o = { TASK_SUCCEEDED, 0, 0, NULL, NULL, 1, NULL };
+	struct task_output out = { rp->lines, rp->nlines, NULL,
+	    srv.cfg.data_max, 0 };
 	int		 has_p = rp->has_progress;
 
-	if (rp->nlines > 0 && store_task_log(st, id, rp->lines, rp->nlines,
-	    e) == -1)
+	/* A result goes with the end, if one comes. */
+	if (rp->complete)
+		o.result = rp->result;
+	else
+		out.result = rp->result;
+	if (store_task_output(st, id, &out, e) == -1)
+		return -1;
+	if (out.data_full && report_data_full(st, id, e) == -1)
 		return -1;
 	if (has_p) {
 		p.value = rp->progress.value;
@@ -253,7 +376,7 @@ report_serve(struct req *r, int64_t id)
 		    "(one object)");
 		goto fail;
 	}
-	if ((body = req_body(r, &len, &e)) == NULL)
+	if ((body = req_body(r, HG_REPORT_BODY_MAX, &len, &e)) == NULL)
 		goto fail;
 	text = body;
 	if (req_type_is(r, "application/json")) {
@@ -273,7 +396,7 @@ report_serve(struct req *r, int64_t id)
 		len = strlen(line);
 	}
 	rp.kind = kinds_find(srv.kinds, kind);
-	if (report_read(&rp, text, len) == -1) {
+	if (report_read(&rp, text, len, doc != NULL) == -1) {
 		hg_err_set(&e, 503, "unavailable", "out of memory");
 		goto fail;
 	}

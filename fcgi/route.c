@@ -163,6 +163,9 @@ route_request(struct req *r)
 		} else if (route_is(p, n, "/log")) {
 			if (method_ok(r, "GET"))
 				tasks_log(r, id);
+		} else if (route_is(p, n, "/data")) {
+			if (method_ok(r, "GET"))
+				tasks_data(r, id);
 		} else if (route_is(p, n, "/report")) {
 			if (method_ok(r, "POST"))
 				report_serve(r, id);

@@ -17,6 +17,7 @@
 #include "launch.h"
 #include "listcache.h"
 #include "pool.h"
+#include "progress.h"
 #include "report.h"
 #include "runners.h"
 #include "server.h"
@@ -118,7 +119,7 @@ create_read(struct req *r, struct create *c, struct hg_err *e)
 	if (!req_type_is(r, "application/json"))
 		return hg_err_set(e, 415, "unsupported_media_type", "the body "
 		    "must be application/json");
-	if ((c->body = req_body(r, &len, e)) == NULL ||
+	if ((c->body = req_body(r, HG_BODY_MAX, &len, e)) == NULL ||
 	    (c->doc = json_parse(c->body, len, e)) == NULL ||
 	    create_fields(c->doc, &kind, &params, &c->name, e) == -1)
 		return -1;
@@ -365,6 +366,70 @@ tasks_log(struct req *r, int64_t id)
 	log_send(r, fd, off, sb.st_size);
 	close(fd);
 }
+/*
+ * ?key= of the query into buf: 1 if given, 0 if not, -1 if given but
+ * longer than buf holds (which req_query alone would take for absent).
+ */
+static int
+query_arg(struct req *r, const char *key, char *buf, size_t len)
+{
+	const char	*q = r->query;
+	size_t		 n = strlen(key);
+
+	if (req_query(r, key, buf, len) != NULL)
+		return 1;
+	for (; *q != '\0'; q += strcspn(q, "&"), q += *q == '&')
+		if (strncmp(q, key, n) == 0 && (q[n] == '=' || q[n] == '&' ||
+		    q[n] == '\0'))
+			return -1;
+	return 0;
+}
+
+/* GET /api/tasks/{id}/data?after=&name=&limit=: a page of its items. */
+void
+tasks_data(struct req *r, int64_t id)
+{
+	struct store	*st;
+	struct hg_err	 e;
+	char		 num[32], name[HG_DATA_NAME_MAX + 2], *body = NULL;
+	int64_t		 after = 0, limit = HG_DATA_PAGE_DEFAULT;
+	size_t		 len;
+	int		 has_name, rc;
+
+	if ((rc = query_arg(r, "after", num, sizeof(num))) != 0 &&
+	    (rc == -1 || (strcmp(num, "0") != 0 &&
+	    hg_parse_id(num, strlen(num), &after) == -1))) {
+		reply_errf(r, 400, "invalid_request", "after: must be an "
+		    "event id, an integer from 0");
+		return;
+	}
+	if ((has_name = query_arg(r, "name", name, sizeof(name))) == -1 ||
+	    (has_name == 1 && !pline_name_ok(name))) {
+		reply_errf(r, 400, "invalid_request", "name: must match "
+		    "^[A-Za-z][A-Za-z0-9_.-]{0,63}$");
+		return;
+	}
+	if ((rc = query_arg(r, "limit", num, sizeof(num))) != 0 &&
+	    (rc == -1 || hg_parse_id(num, strlen(num), &limit) == -1 ||
+	    limit > HG_DATA_PAGE_MAX)) {
+		reply_errf(r, 400, "invalid_request", "limit: must be an "
+		    "integer from 1 to %d", HG_DATA_PAGE_MAX);
+		return;
+	}
+	if ((st = pool_get(&e)) == NULL) {
+		reply_err(r, NULL, &e);
+		return;
+	}
+	rc = store_task_data(st, id, after, has_name == 1 ? name : NULL,
+	    (int)limit, &body, &len, &e);
+	pool_put(st);
+	if (rc == -1)
+		reply_err(r, NULL, &e);
+	else
+		reply(r, 200, NULL, JSON_TYPE, body, len);
+	free(body);
+}
+
 enum task_op { OP_GET, OP_STOP, OP_DELETE };
 
 /* The three that take a store for one call and answer the task, or

@@ -15,5 +15,6 @@ void	 tasks_get(struct req *r, int64_t id);
 void	 tasks_stop(struct req *r, int64_t id);	/* POST .../stop */
 void	 tasks_delete(struct req *r, int64_t id);
 void	 tasks_log(struct req *r, int64_t id);	/* GET .../log */
+void	 tasks_data(struct req *r, int64_t id);	/* GET .../data */
 
 #endif

@@ -58,7 +58,9 @@ config_logs(struct config *c, char *err, size_t errlen)
 	if (env_bytes("HOURGLASS_LOG_MAX", CONFIG_LOG_MAX_DEFAULT, 1024,
 	    &c->log_max, err, errlen) == -1 ||
 	    env_bytes("HOURGLASS_RUNNER_LOG_MAX", HG_RUNNER_LOG_MAX,
-	    HG_RUNNER_LOG_LINE, &c->runner_log_max, err, errlen) == -1)
+	    HG_RUNNER_LOG_LINE, &c->runner_log_max, err, errlen) == -1 ||
+	    env_bytes("HOURGLASS_DATA_MAX", CONFIG_DATA_MAX_DEFAULT, 0,
+	    &c->data_max, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < 2; i++) {
 		if (join(dir, sizeof(dir), c->data, sub[i]) == -1 ||

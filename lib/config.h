@@ -20,6 +20,7 @@ struct config {
 	char	runner[PATH_MAX];	/* the hourglass-runner binary */
 	long long log_max;		/* HOURGLASS_LOG_MAX, bytes per task */
 	long long runner_log_max;	/* HOURGLASS_RUNNER_LOG_MAX, bytes */
+	long long data_max;		/* HOURGLASS_DATA_MAX, bytes per task */
 	int	max_running;		/* HOURGLASS_MAX_RUNNING, default cores */
 	int	max_queued;		/* HOURGLASS_MAX_QUEUED */
 	int	retain_days;		/* HOURGLASS_RETAIN_DAYS */
@@ -30,6 +31,7 @@ struct config {
 };
 
 #define CONFIG_LOG_MAX_DEFAULT	(10LL * 1024 * 1024)
+#define CONFIG_DATA_MAX_DEFAULT	(10LL * 1024 * 1024)
 #define CONFIG_MAX_QUEUED_DEFAULT	10000
 
 /*
@@ -37,7 +39,8 @@ struct config {
  * HOURGLASS_KINDS (default "kinds.json"), HOURGLASS_RUNNER (default:
  * hourglass-runner beside this program), HOURGLASS_LOG_MAX (bytes, default
  * 10 MiB), HOURGLASS_RUNNER_LOG_MAX (bytes of runner.log before it is
- * rotated, default HG_RUNNER_LOG_MAX), HOURGLASS_TOKEN (at most 255
+ * rotated, default HG_RUNNER_LOG_MAX), HOURGLASS_DATA_MAX (bytes of a
+ * task's data items, default 10 MiB), HOURGLASS_TOKEN (at most 255
  * bytes, printable ASCII), HOURGLASS_CORS_ORIGINS (comma-separated
  * origins, each scheme://host[:port] as a browser sends it in Origin).
  * Creates <data>/logs and <data>/tasks. Returns 0, or -1 with

@@ -31,6 +31,25 @@
 #define HG_PROGRESS_NUM_MAX	1e15
 #define HG_TAIL_MAX		10000	/* lines of GET .../log?tail=N */
 #define HG_LINE_MAX		16384	/* bytes of a log line; more is cut */
+/* Bytes of a line that starts with '{': a data item or a result of
+ * HG_DATA_ITEM_MAX with its envelope and some room fits, read whole;
+ * more is cut (and then is no JSON, so a log line). Twice the item, so
+ * that a 64 KiB value whose escapes or padding grow the line still fits. */
+#define HG_JSON_LINE_MAX	131072
+/* Bytes of one data item's value or of a result, serialized: an event
+ * is sent whole to every watcher and kept in the feed's memory, so one
+ * item must stay small; more data is more items. */
+#define HG_DATA_ITEM_MAX	65536
+/* Bytes of a data item's name, by its pattern ^[A-Za-z][A-Za-z0-9_.-]{0,63}$:
+ * short enough to quote in a log line and to filter by in a query. */
+#define HG_DATA_NAME_MAX	64
+/* Bytes of a report's body: a data item or result of HG_DATA_ITEM_MAX
+ * fits with room for log lines; nginx.conf says the same for reports. */
+#define HG_REPORT_BODY_MAX	(1024 * 1024)
+/* Items in one page of GET .../data (?limit=, default 100): each may be
+ * 64 KiB, and a page is built in memory. */
+#define HG_DATA_PAGE_DEFAULT	100
+#define HG_DATA_PAGE_MAX	1000
 /*
  * <data>/runner.log, the runners' own diagnostics (lib/runlog.h): past
  * HOURGLASS_RUNNER_LOG_MAX bytes (this by default) it becomes
@@ -180,6 +199,9 @@
 #define HG_RUNNER_TASKS		1000
 /* Log lines a runner writes in one transaction; more go in the next. */
 #define HG_RUNNER_LOG_BATCH	512
+/* Bytes of data items a runner holds before it writes them, whatever
+ * their number: 512 items of 64 KiB would be 32 MiB in a runner. */
+#define HG_RUNNER_DATA_BATCH	(1024 * 1024)
 /* Tries to record a task's end while the database is busy, each up to
  * HG_BUSY_MS: a runner must not leave its task looking alive, and the
  * lost-runner check ends it if every try fails. */
@@ -187,6 +209,10 @@
 /* After a command exits, how long its output is still read: whatever
  * it left running in its group may hold the pipes open. */
 #define HG_DRAIN_OUTPUT_MS	1000
+/* The one log line of a task whose data items reached
+ * HOURGLASS_DATA_MAX (a long long). */
+#define HG_DATA_CUT	"hourglass: data items reached HOURGLASS_DATA_MAX " \
+	"(%lld bytes); this item and later ones are dropped"
 /* The last line of a log cut at HOURGLASS_LOG_MAX (a long long). */
 #define HG_LOG_CUT	"[hourglass: the log reached %lld bytes; the rest " \
 	"is dropped]"

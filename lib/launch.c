@@ -186,7 +186,8 @@ launch_taken(struct store *st, const struct config *c, const int64_t *ids,
 			continue;
 		}
 		char		 why[sizeof(e.msg)];
-		struct outcome	 o = { TASK_FAILED, 0, 0, "exec_failed", why, 0 };
+		struct outcome	 o = { TASK_FAILED, 0, 0, "exec_failed", why, 0,
+		    NULL };
 
 		memcpy(why, e.msg, sizeof(why));
 

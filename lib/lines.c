@@ -3,34 +3,40 @@
 #include "lines.h"
 
 void
-lines_init(struct lines *l, char *buf, size_t max, lines_fn *fn, void *arg)
+lines_init(struct lines *l, char *buf, size_t max, size_t jmax,
+    lines_fn *fn, void *arg)
 {
 	memset(l, 0, sizeof(*l));
 	l->fn = fn;
 	l->arg = arg;
 	l->buf = buf;
 	l->max = max;
+	l->jmax = jmax > max ? jmax : max;
 }
 
 /*
  * The n bytes at s go on the current line; ended says a line ending
- * follows them. A line reaches fn when it ends, or when its byte max +
- * 1 comes (cut then, as a long line should not wait for its end); until
- * then it waits in buf, unless it is whole in s.
+ * follows them. A line reaches fn when it ends, or when the byte past
+ * its cap comes (cut then, as a long line should not wait for its end);
+ * until then it waits in buf, unless it is whole in s. Its first byte
+ * sets its cap: jmax for '{', else max.
  */
 static void
 piece(struct lines *l, const char *s, size_t n, int ended)
 {
-	size_t	 room = l->max - l->len;
+	size_t	 room;
 
+	if (l->cur == 0 && n > 0)
+		l->cur = s[0] == '{' ? l->jmax : l->max;
+	room = (l->cur != 0 ? l->cur : l->max) - l->len;
 	if (l->skipping)
 		;
 	else if (n > room) {
 		if (l->len == 0)
-			l->fn(l->arg, s, l->max);
+			l->fn(l->arg, s, l->cur);
 		else {
 			memcpy(l->buf + l->len, s, room);
-			l->fn(l->arg, l->buf, l->max);
+			l->fn(l->arg, l->buf, l->cur);
 		}
 		l->len = 0;
 		l->skipping = 1;
@@ -44,8 +50,10 @@ piece(struct lines *l, const char *s, size_t n, int ended)
 			l->len = 0;
 		}
 	}
-	if (ended)
+	if (ended) {
 		l->skipping = 0;
+		l->cur = 0;
+	}
 }
 
 /* Splits s; with last, the stream ends with it. */
@@ -85,15 +93,17 @@ lines_end(struct lines *l)
 	if (l->len > 0 && !l->skipping)
 		l->fn(l->arg, l->buf, l->len);
 	l->len = 0;
+	l->cur = 0;
 	l->skipping = 0;
 	l->last_cr = 0;
 }
 
 void
-lines_split(const char *s, size_t n, size_t max, lines_fn *fn, void *arg)
+lines_split(const char *s, size_t n, size_t max, size_t jmax, lines_fn *fn,
+    void *arg)
 {
 	struct lines	 l;
 
-	lines_init(&l, NULL, max, fn, arg);
+	lines_init(&l, NULL, max, jmax, fn, arg);
 	scan(&l, s, n, 1);
 }

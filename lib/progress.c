@@ -121,11 +121,105 @@ parse_percent(const char *l, size_t len, struct pline *out)
 	return 0;
 }
 
-/* Cronicle's JSON lines. */
+int
+pline_name_ok(const char *name)
+{
+	size_t	 i;
+
+	if (!((name[0] >= 'A' && name[0] <= 'Z') ||
+	    (name[0] >= 'a' && name[0] <= 'z')))
+		return 0;
+	for (i = 1; name[i] != '\0'; i++)
+		if (i >= HG_DATA_NAME_MAX || strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789_.-", name[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+void
+pline_free(struct pline *out)
+{
+	free(out->json);
+	out->json = NULL;
+	out->json_len = 0;
+}
+
+#define NAME_RULE	"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"
+
+/*
+ * Sets out->json to v printed, if it is at most HG_DATA_ITEM_MAX bytes;
+ * else, or without memory, writes why (what names the refused thing:
+ * "data item", "result") and returns -1.
+ */
+static int
+value_take(const cJSON *v, const char *what, struct pline *out)
+{
+	char	*text;
+	size_t	 n;
+
+	if ((text = json_print(v)) == NULL) {
+		snprintf(out->why, sizeof(out->why), "hourglass: %s refused: "
+		    "out of memory", what);
+		return -1;
+	}
+	if ((n = strlen(text)) > HG_DATA_ITEM_MAX) {
+		snprintf(out->why, sizeof(out->why), "hourglass: %s refused: "
+		    "it is %zu bytes serialized; the limit is %d", what, n,
+		    HG_DATA_ITEM_MAX);
+		free(text);
+		return -1;
+	}
+	out->json = text;
+	out->json_len = n;
+	return 0;
+}
+
+/* Its name, cut to a quotable length at a character boundary. */
+static int
+quoted_len(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (n > HG_DATA_NAME_MAX + 8) {
+		n = HG_DATA_NAME_MAX + 8;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return (int)n;
+}
+
+/* {"data": v, "name": "row"}: PLINE_DATA, or a refused PLINE_LOG. */
+static void
+parse_data(const cJSON *doc, const cJSON *v, struct pline *out)
+{
+	const cJSON	*n = cJSON_GetObjectItemCaseSensitive(doc, "name");
+
+	out->kind = PLINE_LOG;
+	if (n != NULL && !cJSON_IsString(n)) {
+		snprintf(out->why, sizeof(out->why), "hourglass: data item "
+		    "refused: its name must be a string matching "
+		    NAME_RULE);
+		return;
+	}
+	if (n != NULL && !pline_name_ok(n->valuestring)) {
+		snprintf(out->why, sizeof(out->why), "hourglass: data item "
+		    "refused: its name \"%.*s\" does not match " NAME_RULE,
+		    quoted_len(n->valuestring), n->valuestring);
+		return;
+	}
+	if (value_take(v, "data item", out) == -1)
+		return;
+	snprintf(out->name, sizeof(out->name), "%s", n != NULL ?
+	    n->valuestring : "data");
+	out->kind = PLINE_DATA;
+}
+
+/* Cronicle's JSON lines, and data items and results. Returns 0 when
+ * out says what the line is (a refused one is PLINE_LOG with why). */
 static int
 parse_json(const char *l, size_t len, struct pline *out)
 {
-	const cJSON	*v, *t, *m;
+	const cJSON	*v, *t, *m, *d, *r;
 	cJSON		*doc;
 	int64_t		 code = 0;
 	int		 rc = -1;
@@ -135,6 +229,16 @@ parse_json(const char *l, size_t len, struct pline *out)
 	if (!cJSON_IsObject(doc))
 		goto out;
 	m = cJSON_GetObjectItemCaseSensitive(doc, "message");
+	d = cJSON_GetObjectItemCaseSensitive(doc, "data");
+	r = cJSON_GetObjectItemCaseSensitive(doc, "result");
+	if (d != NULL && r != NULL) {
+		out->kind = PLINE_LOG;
+		snprintf(out->why, sizeof(out->why), "hourglass: line refused: "
+		    "it has both \"data\" and \"result\"; send each on a "
+		    "line of its own");
+		rc = 0;
+		goto out;
+	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(doc, "complete")) != NULL) {
 		if (!(cJSON_IsTrue(v) || (cJSON_IsNumber(v) &&
 		    v->valuedouble == 1)))
@@ -146,6 +250,18 @@ parse_json(const char *l, size_t len, struct pline *out)
 		out->kind = PLINE_COMPLETE;
 		out->code = (int)code;
 		m = cJSON_GetObjectItemCaseSensitive(doc, "description");
+		/* A result too large is refused; the end still counts. */
+		if (r != NULL)
+			(void)value_take(r, "result", out);
+	} else if (d != NULL) {
+		parse_data(doc, d, out);
+		rc = 0;
+		goto out;
+	} else if (r != NULL) {
+		out->kind = value_take(r, "result", out) == 0 ? PLINE_RESULT :
+		    PLINE_LOG;
+		rc = 0;
+		goto out;
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(doc, "progress")) !=
 	    NULL) {
 		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
@@ -202,6 +318,7 @@ progress_parse(const char *line, size_t len, const regex_t *re,
 	memset(out, 0, sizeof(*out));
 	if (parse_json(line, len, out) == 0)
 		return out->kind;
+	pline_free(out);
 	memset(out, 0, sizeof(*out));
 	if (parse_regex(line, re, out) == 0) {
 		out->kind = PLINE_PROGRESS;

@@ -154,16 +154,56 @@ struct progress {
 int	store_task_progress(struct store *st, int64_t id,
 	    const struct progress *p, struct hg_err *e);
 
-/* One line of a task's log, borrowed. */
+/* One line of a task's log, or one data item (name set), borrowed. */
 struct logline {
 	const char	*stream;	/* "stdout" or "stderr" */
-	const char	*line;		/* valid UTF-8, no NUL */
+	const char	*line;		/* valid UTF-8, no NUL; a data item's
+					 * value as compact JSON text */
+	const char	*name;		/* NULL: a log line; else the item's
+					 * name (pline_name_ok) */
+	size_t		 len;		/* a data item's: bytes of line */
 };
 
 /* Records n log lines as log events, in one transaction, if the task is
  * still active. */
 int	store_task_log(struct store *st, int64_t id, const struct logline *v,
 	    size_t n, struct hg_err *e);
+
+/* What a runner or a report writes at once (store_task_output). */
+struct task_output {
+	const struct logline *v;	/* log lines and data items, in the
+					 * order they came */
+	size_t		 n;
+	const char	*result;	/* the task's new result (JSON text),
+					 * or NULL */
+	long long	 data_max;	/* HOURGLASS_DATA_MAX */
+	/* Set by the call: the task's items reached data_max here, and this
+	 * item and every later one are dropped; the caller writes the one
+	 * log line that says so. Told once per task. */
+	int		 data_full;
+};
+
+/*
+ * Records o in one transaction: each log line as a log event while the
+ * task is active, and each data item, while it is running or stopping,
+ * as a data event {"task":17,"name":"row","data":<value>}, counted on
+ * the task (items and bytes of their values) against o->data_max; then
+ * the result, last wins, with a state event when it changed. Items past
+ * the cap are dropped (o->data_full). 0, or -1 with e set.
+ */
+int	store_task_output(struct store *st, int64_t id, struct task_output *o,
+	    struct hg_err *e);
+
+/*
+ * A page of task id's data items after event id after, oldest first,
+ * only those named name (NULL: any), at most limit: sets *out to
+ * {"items":[{"id","name","data"}...],"next":<id>|null,"count":N}
+ * (malloc'd, *len bytes and a NUL; caller frees), next the last item's
+ * id when more follow, count every item the task has. 404 for no task.
+ */
+int	store_task_data(struct store *st, int64_t id, int64_t after,
+	    const char *name, int limit, char **out, size_t *len,
+	    struct hg_err *e);
 
 /* How a task ended. */
 struct outcome {
@@ -174,6 +214,8 @@ struct outcome {
 	const char	*error_message;
 	int		 stop_wins;	/* a stopping task ends canceled
 					 * whatever the outcome */
+	const char	*result;	/* JSON text recorded as the task's
+					 * result with the end; NULL: kept */
 };
 
 /*
@@ -193,7 +235,8 @@ int	store_task_stop_requested(struct store *st, int64_t id);
 struct event {
 	int64_t		 id;
 	int64_t		 task;
-	const char	*type;		/* state, progress, log */
+	const char	*type;		/* state, progress, log, data,
+					 * deleted */
 	enum task_state	 state;		/* the new state; 0 if type is not
 					 * state */
 	const char	*data;

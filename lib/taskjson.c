@@ -243,6 +243,7 @@ put_task(struct out *o, struct taskjson_clock *c, const struct task_row *t)
 		put_str(&sub, "message", t->error_message);
 		put_close(o, &sub);
 	}
+	put_raw(o, "result", t->result);
 }
 
 cJSON *
@@ -301,4 +302,33 @@ taskjson_log(int64_t task, const char *stream, const char *line)
 	    NULL : json_print(o);
 	cJSON_Delete(o);
 	return data;
+}
+
+/* {"<key>":<n>,"name":"<name>","data":<value>} */
+static void
+data_object(struct json_buf *b, const char *key, int64_t n, const char *name,
+    const char *value, size_t len)
+{
+	json_buf_raw(b, "{", 1);
+	json_buf_key(b, key, 0);
+	json_buf_int(b, n);
+	json_buf_key(b, "name", 1);
+	json_buf_str(b, name);
+	json_buf_key(b, "data", 1);
+	json_buf_raw(b, value, len);
+	json_buf_raw(b, "}", 1);
+}
+
+void
+taskjson_data(struct json_buf *b, int64_t task, const char *name,
+    const char *value, size_t len)
+{
+	data_object(b, "task", task, name, value, len);
+}
+
+void
+taskjson_item(struct json_buf *b, int64_t id, const char *name,
+    const char *value, size_t len)
+{
+	data_object(b, "id", id, name, value, len);
 }

@@ -41,6 +41,7 @@ struct task_row {
 	int64_t		 exit_code;
 	const char	*error_code;	/* NULL: no error */
 	const char	*error_message;
+	const char	*result;	/* JSON text of our own; NULL: none */
 };
 
 /*
@@ -73,5 +74,12 @@ char	*taskjson_progress(int64_t task, double value, double total,
 	    const char *msg);
 /* The data of a log event, {"task", "stream", "line"}, as above. */
 char	*taskjson_log(int64_t task, const char *stream, const char *line);
+/* Appends the data of a data event, {"task","name","data"}, to b;
+ * value is len bytes of JSON text of our own. b->oom says if it failed. */
+void	 taskjson_data(struct json_buf *b, int64_t task, const char *name,
+	    const char *value, size_t len);
+/* Appends an item of GET .../data, {"id","name","data"}, likewise. */
+void	 taskjson_item(struct json_buf *b, int64_t id, const char *name,
+	    const char *value, size_t len);
 
 #endif

@@ -61,35 +61,70 @@ struct outstream {
 	const char	*name;
 	struct cmd	*c;
 	struct lines	 lines;
-	char		 buf[HG_LINE_MAX];	/* of lines */
+	char		 buf[HG_JSON_LINE_MAX];	/* of lines */
 };
+
+/* A line the parser refused: the line as it came, then why. */
+static void
+line_refused(struct outbox *ob, const char *line, const char *why)
+{
+	outbox_log(ob, "stdout", line);
+	outbox_log(ob, "stderr", why);
+}
+
+/* A stdout line: progress, a data item, the result, the end, or none
+ * of them (0: a log line). */
+static int
+stdout_line(struct cmd *c, const char *line)
+{
+	struct pline	 pl;
+	int		 taken = 1;
+
+	switch (progress_parse(line, strlen(line), c->k->has_regex ?
+	    &c->k->progress_re : NULL, &pl)) {
+	case PLINE_PROGRESS:
+		outbox_progress(c->ob, pl.value, pl.total,
+		    pl.has_message ? pl.message : NULL);
+		break;
+	case PLINE_DATA:
+		outbox_data(c->ob, pl.name, pl.json, pl.json_len);
+		break;
+	case PLINE_RESULT:
+		outbox_result(c->ob, pl.json, pl.json_len);
+		break;
+	case PLINE_COMPLETE:
+		c->complete = 1;
+		c->complete_code = pl.code;
+		snprintf(c->complete_msg, sizeof(c->complete_msg), "%s",
+		    pl.has_message ? pl.message : "");
+		if (pl.json != NULL)
+			outbox_result(c->ob, pl.json, pl.json_len);
+		if (pl.why[0] != '\0')
+			line_refused(c->ob, line, pl.why);
+		break;
+	case PLINE_LOG:
+		if (pl.why[0] != '\0')
+			line_refused(c->ob, line, pl.why);
+		else
+			taken = 0;
+		break;
+	}
+	pline_free(&pl);
+	return taken;
+}
 
 static void
 line_done(void *arg, const char *raw, size_t len)
 {
-	static char	 clean[HG_LINE_MAX * 3 + 4];
+	/* Static: a '{' line of HG_JSON_LINE_MAX made valid UTF-8 may
+	 * triple, too much for the stack. */
+	static char	 clean[HG_JSON_LINE_MAX * 3 + 4];
 	struct outstream *s = arg;
 	struct cmd	*c = s->c;
-	struct pline	 pl;
 
 	hg_utf8_clean(raw, len, clean, sizeof(clean));
-	if (strcmp(s->name, "stdout") == 0) {
-		switch (progress_parse(clean, strlen(clean), c->k->has_regex ?
-		    &c->k->progress_re : NULL, &pl)) {
-		case PLINE_PROGRESS:
-			outbox_progress(c->ob, pl.value, pl.total,
-			    pl.has_message ? pl.message : NULL);
-			return;
-		case PLINE_COMPLETE:
-			c->complete = 1;
-			c->complete_code = pl.code;
-			snprintf(c->complete_msg, sizeof(c->complete_msg), "%s",
-			    pl.has_message ? pl.message : "");
-			return;
-		case PLINE_LOG:
-			break;
-		}
-	}
+	if (strcmp(s->name, "stdout") == 0 && stdout_line(c, clean))
+		return;
 	outbox_log(c->ob, s->name, clean);
 }
 
@@ -462,14 +497,15 @@ stream_init(struct outstream *s, int fd, const char *name, struct cmd *c)
 	s->fd = fd;
 	s->name = name;
 	s->c = c;
-	lines_init(&s->lines, s->buf, sizeof(s->buf), line_done, s);
+	lines_init(&s->lines, s->buf, HG_LINE_MAX, sizeof(s->buf), line_done,
+	    s);
 }
 
 void
 command_run(struct outbox *ob, const struct kind *k, const cJSON *params,
     const sigset_t *unblocked, struct outcome *o, char *msg, size_t msglen)
 {
-	static struct outstream	 so, se;	/* 16 KiB of line each */
+	static struct outstream	 so, se;	/* 128 KiB of line each */
 	struct cmd		 c;
 	int			 op[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	int			 i;

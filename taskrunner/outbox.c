@@ -13,6 +13,9 @@
 #include "taskfiles.h"
 #include "warn.h"
 
+static void	queue_put(struct outbox *, const char *, const char *,
+		    const char *, size_t);
+
 void
 outbox_init(struct outbox *ob, const struct config *cfg, struct store *st,
     int notify_fd)
@@ -38,34 +41,76 @@ outbox_begin(struct outbox *ob, int64_t id)
 	ob->log.fd = -1;
 	ob->log_opened = 0;
 	ob->nlines = 0;
+	ob->nbytes = 0;
+	ob->data_full = 0;
+	ob->data_bytes = 0;
+	free(ob->result);
+	ob->result = NULL;
 }
 
 void
 outbox_end(struct outbox *ob)
 {
 	taskfiles_log_close(&ob->log);
+	free(ob->result);
+	ob->result = NULL;
 }
 
-/* Writes pending log lines, then pending progress. A failed write
- * stays pending. */
+/* The items reached HOURGLASS_DATA_MAX: one log line says so, and
+ * later items are dropped here. */
+static void
+data_cut(struct outbox *ob)
+{
+	char	 cut[128];
+
+	ob->data_full = 1;
+	snprintf(cut, sizeof(cut), HG_DATA_CUT, ob->cfg->data_max);
+	outbox_log(ob, "stderr", cut);
+}
+
+/* Writes pending log lines and data items with the result, in one
+ * transaction. Lines stay on disk and items are dropped if it fails;
+ * the result stays pending, to go with the end. */
+static int
+flush_lines(struct outbox *ob)
+{
+	struct task_output	 o;
+	struct hg_err		 e;
+	size_t			 i;
+	int			 rc;
+
+	if (ob->nlines == 0 && ob->result == NULL)
+		return 0;
+	o.v = ob->lines;
+	o.n = ob->nlines;
+	o.result = ob->result;
+	o.data_max = ob->cfg->data_max;
+	if ((rc = store_task_output(ob->st, ob->id, &o, &e)) == -1)
+		warn_task(ob->id, "log and data: %s", e.msg);
+	else {
+		free(ob->result);
+		ob->result = NULL;
+	}
+	for (i = 0; i < ob->nlines; i++)
+		free((char *)(ob->lines[i].name != NULL ? ob->lines[i].name :
+		    ob->lines[i].line));
+	ob->nlines = 0;
+	ob->nbytes = 0;
+	if (rc == 0 && o.data_full && !ob->data_full)
+		data_cut(ob);
+	return 1;
+}
+
+/* Writes pending log lines, data items and result, then pending
+ * progress. A failed progress write stays pending. */
 static void
 flush_now(struct outbox *ob)
 {
 	struct hg_err	 e;
-	size_t		 i;
-	int		 wrote = 0;
+	int		 wrote;
 
 	ob->last_write = hg_mono_ms();
-	if (ob->nlines > 0) {
-		if (store_task_log(ob->st, ob->id, ob->lines, ob->nlines, &e) ==
-		    -1)
-			warn_task(ob->id, "log: %s", e.msg);
-		/* Kept on disk even if the events could not be written. */
-		for (i = 0; i < ob->nlines; i++)
-			free((char *)ob->lines[i].line);
-		ob->nlines = 0;
-		wrote = 1;
-	}
+	wrote = flush_lines(ob);
 	if (ob->pending) {
 		if (store_task_progress(ob->st, ob->id, &ob->cur, &e) == -1)
 			warn_task(ob->id, "progress: %s", e.msg);
@@ -78,14 +123,21 @@ flush_now(struct outbox *ob)
 		notify_send(ob->notify_fd, ob->cfg->notify);
 }
 
+/* Anything to write? */
+static int
+unwritten(const struct outbox *ob)
+{
+	return ob->pending || ob->nlines > 0 || ob->result != NULL;
+}
+
 int64_t
 outbox_flush(struct outbox *ob, int force)
 {
-	if (!ob->pending && ob->nlines == 0)
+	if (!unwritten(ob))
 		return INT64_MAX;
 	if (force || hg_mono_ms() - ob->last_write >= HG_PROGRESS_MS) {
 		flush_now(ob);
-		if (!ob->pending && ob->nlines == 0)
+		if (!unwritten(ob))
 			return INT64_MAX;
 	}
 	return ob->last_write + HG_PROGRESS_MS;
@@ -145,12 +197,71 @@ outbox_log(struct outbox *ob, const char *stream, const char *line)
 	}
 	if ((copy = strdup(line)) == NULL)
 		return;
+	queue_put(ob, stream, copy, NULL, 0);
+}
+
+/* Queues one entry; writes the batch when it is full. */
+static void
+queue_put(struct outbox *ob, const char *stream, const char *line,
+    const char *name, size_t len)
+{
 	ob->lines[ob->nlines].stream = stream;
-	ob->lines[ob->nlines].line = copy;
-	if (++ob->nlines == HG_RUNNER_LOG_BATCH)
+	ob->lines[ob->nlines].line = line;
+	ob->lines[ob->nlines].name = name;
+	ob->lines[ob->nlines].len = len;
+	ob->nbytes += len;
+	if (++ob->nlines == HG_RUNNER_LOG_BATCH ||
+	    ob->nbytes >= HG_RUNNER_DATA_BATCH)
 		flush_now(ob);
 	else
 		outbox_flush(ob, 0);
+}
+
+void
+outbox_data(struct outbox *ob, const char *name, const char *value,
+    size_t len)
+{
+	size_t	 nl = strlen(name);
+	char	*p;
+
+	if (ob->data_full)
+		return;
+	/* Counted here too, so that the log line comes where the first
+	 * item was dropped; the store counts again, and has the last word. */
+	if (ob->data_bytes + (long long)len > ob->cfg->data_max) {
+		data_cut(ob);
+		return;
+	}
+	if ((p = malloc(nl + len + 2)) == NULL)
+		return;
+	ob->data_bytes += (long long)len;
+	memcpy(p, name, nl + 1);
+	memcpy(p + nl + 1, value, len);
+	p[nl + 1 + len] = '\0';
+	queue_put(ob, "stdout", p + nl + 1, p, len);
+}
+
+void
+outbox_result(struct outbox *ob, const char *value, size_t len)
+{
+	char	*p;
+
+	if ((p = malloc(len + 1)) == NULL)
+		return;
+	memcpy(p, value, len);
+	p[len] = '\0';
+	free(ob->result);
+	ob->result = p;
+	outbox_flush(ob, 0);
+}
+
+char *
+outbox_take_result(struct outbox *ob)
+{
+	char	*p = ob->result;
+
+	ob->result = NULL;
+	return p;
 }
 
 int

@@ -1,8 +1,9 @@
 /*
  * What a running task reports, and when: progress coalesced to one write
  * every HG_PROGRESS_MS at most (the first at once, the last always), log
- * lines to the task's log file and, in batches, to log events, and the
- * stop flag, read from the database at most every HG_STOP_POLL_MS. Each
+ * lines to the task's log file and, in batches, to log events, data
+ * items in the same batches (one queue, so that items and log lines keep
+ * the order they came in), the result (last wins), and the stop flag, read from the database at most every HG_STOP_POLL_MS. Each
  * write is one transaction, followed by a datagram that nudges the
  * server. The kinds (builtin, command) report here; nothing here calls
  * them back.
@@ -34,8 +35,14 @@ struct outbox {
 	/* The log: a file, capped; its lines also become log events. */
 	struct taskfiles_log log;	/* opened with the first line */
 	int		 log_opened;
+	/* Log lines and data items not yet written, in order; a data
+	 * item's name and value are one allocation, at name. */
 	struct logline	 lines[HG_RUNNER_LOG_BATCH];
 	size_t		 nlines;
+	size_t		 nbytes;	/* of the items' values among them */
+	long long	 data_bytes;	/* of the task's items so far */
+	int		 data_full;	/* past HOURGLASS_DATA_MAX: drop */
+	char		*result;	/* not yet written, or NULL */
 };
 
 /* Borrows cfg, st and notify_fd (-1: none) for every task to come; they
@@ -57,6 +64,16 @@ void	outbox_progress(struct outbox *ob, double value, double total,
 void	outbox_message(struct outbox *ob, const char *msg);
 /* Appends a line (valid UTF-8) to the log file and the log events. */
 void	outbox_log(struct outbox *ob, const char *stream, const char *line);
+/* Queues a data item (name and len bytes of compact JSON value, both
+ * copied), written with the log lines around it. */
+void	outbox_data(struct outbox *ob, const char *name, const char *value,
+	    size_t len);
+/* Sets the task's result (len bytes of JSON text, copied); the last one
+ * set is written with the next batch, or with the end. */
+void	outbox_result(struct outbox *ob, const char *value, size_t len);
+/* The result still unwritten, to go with the end (store_task_finish);
+ * the caller frees it. NULL if none. */
+char	*outbox_take_result(struct outbox *ob);
 /* Writes pending progress and log lines if their time has come (all, if
  * force). Returns the monotonic ms of the next write due, or INT64_MAX. */
 int64_t	outbox_flush(struct outbox *ob, int force);

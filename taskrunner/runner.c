@@ -29,24 +29,30 @@
 
 
 /* Records the end, retrying while the database is busy: a runner must
- * not leave its task looking alive. -1 if it could not. */
+ * not leave its task looking alive. A result not yet written goes with
+ * it. -1 if it could not. */
 static int
 finish(struct runner *r, const struct outcome *o)
 {
+	struct outcome	 end = *o;
 	struct hg_err	 e;
-	int		 i;
+	char		*result = outbox_take_result(&r->ob);
+	int		 i, rc = -1;
 
+	end.result = result;
 	outbox_flush(&r->ob, 1);
 	for (i = 0; i < HG_FINISH_TRIES; i++) {
-		if (store_task_finish(r->st, r->id, outbox_unsent(&r->ob), o,
-		    &e) != -1) {
+		if (store_task_finish(r->st, r->id, outbox_unsent(&r->ob),
+		    &end, &e) != -1) {
 			notify_send(r->notify_fd, r->cfg.notify);
-			return 0;
+			rc = 0;
+			break;
 		}
 		warn_task(r->id, "recording the end: %s", e.msg);
 		usleep(100000);
 	}
-	return -1;
+	free(result);
+	return rc;
 }
 
 int

@@ -330,3 +330,17 @@ store__query_int(struct store *st, const struct store_sql *q,
 		return store__err(st, rc, e);
 	return 0;
 }
+
+int
+store__buf_take(struct json_buf *b, char **out, size_t *len,
+    struct hg_err *e)
+{
+	if (b->oom) {
+		free(b->p);
+		b->p = NULL;
+		return hg_err_set(e, 503, "unavailable", "out of memory");
+	}
+	*out = b->p;
+	*len = b->len;
+	return 0;
+}

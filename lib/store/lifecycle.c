@@ -284,13 +284,8 @@ store_task_progress(struct store *st, int64_t id, const struct progress *p,
 	return 0;
 }
 
-/*
- * Opens a write transaction on task id if it is still active. Returns 1
- * inside the transaction, 0 when the task has ended (nothing is left
- * open), -1 with e set.
- */
-static int
-begin_active(struct store *st, int64_t id, enum task_state *state,
+int
+store__begin_active(struct store *st, int64_t id, enum task_state *state,
     struct hg_err *e)
 {
 	if (store__begin(st, 1, e) == -1)
@@ -306,42 +301,14 @@ begin_active(struct store *st, int64_t id, enum task_state *state,
 	return 1;
 }
 
-int
-store_task_log(struct store *st, int64_t id, const struct logline *v,
-    size_t n, struct hg_err *e)
-{
-	char		*data;
-	enum task_state	 state;
-	size_t		 i;
-	int		 rc = 0;
-
-	if (n == 0 || (rc = begin_active(st, id, &state, e)) < 1)
-		return rc;
-	rc = 0;
-	for (i = 0; i < n && rc == 0; i++) {
-		if ((data = taskjson_log(id, v[i].stream, v[i].line)) == NULL)
-			goto nomem;
-		rc = store__event_insert(st, id, "log", NULL, data, e);
-		free(data);
-	}
-	if (rc == -1 || store__commit(st, e) == -1)
-		goto fail;
-	return 0;
-nomem:
-	hg_err_set(e, 503, "unavailable", "out of memory");
-fail:
-	store__rollback(st);
-	return -1;
-}
-
 /* A task canceled for a reason of the server's own (unwatched)
  * ends with that reason as its error. */
 static const struct store_sql q_task_finish = { S_TASK_FINISH,
     "UPDATE tasks SET state = ?2, finished_at = ?3, "
     "exit_code = ?4, error_code = coalesce(?5, CASE WHEN ?2 = "
     "'canceled' THEN stop_code END), error_message = CASE WHEN ?5 IS "
-    "NULL AND ?2 = 'canceled' THEN stop_message ELSE ?6 END WHERE "
-    "id = ?1" };
+    "NULL AND ?2 = 'canceled' THEN stop_message ELSE ?6 END, "
+    "result = coalesce(?7, result) WHERE id = ?1" };
 
 int
 store_task_finish(struct store *st, int64_t id, const struct progress *p,
@@ -352,7 +319,7 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 	int		 rc, own;
 
 	/* An ended task is left alone: 1. */
-	if ((rc = begin_active(st, id, &state, e)) < 1)
+	if ((rc = store__begin_active(st, id, &state, e)) < 1)
 		return rc == 0 ? 1 : -1;
 	/* stopping ends canceled, or failed (a timeout); never succeeded;
 	 * and canceled whatever the outcome if it says so. */
@@ -376,6 +343,7 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 		sqlite3_bind_null(s, 4);
 	store__bind_text(s, 5, own ? o->error_code : NULL);
 	store__bind_text(s, 6, own ? o->error_message : NULL);
+	store__bind_text(s, 7, o->result);
 	if (store__step_done(st, s, e) == -1)
 		goto fail;
 	if (store__counter_finished(st, id, e) == -1)

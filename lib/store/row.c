@@ -36,6 +36,7 @@ store__row_read(sqlite3_stmt *s, struct task_row *t)
 	t->exit_code = sqlite3_column_int64(s, 11);
 	t->error_code = (const char *)sqlite3_column_text(s, 12);
 	t->error_message = (const char *)sqlite3_column_text(s, 13);
+	t->result = (const char *)sqlite3_column_text(s, 14);
 	return t->kind == NULL || t->params == NULL || state == -1 ? -1 : 0;
 }
 

@@ -11,7 +11,9 @@
  * Who calls whom runs one way (scripts/circles): conn is called by all
  * and calls none; row reads a task; events writes and reads events
  * (with row); counters and queue stand alone on conn; tasks, lifecycle,
- * upkeep and report use those and are called by none of them.
+ * upkeep and report use those and are called by none of them but data,
+ * which writes log lines, data items and results with lifecycle's
+ * begin_active.
  *
  * Private names are store__ (libuv's uv__).
  */
@@ -50,6 +52,9 @@ enum store_slot {
 	S_IDEM_PRUNE, S_ANY_IDEM_OLD, S_TENDED, S_WATCHED,
 	/* report.c */
 	S_REPORT_GET, S_REPORT_START, S_REPORT_BEAT,
+	/* data.c */
+	S_DATA_STATE, S_DATA_INSERT, S_DATA_COUNT, S_RESULT_SET, S_DATA_PAGE,
+	S_DATA_TOTAL, S_DATA_TASK,
 	S_MAX
 };
 
@@ -72,7 +77,7 @@ struct store {
 /* The columns store__row_read() reads, in its order. */
 #define TASK_COLS "id, kind, name, params, state, value, total, message, " \
 	"created_at, started_at, finished_at, exit_code, error_code, " \
-	"error_message"
+	"error_message, result"
 
 /* conn.c */
 /* Maps a failed SQLite call rc to the client's error (503). Returns -1;
@@ -106,6 +111,10 @@ int		 store__commit(struct store *st, struct hg_err *e);
 int		 store__commit_task(struct store *st, cJSON **task,
 		    struct hg_err *e);
 void		 store__rollback(struct store *st);
+/* Hands b's text to the caller (*out, *len; the caller frees it), or
+ * frees it and returns -1 with 503 if b ran out of memory. */
+int		 store__buf_take(struct json_buf *b, char **out, size_t *len,
+		    struct hg_err *e);
 /* Binds t as text (copied), or NULL. */
 void		 store__bind_text(sqlite3_stmt *s, int i, const char *t);
 
@@ -131,6 +140,13 @@ int		 store__event_last(struct store *st, int64_t *id,
 		    struct hg_err *e);
 
 /* lifecycle.c */
+/*
+ * Opens a write transaction on task id if it is still active, and sets
+ * *state. Returns 1 inside the transaction, 0 when the task has ended
+ * (nothing is left open), -1 with e set.
+ */
+int		 store__begin_active(struct store *st, int64_t id,
+		    enum task_state *state, struct hg_err *e);
 /* Inside a write transaction: deletes task id and its events, and
  * records a 'deleted' event for it (for DELETE and for pruning). */
 int		 store__task_remove(struct store *st, int64_t id,

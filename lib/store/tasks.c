@@ -197,12 +197,8 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
 	json_buf_raw(&b, "],\"event_id\":", 13);
 	json_buf_int(&b, last);
 	json_buf_raw(&b, "}", 1);
-	if (b.oom) {
-		free(b.p);
-		return hg_err_set(e, 503, "unavailable", "out of memory");
-	}
-	*out = b.p;
-	*len = b.len;
+	if (store__buf_take(&b, out, len, e) == -1)
+		return -1;
 	*event_id = last;
 	return 0;
 fail:

@@ -15,7 +15,8 @@ from pylib.sse import SSEParser, SSEStream  # noqa: F401
 from pylib.wait import wait_for  # noqa: F401
 
 TASK_KEYS = {"id", "kind", "name", "params", "state", "progress",
-             "created_at", "started_at", "finished_at", "exit_code", "error"}
+             "created_at", "started_at", "finished_at", "exit_code", "error",
+             "result"}
 PROGRESS_KEYS = {"value", "total", "percent", "message"}
 ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

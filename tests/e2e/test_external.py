@@ -145,13 +145,13 @@ def test_a_report_of_a_wrong_type_is_415_and_changes_nothing(srv):
     ok(report(srv, t, '{"complete":1,"code":0}', JSON))
 
 
-def test_a_report_over_64_kib_is_413(srv):
+def test_a_report_over_1_mib_is_413(srv):
     t = create(srv)
-    r = report(srv, t, "x" * (64 * 1024 + 1))
+    r = report(srv, t, "x" * (1024 * 1024 + 1))
     assert_error(r, 413, "too_large")
     assert srv.task(t["id"])["state"] == "queued"
-    # 64 KiB itself is taken.
-    ok(report(srv, t, ("y" * 1023 + "\n") * 64))
+    # 1 MiB itself is taken.
+    ok(report(srv, t, ("y" * 1023 + "\n") * 1024))
     ok(report(srv, t, '{"complete":1,"code":0}', JSON))
 
 

@@ -1,6 +1,7 @@
 /*
- * A command's output line: made valid UTF-8, then read for progress.
- * A progress result must be in range; nothing may crash.
+ * A command's output line: made valid UTF-8, then read for progress,
+ * data items and results. A progress result must be in range, a value
+ * within HG_DATA_ITEM_MAX; nothing may crash or leak.
  */
 #include <math.h>
 #include <regex.h>
@@ -16,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static regex_t	 re;
 	static int	 ready;
-	static char	 clean[3 * 16384 + 4];
+	static char	 clean[3 * HG_JSON_LINE_MAX + 4];
 	struct pline	 pl;
 	size_t		 n;
 
@@ -25,8 +26,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		ready = 1;
 	}
-	if (size > 16384)
-		size = 16384;
+	if (size > HG_JSON_LINE_MAX)
+		size = HG_JSON_LINE_MAX;
 	n = hg_utf8_clean((const char *)data, size, clean, sizeof(clean));
 	if (n >= sizeof(clean) || strlen(clean) != n ||
 	    json_utf8_valid(clean, n) == -1)
@@ -41,11 +42,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (pl.code < -255 || pl.code > 255)
 			abort();
 		break;
+	case PLINE_DATA:
+		if (pl.json == NULL || !pline_name_ok(pl.name))
+			abort();
+		break;
+	case PLINE_RESULT:
+		if (pl.json == NULL)
+			abort();
+		break;
 	case PLINE_LOG:
+		if (pl.json != NULL)
+			abort();
 		break;
 	}
+	if (pl.json != NULL && (pl.json_len > HG_DATA_ITEM_MAX ||
+	    strlen(pl.json) != pl.json_len ||
+	    json_utf8_valid(pl.json, pl.json_len) == -1))
+		abort();
 	if (pl.has_message && json_utf8_valid(pl.message,
 	    strlen(pl.message)) == -1)
 		abort();
+	if (json_utf8_valid(pl.why, strlen(pl.why)) == -1)
+		abort();
+	pline_free(&pl);
 	return 0;
 }

@@ -25,9 +25,10 @@ collect(void *arg, const char *line, size_t len)
 	g->n++;
 }
 
-/* Feeds the pieces (NULL-ended) with a line cap of max. */
+/* Feeds the pieces (NULL-ended) with a line cap of max, and jmax for a
+ * line that starts with '{'. */
 static const char *
-feed(size_t max, const char **pieces)
+feedj(size_t max, size_t jmax, const char **pieces)
 {
 	static struct got	 g;
 	static char		 buf[64];
@@ -35,22 +36,34 @@ feed(size_t max, const char **pieces)
 	size_t			 i;
 
 	memset(&g, 0, sizeof(g));
-	lines_init(&l, buf, max, collect, &g);
+	lines_init(&l, buf, max, jmax, collect, &g);
 	for (i = 0; pieces[i] != NULL; i++)
 		lines_feed(&l, pieces[i], strlen(pieces[i]));
 	lines_end(&l);
 	return g.text;
 }
 
+static const char *
+feed(size_t max, const char **pieces)
+{
+	return feedj(max, max, pieces);
+}
+
 /* Splits body whole. */
 static const char *
-split(size_t max, const char *body)
+splitj(size_t max, size_t jmax, const char *body)
 {
 	static struct got	 g;
 
 	memset(&g, 0, sizeof(g));
-	lines_split(body, strlen(body), max, collect, &g);
+	lines_split(body, strlen(body), max, jmax, collect, &g);
 	return g.text;
+}
+
+static const char *
+split(size_t max, const char *body)
+{
+	return splitj(max, max, body);
 }
 
 #define P(...)	((const char *[]){ __VA_ARGS__, NULL })
@@ -141,7 +154,7 @@ cut_line_goes_out_at_once(void)
 	struct lines	 l;
 
 	memset(&g, 0, sizeof(g));
-	lines_init(&l, buf, sizeof(buf), collect, &g);
+	lines_init(&l, buf, sizeof(buf), sizeof(buf), collect, &g);
 	lines_feed(&l, "abc", 3);
 	CHECK_INT(g.n, 0);
 	lines_feed(&l, "de", 2);
@@ -161,7 +174,7 @@ end_forgets_the_stream(void)
 	struct lines	 l;
 
 	memset(&g, 0, sizeof(g));
-	lines_init(&l, buf, sizeof(buf), collect, &g);
+	lines_init(&l, buf, sizeof(buf), sizeof(buf), collect, &g);
 	lines_feed(&l, "a\r", 2);
 	lines_end(&l);
 	lines_feed(&l, "\nb", 2);
@@ -169,7 +182,27 @@ end_forgets_the_stream(void)
 	CHECK_STR(g.text, "[a][][b]");
 }
 
+/* A line that starts with '{' has the larger cap; any other the
+ * smaller, wherever a '{' is in it. */
+static void
+brace_line_has_its_own_cap(void)
+{
+	CHECK_STR(feedj(4, 8, P("{abcdefgh\nabcdefgh\n")),
+	    "[{abcdefg][abcd]");
+	CHECK_STR(feedj(4, 8, P("{a", "bcdefgh", "ij\n{x\n")),
+	    "[{abcdefg][{x]");
+	CHECK_STR(feedj(4, 8, P("", "{abcdefg", "\nab{cdef\n")),
+	    "[{abcdefg][ab{c]");
+	CHECK_STR(splitj(4, 8, "{abcdefgh\nx{abcdefgh\n{ab"),
+	    "[{abcdefg][x{ab][{ab]");
+	CHECK_STR(splitj(4, 8, "{abcdefg\n"), "[{abcdefg]");
+	/* The cap is the line's own: the next line starts afresh. */
+	CHECK_STR(feedj(4, 8, P("{abcdefghij", "klm\nabcdefgh", "\n")),
+	    "[{abcdefg][abcd]");
+}
+
 static const struct unit_test tests[] = {
+	UNIT(brace_line_has_its_own_cap),
 	UNIT(ends_at_newline),
 	UNIT(ends_at_carriage_return),
 	UNIT(crlf_counts_once),

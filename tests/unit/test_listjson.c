@@ -106,7 +106,7 @@ claim(int64_t id)
 
 /*
  * Tasks in every state, with names, kinds, params, messages, errors,
- * progress and times that are hard to print: quotes, backslashes,
+ * results, progress and times that are hard to print: quotes, backslashes,
  * control characters, UTF-8, NULLs, and numbers that %1.15g prints
  * inexactly, or with an exponent, or not at all.
  */
@@ -180,6 +180,8 @@ awkward_tasks(void)
 		case 2:
 			o.state = TASK_SUCCEEDED;
 			o.has_exit_code = 1;
+			o.result = "{\"rows\":[1,2.5,\"x\\\"y\\u00e9\"],"
+			    "\"ok\":true,\"none\":null}";
 			break;
 		case 3:
 			o.state = TASK_FAILED;
@@ -187,6 +189,7 @@ awkward_tasks(void)
 			o.exit_code = 1;
 			o.error_code = "exit_status";
 			o.error_message = "exited with \"1\"\n\\";
+			o.result = "\"partial \\u2014 3 of 4\"";
 			break;
 		case 4:
 			o.state = TASK_FAILED;

@@ -624,7 +624,184 @@ utf8_clean_of_progress_with_nul_then_parse(void)
 	CHECK_INT(progress_parse(out, n, NULL, &pl), PLINE_LOG);
 }
 
+/* ---- data items and results ---- */
+
+/* Checks that s is a data item named name whose value is json. */
+#define IS_DATA(s, nm, js) do {						\
+	struct pline	 pl_;						\
+									\
+	CHECK_INT(parse((s), NULL, &pl_), PLINE_DATA);			\
+	CHECK_STR(pl_.name, (nm));					\
+	CHECK(pl_.json != NULL);					\
+	if (pl_.json != NULL) {						\
+		CHECK_STR(pl_.json, (js));				\
+		CHECK_INT(pl_.json_len, strlen(js));			\
+	}								\
+	CHECK_STR(pl_.why, "");						\
+	pline_free(&pl_);						\
+} while (0)
+
+/* Checks that s is refused: a log line, with why saying so. */
+#define IS_REFUSED(s, w) do {						\
+	struct pline	 pl_;						\
+									\
+	CHECK_INT(parse((s), NULL, &pl_), PLINE_LOG);			\
+	CHECK(pl_.json == NULL);					\
+	CHECK_STR(pl_.why, (w));					\
+	pline_free(&pl_);						\
+} while (0)
+
+static void
+data_item_with_name(void)
+{
+	IS_DATA("{\"data\": {\"x\": 1, \"y\": [true, null]}, \"name\": \"row\"}",
+	    "row", "{\"x\":1,\"y\":[true,null]}");
+	IS_DATA("{\"name\":\"a.b-c_9\",\"data\":\"text\"}", "a.b-c_9",
+	    "\"text\"");
+}
+
+static void
+data_item_without_name_is_named_data(void)
+{
+	IS_DATA("{\"data\": 42}", "data", "42");
+	IS_DATA("{\"data\": null}", "data", "null");
+	IS_DATA("{\"data\": [1, 2.5, \"\\u00e9\"]}", "data",
+	    "[1,2.5,\"\xc3\xa9\"]");
+}
+
+static void
+data_item_with_a_bad_name_is_refused(void)
+{
+	IS_REFUSED("{\"data\": 1, \"name\": \"1x\"}", "hourglass: data item "
+	    "refused: its name \"1x\" does not match "
+	    "^[A-Za-z][A-Za-z0-9_.-]{0,63}$");
+	IS_REFUSED("{\"data\": 1, \"name\": \"\"}", "hourglass: data item "
+	    "refused: its name \"\" does not match "
+	    "^[A-Za-z][A-Za-z0-9_.-]{0,63}$");
+	IS_REFUSED("{\"data\": 1, \"name\": \"a b\"}", "hourglass: data item "
+	    "refused: its name \"a b\" does not match "
+	    "^[A-Za-z][A-Za-z0-9_.-]{0,63}$");
+	IS_REFUSED("{\"data\": 1, \"name\": 7}", "hourglass: data item "
+	    "refused: its name must be a string matching "
+	    "^[A-Za-z][A-Za-z0-9_.-]{0,63}$");
+}
+
+static void
+data_item_name_of_64_is_taken_65_refused(void)
+{
+	char	 line[256], name[80];
+	struct pline pl;
+
+	memset(name, 'n', 64);
+	name[64] = '\0';
+	snprintf(line, sizeof(line), "{\"data\":0,\"name\":\"%s\"}", name);
+	IS_DATA(line, name, "0");
+	strcat(name, "n");
+	snprintf(line, sizeof(line), "{\"data\":0,\"name\":\"%s\"}", name);
+	CHECK_INT(parse(line, NULL, &pl), PLINE_LOG);
+	CHECK(strstr(pl.why, "does not match") != NULL);
+	pline_free(&pl);
+	CHECK(pline_name_ok("a"));
+	CHECK(!pline_name_ok("_a"));
+	CHECK(!pline_name_ok("a\xc3\xa9"));
+}
+
+/* {"data": "<n x's>"} */
+static char *
+big_line(const char *key, size_t n)
+{
+	char	*l;
+
+	if ((l = malloc(n + 32)) == NULL)
+		abort();
+	snprintf(l, 32, "{\"%s\":\"", key);
+	memset(l + strlen(l), 'x', n);
+	strcpy(l + 5 + strlen(key) + n, "\"}");
+	return l;
+}
+
+static void
+data_item_over_64_kib_is_refused(void)
+{
+	char	*l, *want;
+
+	/* The value serialized is n + 2 bytes (its quotes). */
+	l = big_line("data", 65534);
+	if ((want = strdup(l + 8)) == NULL)
+		abort();
+	want[strlen(want) - 1] = '\0';		/* its '}' */
+	IS_DATA(l, "data", want);
+	free(want);
+	free(l);
+	l = big_line("data", 65535);
+	IS_REFUSED(l, "hourglass: data item refused: it is 65537 bytes "
+	    "serialized; the limit is 65536");
+	free(l);
+}
+
+static void
+result_line(void)
+{
+	struct pline	 pl;
+	char		*l;
+
+	CHECK_INT(parse("{\"result\": {\"sum\": 10}}", NULL, &pl),
+	    PLINE_RESULT);
+	CHECK_STR(pl.json, "{\"sum\":10}");
+	pline_free(&pl);
+	l = big_line("result", 65535);
+	IS_REFUSED(l, "hourglass: result refused: it is 65537 bytes "
+	    "serialized; the limit is 65536");
+	free(l);
+}
+
+static void
+both_data_and_result_is_refused(void)
+{
+	IS_REFUSED("{\"data\": 1, \"result\": 2}", "hourglass: line refused: "
+	    "it has both \"data\" and \"result\"; send each on a line of "
+	    "its own");
+	IS_REFUSED("{\"complete\": 1, \"data\": 1, \"result\": 2}",
+	    "hourglass: line refused: it has both \"data\" and \"result\"; "
+	    "send each on a line of its own");
+}
+
+static void
+complete_with_result(void)
+{
+	struct pline	 pl;
+	char		*l;
+
+	CHECK_INT(parse("{\"complete\": 1, \"code\": 0, \"result\": [1]}",
+	    NULL, &pl), PLINE_COMPLETE);
+	CHECK_INT(pl.code, 0);
+	CHECK_STR(pl.json, "[1]");
+	CHECK_STR(pl.why, "");
+	pline_free(&pl);
+	/* A result too large is refused; the end still counts. */
+	if ((l = malloc(70100)) == NULL)
+		abort();
+	strcpy(l, "{\"complete\":1,\"code\":2,\"result\":\"");
+	memset(l + strlen(l), 'y', 70000);
+	strcpy(l + 33 + 70000, "\"}");
+	CHECK_INT(parse(l, NULL, &pl), PLINE_COMPLETE);
+	CHECK_INT(pl.code, 2);
+	CHECK(pl.json == NULL);
+	CHECK_STR(pl.why, "hourglass: result refused: it is 70002 bytes "
+	    "serialized; the limit is 65536");
+	pline_free(&pl);
+	free(l);
+}
+
 static const struct unit_test tests[] = {
+	UNIT(data_item_with_name),
+	UNIT(data_item_without_name_is_named_data),
+	UNIT(data_item_with_a_bad_name_is_refused),
+	UNIT(data_item_name_of_64_is_taken_65_refused),
+	UNIT(data_item_over_64_kib_is_refused),
+	UNIT(result_line),
+	UNIT(both_data_and_result_is_refused),
+	UNIT(complete_with_result),
 	UNIT(keyword_without_message),
 	UNIT(keyword_with_message),
 	UNIT(keyword_with_decimals),

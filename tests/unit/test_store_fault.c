@@ -235,7 +235,7 @@ state_event_whole(void *arg, const struct event *ev)
 		return 0;
 	d = json_parse(ev->data, ev->len, &e);
 	CHECK(d != NULL);
-	CHECK_INT(cJSON_GetArraySize(d), 11);
+	CHECK_INT(cJSON_GetArraySize(d), 12);
 	CHECK(id_of(d) == ev->task);
 	cJSON_Delete(d);
 	return 0;
@@ -266,7 +266,7 @@ create_loop(int persist)
 		if (rc == 0) {
 			/* Success: the whole task, as stored, and a whole
 			 * state event. */
-			CHECK(t != NULL && cJSON_GetArraySize(t) == 11);
+			CHECK(t != NULL && cJSON_GetArraySize(t) == 12);
 			got = json_print(t);
 			want = task_text(st, id_of(t));
 			CHECK_STR(got, want);
@@ -541,7 +541,7 @@ sql_create_loop(int persist)
 		    &e);
 		fault_disarm();
 		if (rc == 0) {
-			CHECK(t != NULL && cJSON_GetArraySize(t) == 11);
+			CHECK(t != NULL && cJSON_GetArraySize(t) == 12);
 			CHECK_INT(tasks_count(st), before + 1);
 			CHECK(event_last(st) > ev);
 			cJSON_Delete(t);

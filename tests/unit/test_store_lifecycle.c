@@ -181,7 +181,7 @@ finish_writes_final_progress_before_state_event(void)
 {
 	struct store	*st = open_db();
 	struct progress	 p = { 150, 150, "done" };
-	struct outcome	 o = { TASK_SUCCEEDED, 1, 0, NULL, NULL, 0 };
+	struct outcome	 o = { TASK_SUCCEEDED, 1, 0, NULL, NULL, 0, NULL };
 	struct hg_err	 e;
 	struct evs	 l;
 
@@ -204,7 +204,7 @@ static void
 finish_records_outcome(void)
 {
 	struct store	*st = open_db();
-	struct outcome	 o = { TASK_FAILED, 1, 3, "exit_status", "exit 3", 0 };
+	struct outcome	 o = { TASK_FAILED, 1, 3, "exit_status", "exit 3", 0, NULL };
 	struct hg_err	 e;
 	const cJSON	*err;
 	cJSON		*t;

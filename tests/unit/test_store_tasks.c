@@ -10,7 +10,7 @@ create_returns_queued_task_with_exact_keys(void)
 	static const char *const keys[] = {
 		"id", "kind", "name", "params", "state", "progress",
 		"created_at", "started_at", "finished_at", "exit_code",
-		"error", NULL
+		"error", "result", NULL
 	};
 	static const char *const pkeys[] = {
 		"value", "total", "percent", "message", NULL
