@@ -44,6 +44,21 @@ KINDS = {"kinds": [
      "params": {}},
 ]}
 
+# A command that sends n data items {"n": i, "sq": i*i} named "row", one
+# every 0.3 s, each with its progress, then the result {"sum": ...}. A
+# kinds file refuses a brace that is no {placeholder}: printf writes
+# them as \173 and \175.
+ROWS_SH = (r'i=0; s=0; while [ $i -lt "$1" ]; do i=$((i+1));'
+           r' s=$((s+i*i));'
+           r""" printf '\173"name":"row","data":"""
+           r"""\173"n":%d,"sq":%d\175\175\n' $i $((i*i));"""
+           r' echo "PROGRESS $i/$1"; sleep 0.3; done;'
+           r""" printf '\173"result":\173"sum":%d\175\175\n' $s""")
+ROWS = {"name": "rows", "description": "Sends n rows of data, then a result",
+        "command": ["/bin/sh", "-c", ROWS_SH, "rows", "{n}"],
+        "params": {"n": {"type": "integer", "min": 1, "max": 1000,
+                         "default": 5}}}
+
 
 def watch(browser, tid, until, timeout=20, what=None):
     """Reads task tid's row until until(row); returns every reading.
@@ -108,4 +123,4 @@ def copied(browser, status_js, what):
 
 __all__ = ["KINDS", "watch", "moving_values", "finished",
            "log_endpoint_ready", "network_error", "wait_for",
-           "allow_clipboard", "copied"]
+           "allow_clipboard", "copied", "ROWS"]
