@@ -400,6 +400,13 @@ class Watch {
 				return;
 			}
 			call(this.h.error, e);
+			if (e.status === 401) {
+				/* A stream would be refused too: ask again
+				 * later, with whatever token there is then. */
+				this.timer = setTimeout(() => this.reopen(),
+				    RETRY_MS);
+				return;
+			}
 		}
 		if (!this.closed && !this.polling)
 			this.open();
