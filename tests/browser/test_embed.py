@@ -38,6 +38,9 @@ PAGE = """<!doctype html>
 <pre id="out"></pre>
 <script type="module">
 import { Hourglass, HourglassError } from "%(api)s/hourglass.js";
+/* ?nosse: a browser without EventSource, to see the client poll */
+if (new URLSearchParams(location.search).has("nosse"))
+    delete window.EventSource;
 const hg = new Hourglass({ base: "%(api)s" });
 const say = (o) => document.getElementById("out").append(
     JSON.stringify(o) + "\\n");
@@ -85,11 +88,11 @@ def received(browser):
         .splitlines()]
 
 
-def open_page(browser, api):
+def open_page(browser, api, query=""):
     other = OtherOrigin()
     with open(os.path.join(other.dir, "embed.html"), "w") as f:
         f.write(PAGE % {"api": api})
-    browser.driver.get(LISTED + "/embed.html")
+    browser.driver.get(LISTED + "/embed.html" + query)
     wait_for(lambda: {"ready": True} in received(browser), 10,
              what="the page to import /hourglass.js")
     return other
@@ -163,6 +166,45 @@ def test_another_origins_page_follows_a_task_across_a_restart(browser):
         if again is not None:
             again.close()
         first.close()
+
+
+def test_without_eventsource_the_client_polls(browser):
+    env = {"HOURGLASS_CORS_ORIGINS": LISTED}
+    srv = Server(kinds=KINDS, env=env).start()
+    other = None
+    try:
+        api = "http://127.0.0.1:%d" % srv.port
+        other = open_page(browser, api, "?nosse")
+        tid = browser.driver.execute_async_script(
+            "startRows().then(arguments[0])")
+        report = next(r["report"] for r in received(browser)
+                      if "report" in r)
+        n = 8
+        for i in range(1, n + 1):
+            send(api, report, i, n)
+            if i == 4:      # the page polls every 2 s: let it see some
+                wait_for(lambda: any("row" in r for r in
+                                     received(browser)), 10,
+                         what="a first poll with rows")
+        post(api, report, json.dumps({"result": "done"}) + "\n" +
+             json.dumps({"complete": 1, "code": 0}) + "\n")
+        got = wait_for(lambda: (lambda r: r if any("end" in x for x in r)
+                                else None)(received(browser)), 15,
+                       what="the task's end, polled")
+        rows = [r for r in got if "row" in r]
+        assert [r["row"]["n"] for r in rows] == list(range(1, n + 1)), rows
+        ids = [r["ev"] for r in rows]
+        assert ids == sorted(set(ids)) and None not in ids, ids
+        assert [r["mode"] for r in got if "mode" in r] == \
+            ["polling", "closed"], got
+        assert [r for r in got if "end" in r] == [
+            {"end": "succeeded", "result": "done"}], got
+        assert any(r.get("progress") == n for r in got), got
+        assert srv_task(srv, tid)["state"] == "succeeded"
+    finally:
+        if other is not None:
+            other.close()
+        srv.close()
 
 
 def post(api, report, body):
