@@ -87,8 +87,10 @@ const handlers = {
 		details.logLine(d);
 	},
 	data(item, ev) {
-		latest.set(item.task, item);
-		touch(item.task);
+		if (tasks.has(item.task)) {	/* for its card */
+			latest.set(item.task, item);
+			touch(item.task);
+		}
 		items.add(item, ev);
 	},
 	deleted(d) {
