@@ -235,6 +235,7 @@ class Watch {
 		this.pollGen = 0;
 		this.last = null;	/* while polling: what was last seen */
 		this.closed = false;
+		this.endSeen = false;	/* a reopen found the task ended */
 		if (typeof globalThis.EventSource === 'function')
 			this.open();
 		else
@@ -380,12 +381,16 @@ class Watch {
 				const t = await this.hg.get(this.id);
 				if (this.closed)
 					return;
-				if (FINAL.has(t.state)) {
-					/* It ended while we were away. */
+				/* Ended while we were away: the stream replays
+				 * what we missed, up to the end. If it has
+				 * nothing left (a 204 closes it again), the
+				 * final state is all there is to say. */
+				if (FINAL.has(t.state) && this.endSeen) {
 					this.dispatch('state', t,
 					    { id: null, type: 'state' });
 					return;
 				}
+				this.endSeen = FINAL.has(t.state);
 			} else {
 				await this.hg.list({ limit: 1 });
 			}

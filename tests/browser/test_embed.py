@@ -41,6 +41,22 @@ import { Hourglass, HourglassError } from "%(api)s/hourglass.js";
 /* ?nosse: a browser without EventSource, to see the client poll */
 if (new URLSearchParams(location.search).has("nosse"))
     delete window.EventSource;
+/* Every stream's URL; dropStream() ends the newest as a browser that
+ * gives up does (a 502 or 503 closes an EventSource for good). */
+window.streams = [];
+const ES = window.EventSource;
+if (ES)
+    window.EventSource = class extends ES {
+        constructor(url, init) {
+            super(url, init);
+            window.streams.push(String(url));
+            window.lastStream = this;
+        }
+    };
+window.dropStream = () => {
+    window.lastStream.close();
+    window.lastStream.dispatchEvent(new Event("error"));
+};
 const hg = new Hourglass({ base: "%(api)s" });
 const say = (o) => document.getElementById("out").append(
     JSON.stringify(o) + "\\n");
@@ -166,6 +182,46 @@ def test_another_origins_page_follows_a_task_across_a_restart(browser):
         if again is not None:
             again.close()
         first.close()
+
+
+def test_a_stream_the_browser_closed_reopens_after_the_last_id(browser):
+    env = {"HOURGLASS_CORS_ORIGINS": LISTED}
+    srv = Server(kinds=KINDS, env=env).start()
+    other = None
+    try:
+        api = "http://127.0.0.1:%d" % srv.port
+        other = open_page(browser, api)
+        browser.driver.execute_async_script(
+            "startRows().then(arguments[0])")
+        report = next(r["report"] for r in received(browser)
+                      if "report" in r)
+        n = 6
+        for i in range(1, 4):
+            send(api, report, i, n)
+        wait_for(lambda: sum("row" in r for r in received(browser)) == 3,
+                 10, what="three rows on the first stream")
+        last = max(r["ev"] for r in received(browser) if r.get("ev"))
+        browser.js("dropStream()")
+        for i in range(4, n + 1):     # while no stream is open
+            send(api, report, i, n)
+        post(api, report, json.dumps({"complete": 1, "code": 0}) + "\n")
+        got = wait_for(lambda: (lambda r: r if any("end" in x for x in r)
+                                else None)(received(browser)), 15,
+                       what="the task's end on the reopened stream")
+        rows = [r for r in got if "row" in r]
+        assert [r["row"]["n"] for r in rows] == list(range(1, n + 1)), rows
+        ids = [r["ev"] for r in got if r.get("ev") is not None]
+        assert ids == sorted(set(ids)), ids
+        streams = browser.js("return window.streams")
+        assert len(streams) == 2, streams
+        assert "after=%d" % last in streams[1], (last, streams)
+        assert [r.get("mode") or r.get("error") for r in got
+                if "mode" in r or "error" in r] == \
+            ["sse", "network", "sse", "closed"], got
+    finally:
+        if other is not None:
+            other.close()
+        srv.close()
 
 
 def test_without_eventsource_the_client_polls(browser):
