@@ -114,55 +114,113 @@ def open_page(browser, api, query=""):
     return other
 
 
+ENV = {"HOURGLASS_CORS_ORIGINS": LISTED}
+
+
+class Embed:
+    """A server that lets LISTED in, the page there, and the external
+    task the page started, whose worker this is. close() ends them all."""
+
+    def __init__(self, browser, query=""):
+        self.browser = browser
+        self.servers = [Server(kinds=KINDS, env=ENV).start()]
+        self.api = "http://127.0.0.1:%d" % self.srv.port
+        self.other = None
+        try:
+            self.other = open_page(browser, self.api, query)
+            self.tid = browser.driver.execute_async_script(
+                "startRows().then(arguments[0])")
+            self.report = next(r["report"] for r in received(browser)
+                               if "report" in r)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def srv(self):
+        return self.servers[-1]
+
+    def restart(self):
+        """Stops nginx and hourglass-fcgi and starts them again, on the
+        same port and data folder."""
+        first = self.srv
+        first.stop()
+        self.servers.append(Server(kinds=KINDS, env=ENV, port=first.port,
+                                   data=first.data).start())
+
+    def post(self, body):
+        """One report, as the worker of an external task sends it."""
+        req = urllib.request.Request(
+            self.api + self.report["url"], data=body.encode(),
+            method="POST", headers={
+                "Authorization": "Bearer " + self.report["token"],
+                "Content-Type": "text/plain"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 200, r.status
+
+    def send(self, first, last, n):
+        """Items first..last of n, named "row", each with its progress,
+        50 ms apart."""
+        for i in range(first, last + 1):
+            self.post(json.dumps({"name": "row", "data": {
+                "n": i, "sq": i * i}}) + "\nPROGRESS %d/%d\n" % (i, n))
+            time.sleep(0.05)
+
+    def end(self, result=None):
+        self.post((json.dumps({"result": result}) + "\n" if result
+                   else "") + json.dumps({"complete": 1, "code": 0}) + "\n")
+
+    def rows_seen(self, k, what):
+        wait_for(lambda: sum("row" in r for r in received(self.browser))
+                 >= k, 10, what=what)
+
+    def wait_end(self, what, timeout=15):
+        return wait_for(lambda: (lambda r: r if any("end" in x for x in r)
+                                 else None)(received(self.browser)),
+                        timeout, what=what)
+
+    def close(self):
+        if self.other is not None:
+            self.other.close()
+        for s in reversed(self.servers):
+            s.close()
+
+
+def check_rows(got, n):
+    """Rows 1..n each once, in order, with event ids strictly up."""
+    rows = [r for r in got if "row" in r]
+    assert [r["row"]["n"] for r in rows] == list(range(1, n + 1)), \
+        "items lost or repeated: %s" % rows
+    assert all(r["row"]["sq"] == r["row"]["n"] ** 2 for r in rows), rows
+    assert all(r["ev"] is not None for r in rows), rows
+    ids = [r["ev"] for r in got if r.get("ev") is not None]
+    assert ids == sorted(set(ids)), \
+        "event ids not strictly increasing: %s" % ids
+    assert any(r.get("progress") == n for r in got), got[-5:]
+
+
 def test_another_origins_page_follows_a_task_across_a_restart(browser):
     browser.allow(r"/api/\S* - Failed to load resource: net::ERR_\w+",
                   "the servers are down")
     browser.allow(r"/api/\S* - Failed to load resource: the server "
                   r"responded with a status of 50[23]", "a server stopping")
     browser.allow(network_error("/api/tasks/99999999", 404), "asked for")
-    env = {"HOURGLASS_CORS_ORIGINS": LISTED}
-    first = Server(kinds=KINDS, env=env).start()
-    again = other = None
+    e = Embed(browser)
     try:
-        api = "http://127.0.0.1:%d" % first.port
-        other = open_page(browser, api)
-        tid = browser.driver.execute_async_script(
-            "startRows().then(arguments[0])")
-        report = next(r["report"] for r in received(browser)
-                      if "report" in r)
         n = 20
-        for i in range(1, 6):
-            send(api, report, i, n)
-        wait_for(lambda: sum("row" in r for r in received(browser)) == 5,
-                 10, what="five rows before the restart")
-        first.stop()
-        again = Server(kinds=KINDS, env=env, port=first.port,
-                       data=first.data).start()
+        e.send(1, 5, n)
+        e.rows_seen(5, "five rows before the restart")
+        e.restart()
         # The rest comes while the page is still away or reconnecting.
-        for i in range(6, n + 1):
-            send(api, report, i, n)
-        post(api, report, json.dumps({"result": {"sum": sum(
-            i * i for i in range(1, n + 1))}}) + "\n" + json.dumps(
-            {"complete": 1, "code": 0}) + "\n")
-        got = wait_for(lambda: (lambda r: r if any("end" in x for x in r)
-                                else None)(received(browser)), 40,
-                       what="the task's end through the handlers")
-        rows = [r for r in got if "row" in r]
-        assert [r["row"]["n"] for r in rows] == list(range(1, n + 1)), \
-            "items lost or repeated across the restart: %s" % rows
-        assert all(r["ev"] is not None for r in rows), rows  # their ids
-        ids = [r["ev"] for r in got if r.get("ev") is not None]
-        assert ids == sorted(set(ids)), \
-            "event ids not strictly increasing: %s" % ids
-        assert all(r["row"]["sq"] == r["row"]["n"] ** 2 for r in rows), rows
-        end = [r for r in got if "end" in r][0]
-        assert end == {"end": "succeeded",
-                       "result": {"sum": sum(i * i for i in range(1, n + 1))}
-                       }, end
-        assert any(r.get("progress") == n for r in got), got[-5:]
+        e.send(6, n, n)
+        total = sum(i * i for i in range(1, n + 1))
+        e.end({"sum": total})
+        got = e.wait_end("the task's end through the handlers", 40)
+        check_rows(got, n)
+        assert [r for r in got if "end" in r] == [
+            {"end": "succeeded", "result": {"sum": total}}], got
         assert not any("other" in r for r in got), got
-        assert srv_task(again, tid)["state"] == "succeeded"
-        # The watch saw the stream go and come back, or polled meanwhile.
+        assert srv_task(e.srv, e.tid)["state"] == "succeeded"
         modes = [r["mode"] for r in got if "mode" in r]
         assert modes[0] == "sse" and modes[-1] == "closed", modes
         # And a stop, from the same page.
@@ -175,43 +233,23 @@ def test_another_origins_page_follows_a_task_across_a_restart(browser):
         assert {"stopped": "stopping"} in got or \
             {"stopped": "canceled"} in got, got
         assert {"missing": "not_found", "status": 404} in got, got
-        assert srv_task(again, long)["state"] == "canceled"
+        assert srv_task(e.srv, long)["state"] == "canceled"
     finally:
-        if other is not None:
-            other.close()
-        if again is not None:
-            again.close()
-        first.close()
+        e.close()
 
 
 def test_a_stream_the_browser_closed_reopens_after_the_last_id(browser):
-    env = {"HOURGLASS_CORS_ORIGINS": LISTED}
-    srv = Server(kinds=KINDS, env=env).start()
-    other = None
+    e = Embed(browser)
     try:
-        api = "http://127.0.0.1:%d" % srv.port
-        other = open_page(browser, api)
-        browser.driver.execute_async_script(
-            "startRows().then(arguments[0])")
-        report = next(r["report"] for r in received(browser)
-                      if "report" in r)
         n = 6
-        for i in range(1, 4):
-            send(api, report, i, n)
-        wait_for(lambda: sum("row" in r for r in received(browser)) == 3,
-                 10, what="three rows on the first stream")
+        e.send(1, 3, n)
+        e.rows_seen(3, "three rows on the first stream")
         last = max(r["ev"] for r in received(browser) if r.get("ev"))
         browser.js("dropStream()")
-        for i in range(4, n + 1):     # while no stream is open
-            send(api, report, i, n)
-        post(api, report, json.dumps({"complete": 1, "code": 0}) + "\n")
-        got = wait_for(lambda: (lambda r: r if any("end" in x for x in r)
-                                else None)(received(browser)), 15,
-                       what="the task's end on the reopened stream")
-        rows = [r for r in got if "row" in r]
-        assert [r["row"]["n"] for r in rows] == list(range(1, n + 1)), rows
-        ids = [r["ev"] for r in got if r.get("ev") is not None]
-        assert ids == sorted(set(ids)), ids
+        e.send(4, n, n)     # while no stream is open
+        e.end()
+        got = e.wait_end("the task's end on the reopened stream")
+        check_rows(got, n)
         streams = browser.js("return window.streams")
         assert len(streams) == 2, streams
         assert "after=%d" % last in streams[1], (last, streams)
@@ -219,65 +257,26 @@ def test_a_stream_the_browser_closed_reopens_after_the_last_id(browser):
                 if "mode" in r or "error" in r] == \
             ["sse", "network", "sse", "closed"], got
     finally:
-        if other is not None:
-            other.close()
-        srv.close()
+        e.close()
 
 
 def test_without_eventsource_the_client_polls(browser):
-    env = {"HOURGLASS_CORS_ORIGINS": LISTED}
-    srv = Server(kinds=KINDS, env=env).start()
-    other = None
+    e = Embed(browser, "?nosse")
     try:
-        api = "http://127.0.0.1:%d" % srv.port
-        other = open_page(browser, api, "?nosse")
-        tid = browser.driver.execute_async_script(
-            "startRows().then(arguments[0])")
-        report = next(r["report"] for r in received(browser)
-                      if "report" in r)
         n = 8
-        for i in range(1, n + 1):
-            send(api, report, i, n)
-            if i == 4:      # the page polls every 2 s: let it see some
-                wait_for(lambda: any("row" in r for r in
-                                     received(browser)), 10,
-                         what="a first poll with rows")
-        post(api, report, json.dumps({"result": "done"}) + "\n" +
-             json.dumps({"complete": 1, "code": 0}) + "\n")
-        got = wait_for(lambda: (lambda r: r if any("end" in x for x in r)
-                                else None)(received(browser)), 15,
-                       what="the task's end, polled")
-        rows = [r for r in got if "row" in r]
-        assert [r["row"]["n"] for r in rows] == list(range(1, n + 1)), rows
-        ids = [r["ev"] for r in rows]
-        assert ids == sorted(set(ids)) and None not in ids, ids
+        e.send(1, 4, n)
+        e.rows_seen(1, "a first poll with rows")   # it polls every 2 s
+        e.send(5, n, n)
+        e.end("done")
+        got = e.wait_end("the task's end, polled")
+        check_rows(got, n)
         assert [r["mode"] for r in got if "mode" in r] == \
             ["polling", "closed"], got
         assert [r for r in got if "end" in r] == [
             {"end": "succeeded", "result": "done"}], got
-        assert any(r.get("progress") == n for r in got), got
-        assert srv_task(srv, tid)["state"] == "succeeded"
+        assert srv_task(e.srv, e.tid)["state"] == "succeeded"
     finally:
-        if other is not None:
-            other.close()
-        srv.close()
-
-
-def post(api, report, body):
-    """One report, as the worker of an external task sends it."""
-    req = urllib.request.Request(
-        api + report["url"], data=body.encode(), method="POST",
-        headers={"Authorization": "Bearer " + report["token"],
-                 "Content-Type": "text/plain"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        assert r.status == 200, r.status
-
-
-def send(api, report, i, n):
-    """Item i of n, named "row", and its progress; 50 ms apart."""
-    post(api, report, json.dumps({"name": "row", "data": {
-        "n": i, "sq": i * i}}) + "\nPROGRESS %d/%d\n" % (i, n))
-    time.sleep(0.05)
+        e.close()
 
 
 def srv_task(srv, tid):
