@@ -22,6 +22,8 @@ const s = {
 	count: 0,		/* all the task's items, also those not kept */
 	lastId: 0,		/* the newest item's event id */
 	drawn: null,		/* what the view shows: {key, n, first} */
+	version: 0,		/* bumped by every change to list or count */
+	drawnVersion: -1,	/* the version the view shows */
 	result: undefined,	/* the result drawn, as text */
 };
 
@@ -33,6 +35,7 @@ export function open(id) {
 	s.count = 0;
 	s.lastId = 0;
 	s.drawn = null;
+	s.version++;
 	s.result = undefined;
 	$('#d-items').replaceChildren();
 	$('#d-items-box').hidden = true;
@@ -81,6 +84,7 @@ async function load(id) {
 	s.count = typeof r.count === 'number' ? r.count : r.got.length;
 	s.lastId = r.got.length ? r.got[r.got.length - 1].id : 0;
 	s.state = 'ready';
+	s.version++;
 	const buffered = s.buffer;
 	s.buffer = [];
 	for (const it of buffered)
@@ -112,6 +116,7 @@ function append(it) {
 	s.lastId = it.id;
 	s.list.push(it);
 	s.count++;
+	s.version++;
 	if (s.list.length > KEEP)
 		s.list.splice(0, s.list.length - KEEP);
 }
@@ -148,8 +153,9 @@ function cell(v) {
 }
 
 export function draw() {
-	if (s.id === null)
+	if (s.id === null || s.version === s.drawnVersion)
 		return;
+	s.drawnVersion = s.version;
 	const box = $('#d-items-box');
 	box.hidden = s.count === 0 && s.list.length === 0;
 	if (box.hidden)
@@ -167,6 +173,9 @@ export function draw() {
 	const withName = names.size > 1;
 	const key = JSON.stringify([cols, withName]);
 	const view = $('#d-items');
+	/* Follow new items unless the user scrolled up to read. */
+	const follow = view.scrollTop + view.clientHeight >=
+	    view.scrollHeight - 8;
 	const first = n ? s.list[0].id : 0;
 	const d = s.drawn;
 	/* Append to what is drawn when it is the same shape and nothing
@@ -177,7 +186,8 @@ export function draw() {
 			for (const it of s.list.slice(d.n))
 				body.append(itemNode(it, cols, withName));
 			d.n = n;
-			view.scrollTop = view.scrollHeight;
+			if (follow)
+				view.scrollTop = view.scrollHeight;
 			return;
 		}
 	}
@@ -201,7 +211,8 @@ export function draw() {
 	}
 	for (const it of s.list)
 		body.append(itemNode(it, cols, withName));
-	view.scrollTop = view.scrollHeight;
+	if (follow)
+		view.scrollTop = view.scrollHeight;
 }
 
 function itemNode(it, cols, withName) {
