@@ -1,7 +1,8 @@
 /*
  * The event feed: one thread reads new events from SQLite, once, when a
  * runner or a handler nudges it (or every HG_FEED_POLL_MS), keeps the
- * newest HG_FEED_RING of them in memory as ready SSE frames, and wakes
+ * newest HG_FEED_RING of them (at most HG_FEED_RING_BYTES of frames) in
+ * memory as ready SSE frames, and wakes
  * every stream. A stream that needs older events (a resume from far
  * back) reads those from SQLite itself, once, and then follows the ring.
  */
@@ -45,6 +46,7 @@ static struct {
 	struct fev	 ring[HG_FEED_RING];
 	size_t		 head;	/* index of the oldest */
 	size_t		 count;
+	size_t		 bytes;	/* of the frames in ring */
 	int64_t		 floor;	/* events floor < id <= last are in ring */
 	int64_t		 last;	/* the newest event read */
 	int		 stopping;
@@ -115,14 +117,17 @@ ring_push(struct batch *b)
 
 	pthread_mutex_lock(&feed.mu);
 	for (i = 0; i < b->n; i++) {
-		if (feed.count == HG_FEED_RING) {
+		while (feed.count == HG_FEED_RING || (feed.count > 0 &&
+		    feed.bytes + b->v[i].len > HG_FEED_RING_BYTES)) {
 			slot = &feed.ring[feed.head];
 			feed.floor = slot->id;
+			feed.bytes -= slot->len;
 			free(slot->frame);
 			feed.head = (feed.head + 1) % HG_FEED_RING;
 			feed.count--;
 		}
 		feed.ring[(feed.head + feed.count) % HG_FEED_RING] = b->v[i];
+		feed.bytes += b->v[i].len;
 		feed.count++;
 		feed.last = b->v[i].id;
 	}
@@ -217,6 +222,7 @@ feed_forget(int64_t task)
 		if (f->task == task) {
 			free(f->frame);
 			f->frame = NULL;
+			feed.bytes -= f->len;
 			f->len = 0;
 		}
 	}
@@ -230,6 +236,7 @@ feed_truncate(int64_t upto)
 
 	pthread_mutex_lock(&feed.mu);
 	while (feed.count > 0 && (f = &feed.ring[feed.head])->id <= upto) {
+		feed.bytes -= f->len;
 		free(f->frame);
 		feed.head = (feed.head + 1) % HG_FEED_RING;
 		feed.count--;
@@ -266,6 +273,7 @@ feed_free(void)
 	for (i = 0; i < feed.count; i++)
 		free(feed.ring[(feed.head + i) % HG_FEED_RING].frame);
 	feed.count = 0;
+	feed.bytes = 0;
 	free(feed.watched);
 	feed.watched = NULL;
 	feed.nwatched = feed.capwatched = 0;

@@ -21,6 +21,12 @@
 #define HG_STOP_POLL_MS		1000	/* runner re-reads the stop flag */
 #define HG_FEED_POLL_MS		1000	/* server re-reads events unasked */
 #define HG_FEED_RING		8192	/* recent events kept in memory */
+/* ... and at most this many bytes of them: a data event may be 64 KiB,
+ * and 8,192 of those would be 512 MiB. A stream further behind reads
+ * the rest from SQLite, as it does past HG_FEED_RING. Progress and log
+ * frames are a few hundred bytes, so in use it is HG_FEED_RING that
+ * bounds. */
+#define HG_FEED_RING_BYTES	(16 * 1024 * 1024)
 #define HG_FEED_BATCH		512	/* events read in one query */
 #define HG_REQUESTS_MAX		10000	/* requests in flight, streams too */
 #define HG_POOL_MAX		8	/* SQLite connections for requests */
@@ -46,10 +52,13 @@
 /* Bytes of a report's body: a data item or result of HG_DATA_ITEM_MAX
  * fits with room for log lines; nginx.conf says the same for reports. */
 #define HG_REPORT_BODY_MAX	(1024 * 1024)
-/* Items in one page of GET .../data (?limit=, default 100): each may be
- * 64 KiB, and a page is built in memory. */
+/* Items in one page of GET .../data (?limit=, default 100). */
 #define HG_DATA_PAGE_DEFAULT	100
 #define HG_DATA_PAGE_MAX	1000
+/* ... and a page stops after the item that takes it past this many
+ * bytes, with "next" set: 1,000 items of 64 KiB would be 64 MiB built
+ * on one request thread. */
+#define HG_DATA_PAGE_BYTES	(4 * 1024 * 1024)
 /*
  * <data>/runner.log, the runners' own diagnostics (lib/runlog.h): past
  * HOURGLASS_RUNNER_LOG_MAX bytes (this by default) it becomes

@@ -196,7 +196,8 @@ int	store_task_output(struct store *st, int64_t id, struct task_output *o,
 
 /*
  * A page of task id's data items after event id after, oldest first,
- * only those named name (NULL: any), at most limit: sets *out to
+ * only those named name (NULL: any), at most limit (fewer once the page
+ * passes HG_DATA_PAGE_BYTES): sets *out to
  * {"items":[{"id","name","data"}...],"next":<id>|null,"count":N}
  * (malloc'd, *len bytes and a NUL; caller frees), next the last item's
  * id when more follow, count every item the task has. 404 for no task.

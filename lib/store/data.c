@@ -238,7 +238,9 @@ page_read(struct store *st, int64_t id, int64_t after, const char *name,
 	/* One more than asked: is there a next page? */
 	sqlite3_bind_int(s, 4, limit + 1);
 	json_buf_raw(b, "{\"items\":[", 10);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && got < limit) {
+	/* A row read past the page's end says there is more. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && got < limit &&
+	    b->len < HG_DATA_PAGE_BYTES) {
 		n = (const char *)sqlite3_column_text(s, 1);
 		d = (const char *)sqlite3_column_text(s, 2);
 		last = sqlite3_column_int64(s, 0);

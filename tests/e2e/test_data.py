@@ -279,6 +279,19 @@ def test_pages_with_after_limit_and_name(srv):
     assert data_page(srv, tid, "?name=zz")["items"] == []
 
 
+def test_a_page_stops_at_4_mib_with_next_set(srv):
+    # 80 items of 60 KB: about 4.8 MB, more than a page holds.
+    t = sh(srv, "i=0; while [ $i -lt 80 ]; do "
+           "printf '{\"data\": \"'; head -c 60000 /dev/zero | tr '\\0' z; "
+           "printf '\"}\\n'; i=$((i + 1)); done\n")
+    p1 = data_page(srv, t["id"], "?limit=1000")
+    n = len(p1["items"])
+    assert 60 <= n < 80 and p1["count"] == 80, (n, p1["count"])
+    assert p1["next"] == p1["items"][-1]["id"]
+    p2 = data_page(srv, t["id"], "?limit=1000&after=%d" % p1["next"])
+    assert len(p2["items"]) == 80 - n and p2["next"] is None
+
+
 def test_bad_query_values_are_400(srv):
     t = sh(srv, "true\n")
     for q, word in [("after=-1", "after"), ("after=abc", "after"),
@@ -376,3 +389,26 @@ def test_a_report_of_200_kib_is_taken_and_over_1_mib_is_413(srv):
                  headers={"Content-Type": JSON})
     assert_error(r, 413, "too_large")
     wait_for(lambda: srv.task(t["id"])["state"] == "running", 5)
+
+
+def test_a_burst_of_large_items_reaches_a_watcher_whole():
+    # 300 items of 60 KB: 18 MB of frames, more than the feed keeps in
+    # memory (HG_FEED_RING_BYTES); a watcher gets each, once, in order.
+    with Server(kinds=KINDS, env={"HOURGLASS_DATA_MAX": "67108864"}) as s:
+        after = s.get("/api/tasks").json["event_id"]
+        with s.sse("/api/events?after=%d" % after) as w:
+            t = sh(s, "i=0; while [ $i -lt 300 ]; do "
+                   "printf '{\"data\": \"'; head -c 60000 /dev/zero | "
+                   "tr '\\0' x; printf '\", \"name\": \"n%d\"}\\n' $i; "
+                   "i=$((i + 1)); done\n", wait=False)
+            w.read(until=lambda e: e.type == "data" and
+                   e.json["name"] == "n299", timeout=60)
+            got = [e for e in data_events(w.events)
+                   if e.json["task"] == t["id"]]
+        assert [e.json["name"] for e in got] == [
+            "n%d" % i for i in range(300)], len(got)
+        assert all(len(e.json["data"]) == 60000 for e in got)
+        ids = [e.n for e in got]
+        assert ids == sorted(set(ids))
+        s.wait_finished(t["id"])
+        assert data_page(s, t["id"], "?limit=1")["count"] == 300

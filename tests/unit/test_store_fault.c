@@ -223,7 +223,7 @@ event_last(struct store *st)
 	return id;
 }
 
-/* Checks that a state event holds the whole task object (11 keys). */
+/* Checks that a state event holds the whole task object (12 keys). */
 static int
 state_event_whole(void *arg, const struct event *ev)
 {
@@ -579,6 +579,78 @@ create_survives_sqlite_allocations_failing_for_good(void)
 	sql_create_loop(1);
 }
 
+/*
+ * A batch of log lines, data items and a result with each SQLite
+ * allocation failing in turn: all of it is written, or none of it (503),
+ * and the connection still works.
+ */
+static void
+sql_output_loop(int persist)
+{
+	struct store	*st;
+	struct hg_err	 e;
+	struct logline	 v[4] = {
+		{ "stdout", "a line", NULL, 0 },
+		{ "stdout", "{\"x\":1}", "row", 7 },
+		{ "stdout", "[1,2]", "row", 5 },
+		{ "stdout", "null", "data", 4 },
+	};
+	struct task_output o = { v, 4, NULL, 1 << 20, 0 };
+	char		*kind = NULL, *params = NULL, result[32];
+	cJSON		*t = NULL;
+	int64_t		 ev;
+	long		 n;
+	int		 rc, f0 = unit_failures;
+
+	sql_faults_install();
+	st = open_db(1);
+	CHECK_INT(store_task_create(st, "count", NULL, "{}", &t, &e), 0);
+	cJSON_Delete(t);
+	CHECK_INT(store_task_claim(st, 1, 100, 1100, &kind, &params, &e), 0);
+	free(kind);
+	free(params);
+	for (n = 1; n < FAULT_MAX; n++) {
+		ev = event_last(st);
+		snprintf(result, sizeof(result), "%ld", n);
+		o.result = result;
+		memset(&e, 0, sizeof(e));
+		fault_arm(n, persist);
+		rc = store_task_output(st, 1, &o, &e);
+		fault_disarm();
+		if (rc == 0)	/* 1 log, 3 data, 1 state for the result */
+			CHECK_INT(event_last(st), ev + 5);
+		else {
+			CHECK_INT(rc, -1);
+			CHECK(fault_hit);
+			CHECK_INT(e.status, 503);
+			CHECK_INT(event_last(st), ev);
+		}
+		FAULT_STOP_AT_FIRST_FAILURE(f0, n);
+		if (!fault_hit)
+			break;
+	}
+	CHECK(n < FAULT_MAX);
+	CHECK(n > 1);
+	o.result = NULL;
+	ev = event_last(st);
+	CHECK_INT(store_task_output(st, 1, &o, &e), 0);
+	CHECK_INT(event_last(st), ev + 4);
+	store_close(st);
+	sql_faults_remove();
+}
+
+static void
+output_survives_each_sqlite_allocation_failing(void)
+{
+	sql_output_loop(0);
+}
+
+static void
+output_survives_sqlite_allocations_failing_for_good(void)
+{
+	sql_output_loop(1);
+}
+
 /* The hooks themselves: the Nth fails, and off means off. */
 static void
 faults_fail_the_nth_allocation_and_turn_off(void)
@@ -601,6 +673,8 @@ faults_fail_the_nth_allocation_and_turn_off(void)
 
 static const struct unit_test tests[] = {
 	UNIT(faults_fail_the_nth_allocation_and_turn_off),
+	UNIT(output_survives_each_sqlite_allocation_failing),
+	UNIT(output_survives_sqlite_allocations_failing_for_good),
 	UNIT(create_survives_each_cjson_allocation_failing),
 	UNIT(create_survives_cjson_allocations_failing_for_good),
 	UNIT(create_does_not_crash_when_any_cjson_allocation_fails),
