@@ -10,10 +10,11 @@ which Server.stop() ends with the servers."""
 
 import json
 import os
+import re
 import time
 import urllib.request
 
-from pylib.server import Server
+from pylib.server import Server, free_port
 from pylib.wait import wait_for
 
 from browser import network_error
@@ -92,6 +93,17 @@ window.startAndStop = async () => {
         say({ missing: e.code, status: e.status });
     }
     return t.id;
+};
+window.errors = async (nobody) => {
+    const out = {};
+    const keep = (e) => ({ code: e.code, status: e.status,
+                           message: e.message, name: e.name,
+                           isError: e instanceof HourglassError });
+    await hg.start("count", { total: 0 }).catch((e) => out.params = keep(e));
+    await hg.start("nope").catch((e) => out.kind = keep(e));
+    await new Hourglass({ base: nobody }).kinds()
+        .catch((e) => out.network = keep(e));
+    return out;
 };
 say({ ready: true });
 </script>
@@ -234,6 +246,31 @@ def test_another_origins_page_follows_a_task_across_a_restart(browser):
             {"stopped": "canceled"} in got, got
         assert {"missing": "not_found", "status": 404} in got, got
         assert srv_task(e.srv, long)["state"] == "canceled"
+    finally:
+        e.close()
+
+
+def test_errors_carry_the_contracts_code(browser):
+    browser.allow(network_error("/api/tasks", 422), "provoked")
+    nobody = "http://127.0.0.1:%d" % free_port()
+    browser.allow(re.escape(nobody) + r"/api/kinds - Failed to load "
+                  r"resource: net::ERR_CONNECTION_REFUSED",
+                  "nobody listens there")
+    e = Embed(browser)
+    try:
+        out = browser.driver.execute_async_script(
+            "errors(arguments[0]).then(arguments[1])", nobody)
+        assert out["params"]["code"] == "invalid_params", out
+        assert out["params"]["status"] == 422, out
+        assert out["params"]["message"].startswith("params.total:"), out
+        assert out["params"]["isError"] and \
+            out["params"]["name"] == "HourglassError", out
+        assert (out["kind"]["code"], out["kind"]["status"]) == \
+            ("unknown_kind", 422), out
+        assert (out["network"]["code"], out["network"]["status"]) == \
+            ("network", 0), out
+        assert out["network"]["isError"], out
+        e.end()
     finally:
         e.close()
 
