@@ -8,7 +8,8 @@
  *
  * base is the API's origin: "" for the page's own, or for instance
  * "http://127.0.0.1:8080" (that server must list this page's origin in
- * HOURGLASS_CORS_ORIGINS); left out, the origin this module came from.
+ * HOURGLASS_CORS_ORIGINS); left out (or null), the origin this module
+ * came from.
  * token is a string, a function that returns one, or null. Every failure
  * is a HourglassError with the contract's .code (or "network" when there
  * was no answer), .status (0 without an answer) and .message.
@@ -67,8 +68,8 @@ function query(q) {
 
 export class Hourglass {
 	constructor({ base, token = null } = {}) {
-		this.base = (base === undefined ? moduleOrigin() : base)
-		    .replace(/\/+$/, '');
+		this.base = String(base === undefined || base === null ?
+		    moduleOrigin() : base).replace(/\/+$/, '');
 		this.token = token;
 		this.skew = 0;	/* the server's clock minus ours, in ms */
 	}

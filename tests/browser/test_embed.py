@@ -95,7 +95,9 @@ window.startAndStop = async () => {
     return t.id;
 };
 window.errors = async (nobody) => {
-    const out = {};
+    const out = { base: new Hourglass().base,
+                  kinds: (await new Hourglass({ base: null }).kinds())
+                      .map((k) => k.name) };
     const keep = (e) => ({ code: e.code, status: e.status,
                            message: e.message, name: e.name,
                            isError: e instanceof HourglassError });
@@ -260,6 +262,9 @@ def test_errors_carry_the_contracts_code(browser):
     try:
         out = browser.driver.execute_async_script(
             "errors(arguments[0]).then(arguments[1])", nobody)
+        # Without a base, the API is where the module came from.
+        assert out["base"] == e.api, out
+        assert out["kinds"] == ["remote", "count"], out
         assert out["params"]["code"] == "invalid_params", out
         assert out["params"]["status"] == 422, out
         assert out["params"]["message"].startswith("params.total:"), out
