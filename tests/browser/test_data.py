@@ -190,3 +190,26 @@ def test_a_deleted_task_leaves_every_open_page(srv, browser):
     wait_for(lambda: browser.row(b) is None, 5,
              what="it to go from the second page too")
     assert browser.mode() == "live"
+
+
+def test_items_come_while_the_page_polls(srv, browser):
+    d = browser.driver
+    d.execute_cdp_cmd("Network.enable", {})
+    d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/api/events*"]})
+    browser.allow(r"/api/events\S* - Failed to load resource: "
+                  r"net::ERR_BLOCKED_BY_CLIENT", "the stream we block")
+    d.get("http://127.0.0.1:%d/" % srv.port)
+    wait_for(lambda: browser.mode() == "polling", 20,
+             what="the page to fall back to polling")
+    tid = srv.create("rows", {"n": 20})["id"]
+    browser.wait_row(tid, lambda r: r["state"] == "running")
+    open_details(browser, tid)
+    early = wait_for(lambda: (lambda v: v if v["rows"] else None)(
+        details(browser)), 10, what="rows while polling")
+    end = wait_for(lambda: (lambda v: v if v["result"] and v["count"] ==
+                            "20 items" else None)(details(browser)), 20,
+                   what="the result and every row while polling")
+    assert early["state"] == "running" and len(early["rows"]) < 20, early
+    assert end["rows"] == [[str(i), str(i * i)] for i in range(1, 21)], end
+    assert end["count"] == "20 items", end
+    assert browser.mode() == "polling"

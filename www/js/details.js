@@ -20,6 +20,8 @@ const detail = {
 	lines: 0,		/* lines in the view */
 	follow: true,		/* keep the view scrolled to the end */
 	gen: 0,
+	wasActive: null,	/* while polling: the open task, if it was
+				 * active at the last poll or just opened */
 };
 
 export function openFromHash() {
@@ -44,6 +46,7 @@ async function openDetails(id) {
 		$('#d-task').replaceChildren(box);
 		$('#d-title').textContent = 'Task #' + id;
 		$('#d-facts').replaceChildren();
+		detail.wasActive = id;	/* it may end before the next poll */
 		items.open(id);
 		loadLog(id, true);
 	}
@@ -217,11 +220,14 @@ export function logLine(d) {
 }
 
 /* While polling no events come: read the log's end and the new data
- * items of an open active task again. */
+ * items of an open task again while it is active, and once more after
+ * (what it wrote before it ended came after the last read). */
 export function refresh() {
 	const t = tasks.get(view.open);
-	if (!t || !ACTIVE.has(t.state))
+	const active = !!t && ACTIVE.has(t.state);
+	if (!t || !(active || detail.wasActive === t.id))
 		return;
+	detail.wasActive = active ? t.id : null;
 	if (detail.state === 'ready')
 		loadLog(t.id, false);
 	items.catchUp();
