@@ -121,6 +121,19 @@ def copied(browser, status_js, what):
     return said, got
 
 
-__all__ = ["KINDS", "watch", "moving_values", "finished",
+def open_polling(browser, srv):
+    """Opens the page with its event stream blocked, as by a proxy that
+    breaks streams, and waits for it to fall back to polling."""
+    d = browser.driver
+    d.execute_cdp_cmd("Network.enable", {})
+    d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/api/events*"]})
+    browser.allow(r"/api/events\S* - Failed to load resource: "
+                  r"net::ERR_BLOCKED_BY_CLIENT", "the stream we block")
+    d.get("http://127.0.0.1:%d/" % srv.port)
+    wait_for(lambda: browser.mode() == "polling", 20,
+             what="the page to fall back to polling")
+
+
+__all__ = ["open_polling", "KINDS", "watch", "moving_values", "finished",
            "log_endpoint_ready", "network_error", "wait_for",
            "allow_clipboard", "copied", "ROWS"]

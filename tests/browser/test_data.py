@@ -9,7 +9,8 @@ import re
 
 from selenium.webdriver.common.by import By
 
-from fixtures import ROWS, allow_clipboard, copied, finished, wait_for
+from fixtures import (ROWS, allow_clipboard, copied, finished, open_polling,
+                      wait_for)
 
 # rows (fixtures.ROWS): n flat items, then a result; mixed: items that
 # are not flat objects, under three names; many: n items at once.
@@ -193,14 +194,7 @@ def test_a_deleted_task_leaves_every_open_page(srv, browser):
 
 
 def test_items_come_while_the_page_polls(srv, browser):
-    d = browser.driver
-    d.execute_cdp_cmd("Network.enable", {})
-    d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/api/events*"]})
-    browser.allow(r"/api/events\S* - Failed to load resource: "
-                  r"net::ERR_BLOCKED_BY_CLIENT", "the stream we block")
-    d.get("http://127.0.0.1:%d/" % srv.port)
-    wait_for(lambda: browser.mode() == "polling", 20,
-             what="the page to fall back to polling")
+    open_polling(browser, srv)
     tid = srv.create("rows", {"n": 20})["id"]
     browser.wait_row(tid, lambda r: r["state"] == "running")
     open_details(browser, tid)
