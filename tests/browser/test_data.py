@@ -13,11 +13,14 @@ from fixtures import (ROWS, allow_clipboard, copied, finished, open_polling,
                       wait_for)
 
 # rows (fixtures.ROWS): n flat items, then a result; mixed: items that
-# are not flat objects, under three names; many: n items at once.
+# are not flat objects, under three names; once: one item, then a long
+# sleep; many: n items at once.
 MIXED_SH = (r"""printf '\173"name":"point","data":[1,2]\175\n';"""
             r""" printf '\173"name":"note","data":"half way"\175\n';"""
             r""" printf '\173"data":\173"nested":\173"a":1\175\175\175\n';"""
             r""" printf '\173"result":[1,2,3]\175\n'""")
+ONCE_SH = (r"""printf '\173"name":"row","data":\173"n":1,"sq":1\175\175\n';"""
+           r' exec sleep 60')
 MANY_SH = (r'i=0; while [ $i -lt "$1" ]; do i=$((i+1));'
            r""" printf '\173"name":"row","data":\173"i":%d\175\175\n' $i;"""
            r' done')
@@ -31,6 +34,8 @@ KINDS = {"kinds": [
     ROWS,
     {"name": "mixed", "description": "Sends items that are not rows",
      "command": ["/bin/sh", "-c", MIXED_SH], "params": {}},
+    {"name": "once", "description": "Sends one item, then waits",
+     "command": ["/bin/sh", "-c", ONCE_SH], "params": {}},
     {"name": "many", "description": "Sends n rows at once",
      "command": ["/bin/sh", "-c", MANY_SH, "many", "{n}"],
      "params": {"n": {"type": "integer", "min": 1, "max": 100000,
@@ -207,3 +212,14 @@ def test_items_come_while_the_page_polls(srv, browser):
     assert end["rows"] == [[str(i), str(i * i)] for i in range(1, 21)], end
     assert end["count"] == "20 items", end
     assert browser.mode() == "polling"
+
+
+def test_a_card_shows_an_item_sent_before_the_page_opened(srv, browser):
+    tid = srv.create("once", {})["id"]
+    wait_for(lambda: srv.get("/api/tasks/%d/data" % tid).json["count"], 10,
+             what="the task's one item")
+    browser.open(srv)
+    wait_for(lambda: browser.js(CARD_ITEM_JS, tid) == "row: n=1 · sq=1",
+             5, what="the card to show the item it sent before")
+    srv.stop_task(tid)
+    browser.wait_row(tid, finished)

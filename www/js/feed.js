@@ -88,7 +88,8 @@ const handlers = {
 	},
 	data(item, ev) {
 		if (tasks.has(item.task)) {	/* for its card */
-			latest.set(item.task, item);
+			latest.set(item.task, Object.assign({ id: ev.id },
+			    item));
 			touch(item.task);
 		}
 		items.add(item, ev);
@@ -159,4 +160,40 @@ export async function startUp() {
 	}
 	openWatch();
 	details.openFromHash();
+	newestItems();
+}
+
+/* The cards of tasks that were running before the page opened show
+ * their newest item before the next one comes: read the items of the
+ * first PRIME_TASKS running tasks, PRIME_PAGES pages at most each (the
+ * API lists them oldest first). A live item that came meanwhile wins. */
+const PRIME_TASKS = 10;
+const PRIME_PAGES = 3;
+
+async function newestItems() {
+	const running = [...tasks.values()].filter((t) =>
+	    t.state === 'running' && 'result' in t).slice(0, PRIME_TASKS);
+	for (const t of running) {
+		let last = null;
+		try {
+			let next = 0;
+			for (let n = 0; next !== null && n < PRIME_PAGES; n++) {
+				const page = await api((c) => c.data(t.id,
+				    { after: next, limit: 1000 }));
+				if (page.items.length)
+					last = page.items[page.items.length - 1];
+				next = page.next;
+			}
+			if (next !== null)
+				continue;	/* too many to read through */
+		} catch (e) {
+			continue;
+		}
+		const had = latest.get(t.id);
+		if (last && tasks.has(t.id) && !(had && had.id >= last.id)) {
+			latest.set(t.id, { task: t.id, name: last.name,
+			    data: last.data, id: last.id });
+			touch(t.id);
+		}
+	}
 }
