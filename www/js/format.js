@@ -6,7 +6,7 @@ export const ACTIVE = new Set(['queued', 'retrying', 'running',
 
 const pad2 = (n) => String(n).padStart(2, '0');
 
-export function fmtDuration(ms) {
+function fmtDuration(ms) {
 	const s = Math.max(0, Math.floor(ms / 1000));
 	if (s < 60)
 		return s + ' s';
@@ -34,7 +34,7 @@ export function fmtPct(p) {
 }
 
 /* An ISO time as milliseconds, or null. */
-export function ms(iso) {
+function ms(iso) {
 	const v = Date.parse(iso || '');
 	return Number.isNaN(v) ? null : v;
 }
@@ -96,7 +96,7 @@ export function isFlat(v) {
 
 /* A value on one line: a flat object as "k=v · k=v", anything else as
  * JSON; cut to max characters. */
-export function oneLine(v, max = 120) {
+function oneLine(v, max = 120) {
 	const s = isFlat(v) ? Object.entries(v).map(([k, x]) => k + '=' +
 	    (typeof x === 'string' ? x : JSON.stringify(x))).join(' · ') :
 	    JSON.stringify(v);

@@ -3,7 +3,7 @@
  * the title counts running tasks. fillTask() also draws the card at the
  * top of the details. */
 
-import { $, el, setText } from './dom.js';
+import { $, setText } from './dom.js';
 import { api, errorText, now } from './api.js';
 import { ACTIVE, fmtPct, itemSummary, paramsText, percentOf,
     timeText } from './format.js';

@@ -11,7 +11,7 @@ const POSIX_CLASSES = {
  * the v flag, or null. Inside a bracket expression a backslash is a
  * literal and "-" first or last is one too; the v flag wants those, and
  * the other punctuation, escaped. */
-export function posixToJs(p) {
+function posixToJs(p) {
 	let out = '';
 	for (let i = 0; i < p.length; i++) {
 		const c = p[i];

@@ -3,7 +3,7 @@
 
 import { $ } from './dom.js';
 
-export const POLL_S = 2;	/* hourglass.js polls every 2 s */
+const POLL_S = 2;	/* hourglass.js polls every 2 s */
 
 const TEXT = {
 	connecting: 'Connecting…',
@@ -31,8 +31,4 @@ export function setMode(mode) {
 	e.dataset.mode = mode;
 	$('.conn-text', e).textContent = TEXT[mode];
 	e.title = TITLE[mode] || '';
-}
-
-export function mode() {
-	return $('#conn').dataset.mode;
 }
