@@ -44,6 +44,21 @@ KINDS = {"kinds": [
      "params": {}},
 ]}
 
+# A command that sends n data items {"n": i, "sq": i*i} named "row", one
+# every 0.3 s, each with its progress, then the result {"sum": ...}. A
+# kinds file refuses a brace that is no {placeholder}: printf writes
+# them as \173 and \175.
+ROWS_SH = (r'i=0; s=0; while [ $i -lt "$1" ]; do i=$((i+1));'
+           r' s=$((s+i*i));'
+           r""" printf '\173"name":"row","data":"""
+           r"""\173"n":%d,"sq":%d\175\175\n' $i $((i*i));"""
+           r' echo "PROGRESS $i/$1"; sleep 0.3; done;'
+           r""" printf '\173"result":\173"sum":%d\175\175\n' $s""")
+ROWS = {"name": "rows", "description": "Sends n rows of data, then a result",
+        "command": ["/bin/sh", "-c", ROWS_SH, "rows", "{n}"],
+        "params": {"n": {"type": "integer", "min": 1, "max": 1000,
+                         "default": 5}}}
+
 
 def watch(browser, tid, until, timeout=20, what=None):
     """Reads task tid's row until until(row); returns every reading.
@@ -82,5 +97,43 @@ def log_endpoint_ready(srv, tid):
     assert r.status == 200, "GET /api/tasks/%d/log: %r" % (tid, r)
 
 
-__all__ = ["KINDS", "watch", "moving_values", "finished",
-           "log_endpoint_ready", "network_error", "wait_for"]
+def allow_clipboard(browser, srv):
+    """Grants the page's origin the clipboard, as a user who allowed it."""
+    browser.driver.execute_cdp_cmd("Browser.grantPermissions", {
+        "origin": "http://127.0.0.1:%d" % srv.port,
+        "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+
+
+def copied(browser, status_js, what):
+    """After a Copy button: waits for what its status (read by the script
+    status_js) says, and returns (said, text): the clipboard's text if it
+    says "Copied <what>", else the selected text, which it must then say
+    ("Selected <what>") for the user to press Ctrl+C."""
+    said = wait_for(lambda: browser.js(status_js), 5,
+                    what="the copy of %s to say" % what)
+    if said.startswith("Copied " + what):
+        got = browser.driver.execute_async_script(
+            "navigator.clipboard.readText().then(arguments[0],"
+            " e => arguments[0]('refused: ' + e))")
+    else:
+        assert said.startswith("Selected " + what), said
+        got = browser.js("return getSelection().toString()")
+    return said, got
+
+
+def open_polling(browser, srv):
+    """Opens the page with its event stream blocked, as by a proxy that
+    breaks streams, and waits for it to fall back to polling."""
+    d = browser.driver
+    d.execute_cdp_cmd("Network.enable", {})
+    d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/api/events*"]})
+    browser.allow(r"/api/events\S* - Failed to load resource: "
+                  r"net::ERR_BLOCKED_BY_CLIENT", "the stream we block")
+    d.get("http://127.0.0.1:%d/" % srv.port)
+    wait_for(lambda: browser.mode() == "polling", 20,
+             what="the page to fall back to polling")
+
+
+__all__ = ["open_polling", "KINDS", "watch", "moving_values", "finished",
+           "log_endpoint_ready", "network_error", "wait_for",
+           "allow_clipboard", "copied", "ROWS"]

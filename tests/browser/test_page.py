@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from fixtures import (KINDS, finished, log_endpoint_ready, moving_values,
-                      network_error, wait_for, watch)
+                      network_error, open_polling, wait_for, watch)
 
 KINDS = KINDS   # the module's server serves these
 
@@ -242,14 +242,8 @@ def test_keyboard_alone_starts_opens_and_closes(srv, browser):
 
 
 def test_falls_back_to_polling_when_sse_fails(srv, browser):
+    open_polling(browser, srv)
     d = browser.driver
-    d.execute_cdp_cmd("Network.enable", {})
-    d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/api/events*"]})
-    browser.allow(r"/api/events\S* - Failed to load resource: "
-                  r"net::ERR_BLOCKED_BY_CLIENT", "the stream we block")
-    d.get("http://127.0.0.1:%d/" % srv.port)
-    wait_for(lambda: browser.mode() == "polling", 20,
-             what="the page to fall back to polling")
     text = browser.find("#conn").text
     assert "Polling" in text, text
     tid = srv.create("count", {"total": 60, "delay_ms": 50})["id"]

@@ -12,7 +12,8 @@ import urllib.request
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from fixtures import finished, wait_for, watch
+from fixtures import (allow_clipboard, copied, finished, wait_for,
+                      watch)
 
 WINDOW = 2      # s, while_watched_s of "preview"
 
@@ -186,9 +187,7 @@ def test_external_task_shows_its_token_once_and_moves_with_reports(
 
 
 def test_notice_by_keyboard_copy_and_dismiss(srv, browser):
-    browser.driver.execute_cdp_cmd("Browser.grantPermissions", {
-        "origin": "http://127.0.0.1:%d" % srv.port,
-        "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    allow_clipboard(browser, srv)
     browser.open(srv)
     before = set(srv.task_ids())
     epochs = browser.find("form[data-kind=remote] [name=epochs]")
@@ -212,16 +211,9 @@ def test_notice_by_keyboard_copy_and_dismiss(srv, browser):
     # permission) or, where the browser refuses, selected.
     browser.find('.report[data-task="%d"] .report-token + .copy'
                  % tid).send_keys(Keys.ENTER)
-    said = wait_for(lambda: browser.js(
-        "return document.querySelector('.report[data-task=\"%d\"] "
-        ".report-status').textContent" % tid), 5, what="the copy to say")
-    if said.startswith("Copied the token"):
-        got = browser.driver.execute_async_script(
-            "navigator.clipboard.readText().then(arguments[0],"
-            " e => arguments[0]('refused: ' + e))")
-    else:
-        assert said.startswith("Selected the token"), said
-        got = browser.js("return getSelection().toString()")
+    said, got = copied(browser, "return document.querySelector("
+                       "'.report[data-task=\"%d\"] .report-status')"
+                       ".textContent" % tid, "the token")
     assert got == n["token"], (said, got)
     # Enter on Dismiss closes it; the focus goes back to Start.
     browser.find('.report[data-task="%d"] .report-dismiss' % tid) \

@@ -1,0 +1,295 @@
+/* details.js: the dialog a task's name opens: its card, its facts, its
+ * result and data items (items.js), and its log, which follows new lines
+ * as log events bring them. #task-<id> in the address opens it. */
+
+import { $, el, setText } from './dom.js';
+import { api, errorText, now } from './api.js';
+import { ACTIVE, fmtTime } from './format.js';
+import * as items from './items.js';
+import { fetchTask, fillTask, newRow, onTaskClick } from './list.js';
+import { onDraw, onDrop, schedule, tasks, touch, view } from './tasks.js';
+
+const LOG_TAIL = 1000;		/* lines fetched when a log opens */
+const LOG_MAX_LINES = 5000;	/* lines kept in the log view */
+
+const detail = {
+	pushed: false,		/* whether opening it added a history entry */
+	state: 'idle',		/* idle | loading | ready | none */
+	buffer: [],		/* log events that came while loading */
+	pending: [],		/* lines to draw */
+	lines: 0,		/* lines in the view */
+	follow: true,		/* keep the view scrolled to the end */
+	gen: 0,
+	wasActive: null,	/* while polling: the open task, if it was
+				 * active at the last poll or just opened */
+};
+
+export function openFromHash() {
+	const m = /^#task-(\d+)$/.exec(location.hash);
+	if (m)
+		openDetails(Number(m[1]));
+	else if (view.open !== null)
+		closeDetails(true);
+}
+
+async function openDetails(id) {
+	const dlg = $('#details');
+	if (view.open !== id) {
+		view.open = id;
+		detail.gen++;
+		detail.follow = true;
+		$('#d-log').replaceChildren();
+		detail.lines = 0;
+		detail.pending = [];
+		const box = el('div', 'task in-dialog');
+		box.append(...newRow().childNodes);
+		$('#d-task').replaceChildren(box);
+		$('#d-title').textContent = 'Task #' + id;
+		$('#d-facts').replaceChildren();
+		detail.wasActive = id;	/* it may end before the next poll */
+		items.open(id);
+		loadLog(id, true);
+	}
+	if (!dlg.open)
+		dlg.showModal();
+	if (!tasks.has(id)) {
+		const t = await fetchTask(id);
+		if (!t && !tasks.has(id) && view.open === id) {
+			$('#d-title').textContent = 'Task #' + id;
+			$('#d-facts').replaceChildren(el('dt', null, 'Task'),
+			    el('dd', null, 'No such task: it may have been ' +
+			    'removed.'));
+			logNote('no log');
+			return;
+		}
+	}
+	touch(id);
+}
+
+function closeDetails(fromHash) {
+	const dlg = $('#details');
+	view.open = null;
+	detail.gen++;
+	detail.state = 'idle';
+	items.close();
+	if (dlg.open)
+		dlg.close();
+	if (!fromHash && /^#task-/.test(location.hash)) {
+		if (detail.pushed)
+			history.back();
+		else
+			history.replaceState(null, '',
+			    location.pathname + location.search);
+	}
+	detail.pushed = false;
+}
+
+onDrop((id) => {
+	if (view.open === id)
+		closeDetails();
+});
+
+function renderDetails() {
+	const id = view.open;
+	if (id === null)
+		return;
+	const t = tasks.get(id);
+	if (t) {
+		const row = $('#d-task').firstElementChild;
+		if (row)
+			fillTask(row, t, now());
+		setText(document, '#d-title', (t.name || t.kind) + ' #' + t.id);
+		const facts = [['Kind', t.kind]];
+		if (t.name)
+			facts.push(['Name', t.name]);
+		for (const [k, v] of Object.entries(t.params || {}))
+			facts.push([k, typeof v === 'string' ? v :
+			    JSON.stringify(v), 'param']);
+		facts.push(['State', t.state],
+		    ['Created', fmtTime(t.created_at)],
+		    ['Started', fmtTime(t.started_at)],
+		    ['Finished', fmtTime(t.finished_at)]);
+		if (t.exit_code !== null && t.exit_code !== undefined)
+			facts.push(['Exit code', String(t.exit_code)]);
+		if (t.error)
+			facts.push(['Error', t.error.code + ': ' +
+			    t.error.message]);
+		drawFacts(facts);
+		items.drawResult(t);
+	}
+	items.draw();
+	drawLog();
+}
+
+onDraw(renderDetails);
+
+function drawFacts(facts) {
+	const dl = $('#d-facts');
+	const key = JSON.stringify(facts);
+	if (dl.dataset.key === key)
+		return;
+	dl.dataset.key = key;
+	const out = [];
+	for (const [k, v, cls] of facts)
+		out.push(el('dt', cls || null, k), el('dd', null, v));
+	dl.replaceChildren(...out);
+}
+
+function logNote(text) {
+	const note = $('#d-log-note');
+	if (note.textContent !== text)
+		note.textContent = text;
+	$('#d-log').classList.toggle('empty-log', detail.lines === 0 &&
+	    detail.pending.length === 0);
+}
+
+/* Loads the log's last lines. Log events that arrive meanwhile wait in
+ * detail.buffer; the text may already hold some of them, so the longest
+ * run of buffered lines that ends the text is dropped (the log has no
+ * event ids to go by). With first, the view starts afresh. */
+async function loadLog(id, first) {
+	const gen = detail.gen;
+	if (first) {
+		detail.state = 'loading';
+		detail.buffer = [];
+		logNote('Loading the log…');
+	}
+	let text;
+	try {
+		text = await api((hg) => hg.log(id, { tail: LOG_TAIL }));
+	} catch (e) {
+		if (gen !== detail.gen)
+			return;
+		if (e.status === 404) {
+			/* No log (or no such task): nothing to follow. */
+			detail.state = 'none';
+			detail.buffer = [];
+			logNote('no log');
+		} else if (first) {
+			detail.state = 'ready';
+			logNote('The log could not be loaded: ' + (e.code ===
+			    'network' ? 'the server did not answer.' :
+			    errorText(e)));
+		}
+		return;
+	}
+	if (gen !== detail.gen)
+		return;
+	const lines = text.split('\n');
+	if (lines[lines.length - 1] === '')
+		lines.pop();
+	const buffered = first ? detail.buffer : [];
+	let skip = 0;
+	for (let k = Math.min(lines.length, buffered.length); k > 0; k--) {
+		let same = true;
+		for (let i = 0; i < k && same; i++)
+			same = lines[lines.length - k + i] === buffered[i].line;
+		if (same) {
+			skip = k;
+			break;
+		}
+	}
+	detail.buffer = [];
+	detail.state = 'ready';
+	$('#d-log').replaceChildren();
+	detail.lines = 0;
+	detail.pending = lines.map((line) => ({ stream: '', line }))
+	    .concat(buffered.slice(skip));
+	logNote(lines.length >= LOG_TAIL ? 'the last ' + LOG_TAIL +
+	    ' lines, then new ones as they come' : '');
+	schedule();
+}
+
+/* A log event of the open task. */
+export function logLine(d) {
+	if (d.task !== view.open)
+		return;
+	const item = { stream: d.stream, line: d.line };
+	if (detail.state === 'loading') {
+		detail.buffer.push(item);
+	} else if (detail.state === 'ready') {
+		detail.pending.push(item);
+		schedule();
+	} else if (detail.state === 'none') {
+		/* the log exists after all (its first line came now) */
+		detail.state = 'ready';
+		logNote('');
+		detail.pending.push(item);
+		schedule();
+	}
+}
+
+/* While polling no events come: read the log's end and the new data
+ * items of an open task again while it is active, and once more after
+ * (what it wrote before it ended came after the last read). */
+export function refresh() {
+	const t = tasks.get(view.open);
+	const active = !!t && ACTIVE.has(t.state);
+	if (!t || !(active || detail.wasActive === t.id))
+		return;
+	detail.wasActive = active ? t.id : null;
+	if (detail.state === 'ready')
+		loadLog(t.id, false);
+	items.catchUp();
+}
+
+function drawLog() {
+	if (detail.pending.length === 0) {
+		if (detail.state === 'ready' && detail.lines === 0)
+			logNote(view.open !== null && tasks.has(view.open) &&
+			    ACTIVE.has(tasks.get(view.open).state) ?
+			    'No output yet.' : 'The log is empty.');
+		return;
+	}
+	const pre = $('#d-log');
+	const follow = detail.follow;
+	const frag = document.createDocumentFragment();
+	for (const item of detail.pending) {
+		const span = el('span', item.stream === 'stderr' ?
+		    'line stderr' : 'line', item.line + '\n');
+		frag.append(span);
+	}
+	detail.lines += detail.pending.length;
+	detail.pending = [];
+	pre.append(frag);
+	while (detail.lines > LOG_MAX_LINES && pre.firstChild) {
+		pre.firstChild.remove();
+		detail.lines--;
+	}
+	if (/^No output|^The log is empty|^Loading/.test(
+	    $('#d-log-note').textContent))
+		logNote('');
+	pre.classList.remove('empty-log');
+	if (follow)
+		pre.scrollTop = pre.scrollHeight;
+}
+
+export function wire() {
+	$('#d-task').addEventListener('click', (ev) => {
+		if (ev.target.closest('.task-open'))
+			ev.preventDefault();	/* already open */
+		else
+			onTaskClick(ev);
+	});
+	for (const ul of [$('#active'), $('#recent')])
+		ul.addEventListener('click', (ev) => {
+			if (ev.target.closest('.task-open'))
+				detail.pushed = true;	/* the link adds history */
+		});
+	$('#d-close').addEventListener('click', () => closeDetails(false));
+	$('#details').addEventListener('cancel', (ev) => {
+		ev.preventDefault();	/* Escape: close it our way */
+		closeDetails(false);
+	});
+	$('#details').addEventListener('click', (ev) => {
+		if (ev.target === $('#details'))
+			closeDetails(false);	/* a click on the backdrop */
+	});
+	$('#d-log').addEventListener('scroll', () => {
+		const pre = $('#d-log');
+		detail.follow = pre.scrollTop + pre.clientHeight >=
+		    pre.scrollHeight - 8;
+	});
+	items.wire();
+	window.addEventListener('hashchange', openFromHash);
+}

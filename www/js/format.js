@@ -1,0 +1,109 @@
+/* format.js: how the page says times, numbers, percents, parameters and
+ * data items. Pure functions of their arguments. */
+
+export const ACTIVE = new Set(['queued', 'retrying', 'running',
+    'stopping']);
+
+const pad2 = (n) => String(n).padStart(2, '0');
+
+function fmtDuration(ms) {
+	const s = Math.max(0, Math.floor(ms / 1000));
+	if (s < 60)
+		return s + ' s';
+	const h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60;
+	return (h > 0 ? h + ':' + pad2(m) : String(m)) + ':' + pad2(s % 60);
+}
+
+/* A number of seconds as a person says it: 30 s, 5 min, 2 h. */
+export function fmtSeconds(v) {
+	if (typeof v !== 'number' || !Number.isFinite(v))
+		return String(v);
+	if (v >= 3600 && v % 3600 === 0)
+		return v / 3600 + ' h';
+	if (v >= 60 && v % 60 === 0)
+		return v / 60 + ' min';
+	return (Number.isInteger(v) ? String(v) : String(+v.toFixed(2))) + ' s';
+}
+
+export function fmtNum(v) {
+	return typeof v === 'number' ? v.toLocaleString('en-US') : String(v);
+}
+
+export function fmtPct(p) {
+	return (Number.isInteger(p) ? String(p) : p.toFixed(1)) + '%';
+}
+
+/* An ISO time as milliseconds, or null. */
+function ms(iso) {
+	const v = Date.parse(iso || '');
+	return Number.isNaN(v) ? null : v;
+}
+
+export function fmtTime(iso) {
+	const v = ms(iso);
+	return v === null ? '—' : new Date(v).toLocaleString();
+}
+
+export function percentOf(t) {
+	const p = t.progress || {};
+	if (typeof p.percent === 'number')
+		return Math.min(100, Math.max(0, p.percent));
+	if (typeof p.total === 'number' && p.total > 0)
+		return Math.min(100, Math.max(0, p.value / p.total * 100));
+	return null;
+}
+
+/* Waiting, running (with an estimate of what is left) or how long it
+ * took, at server time `at`. */
+export function timeText(t, at) {
+	const created = ms(t.created_at), started = ms(t.started_at);
+	const finished = ms(t.finished_at);
+	if (t.state === 'queued')
+		return created === null ? 'waiting' :
+		    'waiting ' + fmtDuration(at - created);
+	if (ACTIVE.has(t.state)) {
+		if (started === null)
+			return '';
+		const took = at - started;
+		let s = fmtDuration(took);
+		const p = percentOf(t);
+		if (t.state === 'running' && p !== null && p > 0 && p < 100 &&
+		    took > 1000)
+			s += ' · about ' + fmtDuration(took * (100 - p) / p) +
+			    ' left';
+		return s;
+	}
+	if (finished !== null)
+		return 'took ' + fmtDuration(finished - (started !== null ?
+		    started : created));
+	return '';
+}
+
+export function paramsText(params) {
+	return Object.entries(params || {}).map(([k, v]) =>
+	    k + '=' + (typeof v === 'string' ? v : JSON.stringify(v)))
+	    .join(' · ');
+}
+
+/* An object whose values are all strings, numbers, booleans or null:
+ * one row of a table. */
+export function isFlat(v) {
+	if (v === null || typeof v !== 'object' || Array.isArray(v))
+		return false;
+	return Object.values(v).every((x) => x === null ||
+	    typeof x !== 'object');
+}
+
+/* A value on one line: a flat object as "k=v · k=v", anything else as
+ * JSON; cut to max characters. */
+function oneLine(v, max = 120) {
+	const s = isFlat(v) ? Object.entries(v).map(([k, x]) => k + '=' +
+	    (typeof x === 'string' ? x : JSON.stringify(x))).join(' · ') :
+	    JSON.stringify(v);
+	return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}
+
+/* A data item as a card shows it: "row: n=5 · sq=25". */
+export function itemSummary(item) {
+	return item.name + ': ' + oneLine(item.data);
+}
