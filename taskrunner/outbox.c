@@ -200,7 +200,11 @@ outbox_log(struct outbox *ob, const char *stream, const char *line)
 	queue_put(ob, stream, copy, NULL, 0);
 }
 
-/* Queues one entry; writes the batch when it is full. */
+/*
+ * Queues one entry; writes the batch when it is full. Progress keeps its
+ * own schedule then: a command that prints many lines between its
+ * progress lines fills batches far more often than every HG_PROGRESS_MS.
+ */
 static void
 queue_put(struct outbox *ob, const char *stream, const char *line,
     const char *name, size_t len)
@@ -210,11 +214,10 @@ queue_put(struct outbox *ob, const char *stream, const char *line,
 	ob->lines[ob->nlines].name = name;
 	ob->lines[ob->nlines].len = len;
 	ob->nbytes += len;
-	if (++ob->nlines == HG_RUNNER_LOG_BATCH ||
-	    ob->nbytes >= HG_RUNNER_DATA_BATCH)
-		flush_now(ob);
-	else
-		outbox_flush(ob, 0);
+	if ((++ob->nlines == HG_RUNNER_LOG_BATCH ||
+	    ob->nbytes >= HG_RUNNER_DATA_BATCH) && flush_lines(ob))
+		notify_send(ob->notify_fd, ob->cfg->notify);
+	outbox_flush(ob, 0);
 }
 
 void
