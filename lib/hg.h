@@ -211,10 +211,13 @@
 /* Bytes of data items a runner holds before it writes them, whatever
  * their number: 512 items of 64 KiB would be 32 MiB in a runner. */
 #define HG_RUNNER_DATA_BATCH	(1024 * 1024)
-/* Tries to record a task's end while the database is busy, each up to
- * HG_BUSY_MS: a runner must not leave its task looking alive, and the
- * lost-runner check ends it if every try fails. */
-#define HG_FINISH_TRIES		20
+/* A runner that cannot record its task's end (the database full or
+ * locked) tries again after this, doubling up to HG_FINISH_BACKOFF_MAX_MS,
+ * for as long as it lives: the outcome is known, and only a runner that
+ * died may leave its task lost. The cap bounds how long a task stays
+ * running once the database can be written again. */
+#define HG_FINISH_BACKOFF_MS	100
+#define HG_FINISH_BACKOFF_MAX_MS	5000
 /* After a command exits, how long its output is still read: whatever
  * it left running in its group may hold the pipes open. */
 #define HG_DRAIN_OUTPUT_MS	1000

@@ -6,11 +6,13 @@
  * outbox. Between processes only SQLite is shared; after each commit a
  * datagram nudges the server to read the new events.
  */
+#include <errno.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -25,35 +27,52 @@
 #include "outbox.h"
 #include "runner.h"
 #include "signals.h"
+#include "state.h"
 #include "store.h"
 #include "warn.h"
 
 
-/* Records the end, retrying while the database is busy: a runner must
- * not leave its task looking alive. A result not yet written goes with
- * it. -1 if it could not. */
-static int
+/*
+ * Records the end. A runner that knows how its task ended never gives
+ * that up: while the database cannot be written (full, locked) it keeps
+ * the outcome and tries again, backing off up to HG_FINISH_BACKOFF_MAX_MS,
+ * for as long as it lives; only a runner that died leaves its task
+ * lost. A stop signal waits, blocked (signals_init). It says once that it
+ * waits, and once that it is done, on stderr. A result not yet written
+ * goes with the end. Can't fail.
+ */
+static void
 finish(struct runner *r, const struct outcome *o)
 {
 	struct outcome	 end = *o;
 	struct hg_err	 e;
+	struct timespec	 ts;
 	char		*result = outbox_take_result(&r->ob);
-	int		 i, rc = -1;
+	int64_t		 delay = HG_FINISH_BACKOFF_MS, since = 0;
 
 	end.result = result;
 	outbox_flush(&r->ob, 1);
-	for (i = 0; i < HG_FINISH_TRIES; i++) {
-		if (store_task_finish(r->st, r->id, outbox_unsent(&r->ob),
-		    &end, &e) != -1) {
-			notify_send(r->notify_fd, r->cfg.notify);
-			rc = 0;
-			break;
+	while (store_task_finish(r->st, r->id, outbox_unsent(&r->ob), &end,
+	    &e) == -1) {
+		if (since == 0) {
+			since = hg_mono_ms();
+			warn_task(r->id, "recording the end (%s): %s; keeping "
+			    "it and trying again until it is recorded",
+			    state_name(end.state), e.msg);
 		}
-		warn_task(r->id, "recording the end: %s", e.msg);
-		usleep(100000);
+		ts.tv_sec = delay / 1000;
+		ts.tv_nsec = (long)(delay % 1000) * 1000000;
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+		if ((delay *= 2) > HG_FINISH_BACKOFF_MAX_MS)
+			delay = HG_FINISH_BACKOFF_MAX_MS;
 	}
+	if (since != 0)
+		warn_task(r->id, "recorded the end (%s) after %lld ms of "
+		    "trying", state_name(end.state),
+		    (long long)(hg_mono_ms() - since));
+	notify_send(r->notify_fd, r->cfg.notify);
 	free(result);
-	return rc;
 }
 
 int
@@ -139,8 +158,7 @@ runner_run(struct runner *r)
 		command_run(&r->ob, k, params, &r->unblocked, &o, err,
 		    sizeof(err));
 	}
-	if (finish(r, &o) == -1)
-		rc = -1;
+	finish(r, &o);
 	/* A slot is free: the next queued tasks start even while the
 	 * server is down. */
 	if (kinds != NULL)

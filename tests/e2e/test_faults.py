@@ -1,11 +1,18 @@
 """A runner under strain, end to end: a command that prints many log lines
-between its progress lines still gets about 20 progress events a second."""
+between its progress lines still gets about 20 progress events a second,
+and a task that ends while the database's disk is full is recorded once
+there is room again, not left to end lost."""
 
 import atexit
 import os
 import shutil
+import signal
 import sqlite3
+import subprocess
 import tempfile
+import time
+
+from harness import Server, Skip, pid_alive
 
 SCRIPTS = tempfile.mkdtemp(prefix="hourglass-faults-")
 atexit.register(shutil.rmtree, SCRIPTS, True)
@@ -35,8 +42,13 @@ done
 exit 0
 """)
 
+# Sleeps long enough for a test to fill the disk, then ends well.
+NAPPER = script("napper.sh", "echo 'PROGRESS 1/2 napping'\nsleep 2\n"
+                "echo 'PROGRESS 2/2 done'\n")
+
 KINDS = {"kinds": [
     {"name": "chatty", "description": "chatty", "command": [CHATTY]},
+    {"name": "napper", "description": "napper", "command": [NAPPER]},
 ]}
 
 # Progress events in any one second: 20 at one per HG_PROGRESS_MS, and
@@ -76,3 +88,79 @@ def test_progress_rate_with_many_log_lines(srv):
     states = [i for i, e in enumerate(events) if e.type == "state"]
     assert events[states[-1]].json["state"] == "succeeded"
     assert prog[-1] < states[-1], "the last progress came after the end"
+
+
+def mount_tmpfs(size_mb):
+    """A tmpfs of size_mb MiB on a new folder; Skip if mounting is not
+    permitted here."""
+    d = tempfile.mkdtemp(prefix="hourglass-full-")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dm" % size_mb,
+                        "tmpfs", d], capture_output=True, text=True)
+    if r.returncode != 0:
+        os.rmdir(d)
+        raise Skip("cannot mount a tmpfs to fill (%s)" % (
+            r.stderr.strip() or "mount exited %d" % r.returncode))
+    return d
+
+
+def truncate_wal(srv):
+    db = sqlite3.connect(os.path.join(srv.data, "hourglass.db"), timeout=10)
+    try:
+        for _ in range(100):
+            busy, frames, _ = db.execute(
+                "PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy == 0 and frames == 0:
+                return
+            time.sleep(0.05)
+        raise AssertionError("the database's log could not be emptied")
+    finally:
+        db.close()
+
+
+def fill(path):
+    """Writes zeros to path until the disk is full."""
+    r = subprocess.run(["dd", "if=/dev/zero", "of=" + path, "bs=64k"],
+                       capture_output=True, text=True)
+    assert "No space left" in r.stderr, r.stderr
+
+
+def test_end_is_recorded_once_a_full_disk_has_room():
+    d = mount_tmpfs(32)
+    srv = None
+    try:
+        srv = Server(kinds=KINDS, data=d)
+        srv.start()
+        tid = srv.create("napper")["id"]
+        srv.wait_task(tid, lambda t: t["progress"]["value"] == 1,
+                      what="napping")
+        # A log that once grew is written over in place after each
+        # checkpoint, so a full disk bites only the write that needs a
+        # new page: an emptied one makes the end's write need one.
+        truncate_wal(srv)
+        filler = os.path.join(d, "filler")
+        fill(filler)
+        # The command ends meanwhile; its end cannot be written. A stop
+        # signal to its runner does not make it give the end up.
+        time.sleep(4)
+        pid = db_rows(srv, "SELECT runner_pid FROM tasks WHERE id = ?",
+                      (tid,))[0][0]
+        os.kill(pid, signal.SIGTERM)
+        time.sleep(3)
+        assert pid_alive(pid), "the runner ended on SIGTERM"
+        t = srv.task(tid)
+        assert t["state"] == "running", t
+        # The server is still there, the disk full or not.
+        assert srv.get("/api/tasks").status == 200
+        os.unlink(filler)
+        t = srv.wait_finished(tid, timeout=20)
+        assert t["state"] == "succeeded" and t["exit_code"] == 0, t
+        assert t["progress"]["value"] == 2, t
+        with open(os.path.join(d, "runner.log")) as f:
+            log = f.read()
+        assert log.count("task %d]: recorded the end" % tid) == 1, log
+        srv.stop()
+    finally:
+        if srv is not None:
+            srv.close()
+        subprocess.run(["umount", "-l", d])
+        os.rmdir(d)
