@@ -146,6 +146,12 @@ class Embed:
                 "startRows().then(arguments[0])")
             self.report = next(r["report"] for r in received(browser)
                                if "report" in r)
+            # A watch without `after` starts at the task as it is when
+            # its stream opens: the worker sends once it is open (or
+            # polling), or a loaded machine would lose the first rows
+            # to the race.
+            wait_for(lambda: any("mode" in r for r in received(browser)),
+                     10, what="the page's watch to open")
         except BaseException:
             self.close()
             raise
