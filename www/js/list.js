@@ -257,9 +257,13 @@ export async function rerunTask(id, button) {
 			const form = [...document.querySelectorAll(
 			    'form[data-kind]')].find((f) =>
 			    f.dataset.kind === t.kind);
-			if (form)
+			if (form) {
+				/* Its kind's box may be folded. */
+				const box = form.closest('details');
+				if (box)
+					box.open = true;
 				showReport(form, t, report);
-			else
+			} else
 				notice('#' + t.id + ' runs #' + id + ' again, ' +
 				    'but its report token cannot be shown ' +
 				    'here; stop it and start another.');
