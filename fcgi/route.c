@@ -157,6 +157,9 @@ route_request(struct req *r)
 		} else if (route_is(p, n, "/stop")) {
 			if (method_ok(r, "POST"))
 				tasks_stop(r, id);
+		} else if (route_is(p, n, "/rerun")) {
+			if (method_ok(r, "POST"))
+				tasks_rerun(r, id);
 		} else if (route_is(p, n, "/events")) {
 			if (method_ok(r, "GET"))
 				stream_serve(r, id);

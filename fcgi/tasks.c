@@ -1,5 +1,6 @@
 /*
- * The tasks' handlers: create, list, get, stop, delete and the log.
+ * The tasks' handlers: create, rerun, list, get, stop, delete and the
+ * log.
  * Each validates everything the client sent before it touches the
  * store; every refusal is a JSON error that names the input and the
  * rule.
@@ -89,6 +90,7 @@ struct create {
 	const char		*name;		/* in doc, or NULL */
 	char			*body;
 	cJSON			*doc;
+	cJSON			*old;		/* a rerun's task */
 	cJSON			*checked;	/* params, defaults in */
 	char			*ptext;		/* checked, printed */
 	struct create_opts	 opts;
@@ -104,6 +106,7 @@ create_free(struct create *c)
 	free(c->ptext);
 	cJSON_Delete(c->checked);
 	cJSON_Delete(c->doc);
+	cJSON_Delete(c->old);
 	free(c->body);
 }
 
@@ -187,22 +190,19 @@ create_started(struct store *st, struct create *c, int64_t id, cJSON *task,
 	return 0;
 }
 
-void
-tasks_create(struct req *r)
+/* Stores c's task (borrowing st) and answers: 201 with the task, 200
+ * with the first task for a retried Idempotency-Key, or the error. */
+static void
+create_answer(struct req *r, struct create *c, struct store *st)
 {
-	struct create	 c;
-	struct store	*st = NULL;
 	struct hg_err	 e;
 	cJSON		*task = NULL;
 	char		 loc[64];
 	int64_t		 id;
 	int		 created;
 
-	memset(&c, 0, sizeof(c));
-	if (create_read(r, &c, &e) == -1 || create_opts_set(&c, &e) == -1)
-		goto fail;
-	if ((st = pool_get(&e)) == NULL || (created = store_task_create_opts(st,
-	    c.kind->name, c.name, c.ptext, &c.opts, &task, &e)) == -1)
+	if (create_opts_set(c, &e) == -1 || (created = store_task_create_opts(
+	    st, c->kind->name, c->name, c->ptext, &c->opts, &task, &e)) == -1)
 		goto fail;
 	if (created == 1) {
 		/* A retried create: the task the key's first create made. */
@@ -213,7 +213,7 @@ tasks_create(struct req *r)
 	/* The id is a raw number (json_add_int): read its text. */
 	id = strtoll(cJSON_GetObjectItemCaseSensitive(task, "id")->valuestring,
 	    NULL, 10);
-	if (create_started(st, &c, id, task, &e) == -1)
+	if (create_started(st, c, id, task, &e) == -1)
 		goto fail;
 	snprintf(loc, sizeof(loc), "Location: /api/tasks/%lld\r\n",
 	    (long long)id);
@@ -222,9 +222,85 @@ tasks_create(struct req *r)
 fail:
 	reply_err(r, e.status == 429 ? "Retry-After: 5\r\n" : NULL, &e);
 out:
+	cJSON_Delete(task);
+}
+
+void
+tasks_create(struct req *r)
+{
+	struct create	 c;
+	struct store	*st = NULL;
+	struct hg_err	 e;
+
+	memset(&c, 0, sizeof(c));
+	if (create_read(r, &c, &e) == -1 || (st = pool_get(&e)) == NULL)
+		reply_err(r, NULL, &e);
+	else
+		create_answer(r, &c, st);
 	if (st != NULL)
 		pool_put(st);
-	cJSON_Delete(task);
+	create_free(&c);
+}
+
+/*
+ * What a rerun of task id asks for, read into c: the task's kind,
+ * params and name, checked against the kinds file as it is now (the
+ * kind may have left it, or its parameters changed), and the
+ * Idempotency-Key, in the order the errors are told.
+ */
+static int
+rerun_read(struct req *r, struct store *st, int64_t id, struct create *c,
+    struct hg_err *e)
+{
+	const cJSON	*v, *params;
+	int		 state;
+
+	if (store_task_get(st, id, &c->old, e) == -1)
+		return -1;
+	v = cJSON_GetObjectItemCaseSensitive(c->old, "state");
+	state = cJSON_IsString(v) ? state_parse(v->valuestring) : -1;
+	if (state == -1 || state_active((enum task_state)state))
+		return hg_err_set(e, 409, "still_active", "task %lld is still "
+		    "active; rerun it once it has finished", (long long)id);
+	v = cJSON_GetObjectItemCaseSensitive(c->old, "kind");
+	if (!cJSON_IsString(v) ||
+	    (c->kind = kinds_find(srv.kinds, v->valuestring)) == NULL)
+		return hg_err_set(e, 422, "unknown_kind", "task %lld's kind "
+		    "is no longer in the kinds file; GET /api/kinds lists "
+		    "them", (long long)id);
+	v = cJSON_GetObjectItemCaseSensitive(c->old, "name");
+	c->name = cJSON_IsString(v) ? v->valuestring : NULL;
+	/* Stored as our own text, so the tree holds it raw. */
+	params = cJSON_GetObjectItemCaseSensitive(c->old, "params");
+	if (!cJSON_IsRaw(params) || (c->doc = json_parse(params->valuestring,
+	    strlen(params->valuestring), e)) == NULL)
+		return hg_err_set(e, 503, "unavailable", "task %lld's params "
+		    "cannot be read", (long long)id);
+	if ((c->checked = kinds_params_check(c->kind, c->doc, e)) == NULL)
+		return -1;
+	if ((c->ptext = json_print(c->checked)) == NULL)
+		return hg_err_set(e, 503, "unavailable", "out of memory");
+	c->opts.rerun_of = id;
+	return idem_key(r, &c->opts.idem_key, e);
+}
+
+void
+tasks_rerun(struct req *r, int64_t id)
+{
+	struct create	 c;
+	struct store	*st;
+	struct hg_err	 e;
+
+	memset(&c, 0, sizeof(c));
+	if ((st = pool_get(&e)) == NULL) {
+		reply_err(r, NULL, &e);
+		return;
+	}
+	if (rerun_read(r, st, id, &c, &e) == -1)
+		reply_err(r, NULL, &e);
+	else
+		create_answer(r, &c, st);
+	pool_put(st);
 	create_free(&c);
 }
 

@@ -16,5 +16,7 @@ void	 tasks_stop(struct req *r, int64_t id);	/* POST .../stop */
 void	 tasks_delete(struct req *r, int64_t id);
 void	 tasks_log(struct req *r, int64_t id);	/* GET .../log */
 void	 tasks_data(struct req *r, int64_t id);	/* GET .../data */
+/* POST .../rerun: a new task with a finished one's kind, params, name. */
+void	 tasks_rerun(struct req *r, int64_t id);
 
 #endif

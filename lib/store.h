@@ -77,6 +77,7 @@ struct create_opts {
 	const unsigned char *report_hash;
 	int64_t		 heartbeat_ms;	/* silence until lost */
 	int64_t		 grace_ms;	/* a stop unanswered until canceled */
+	int64_t		 rerun_of;	/* the task this reruns; 0: none */
 };
 
 #define STORE_IDEM_MS	(24LL * 3600 * 1000)

@@ -42,6 +42,7 @@ struct task_row {
 	const char	*error_code;	/* NULL: no error */
 	const char	*error_message;
 	const char	*result;	/* JSON text of our own; NULL: none */
+	int64_t		 rerun_of;	/* the task it reran; 0: none */
 };
 
 /*

@@ -77,7 +77,7 @@ struct store {
 /* The columns store__row_read() reads, in its order. */
 #define TASK_COLS "id, kind, name, params, state, value, total, message, " \
 	"created_at, started_at, finished_at, exit_code, error_code, " \
-	"error_message, result"
+	"error_message, result, rerun_of"
 
 /* conn.c */
 /* Maps a failed SQLite call rc to the client's error (503). Returns -1;

@@ -17,8 +17,8 @@ static const struct store_sql q_queued_count = { S_QUEUED_COUNT,
 static const struct store_sql q_task_insert = { S_TASK_INSERT,
     "INSERT INTO tasks (kind, name, params, state, "
     "created_at, watch_ms, watched_at, external, report_hash, "
-    "heartbeat_ms, grace_ms) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, "
-    "?4, ?6, ?7, ?8, ?9)" };
+    "heartbeat_ms, grace_ms, rerun_of) VALUES (?1, ?2, ?3, 'queued', "
+    "?4, ?5, ?4, ?6, ?7, ?8, ?9, ?10)" };
 
 static const struct store_sql q_idem_put = { S_IDEM_PUT,
     "INSERT OR REPLACE INTO idempotency (key, task_id, "
@@ -47,6 +47,8 @@ task_insert(struct store *st, const char *kind, const char *name,
 		sqlite3_bind_int64(s, 8, o->heartbeat_ms);
 		sqlite3_bind_int64(s, 9, o->grace_ms);
 	}
+	if (o->rerun_of > 0)
+		sqlite3_bind_int64(s, 10, o->rerun_of);
 	if (store__step_done(st, s, e) == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);

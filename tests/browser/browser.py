@@ -67,6 +67,7 @@ return Array.from(document.querySelectorAll('#active > li, #recent > li'))
       time: q('.time').textContent,
       stop: !q('.stop').hidden && q('.stop').offsetParent !== null,
       remove: !q('.remove').hidden && q('.remove').offsetParent !== null,
+      rerun: !q('.rerun').hidden && q('.rerun').offsetParent !== null,
     };
   });
 """

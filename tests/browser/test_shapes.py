@@ -186,6 +186,33 @@ def test_external_task_shows_its_token_once_and_moves_with_reports(
     assert notices(browser, "remote") == []
 
 
+def test_run_again_of_an_external_task_shows_its_new_token(srv, browser):
+    browser.open(srv)
+    old = srv.post("/api/tasks", {"kind": "remote", "params": {"epochs": 2}})
+    assert old.status == 201, old
+    old = old.json
+    srv.stop_task(old["id"])
+    browser.wait_row(old["id"], lambda r: r["rerun"], what="Run again")
+    # Folded, as a kind's box is on a phone: the notice opens it.
+    browser.js("document.querySelector('form[data-kind=\"remote\"]')"
+               ".closest('details').open = false;")
+    before = set(srv.task_ids())
+    browser.find('li[data-id="%d"] button.rerun' % old["id"]).click()
+    tid = wait_for(lambda: (set(srv.task_ids()) - before or {0}).pop(),
+                   10, what="the task Run again started")
+    n = wait_notice(browser, "remote", tid)
+    assert HEX64.match(n["token"]), n
+    assert n["token"] != old["report"]["token"], n
+    assert n["focused"], n
+    url = "http://127.0.0.1:%d/api/tasks/%d/report" % (srv.port, tid)
+    assert n["url"] == url, n
+    assert report(url, n["token"], '{"complete":1,"code":0}') == \
+        {"stop": False}
+    assert srv.wait_finished(tid)["state"] == "succeeded"
+    assert srv.task(tid)["rerun_of"] == old["id"]
+    browser.find('.report[data-task="%d"] .report-dismiss' % tid).click()
+
+
 def test_notice_by_keyboard_copy_and_dismiss(srv, browser):
     allow_clipboard(browser, srv)
     browser.open(srv)

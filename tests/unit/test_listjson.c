@@ -232,6 +232,11 @@ awkward_tasks(void)
 	sql_set("UPDATE tasks SET error_code = 'x\"', error_message = ?2 "
 	    "WHERE id = ?1", 15, 0, NAN);
 	sql_set("UPDATE tasks SET message = ?2 WHERE id = ?1", 16, 1, NAN);
+	/* Reruns: of a task still there, of one deleted, of a big id. */
+	sql_set("UPDATE tasks SET rerun_of = ?2 WHERE id = ?1", 17, 0, 3);
+	sql_set("UPDATE tasks SET rerun_of = ?2 WHERE id = ?1", 18, 0, 1e6);
+	sql_set("UPDATE tasks SET rerun_of = ?2 WHERE id = ?1", 20, 0,
+	    9007199254740991.0);
 }
 
 /* The ids the list should hold, newest first, read here with SQL of

@@ -6,7 +6,8 @@ import { $, el, setText } from './dom.js';
 import { api, errorText, now } from './api.js';
 import { ACTIVE, fmtTime } from './format.js';
 import * as items from './items.js';
-import { fetchTask, fillTask, newRow, onTaskClick } from './list.js';
+import { fetchTask, fillTask, kinds, newRow, onTaskClick,
+    rerunTask } from './list.js';
 import { onDraw, onDrop, schedule, tasks, touch, view } from './tasks.js';
 
 const LOG_TAIL = 1000;		/* lines fetched when a log opens */
@@ -102,6 +103,9 @@ function renderDetails() {
 		const facts = [['Kind', t.kind]];
 		if (t.name)
 			facts.push(['Name', t.name]);
+		if (Number.isInteger(t.rerun_of))
+			facts.push(['Run again of', '#' + t.rerun_of, 'rerun-of',
+			    '#task-' + t.rerun_of]);
 		for (const [k, v] of Object.entries(t.params || {}))
 			facts.push([k, typeof v === 'string' ? v :
 			    JSON.stringify(v), 'param']);
@@ -130,8 +134,15 @@ function drawFacts(facts) {
 		return;
 	dl.dataset.key = key;
 	const out = [];
-	for (const [k, v, cls] of facts)
-		out.push(el('dt', cls || null, k), el('dd', null, v));
+	for (const [k, v, cls, href] of facts) {
+		const dd = el('dd', null, href ? '' : v);
+		if (href) {
+			const a = el('a', 'fact-link', v);
+			a.href = href;
+			dd.append(a);
+		}
+		out.push(el('dt', cls || null, k), dd);
+	}
 	dl.replaceChildren(...out);
 }
 
@@ -264,10 +275,27 @@ function drawLog() {
 		pre.scrollTop = pre.scrollHeight;
 }
 
+/* Run again in the details: they go on to the new task, in place of
+ * the old one in the history (Close goes back to where it was opened
+ * from). An external task's new token is in the notice by its form,
+ * which the dialog would hide: the dialog closes instead. */
+async function rerunFromDetails(button) {
+	const id = view.open;
+	const t = await rerunTask(id, button);
+	if (!t || view.open !== id)
+		return;
+	if (kinds.has(t.kind) && kinds.get(t.kind).external === true)
+		closeDetails(false);
+	else
+		location.replace('#task-' + t.id);
+}
+
 export function wire() {
 	$('#d-task').addEventListener('click', (ev) => {
 		if (ev.target.closest('.task-open'))
 			ev.preventDefault();	/* already open */
+		else if (ev.target.closest('button.rerun'))
+			rerunFromDetails(ev.target.closest('button.rerun'));
 		else
 			onTaskClick(ev);
 	});

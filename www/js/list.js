@@ -1,10 +1,12 @@
 /* list.js: the task cards, active first, then recent, each with its bar,
- * percent, state, message, time, newest data item, and Stop or Remove;
+ * percent, state, message, time, newest data item, and Stop, or Run
+ * again and Remove;
  * the title counts running tasks. fillTask() also draws the card at the
  * top of the details. */
 
 import { $, setText } from './dom.js';
 import { api, errorText, now } from './api.js';
+import { showReport } from './report.js';
 import { ACTIVE, fmtPct, itemSummary, paramsText, percentOf,
     timeText } from './format.js';
 import { dirty, dropTask, latest, onDraw, putTask, schedule, tasks,
@@ -59,13 +61,16 @@ export function fillTask(root, t, at) {
 	$('.message', root).classList.toggle('is-error', !!t.error);
 	setText(root, '.time', timeText(t, at));
 	const stop = $('.stop', root), remove = $('.remove', root);
+	const rerun = $('.rerun', root);
 	const active = ACTIVE.has(t.state);
 	stop.hidden = !active;
 	remove.hidden = active;
+	rerun.hidden = active;
 	setText(root, '.stop', t.state === 'stopping' ? 'Stopping…' : 'Stop');
 	stop.disabled = t.state === 'stopping';
 	stop.setAttribute('aria-label', 'Stop #' + t.id);
 	remove.setAttribute('aria-label', 'Remove #' + t.id);
+	rerun.setAttribute('aria-label', 'Run #' + t.id + ' again');
 }
 
 const byNewest = (a, b) => b.id - a.id;
@@ -235,6 +240,47 @@ async function removeTask(id, button) {
 	forget(id);
 }
 
+/* Runs finished task id again: the new task appears at once, as a
+ * started one does. An external task's new report token goes to the
+ * notice under its kind's form, as a create's does. Returns the new
+ * task, or null (the error is shown). */
+export async function rerunTask(id, button) {
+	if (button)
+		button.disabled = true;
+	try {
+		const t = await api((hg) => hg.rerun(id));
+		const report = t.report;
+		delete t.report;
+		if (!tasks.has(t.id) || tasks.get(t.id).state === 'queued')
+			putTask(t);
+		if (report) {
+			const form = [...document.querySelectorAll(
+			    'form[data-kind]')].find((f) =>
+			    f.dataset.kind === t.kind);
+			if (form) {
+				/* Its kind's box may be folded. */
+				const box = form.closest('details');
+				if (box)
+					box.open = true;
+				showReport(form, t, report);
+			} else
+				notice('#' + t.id + ' runs #' + id + ' again, ' +
+				    'but its report token cannot be shown ' +
+				    'here; stop it and start another.');
+		}
+		flash(t.id);
+		return t;
+	} catch (e) {
+		notice('Could not run #' + id + ' again: ' + (e.code ===
+		    'network' ? 'the server did not answer.' :
+		    errorText(e)));
+		return null;
+	} finally {
+		if (button)
+			button.disabled = false;
+	}
+}
+
 /* Drops a card, keeping the keyboard focus somewhere sensible. */
 export function forget(id) {
 	const row = rows.get(id);
@@ -244,7 +290,7 @@ export function forget(id) {
 		$('#tasks-h').focus();
 }
 
-/* Stop and Remove, on a card or in the details. */
+/* Stop, Run again and Remove, on a card or in the details. */
 export function onTaskClick(ev) {
 	const b = ev.target.closest('button');
 	const root = ev.target.closest('[data-id]');
@@ -255,4 +301,6 @@ export function onTaskClick(ev) {
 		stopTask(id, b);
 	else if (b.classList.contains('remove'))
 		removeTask(id, b);
+	else if (b.classList.contains('rerun'))
+		rerunTask(id, b);
 }
