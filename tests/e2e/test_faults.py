@@ -14,6 +14,9 @@ import time
 
 from harness import Server, Skip, pid_alive
 
+# Run under the ASan build only in `make test` (scripts/test).
+SLOW = "fills and frees a tmpfs, and a chatty command"
+
 SCRIPTS = tempfile.mkdtemp(prefix="hourglass-faults-")
 atexit.register(shutil.rmtree, SCRIPTS, True)
 

@@ -13,6 +13,9 @@ import threading
 from harness import (Server, all_pids, ppid, read_proc, host_pids,
                      kill_pids, owned_pids, pid_alive, runner_pids, wait_for)
 
+# Run under the ASan build only in `make test` (scripts/test).
+SLOW = "kills and replaces runner hosts in real time"
+
 COUNT = {"name": "count", "builtin": "count",
          "params": {"total": {"type": "integer", "min": 1, "default": 1},
                     "delay_ms": {"type": "integer", "min": 0,

@@ -11,6 +11,9 @@ import tempfile
 
 from harness import REPO
 
+# Run under the ASan build only in `make test` (scripts/test).
+SLOW = "reads the source, not the build"
+
 CIRCLES = os.path.join(REPO, "scripts", "circles")
 
 

@@ -12,6 +12,9 @@ import time
 
 from harness import wait_for
 
+# Run under the ASan build only in `make test` (scripts/test).
+SLOW = "waits for the janitor's passes in real time"
+
 KINDS = {"kinds": [
     {"name": "count", "builtin": "count",
      "params": {"total": {"type": "integer", "min": 1, "default": 3},

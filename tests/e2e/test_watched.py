@@ -6,6 +6,9 @@ import time
 
 from harness import Server, wait_for
 
+# Run under the ASan build only in `make test` (scripts/test).
+SLOW = "waits out while-watched windows in real time"
+
 WINDOW = 2      # s, while_watched_s of "preview"
 
 KINDS = {"kinds": [

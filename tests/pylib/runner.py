@@ -8,6 +8,11 @@ file) and SERVER_ENV if it defines them; any other name, a Fixture the
 entry point gave. Prints `ok`, `skip` or `FAIL` per test and ends with
 the line `N passed, N failed` (scripts/test reads it); main() returns 1
 if anything failed. Each test has a deadline and so has the whole run.
+
+Each module's time is printed after its tests (`time test_x 12.3 s`), and
+the slowest at the end, so that the suite's budget can be kept. A module
+that sets SLOW = "why" is left out when HOURGLASS_SLOW=skip (scripts/test
+runs those under one build only, to keep CI inside its time).
 """
 
 import glob
@@ -188,8 +193,16 @@ def main(folder, words, test_timeout, suite_timeout, fixtures=None,
 
     passed = failed = 0
     deadline = time.monotonic() + suite_timeout
+    skip_slow = os.environ.get("HOURGLASS_SLOW") == "skip"
+    times = []
     try:
         for mod, tests in discover(folder, words, stop_tasks):
+            slow = getattr(mod.mod, "SLOW", None)
+            if skip_slow and slow:
+                print("slow %s: %d tests left to another build (%s)"
+                      % (mod.name, len(tests), slow), flush=True)
+                continue
+            began = time.monotonic()
             for name, fn in tests:
                 full = "%s.%s" % (mod.name, name)
                 left = deadline - time.monotonic()
@@ -227,6 +240,8 @@ def main(folder, words, test_timeout, suite_timeout, fixtures=None,
             except AssertionError as e:
                 failed += 1
                 print("FAIL %s.teardown\n%s" % (mod.name, e), flush=True)
+            times.append((time.monotonic() - began, mod.name))
+            print("time %s %.1f s" % (mod.name, times[-1][0]), flush=True)
     except KeyboardInterrupt:
         failed += 1
         print("FAIL interrupted", flush=True)
@@ -236,5 +251,9 @@ def main(folder, words, test_timeout, suite_timeout, fixtures=None,
         for e in Server.close_all():
             failed += 1
             print("FAIL cleanup\n%s" % e, flush=True)
+    if times:
+        print("slowest: " + ", ".join("%s %.0f s" % (n, t) for t, n in
+                                      sorted(times, reverse=True)[:6]),
+              flush=True)
     print("%d passed, %d failed" % (passed, failed), flush=True)
     return 1 if failed else 0
