@@ -47,8 +47,9 @@ after_read(const cJSON *v, int64_t *ids, int *n, struct hg_err *e)
 		    "a list of 1 to %d task ids", HG_AFTER_MAX);
 	cJSON_ArrayForEach(c, v) {
 		if (!cJSON_IsNumber(c) || json_int(c, &id) == -1 || id < 1)
-			return hg_err_set(e, 400, "invalid_request", "after[%d]:"
-			    " must be a task id, a whole number from 1", *n);
+			return hg_err_set(e, 400, "invalid_request",
+			    "after[%d]: must be a task id, a whole number "
+			    "from 1", *n);
 		for (i = 0; i < *n; i++)
 			if (ids[i] == id)
 				return hg_err_set(e, 400, "invalid_request",
@@ -133,7 +134,8 @@ struct create {
 	unsigned char		 hash[STORE_HASH_LEN];
 	struct sched		 sc;		/* an internal task's start */
 	int64_t			 ids[LAUNCH_BATCH];
-	int64_t			 after[HG_AFTER_MAX];	/* opts.after */
+	/* The ids of "after", which opts.after points to. */
+	int64_t			 after[HG_AFTER_MAX];
 };
 
 static void

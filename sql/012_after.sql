@@ -10,7 +10,7 @@
 --
 -- Written to apply after any migration that rebuilds the tasks table:
 -- it only adds a column and a table, and recreates the queue's index.
-ALTER TABLE tasks ADD COLUMN waiting_for TEXT;		-- JSON; NULL: not waiting
+ALTER TABLE tasks ADD COLUMN waiting_for TEXT;	-- JSON; NULL: not waiting
 CREATE TABLE task_after (
 	parent	INTEGER NOT NULL,
 	child	INTEGER NOT NULL,

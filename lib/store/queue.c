@@ -15,8 +15,8 @@
 	"(state = 'queued' AND launched_at IS NOT NULL))"
 /* A task that waits for a slot, and for no other task (after.c);
  * the terms of tasks_waiting_kind (sql/012). */
-#define WAITING	"state = 'queued' AND launched_at IS NULL AND external = 0 " \
-	"AND waiting_for IS NULL"
+#define WAITING	"state = 'queued' AND launched_at IS NULL AND " \
+	"external = 0 AND waiting_for IS NULL"
 
 static const struct store_sql q_sched_busy = { S_SCHED_BUSY,
     "SELECT count(*) FROM tasks WHERE " BUSY };

@@ -177,8 +177,8 @@ int		 store__counter_finished(struct store *st, int64_t id,
  * (it succeeded) or ends it canceled with dependency_failed (it ended
  * otherwise), each with its state event, and so on down the chain.
  */
-int		 store__task_ended(struct store *st, int64_t id, cJSON **task,
-		    struct hg_err *e);
+int		 store__task_ended(struct store *st, int64_t id,
+		    cJSON **task, struct hg_err *e);
 /*
  * Inside the create's transaction: task id waits for the n tasks of
  * after (distinct ids): those still active are recorded in its
