@@ -21,7 +21,8 @@ GATE = {"name": "gate", "command": [
     "grace_s": 1}
 REMOTE = {"name": "remote", "external": True, "params": {},
           "heartbeat_s": 30, "grace_s": 30}
-KINDS = {"kinds": [COUNT, GATE, REMOTE]}
+WATCHED = dict(COUNT, name="watched", while_watched_s=1)
+KINDS = {"kinds": [COUNT, GATE, REMOTE, WATCHED]}
 SERVER_ENV = {"HOURGLASS_MAX_RUNNING": "2"}
 
 SLOW = {"total": 100000, "delay_ms": 20}
@@ -296,3 +297,17 @@ def test_finished_counter_counts_dependency_cancels(srv):
     end(1)
     srv.wait_finished(a["id"])
     wait_for(lambda: canceled() == before + 2, 5, what="2 more canceled")
+
+
+def test_unwatched_waiting_task_ends_and_cancels_its_dependents(srv):
+    a, end = gate(srv)
+    b = after(srv, [a["id"]], kind="watched")
+    c = after(srv, [b["id"]])
+    fb = srv.wait_finished(b["id"])
+    assert fb["state"] == "canceled" and fb["error"]["code"] == "unwatched", fb
+    fc = srv.task(c["id"])
+    assert fc["state"] == "canceled", fc
+    assert fc["error"] == {"code": "dependency_failed",
+                           "message": "task %d ended canceled" % b["id"]}, fc
+    end(0)
+    assert srv.wait_finished(a["id"])["state"] == "succeeded"
