@@ -52,6 +52,16 @@ def after(srv, ids, kind="count", params=None, **kw):
     return r.json
 
 
+def dep_failed(srv, tid, parent, how):
+    """Task tid ended canceled because task parent ended how."""
+    t = srv.task(tid)
+    assert t["state"] == "canceled", t
+    assert t["error"] == {"code": "dependency_failed",
+                          "message": "task %d ended %s" % (parent, how)}, t
+    assert "waiting_for" not in t, t
+    return t
+
+
 def test_chain_runs_in_order(srv):
     a, end = gate(srv)
     srv.wait_state(a["id"], "running")
@@ -92,14 +102,9 @@ def test_failed_parent_cancels_two_levels_down(srv):
     end(3)
     fa = srv.wait_finished(a["id"])
     assert fa["state"] == "failed", fa
-    fb, fc = srv.task(b["id"]), srv.task(c["id"])
-    assert fb["state"] == "canceled" and fc["state"] == "canceled", (fb, fc)
-    assert fb["error"] == {"code": "dependency_failed",
-                           "message": "task %d ended failed" % a["id"]}, fb
-    assert fc["error"] == {"code": "dependency_failed",
-                           "message": "task %d ended canceled" % b["id"]}, fc
+    fb = dep_failed(srv, b["id"], a["id"], "failed")
+    fc = dep_failed(srv, c["id"], b["id"], "canceled")
     assert fb["started_at"] is None and fc["started_at"] is None, (fb, fc)
-    assert "waiting_for" not in fb and "waiting_for" not in fc, (fb, fc)
     # Each one's stream ends with its canceled state event.
     last = [e for e in srv.replay(c["id"]) if e.type == "state"][-1].json
     assert last["state"] == "canceled", last
@@ -212,10 +217,7 @@ def test_stop_of_waiting_task_cancels_it_and_its_dependents(srv):
     assert r.status == 202, r
     assert r.json["state"] == "canceled" and r.json["error"] is None, r.json
     assert "waiting_for" not in r.json, r.json
-    fc = srv.task(c["id"])
-    assert fc["state"] == "canceled", fc
-    assert fc["error"] == {"code": "dependency_failed",
-                           "message": "task %d ended canceled" % b["id"]}, fc
+    dep_failed(srv, c["id"], b["id"], "canceled")
     # The parent goes on; its success starts nothing that was stopped.
     end(0)
     assert srv.wait_finished(a["id"])["state"] == "succeeded"
@@ -305,9 +307,6 @@ def test_unwatched_waiting_task_ends_and_cancels_its_dependents(srv):
     c = after(srv, [b["id"]])
     fb = srv.wait_finished(b["id"])
     assert fb["state"] == "canceled" and fb["error"]["code"] == "unwatched", fb
-    fc = srv.task(c["id"])
-    assert fc["state"] == "canceled", fc
-    assert fc["error"] == {"code": "dependency_failed",
-                           "message": "task %d ended canceled" % b["id"]}, fc
+    dep_failed(srv, c["id"], b["id"], "canceled")
     end(0)
     assert srv.wait_finished(a["id"])["state"] == "succeeded"
