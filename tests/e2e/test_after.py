@@ -310,3 +310,16 @@ def test_unwatched_waiting_task_ends_and_cancels_its_dependents(srv):
     dep_failed(srv, c["id"], b["id"], "canceled")
     end(0)
     assert srv.wait_finished(a["id"])["state"] == "succeeded"
+
+
+def test_after_32_ids_waits_for_all_of_them(srv):
+    ids = [srv.create("count")["id"] for _ in range(32)]
+    t = after(srv, ids)
+    assert t["state"] == "queued", t
+    done = srv.wait_finished(t["id"])
+    assert done["state"] == "succeeded", done
+    for tid in ids:
+        # It started only once every one of them had succeeded.
+        p = srv.task(tid)
+        assert p["state"] == "succeeded", p
+        assert done["started_at"] >= p["finished_at"], (done, p)
