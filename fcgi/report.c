@@ -15,6 +15,7 @@
 #include <openssl/sha.h>
 
 #include "feed.h"
+#include "janitor.h"
 #include "json.h"
 #include "lines.h"
 #include "pool.h"
@@ -406,6 +407,9 @@ report_serve(struct req *r, int64_t id)
 	report_log_file(&rp, id);
 	rc = report_apply(st, id, &rp, &e);
 	feed_kick();
+	/* Its end may have released tasks that waited for it. */
+	if (rp.complete)
+		janitor_kick();
 	if (rc == -1)
 		goto fail;
 	reply(r, 200, NULL, JSON_TYPE,

@@ -25,6 +25,41 @@
 #include "taskfiles.h"
 #include "tasks.h"
 
+/*
+ * Reads "after" (v, or NULL when absent): 1 to HG_AFTER_MAX distinct task
+ * ids, a whole number from 1 each, into ids; sets *n (0 when absent).
+ * Whether each task exists is the store's to say, in the create's own
+ * transaction.
+ */
+static int
+after_read(const cJSON *v, int64_t *ids, int *n, struct hg_err *e)
+{
+	const cJSON	*c;
+	int64_t		 id;
+	int		 i;
+
+	*n = 0;
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1 ||
+	    cJSON_GetArraySize(v) > HG_AFTER_MAX)
+		return hg_err_set(e, 400, "invalid_request", "after: must be "
+		    "a list of 1 to %d task ids", HG_AFTER_MAX);
+	cJSON_ArrayForEach(c, v) {
+		if (!cJSON_IsNumber(c) || json_int(c, &id) == -1 || id < 1)
+			return hg_err_set(e, 400, "invalid_request",
+			    "after[%d]: must be a task id, a whole number "
+			    "from 1", *n);
+		for (i = 0; i < *n; i++)
+			if (ids[i] == id)
+				return hg_err_set(e, 400, "invalid_request",
+				    "after: task %lld is named twice; each id "
+				    "must appear once", (long long)id);
+		ids[(*n)++] = id;
+	}
+	return 0;
+}
+
 /* Checks the create body's shape. On success sets the three fields
  * (borrowed from doc; params and name may be NULL). */
 static int
@@ -39,10 +74,11 @@ create_fields(const cJSON *doc, const char **kind, const cJSON **params,
 	cJSON_ArrayForEach(c, doc)
 		if (strcmp(c->string, "kind") != 0 &&
 		    strcmp(c->string, "params") != 0 &&
-		    strcmp(c->string, "name") != 0)
+		    strcmp(c->string, "name") != 0 &&
+		    strcmp(c->string, "after") != 0)
 			return hg_err_set(e, 400, "invalid_request",
 			    "unknown field \"%.64s\"; the fields are kind, "
-			    "params and name", c->string);
+			    "params, name and after", c->string);
 	v = cJSON_GetObjectItemCaseSensitive(doc, "kind");
 	if (!cJSON_IsString(v))
 		return hg_err_set(e, 400, "invalid_request",
@@ -98,6 +134,8 @@ struct create {
 	unsigned char		 hash[STORE_HASH_LEN];
 	struct sched		 sc;		/* an internal task's start */
 	int64_t			 ids[LAUNCH_BATCH];
+	/* The ids of "after", which opts.after points to. */
+	int64_t			 after[HG_AFTER_MAX];
 };
 
 static void
@@ -124,8 +162,11 @@ create_read(struct req *r, struct create *c, struct hg_err *e)
 		    "must be application/json");
 	if ((c->body = req_body(r, HG_BODY_MAX, &len, e)) == NULL ||
 	    (c->doc = json_parse(c->body, len, e)) == NULL ||
-	    create_fields(c->doc, &kind, &params, &c->name, e) == -1)
+	    create_fields(c->doc, &kind, &params, &c->name, e) == -1 ||
+	    after_read(cJSON_GetObjectItemCaseSensitive(c->doc, "after"),
+	    c->after, &c->opts.nafter, e) == -1)
 		return -1;
+	c->opts.after = c->after;
 	if ((c->kind = kinds_find(srv.kinds, kind)) == NULL)
 		return hg_err_set(e, 422, "unknown_kind", strlen(kind) <= 64 ?
 		    "unknown kind \"%s\"; GET /api/kinds lists them" :

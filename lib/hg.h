@@ -12,6 +12,7 @@
 #define HG_BODY_MAX		65536	/* bytes of a request body */
 #define HG_JSON_DEPTH_MAX	32	/* nesting of arrays and objects */
 #define HG_NAME_MAX		200	/* bytes of a task's "name" */
+#define HG_AFTER_MAX		32	/* ids in a create's "after" */
 #define HG_LIST_DEFAULT		50	/* tasks in a list page */
 #define HG_LIST_MAX		500
 #define HG_ID_MAX		INT64_MAX

@@ -78,6 +78,10 @@ struct create_opts {
 	int64_t		 heartbeat_ms;	/* silence until lost */
 	int64_t		 grace_ms;	/* a stop unanswered until canceled */
 	int64_t		 rerun_of;	/* the task this reruns; 0: none */
+	/* Waits until each of these tasks has succeeded (distinct ids,
+	 * borrowed); 422 unknown_task for one that is not there. */
+	const int64_t	*after;
+	int		 nafter;	/* 0 to HG_AFTER_MAX */
 };
 
 #define STORE_IDEM_MS	(24LL * 3600 * 1000)
@@ -125,7 +129,8 @@ struct runner_ref {
  * Asks a task to stop: a queued task ends canceled at once, a running
  * one becomes stopping (its runner is told through *ref), a stopping one
  * is left as it is. 409 not_active for a finished task. Sets *task to
- * the task object after the change (caller frees).
+ * the task object after the change (caller frees). The tasks waiting
+ * for a queued task so canceled end canceled too (dependency_failed).
  */
 int	store_task_stop(struct store *st, int64_t id, cJSON **task,
 	    struct runner_ref *ref, struct hg_err *e);
@@ -228,7 +233,8 @@ struct outcome {
  * Ends an active task: optionally records final progress p first (its
  * event comes before the final state event), then the outcome. A task
  * that was stopping and would have succeeded ends canceled. A task that
- * has already ended is left alone (returns 1).
+ * has already ended is left alone (returns 1). The tasks waiting for it
+ * are released if it succeeded, else end canceled (dependency_failed).
  */
 int	store_task_finish(struct store *st, int64_t id,
 	    const struct progress *p, const struct outcome *o,

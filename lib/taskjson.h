@@ -43,6 +43,7 @@ struct task_row {
 	const char	*error_message;
 	const char	*result;	/* JSON text of our own; NULL: none */
 	int64_t		 rerun_of;	/* the task it reran; 0: none */
+	const char	*waiting_for;	/* JSON ids; NULL: not waiting */
 };
 
 /*

@@ -6,6 +6,10 @@
  *	const task = await hg.start("count", { total: 50 });
  *	const w = hg.watch(task.id, { progress(p) { ... }, end(t) { ... } });
  *
+ * start(kind, params, { name, idempotencyKey, after }): after is a list
+ * of task ids; the new task waits (its waiting_for) until each has
+ * succeeded, and ends canceled (dependency_failed) if one ends otherwise.
+ *
  * base is the API's origin: "" for the page's own, or for instance
  * "http://127.0.0.1:8080" (that server must list this page's origin in
  * HOURGLASS_CORS_ORIGINS); left out (or null), the origin this module
@@ -132,10 +136,12 @@ export class Hourglass {
 		return (await this.request('GET', '/api/kinds')).kinds;
 	}
 
-	async start(kind, params = {}, { name, idempotencyKey } = {}) {
+	async start(kind, params = {}, { name, idempotencyKey, after } = {}) {
 		const body = { kind, params };
 		if (name !== undefined && name !== null)
 			body.name = name;
+		if (after !== undefined && after !== null)
+			body.after = after;
 		const headers = {};
 		if (idempotencyKey)
 			headers['Idempotency-Key'] = idempotencyKey;

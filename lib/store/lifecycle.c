@@ -122,10 +122,10 @@ store_task_stop_why(struct store *st, int64_t id, const char *code,
 			ref->pid = 0;
 		if (set_state(st, id, state == TASK_QUEUED ? TASK_CANCELED :
 		    TASK_STOPPING, state == TASK_QUEUED, e) == -1 ||
-		    (state == TASK_QUEUED &&
-		    store__counter_finished(st, id, e) == -1) ||
 		    stop_why(st, id, code, msg, e) == -1 ||
-		    store__state_event(st, id, task, e) == -1)
+		    (state == TASK_QUEUED ?
+		    store__task_ended(st, id, task, e) :
+		    store__state_event(st, id, task, e)) == -1)
 			goto fail;
 	}
 	return store__commit_task(st, task, e);
@@ -346,9 +346,7 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 	store__bind_text(s, 7, o->result);
 	if (store__step_done(st, s, e) == -1)
 		goto fail;
-	if (store__counter_finished(st, id, e) == -1)
-		goto fail;
-	if (store__state_event(st, id, NULL, e) == -1 ||
+	if (store__task_ended(st, id, NULL, e) == -1 ||
 	    store__commit(st, e) == -1)
 		goto fail;
 	return 0;

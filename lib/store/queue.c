@@ -13,8 +13,10 @@
  * tasks_busy_kind index (sql/008), so that it is used. */
 #define BUSY	"((state IN ('running', 'stopping') AND external = 0) OR " \
 	"(state = 'queued' AND launched_at IS NOT NULL))"
-/* A task that waits for a slot; the terms of tasks_waiting_kind. */
-#define WAITING	"state = 'queued' AND launched_at IS NULL AND external = 0"
+/* A task that waits for a slot, and for no other task (after.c);
+ * the terms of tasks_waiting_kind (sql/012). */
+#define WAITING	"state = 'queued' AND launched_at IS NULL AND " \
+	"external = 0 AND waiting_for IS NULL"
 
 static const struct store_sql q_sched_busy = { S_SCHED_BUSY,
     "SELECT count(*) FROM tasks WHERE " BUSY };

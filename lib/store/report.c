@@ -6,7 +6,7 @@
 #include "store_int.h"
 
 static const struct store_sql q_report_get = { S_REPORT_GET,
-    "SELECT state, report_hash, kind FROM tasks WHERE "
+    "SELECT state, report_hash, kind, waiting_for FROM tasks WHERE "
     "id = ?1 AND external = 1" };
 
 static const struct store_sql q_report_start = { S_REPORT_START,
@@ -22,6 +22,7 @@ store_report(struct store *st, int64_t id, const unsigned char *hash,
 {
 	sqlite3_stmt	*s;
 	enum task_state	 state = 0;
+	char		 waiting[HG_AFTER_MAX * 21 + 3] = "";
 	int		 rc, match = 0, v = 0;
 	int64_t		 now = hg_now_ms();
 
@@ -38,6 +39,9 @@ store_report(struct store *st, int64_t id, const unsigned char *hash,
 		match = sqlite3_column_bytes(s, 1) == STORE_HASH_LEN &&
 		    hg_ct_equal(sqlite3_column_blob(s, 1), hash,
 		    STORE_HASH_LEN);
+		if (sqlite3_column_type(s, 3) != SQLITE_NULL)
+			snprintf(waiting, sizeof(waiting), "%s",
+			    sqlite3_column_text(s, 3));
 	}
 	sqlite3_reset(s);
 	if (v == -1)
@@ -55,6 +59,14 @@ store_report(struct store *st, int64_t id, const unsigned char *hash,
 	if (!state_active(state)) {
 		hg_err_set(e, 409, "not_active", "task %lld has already "
 		    "ended (%s)", (long long)id, state_name(state));
+		goto fail;
+	}
+	/* Its work may not begin before the tasks it comes after have
+	 * succeeded (Dependencies): the worker tries again later. */
+	if (waiting[0] != '\0') {
+		hg_err_set(e, 409, "waiting", "task %lld waits for tasks %s "
+		    "(after); report once they have succeeded", (long long)id,
+		    waiting);
 		goto fail;
 	}
 	*stop = state == TASK_STOPPING;

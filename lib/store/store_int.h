@@ -10,7 +10,8 @@
  *
  * Who calls whom runs one way (scripts/circles): conn is called by all
  * and calls none; row reads a task; events writes and reads events
- * (with row); counters and queue stand alone on conn; tasks, lifecycle,
+ * (with row); counters and queue stand alone on conn; after uses
+ * counters and events, for tasks and lifecycle; tasks, lifecycle,
  * upkeep and report use those and are called by none of them but data,
  * which writes log lines, data items and results with lifecycle's
  * begin_active.
@@ -55,6 +56,9 @@ enum store_slot {
 	/* data.c */
 	S_DATA_STATE, S_DATA_INSERT, S_DATA_COUNT, S_RESULT_SET, S_DATA_PAGE,
 	S_DATA_TOTAL, S_DATA_TASK,
+	/* after.c */
+	S_AFTER_STATE, S_AFTER_FAIL, S_AFTER_RELEASE, S_AFTER_CHILDREN,
+	S_AFTER_UNLINK, S_AFTER_CLEAR, S_AFTER_LINK, S_AFTER_WAIT,
 	S_MAX
 };
 
@@ -77,7 +81,7 @@ struct store {
 /* The columns store__row_read() reads, in its order. */
 #define TASK_COLS "id, kind, name, params, state, value, total, message, " \
 	"created_at, started_at, finished_at, exit_code, error_code, " \
-	"error_message, result, rerun_of"
+	"error_message, result, rerun_of, waiting_for"
 
 /* conn.c */
 /* Maps a failed SQLite call rc to the client's error (503). Returns -1;
@@ -164,6 +168,26 @@ int		 store__counter_bump(struct store *st, const char *name,
  * as it now is. */
 int		 store__counter_finished(struct store *st, int64_t id,
 		    struct hg_err *e);
+
+/* after.c */
+/*
+ * Inside a write transaction, as task id has just reached a final state:
+ * counts it as finished, records its state event (sets *task to that
+ * object if task is not NULL), then releases each task waiting for it
+ * (it succeeded) or ends it canceled with dependency_failed (it ended
+ * otherwise), each with its state event, and so on down the chain.
+ */
+int		 store__task_ended(struct store *st, int64_t id,
+		    cJSON **task, struct hg_err *e);
+/*
+ * Inside the create's transaction: task id waits for the n tasks of
+ * after (distinct ids): those still active are recorded in its
+ * waiting_for; if one has ended otherwise than succeeded, the task ends
+ * canceled (dependency_failed) and is counted, and the caller records
+ * its state event. 422 unknown_task for an id that is not there.
+ */
+int		 store__after_create(struct store *st, int64_t id,
+		    const int64_t *after, int n, struct hg_err *e);
 
 /* queue.c */
 /* Inside a write transaction: fills sc->ids, marks them launched, sets

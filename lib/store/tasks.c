@@ -105,6 +105,8 @@ store_task_create_opts(struct store *st, const char *kind, const char *name,
 		}
 	}
 	if (task_insert(st, kind, name, params, o, now, &id, e) == -1 ||
+	    (o->nafter > 0 &&
+	    store__after_create(st, id, o->after, o->nafter, e) == -1) ||
 	    (o->idem_key != NULL && idem_put(st, o->idem_key, id, now,
 	    e) == -1) || store__state_event(st, id, task, e) == -1)
 		goto fail;

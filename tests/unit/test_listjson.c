@@ -237,6 +237,11 @@ awkward_tasks(void)
 	sql_set("UPDATE tasks SET rerun_of = ?2 WHERE id = ?1", 18, 0, 1e6);
 	sql_set("UPDATE tasks SET rerun_of = ?2 WHERE id = ?1", 20, 0,
 	    9007199254740991.0);
+	/* Waiting: alone, beside rerun_of, with a big id. */
+	sql_set("UPDATE tasks SET waiting_for = '[' || ?2 || ']' WHERE "
+	    "id = ?1", 19, 0, 1);
+	sql_set("UPDATE tasks SET waiting_for = '[3,' || ?2 || ']' WHERE "
+	    "id = ?1", 17, 0, 9007199254740991.0);
 }
 
 /* The ids the list should hold, newest first, read here with SQL of
@@ -336,6 +341,22 @@ list_matches_cjson(const char *state, const char *kind, int64_t before,
 	return n;
 }
 
+/* The optional fields in the contract's order: waiting_for, then
+ * rerun_of. */
+static void
+waiting_for_comes_before_rerun_of(void)
+{
+	struct hg_err	 e;
+	cJSON		*t = NULL;
+	char		*s;
+
+	CHECK_INT(store_task_get(st, 17, &t, &e), 0);
+	s = json_print(t);
+	CHECK_HAS(s, "\"waiting_for\":[3,9007199254740991],\"rerun_of\":3}");
+	free(s);
+	cJSON_Delete(t);
+}
+
 static void
 list_text_is_cjsons_for_awkward_tasks(void)
 {
@@ -344,6 +365,7 @@ list_text_is_cjsons_for_awkward_tasks(void)
 	/* Every task on one page, then the default page. */
 	CHECK_INT(list_matches_cjson(NULL, NULL, 0, HG_LIST_MAX), 58);
 	CHECK_INT(list_matches_cjson(NULL, NULL, 0, HG_LIST_DEFAULT), 50);
+	waiting_for_comes_before_rerun_of();
 	close_both();
 }
 

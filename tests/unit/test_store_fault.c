@@ -651,6 +651,112 @@ output_survives_sqlite_allocations_failing_for_good(void)
 	sql_output_loop(1);
 }
 
+/* Creates a task of count after task parent (0: none); returns its id. */
+static int64_t
+create_after(struct store *st, int64_t parent)
+{
+	struct create_opts	 o = { .idem_key = NULL };
+	struct hg_err		 e;
+	cJSON			*t = NULL;
+	int64_t			 id;
+
+	o.after = &parent;
+	o.nafter = parent > 0;
+	CHECK_INT(store_task_create_opts(st, "count", NULL, "{}", &o, &t,
+	    &e), 0);
+	id = id_of(t);
+	cJSON_Delete(t);
+	return id;
+}
+
+/*
+ * A parent that fails with two levels of tasks waiting for it, with each
+ * allocation (cJSON's or SQLite's) failing in turn: the parent's end and
+ * both cancels are written, or none of them (503), and the connection
+ * still works.
+ */
+static void
+cascade_loop(int sql, int persist)
+{
+	struct outcome	 o = { TASK_FAILED, 1, 3, "exit_code", "exit 3", 0,
+			    NULL };
+	struct store	*st;
+	struct hg_err	 e;
+	char		*kind, *params, *ta, *tc;
+	int64_t		 a, c, ev;
+	long		 n;
+	int		 rc, f0 = unit_failures;
+
+	if (sql)
+		sql_faults_install();
+	st = open_db(1);
+	for (n = 1; n < FAULT_MAX; n++) {
+		a = create_after(st, 0);
+		c = create_after(st, create_after(st, a));
+		CHECK_INT(store_task_claim(st, a, 42, 43, &kind, &params,
+		    &e), 0);
+		free(kind);
+		free(params);
+		ev = event_last(st);
+		memset(&e, 0, sizeof(e));
+		if (sql)
+			fault_arm(n, persist);
+		else
+			json_faults_on(n, persist);
+		rc = store_task_finish(st, a, NULL, &o, &e);
+		if (sql)
+			fault_disarm();
+		else
+			json_faults_off();
+		ta = task_text(st, a);
+		tc = task_text(st, c);
+		if (rc == 0) {
+			CHECK_HAS(ta, "\"state\":\"failed\"");
+			CHECK_HAS(tc, "\"state\":\"canceled\"");
+			CHECK_HAS(tc, "dependency_failed");
+			CHECK_INT(event_last(st), ev + 3);
+		} else {
+			CHECK_INT(rc, -1);
+			CHECK(fault_hit);
+			CHECK_INT(e.status, 503);
+			CHECK_HAS(ta, "\"state\":\"running\"");
+			CHECK_HAS(tc, "\"state\":\"queued\"");
+			CHECK_HAS(tc, "\"waiting_for\":[");
+			CHECK_INT(event_last(st), ev);
+			/* Ends it, so the next run starts clean. */
+			CHECK_INT(store_task_finish(st, a, NULL, &o, &e), 0);
+		}
+		free(ta);
+		free(tc);
+		FAULT_STOP_AT_FIRST_FAILURE(f0, n);
+		if (!fault_hit)
+			break;
+	}
+	CHECK(n < FAULT_MAX);
+	CHECK(n > 1);
+	store_close(st);
+	if (sql)
+		sql_faults_remove();
+}
+
+static void
+cascade_survives_each_cjson_allocation_failing(void)
+{
+	cascade_loop(0, 0);
+}
+
+static void
+cascade_survives_each_sqlite_allocation_failing(void)
+{
+	cascade_loop(1, 0);
+}
+
+static void
+cascade_survives_sqlite_allocations_failing_for_good(void)
+{
+	cascade_loop(1, 1);
+}
+
 /* The hooks themselves: the Nth fails, and off means off. */
 static void
 faults_fail_the_nth_allocation_and_turn_off(void)
@@ -686,6 +792,9 @@ static const struct unit_test tests[] = {
 	UNIT(open_survives_sqlite_allocations_failing_for_good),
 	UNIT(create_survives_each_sqlite_allocation_failing),
 	UNIT(create_survives_sqlite_allocations_failing_for_good),
+	UNIT(cascade_survives_each_cjson_allocation_failing),
+	UNIT(cascade_survives_each_sqlite_allocation_failing),
+	UNIT(cascade_survives_sqlite_allocations_failing_for_good),
 };
 
 int

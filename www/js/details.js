@@ -301,7 +301,7 @@ export function wire() {
 	});
 	for (const ul of [$('#active'), $('#recent')])
 		ul.addEventListener('click', (ev) => {
-			if (ev.target.closest('.task-open'))
+			if (ev.target.closest('.task-open, .wait-link'))
 				detail.pushed = true;	/* the link adds history */
 		});
 	$('#d-close').addEventListener('click', () => closeDetails(false));

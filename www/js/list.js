@@ -1,10 +1,10 @@
 /* list.js: the task cards, active first, then recent, each with its bar,
- * percent, state, message, time, newest data item, and Stop, or Run
- * again and Remove;
+ * percent, state, message, time, newest data item, the tasks it waits
+ * for, and Stop, or Run again and Remove;
  * the title counts running tasks. fillTask() also draws the card at the
  * top of the details. */
 
-import { $, setText } from './dom.js';
+import { $, el, setText } from './dom.js';
 import { api, errorText, now } from './api.js';
 import { showReport } from './report.js';
 import { ACTIVE, fmtPct, itemSummary, paramsText, percentOf,
@@ -21,6 +21,24 @@ export function newRow() {
 	return $('#task-tpl').content.firstElementChild.cloneNode(true);
 }
 
+/* "waiting for #12, #13" while the task waits for others (after), each
+ * a link that opens that task; hidden once it is released. */
+function fillWait(p, ids) {
+	const key = Array.isArray(ids) ? ids.join(',') : '';
+	if (p.dataset.key === key)
+		return;
+	p.dataset.key = key;
+	p.hidden = key === '';
+	const out = [];
+	for (const id of key === '' ? [] : ids) {
+		const a = el('a', 'wait-link', '#' + id);
+		a.href = '#task-' + id;
+		a.setAttribute('aria-label', 'Open task #' + id);
+		out.push(out.length > 0 ? ', ' : 'waiting for ', a);
+	}
+	p.replaceChildren(...out);
+}
+
 /* Draws task t into a copy of the template (a card, or the dialog's). */
 export function fillTask(root, t, at) {
 	if (root.dataset.state !== t.state)
@@ -31,6 +49,7 @@ export function fillTask(root, t, at) {
 	setText(root, '.task-sub', (t.name ? t.kind + ' · ' : '') +
 	    paramsText(t.params));
 	setText(root, '.state-text', t.state);
+	fillWait($('.task-wait', root), t.waiting_for);
 	const a = $('.task-open', root);
 	if (a.getAttribute('href') !== '#task-' + t.id)
 		a.setAttribute('href', '#task-' + t.id);
