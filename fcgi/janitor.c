@@ -1,6 +1,7 @@
 /*
  * The janitor: once a second, and whenever a task ends, it notices
- * runners that died without recording an end (their task ends lost),
+ * runners that died without recording an end (their command's process
+ * group is ended, reaper.c, and then their task ends lost),
  * gives back to the queue tasks whose runner never took them, starts
  * queued tasks as slots free up, stops tasks that nobody watches, and
  * ends external tasks that went silent.
@@ -16,6 +17,7 @@
 #include "forget.h"
 #include "janitor.h"
 #include "launch.h"
+#include "reaper.h"
 #include "runners.h"
 #include "server.h"
 
@@ -31,9 +33,13 @@ static struct {
 static pthread_t	 jan_thread;
 static struct store	*jan_st;
 
+/* The one place a dead runner's task ends: once nothing of its
+ * command's process group is left, so that nothing of it runs on
+ * unseen, nor beside a next attempt. */
 static void
-check_runner(void *arg, int64_t id, const struct runner_ref *ref)
+check_runner(void *arg, int64_t id, const struct runner_seen *seen)
 {
+	const struct runner_ref *ref = &seen->ref;
 	struct outcome	 o = { TASK_LOST, 0, 0, "lost", NULL, 0, NULL };
 	struct hg_err	 e;
 	char		 msg[128];
@@ -41,6 +47,8 @@ check_runner(void *arg, int64_t id, const struct runner_ref *ref)
 
 	/* A pid alone could be reused: the start time must match too. */
 	if (ref->pid > 0 && hg_proc_start((long)ref->pid) == ref->start)
+		return;
+	if (!reaper_gone(id, seen))
 		return;
 	snprintf(msg, sizeof(msg), "its runner (pid %lld) ended without "
 	    "recording how the task ended", (long long)ref->pid);

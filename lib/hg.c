@@ -88,10 +88,11 @@ hg_parse_id(const char *s, size_t len, int64_t *id)
 	return 0;
 }
 
-int64_t
-hg_proc_start(long pid)
+int
+hg_proc_read(long pid, struct hg_proc *p)
 {
-	char	 path[64], buf[1024], *p;
+	char	 path[64], buf[1024], *s, *end;
+	int64_t	 v;
 	FILE	*f;
 	size_t	 n;
 	int	 field;
@@ -104,13 +105,31 @@ hg_proc_start(long pid)
 	buf[n] = '\0';
 	/* The command name (field 2) may hold spaces and parentheses: count
 	 * fields from the last ')'. */
-	if ((p = strrchr(buf, ')')) == NULL)
+	if ((s = strrchr(buf, ')')) == NULL || s[1] != ' ' || s[2] == '\0')
 		return -1;
-	for (field = 2; field < 22 && p != NULL; field++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL)
-		return -1;
-	return strtoll(p + 1, NULL, 10);
+	p->state = s[2];
+	s += 3;
+	for (field = 4; field <= 22; field++) {
+		v = strtoll(s, &end, 10);
+		if (end == s)
+			return -1;
+		if (field == 5)
+			p->pgrp = v;
+		else if (field == 6)
+			p->session = v;
+		else if (field == 22)
+			p->start = v;
+		s = end;
+	}
+	return 0;
+}
+
+int64_t
+hg_proc_start(long pid)
+{
+	struct hg_proc	 p;
+
+	return hg_proc_read(pid, &p) == -1 ? -1 : p.start;
 }
 
 void

@@ -172,6 +172,12 @@
 /* A launched runner must take its task by then, or the task goes back
  * to the queue: a runner starts in milliseconds unless it failed. */
 #define HG_UNCLAIMED_MS		10000
+/* Process groups of dead runners' commands being ended at once (TERM,
+ * then KILL after grace_s); more wait, their tasks still running, for a
+ * slot. A slot not looked at for HG_REAP_STALE_MS (its task ended some
+ * other way) is taken back. */
+#define HG_REAP_MAX		64
+#define HG_REAP_STALE_MS	10000
 /* A task's progress events are kept whole this long, then thinned: a
  * page that resumes after an hour needs only the newest. */
 #define HG_THIN_AFTER_MS	(3600 * 1000LL)
@@ -265,6 +271,16 @@ int	hg_parse_id(const char *s, size_t len, int64_t *id);
  * pid it names one process for good: a reused pid has another start.
  */
 int64_t	hg_proc_start(long pid);
+
+/* What /proc/<pid>/stat says of a process. */
+struct hg_proc {
+	char	 state;		/* field 3: 'R', 'S', ..., 'Z' a zombie */
+	int64_t	 pgrp;		/* field 5 */
+	int64_t	 session;	/* field 6 */
+	int64_t	 start;		/* field 22, as hg_proc_start() */
+};
+/* Fills *p for process pid. Returns 0, or -1 if there is none. */
+int	hg_proc_read(long pid, struct hg_proc *p);
 
 /* Compares n bytes in a time that does not depend on where they
  * differ. Returns 1 if equal. */

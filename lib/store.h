@@ -152,6 +152,15 @@ int	store_task_delete(struct store *st, int64_t id, struct hg_err *e);
 int	store_task_claim(struct store *st, int64_t id, int64_t pid,
 	    int64_t start, char **kind, char **params, struct hg_err *e);
 
+/*
+ * The runner records the process group its command leads (pgid, the
+ * leader's pid) and the leader's /proc start time, while the task is
+ * running or stopping; a claim clears them. One short write, no event.
+ * Returns 0, or -1 with e set.
+ */
+int	store_task_group(struct store *st, int64_t id, int64_t pgid,
+	    int64_t start, struct hg_err *e);
+
 /* Progress as the runner reports it; total < 0 means unknown. */
 struct progress {
 	double		 value;
@@ -289,10 +298,19 @@ int	store_sched_take(struct store *st, struct sched *sc,
  * number of tasks given back, or -1. */
 int	store_sched_unlaunch(struct store *st, int64_t before);
 
+/* A running or stopping task's runner and its command's process group,
+ * as recorded. */
+struct runner_seen {
+	struct runner_ref ref;
+	int64_t	 pgid;		/* 0: none (builtin, or not recorded yet) */
+	int64_t	 pg_start;	/* /proc start time of the group's leader */
+	char	 kind[HG_KIND_NAME_MAX + 1];
+};
+
 /* Calls cb for each running or stopping task with its runner, read
  * HG_RUNNERS_BATCH at a time. Returns how many, or -1. */
 int	store_active_runners(struct store *st,
-	    void (*cb)(void *, int64_t id, const struct runner_ref *),
+	    void (*cb)(void *, int64_t id, const struct runner_seen *),
 	    void *arg);
 
 /*

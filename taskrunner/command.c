@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,7 +23,9 @@
 #include "command.h"
 #include "outbox.h"
 #include "signals.h"
+#include "store.h"
 #include "taskfiles.h"
+#include "warn.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC	(1U << 2)
@@ -200,6 +203,18 @@ fail:
  * take no copy-on-write faults afterwards (posix_spawn itself could not
  * tell a failed chdir from a failed exec). Returns the pid, or -1 with
  * the reason in why.
+ *
+ * The child asks for SIGTERM when the runner dies (PR_SET_PDEATHSIG):
+ * with no server running, nobody else would end a command whose runner
+ * was killed. SIGTERM rather than SIGKILL, as a stop sends first: the
+ * command may clean up, and what it ignores the server's janitor ends
+ * with SIGKILL after grace_s (reaper.c). The signal comes when the
+ * parent *thread* ends; the runner has one thread, which forks here and
+ * lives until the command is reaped. A runner killed before the prctl
+ * would go unnoticed: the child compares getppid() with the runner's
+ * pid taken before the vfork, and gives up if it was reparented. It
+ * reaches the leader only; what the command started is left to the
+ * janitor, which ends the group.
  */
 static pid_t
 spawn(const char *path, char **argv, char **env, const char *cwd, int out,
@@ -208,7 +223,7 @@ spawn(const char *path, char **argv, char **env, const char *cwd, int out,
 	struct exec_report	 rep;
 	struct sigaction	 sa;
 	sigset_t		 all, old;
-	pid_t			 pid;
+	pid_t			 pid, runner = getpid();
 	ssize_t			 n;
 	int			 ep[2], devnull, sig;
 
@@ -226,6 +241,9 @@ spawn(const char *path, char **argv, char **env, const char *cwd, int out,
 	sigprocmask(SIG_SETMASK, &all, &old);
 	if ((pid = vfork()) == 0) {
 		setpgid(0, 0);
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
+		    getppid() != runner)
+			_exit(127);
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = SIG_DFL;
 		for (sig = 1; sig < NSIG; sig++)
@@ -307,6 +325,27 @@ outcome_from_status(int status, struct outcome *o, char *msg, size_t len)
 }
 
 /*
+ * Records c's process group (its pid: the command leads it) and the
+ * leader's start time in the task's row, so that a server that finds
+ * this runner dead ends the group before the task ends lost. One short
+ * write, before any output is read; a failed one is said and let go
+ * (the command still gets SIGTERM when the runner dies). A SIGKILL of
+ * the runner between the spawn and this write leaves no group in the
+ * row: the task ends lost at once, and the command has its SIGTERM from
+ * the kernel, but anything it started by then runs on.
+ */
+static void
+group_record(struct cmd *c)
+{
+	struct hg_err	 e;
+
+	if (store_task_group(c->ob->st, c->ob->id, (int64_t)c->pid,
+	    hg_proc_start((long)c->pid), &e) == -1)
+		warn_task(c->ob->id, "recording the command's process group "
+		    "%lld: %s", (long long)c->pid, e.msg);
+}
+
+/*
  * Starts c's command with its stdout on op[1] and its stderr on ep[1]
  * (both made here; the caller closes all four, -1 or not) and sets
  * c->pid. Returns 0, or -1 with the reason in msg.
@@ -346,6 +385,7 @@ command_start(struct cmd *c, const cJSON *params, int op[2], int ep[2],
 	if ((c->pid = spawn(path, argv, env, cwd, op[1], ep[1], msg,
 	    msglen)) == -1)
 		goto out;
+	group_record(c);
 	rc = 0;
 out:
 	kinds_argv_free(argv);

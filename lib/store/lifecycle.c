@@ -176,8 +176,9 @@ fail:
 
 static const struct store_sql q_task_claim = { S_TASK_CLAIM,
     "UPDATE tasks SET state = 'running', started_at = "
-    "?2, runner_pid = ?3, runner_start = ?4 WHERE id = ?1 AND "
-    "state = 'queued' RETURNING kind, params" };
+    "?2, runner_pid = ?3, runner_start = ?4, cmd_pgid = NULL, "
+    "cmd_start = NULL WHERE id = ?1 AND state = 'queued' "
+    "RETURNING kind, params" };
 
 int
 store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
@@ -232,6 +233,33 @@ fail:
 	free(*kind);
 	free(*params);
 	*kind = *params = NULL;
+	return -1;
+}
+
+static const struct store_sql q_task_group = { S_TASK_GROUP,
+    "UPDATE tasks SET cmd_pgid = ?2, cmd_start = ?3 WHERE id = ?1 AND "
+    "state IN ('running', 'stopping')" };
+
+int
+store_task_group(struct store *st, int64_t id, int64_t pgid, int64_t start,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if ((s = store__stmt(st, &q_task_group)) == NULL) {
+		store__err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, pgid);
+	sqlite3_bind_int64(s, 3, start);
+	if (store__step_done(st, s, e) == -1 || store__commit(st, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	store__rollback(st);
 	return -1;
 }
 

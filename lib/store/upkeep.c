@@ -3,19 +3,22 @@
  * (prune, thin, idempotency keys), tended tasks (watched, external) and
  * the WAL checkpoint.
  */
+#include <stdio.h>
+
 #include "store_int.h"
 
 /* By state and id, on the tasks_state (state, id) index: a page
  * costs its own rows, however many tasks run. */
 static const struct store_sql q_active_runners = { S_ACTIVE_RUNNERS,
-    "SELECT id, runner_pid, runner_start FROM tasks WHERE state = ?1 "
+    "SELECT id, runner_pid, runner_start, cmd_pgid, cmd_start, kind "
+    "FROM tasks WHERE state = ?1 "
     "AND id > ?2 AND external = 0 ORDER BY id LIMIT ?3" };
 
 /* Reads up to HG_RUNNERS_BATCH runners of tasks in state with ids above
  * after. Returns how many, or -1. */
 static int
 runners_page(struct store *st, enum task_state state, int64_t after,
-    int64_t *ids, struct runner_ref *refs)
+    int64_t *ids, struct runner_seen *refs)
 {
 	sqlite3_stmt	*s;
 	int		 rc = SQLITE_DONE, n = 0;
@@ -27,8 +30,14 @@ runners_page(struct store *st, enum task_state state, int64_t after,
 	sqlite3_bind_int(s, 3, HG_RUNNERS_BATCH);
 	while (n < HG_RUNNERS_BATCH && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		ids[n] = sqlite3_column_int64(s, 0);
-		refs[n].pid = sqlite3_column_int64(s, 1);
-		refs[n].start = sqlite3_column_int64(s, 2);
+		const char	*kind = (const char *)sqlite3_column_text(s, 5);
+
+		refs[n].ref.pid = sqlite3_column_int64(s, 1);
+		refs[n].ref.start = sqlite3_column_int64(s, 2);
+		refs[n].pgid = sqlite3_column_int64(s, 3);
+		refs[n].pg_start = sqlite3_column_int64(s, 4);
+		snprintf(refs[n].kind, sizeof(refs[n].kind), "%s",
+		    kind != NULL ? kind : "");
 		n++;
 	}
 	sqlite3_reset(s);
@@ -37,11 +46,11 @@ runners_page(struct store *st, enum task_state state, int64_t after,
 
 int
 store_active_runners(struct store *st,
-    void (*cb)(void *, int64_t, const struct runner_ref *), void *arg)
+    void (*cb)(void *, int64_t, const struct runner_seen *), void *arg)
 {
 	static const enum task_state active[] = { TASK_RUNNING,
 	    TASK_STOPPING };
-	struct runner_ref	 refs[HG_RUNNERS_BATCH], ref;
+	struct runner_seen	 refs[HG_RUNNERS_BATCH], ref;
 	int64_t			 ids[HG_RUNNERS_BATCH], after;
 	int			 n, i, k, total = 0;
 

@@ -3,7 +3,11 @@ and error checks. The server fixture, HTTP, /proc and SSE helpers live in
 tests/pylib and are named here too, so that a test imports from one place.
 """
 
+import atexit
+import os
 import re
+import shutil
+import tempfile
 
 from pylib.procs import (all_pids, host_pids, kill_pids,  # noqa: F401
                          owned_pids, pid_alive, ppid, read_proc,
@@ -13,6 +17,25 @@ from pylib.server import (ACTIVE, FINISHED, REPO, STOP_TIMEOUT,  # noqa: F401
                           Server, ServeFailed, free_port)
 from pylib.sse import SSEParser, SSEStream  # noqa: F401
 from pylib.wait import wait_for  # noqa: F401
+
+
+
+class Scripts:
+    """A temporary folder of /bin/sh scripts for kinds to run, removed at
+    exit."""
+
+    def __init__(self, prefix):
+        self.dir = tempfile.mkdtemp(prefix=prefix)
+        atexit.register(shutil.rmtree, self.dir, True)
+
+    def write(self, name, body, mode=0o755):
+        """Writes <dir>/name, "#!/bin/sh" and body; returns its path."""
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\n" + body)
+        os.chmod(path, mode)
+        return path
+
 
 TASK_KEYS = {"id", "kind", "name", "params", "state", "progress",
              "created_at", "started_at", "finished_at", "exit_code", "error",

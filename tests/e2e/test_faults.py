@@ -3,30 +3,19 @@ between its progress lines still gets about 20 progress events a second,
 and a task that ends while the database's disk is full is recorded once
 there is room again, not left to end lost."""
 
-import atexit
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
 import tempfile
 import time
 
-from harness import Server, Skip, pid_alive
+from harness import Scripts, Server, Skip, pid_alive
 
 # Run under the ASan build only in `make test` (scripts/test).
 SLOW = "fills and frees a tmpfs, and a chatty command"
 
-SCRIPTS = tempfile.mkdtemp(prefix="hourglass-faults-")
-atexit.register(shutil.rmtree, SCRIPTS, True)
-
-
-def script(name, body):
-    path = os.path.join(SCRIPTS, name)
-    with open(path, "w") as f:
-        f.write("#!/bin/sh\n" + body)
-    os.chmod(path, 0o755)
-    return path
+script = Scripts("hourglass-faults-").write
 
 
 # 1000 progress lines, 50 log lines before each, for about 2 s: 50,000

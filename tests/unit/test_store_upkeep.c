@@ -13,13 +13,14 @@ struct seen {
 };
 
 static void
-runner_seen(void *arg, int64_t id, const struct runner_ref *ref)
+runner_seen(void *arg, int64_t id, const struct runner_seen *ref)
 {
 	struct seen	*s = arg;
 
 	s->n++;
 	if (id < 1 || id >= (int64_t)sizeof(s->by_id) ||
-	    ref->pid != 100 + id || ref->start != 1100 + id) {
+	    ref->ref.pid != 100 + id || ref->ref.start != 1100 + id ||
+	    ref->pgid != 0) {
 		s->twice++;	/* counted as wrong */
 		return;
 	}
@@ -67,8 +68,57 @@ active_runners_sees_each_of_1100_running_tasks(void)
 	store_close(st);
 }
 
+struct groups {
+	int64_t	 pgid[4], pg_start[4];
+	char	 kind[4][HG_KIND_NAME_MAX + 1];
+};
+
+static void
+group_seen(void *arg, int64_t id, const struct runner_seen *ref)
+{
+	struct groups	*g = arg;
+
+	if (id < 1 || id > 3)
+		return;
+	g->pgid[id] = ref->pgid;
+	g->pg_start[id] = ref->pg_start;
+	memcpy(g->kind[id], ref->kind, sizeof(g->kind[id]));
+}
+
+/* The command's process group a runner records is what the lost-runner
+ * check reads, with the task's kind; a task without one reads 0, and an
+ * ended task's group is not recorded. */
+static void
+active_runners_read_the_recorded_group(void)
+{
+	struct store	*st = open_db();
+	struct hg_err	 e;
+	struct groups	 g;
+
+	memset(&g, 0, sizeof(g));
+	create(st, "count", NULL);
+	create(st, "count", NULL);
+	create(st, "count", NULL);
+	claim(st, 1, 101);
+	claim(st, 2, 102);
+	claim(st, 3, 103);
+	CHECK_INT(store_task_group(st, 1, 4242, 77, &e), 0);
+	CHECK_INT(finish(st, 3, "succeeded"), 0);
+	CHECK_INT(store_task_group(st, 3, 4343, 78, &e), 0);
+	CHECK_INT(store_active_runners(st, group_seen, &g), 2);
+	CHECK_INT(g.pgid[1], 4242);
+	CHECK_INT(g.pg_start[1], 77);
+	CHECK_STR(g.kind[1], "count");
+	CHECK_INT(g.pgid[2], 0);
+	CHECK_INT(g.pg_start[2], 0);
+	CHECK_STR(g.kind[2], "count");
+	CHECK_INT(g.pgid[3], 0);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
 	UNIT(active_runners_sees_each_of_1100_running_tasks),
+	UNIT(active_runners_read_the_recorded_group),
 };
 
 int

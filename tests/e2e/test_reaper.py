@@ -1,0 +1,226 @@
+"""A runner killed outright (SIGKILL) leaves no command running: the
+server ends its command's process group (SIGTERM, then SIGKILL after
+grace_s) and only then ends the task lost; a group id that is no longer
+the command's is never signalled; and with no server running, the kernel
+tells the command (SIGTERM) that its runner died."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+
+from harness import STOP_TIMEOUT, Scripts, Server, pid_alive, wait_for
+
+SCRIPTS = Scripts("hourglass-reaper-")
+script = SCRIPTS.write
+
+
+# Starts a child of its own and notes both pids in its folder; each
+# writes down a SIGTERM. The script's first (the kernel's, as its runner
+# dies) leaves the child running: only a signal to the whole group (the
+# server's) reaches the child. Its stdout and stderr are /dev/null: with
+# its runner gone, a write to the pipes (a shell's "Terminated") would end
+# it by SIGPIPE before its trap.
+PARENT = script("parent.sh", """exec >/dev/null 2>&1
+trap 'echo parent >> term' TERM
+sh -c 'trap "echo child >> term; exit 0" TERM
+	while :; do sleep 0.2; done' &
+child=$!
+echo "$$ $child" > pids.tmp && mv pids.tmp pids
+while kill -0 $child 2>/dev/null; do sleep 0.2; done
+""")
+
+# Ignores SIGTERM, and so does its child: only SIGKILL ends them.
+DEAF = script("deaf.sh", """exec >/dev/null 2>&1
+trap '' TERM
+sleep 300 &
+echo "$$ $!" > pids.tmp && mv pids.tmp pids
+wait
+""")
+
+# Ends on SIGTERM, writing it down first.
+POLITE = script("polite.sh", """exec >/dev/null 2>&1
+trap 'echo term > term; exit 0' TERM
+echo "$$" > pids.tmp && mv pids.tmp pids
+while :; do sleep 0.2; done
+""")
+
+GRACE_S = 1
+
+KINDS = {"kinds": [
+    {"name": "parent", "description": "parent", "command": [PARENT],
+     "grace_s": GRACE_S},
+    {"name": "deaf", "description": "deaf", "command": [DEAF],
+     "grace_s": GRACE_S},
+    {"name": "polite", "description": "polite", "command": [POLITE]},
+]}
+
+# The SPEC's bound for noticing a dead runner, and room for a loaded
+# machine (the e2e suite runs under sanitizers too).
+NOTICE_S = 5
+SLACK_S = 3
+
+
+def db(srv):
+    return sqlite3.connect(os.path.join(srv.data, "hourglass.db"),
+                           timeout=10)
+
+
+def row(srv, tid, cols):
+    con = db(srv)
+    try:
+        return con.execute("SELECT %s FROM tasks WHERE id = ?" % cols,
+                           (tid,)).fetchone()
+    finally:
+        con.close()
+
+
+def folder(srv, tid):
+    return os.path.join(srv.data, "tasks", str(tid))
+
+
+def started(srv, kind):
+    """Creates a task of kind and waits until its command has noted its
+    pids and its runner has recorded the command's group. Returns the
+    task id, the runner's pid and the pids the command noted."""
+    tid = srv.create(kind)["id"]
+    path = os.path.join(folder(srv, tid), "pids")
+    wait_for(lambda: os.path.exists(path), 10, what="the command's pids")
+    wait_for(lambda: row(srv, tid, "cmd_pgid")[0], 10,
+             what="the command's group recorded")
+    with open(path) as f:
+        pids = [int(p) for p in f.read().split()]
+    runner = row(srv, tid, "runner_pid")[0]
+    assert pid_alive(runner), runner
+    assert all(pid_alive(p) for p in pids), pids
+    return tid, runner, pids
+
+
+def ended_after(srv, tid, pids, timeout):
+    """Polls until the task is finished, checking each time that none of
+    pids was alive when the task was seen finished. Returns the task and
+    the monotonic time pids were first seen gone."""
+    gone_at = None
+    deadline = time.monotonic() + timeout
+    while True:
+        t = srv.task(tid)
+        alive = [p for p in pids if pid_alive(p)]
+        if alive:
+            assert t["state"] in ("running", "stopping"), \
+                "task ended %s while %s still ran" % (t["state"], alive)
+        elif gone_at is None:
+            gone_at = time.monotonic()
+        if t["state"] not in ("running", "stopping"):
+            return t, gone_at
+        assert time.monotonic() < deadline, \
+            "task %d still %s; alive: %s" % (tid, t["state"], alive)
+        time.sleep(0.03)
+
+
+def test_killed_runner_has_its_command_group_ended_before_lost(srv):
+    tid, runner, pids = started(srv, "parent")
+    os.kill(runner, signal.SIGKILL)
+    t, _ = ended_after(srv, tid, pids, NOTICE_S + GRACE_S + SLACK_S)
+    assert t["state"] == "lost" and t["error"]["code"] == "lost", t
+    # The script and the child it started are gone, and SIGTERM came
+    # first: the script's, and the group's to the child.
+    with open(os.path.join(folder(srv, tid), "term")) as f:
+        terms = f.read().split()
+    assert "parent" in terms and "child" in terms, terms
+
+
+def test_command_deaf_to_sigterm_is_killed_after_grace_then_lost(srv):
+    tid, runner, pids = started(srv, "deaf")
+    killed = time.monotonic()
+    os.kill(runner, signal.SIGKILL)
+    t, gone_at = ended_after(srv, tid, pids, NOTICE_S + GRACE_S + SLACK_S)
+    assert t["state"] == "lost", t
+    assert gone_at - killed >= GRACE_S, \
+        "gone %.2f s after the runner, before grace_s" % (gone_at - killed)
+
+
+def decoy(marker, leader_stays):
+    """A process group of the test's own, in a session of its own, whose
+    members write marker on SIGTERM. Returns (its id, its processes)."""
+    loop = "trap 'echo term > %s; exit 0' TERM; while :; do sleep 0.2; " \
+        "done" % marker
+    if leader_stays:
+        p = subprocess.Popen(["sh", "-c", loop], start_new_session=True)
+        return p.pid, [p]
+    # The leader starts a member and leaves (reaped here, so no zombie
+    # holds its pid); the member stays in the group.
+    p = subprocess.Popen(["sh", "-c", "(%s) & echo $!" % loop],
+                         start_new_session=True, stdout=subprocess.PIPE)
+    member = int(p.stdout.readline())
+    p.wait()
+    p.stdout.close()
+    return p.pid, [member]
+
+
+def proc_start(pid):
+    with open("/proc/%d/stat" % pid, "rb") as f:
+        stat = f.read()
+    return int(stat[stat.rindex(b")") + 2:].split()[19])
+
+
+def test_group_that_is_no_longer_the_commands_is_never_signalled(srv):
+    # Two tasks whose rows name a group of the test's own instead of
+    # their command's: one whose leader is there with another start time
+    # (a reused pid), one whose leader is gone and whose member is in
+    # another session than the runner's. Neither may be signalled.
+    markers = [os.path.join(SCRIPTS.dir, "decoy%d" % i) for i in range(2)]
+    decoys = [decoy(markers[0], True), decoy(markers[1], False)]
+    try:
+        ids, runners = [], []
+        for (pgid, procs), wrong in zip(decoys, (1, 0)):
+            tid, runner, _ = started(srv, "polite")
+            con = db(srv)
+            try:
+                with con:
+                    con.execute("UPDATE tasks SET cmd_pgid = ?, "
+                                "cmd_start = ? WHERE id = ?",
+                                (pgid, proc_start(pgid) + wrong if wrong
+                                 else 1, tid))
+            finally:
+                con.close()
+            ids.append(tid)
+            runners.append(runner)
+        for r in runners:
+            os.kill(r, signal.SIGKILL)
+        for tid in ids:
+            t = srv.wait_state(tid, "lost", timeout=NOTICE_S + SLACK_S)
+            assert t["error"]["code"] == "lost", t
+        for (pgid, procs), marker in zip(decoys, markers):
+            assert not os.path.exists(marker), "group %d signalled" % pgid
+            for p in procs:
+                pid = p if isinstance(p, int) else p.pid
+                assert pid_alive(pid), "group %d: %d ended" % (pgid, pid)
+    finally:
+        for pgid, procs in decoys:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            for p in procs:
+                if not isinstance(p, int):
+                    p.wait()
+
+
+def test_command_is_told_when_its_runner_dies_with_no_server():
+    srv = Server(kinds=KINDS).start()
+    try:
+        tid, runner, pids = started(srv, "polite")
+        # scripts/serve, and with it hourglass-fcgi's janitor, ends; the
+        # runner and its command go on.
+        proc, srv.proc = srv.proc, None
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(STOP_TIMEOUT)
+        assert pid_alive(runner) and pid_alive(pids[0])
+        os.kill(runner, signal.SIGKILL)
+        wait_for(lambda: not pid_alive(pids[0]), NOTICE_S,
+                 what="the command to end with its runner")
+        assert os.path.exists(os.path.join(folder(srv, tid), "term")), \
+            "the command ended without a SIGTERM"
+    finally:
+        srv.close()
