@@ -507,6 +507,7 @@ main(int argc, char *argv[])
 
 	if (config_load(&srv.cfg, err, sizeof(err)) == -1)
 		die("%s", err);
+	srv.cfg.server_err = 2;		/* runners get it too (launch.c) */
 	lock_data();
 	if ((srv.kinds = kinds_load(srv.cfg.kinds, err, sizeof(err))) == NULL)
 		die("%s", err);

@@ -253,6 +253,7 @@ config_load(struct config *c, char *err, size_t errlen)
 	ssize_t		 n;
 
 	memset(c, 0, sizeof(*c));
+	c->server_err = -1;
 	if (mkdir(data, 0700) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "HOURGLASS_DATA %s: %s", data,
 		    strerror(errno));

@@ -28,6 +28,11 @@ struct config {
 	/* HOURGLASS_CORS_ORIGINS checked, as "origin,origin" without
 	 * spaces; "" when none. */
 	char	cors[HG_CORS_MAX];
+	/* Not a setting: the descriptor that is the server's stderr in this
+	 * process, which launch.c hands each runner as HG_SERVER_ERR_FD: 2 in
+	 * the server, HG_SERVER_ERR_FD in a runner given one, -1 (what
+	 * config_load sets) for none. */
+	int	server_err;
 };
 
 #define CONFIG_LOG_MAX_DEFAULT	(10LL * 1024 * 1024)

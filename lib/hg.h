@@ -70,6 +70,10 @@
 /* Bytes of one diagnostic line, '\n' included; more is cut with "...".
  * Also the least HOURGLASS_RUNNER_LOG_MAX, so a line fits in a file. */
 #define HG_RUNNER_LOG_LINE	2048
+/* In a runner and the runner host: the server's own stderr, handed down
+ * at each spawn (launch.c) and through the host's fork, for what a full
+ * data disk must not swallow (taskrunner/warn.c). */
+#define HG_SERVER_ERR_FD	3
 /*
  * kinds.json, checked at start: a kind past these is refused there with
  * its name and the field, never cut later.

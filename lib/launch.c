@@ -21,8 +21,11 @@ extern char	**environ;
  * Every descriptor but stdio is closed in the child, whatever its
  * close-on-exec flag: libfcgi accepts connections without SOCK_CLOEXEC,
  * and a runner holding an nginx connection open would keep it open.
- * Its stderr is runner.log, rotated first if it has reached its cap.
- * in and out are the child's stdin and stdout, or -1 for /dev/null.
+ * Its stderr is runner.log, rotated first if it has reached its cap, and
+ * its HG_SERVER_ERR_FD the server's stderr (c->server_err), if this
+ * process has one to hand down: a runner says there what runner.log, on
+ * a full data disk, cannot take. in and out are the child's stdin and
+ * stdout, or -1 for /dev/null.
  */
 static int
 spawn(const struct config *c, char *const argv[], int in, int out,
@@ -47,9 +50,16 @@ spawn(const struct config *c, char *const argv[], int in, int out,
 		    O_WRONLY, 0);
 	else
 		posix_spawn_file_actions_adddup2(&fa, out, 1);
+	/* Before fd 2 becomes runner.log: in the server, it is the one. Not
+	 * close-on-exec, so that runners hand it on; command.c makes every
+	 * descriptor past stderr close-on-exec for a command. */
+	if (c->server_err != -1)
+		posix_spawn_file_actions_adddup2(&fa, c->server_err,
+		    HG_SERVER_ERR_FD);
 	posix_spawn_file_actions_addopen(&fa, 2, log,
 	    O_WRONLY | O_APPEND | O_CREAT, 0600);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	posix_spawn_file_actions_addclosefrom_np(&fa, c->server_err != -1 ?
+	    HG_SERVER_ERR_FD + 1 : HG_SERVER_ERR_FD);
 
 	/* The caller may ignore SIGPIPE and SIGCHLD and block the signals
 	 * it waits for; the runner starts with none of that. */

@@ -115,16 +115,17 @@ runlog_open(const struct config *c)
 	    (fcntl(2, F_GETFL) & O_APPEND) != 0);
 }
 
-void
+int
 runlog_vprintf(const char *fmt, va_list ap)
 {
 	char	 line[HG_RUNNER_LOG_LINE];
 	size_t	 len;
+	ssize_t	 w;
 	int	 n, fd;
 
 	/* Room for the '\n'. */
 	if ((n = vsnprintf(line, sizeof(line) - 1, fmt, ap)) < 0)
-		return;
+		return -1;
 	len = (size_t)n;
 	if (len >= sizeof(line) - 1) {
 		/* Cut at a character, and say so. */
@@ -135,27 +136,28 @@ runlog_vprintf(const char *fmt, va_list ap)
 		len += 3;
 	}
 	line[len++] = '\n';
-	if (!rl.ours) {
-		(void)write(2, line, len);
-		return;
-	}
+	if (!rl.ours)
+		return write(2, line, len) == (ssize_t)len ? 0 : -1;
 	fd = runlog_lock(&rl.p);
 	runlog_reopen(&rl.p);
 	if (runlog_turn(&rl.p, rl.max, len))
 		runlog_reopen(&rl.p);
-	(void)write(2, line, len);
+	w = write(2, line, len);
 	if (fd != -1)
 		close(fd);
+	return w == (ssize_t)len ? 0 : -1;
 }
 
-void
+int
 runlog_printf(const char *fmt, ...)
 {
 	va_list	 ap;
+	int	 rc;
 
 	va_start(ap, fmt);
-	runlog_vprintf(fmt, ap);
+	rc = runlog_vprintf(fmt, ap);
 	va_end(ap);
+	return rc;
 }
 
 void

@@ -25,12 +25,13 @@ void	runlog_open(const struct config *c);
  * Writes one line (a '\n' is added), cut at HG_RUNNER_LOG_LINE bytes
  * with "..." at the cut, in one write(2) to fd 2, rotating runner.log
  * first if the line would take it past the cap. Before runlog_open(),
- * or if fd 2 is not runner.log, it just writes to fd 2. A failed write
- * is lost. Not thread-safe; a runner has one thread.
+ * or if fd 2 is not runner.log, it just writes to fd 2. Returns 0, or -1
+ * if the line was not written whole (a full disk): the caller may say it
+ * elsewhere. Not thread-safe; a runner has one thread.
  */
-void	runlog_printf(const char *fmt, ...)
+int	runlog_printf(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
-void	runlog_vprintf(const char *fmt, va_list ap)
+int	runlog_vprintf(const char *fmt, va_list ap)
 	    __attribute__((format(printf, 1, 0)));
 /*
  * Rotates <c->data>/runner.log if it has reached the cap, for a process

@@ -381,7 +381,8 @@ host_main(char *title)
 		runlog_printf("hourglass-runner host: %s", err);
 		return 1;
 	}
-	/* Its runners, forked, inherit this. */
+	/* Its runners, forked, inherit these. */
+	cfg.server_err = warn_open();
 	runlog_open(&cfg);
 	/* Each task that may run (at least 1), and the spare forked as the
 	 * last idle one was taken. */

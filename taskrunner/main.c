@@ -24,9 +24,10 @@ main(int argc, char *argv[])
 {
 	static struct runner	 r;
 	char			 err[1024];
-	int			 rc;
+	int			 rc, server_err;
 
 	hg_std_fds();
+	server_err = warn_open();
 	if (argc == 2 && strncmp(argv[1], "--host", 6) == 0)
 		return host_main(argv[1]);
 	if (argc != 2 || hg_parse_id(argv[1], strlen(argv[1]), &r.id) == -1) {
@@ -38,6 +39,7 @@ main(int argc, char *argv[])
 		warn_task(r.id, "%s", err);
 		return 1;
 	}
+	r.cfg.server_err = server_err;
 	runlog_open(&r.cfg);
 	if (runner_open(&r, err, sizeof(err)) == -1) {
 		warn_task(r.id, "%s", err);

@@ -38,7 +38,8 @@
  * the outcome and tries again, backing off up to HG_FINISH_BACKOFF_MAX_MS,
  * for as long as it lives; only a runner that died leaves its task
  * lost. A stop signal waits, blocked (signals_init). It says once that it
- * waits, and once that it is done, on stderr. A result not yet written
+ * waits, and once that it is done, in runner.log and on the server's
+ * stderr, which a full data disk cannot swallow. A result not yet written
  * goes with the end. Can't fail.
  */
 static void
@@ -56,8 +57,8 @@ finish(struct runner *r, const struct outcome *o)
 	    &e) == -1) {
 		if (since == 0) {
 			since = hg_mono_ms();
-			warn_task(r->id, "recording the end (%s): %s; keeping "
-			    "it and trying again until it is recorded",
+			warn_task_loud(r->id, "recording the end (%s): %s; "
+			    "keeping it and trying again until it is recorded",
 			    state_name(end.state), e.msg);
 		}
 		ts.tv_sec = delay / 1000;
@@ -68,7 +69,7 @@ finish(struct runner *r, const struct outcome *o)
 			delay = HG_FINISH_BACKOFF_MAX_MS;
 	}
 	if (since != 0)
-		warn_task(r->id, "recorded the end (%s) after %lld ms of "
+		warn_task_loud(r->id, "recorded the end (%s) after %lld ms of "
 		    "trying", state_name(end.state),
 		    (long long)(hg_mono_ms() - since));
 	notify_send(r->notify_fd, r->cfg.notify);

@@ -1,7 +1,8 @@
 """A runner under strain, end to end: a command that prints many log lines
 between its progress lines still gets about 20 progress events a second,
 and a task that ends while the database's disk is full is recorded once
-there is room again, not left to end lost."""
+there is room again, not left to end lost, and says so on the server's
+stderr, which the full disk cannot swallow."""
 
 import os
 import signal
@@ -10,7 +11,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import Scripts, Server, Skip, pid_alive
+from harness import Scripts, Server, Skip, pid_alive, wait_for
 
 # Run under the ASan build only in `make test` (scripts/test).
 SLOW = "fills and frees a tmpfs, and a chatty command"
@@ -150,6 +151,13 @@ def test_end_is_recorded_once_a_full_disk_has_room():
         with open(os.path.join(d, "runner.log")) as f:
             log = f.read()
         assert log.count("task %d]: recorded the end" % tid) == 1, log
+        # runner.log is on the full disk: the server's own stderr (what
+        # `make run` shows, `docker logs` keeps) has both lines too.
+        for line in ("task %d]: recording the end (succeeded)" % tid,
+                     "task %d]: recorded the end (succeeded)" % tid):
+            wait_for(lambda: line in "".join(srv.stderr), 5,
+                     what="%r on the server's stderr:\n%s" % (
+                         line, "".join(srv.stderr)))
         srv.stop()
     finally:
         if srv is not None:
