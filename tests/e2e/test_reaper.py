@@ -25,8 +25,10 @@ script = SCRIPTS.write
 PARENT = script("parent.sh", """exec >/dev/null 2>&1
 trap 'echo parent >> term' TERM
 sh -c 'trap "echo child >> term; exit 0" TERM
+	: > child
 	while :; do sleep 0.2; done' &
 child=$!
+while [ ! -e child ]; do sleep 0.05; done
 echo "$$ $child" > pids.tmp && mv pids.tmp pids
 while kill -0 $child 2>/dev/null; do sleep 0.2; done
 """)
