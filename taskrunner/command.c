@@ -213,7 +213,8 @@ fail:
  * lives until the command is reaped. A runner killed before the prctl
  * would go unnoticed: the child compares getppid() with the runner's
  * pid taken before the vfork, and gives up if it was reparented. It
- * reaches the leader only; what the command started is left to the
+ * reaches the leader only (and the kernel drops it at the exec of a
+ * set-user-ID program); what the command started is left to the
  * janitor, which ends the group.
  */
 static pid_t

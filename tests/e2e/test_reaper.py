@@ -2,7 +2,8 @@
 server ends its command's process group (SIGTERM, then SIGKILL after
 grace_s) and only then ends the task lost; a group id that is no longer
 the command's is never signalled; and with no server running, the kernel
-tells the command (SIGTERM) that its runner died."""
+tells the command (SIGTERM) that its runner died, and the next server ends
+what the command left in its group."""
 
 import os
 import signal
@@ -48,6 +49,19 @@ echo "$$" > pids.tmp && mv pids.tmp pids
 while :; do sleep 0.2; done
 """)
 
+# Ends on SIGTERM, writing it down, and leaves a child behind in its
+# group that ends on SIGTERM too.
+LEAVER = script("leaver.sh", """exec >/dev/null 2>&1
+trap 'echo term > term; exit 0' TERM
+sh -c 'trap "echo child > child-term; exit 0" TERM
+	: > child
+	while :; do sleep 0.2; done' &
+child=$!
+while [ ! -e child ]; do sleep 0.05; done
+echo "$$ $child" > pids.tmp && mv pids.tmp pids
+while :; do sleep 0.2; done
+""")
+
 GRACE_S = 1
 
 KINDS = {"kinds": [
@@ -56,6 +70,7 @@ KINDS = {"kinds": [
     {"name": "deaf", "description": "deaf", "command": [DEAF],
      "grace_s": GRACE_S},
     {"name": "polite", "description": "polite", "command": [POLITE]},
+    {"name": "leaver", "description": "leaver", "command": [LEAVER]},
 ]}
 
 # The SPEC's bound for noticing a dead runner, and room for a loaded
@@ -210,19 +225,29 @@ def test_group_that_is_no_longer_the_commands_is_never_signalled(srv):
 
 
 def test_command_is_told_when_its_runner_dies_with_no_server():
+    # With no server, the kernel tells the command (SIGTERM) as its
+    # runner dies; the child it left is ended by the next server, in
+    # the group, before the task ends lost.
     srv = Server(kinds=KINDS).start()
     try:
-        tid, runner, pids = started(srv, "polite")
+        tid, runner, pids = started(srv, "leaver")
         # scripts/serve, and with it hourglass-fcgi's janitor, ends; the
         # runner and its command go on.
         proc, srv.proc = srv.proc, None
         proc.send_signal(signal.SIGTERM)
         proc.wait(STOP_TIMEOUT)
-        assert pid_alive(runner) and pid_alive(pids[0])
+        assert pid_alive(runner) and all(pid_alive(p) for p in pids)
         os.kill(runner, signal.SIGKILL)
         wait_for(lambda: not pid_alive(pids[0]), NOTICE_S,
                  what="the command to end with its runner")
         assert os.path.exists(os.path.join(folder(srv, tid), "term")), \
             "the command ended without a SIGTERM"
+        assert pid_alive(pids[1]), "its child ended with it"
+        srv.start()
+        t, _ = ended_after(srv, tid, pids[1:], NOTICE_S + SLACK_S)
+        assert t["state"] == "lost", t
+        assert os.path.exists(os.path.join(folder(srv, tid),
+                                           "child-term")), \
+            "the child ended without a SIGTERM"
     finally:
         srv.close()
