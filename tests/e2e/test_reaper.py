@@ -17,50 +17,52 @@ SCRIPTS = Scripts("hourglass-reaper-")
 script = SCRIPTS.write
 
 
-# Starts a child of its own and notes both pids in its folder; each
-# writes down a SIGTERM. The script's first (the kernel's, as its runner
-# dies) leaves the child running: only a signal to the whole group (the
-# server's) reaches the child. Its stdout and stderr are /dev/null: with
-# its runner gone, a write to the pipes (a shell's "Terminated") would end
-# it by SIGPIPE before its trap.
-PARENT = script("parent.sh", """exec >/dev/null 2>&1
-trap 'echo parent >> term' TERM
-sh -c 'trap "echo child >> term; exit 0" TERM
+# Every script's stdout and stderr are /dev/null: with its runner gone, a
+# write to the pipes (a shell's "Terminated") would end it by SIGPIPE
+# before its trap.
+QUIET = "exec >/dev/null 2>&1\n"
+
+
+def with_child(trap, marker, then):
+    """A script that traps SIGTERM (trap), starts a child that writes
+    marker on SIGTERM and ends, waits until the child has set its trap,
+    notes both pids in its folder, then runs then."""
+    return QUIET + """trap '%s' TERM
+sh -c 'trap "echo child >> %s; exit 0" TERM
 	: > child
 	while :; do sleep 0.2; done' &
 child=$!
 while [ ! -e child ]; do sleep 0.05; done
 echo "$$ $child" > pids.tmp && mv pids.tmp pids
-while kill -0 $child 2>/dev/null; do sleep 0.2; done
-""")
+%s
+""" % (trap, marker, then)
+
+
+# Starts a child of its own; each writes down a SIGTERM. The script's
+# first (the kernel's, as its runner dies) leaves the child running: only
+# a signal to the whole group (the server's) reaches the child.
+PARENT = script("parent.sh", with_child(
+    "echo parent >> term", "term",
+    "while kill -0 $child 2>/dev/null; do sleep 0.2; done"))
 
 # Ignores SIGTERM, and so does its child: only SIGKILL ends them.
-DEAF = script("deaf.sh", """exec >/dev/null 2>&1
-trap '' TERM
+DEAF = script("deaf.sh", QUIET + """trap '' TERM
 sleep 300 &
 echo "$$ $!" > pids.tmp && mv pids.tmp pids
 wait
 """)
 
 # Ends on SIGTERM, writing it down first.
-POLITE = script("polite.sh", """exec >/dev/null 2>&1
-trap 'echo term > term; exit 0' TERM
+POLITE = script("polite.sh", QUIET + """trap 'echo term > term; exit 0' TERM
 echo "$$" > pids.tmp && mv pids.tmp pids
 while :; do sleep 0.2; done
 """)
 
 # Ends on SIGTERM, writing it down, and leaves a child behind in its
 # group that ends on SIGTERM too.
-LEAVER = script("leaver.sh", """exec >/dev/null 2>&1
-trap 'echo term > term; exit 0' TERM
-sh -c 'trap "echo child > child-term; exit 0" TERM
-	: > child
-	while :; do sleep 0.2; done' &
-child=$!
-while [ ! -e child ]; do sleep 0.05; done
-echo "$$ $child" > pids.tmp && mv pids.tmp pids
-while :; do sleep 0.2; done
-""")
+LEAVER = script("leaver.sh", with_child(
+    "echo term > term; exit 0", "child-term",
+    "while :; do sleep 0.2; done"))
 
 GRACE_S = 1
 
