@@ -13,6 +13,9 @@ import time
 
 from harness import STOP_TIMEOUT, Scripts, Server, pid_alive, wait_for
 
+# Run under the ASan build only in `make test` (scripts/test).
+SLOW = "kills runners and waits for the janitor in real time"
+
 SCRIPTS = Scripts("hourglass-reaper-")
 script = SCRIPTS.write
 
