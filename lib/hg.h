@@ -93,6 +93,10 @@
 #define HG_KIND_WATCH_MAX_S	86400
 /* heartbeat_s: a week of silence is a lost task, whatever the work. */
 #define HG_KIND_HEARTBEAT_MAX_S	(86400 * 7)
+/* retries: attempts after the first; more is a loop, not a retry. */
+#define HG_KIND_RETRIES_MAX	100
+/* retry_delay_s and retry_delay_max_s: a day between attempts at most. */
+#define HG_KIND_RETRY_DELAY_MAX_S	86400
 /* Running tasks read in one query by the lost-runner check, which
  * pages through all of them by id: this bounds its memory, not how many
  * it sees (it read at most 1,024 and missed the rest). */
