@@ -34,7 +34,7 @@ static struct store	*jan_st;
 static void
 check_runner(void *arg, int64_t id, const struct runner_ref *ref)
 {
-	struct outcome	 o = { TASK_LOST, 0, 0, "lost", NULL, 0, NULL };
+	struct outcome	 o = { TASK_LOST, 0, 0, "lost", NULL, 0, NULL, NULL };
 	struct hg_err	 e;
 	char		 msg[128];
 	int		*lost = arg;
@@ -95,7 +95,7 @@ unwatched(const struct tended *t)
 static int
 external_due(const struct tended *t, int64_t now)
 {
-	struct outcome	 o = { 0, 0, 0, NULL, NULL, 0, NULL };
+	struct outcome	 o = { 0, 0, 0, NULL, NULL, 0, NULL, NULL };
 	struct hg_err	 e;
 	char		 msg[128];
 

@@ -184,6 +184,10 @@
 #define HG_PRUNE_BATCH		200
 /* Tended tasks (watched, external) read at once; it pages on. */
 #define HG_TEND_BATCH		256
+/* Retrying tasks made queued in one transaction, when their retry_at
+ * has come; the rest are already due at the next pass, which then comes
+ * at once. */
+#define HG_PROMOTE_BATCH	64
 /* Kicked passes come at most this often: every task that ends kicks,
  * and at hundreds a second passes that close would only contend for
  * the write lock. */

@@ -244,6 +244,9 @@ put_task(struct out *o, struct taskjson_clock *c, const struct task_row *t)
 		put_close(o, &sub);
 	}
 	put_raw(o, "result", t->result);
+	put_int(o, "attempt", t->attempt);
+	put_int(o, "attempts", t->attempts);
+	put_time(o, c, "retry_at", t->retry_at);
 	/* Only a rerun has it, so every other task reads as before. */
 	if (t->rerun_of > 0)
 		put_int(o, "rerun_of", t->rerun_of);

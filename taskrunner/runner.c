@@ -119,7 +119,7 @@ runner_run(struct runner *r)
 
 	task_reset(r);
 	rc = store_task_claim(r->st, r->id, (int64_t)getpid(), r->proc_start,
-	    &kind, &ptext, &e);
+	    &kind, &ptext, NULL, NULL, &e);
 	if (rc != 0) {
 		if (rc == -1)
 			warn_task(r->id, "taking the task: %s", e.msg);

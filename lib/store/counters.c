@@ -36,6 +36,17 @@ store__counter_finished(struct store *st, int64_t id, struct hg_err *e)
 	return store__exec_id(st, &q_counter_finished, id, e);
 }
 
+static const struct store_sql q_counter_retried = { S_COUNTER_RETRIED,
+    "INSERT INTO counters (name, kind, state, value) SELECT 'retries', "
+    "kind, '', 1 FROM tasks WHERE id = ?1 ON CONFLICT (name, kind, "
+    "state) DO UPDATE SET value = value + 1" };
+
+int
+store__counter_retried(struct store *st, int64_t id, struct hg_err *e)
+{
+	return store__exec_id(st, &q_counter_retried, id, e);
+}
+
 int
 store_count(struct store *st, const char *name, struct hg_err *e)
 {

@@ -16,7 +16,7 @@ from pylib.wait import wait_for  # noqa: F401
 
 TASK_KEYS = {"id", "kind", "name", "params", "state", "progress",
              "created_at", "started_at", "finished_at", "exit_code", "error",
-             "result"}
+             "result", "attempt", "attempts", "retry_at"}
 PROGRESS_KEYS = {"value", "total", "percent", "message"}
 ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -65,7 +65,10 @@ def check_task_shape(t):
     assert isinstance(p, dict) and set(p) == PROGRESS_KEYS, \
         "progress keys %s" % p
     assert ISO_RE.match(t["created_at"]), t["created_at"]
-    for k in ("started_at", "finished_at"):
+    for k in ("started_at", "finished_at", "retry_at"):
         assert t[k] is None or ISO_RE.match(t[k]), t[k]
+    assert isinstance(t["attempt"], int) and isinstance(t["attempts"], int) \
+        and 1 <= t["attempt"] <= t["attempts"], t
+    assert (t["retry_at"] is not None) == (t["state"] == "retrying"), t
     assert t["error"] is None or (isinstance(t["error"], dict) and set(
         t["error"]) == {"code", "message"}), t["error"]

@@ -150,7 +150,7 @@ claim(struct store *st, int64_t id, int64_t pid)
 	int		 rc;
 
 	if ((rc = store_task_claim(st, id, pid, 1000 + pid, &kind, &params,
-	    &e)) != 0) {
+	    NULL, NULL, &e)) != 0) {
 		unit_fail(__FILE__, __LINE__, rc == 1 ? "claim: not queued" :
 		    e.msg);
 		exit(1);
@@ -162,7 +162,7 @@ claim(struct store *st, int64_t id, int64_t pid)
 __attribute__((unused)) static int
 finish(struct store *st, int64_t id, const char *state)
 {
-	struct outcome	 o = { 0, 1, 0, NULL, NULL, 0, NULL };
+	struct outcome	 o = { 0, 1, 0, NULL, NULL, 0, NULL, NULL };
 	struct hg_err	 e;
 
 	o.state = (enum task_state)state_parse(state);
