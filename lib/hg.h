@@ -233,6 +233,8 @@
  * HOURGLASS_DATA_MAX (a long long). */
 #define HG_DATA_CUT	"hourglass: data items reached HOURGLASS_DATA_MAX " \
 	"(%lld bytes); this item and later ones are dropped"
+/* The first log line of each attempt after the first (two ints). */
+#define HG_ATTEMPT_LINE	"[hourglass: attempt %d of %d]"
 /* The last line of a log cut at HOURGLASS_LOG_MAX (a long long). */
 #define HG_LOG_CUT	"[hourglass: the log reached %lld bytes; the rest " \
 	"is dropped]"
