@@ -3,7 +3,9 @@ and error checks. The server fixture, HTTP, /proc and SSE helpers live in
 tests/pylib and are named here too, so that a test imports from one place.
 """
 
+import os
 import re
+import sqlite3
 
 from pylib.procs import (all_pids, host_pids, kill_pids,  # noqa: F401
                          owned_pids, pid_alive, ppid, read_proc,
@@ -37,6 +39,17 @@ def refused(kinds, *words):
         raise AssertionError("scripts/serve started with a bad kinds file")
     finally:
         srv.close()
+
+
+def db_rows(srv, sql, args=()):
+    """Rows of a query on the server's database, read-only, as another
+    process would read them."""
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(
+        srv.data, "hourglass.db"), uri=True, timeout=10)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
 
 
 def assert_error(r, status, code):

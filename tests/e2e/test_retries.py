@@ -8,11 +8,10 @@ within a few seconds a run: the suite runs three times in CI."""
 import calendar
 import os
 import signal
-import sqlite3
 import time
 
-from harness import (assert_error, check_task_shape, read_proc, refused,
-                     runner_pids, wait_for)
+from harness import (assert_error, check_task_shape, db_rows, read_proc,
+                     refused, runner_pids, wait_for)
 
 # Fails until its attempt ok_at. Each attempt counts itself in a file of
 # the task's own folder (the command's working folder, kept across
@@ -52,15 +51,6 @@ KINDS = {"kinds": [
      "params": {"total": {"type": "integer", "min": 1, "default": 2},
                 "delay_ms": {"type": "integer", "min": 0, "default": 1}}},
 ]}
-
-
-def db_rows(srv, sql, args=()):
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(
-        srv.data, "hourglass.db"), uri=True, timeout=10)
-    try:
-        return db.execute(sql, args).fetchall()
-    finally:
-        db.close()
 
 
 def ms(iso):

@@ -17,23 +17,12 @@ create_retry(struct store *st, int attempts, const char *on, int64_t delay,
     int64_t max)
 {
 	struct create_opts	 o = { .idem_key = NULL };
-	struct hg_err		 e;
-	cJSON			*t = NULL;
-	int64_t			 id;
 
 	o.attempts = attempts;
 	o.retry_on = on;
 	o.retry_delay_ms = delay;
 	o.retry_delay_max_ms = max;
-	if (store_task_create_opts(st, "count", NULL, PARAMS, &o, &t,
-	    &e) == -1) {
-		unit_fail(__FILE__, __LINE__, e.msg);
-		exit(1);
-	}
-	t = client_view(t);
-	id = int_of(t, "id");
-	cJSON_Delete(t);
-	return id;
+	return create_with(st, "count", NULL, &o);
 }
 
 /* Ends task id's attempt as state with error code (NULL: none) and an
