@@ -38,7 +38,10 @@ store__row_read(sqlite3_stmt *s, struct task_row *t)
 	t->error_message = (const char *)sqlite3_column_text(s, 13);
 	t->result = (const char *)sqlite3_column_text(s, 14);
 	t->rerun_of = sqlite3_column_int64(s, 15);	/* NULL reads 0 */
-	t->waiting_for = (const char *)sqlite3_column_text(s, 16);
+	t->attempt = sqlite3_column_int64(s, 16);
+	t->attempts = sqlite3_column_int64(s, 17);
+	t->retry_at = column_time(s, 18);
+	t->waiting_for = (const char *)sqlite3_column_text(s, 19);
 	return t->kind == NULL || t->params == NULL || state == -1 ? -1 : 0;
 }
 
