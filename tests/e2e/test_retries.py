@@ -10,8 +10,8 @@ import os
 import signal
 import time
 
-from harness import (assert_error, check_task_shape, db_rows, read_proc,
-                     refused, runner_pids, wait_for)
+from harness import (assert_error, check_task_shape, db_rows, pid_alive,
+                     read_proc, refused, runner_pids, wait_for)
 
 # Fails until its attempt ok_at. Each attempt counts itself in a file of
 # the task's own folder (the command's working folder, kept across
@@ -22,12 +22,20 @@ FLAKY_SH = ("n=$(($(cat n 2>/dev/null || echo 0) + 1)); echo $n > n; "
             "printf '\\173\"result\": %d\\175\\n' $n; "
             "echo \"attempt $n\"; [ $n -ge $1 ] || exit 3")
 OK_AT = {"ok_at": {"type": "integer", "min": 1, "max": 10, "default": 3}}
-# Its first attempt outlives its timeout, or waits to be killed; the
-# next ends at once. The first writes its pid (its group's id) in its
-# folder, for the test to end what a killed runner left behind.
+# Its first attempt outlives its timeout; the next ends at once.
 FIRST_HANGS_SH = ("n=$(($(cat n 2>/dev/null || echo 0) + 1)); echo $n > n; "
-                  "if [ $n -eq 1 ]; then echo $$ > pid1; exec sleep 30; fi; "
+                  "if [ $n -eq 1 ]; then exec sleep 30; fi; "
                   "echo \"second at last\"")
+
+# Its first attempt ignores SIGTERM, in a child too, so that only the
+# server's SIGKILL of its whole group ends it once its runner is killed
+# (the kernel's SIGTERM for a dead parent does nothing to it); the next
+# attempt writes down any process of the first that still runs beside it.
+DEAF_FIRST_SH = ("n=$(($(cat n 2>/dev/null || echo 0) + 1)); echo $n > n; "
+                 "if [ $n -eq 1 ]; then trap '' TERM; sleep 30 & "
+                 "echo \"$$ $!\" > pids.tmp; mv pids.tmp pids; wait; fi; "
+                 "for p in $(cat pids); do kill -0 $p 2>/dev/null && "
+                 "echo $p >> beside; done; echo \"second at last\"")
 
 DELAY, DELAY_MAX = 0.2, 0.3
 KINDS = {"kinds": [
@@ -43,8 +51,8 @@ KINDS = {"kinds": [
      "retries": 2, "retry_delay_s": DELAY},
     {"name": "slow_first", "command": ["/bin/sh", "-c", FIRST_HANGS_SH],
      "timeout_s": 0.5, "grace_s": 1, "retries": 1, "retry_delay_s": 0.1},
-    {"name": "hangs_first", "command": ["/bin/sh", "-c", FIRST_HANGS_SH],
-     "retries": 2, "retry_delay_s": DELAY},
+    {"name": "hangs_first", "command": ["/bin/sh", "-c", DEAF_FIRST_SH],
+     "retries": 2, "retry_delay_s": DELAY, "grace_s": 1},
     {"name": "waits", "command": ["/bin/sh", "-c", "exit 4"],
      "retries": 1, "retry_delay_s": 60},
     {"name": "sure", "builtin": "count",
@@ -188,30 +196,40 @@ def runner_of(srv, tid):
     return None
 
 
-def test_runner_killed_is_found_dead_and_its_task_retried(srv):
+def test_runner_killed_is_retried_once_its_group_is_gone(srv):
     t = srv.create("hangs_first")
     tid = t["id"]
     folder = os.path.join(srv.data, "tasks", str(tid))
+    pids = os.path.join(folder, "pids")
+    first = []
     try:
         srv.wait_state(tid, "running")
-        wait_for(lambda: os.path.exists(os.path.join(folder, "pid1")), 10,
+        wait_for(lambda: os.path.exists(pids), 10,
                  what="the first attempt to start")
+        with open(pids) as f:
+            first = [int(p) for p in f.read().split()]
         pid = wait_for(lambda: runner_of(srv, tid), 5,
                        what="hourglass-runner %d in ps" % tid)
         os.kill(pid, signal.SIGKILL)
-        states, _ = watch(srv, tid, timeout=15)
+        states, _ = watch(srv, tid, timeout=20)
         assert [s["state"] for s in states] == [
             "queued", "running", "retrying", "queued", "running",
             "succeeded"], [s["state"] for s in states]
         assert states[2]["error"]["code"] == "lost", states[2]
         assert states[-1]["attempt"] == 2, states[-1]
+        # The first attempt's script and its child ignored SIGTERM: the
+        # server killed them before it retried, and the second attempt
+        # saw neither beside it.
+        for p in first:
+            assert not pid_alive(p), "pid %d of attempt 1 still runs" % p
+        assert not os.path.exists(os.path.join(folder, "beside")), \
+            open(os.path.join(folder, "beside")).read()
     finally:
-        # What the killed runner left running (the reaper's to end).
-        try:
-            with open(os.path.join(folder, "pid1")) as f:
-                os.killpg(int(f.read()), signal.SIGKILL)
-        except (OSError, ValueError):
-            pass
+        for p in first:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def test_kind_without_retries_shows_one_attempt(srv):
