@@ -41,7 +41,10 @@ def test_retrying_task_shows_its_next_attempt_and_when(srv, browser, shots):
         # "attempt 2 of 3 · at 14:02:07 · in 59 s", counting down from
         # between half and all of the minute.
         assert r["time"].startswith("attempt 2 of 3 · at "), r
-        left = int(r["time"].rsplit(" · in ", 1)[1].split()[0])
+        # A full minute left reads "in 1:00", less "in 59 s".
+        left = r["time"].rsplit(" · in ", 1)[1].split()[0]
+        m, _, sec = left.rpartition(":")
+        left = int(m or 0) * 60 + int(sec)
         assert 25 <= left <= 60, r
         first = r["time"]
         wait_for(lambda: browser.row(tid)["time"] != first, 5,
