@@ -98,6 +98,10 @@
 #define HG_KIND_WATCH_MAX_S	86400
 /* heartbeat_s: a week of silence is a lost task, whatever the work. */
 #define HG_KIND_HEARTBEAT_MAX_S	(86400 * 7)
+/* slurm.options: sbatch options of one kind, and bytes of one; real
+ * kinds give a partition, an account, a few resources. */
+#define HG_KIND_SLURM_OPTS_MAX	64
+#define HG_KIND_SLURM_OPT_MAX	1024
 /* Running tasks read in one query by the lost-runner check, which
  * pages through all of them by id: this bounds its memory, not how many
  * it sees (it read at most 1,024 and missed the rest). */
