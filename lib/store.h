@@ -62,6 +62,10 @@ struct sched {
 	int64_t		*ids;
 	int		 cap;
 	int		 n;
+	/* 1 for a kind whose tasks run as Slurm jobs: they hold no slot
+	 * of max_running (their kind's limit still bounds them). NULL:
+	 * none. */
+	kind_limit_fn	 slurm;
 };
 
 struct create_opts {
@@ -160,6 +164,22 @@ int	store_task_claim(struct store *st, int64_t id, int64_t pid,
  */
 int	store_task_group(struct store *st, int64_t id, int64_t pgid,
 	    int64_t start, struct hg_err *e);
+
+/*
+ * Slurm tasks. store_task_slurm_get reads the job (0: none submitted
+ * yet), how many bytes of its output were read, and started_at
+ * (TASK_TIME_NONE: not running yet). store_task_slurm records the job and
+ * what squeue says of it (a state event when that changed), and with
+ * running makes a queued task running; returns 1 when it did, else 0,
+ * or -1 with e set. store_task_slurm_offset records the output read.
+ */
+int	store_task_slurm_get(struct store *st, int64_t id, int64_t *job,
+	    int64_t *offset, int64_t *started, struct hg_err *e);
+int	store_task_slurm(struct store *st, int64_t id, int64_t job,
+	    const char *state, const char *reason, int running,
+	    struct hg_err *e);
+int	store_task_slurm_offset(struct store *st, int64_t id,
+	    int64_t offset, struct hg_err *e);
 
 /* Progress as the runner reports it; total < 0 means unknown. */
 struct progress {

@@ -44,6 +44,9 @@ struct task_row {
 	const char	*result;	/* JSON text of our own; NULL: none */
 	int64_t		 rerun_of;	/* the task it reran; 0: none */
 	const char	*waiting_for;	/* JSON ids; NULL: not waiting */
+	int64_t		 slurm_job;	/* its Slurm job; 0: none yet */
+	const char	*slurm_state;	/* as squeue said; NULL: unknown */
+	const char	*slurm_reason;
 };
 
 /*

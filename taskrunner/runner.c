@@ -27,6 +27,7 @@
 #include "outbox.h"
 #include "runner.h"
 #include "signals.h"
+#include "slurm.h"
 #include "state.h"
 #include "store.h"
 #include "warn.h"
@@ -151,6 +152,9 @@ runner_run(struct runner *r)
 		o.state = TASK_FAILED;
 		o.error_code = "exec_failed";
 		o.error_message = "the task's stored params do not parse";
+	} else if (k->slurm) {
+		slurm_run(&r->ob, k, params, &r->unblocked, &o, err,
+		    sizeof(err));
 	} else if (k->builtin != BUILTIN_NONE) {
 		stopped = builtin_run(&r->ob, k, params, &r->unblocked);
 		if (stopped)

@@ -8,9 +8,11 @@
 
 #include "store_int.h"
 
+/* A queued task has no runner to tell of a stop, but for a Slurm task
+ * whose runner follows its pending job. */
 static const struct store_sql q_task_state = { S_TASK_STATE,
-    "SELECT state, runner_pid, runner_start FROM tasks "
-    "WHERE id = ?1" };
+    "SELECT state, CASE WHEN state <> 'queued' OR slurm_job IS NOT NULL "
+    "THEN runner_pid END, runner_start FROM tasks WHERE id = ?1" };
 
 /* Inside a transaction: the task's state and runner. 404 if absent. */
 static int
@@ -116,10 +118,9 @@ store_task_stop_why(struct store *st, int64_t id, const char *code,
 		if (store__task_read(st, id, task, e) == -1)
 			goto fail;
 	} else {
-		/* A queued task has no runner yet: it ends here, and the
-		 * runner that may be starting finds it taken. */
-		if (state == TASK_QUEUED)
-			ref->pid = 0;
+		/* A queued task ends here, and the runner that may be
+		 * starting finds it taken; one that follows a pending
+		 * Slurm job is told (task_state), and cancels it. */
 		if (set_state(st, id, state == TASK_QUEUED ? TASK_CANCELED :
 		    TASK_STOPPING, state == TASK_QUEUED, e) == -1 ||
 		    stop_why(st, id, code, msg, e) == -1 ||
@@ -174,18 +175,21 @@ fail:
 	return -1;
 }
 
+/* A Slurm task (slurm_job not NULL) stays queued while its job waits:
+ * store_task_slurm() makes it running. */
 static const struct store_sql q_task_claim = { S_TASK_CLAIM,
-    "UPDATE tasks SET state = 'running', started_at = "
-    "?2, runner_pid = ?3, runner_start = ?4, cmd_pgid = NULL, "
+    "UPDATE tasks SET state = CASE WHEN slurm_job IS NULL THEN 'running' "
+    "ELSE 'queued' END, started_at = CASE WHEN slurm_job IS NULL THEN ?2 "
+    "END, runner_pid = ?3, runner_start = ?4, cmd_pgid = NULL, "
     "cmd_start = NULL WHERE id = ?1 AND state = 'queued' "
-    "RETURNING kind, params" };
+    "RETURNING kind, params, slurm_job IS NOT NULL" };
 
 int
 store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
     char **kind, char **params, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
-	int		 rc, found = 0;
+	int		 rc, found = 0, slurm = 0;
 
 	*kind = *params = NULL;
 	if (store__begin(st, 1, e) == -1)
@@ -204,6 +208,7 @@ store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
 		const char	*p = (const char *)sqlite3_column_text(s, 1);
 
 		found = 1;
+		slurm = sqlite3_column_int(s, 2);
 		*kind = k != NULL ? strdup(k) : NULL;
 		*params = p != NULL ? strdup(p) : NULL;
 		/* RETURNING rows are all computed by the first step; the
@@ -223,9 +228,10 @@ store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
 		hg_err_set(e, 503, "unavailable", "out of memory");
 		goto fail;
 	}
-	if (store__counter_bump(st, "started", *kind, NULL, e) == -1 ||
-	    store__state_event(st, id, NULL, e) == -1 ||
-	    store__commit(st, e) == -1)
+	if (!slurm && (store__counter_bump(st, "started", *kind, NULL,
+	    e) == -1 || store__state_event(st, id, NULL, e) == -1))
+		goto fail;
+	if (store__commit(st, e) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -240,27 +246,37 @@ static const struct store_sql q_task_group = { S_TASK_GROUP,
     "UPDATE tasks SET cmd_pgid = ?2, cmd_start = ?3 WHERE id = ?1 AND "
     "state IN ('running', 'stopping')" };
 
-int
-store_task_group(struct store *st, int64_t id, int64_t pgid, int64_t start,
-    struct hg_err *e)
+/* One short write of q, which takes id and one or two integers (nv),
+ * in its own transaction. */
+static int
+write_ints(struct store *st, const struct store_sql *q, int64_t id,
+    int64_t a, int64_t b, int nv, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
 
 	if (store__begin(st, 1, e) == -1)
 		return -1;
-	if ((s = store__stmt(st, &q_task_group)) == NULL) {
+	if ((s = store__stmt(st, q)) == NULL) {
 		store__err(st, sqlite3_errcode(st->db), e);
 		goto fail;
 	}
 	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, pgid);
-	sqlite3_bind_int64(s, 3, start);
+	sqlite3_bind_int64(s, 2, a);
+	if (nv == 2)
+		sqlite3_bind_int64(s, 3, b);
 	if (store__step_done(st, s, e) == -1 || store__commit(st, e) == -1)
 		goto fail;
 	return 0;
 fail:
 	store__rollback(st);
 	return -1;
+}
+
+int
+store_task_group(struct store *st, int64_t id, int64_t pgid, int64_t start,
+    struct hg_err *e)
+{
+	return write_ints(st, &q_task_group, id, pgid, start, 2, e);
 }
 
 static const struct store_sql q_task_progress = { S_TASK_PROGRESS,
@@ -402,4 +418,115 @@ store_task_stop_requested(struct store *st, int64_t id)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
 	return v;
+}
+
+static const struct store_sql q_slurm_get = { S_SLURM_GET,
+    "SELECT slurm_job, slurm_offset, started_at FROM tasks WHERE id = ?1" };
+
+int
+store_task_slurm_get(struct store *st, int64_t id, int64_t *job,
+    int64_t *offset, int64_t *started, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*job = *offset = 0;
+	*started = TASK_TIME_NONE;
+	if ((s = store__stmt(st, &q_slurm_get)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*job = sqlite3_column_int64(s, 0);
+		*offset = sqlite3_column_int64(s, 1);
+		if (sqlite3_column_type(s, 2) != SQLITE_NULL)
+			*started = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return hg_err_set(e, 404, "not_found", "no task %lld",
+		    (long long)id);
+	if (rc != SQLITE_ROW)
+		return store__err(st, rc, e);
+	return 0;
+}
+
+/* Only while the task is active: a stop may have ended a pending one. */
+static const struct store_sql q_slurm_set = { S_SLURM_SET,
+    "UPDATE tasks SET slurm_job = ?2, slurm_state = ?3, slurm_reason = ?4 "
+    "WHERE id = ?1 AND state IN ('queued', 'running', 'stopping') AND "
+    "(slurm_job IS NOT ?2 OR slurm_state IS NOT ?3 OR "
+    "slurm_reason IS NOT ?4)" };
+static const struct store_sql q_slurm_run = { S_SLURM_RUN,
+    "UPDATE tasks SET state = 'running', started_at = ?2 WHERE id = ?1 "
+    "AND state = 'queued' RETURNING kind" };
+
+int
+store_task_slurm(struct store *st, int64_t id, int64_t job,
+    const char *state, const char *reason, int running, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	char		*kind = NULL;
+	int		 rc, changed, started = 0;
+
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if ((s = store__stmt(st, &q_slurm_set)) == NULL) {
+		store__err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, job);
+	store__bind_text(s, 3, state);
+	store__bind_text(s, 4, reason);
+	if (store__step_done(st, s, e) == -1)
+		goto fail;
+	changed = sqlite3_changes(st->db) > 0;
+	if (running) {
+		if ((s = store__stmt(st, &q_slurm_run)) == NULL) {
+			store__err(st, sqlite3_errcode(st->db), e);
+			goto fail;
+		}
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, hg_now_ms());
+		if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			const char *k = (const char *)sqlite3_column_text(s,
+			    0);
+
+			started = 1;
+			if (k == NULL || (kind = strdup(k)) == NULL)
+				rc = SQLITE_NOMEM;
+			else
+				rc = sqlite3_step(s);
+		}
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE) {
+			store__err(st, rc, e);
+			goto fail;
+		}
+	}
+	if (started && store__counter_bump(st, "started", kind, NULL, e) ==
+	    -1)
+		goto fail;
+	/* The task object changed (its slurm part, or its state): its
+	 * watchers see it. */
+	if ((changed || started) && store__state_event(st, id, NULL, e) == -1)
+		goto fail;
+	if (store__commit(st, e) == -1)
+		goto fail;
+	free(kind);
+	return started;
+fail:
+	store__rollback(st);
+	free(kind);
+	return -1;
+}
+
+static const struct store_sql q_slurm_offset = { S_SLURM_OFFSET,
+    "UPDATE tasks SET slurm_offset = ?2 WHERE id = ?1" };
+
+int
+store_task_slurm_offset(struct store *st, int64_t id, int64_t offset,
+    struct hg_err *e)
+{
+	return write_ints(st, &q_slurm_offset, id, offset, 0, 1, e);
 }

@@ -39,6 +39,9 @@ store__row_read(sqlite3_stmt *s, struct task_row *t)
 	t->result = (const char *)sqlite3_column_text(s, 14);
 	t->rerun_of = sqlite3_column_int64(s, 15);	/* NULL reads 0 */
 	t->waiting_for = (const char *)sqlite3_column_text(s, 16);
+	t->slurm_job = sqlite3_column_int64(s, 17);	/* NULL reads 0 */
+	t->slurm_state = (const char *)sqlite3_column_text(s, 18);
+	t->slurm_reason = (const char *)sqlite3_column_text(s, 19);
 	return t->kind == NULL || t->params == NULL || state == -1 ? -1 : 0;
 }
 

@@ -3,8 +3,8 @@ module starts once (tests/pylib/slurm.py) and ends after its tests."""
 
 import os
 
-from harness import Server, Skip, refused, wait_for
-from pylib.slurm import Cluster
+from harness import Scripts, Server, Skip, refused, wait_for
+from pylib.slurm import Cluster, wait_gone
 
 # Run under the ASan build only in `make test` (scripts/test).
 SLOW = "starts a Slurm cluster"
@@ -22,6 +22,68 @@ def cluster():
             raise Skip(why)
         _cluster = Cluster().start()
     return _cluster
+
+
+script = Scripts("hourglass-slurm-").write
+
+# Prints its progress, its one argument back as it came, and exits with
+# the code asked.
+STEPS = script("steps.sh", """n=$1
+i=1
+while [ $i -le $n ]; do
+	echo "PROGRESS $i/$n step $i"
+	sleep 0.2
+	i=$((i + 1))
+done
+printf 'arg=[%s] count=%s\\n' "$2" "$#"
+exit $3
+""")
+
+# Says step 1, then waits for its gate file, which the test makes.
+GATE = script("gate.sh", """echo "PROGRESS 1/2 waiting"
+while [ ! -e "$1" ]; do sleep 0.1; done
+echo "PROGRESS 2/2 through"
+""")
+
+# Runs until stopped; says when TERM came, then exits.
+LONG = script("long.sh", """trap 'echo got TERM; exit 143' TERM
+echo "PROGRESS 1/100"
+while :; do sleep 0.1; done
+""")
+
+KINDS = {"kinds": [
+    {"name": "count", "builtin": "count", "description": "count",
+     "params": {"total": {"type": "integer", "min": 1, "default": 1000},
+                "delay_ms": {"type": "integer", "min": 0,
+                             "default": 100}}},
+    {"name": "gate", "description": "waits for its gate",
+     "command": ["sh", GATE, "{path}"],
+     "params": {"path": {"type": "string", "max_length": 500}},
+     "slurm": {"options": []}},
+    {"name": "later", "description": "a job that Slurm holds back",
+     "command": ["true"], "max_running": 1,
+     "slurm": {"options": ["--begin=now+3600"]}},
+    {"name": "long", "description": "runs until stopped",
+     "command": ["sh", LONG], "grace_s": 3, "timeout_s": 60,
+     "slurm": {"options": []}},
+    {"name": "short", "description": "times out",
+     "command": ["sh", LONG], "grace_s": 3, "timeout_s": 1.5,
+     "slurm": {"options": []}},
+    {"name": "steps", "description": "steps as a Slurm job",
+     "command": ["sh", STEPS, "{n}", "{text}", "{code}"],
+     "params": {"n": {"type": "integer", "min": 1, "max": 50,
+                      "default": 3},
+                "text": {"type": "string", "max_length": 200,
+                         "default": "plain"},
+                "code": {"type": "integer", "min": 0, "max": 255,
+                         "default": 0}},
+     "slurm": {"options": ["--ntasks=1"]}},
+]}
+
+
+def SERVER_ENV():
+    # One slot: Slurm tasks must not need it.
+    return dict(cluster().env(), HOURGLASS_MAX_RUNNING="1")
 
 
 def teardown():
@@ -95,3 +157,117 @@ def test_slurm_missing_sbatch_is_one_warning_naming_the_kinds():
         # A Slurm kind's program lives on the compute nodes: no warning
         # that this machine lacks it.
         assert "simulate" not in text, text
+
+
+def test_slurm_job_reports_progress_and_succeeds(srv):
+    t = srv.create("steps", {"n": 4})
+    tid = t["id"]
+    seen = []
+
+    def progressed():
+        task = srv.task(tid)
+        if task["progress"]["value"] not in seen:
+            seen.append(task["progress"]["value"])
+        return task["state"] not in ("queued", "running") and task
+    end = wait_for(progressed, 30, what="task %d to end" % tid)
+    assert end["state"] == "succeeded", end
+    assert end["progress"]["value"] == 4 and end["progress"]["total"] == 4, \
+        end
+    job = end["slurm"]["job_id"]
+    assert isinstance(job, int) and job > 0, end
+    # The job carries the task's id in its name.
+    out = cluster().run("scontrol", "-o", "show", "job", str(job))
+    assert "JobName=hourglass-%d " % tid in out, out
+
+
+def test_slurm_parameter_with_shell_metacharacters_is_one_argument(srv):
+    text = "a b'$(touch /tmp/x)\";`id`|&>c\\ *"
+    t = srv.create("steps", {"n": 1, "text": text})
+    end = srv.wait_finished(t["id"], 30)
+    assert end["state"] == "succeeded", end
+    log = srv.get("/api/tasks/%d/log" % t["id"]).body.decode()
+    assert "arg=[%s] count=3" % text in log, log
+
+
+def test_slurm_exit_code_fails_the_task(srv):
+    t = srv.create("steps", {"n": 1, "code": 7})
+    end = srv.wait_finished(t["id"], 30)
+    assert end["state"] == "failed", end
+    assert end["exit_code"] == 7 and end["error"]["code"] == "exit_code", end
+
+
+def test_slurm_progress_is_live_while_the_job_runs(srv):
+    gate = os.path.join(srv.data, "gate-open")
+    t = srv.create("gate", {"path": gate})
+    running = srv.wait_task(t["id"], lambda x: x["state"] == "running"
+                            and x["progress"]["value"] == 1, 30)
+    assert running["progress"]["message"] == "waiting", running
+    assert running["slurm"]["state"] == "RUNNING", running
+    open(gate, "w").close()
+    end = srv.wait_finished(t["id"], 30)
+    assert end["state"] == "succeeded", end
+    assert end["progress"]["value"] == 2, end
+
+
+def test_slurm_pending_job_is_queued_with_its_reason_then_stops(srv):
+    t = srv.create("later")
+    pending = srv.wait_task(t["id"], lambda x: "slurm" in x and
+                            x["slurm"]["reason"] is not None, 30)
+    assert pending["state"] == "queued", pending
+    job = pending["slurm"]["job_id"]
+    assert pending["slurm"]["state"] == "PENDING", pending
+    assert pending["slurm"]["reason"] == "BeginTime", pending
+    # max_running 1: a second task of the kind waits without a job.
+    t2 = srv.create("later")
+    srv.stop_task(t["id"])
+    end = srv.wait_finished(t["id"], 30)
+    assert end["state"] == "canceled", end
+    wait_gone(cluster(), job)
+    # The slot it held is free: the second one gets its job.
+    second = srv.wait_task(t2["id"], lambda x: "slurm" in x, 30)
+    assert second["slurm"]["job_id"] != job, second
+    srv.stop_task(t2["id"])
+    srv.wait_finished(t2["id"], 30)
+    wait_gone(cluster(), second["slurm"]["job_id"])
+
+
+def test_slurm_tasks_hold_no_max_running_slot(srv):
+    # HOURGLASS_MAX_RUNNING is 1 here, and a local task holds it.
+    local = srv.create("count", {"total": 1000, "delay_ms": 100})
+    srv.wait_state(local["id"], ["running"])
+    t = srv.create("steps", {"n": 1})
+    end = srv.wait_finished(t["id"], 30)
+    assert end["state"] == "succeeded", end
+    assert srv.task(local["id"])["state"] == "running"
+    srv.stop_task(local["id"])
+    srv.wait_finished(local["id"])
+
+
+def test_slurm_stop_of_a_running_job_sends_term_first(srv):
+    t = srv.create("long")
+    srv.wait_task(t["id"], lambda x: x["state"] == "running" and
+                  x["progress"]["value"] == 1, 30)
+    srv.stop_task(t["id"])
+    end = srv.wait_finished(t["id"], 30)
+    assert end["state"] == "canceled", end
+    log = srv.get("/api/tasks/%d/log" % t["id"]).body.decode()
+    assert "got TERM" in log, log
+    wait_gone(cluster(), end["slurm"]["job_id"])
+
+
+def test_slurm_timeout_fails_the_task(srv):
+    t = srv.create("short")
+    end = srv.wait_finished(t["id"], 30)
+    assert end["state"] == "failed", end
+    assert end["error"]["code"] == "timeout", end
+    wait_gone(cluster(), end["slurm"]["job_id"])
+
+
+def test_slurm_job_cancelled_by_someone_else_fails(srv):
+    t = srv.create("long")
+    running = srv.wait_task(t["id"], lambda x: x["state"] == "running", 30)
+    cluster().run("scancel", str(running["slurm"]["job_id"]))
+    end = srv.wait_finished(t["id"], 30)
+    assert end["state"] == "failed", end
+    assert end["error"]["code"] == "slurm", end
+    assert "CANCELLED" in end["error"]["message"], end
