@@ -166,6 +166,16 @@ int	store_task_group(struct store *st, int64_t id, int64_t pgid,
 	    int64_t start, struct hg_err *e);
 
 /*
+ * A runner follows the Slurm job of task id again, in place of its dead
+ * runner: if the task is active, has a job, and the runner recorded is
+ * gone (its /proc start time differs), it records pid and start as the
+ * task's runner. Returns 0 with *kind and *params set (malloc'd, caller
+ * frees), 1 if the task is not there to follow, -1 on error.
+ */
+int	store_task_reattach(struct store *st, int64_t id, int64_t pid,
+	    int64_t start, char **kind, char **params, struct hg_err *e);
+
+/*
  * Slurm tasks. store_task_slurm_get reads the job (0: none submitted
  * yet), how many bytes of its output were read, and started_at
  * (TASK_TIME_NONE: not running yet). store_task_slurm records the job and
@@ -325,9 +335,11 @@ struct runner_seen {
 	int64_t	 pgid;		/* 0: none (builtin, or not recorded yet) */
 	int64_t	 pg_start;	/* /proc start time of the group's leader */
 	char	 kind[HG_KIND_NAME_MAX + 1];
+	int64_t	 slurm_job;	/* its Slurm job; 0: none */
 };
 
-/* Calls cb for each running or stopping task with its runner, read
+/* Calls cb for each running or stopping task with its runner, and each
+ * queued Slurm task whose runner follows its pending job, read
  * HG_RUNNERS_BATCH at a time. Returns how many, or -1. */
 int	store_active_runners(struct store *st,
 	    void (*cb)(void *, int64_t id, const struct runner_seen *),

@@ -122,6 +122,11 @@ runner_run(struct runner *r)
 	task_reset(r);
 	rc = store_task_claim(r->st, r->id, (int64_t)getpid(), r->proc_start,
 	    &kind, &ptext, &e);
+	/* Not queued: a Slurm task whose runner died, and whose job this
+	 * runner follows on. */
+	if (rc == 1)
+		rc = store_task_reattach(r->st, r->id, (int64_t)getpid(),
+		    r->proc_start, &kind, &ptext, &e);
 	if (rc != 0) {
 		if (rc == -1)
 			warn_task(r->id, "taking the task: %s", e.msg);

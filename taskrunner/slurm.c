@@ -45,6 +45,8 @@ struct job {
 	int			 stopping;	/* scancel --batch sent */
 	int			 timedout;
 	int			 gone;		/* squeue no longer has it */
+	int			 catchup;	/* reading what came while no
+						 * runner followed the job */
 	/* Monotonic ms; INT64_MAX: not due. */
 	int64_t			 t_out;
 	int64_t			 kill_at;
@@ -324,6 +326,10 @@ line_done(void *arg, const char *raw, size_t len)
 	hg_utf8_clean(raw, len, clean, sizeof(clean));
 	if (!command_stdout_line(j->ob, j->k, &j->end, clean))
 		outbox_log(j->ob, "stdout", clean);
+	else if (j->catchup)
+		/* Each value the job reported while nobody read it is kept,
+		 * not only the last of the batch. */
+		(void)outbox_flush(j->ob, 1);
 }
 
 /* Reads what the job's output has past j->fed. j->offset follows the
@@ -556,6 +562,9 @@ slurm_run(struct outbox *ob, const struct kind *k, const cJSON *params,
 		goto out;
 	}
 	j.fed = saved = j.offset;
+	/* A job already submitted: this runner follows it on, from where
+	 * the last one read. */
+	j.catchup = j.id != 0;
 	if (j.id == 0 && submit(&j, params, msg, msglen) == -1)
 		goto out;
 	while (!j.gone) {
@@ -566,6 +575,7 @@ slurm_run(struct outbox *ob, const struct kind *k, const cJSON *params,
 			if (!j.gone)
 				record(&j);
 			read_output(&j);
+			j.catchup = 0;
 			outbox_flush(ob, 1);
 			if (j.offset != saved && store_task_slurm_offset(
 			    ob->st, ob->id, j.offset, &e) == 0)

@@ -530,3 +530,75 @@ store_task_slurm_offset(struct store *st, int64_t id, int64_t offset,
 {
 	return write_ints(st, &q_slurm_offset, id, offset, 0, 1, e);
 }
+
+static const struct store_sql q_reattach_get = { S_REATTACH_GET,
+    "SELECT runner_pid, runner_start, kind, params FROM tasks WHERE "
+    "id = ?1 AND slurm_job > 0 AND state IN ('queued', 'running', "
+    "'stopping')" };
+static const struct store_sql q_reattach_set = { S_REATTACH_SET,
+    "UPDATE tasks SET runner_pid = ?2, runner_start = ?3 WHERE id = ?1" };
+
+int
+store_task_reattach(struct store *st, int64_t id, int64_t pid, int64_t start,
+    char **kind, char **params, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int64_t		 old_pid = 0, old_start = 0;
+	int		 rc, found = 0;
+
+	*kind = *params = NULL;
+	/* IMMEDIATE: two runners sent for the same job read and write in
+	 * turn, and the second finds the first alive. */
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if ((s = store__stmt(st, &q_reattach_get)) == NULL) {
+		store__err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char	*k = (const char *)sqlite3_column_text(s, 2);
+		const char	*p = (const char *)sqlite3_column_text(s, 3);
+
+		found = 1;
+		old_pid = sqlite3_column_int64(s, 0);
+		old_start = sqlite3_column_int64(s, 1);
+		*kind = k != NULL ? strdup(k) : NULL;
+		*params = p != NULL ? strdup(p) : NULL;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store__err(st, rc, e);
+		goto fail;
+	}
+	/* Not a Slurm task's, or its runner lives: not ours to follow. */
+	if (!found || (old_pid > 0 && hg_proc_start((long)old_pid) ==
+	    old_start)) {
+		store__rollback(st);
+		free(*kind);
+		free(*params);
+		*kind = *params = NULL;
+		return 1;
+	}
+	if (*kind == NULL || *params == NULL) {
+		hg_err_set(e, 503, "unavailable", "out of memory");
+		goto fail;
+	}
+	if ((s = store__stmt(st, &q_reattach_set)) == NULL) {
+		store__err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, pid);
+	sqlite3_bind_int64(s, 3, start);
+	if (store__step_done(st, s, e) == -1 || store__commit(st, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	store__rollback(st);
+	free(*kind);
+	free(*params);
+	*kind = *params = NULL;
+	return -1;
+}

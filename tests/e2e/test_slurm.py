@@ -2,8 +2,10 @@
 module starts once (tests/pylib/slurm.py) and ends after its tests."""
 
 import os
+import tempfile
 
-from harness import Scripts, Server, Skip, refused, wait_for
+from harness import (Scripts, Server, Skip, kill_pids, owned_pids,
+                     refused, wait_for)
 from pylib.slurm import Cluster, wait_gone
 
 # Run under the ASan build only in `make test` (scripts/test).
@@ -45,6 +47,16 @@ while [ ! -e "$1" ]; do sleep 0.1; done
 echo "PROGRESS 2/2 through"
 """)
 
+# Step 1, then waits for gate $1; steps 2 to 4 (while Hourglass is
+# down, in the test), then waits for gate $2; step 5.
+TWO_GATES = script("twogates.sh", """echo "PROGRESS 1/5"
+while [ ! -e "$1" ]; do sleep 0.1; done
+for i in 2 3 4; do echo "PROGRESS $i/5"; echo "line $i"; done
+echo "PROGRESS 4/5 down"
+while [ ! -e "$2" ]; do sleep 0.1; done
+echo "PROGRESS 5/5"
+""")
+
 # Runs until stopped; says when TERM came, then exits.
 LONG = script("long.sh", """trap 'echo got TERM; exit 143' TERM
 echo "PROGRESS 1/100"
@@ -63,6 +75,11 @@ KINDS = {"kinds": [
     {"name": "later", "description": "a job that Slurm holds back",
      "command": ["true"], "max_running": 1,
      "slurm": {"options": ["--begin=now+3600"]}},
+    {"name": "twogates", "description": "waits for two gates",
+     "command": ["sh", TWO_GATES, "{a}", "{b}"],
+     "params": {"a": {"type": "string", "max_length": 500},
+                "b": {"type": "string", "max_length": 500}},
+     "slurm": {"options": []}},
     {"name": "long", "description": "runs until stopped",
      "command": ["sh", LONG], "grace_s": 3, "timeout_s": 60,
      "slurm": {"options": []}},
@@ -271,3 +288,51 @@ def test_slurm_job_cancelled_by_someone_else_fails(srv):
     assert end["state"] == "failed", end
     assert end["error"]["code"] == "slurm", end
     assert "CANCELLED" in end["error"]["message"], end
+
+
+def test_slurm_job_goes_on_after_every_hourglass_process_is_killed():
+    gates = tempfile.mkdtemp(prefix="hourglass-gates-")
+    a, b = os.path.join(gates, "a"), os.path.join(gates, "b")
+    first = Server(kinds=KINDS, env=SERVER_ENV()).start()
+    try:
+        t = first.create("twogates", {"a": a, "b": b})
+        tid = t["id"]
+        running = first.wait_task(tid, lambda x: x["state"] == "running"
+                                  and x["progress"]["value"] == 1, 30)
+        job = running["slurm"]["job_id"]
+        # The plug is pulled: nginx, hourglass-fcgi and every runner,
+        # never Slurm (the job's processes are not the data folder's).
+        kill_pids(owned_pids(first.data))
+        wait_for(lambda: not owned_pids(first.data), 10,
+                 what="every Hourglass process to die")
+        first.proc.wait(10)
+        first.proc = None
+        # The job goes on while nobody follows it.
+        open(a, "w").close()
+        out = os.path.join(first.data, "tasks", str(tid), "slurm.out")
+
+        def printed():
+            with open(out) as f:
+                return "PROGRESS 4/5 down" in f.read()
+        wait_for(printed, 20, what="job %d to go on alone" % job)
+        with Server(kinds=KINDS, data=first.data,
+                    env=SERVER_ENV()) as again:
+            again.wait_task(tid, lambda x: x["progress"]["value"] == 4, 30)
+            open(b, "w").close()
+            end = again.wait_finished(tid, 30)
+            assert end["state"] == "succeeded", end
+            assert end["slurm"]["job_id"] == job, end
+            values = [e.json["value"] for e in again.replay(tid)
+                      if e.type == "progress"]
+            for v in (1, 2, 3, 4, 5):
+                assert v in values, values
+            log = again.get("/api/tasks/%d/log" % tid).body.decode()
+            # Each line once: read on from where the dead runner was.
+            for i in (2, 3, 4):
+                assert log.count("line %d" % i) == 1, log
+    finally:
+        first.close()
+        for p in (a, b):
+            if os.path.exists(p):
+                os.unlink(p)
+        os.rmdir(gates)
