@@ -102,7 +102,10 @@ batch_add(void *arg, const struct event *ev)
 
 	if (frame_make(ev, &b->v[b->n]) == -1)
 		return -1;
-	if (b->v[b->n].final && on_final != NULL)
+	/* A retrying task freed its slot too, and has a retry_at for the
+	 * janitor's clock. */
+	if ((b->v[b->n].final || ev->state == TASK_RETRYING) &&
+	    on_final != NULL)
 		on_final(on_final_arg, ev->task);
 	b->n++;
 	return 0;

@@ -10,7 +10,8 @@
 
 #include "http.h"
 
-/* Called on the feed's thread for each event that ends a task. */
+/* Called on the feed's thread for each event that ends a task, or an
+ * attempt of one (a state event into retrying). */
 typedef void	(*feed_final_fn)(void *arg, int64_t task);
 
 /* Starts the feed thread, woken by datagrams on notify_fd (borrowed:

@@ -1,10 +1,11 @@
 /*
- * The janitor: once a second, and whenever a task ends, it notices
- * runners that died without recording an end (their command's process
- * group is ended, reaper.c, and then their task ends lost),
- * gives back to the queue tasks whose runner never took them, starts
- * queued tasks as slots free up, stops tasks that nobody watches, and
- * ends external tasks that went silent.
+ * The janitor: once a second, whenever a task ends, and when a retry
+ * comes due, it notices runners that died without recording an end
+ * (their command's process group is ended, reaper.c, and then their
+ * task ends lost, or is retried), gives back to the queue tasks whose
+ * runner never took them, queues retrying tasks at their retry_at and
+ * starts queued tasks as slots free up, stops tasks that nobody
+ * watches, and ends external tasks that went silent.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -40,7 +41,7 @@ static void
 check_runner(void *arg, int64_t id, const struct runner_seen *seen)
 {
 	const struct runner_ref *ref = &seen->ref;
-	struct outcome	 o = { TASK_LOST, 0, 0, "lost", NULL, 0, NULL };
+	struct outcome	 o = { TASK_LOST, 0, 0, "lost", NULL, 0, NULL, ref };
 	struct hg_err	 e;
 	char		 msg[128];
 	int		*lost = arg;
@@ -109,7 +110,7 @@ unwatched(const struct tended *t)
 static int
 external_due(const struct tended *t, int64_t now)
 {
-	struct outcome	 o = { 0, 0, 0, NULL, NULL, 0, NULL };
+	struct outcome	 o = { 0, 0, 0, NULL, NULL, 0, NULL, NULL };
 	struct hg_err	 e;
 	char		 msg[128];
 
@@ -177,7 +178,7 @@ janitor_pass(void)
 
 	(void)store_active_runners(jan_st, check_runner, &changed);
 	(void)store_sched_unlaunch(jan_st, hg_now_ms() - HG_UNCLAIMED_MS);
-	(void)launch_queued(jan_st, &srv.cfg, srv.kinds);
+	changed += launch_queued(jan_st, &srv.cfg, srv.kinds) > 0;
 	changed += tend(hg_now_ms());
 	if (changed > 0)
 		feed_kick();
@@ -189,10 +190,27 @@ janitor_pass(void)
 	}
 }
 
+/* How long the next pass may wait: HG_JANITOR_MS, or until the next
+ * retry comes due, so that a retry_at is kept to the millisecond rather
+ * than to the second. A task that becomes retrying kicks (feed.h), and
+ * the wait is worked out again. */
+static int64_t
+pass_wait(void)
+{
+	struct hg_err	 e;
+	int64_t		 at, wait = HG_JANITOR_MS;
+
+	if (store_retry_next(jan_st, &at, &e) == 0 && at > 0 &&
+	    (at -= hg_now_ms()) < wait)
+		wait = at > 0 ? at : 0;
+	return wait;
+}
+
 static void *
 janitor_main(void *arg)
 {
 	struct timespec	 ts;
+	int64_t		 wait;
 	int		 stop;
 
 	(void)arg;
@@ -203,9 +221,10 @@ janitor_main(void *arg)
 		ts.tv_sec = 0;
 		ts.tv_nsec = HG_KICK_GAP_MS * 1000000L;
 		nanosleep(&ts, NULL);
+		wait = pass_wait();
 		pthread_mutex_lock(&jan.mu);
 		if (!jan.kicked && !jan.stopping) {
-			hg_deadline(&ts, CLOCK_REALTIME, HG_JANITOR_MS);
+			hg_deadline(&ts, CLOCK_REALTIME, wait);
 			pthread_cond_timedwait(&jan.cv, &jan.mu, &ts);
 		}
 		jan.kicked = 0;

@@ -424,8 +424,10 @@ warn_commands(void)
 	buf_free(&names);
 }
 
-/* The feed read that a task ended: its slot is free for a queued one.
- * Before janitor_start() the kick waits for the first pass. */
+/* The feed read that a task ended, or is to be retried: its slot is
+ * free for a queued one, and the janitor's clock may have a new retry
+ * to wake for. Before janitor_start() the kick waits for the first
+ * pass. */
 static void
 task_ended(void *arg, int64_t task)
 {

@@ -36,7 +36,7 @@ metrics_sse(int delta)
 /* The families read from SQLite, each gathered apart: rows come in the
  * database's order, and a family's HELP and TYPE come once. */
 struct families {
-	struct buf	 tasks, started, finished;
+	struct buf	 tasks, started, finished, retries;
 	int64_t		 queued, start_failed;
 };
 
@@ -55,7 +55,10 @@ row(void *arg, const char *name, const char *kind, const char *state,
 	if (strcmp(name, "tasks") == 0) {
 		buf_printf(&f->tasks, "hourglass_tasks{kind=\"%s\","
 		    "state=\"%s\"} %lld\n", kind, state, (long long)v);
-		if (state_parse(state) == TASK_QUEUED)
+		/* A retrying task waits for its next attempt: it counts
+		 * against HOURGLASS_MAX_QUEUED as a queued one does. */
+		if (state_parse(state) == TASK_QUEUED ||
+		    state_parse(state) == TASK_RETRYING)
 			f->queued += v;
 	} else if (strcmp(name, "started") == 0)
 		buf_printf(&f->started, "hourglass_tasks_started_total"
@@ -64,6 +67,9 @@ row(void *arg, const char *name, const char *kind, const char *state,
 		buf_printf(&f->finished, "hourglass_tasks_finished_total"
 		    "{kind=\"%s\",state=\"%s\"} %lld\n", kind, state,
 		    (long long)v);
+	else if (strcmp(name, "retries") == 0)
+		buf_printf(&f->retries, "hourglass_task_retries_total"
+		    "{kind=\"%s\"} %lld\n", kind, (long long)v);
 	else if (strcmp(name, "start_failed") == 0)
 		f->start_failed = v;
 }
@@ -99,8 +105,11 @@ metrics_serve(struct req *r)
 	    "Tasks whose runner started them, by kind.", &f.started);
 	family(&o, "hourglass_tasks_finished_total", "counter",
 	    "Tasks that ended, by kind and final state.", &f.finished);
+	family(&o, "hourglass_task_retries_total", "counter",
+	    "Attempts that failed and were retried, by kind.", &f.retries);
 	header(&o, "hourglass_queue_length", "gauge",
-	    "Tasks waiting to start.");
+	    "Tasks waiting to start: queued, or retrying (waiting for "
+	    "their next attempt).");
 	buf_printf(&o, "hourglass_queue_length %lld\n", (long long)f.queued);
 	header(&o, "hourglass_sse_clients", "gauge",
 	    "Server-Sent Events streams open now.");
@@ -120,7 +129,8 @@ metrics_serve(struct req *r)
 			buf_printf(&o, "hourglass_http_requests_total"
 			    "{code=\"%d\"} %ld\n", i, n);
 	}
-	if (o.nomem || f.tasks.nomem || f.started.nomem || f.finished.nomem)
+	if (o.nomem || f.tasks.nomem || f.started.nomem || f.finished.nomem ||
+	    f.retries.nomem)
 		hg_err_set(&e, 503, "unavailable", "out of memory");
 	else {
 		reply(r, 200, NULL, "text/plain; version=0.0.4; charset=utf-8",
@@ -134,4 +144,5 @@ fail:
 	buf_free(&f.tasks);
 	buf_free(&f.started);
 	buf_free(&f.finished);
+	buf_free(&f.retries);
 }

@@ -178,8 +178,8 @@ create_read(struct req *r, struct create *c, struct hg_err *e)
 	return idem_key(r, &c->opts.idem_key, e);
 }
 
-/* The store's options: an external task's token, or the schedule that
- * takes a free slot in the create's own transaction. */
+/* The store's options: the kind's retries, an external task's token, or
+ * the schedule that takes a free slot in the create's own transaction. */
 static int
 create_opts_set(struct create *c, struct hg_err *e)
 {
@@ -187,6 +187,11 @@ create_opts_set(struct create *c, struct hg_err *e)
 
 	c->opts.max_queued = srv.cfg.max_queued;
 	c->opts.watch_ms = (int64_t)(k->while_watched_s * 1000);
+	/* The retry policy as the kinds file says now; the task keeps it. */
+	c->opts.attempts = 1 + k->retries;
+	c->opts.retry_on = k->retry_on;
+	c->opts.retry_delay_ms = (int64_t)(k->retry_delay_s * 1000);
+	c->opts.retry_delay_max_ms = (int64_t)(k->retry_delay_max_s * 1000);
 	if (!k->external) {
 		launch_sched_init(&c->sc, &srv.cfg, srv.kinds, c->ids);
 		c->opts.sched = &c->sc;
@@ -361,8 +366,8 @@ tasks_list(struct req *r)
 	if (req_query(r, "state", state, sizeof(state)) != NULL) {
 		if ((v = state_parse(state)) == -1) {
 			reply_errf(r, 400, "invalid_request", "state: must be "
-			    "one of queued, running, stopping, succeeded, "
-			    "failed, canceled, lost");
+			    "one of queued, running, stopping, retrying, "
+			    "succeeded, failed, canceled, lost");
 			return;
 		}
 		f.state = (enum task_state)v;

@@ -105,6 +105,10 @@
  * kinds give a partition, an account, a few resources. */
 #define HG_KIND_SLURM_OPTS_MAX	64
 #define HG_KIND_SLURM_OPT_MAX	1024
+/* retries: attempts after the first; more is a loop, not a retry. */
+#define HG_KIND_RETRIES_MAX	100
+/* retry_delay_s and retry_delay_max_s: a day between attempts at most. */
+#define HG_KIND_RETRY_DELAY_MAX_S	86400
 /* Running tasks read in one query by the lost-runner check, which
  * pages through all of them by id: this bounds its memory, not how many
  * it sees (it read at most 1,024 and missed the rest). */
@@ -198,6 +202,10 @@
 #define HG_PRUNE_BATCH		200
 /* Tended tasks (watched, external) read at once; it pages on. */
 #define HG_TEND_BATCH		256
+/* Retrying tasks made queued in one transaction, when their retry_at
+ * has come; the rest are already due at the next pass, which then comes
+ * at once. */
+#define HG_PROMOTE_BATCH	64
 /* Kicked passes come at most this often: every task that ends kicks,
  * and at hundreds a second passes that close would only contend for
  * the write lock. */
@@ -243,6 +251,8 @@
  * HOURGLASS_DATA_MAX (a long long). */
 #define HG_DATA_CUT	"hourglass: data items reached HOURGLASS_DATA_MAX " \
 	"(%lld bytes); this item and later ones are dropped"
+/* The first log line of each attempt after the first (two ints). */
+#define HG_ATTEMPT_LINE	"[hourglass: attempt %d of %d]"
 /* The last line of a log cut at HOURGLASS_LOG_MAX (a long long). */
 #define HG_LOG_CUT	"[hourglass: the log reached %lld bytes; the rest " \
 	"is dropped]"

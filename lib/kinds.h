@@ -14,6 +14,9 @@
 
 #include "hg.h"
 
+/* Bytes of a kind's retry_on as text: every code once, commas, NUL. */
+#define KINDS_RETRY_ON_MAX	64
+
 /* A declared parameter; its fields are lib/kinds/'s own. */
 struct param;
 
@@ -48,11 +51,22 @@ struct kind {
 	int		 slurm;
 	const char	**slurm_opts;	/* "--x[=y]" with {name}s, borrowed */
 	size_t		 slurm_nopts;
+	/* Retries: attempts after the first, the wait before attempt k+1
+	 * (a random time between half and all of min(retry_delay_max_s,
+	 * retry_delay_s x 2^(k-1))), and the error codes retried, as
+	 * "exit_code,signal" (what the store keeps with each task). */
+	int		 retries;	/* 0: none */
+	double		 retry_delay_s;
+	double		 retry_delay_max_s;
+	char		 retry_on[KINDS_RETRY_ON_MAX];
 };
 
 #define KINDS_PATH_DEFAULT	"/usr/local/bin:/usr/bin:/bin"
 #define KINDS_GRACE_DEFAULT	5.0
 #define KINDS_HEARTBEAT_DEFAULT	60.0
+#define KINDS_RETRY_DELAY_DEFAULT	1.0
+#define KINDS_RETRY_DELAY_MAX_DEFAULT	300.0
+#define KINDS_RETRY_ON_DEFAULT	"exit_code,signal,timeout,lost"
 
 struct kinds {
 	cJSON		*doc;		/* owns every string above */

@@ -188,6 +188,7 @@ launch_sched_init(struct sched *sc, const struct config *c,
 	sc->ids = ids;
 	sc->cap = LAUNCH_BATCH;
 	sc->n = 0;
+	sc->promoted = 0;
 }
 
 int
@@ -206,7 +207,7 @@ launch_taken(struct store *st, const struct config *c, const int64_t *ids,
 		}
 		char		 why[sizeof(e.msg)];
 		struct outcome	 o = { TASK_FAILED, 0, 0, "exec_failed", why, 0,
-		    NULL };
+		    NULL, NULL };
 
 		memcpy(why, e.msg, sizeof(why));
 
@@ -224,13 +225,13 @@ launch_queued(struct store *st, const struct config *c,
 	struct hg_err	 e;
 	struct sched	 sc;
 	int64_t		 ids[LAUNCH_BATCH];
-	int		 started = 0;
+	int		 moved = 0;
 
 	launch_sched_init(&sc, c, k, ids);
 	do {
 		if (store_sched_take(st, &sc, &e) == -1)
 			return -1;
-		started += launch_taken(st, c, ids, sc.n);
-	} while (sc.n == LAUNCH_BATCH);
-	return started;
+		moved += sc.promoted + launch_taken(st, c, ids, sc.n);
+	} while (sc.n == LAUNCH_BATCH || sc.promoted == HG_PROMOTE_BATCH);
+	return moved;
 }

@@ -3,11 +3,13 @@
 
 #include "state.h"
 
-/* Indexed by enum task_state; the names of the SPEC and of sql/001. */
+/* Indexed by enum task_state; the names of the SPEC and of the CHECK on
+ * tasks.state (sql/001, sql/011). */
 static const char *const names[] = {
 	[TASK_QUEUED] = "queued",
 	[TASK_RUNNING] = "running",
 	[TASK_STOPPING] = "stopping",
+	[TASK_RETRYING] = "retrying",
 	[TASK_SUCCEEDED] = "succeeded",
 	[TASK_FAILED] = "failed",
 	[TASK_CANCELED] = "canceled",
@@ -39,7 +41,7 @@ int
 state_active(enum task_state state)
 {
 	return state == TASK_QUEUED || state == TASK_RUNNING ||
-	    state == TASK_STOPPING;
+	    state == TASK_STOPPING || state == TASK_RETRYING;
 }
 
 int

@@ -13,6 +13,7 @@ enum task_state {
 	TASK_QUEUED = 1,
 	TASK_RUNNING,
 	TASK_STOPPING,
+	TASK_RETRYING,		/* an attempt failed; the next waits */
 	TASK_SUCCEEDED,
 	TASK_FAILED,
 	TASK_CANCELED,
@@ -24,7 +25,8 @@ enum task_state {
 const char	*state_name(enum task_state state);
 /* The state named s, or -1 if s is NULL or names none. */
 int		 state_parse(const char *s);
-/* 1 while a task may still change: queued, running, stopping. */
+/* 1 while a task may still change: queued, running, stopping,
+ * retrying. */
 int		 state_active(enum task_state state);
 /* 1 once it has ended: succeeded, failed, canceled, lost. */
 int		 state_final(enum task_state state);

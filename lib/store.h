@@ -62,6 +62,7 @@ struct sched {
 	int64_t		*ids;
 	int		 cap;
 	int		 n;
+	int		 promoted;	/* retrying tasks made queued */
 	/* 1 for a kind whose tasks run as Slurm jobs: they hold no slot
 	 * of max_running (their kind's limit still bounds them). NULL:
 	 * none. */
@@ -86,6 +87,13 @@ struct create_opts {
 	 * borrowed); 422 unknown_task for one that is not there. */
 	const int64_t	*after;
 	int		 nafter;	/* 0 to HG_AFTER_MAX */
+	/* Retries, the kind's, kept with the task (store_task_finish):
+	 * attempts is 1 + retries (0 reads as 1); retry_on the error codes
+	 * retried, as "exit_code,signal" (borrowed); the delays in ms. */
+	int		 attempts;
+	const char	*retry_on;
+	int64_t		 retry_delay_ms;
+	int64_t		 retry_delay_max_ms;
 };
 
 #define STORE_IDEM_MS	(24LL * 3600 * 1000)
@@ -93,7 +101,8 @@ struct create_opts {
 /*
  * store_task_create with options. Returns 0 when it created the task, 1
  * when idem_key already named a task created in the last 24 hours (*task
- * is that one), -1 on error (429 queue_full when max_queued tasks wait).
+ * is that one), -1 on error (429 queue_full when max_queued tasks wait,
+ * queued or retrying).
  */
 int	store_task_create_opts(struct store *st, const char *kind,
 	    const char *name, const char *params,
@@ -130,11 +139,12 @@ struct runner_ref {
 };
 
 /*
- * Asks a task to stop: a queued task ends canceled at once, a running
- * one becomes stopping (its runner is told through *ref), a stopping one
- * is left as it is. 409 not_active for a finished task. Sets *task to
- * the task object after the change (caller frees). The tasks waiting
- * for a queued task so canceled end canceled too (dependency_failed).
+ * Asks a task to stop: a queued or retrying task ends canceled at once
+ * (error null), a running one becomes stopping (its runner is told
+ * through *ref), a stopping one is left as it is. 409 not_active for a
+ * finished task. Sets *task to the task object after the change (caller
+ * frees). The tasks waiting for a task so canceled end canceled too
+ * (dependency_failed).
  */
 int	store_task_stop(struct store *st, int64_t id, cJSON **task,
 	    struct runner_ref *ref, struct hg_err *e);
@@ -149,12 +159,17 @@ int	store_task_delete(struct store *st, int64_t id, struct hg_err *e);
 
 /*
  * The runner takes a queued task: it becomes running with pid and start
- * recorded. Returns 0 with *kind and *params set (malloc'd JSON text,
- * caller frees), 1 if the task is no longer queued (a stop came first),
- * -1 on error.
+ * recorded. A task taken again after a failed attempt (it has started
+ * before) begins its next attempt: attempt grows by one, progress goes
+ * back to 0 (with a progress event), the result to null; started_at,
+ * error and exit_code stay. Returns 0 with *kind and *params set
+ * (malloc'd JSON text, caller frees) and, unless NULL, *attempt and
+ * *attempts (1-based: "attempt 2 of 4"); 1 if the task is no longer
+ * queued (a stop came first); -1 on error.
  */
 int	store_task_claim(struct store *st, int64_t id, int64_t pid,
-	    int64_t start, char **kind, char **params, struct hg_err *e);
+	    int64_t start, char **kind, char **params, int *attempt,
+	    int *attempts, struct hg_err *e);
 
 /*
  * The runner records the process group its command leads (pgid, the
@@ -170,10 +185,12 @@ int	store_task_group(struct store *st, int64_t id, int64_t pgid,
  * runner: if the task is active, has a job, and the runner recorded is
  * gone (its /proc start time differs), it records pid and start as the
  * task's runner. Returns 0 with *kind and *params set (malloc'd, caller
- * frees), 1 if the task is not there to follow, -1 on error.
+ * frees) and the attempt it is, 1 if the task is not there to follow,
+ * -1 on error.
  */
 int	store_task_reattach(struct store *st, int64_t id, int64_t pid,
-	    int64_t start, char **kind, char **params, struct hg_err *e);
+	    int64_t start, char **kind, char **params, int *attempt,
+	    int *attempts, struct hg_err *e);
 
 /*
  * Slurm tasks. store_task_slurm_get reads the job (0: none submitted
@@ -266,14 +283,25 @@ struct outcome {
 					 * whatever the outcome */
 	const char	*result;	/* JSON text recorded as the task's
 					 * result with the end; NULL: kept */
+	/* Only if the task's runner is still this one (borrowed): the
+	 * lost-runner check read it before, and a retried task may have
+	 * been taken by another runner since. NULL: whoever runs it. */
+	const struct runner_ref *runner;
 };
 
 /*
- * Ends an active task: optionally records final progress p first (its
- * event comes before the final state event), then the outcome. A task
- * that was stopping and would have succeeded ends canceled. A task that
- * has already ended is left alone (returns 1). The tasks waiting for it
- * are released if it succeeded, else end canceled (dependency_failed).
+ * Ends an active task, or its attempt: optionally records final progress
+ * p first (its event comes before the state event), then the outcome. A
+ * task that was stopping and would have succeeded ends canceled. A
+ * running task whose outcome is an error of its retry_on, with attempts
+ * left, becomes retrying instead of ending: its error and exit_code are
+ * the attempt's, retry_at a random time between half and all of
+ * min(retry_delay_max, retry_delay x 2^(attempt-1)) from now, and the
+ * counter retries{kind} grows. A stopping task is retried only after a
+ * timeout (the stop came after it); a stop is never retried. A task that
+ * has already ended, or is retrying, or that o->runner no longer runs,
+ * is left alone (returns 1). When the task ends, the tasks waiting for
+ * it are released if it succeeded, else end canceled (dependency_failed).
  */
 int	store_task_finish(struct store *st, int64_t id,
 	    const struct progress *p, const struct outcome *o,
@@ -317,11 +345,17 @@ int	store_task_head(struct store *st, int64_t id, cJSON **task,
  * Takes queued tasks to start, oldest first: as many as fit under
  * sc->max_running in all and under each kind's own limit, counting
  * running, stopping and already launched tasks. Marks them launched in
- * the same transaction. Fills sc->ids (at most sc->cap) and sets sc->n;
- * returns sc->n, or -1.
+ * the same transaction. First, in that transaction, retrying tasks whose
+ * retry_at has come become queued (up to HG_PROMOTE_BATCH, each with a
+ * state event; sc->promoted says how many). Fills sc->ids (at most
+ * sc->cap) and sets sc->n; returns sc->n, or -1.
  */
 int	store_sched_take(struct store *st, struct sched *sc,
 	    struct hg_err *e);
+
+/* Sets *at to the earliest retry_at of a retrying task (ms since the
+ * epoch), or 0 when none waits. 0, or -1. */
+int	store_retry_next(struct store *st, int64_t *at, struct hg_err *e);
 
 /* Gives a launched task whose runner never took it back to the queue,
  * if it was launched before `before` (ms since the epoch). Returns the

@@ -244,6 +244,9 @@ put_task(struct out *o, struct taskjson_clock *c, const struct task_row *t)
 		put_close(o, &sub);
 	}
 	put_raw(o, "result", t->result);
+	put_int(o, "attempt", t->attempt);
+	put_int(o, "attempts", t->attempts);
+	put_time(o, c, "retry_at", t->retry_at);
 	/* Only a task still waiting for others has it. */
 	if (t->waiting_for != NULL)
 		put_raw(o, "waiting_for", t->waiting_for);

@@ -43,6 +43,9 @@ struct task_row {
 	const char	*error_message;
 	const char	*result;	/* JSON text of our own; NULL: none */
 	int64_t		 rerun_of;	/* the task it reran; 0: none */
+	int64_t		 attempt;	/* 1-based, the current or last */
+	int64_t		 attempts;	/* 1 + its kind's retries */
+	int64_t		 retry_at;	/* or TASK_TIME_NONE */
 	const char	*waiting_for;	/* JSON ids; NULL: not waiting */
 	int64_t		 slurm_job;	/* its Slurm job; 0: none yet */
 	const char	*slurm_state;	/* as squeue said; NULL: unknown */

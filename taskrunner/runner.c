@@ -117,22 +117,28 @@ runner_run(struct runner *r)
 	const struct kind	*k;
 	cJSON			*params = NULL;
 	char			 err[1024], *kind = NULL, *ptext = NULL;
-	int			 rc, stopped;
+	int			 rc, stopped, attempt, attempts;
 
 	task_reset(r);
 	rc = store_task_claim(r->st, r->id, (int64_t)getpid(), r->proc_start,
-	    &kind, &ptext, &e);
+	    &kind, &ptext, &attempt, &attempts, &e);
 	/* Not queued: a Slurm task whose runner died, and whose job this
 	 * runner follows on. */
 	if (rc == 1)
 		rc = store_task_reattach(r->st, r->id, (int64_t)getpid(),
-		    r->proc_start, &kind, &ptext, &e);
+		    r->proc_start, &kind, &ptext, &attempt, &attempts, &e);
 	if (rc != 0) {
 		if (rc == -1)
 			warn_task(r->id, "taking the task: %s", e.msg);
 		goto out;
 	}
 	notify_send(r->notify_fd, r->cfg.notify);
+	/* The log goes on across attempts: each after the first says where
+	 * it begins. */
+	if (attempt > 1) {
+		snprintf(err, sizeof(err), HG_ATTEMPT_LINE, attempt, attempts);
+		outbox_log(&r->ob, "stderr", err);
+	}
 
 	memset(&o, 0, sizeof(o));
 	o.state = TASK_SUCCEEDED;
@@ -169,10 +175,10 @@ runner_run(struct runner *r)
 		    sizeof(err));
 	}
 	finish(r, &o);
-	/* A slot is free: the next queued tasks start even while the
-	 * server is down. */
-	if (kinds != NULL)
-		(void)launch_queued(r->st, &r->cfg, kinds);
+	/* A slot is free: the next queued tasks start, and retries that
+	 * are due are queued, even while the server is down. */
+	if (kinds != NULL && launch_queued(r->st, &r->cfg, kinds) > 0)
+		notify_send(r->notify_fd, r->cfg.notify);
 out:
 	signals_end();
 	cJSON_Delete(params);

@@ -47,6 +47,7 @@ struct job {
 	int			 gone;		/* squeue no longer has it */
 	int			 catchup;	/* reading what came while no
 						 * runner followed the job */
+	int			 followed;	/* submitted by another runner */
 	/* Monotonic ms; INT64_MAX: not due. */
 	int64_t			 t_out;
 	int64_t			 kill_at;
@@ -481,11 +482,16 @@ record(struct job *j)
 		    (long long)j->id, e.msg);
 		return;
 	}
-	if (j->running && j->t_out == INT64_MAX && j->k->timeout_s > 0 &&
-	    store_task_slurm_get(j->ob->st, j->ob->id, &job, &off, &started,
-	    &e) == 0 && started != TASK_TIME_NONE)
-		j->t_out = hg_mono_ms() + started +
-		    (int64_t)(j->k->timeout_s * 1000) - hg_now_ms();
+	if (!j->running || j->t_out != INT64_MAX || j->k->timeout_s <= 0)
+		return;
+	/* From the job's start: seen now, or, for a job followed again,
+	 * when the task became running. */
+	started = hg_now_ms();
+	if (j->followed && store_task_slurm_get(j->ob->st, j->ob->id, &job,
+	    &off, &started, &e) == 0 && started == TASK_TIME_NONE)
+		started = hg_now_ms();
+	j->t_out = hg_mono_ms() + started + (int64_t)(j->k->timeout_s *
+	    1000) - hg_now_ms();
 }
 
 static void
@@ -564,7 +570,7 @@ slurm_run(struct outbox *ob, const struct kind *k, const cJSON *params,
 	j.fed = saved = j.offset;
 	/* A job already submitted: this runner follows it on, from where
 	 * the last one read. */
-	j.catchup = j.id != 0;
+	j.catchup = j.followed = j.id != 0;
 	if (j.id == 0 && submit(&j, params, msg, msglen) == -1)
 		goto out;
 	while (!j.gone) {

@@ -26,6 +26,8 @@
  * keeps failing, trying the stream again now and then.
  */
 
+/* A task has ended in these; queued, running, stopping and retrying are
+ * active: a watch goes on through retrying to the next attempt. */
 const FINAL = new Set(['succeeded', 'failed', 'canceled', 'lost']);
 const TYPES = ['state', 'progress', 'log', 'data', 'deleted'];
 const CODES = {		/* when an answer carries no error of its own */

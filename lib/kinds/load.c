@@ -30,7 +30,14 @@ static const char *const param_keys[][8] = {
 static const char *const kind_keys[] = {
 	"name", "description", "builtin", "params", "command", "cwd", "env",
 	"timeout_s", "grace_s", "max_running", "progress_regex",
-	"while_watched_s", "external", "heartbeat_s", "slurm", NULL
+	"while_watched_s", "external", "heartbeat_s", "retries",
+	"retry_delay_s", "retry_delay_max_s", "retry_on", "slurm", NULL
+};
+
+/* The error codes a kind may retry (SPEC, Retries). */
+static const char *const retry_codes[] = {
+	"exit_code", "signal", "timeout", "lost", "exec_failed", "slurm",
+	NULL
 };
 
 /* sbatch options Hourglass sets itself for every job (the job's name,
@@ -297,6 +304,72 @@ load_limits(struct kload *l, struct kind *k, const cJSON *decl)
 	return 0;
 }
 
+/* retry_on: distinct codes of retry_codes, kept as "a,b" text. */
+static int
+load_retry_on(struct kload *l, struct kind *k, const cJSON *v)
+{
+	const cJSON	*c, *d;
+	size_t		 len = 0;
+
+	if (!cJSON_IsArray(v))
+		return kerr(l, k->name, "retry_on", "must be a list of error "
+		    "codes from exit_code, signal, timeout, lost, "
+		    "exec_failed, slurm");
+	k->retry_on[0] = '\0';
+	cJSON_ArrayForEach(c, v) {
+		if (!cJSON_IsString(c) || !in_list(c->valuestring,
+		    retry_codes))
+			return kerr(l, k->name, "retry_on", "\"%.32s\" is not "
+			    "one of exit_code, signal, timeout, lost, "
+			    "exec_failed, slurm", cJSON_IsString(c) ?
+			    c->valuestring : "(not a string)");
+		for (d = v->child; d != c; d = d->next)
+			if (strcmp(d->valuestring, c->valuestring) == 0)
+				return kerr(l, k->name, "retry_on", "\"%s\" "
+				    "appears twice", c->valuestring);
+		/* Each code at most once: it fits (KINDS_RETRY_ON_MAX). */
+		len += (size_t)snprintf(k->retry_on + len,
+		    sizeof(k->retry_on) - len, "%s%s", len > 0 ? "," : "",
+		    c->valuestring);
+	}
+	return 0;
+}
+
+/* retries, retry_delay_s, retry_delay_max_s and retry_on. */
+static int
+load_retries(struct kload *l, struct kind *k, const cJSON *decl)
+{
+	const cJSON	*v;
+	int64_t		 n;
+
+	k->retry_delay_s = KINDS_RETRY_DELAY_DEFAULT;
+	k->retry_delay_max_s = KINDS_RETRY_DELAY_MAX_DEFAULT;
+	snprintf(k->retry_on, sizeof(k->retry_on), "%s",
+	    KINDS_RETRY_ON_DEFAULT);
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "retries")) != NULL) {
+		if (json_int(v, &n) == -1 || n < 0 || n > HG_KIND_RETRIES_MAX)
+			return kerr(l, k->name, "retries", "must be an "
+			    "integer from 0 to %d", HG_KIND_RETRIES_MAX);
+		k->retries = (int)n;
+	}
+	if (load_seconds(l, k, decl, "retry_delay_s", 0, 1,
+	    HG_KIND_RETRY_DELAY_MAX_S, &k->retry_delay_s) == -1 ||
+	    load_seconds(l, k, decl, "retry_delay_max_s", 0, 1,
+	    HG_KIND_RETRY_DELAY_MAX_S, &k->retry_delay_max_s) == -1)
+		return -1;
+	if (k->retry_delay_max_s < k->retry_delay_s) {
+		if (cJSON_GetObjectItemCaseSensitive(decl,
+		    "retry_delay_max_s") != NULL)
+			return kerr(l, k->name, "retry_delay_max_s", "must be "
+			    "at least retry_delay_s (%g)", k->retry_delay_s);
+		return kerr(l, k->name, "retry_delay_s", "must be at most "
+		    "retry_delay_max_s (%g by default)", k->retry_delay_max_s);
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "retry_on")) != NULL)
+		return load_retry_on(l, k, v);
+	return 0;
+}
+
 /* Checks the {name} placeholders of one argv element. */
 static int
 load_placeholders(struct kload *l, struct kind *k, const char *arg,
@@ -491,7 +564,8 @@ static int
 load_external(struct kload *l, struct kind *k, const cJSON *decl)
 {
 	static const char *const none[] = { "builtin", "command", "cwd",
-	    "env", "timeout_s", "max_running", "slurm", NULL };
+	    "env", "timeout_s", "max_running", "retries", "retry_delay_s",
+	    "retry_delay_max_s", "retry_on", "slurm", NULL };
 	size_t		 i;
 
 	k->external = 1;
@@ -567,6 +641,8 @@ load_kind(struct kload *l, const cJSON *decl, struct kinds *ks, size_t idx)
 		if (load_slurm(l, k, x) == -1)
 			return -1;
 	}
+	if (load_retries(l, k, decl) == -1)
+		return -1;
 	if (v == NULL && c == NULL)
 		return kerr(l, k->name, "command", "a kind needs \"command\" "
 		    "(a program to run), \"builtin\" or \"external\": true");

@@ -24,16 +24,37 @@ store__counter_bump(struct store *st, const char *name, const char *kind,
 	return store__step_done(st, s, e);
 }
 
-/* "WHERE" keeps the upsert's ON from reading as a join's. */
-static const struct store_sql q_counter_finished = { S_COUNTER_FINISHED,
-    "INSERT INTO counters (name, kind, state, value) SELECT 'finished', "
-    "kind, state, 1 FROM tasks WHERE id = ?1 ON CONFLICT (name, kind, "
-    "state) DO UPDATE SET value = value + 1" };
+/* name{kind,state} += 1, of task id as it now is; state '' unless
+ * by_state. "WHERE" keeps the upsert's ON from reading as a join's. */
+static const struct store_sql q_counter_task = { S_COUNTER_TASK,
+    "INSERT INTO counters (name, kind, state, value) SELECT ?2, kind, "
+    "CASE WHEN ?3 THEN state ELSE '' END, 1 FROM tasks WHERE id = ?1 "
+    "ON CONFLICT (name, kind, state) DO UPDATE SET value = value + 1" };
+
+static int
+counter_task(struct store *st, int64_t id, const char *name, int by_state,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store__stmt(st, &q_counter_task)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, by_state);
+	return store__step_done(st, s, e);
+}
 
 int
 store__counter_finished(struct store *st, int64_t id, struct hg_err *e)
 {
-	return store__exec_id(st, &q_counter_finished, id, e);
+	return counter_task(st, id, "finished", 1, e);
+}
+
+int
+store__counter_retried(struct store *st, int64_t id, struct hg_err *e)
+{
+	return counter_task(st, id, "retries", 0, e);
 }
 
 int

@@ -9,10 +9,11 @@
 #include "store_int.h"
 
 /* A queued task has no runner to tell of a stop, but for a Slurm task
- * whose runner follows its pending job. */
+ * whose runner follows its pending job; a retrying one none any more. */
 static const struct store_sql q_task_state = { S_TASK_STATE,
-    "SELECT state, CASE WHEN state <> 'queued' OR slurm_job IS NOT NULL "
-    "THEN runner_pid END, runner_start FROM tasks WHERE id = ?1" };
+    "SELECT state, CASE WHEN state = 'retrying' THEN NULL WHEN state <> "
+    "'queued' OR slurm_job IS NOT NULL THEN runner_pid END, runner_start "
+    "FROM tasks WHERE id = ?1" };
 
 /* Inside a transaction: the task's state and runner. 404 if absent. */
 static int
@@ -48,7 +49,8 @@ task_state(struct store *st, int64_t id, enum task_state *state,
 
 static const struct store_sql q_task_set_state = { S_TASK_SET_STATE,
     "UPDATE tasks SET state = ?2, stop_requested = "
-    "stop_requested OR ?3, finished_at = ?4 WHERE id = ?1" };
+    "stop_requested OR ?3, finished_at = ?4, retry_at = NULL "
+    "WHERE id = ?1" };
 
 static int
 set_state(struct store *st, int64_t id, enum task_state state, int finished,
@@ -68,12 +70,14 @@ set_state(struct store *st, int64_t id, enum task_state state, int finished,
 	return store__step_done(st, s, e);
 }
 
-/* A queued task that a stop ends at once ends with the reason. */
+/* A queued or retrying task that a stop ends at once ends with the
+ * reason, and nothing of a failed attempt's. */
 static const struct store_sql q_stop_why = { S_STOP_WHY,
     "UPDATE tasks SET stop_code = ?2, stop_message = ?3, "
     "stop_at = ?4, error_code = CASE WHEN state = 'canceled' THEN ?2 "
     "ELSE error_code END, error_message = CASE WHEN state = "
-    "'canceled' THEN ?3 ELSE error_message END WHERE id = ?1" };
+    "'canceled' THEN ?3 ELSE error_message END, exit_code = CASE WHEN "
+    "state = 'canceled' THEN NULL ELSE exit_code END WHERE id = ?1" };
 
 /* Inside the stop's transaction: why and when it was asked. */
 static int
@@ -103,6 +107,7 @@ store_task_stop_why(struct store *st, int64_t id, const char *code,
     const char *msg, cJSON **task, struct runner_ref *ref, struct hg_err *e)
 {
 	enum task_state	 state;
+	int		 now;
 
 	memset(ref, 0, sizeof(*ref));
 	if (store__begin(st, 1, e) == -1)
@@ -114,6 +119,10 @@ store_task_stop_why(struct store *st, int64_t id, const char *code,
 		    "ended (%s)", (long long)id, state_name(state));
 		goto fail;
 	}
+	/* A queued task has no runner yet, and a retrying one none any
+	 * more: it ends here, and a runner that may be starting finds it
+	 * taken. */
+	now = state == TASK_QUEUED || state == TASK_RETRYING;
 	if (state == TASK_STOPPING) {
 		if (store__task_read(st, id, task, e) == -1)
 			goto fail;
@@ -121,11 +130,10 @@ store_task_stop_why(struct store *st, int64_t id, const char *code,
 		/* A queued task ends here, and the runner that may be
 		 * starting finds it taken; one that follows a pending
 		 * Slurm job is told (task_state), and cancels it. */
-		if (set_state(st, id, state == TASK_QUEUED ? TASK_CANCELED :
-		    TASK_STOPPING, state == TASK_QUEUED, e) == -1 ||
+		if (set_state(st, id, now ? TASK_CANCELED : TASK_STOPPING, now,
+		    e) == -1 ||
 		    stop_why(st, id, code, msg, e) == -1 ||
-		    (state == TASK_QUEUED ?
-		    store__task_ended(st, id, task, e) :
+		    (now ? store__task_ended(st, id, task, e) :
 		    store__state_event(st, id, task, e)) == -1)
 			goto fail;
 	}
@@ -175,21 +183,36 @@ fail:
 	return -1;
 }
 
-/* A Slurm task (slurm_job not NULL) stays queued while its job waits:
- * store_task_slurm() makes it running. */
+/*
+ * A task that started before (started_at is set) begins its next
+ * attempt. Progress and result are those of the attempt that runs: a
+ * task never taken has them at 0 and null already, so they are set
+ * whatever the attempt. SQLite reads every right-hand side from the row
+ * as it was. A Slurm task (slurm_job not NULL) stays queued while its
+ * job waits: store_task_slurm() makes it running.
+ */
 static const struct store_sql q_task_claim = { S_TASK_CLAIM,
     "UPDATE tasks SET state = CASE WHEN slurm_job IS NULL THEN 'running' "
-    "ELSE 'queued' END, started_at = CASE WHEN slurm_job IS NULL THEN ?2 "
-    "END, runner_pid = ?3, runner_start = ?4, cmd_pgid = NULL, "
-    "cmd_start = NULL WHERE id = ?1 AND state = 'queued' "
-    "RETURNING kind, params, slurm_job IS NOT NULL" };
+    "ELSE 'queued' END, started_at = CASE WHEN slurm_job IS NULL THEN "
+    "coalesce(started_at, ?2) ELSE started_at END, attempt = attempt + "
+    "(started_at IS NOT NULL), value = 0, total = NULL, message = NULL, "
+    "result = NULL, runner_pid = ?3, runner_start = ?4, cmd_pgid = NULL, "
+    "cmd_start = NULL WHERE id = ?1 AND state = 'queued' RETURNING kind, "
+    "params, attempt, attempts, slurm_job IS NOT NULL" };
+
+static int	progress_write(struct store *, int64_t,
+		    const struct progress *, struct hg_err *);
 
 int
 store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
-    char **kind, char **params, struct hg_err *e)
+    char **kind, char **params, int *attempt, int *attempts,
+    struct hg_err *e)
 {
+	/* A new attempt's progress, as the task object now shows it: the
+	 * last progress event always carries what the task shows. */
+	static const struct progress zero = { 0, -1, NULL };
 	sqlite3_stmt	*s;
-	int		 rc, found = 0, slurm = 0;
+	int		 rc, found = 0, at = 1, of = 1, slurm = 0;
 
 	*kind = *params = NULL;
 	if (store__begin(st, 1, e) == -1)
@@ -208,9 +231,11 @@ store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
 		const char	*p = (const char *)sqlite3_column_text(s, 1);
 
 		found = 1;
-		slurm = sqlite3_column_int(s, 2);
+		slurm = sqlite3_column_int(s, 4);
 		*kind = k != NULL ? strdup(k) : NULL;
 		*params = p != NULL ? strdup(p) : NULL;
+		at = sqlite3_column_int(s, 2);
+		of = sqlite3_column_int(s, 3);
 		/* RETURNING rows are all computed by the first step; the
 		 * next finishes the statement. */
 		rc = sqlite3_step(s);
@@ -228,11 +253,17 @@ store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
 		hg_err_set(e, 503, "unavailable", "out of memory");
 		goto fail;
 	}
-	if (!slurm && (store__counter_bump(st, "started", *kind, NULL,
-	    e) == -1 || store__state_event(st, id, NULL, e) == -1))
+	/* A task counts as started once, however many attempts it takes;
+	 * a Slurm task once its job runs (store_task_slurm). */
+	if ((!slurm && at == 1 && store__counter_bump(st, "started", *kind,
+	    NULL, e) == -1) || (at > 1 && progress_write(st, id, &zero,
+	    e) == -1) || (!slurm && store__state_event(st, id, NULL,
+	    e) == -1) || store__commit(st, e) == -1)
 		goto fail;
-	if (store__commit(st, e) == -1)
-		goto fail;
+	if (attempt != NULL)
+		*attempt = at;
+	if (attempts != NULL)
+		*attempts = of;
 	return 0;
 fail:
 	store__rollback(st);
@@ -354,17 +385,137 @@ static const struct store_sql q_task_finish = { S_TASK_FINISH,
     "NULL AND ?2 = 'canceled' THEN stop_message ELSE ?6 END, "
     "result = coalesce(?7, result) WHERE id = ?1" };
 
+static const struct store_sql q_task_retry = { S_TASK_RETRY,
+    "SELECT attempt, attempts, retry_on, retry_delay_ms, "
+    "retry_delay_max_ms FROM tasks WHERE id = ?1" };
+
+/* 1 if code is one of list's ("exit_code,signal"); list may be NULL. */
+static int
+retry_listed(const char *list, const char *code)
+{
+	size_t	 n = strlen(code);
+
+	while (list != NULL && *list != '\0') {
+		if (strncmp(list, code, n) == 0 && (list[n] == ',' ||
+		    list[n] == '\0'))
+			return 1;
+		if ((list = strchr(list, ',')) != NULL)
+			list++;
+	}
+	return 0;
+}
+
+/*
+ * The wait after attempt k, in ms: a random time between half and all
+ * of min(max, delay x 2^(k-1)). Doubled step by step, so that no power
+ * of two of a hundred attempts overflows.
+ */
+static int64_t
+retry_wait(int64_t delay, int64_t max, int64_t k)
+{
+	int64_t	 base = delay;
+
+	while (--k > 0 && base < max)
+		base *= 2;
+	if (base > max)
+		base = max;
+	if (base <= 0)
+		return 0;
+	/* The delays are at most a day (HG_KIND_RETRY_DELAY_MAX_S): 32
+	 * bits hold them. */
+	return base - (int64_t)arc4random_uniform((uint32_t)(base / 2) + 1);
+}
+
+/*
+ * Inside finish's transaction, for a task that was state and whose
+ * outcome o is its own: 1 with *at set (ms since the epoch) if the
+ * attempt is to be retried, 0 if not, -1 with e set. A stop is never
+ * retried; a stopping task that timed out is (the stop came after the
+ * timeout had already begun to end it).
+ */
+static int
+retry_due(struct store *st, int64_t id, enum task_state state,
+    const struct outcome *o, int64_t *at, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc, due = 0;
+
+	if (o->error_code == NULL || (o->state != TASK_FAILED &&
+	    o->state != TASK_LOST) || !(state == TASK_RUNNING ||
+	    (state == TASK_STOPPING && strcmp(o->error_code, "timeout") ==
+	    0)))
+		return 0;
+	if ((s = store__stmt(st, &q_task_retry)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW &&
+	    sqlite3_column_int64(s, 0) < sqlite3_column_int64(s, 1) &&
+	    retry_listed((const char *)sqlite3_column_text(s, 2),
+	    o->error_code)) {
+		due = 1;
+		*at = hg_now_ms() + retry_wait(sqlite3_column_int64(s, 3),
+		    sqlite3_column_int64(s, 4), sqlite3_column_int64(s, 0));
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store__err(st, rc, e);
+	return due;
+}
+
+/* The attempt's error and exit code stay until the next attempt ends;
+ * a stop asked during an attempt ended by its timeout is spent. */
+static const struct store_sql q_task_retrying = { S_TASK_RETRYING,
+    "UPDATE tasks SET state = 'retrying', retry_at = ?2, "
+    "exit_code = ?3, error_code = ?4, error_message = ?5, "
+    "result = coalesce(?6, result), finished_at = NULL, launched_at = "
+    "NULL, stop_requested = 0, stop_code = NULL, stop_message = NULL, "
+    "stop_at = NULL, slurm_job = NULL, slurm_state = NULL, slurm_reason "
+    "= NULL, slurm_offset = 0 WHERE id = ?1" };
+
+/* Inside finish's transaction: task id waits for its next attempt. */
+static int
+retry_write(struct store *st, int64_t id, const struct outcome *o,
+    int64_t at, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store__stmt(st, &q_task_retrying)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, at);
+	if (o->has_exit_code)
+		sqlite3_bind_int(s, 3, o->exit_code);
+	store__bind_text(s, 4, o->error_code);
+	store__bind_text(s, 5, o->error_message);
+	store__bind_text(s, 6, o->result);
+	if (store__step_done(st, s, e) == -1 ||
+	    store__counter_retried(st, id, e) == -1)
+		return -1;
+	return store__state_event(st, id, NULL, e);
+}
+
 int
 store_task_finish(struct store *st, int64_t id, const struct progress *p,
     const struct outcome *o, struct hg_err *e)
 {
+	struct runner_ref ref;
 	sqlite3_stmt	*s;
 	enum task_state	 state, final = o->state;
+	int64_t		 at = 0;
 	int		 rc, own;
 
-	/* An ended task is left alone: 1. */
-	if ((rc = store__begin_active(st, id, &state, e)) < 1)
-		return rc == 0 ? 1 : -1;
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if (task_state(st, id, &state, &ref, e) == -1)
+		goto fail;
+	/* An ended task is left alone: 1. So is one between attempts, and
+	 * one that another runner has taken since o's runner was read. */
+	if (!state_active(state) || state == TASK_RETRYING ||
+	    (o->runner != NULL && (ref.pid != o->runner->pid ||
+	    ref.start != o->runner->start))) {
+		store__rollback(st);
+		return 1;
+	}
 	/* stopping ends canceled, or failed (a timeout); never succeeded;
 	 * and canceled whatever the outcome if it says so. */
 	if (state == TASK_STOPPING && (o->stop_wins ||
@@ -373,6 +524,12 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 	own = final == o->state;
 	if (p != NULL && progress_write(st, id, p, e) == -1)
 		goto fail;
+	if (own && (rc = retry_due(st, id, state, o, &at, e)) != 0) {
+		if (rc == -1 || retry_write(st, id, o, at, e) == -1 ||
+		    store__commit(st, e) == -1)
+			goto fail;
+		return 0;
+	}
 	if ((s = store__stmt(st, &q_task_finish)) == NULL) {
 		store__err(st, sqlite3_errcode(st->db), e);
 		goto fail;
@@ -457,8 +614,9 @@ static const struct store_sql q_slurm_set = { S_SLURM_SET,
     "(slurm_job IS NOT ?2 OR slurm_state IS NOT ?3 OR "
     "slurm_reason IS NOT ?4)" };
 static const struct store_sql q_slurm_run = { S_SLURM_RUN,
-    "UPDATE tasks SET state = 'running', started_at = ?2 WHERE id = ?1 "
-    "AND state = 'queued' RETURNING kind" };
+    "UPDATE tasks SET state = 'running', started_at = coalesce("
+    "started_at, ?2) WHERE id = ?1 AND state = 'queued' RETURNING kind, "
+    "attempt" };
 
 int
 store_task_slurm(struct store *st, int64_t id, int64_t job,
@@ -492,7 +650,8 @@ store_task_slurm(struct store *st, int64_t id, int64_t job,
 			const char *k = (const char *)sqlite3_column_text(s,
 			    0);
 
-			started = 1;
+			/* Counted once, however many attempts. */
+			started = sqlite3_column_int(s, 1) == 1 ? 1 : 2;
 			if (k == NULL || (kind = strdup(k)) == NULL)
 				rc = SQLITE_NOMEM;
 			else
@@ -504,8 +663,8 @@ store_task_slurm(struct store *st, int64_t id, int64_t job,
 			goto fail;
 		}
 	}
-	if (started && store__counter_bump(st, "started", kind, NULL, e) ==
-	    -1)
+	if (started == 1 && store__counter_bump(st, "started", kind, NULL,
+	    e) == -1)
 		goto fail;
 	/* The task object changed (its slurm part, or its state): its
 	 * watchers see it. */
@@ -514,7 +673,7 @@ store_task_slurm(struct store *st, int64_t id, int64_t job,
 	if (store__commit(st, e) == -1)
 		goto fail;
 	free(kind);
-	return started;
+	return started > 0;
 fail:
 	store__rollback(st);
 	free(kind);
@@ -532,7 +691,8 @@ store_task_slurm_offset(struct store *st, int64_t id, int64_t offset,
 }
 
 static const struct store_sql q_reattach_get = { S_REATTACH_GET,
-    "SELECT runner_pid, runner_start, kind, params FROM tasks WHERE "
+    "SELECT runner_pid, runner_start, kind, params, attempt, attempts "
+    "FROM tasks WHERE "
     "id = ?1 AND slurm_job > 0 AND state IN ('queued', 'running', "
     "'stopping')" };
 static const struct store_sql q_reattach_set = { S_REATTACH_SET,
@@ -540,7 +700,8 @@ static const struct store_sql q_reattach_set = { S_REATTACH_SET,
 
 int
 store_task_reattach(struct store *st, int64_t id, int64_t pid, int64_t start,
-    char **kind, char **params, struct hg_err *e)
+    char **kind, char **params, int *attempt, int *attempts,
+    struct hg_err *e)
 {
 	sqlite3_stmt	*s;
 	int64_t		 old_pid = 0, old_start = 0;
@@ -563,6 +724,8 @@ store_task_reattach(struct store *st, int64_t id, int64_t pid, int64_t start,
 		found = 1;
 		old_pid = sqlite3_column_int64(s, 0);
 		old_start = sqlite3_column_int64(s, 1);
+		*attempt = sqlite3_column_int(s, 4);
+		*attempts = sqlite3_column_int(s, 5);
 		*kind = k != NULL ? strdup(k) : NULL;
 		*params = p != NULL ? strdup(p) : NULL;
 		rc = SQLITE_DONE;

@@ -42,8 +42,8 @@ static const struct store_sql q_sched_mark = { S_SCHED_MARK,
 /* A Slurm task is marked one from its launch (slurm_job 0: no job
  * yet), so that it holds no slot from then on. */
 static const struct store_sql q_sched_mark_slurm = { S_SCHED_MARK_SLURM,
-    "UPDATE tasks SET launched_at = ?2, slurm_job = coalesce(slurm_job, "
-    "0) WHERE id = ?1" };
+    "UPDATE tasks SET launched_at = ?2, slurm_job = 0, slurm_offset = 0, "
+    "slurm_state = NULL, slurm_reason = NULL WHERE id = ?1" };
 
 /* Sets *kind to the first kind after `after` with a task waiting
  * (malloc'd, caller frees), or NULL when there is none. */
@@ -192,39 +192,93 @@ store__sched_pick(struct store *st, struct sched *sc, struct hg_err *e)
 	return 0;
 }
 
+/* A retrying task whose next attempt is due; the terms of the
+ * tasks_retrying index (sql/011). */
+#define RETRY_DUE	"state = 'retrying' AND retry_at <= ?1"
+
 /* Reads that tell whether a periodic write has anything to do:
  * a write statement takes the write lock even when it changes
  * nothing, and the janitor and every runner that ends would take
  * it for nothing most of the time. */
 static const struct store_sql q_any_waiting = { S_ANY_WAITING,
-    "SELECT EXISTS (SELECT 1 FROM tasks WHERE " WAITING ")" };
+    "SELECT EXISTS (SELECT 1 FROM tasks WHERE " WAITING ") OR "
+    "EXISTS (SELECT 1 FROM tasks WHERE " RETRY_DUE ")" };
+
+static const struct store_sql q_retry_due = { S_RETRY_DUE,
+    "SELECT id FROM tasks WHERE " RETRY_DUE " ORDER BY retry_at "
+    "LIMIT ?2" };
+static const struct store_sql q_retry_queue = { S_RETRY_QUEUE,
+    "UPDATE tasks SET state = 'queued', retry_at = NULL, "
+    "launched_at = NULL WHERE id = ?1" };
+
+/*
+ * Inside the take's transaction: the retrying tasks due at now become
+ * queued, each with its state event, up to HG_PROMOTE_BATCH; sets
+ * sc->promoted. Returns 0, or -1 with e set.
+ */
+static int
+retry_promote(struct store *st, struct sched *sc, int64_t now,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int64_t		 ids[HG_PROMOTE_BATCH];
+	int		 n = 0, i, rc;
+
+	if ((s = store__stmt(st, &q_retry_due)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, HG_PROMOTE_BATCH);
+	while (n < HG_PROMOTE_BATCH && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (n < HG_PROMOTE_BATCH && rc != SQLITE_DONE)
+		return store__err(st, rc, e);
+	/* The reads are done before the writes, as store_active_runners'
+	 * callbacks are. */
+	for (i = 0; i < n; i++)
+		if (store__exec_id(st, &q_retry_queue, ids[i], e) == -1 ||
+		    store__state_event(st, ids[i], NULL, e) == -1)
+			return -1;
+	sc->promoted = n;
+	return 0;
+}
 
 int
 store_sched_take(struct store *st, struct sched *sc, struct hg_err *e)
 {
-	int64_t		 any;
+	int64_t		 any, now = hg_now_ms();
 
-	sc->n = 0;
-	if (store__query_int(st, &q_any_waiting, NULL, 0, &any, e) == -1)
+	sc->n = sc->promoted = 0;
+	if (store__query_int(st, &q_any_waiting, NULL, now, &any, e) == -1)
 		return -1;
 	if (!any)
 		return 0;
 	if (store__begin(st, 1, e) == -1)
 		return -1;
-	if (store__sched_pick(st, sc, e) == -1) {
-		sc->n = 0;
+	if (retry_promote(st, sc, now, e) == -1 ||
+	    store__sched_pick(st, sc, e) == -1) {
+		sc->n = sc->promoted = 0;
 		store__rollback(st);
 		return -1;
 	}
-	if (sc->n == 0) {
+	if (sc->n == 0 && sc->promoted == 0) {
 		store__rollback(st);
 		return 0;
 	}
 	if (store__commit(st, e) == -1) {
-		sc->n = 0;
+		sc->n = sc->promoted = 0;
 		return -1;
 	}
 	return sc->n;
+}
+
+static const struct store_sql q_retry_next = { S_RETRY_NEXT,
+    "SELECT min(retry_at) FROM tasks WHERE state = 'retrying'" };
+
+int
+store_retry_next(struct store *st, int64_t *at, struct hg_err *e)
+{
+	return store__query_int(st, &q_retry_next, NULL, 0, at, e);
 }
 
 static const struct store_sql q_any_unclaimed = { S_ANY_UNCLAIMED,

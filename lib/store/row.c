@@ -38,10 +38,13 @@ store__row_read(sqlite3_stmt *s, struct task_row *t)
 	t->error_message = (const char *)sqlite3_column_text(s, 13);
 	t->result = (const char *)sqlite3_column_text(s, 14);
 	t->rerun_of = sqlite3_column_int64(s, 15);	/* NULL reads 0 */
-	t->waiting_for = (const char *)sqlite3_column_text(s, 16);
-	t->slurm_job = sqlite3_column_int64(s, 17);	/* NULL reads 0 */
-	t->slurm_state = (const char *)sqlite3_column_text(s, 18);
-	t->slurm_reason = (const char *)sqlite3_column_text(s, 19);
+	t->attempt = sqlite3_column_int64(s, 16);
+	t->attempts = sqlite3_column_int64(s, 17);
+	t->retry_at = column_time(s, 18);
+	t->waiting_for = (const char *)sqlite3_column_text(s, 19);
+	t->slurm_job = sqlite3_column_int64(s, 20);	/* NULL reads 0 */
+	t->slurm_state = (const char *)sqlite3_column_text(s, 21);
+	t->slurm_reason = (const char *)sqlite3_column_text(s, 22);
 	return t->kind == NULL || t->params == NULL || state == -1 ? -1 : 0;
 }
 

@@ -10,10 +10,11 @@
  *
  * Who calls whom runs one way (scripts/circles): conn is called by all
  * and calls none; row reads a task; events writes and reads events
- * (with row); counters and queue stand alone on conn; after uses
- * counters and events, for tasks and lifecycle; tasks, lifecycle,
- * upkeep and report use those and are called by none of them but data,
- * which writes log lines, data items and results with lifecycle's
+ * (with row); counters stands alone on conn, and queue uses events (a
+ * retry queued again has its state event); after uses counters and
+ * events, for tasks and lifecycle; tasks, lifecycle, upkeep and report
+ * use those and are called by none of them but data, which
+ * writes log lines, data items and results with lifecycle's
  * begin_active.
  *
  * Private names are store__ (libuv's uv__).
@@ -38,10 +39,12 @@ enum store_slot {
 	S_EVENT_INSERT, S_EVENT_LAST, S_EVENTS_ALL, S_EVENTS_TASK,
 	S_TASK_NEWEST,
 	/* counters.c */
-	S_COUNTER_BUMP, S_COUNTER_FINISHED, S_METRIC_TASKS, S_METRIC_COUNTERS,
+	S_COUNTER_BUMP, S_COUNTER_TASK, S_METRIC_TASKS, S_METRIC_COUNTERS,
 	/* queue.c */
 	S_SCHED_BUSY, S_SCHED_BUSY_KIND, S_SCHED_NEXT_KIND, S_SCHED_WAITING,
-	S_SCHED_MARK, S_SCHED_MARK_SLURM, S_SCHED_UNLAUNCH, S_SCHED_BUSY_LOCAL, S_ANY_WAITING, S_ANY_UNCLAIMED,
+	S_SCHED_MARK, S_SCHED_MARK_SLURM, S_SCHED_UNLAUNCH, S_SCHED_BUSY_LOCAL,
+	S_ANY_WAITING, S_ANY_UNCLAIMED,
+	S_RETRY_DUE, S_RETRY_QUEUE, S_RETRY_NEXT,
 	/* tasks.c */
 	S_TASK_INSERT, S_IDEM_GET, S_IDEM_PUT, S_QUEUED_COUNT,
 	S_LIST, S_LIST_STATE, S_LIST_KIND, S_LIST_STATE_KIND,
@@ -50,6 +53,7 @@ enum store_slot {
 	S_TASK_FINISH, S_TASK_STOPREQ, S_STOP_WHY, S_TASK_GROUP,
 	S_SLURM_GET, S_SLURM_SET, S_SLURM_RUN, S_SLURM_OFFSET,
 	S_REATTACH_GET, S_REATTACH_SET,
+	S_TASK_RETRY, S_TASK_RETRYING,
 	/* upkeep.c */
 	S_ACTIVE_RUNNERS, S_PRUNE_PICK, S_PRUNE_DELETED, S_PRUNE_DELETED_PICK, S_THIN_PICK, S_THIN, S_THIN_MARK,
 	S_IDEM_PRUNE, S_ANY_IDEM_OLD, S_TENDED, S_WATCHED,
@@ -83,8 +87,8 @@ struct store {
 /* The columns store__row_read() reads, in its order. */
 #define TASK_COLS "id, kind, name, params, state, value, total, message, " \
 	"created_at, started_at, finished_at, exit_code, error_code, " \
-	"error_message, result, rerun_of, waiting_for, slurm_job, " \
-	"slurm_state, slurm_reason"
+	"error_message, result, rerun_of, attempt, attempts, retry_at, " \
+	"waiting_for, slurm_job, slurm_state, slurm_reason"
 
 /* conn.c */
 /* Maps a failed SQLite call rc to the client's error (503). Returns -1;
@@ -170,6 +174,9 @@ int		 store__counter_bump(struct store *st, const char *name,
 /* Inside a write transaction: finished{kind,state} += 1 for task id,
  * as it now is. */
 int		 store__counter_finished(struct store *st, int64_t id,
+		    struct hg_err *e);
+/* Inside a write transaction: retries{kind} += 1 for task id. */
+int		 store__counter_retried(struct store *st, int64_t id,
 		    struct hg_err *e);
 
 /* after.c */

@@ -10,15 +10,17 @@ static const struct store_sql q_idem_get = { S_IDEM_GET,
     "SELECT task_id FROM idempotency WHERE key = ?1 AND "
     "created_at > ?2" };
 
+/* A retrying task waits too: it is queued again at its retry_at. */
 static const struct store_sql q_queued_count = { S_QUEUED_COUNT,
-    "SELECT count(*) FROM tasks WHERE state = "
-    "'queued'" };
+    "SELECT count(*) FROM tasks WHERE state IN "
+    "('queued', 'retrying')" };
 
 static const struct store_sql q_task_insert = { S_TASK_INSERT,
     "INSERT INTO tasks (kind, name, params, state, "
     "created_at, watch_ms, watched_at, external, report_hash, "
-    "heartbeat_ms, grace_ms, rerun_of) VALUES (?1, ?2, ?3, 'queued', "
-    "?4, ?5, ?4, ?6, ?7, ?8, ?9, ?10)" };
+    "heartbeat_ms, grace_ms, rerun_of, attempts, retry_on, "
+    "retry_delay_ms, retry_delay_max_ms) VALUES (?1, ?2, ?3, 'queued', "
+    "?4, ?5, ?4, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)" };
 
 static const struct store_sql q_idem_put = { S_IDEM_PUT,
     "INSERT OR REPLACE INTO idempotency (key, task_id, "
@@ -49,6 +51,12 @@ task_insert(struct store *st, const char *kind, const char *name,
 	}
 	if (o->rerun_of > 0)
 		sqlite3_bind_int64(s, 10, o->rerun_of);
+	sqlite3_bind_int(s, 11, o->attempts > 1 ? o->attempts : 1);
+	if (o->attempts > 1) {
+		store__bind_text(s, 12, o->retry_on);
+		sqlite3_bind_int64(s, 13, o->retry_delay_ms);
+		sqlite3_bind_int64(s, 14, o->retry_delay_max_ms);
+	}
 	if (store__step_done(st, s, e) == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);

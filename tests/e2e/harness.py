@@ -7,6 +7,7 @@ import atexit
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 
 from pylib.procs import (all_pids, host_pids, kill_pids,  # noqa: F401
@@ -39,7 +40,7 @@ class Scripts:
 
 TASK_KEYS = {"id", "kind", "name", "params", "state", "progress",
              "created_at", "started_at", "finished_at", "exit_code", "error",
-             "result"}
+             "result", "attempt", "attempts", "retry_at"}
 PROGRESS_KEYS = {"value", "total", "percent", "message"}
 ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -60,6 +61,17 @@ def refused(kinds, *words):
         raise AssertionError("scripts/serve started with a bad kinds file")
     finally:
         srv.close()
+
+
+def db_rows(srv, sql, args=()):
+    """Rows of a query on the server's database, read-only, as another
+    process would read them."""
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(
+        srv.data, "hourglass.db"), uri=True, timeout=10)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
 
 
 def assert_error(r, status, code):
@@ -88,7 +100,10 @@ def check_task_shape(t):
     assert isinstance(p, dict) and set(p) == PROGRESS_KEYS, \
         "progress keys %s" % p
     assert ISO_RE.match(t["created_at"]), t["created_at"]
-    for k in ("started_at", "finished_at"):
+    for k in ("started_at", "finished_at", "retry_at"):
         assert t[k] is None or ISO_RE.match(t[k]), t[k]
+    assert isinstance(t["attempt"], int) and isinstance(t["attempts"], int) \
+        and 1 <= t["attempt"] <= t["attempts"], t
+    assert (t["retry_at"] is not None) == (t["state"] == "retrying"), t
     assert t["error"] is None or (isinstance(t["error"], dict) and set(
         t["error"]) == {"code", "message"}), t["error"]

@@ -59,3 +59,13 @@ def test_primes_batch_without_a_prime_has_a_null_largest(srv):
         {"from": 2, "to": 12, "primes": 5, "largest": 11},
         {"from": 13, "to": 23, "primes": 4, "largest": 23},
         {"from": 24, "to": 28, "primes": 0, "largest": None}], items
+
+
+def test_count_and_sleep_are_retried_and_primes_is_not(srv):
+    # Safe to repeat: a container restart that ends their runners runs
+    # them again (README); primes declares nothing, so runs once.
+    attempts = {k: srv.create(k, p)["attempts"] for k, p in (
+        ("count", {"total": 1, "delay_ms": 0}), ("sleep", {"seconds": 1}),
+        ("primes", {"below": 3}))}
+    assert attempts == {"count": 3, "sleep": 3, "primes": 1}, attempts
+    srv.wait_idle()

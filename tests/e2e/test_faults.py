@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import Scripts, Server, Skip, pid_alive, wait_for
+from harness import Scripts, Server, Skip, db_rows, pid_alive, wait_for
 
 # Run under the ASan build only in `make test` (scripts/test).
 SLOW = "fills and frees a tmpfs, and a chatty command"
@@ -47,15 +47,6 @@ KINDS = {"kinds": [
 # Progress events in any one second: 20 at one per HG_PROGRESS_MS, and
 # a little room for the last one, written with the end.
 RATE_MAX = 25
-
-
-def db_rows(srv, sql, args=()):
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(
-        srv.data, "hourglass.db"), uri=True, timeout=10)
-    try:
-        return db.execute(sql, args).fetchall()
-    finally:
-        db.close()
 
 
 def test_progress_rate_with_many_log_lines(srv):

@@ -27,7 +27,7 @@ START_TIMEOUT = 30      # s, scripts/serve printing its ready line
 STOP_TIMEOUT = 20       # s, scripts/serve exiting after SIGTERM
 HTTP_TIMEOUT = 10       # s, any one plain request
 
-ACTIVE = {"queued", "running", "stopping"}
+ACTIVE = {"queued", "running", "stopping", "retrying"}
 FINISHED = {"succeeded", "failed", "canceled", "lost"}
 
 
@@ -365,9 +365,10 @@ class Server:
         return self.wait_finished(tid)
 
     def wait_idle(self, timeout=20, interval=0.03):
-        """Waits until no task is queued, running or stopping. Asked per
-        state, so it holds however many tasks came after an active one
-        (the bench has thousands; a page of the list has 500)."""
+        """Waits until no task is queued, running, stopping or retrying.
+        Asked per state, so it holds however many tasks came after an
+        active one (the bench has thousands; a page of the list has
+        500)."""
         def idle():
             return not any(self.get("/api/tasks?limit=1&state=" + st)
                            .json["tasks"] for st in sorted(ACTIVE))

@@ -123,15 +123,16 @@ has_exact_keys(const cJSON *o, const char *const *keys)
 	return n == want;
 }
 
-/* Creates a task and returns its id, or ends the test. */
+/* Creates a task with options o and returns its id, or ends the test. */
 __attribute__((unused)) static int64_t
-create(struct store *st, const char *kind, const char *name)
+create_with(struct store *st, const char *kind, const char *name,
+    const struct create_opts *o)
 {
 	struct hg_err	 e;
 	cJSON		*t = NULL;
 	int64_t		 id;
 
-	if (store_task_create(st, kind, name, PARAMS, &t, &e) == -1) {
+	if (store_task_create_opts(st, kind, name, PARAMS, o, &t, &e) == -1) {
 		unit_fail(__FILE__, __LINE__, e.msg);
 		exit(1);
 	}
@@ -139,6 +140,15 @@ create(struct store *st, const char *kind, const char *name)
 	id = int_of(t, "id");
 	cJSON_Delete(t);
 	return id;
+}
+
+/* Creates a task and returns its id, or ends the test. */
+__attribute__((unused)) static int64_t
+create(struct store *st, const char *kind, const char *name)
+{
+	struct create_opts	 o = { .idem_key = NULL };
+
+	return create_with(st, kind, name, &o);
 }
 
 /* Claims task id for runner pid (start 1000 + pid), or ends the test. */
@@ -150,7 +160,7 @@ claim(struct store *st, int64_t id, int64_t pid)
 	int		 rc;
 
 	if ((rc = store_task_claim(st, id, pid, 1000 + pid, &kind, &params,
-	    &e)) != 0) {
+	    NULL, NULL, &e)) != 0) {
 		unit_fail(__FILE__, __LINE__, rc == 1 ? "claim: not queued" :
 		    e.msg);
 		exit(1);
@@ -162,7 +172,7 @@ claim(struct store *st, int64_t id, int64_t pid)
 __attribute__((unused)) static int
 finish(struct store *st, int64_t id, const char *state)
 {
-	struct outcome	 o = { 0, 1, 0, NULL, NULL, 0, NULL };
+	struct outcome	 o = { 0, 1, 0, NULL, NULL, 0, NULL, NULL };
 	struct hg_err	 e;
 
 	o.state = (enum task_state)state_parse(state);

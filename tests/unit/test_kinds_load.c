@@ -323,6 +323,86 @@ load_refuses_bad_external_kinds(void)
 	    "group");
 }
 
+/* A count kind "k" with the retry fields given as extra. */
+#define WITH_RETRY(extra)						\
+	"{\"kinds\": [{\"name\": \"k\", \"builtin\": \"count\", "	\
+	"\"params\": {\"total\": {\"type\": \"integer\", \"min\": 1, "	\
+	"\"default\": 1}, \"delay_ms\": {\"type\": \"integer\", "	\
+	"\"min\": 0, \"default\": 0}}, " extra "}]}"
+
+static void
+load_reads_retries_and_their_defaults(void)
+{
+	struct kinds		*ks;
+	const struct kind	*k;
+
+	ks = kinds_unit_load(WITH_RETRY("\"retries\": 3, "
+	    "\"retry_delay_s\": 0.25, \"retry_delay_max_s\": 2, "
+	    "\"retry_on\": [\"timeout\", \"exec_failed\", \"slurm\"]"));
+	k = kinds_find(ks, "k");
+	CHECK_INT(k->retries, 3);
+	CHECK(k->retry_delay_s == 0.25 && k->retry_delay_max_s == 2);
+	CHECK_STR(k->retry_on, "timeout,exec_failed,slurm");
+	kinds_free(ks);
+	/* Left out: none, 1 s doubling up to 300 s, the usual failures. */
+	ks = load_good();
+	k = kinds_find(ks, "count");
+	CHECK_INT(k->retries, 0);
+	CHECK(k->retry_delay_s == 1 && k->retry_delay_max_s == 300);
+	CHECK_STR(k->retry_on, "exit_code,signal,timeout,lost");
+	kinds_free(ks);
+	/* Every code once, and none at all. */
+	ks = kinds_unit_load(WITH_RETRY("\"retries\": 100, \"retry_on\": "
+	    "[\"exit_code\", \"signal\", \"timeout\", \"lost\", "
+	    "\"exec_failed\", \"slurm\"]"));
+	CHECK_STR(kinds_find(ks, "k")->retry_on,
+	    "exit_code,signal,timeout,lost,exec_failed,slurm");
+	kinds_free(ks);
+	ks = kinds_unit_load(WITH_RETRY("\"retries\": 0, \"retry_on\": []"));
+	CHECK_STR(kinds_find(ks, "k")->retry_on, "");
+	kinds_free(ks);
+}
+
+static void
+load_refuses_bad_retry_fields(void)
+{
+	LOAD_REFUSED(WITH_RETRY("\"retries\": -1"), "k", "retries",
+	    "from 0 to 100");
+	LOAD_REFUSED(WITH_RETRY("\"retries\": 101"), "k", "retries",
+	    "from 0 to 100");
+	LOAD_REFUSED(WITH_RETRY("\"retries\": 1.5"), "k", "retries",
+	    "integer");
+	LOAD_REFUSED(WITH_RETRY("\"retries\": \"2\""), "k", "retries",
+	    "integer");
+	LOAD_REFUSED(WITH_RETRY("\"retry_delay_s\": 0"), "k",
+	    "retry_delay_s", "above 0");
+	LOAD_REFUSED(WITH_RETRY("\"retry_delay_s\": \"1\""), "k",
+	    "retry_delay_s", "number of seconds");
+	LOAD_REFUSED(WITH_RETRY("\"retry_delay_max_s\": -5"), "k",
+	    "retry_delay_max_s", "above 0");
+	LOAD_REFUSED(WITH_RETRY("\"retry_delay_s\": 5, "
+	    "\"retry_delay_max_s\": 4"), "k", "retry_delay_max_s",
+	    "at least retry_delay_s");
+	/* Only the delay given: it is what goes past the default cap. */
+	LOAD_REFUSED(WITH_RETRY("\"retry_delay_s\": 301"), "k",
+	    "retry_delay_s", "at most retry_delay_max_s");
+	LOAD_REFUSED(WITH_RETRY("\"retry_on\": \"timeout\""), "k",
+	    "retry_on", "must be a list");
+	LOAD_REFUSED(WITH_RETRY("\"retry_on\": [\"stop\"]"), "k",
+	    "retry_on", "\"stop\" is not one of");
+	LOAD_REFUSED(WITH_RETRY("\"retry_on\": [\"unwatched\"]"), "k",
+	    "retry_on", "is not one of");
+	LOAD_REFUSED(WITH_RETRY("\"retry_on\": [1]"), "k", "retry_on",
+	    "is not one of");
+	LOAD_REFUSED(WITH_RETRY("\"retry_on\": [\"lost\", \"lost\"]"),
+	    "k", "retry_on", "\"lost\" appears twice");
+	/* An external task is retried by its worker, never here. */
+	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"external\": true, "
+	    "\"retries\": 2}]}", "k", "retries", "runs nothing");
+	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"external\": true, "
+	    "\"retry_on\": [\"lost\"]}]}", "k", "retry_on", "runs nothing");
+}
+
 static void
 load_refuses_unknown_builtin(void)
 {
@@ -652,6 +732,8 @@ static const struct unit_test tests[] = {
 	UNIT(load_refuses_unknown_builtin),
 	UNIT(load_reads_external_and_while_watched),
 	UNIT(load_refuses_bad_external_kinds),
+	UNIT(load_reads_retries_and_their_defaults),
+	UNIT(load_refuses_bad_retry_fields),
 	UNIT(load_refuses_param_with_unknown_type),
 	UNIT(load_refuses_param_that_is_not_an_object),
 	UNIT(load_refuses_unknown_field_on_param),

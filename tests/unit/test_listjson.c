@@ -99,7 +99,8 @@ claim(int64_t id)
 	struct hg_err	 e;
 	char		*kind = NULL, *params = NULL;
 
-	CHECK_INT(store_task_claim(st, id, 4242, 1, &kind, &params, &e), 0);
+	CHECK_INT(store_task_claim(st, id, 4242, 1, &kind, &params, NULL, NULL,
+	    &e), 0);
 	free(kind);
 	free(params);
 }
@@ -242,6 +243,21 @@ awkward_tasks(void)
 	    "id = ?1", 19, 0, 1);
 	sql_set("UPDATE tasks SET waiting_for = '[3,' || ?2 || ']' WHERE "
 	    "id = ?1", 17, 0, 9007199254740991.0);
+	/* Retries: waiting for the next attempt, at times hard to print,
+	 * and attempt numbers no kind declares. */
+	sql_set("UPDATE tasks SET state = 'retrying', attempt = 2, "
+	    "attempts = 3, retry_at = ?2 WHERE id = ?1", 21, 0,
+	    1764000000123.0);
+	sql_set("UPDATE tasks SET state = 'retrying', retry_at = ?2 "
+	    "WHERE id = ?1", 22, 0, 0);
+	sql_set("UPDATE tasks SET state = 'retrying', retry_at = ?2 "
+	    "WHERE id = ?1", 23, 0, -1);
+	sql_set("UPDATE tasks SET retry_at = ?2 WHERE id = ?1", 24, 0,
+	    253402300800000.0);
+	sql_set("UPDATE tasks SET attempt = ?2, attempts = ?2 WHERE id = ?1",
+	    25, 0, 9007199254740991.0);
+	sql_set("UPDATE tasks SET attempt = ?2 WHERE id = ?1", 26, 0,
+	    -2147483649.0);
 }
 
 /* The ids the list should hold, newest first, read here with SQL of
@@ -373,8 +389,8 @@ static void
 list_text_is_cjsons_under_each_filter(void)
 {
 	static const char *const states[] = {
-		"queued", "running", "stopping", "succeeded", "failed",
-		"canceled", "lost",
+		"queued", "running", "stopping", "retrying", "succeeded",
+		"failed", "canceled", "lost",
 	};
 	size_t	 i;
 

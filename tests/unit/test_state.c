@@ -7,8 +7,8 @@
 #include "unit.h"
 
 static const char *const names[] = {
-	"queued", "running", "stopping", "succeeded", "failed", "canceled",
-	"lost"
+	"queued", "running", "stopping", "retrying", "succeeded", "failed",
+	"canceled", "lost"
 };
 
 static void
@@ -49,6 +49,7 @@ active_and_final_split_the_states(void)
 	CHECK(state_active(TASK_QUEUED) && !state_final(TASK_QUEUED));
 	CHECK(state_active(TASK_RUNNING) && !state_final(TASK_RUNNING));
 	CHECK(state_active(TASK_STOPPING) && !state_final(TASK_STOPPING));
+	CHECK(state_active(TASK_RETRYING) && !state_final(TASK_RETRYING));
 	CHECK(!state_active(TASK_SUCCEEDED) && state_final(TASK_SUCCEEDED));
 	CHECK(!state_active(TASK_FAILED) && state_final(TASK_FAILED));
 	CHECK(!state_active(TASK_CANCELED) && state_final(TASK_CANCELED));

@@ -71,7 +71,7 @@ error_of(struct store *st, int64_t id, const char *what)
 static int
 take(struct store *st, int64_t *ids)
 {
-	struct sched	 sc = { 8, NULL, NULL, NULL, 8, 0, NULL };
+	struct sched	 sc = { 8, NULL, NULL, NULL, 8, 0, 0, NULL };
 	struct hg_err	 e;
 
 	sc.ids = ids;
@@ -314,7 +314,7 @@ get_and_list_show_waiting_for_alike(void)
 	after_ok(st, p, 2);
 	CHECK_INT(store_task_get(st, 3, &t, &e), 0);
 	one = json_print(t);
-	CHECK_HAS(one, "\"result\":null,\"waiting_for\":[1,2]}");
+	CHECK_HAS(one, "\"retry_at\":null,\"waiting_for\":[1,2]}");
 	CHECK_INT(store_task_list(st, &f, &list, &len, &ev, &e), 0);
 	CHECK(list != NULL && one != NULL && strncmp(list + 10, one,
 	    strlen(one)) == 0);

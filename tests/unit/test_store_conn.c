@@ -146,8 +146,133 @@ migration_9_keeps_events_and_their_sequence(void)
 	store_close(st);
 }
 
+/* Every column of sql/001 to sql/010, of every task, as one text. */
+#define OLD_COLUMNS							\
+	"SELECT group_concat(quote(id) || quote(kind) || quote(name) || "	\
+	"quote(params) || quote(state) || quote(value) || quote(total) || "	\
+	"quote(message) || quote(created_at) || quote(started_at) || "	\
+	"quote(finished_at) || quote(exit_code) || quote(error_code) || "	\
+	"quote(error_message) || quote(stop_requested) || "		\
+	"quote(runner_pid) || quote(runner_start) || quote(launched_at) || " \
+	"quote(thinned) || quote(watch_ms) || quote(watched_at) || "	\
+	"quote(external) || quote(report_hash) || quote(heartbeat_ms) || " \
+	"quote(grace_ms) || quote(reported_at) || quote(stop_code) || "	\
+	"quote(stop_message) || quote(stop_at) || quote(data_count) || "	\
+	"quote(data_bytes) || quote(data_full) || quote(result) || "	\
+	"quote(rerun_of), '|') FROM (SELECT * FROM tasks ORDER BY id)"
+
+/* The text of the first column of sql's one row, malloc'd, or NULL. */
+static char *
+db_text(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*s;
+	char		*v = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return NULL;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
+		v = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return v;
+}
+
+/*
+ * Migration 11 rebuilds the tasks table so that its CHECK admits
+ * retrying: every task keeps every column, the indexes are all there,
+ * the idempotency keys (ON DELETE CASCADE from tasks) stay, and the id
+ * sequence goes on past a task that was deleted.
+ */
+static void
+migration_11_keeps_tasks_keys_indexes_and_their_sequence(void)
+{
+	struct store	*st;
+	struct create_opts o = { .idem_key = "key-1" };
+	struct hg_err	 e;
+	sqlite3		*db;
+	cJSON		*t = NULL;
+	char		 err[512] = "", *before, *after, *idx;
+	int		 i, rc;
+
+	CHECK_INT(sqlite3_open(db_path(), &db), SQLITE_OK);
+	for (i = 0; i < 10; i++)
+		CHECK_INT(sqlite3_exec(db, store_migrations[i], NULL, NULL,
+		    NULL), SQLITE_OK);
+	rc = sqlite3_exec(db,
+	    "PRAGMA user_version = 10;"
+	    "PRAGMA foreign_keys = ON;"
+	    "INSERT INTO tasks (kind, name, params, state, value, total, "
+	    "message, created_at, started_at, finished_at, exit_code, "
+	    "error_code, error_message, stop_requested, runner_pid, "
+	    "runner_start, thinned, data_count, data_bytes, data_full, "
+	    "result, rerun_of) VALUES ('count', 'old', '{\"total\":3}', "
+	    "'failed', 2, 3, 'two', 10, 11, 12, 3, 'exit_code', 'exit 3', 1, "
+	    "77, 78, 1, 2, 40, 0, '{\"r\":[1,2]}', NULL);"
+	    "INSERT INTO tasks (kind, params, state, created_at, launched_at, "
+	    "watch_ms, watched_at, external, report_hash, heartbeat_ms, "
+	    "grace_ms, reported_at, stop_code, stop_message, stop_at, "
+	    "rerun_of) VALUES ('far', '{}', 'running', 20, 21, 5000, 22, 1, "
+	    "x'00ff', 60000, 5000, 23, 'unwatched', 'nobody', 24, 1);"
+	    "INSERT INTO tasks (kind, params, state, created_at) "
+	    "VALUES ('count', '{}', 'queued', 30);"
+	    "INSERT INTO idempotency (key, task_id, created_at) "
+	    "VALUES ('key-1', 2, 9000000000000);"
+	    "INSERT INTO events (task_id, type, state, data, at) VALUES "
+	    "(1, 'state', 'failed', '{\"id\":1}', 12);"
+	    "DELETE FROM tasks WHERE id = 3;", NULL, NULL, NULL);
+	CHECK_INT(rc, SQLITE_OK);
+	before = db_text(db, OLD_COLUMNS);
+	sqlite3_close(db);
+	CHECK(before != NULL);
+
+	st = store_open(db_path(), 1, err, sizeof(err));
+	CHECK(st != NULL);
+	CHECK_STR(err, "");
+	if (st == NULL) {
+		free(before);
+		return;
+	}
+	CHECK_INT(sqlite3_open(db_path(), &db), SQLITE_OK);
+	after = db_text(db, OLD_COLUMNS);
+	CHECK_STR(after, before);
+	/* The new columns: one attempt each, nothing to retry. */
+	free(after);
+	after = db_text(db, "SELECT group_concat(attempt || '/' || attempts "
+	    "|| '/' || quote(retry_at) || '/' || quote(retry_on), ' ') "
+	    "FROM tasks");
+	CHECK_STR(after, "1/1/NULL/NULL 1/1/NULL/NULL");
+	idx = db_text(db, "SELECT group_concat(name, ' ') FROM (SELECT name "
+	    "FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tasks' "
+	    "AND sql IS NOT NULL ORDER BY name)");
+	CHECK_STR(idx, "tasks_busy_kind tasks_finished tasks_kind "
+	    "tasks_retrying tasks_state tasks_tended tasks_unthinned "
+	    "tasks_waiting tasks_waiting_kind");
+	free(idx);
+	idx = db_text(db, "SELECT group_concat(name, ' ') FROM (SELECT name "
+	    "FROM sqlite_schema WHERE name LIKE '%new' OR name LIKE "
+	    "'%kept')");
+	CHECK(idx == NULL);
+	free(idx);
+	/* The CHECK admits retrying now. */
+	CHECK_INT(sqlite3_exec(db, "UPDATE tasks SET state = 'retrying' "
+	    "WHERE id = 2; UPDATE tasks SET state = 'running' WHERE id = 2",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	/* The key still names task 2; the next task is 4, not 3. */
+	CHECK_INT(store_task_create_opts(st, "count", NULL, PARAMS, &o, &t,
+	    &e), 1);
+	t = client_view(t);
+	CHECK_INT(int_of(t, "id"), 2);
+	cJSON_Delete(t);
+	CHECK_INT(create(st, "count", "new"), 4);
+	CHECK_INT(event_last(st), 2);
+	free(before);
+	free(after);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
 	UNIT(migration_9_keeps_events_and_their_sequence),
+	UNIT(migration_11_keeps_tasks_keys_indexes_and_their_sequence),
 	UNIT(open_with_migrate_gives_working_store),
 	UNIT(open_without_migrate_refuses_unmigrated_db),
 	UNIT(open_without_migrate_accepts_migrated_db),

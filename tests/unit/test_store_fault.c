@@ -235,7 +235,7 @@ state_event_whole(void *arg, const struct event *ev)
 		return 0;
 	d = json_parse(ev->data, ev->len, &e);
 	CHECK(d != NULL);
-	CHECK_INT(cJSON_GetArraySize(d), 12);
+	CHECK_INT(cJSON_GetArraySize(d), 15);
 	CHECK(id_of(d) == ev->task);
 	cJSON_Delete(d);
 	return 0;
@@ -266,7 +266,7 @@ create_loop(int persist)
 		if (rc == 0) {
 			/* Success: the whole task, as stored, and a whole
 			 * state event. */
-			CHECK(t != NULL && cJSON_GetArraySize(t) == 12);
+			CHECK(t != NULL && cJSON_GetArraySize(t) == 15);
 			got = json_print(t);
 			want = task_text(st, id_of(t));
 			CHECK_STR(got, want);
@@ -413,7 +413,7 @@ stop_loop(int persist)
 		id = id_of(t);
 		cJSON_Delete(t);
 		CHECK_INT(store_task_claim(st, id, 42, 43, &kind, &params,
-		    &e), 0);
+		    NULL, NULL, &e), 0);
 		free(kind);
 		free(params);
 		ev = event_last(st);
@@ -541,7 +541,7 @@ sql_create_loop(int persist)
 		    &e);
 		fault_disarm();
 		if (rc == 0) {
-			CHECK(t != NULL && cJSON_GetArraySize(t) == 12);
+			CHECK(t != NULL && cJSON_GetArraySize(t) == 15);
 			CHECK_INT(tasks_count(st), before + 1);
 			CHECK(event_last(st) > ev);
 			cJSON_Delete(t);
@@ -606,7 +606,8 @@ sql_output_loop(int persist)
 	st = open_db(1);
 	CHECK_INT(store_task_create(st, "count", NULL, "{}", &t, &e), 0);
 	cJSON_Delete(t);
-	CHECK_INT(store_task_claim(st, 1, 100, 1100, &kind, &params, &e), 0);
+	CHECK_INT(store_task_claim(st, 1, 100, 1100, &kind, &params, NULL,
+	    NULL, &e), 0);
 	free(kind);
 	free(params);
 	for (n = 1; n < FAULT_MAX; n++) {
@@ -679,7 +680,7 @@ static void
 cascade_loop(int sql, int persist)
 {
 	struct outcome	 o = { TASK_FAILED, 1, 3, "exit_code", "exit 3", 0,
-			    NULL };
+			    NULL, NULL };
 	struct store	*st;
 	struct hg_err	 e;
 	char		*kind, *params, *ta, *tc;
@@ -694,7 +695,7 @@ cascade_loop(int sql, int persist)
 		a = create_after(st, 0);
 		c = create_after(st, create_after(st, a));
 		CHECK_INT(store_task_claim(st, a, 42, 43, &kind, &params,
-		    &e), 0);
+		    NULL, NULL, &e), 0);
 		free(kind);
 		free(params);
 		ev = event_last(st);

@@ -13,7 +13,8 @@ claim_moves_queued_to_running(void)
 	cJSON		*t;
 
 	create(st, "count", "x");
-	CHECK_INT(store_task_claim(st, 1, 4242, 777, &kind, &params, &e), 0);
+	CHECK_INT(store_task_claim(st, 1, 4242, 777, &kind, &params, NULL,
+	    NULL, &e), 0);
 	CHECK_STR(kind, "count");
 	CHECK_STR(params, PARAMS);
 	free(kind);
@@ -57,7 +58,8 @@ claim_second_time_returns_1(void)
 	claim(st, 1, 100);
 	last = event_last(st);
 	kind = params = (char *)"not cleared";
-	CHECK_INT(store_task_claim(st, 1, 200, 1, &kind, &params, &e), 1);
+	CHECK_INT(store_task_claim(st, 1, 200, 1, &kind, &params, NULL, NULL,
+	    &e), 1);
 	CHECK(kind == NULL);
 	CHECK(params == NULL);
 	CHECK_INT(event_last(st), last);
@@ -77,7 +79,8 @@ claim_after_stop_of_queued_returns_1(void)
 	create(st, "count", "x");
 	CHECK_INT(store_task_stop(st, 1, &t, &ref, &e), 0);
 	cJSON_Delete(t);
-	CHECK_INT(store_task_claim(st, 1, 100, 1, &kind, &params, &e), 1);
+	CHECK_INT(store_task_claim(st, 1, 100, 1, &kind, &params, NULL, NULL,
+	    &e), 1);
 	CHECK(kind == NULL && params == NULL);
 	CHECK_STR(state_of(st, 1), "canceled");
 	store_close(st);
@@ -181,7 +184,8 @@ finish_writes_final_progress_before_state_event(void)
 {
 	struct store	*st = open_db();
 	struct progress	 p = { 150, 150, "done" };
-	struct outcome	 o = { TASK_SUCCEEDED, 1, 0, NULL, NULL, 0, NULL };
+	struct outcome	 o = { TASK_SUCCEEDED, 1, 0, NULL, NULL, 0, NULL,
+	    NULL };
 	struct hg_err	 e;
 	struct evs	 l;
 
@@ -204,7 +208,8 @@ static void
 finish_records_outcome(void)
 {
 	struct store	*st = open_db();
-	struct outcome	 o = { TASK_FAILED, 1, 3, "exit_status", "exit 3", 0, NULL };
+	struct outcome	 o = { TASK_FAILED, 1, 3, "exit_status", "exit 3", 0,
+	    NULL, NULL };
 	struct hg_err	 e;
 	const cJSON	*err;
 	cJSON		*t;
@@ -295,8 +300,8 @@ stop_running_becomes_stopping_with_runner_ref(void)
 	cJSON		*t = NULL;
 
 	create(st, "count", "x");
-	CHECK_INT(store_task_claim(st, 1, 4242, 98765, &kind, &params, &e),
-	    0);
+	CHECK_INT(store_task_claim(st, 1, 4242, 98765, &kind, &params, NULL,
+	    NULL, &e), 0);
 	free(kind);
 	free(params);
 	CHECK_INT(store_task_stop(st, 1, &t, &ref, &e), 0);

@@ -11,9 +11,9 @@ create_with_sched_takes_under_the_limit(void)
 	struct store		*st = open_db();
 	struct hg_err		 e;
 	struct create_opts	 o = { .idem_key = "k1" };
-	struct sched		 sc = { 1, NULL, NULL, NULL, 4, 7, NULL };
+	struct sched		 sc = { 1, NULL, NULL, NULL, 4, 7, 0, NULL };
 	int64_t			 ids[4], again[4];
-	struct sched		 sc_again = { 4, NULL, NULL, again, 4, 0,
+	struct sched		 sc_again = { 4, NULL, NULL, again, 4, 0, 0,
 	    NULL };
 	cJSON			*t = NULL;
 
@@ -85,7 +85,7 @@ sched_takes_a_kind_behind_1100_tasks_of_a_blocked_kind(void)
 	struct store	*st = open_db();
 	struct hg_err	 e;
 	int64_t		 ids[64];
-	struct sched	 sc = { 1000, limit_one_for_k, NULL, ids, 64, 0, NULL };
+	struct sched	 sc = { 1000, limit_one_for_k, NULL, ids, 64, 0, 0, NULL };
 
 	create(st, "kblocked", NULL);
 	claim(st, 1, 100);		/* kblocked is at its limit of 1 */
@@ -106,7 +106,7 @@ sched_takes_a_task_of_each_of_300_kinds(void)
 	struct store	*st = open_db();
 	struct hg_err	 e;
 	int64_t		 ids[300];
-	struct sched	 sc = { 1000, limit_one_for_k, NULL, ids, 300, 0, NULL };
+	struct sched	 sc = { 1000, limit_one_for_k, NULL, ids, 300, 0, 0, NULL };
 	char		 kind[16];
 	int		 i;
 
@@ -129,7 +129,7 @@ sched_takes_oldest_first_under_every_limit(void)
 	struct store	*st = open_db();
 	struct hg_err	 e;
 	int64_t		 ids[3];
-	struct sched	 sc = { 4, limit_one_for_k, NULL, ids, 3, 0, NULL };
+	struct sched	 sc = { 4, limit_one_for_k, NULL, ids, 3, 0, 0, NULL };
 
 	create(st, "ka", NULL);		/* 1 */
 	create(st, "ka", NULL);		/* 2: ka's limit is 1 */
@@ -176,7 +176,7 @@ sched_starts_slurm_tasks_without_a_slot(void)
 	struct store	*st = open_db();
 	struct hg_err	 e;
 	int64_t		 ids[8];
-	struct sched	 sc = { 1, limit_one_for_s1, NULL, ids, 8, 0,
+	struct sched	 sc = { 1, limit_one_for_s1, NULL, ids, 8, 0, 0,
 	    slurm_kind };
 	cJSON		*t = NULL;
 

@@ -10,7 +10,7 @@ create_returns_queued_task_with_exact_keys(void)
 	static const char *const keys[] = {
 		"id", "kind", "name", "params", "state", "progress",
 		"created_at", "started_at", "finished_at", "exit_code",
-		"error", "result", NULL
+		"error", "result", "attempt", "attempts", "retry_at", NULL
 	};
 	static const char *const pkeys[] = {
 		"value", "total", "percent", "message", NULL
@@ -43,6 +43,10 @@ create_returns_queued_task_with_exact_keys(void)
 	CHECK(c != NULL && strlen(c) == 24 && c[10] == 'T' && c[23] == 'Z');
 	CHECK(is_null(t, "started_at"));
 	CHECK(is_null(t, "finished_at"));
+	/* Without options: one attempt, nothing to retry. */
+	CHECK_INT(int_of(t, "attempt"), 1);
+	CHECK_INT(int_of(t, "attempts"), 1);
+	CHECK(is_null(t, "retry_at"));
 	CHECK(is_null(t, "exit_code"));
 	CHECK(is_null(t, "error"));
 	cJSON_Delete(t);

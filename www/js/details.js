@@ -109,8 +109,15 @@ function renderDetails() {
 		for (const [k, v] of Object.entries(t.params || {}))
 			facts.push([k, typeof v === 'string' ? v :
 			    JSON.stringify(v), 'param']);
-		facts.push(['State', t.state],
-		    ['Created', fmtTime(t.created_at)],
+		facts.push(['State', t.state]);
+		/* attempt is the one running or last run. */
+		if (t.attempts > 1)
+			facts.push(['Attempt', t.attempt + ' of ' + t.attempts +
+			    (t.state === 'retrying' ? ', failed' : '')]);
+		if (t.state === 'retrying')
+			facts.push(['Next attempt', (t.attempt + 1) + ', at ' +
+			    fmtTime(t.retry_at)]);
+		facts.push(['Created', fmtTime(t.created_at)],
 		    ['Started', fmtTime(t.started_at)],
 		    ['Finished', fmtTime(t.finished_at)]);
 		if (t.exit_code !== null && t.exit_code !== undefined)

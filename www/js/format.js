@@ -53,14 +53,42 @@ export function percentOf(t) {
 	return null;
 }
 
-/* Waiting, running (with an estimate of what is left) or how long it
- * took, at server time `at`. */
+/* The attempt that runs, or comes next, as "attempt 2 of 3"; '' for a
+ * task of one attempt. The task's attempt is the one running or last
+ * run: while retrying, or queued again after that, the next is one
+ * more. */
+export function attemptText(t) {
+	if (!(t.attempts > 1))
+		return '';
+	const next = t.state === 'retrying' || (t.state === 'queued' &&
+	    t.started_at);
+	return 'attempt ' + (next ? t.attempt + 1 : t.attempt) + ' of ' +
+	    t.attempts;
+}
+
+/* When a retrying task's next attempt starts: "at 14:02:07 · in 3 s". */
+function retryText(t, at) {
+	const r = ms(t.retry_at);
+	if (r === null)
+		return '';
+	const left = Math.max(0, Math.ceil((r - at) / 1000));
+	return 'at ' + new Date(r).toLocaleTimeString() + ' · ' +
+	    (left < 60 ? 'in ' + left + ' s' : 'in ' + fmtDuration(left * 1000));
+}
+
+/* Waiting, running (with an estimate of what is left), waiting for the
+ * next attempt, or how long it took, at server time `at`; with the
+ * attempt when its kind retries. */
 export function timeText(t, at) {
 	const created = ms(t.created_at), started = ms(t.started_at);
 	const finished = ms(t.finished_at);
+	const attempt = attemptText(t);
+	const join = (...parts) => parts.filter((p) => p).join(' · ');
+	if (t.state === 'retrying')
+		return join(attempt, retryText(t, at));
 	if (t.state === 'queued')
-		return created === null ? 'waiting' :
-		    'waiting ' + fmtDuration(at - created);
+		return join(attempt, created === null ? 'waiting' :
+		    'waiting ' + fmtDuration(at - created));
 	if (ACTIVE.has(t.state)) {
 		if (started === null)
 			return '';
@@ -71,11 +99,12 @@ export function timeText(t, at) {
 		    took > 1000)
 			s += ' · about ' + fmtDuration(took * (100 - p) / p) +
 			    ' left';
-		return s;
+		return join(attempt, s);
 	}
 	if (finished !== null)
-		return 'took ' + fmtDuration(finished - (started !== null ?
-		    started : created));
+		return join('took ' + fmtDuration(finished - (started !== null ?
+		    started : created)), t.attempt > 1 ? t.attempt +
+		    ' attempts' : '');
 	return '';
 }
 

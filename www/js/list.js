@@ -157,7 +157,7 @@ function render() {
 	    String(recent.length) : '');
 	let running = 0;
 	for (const t of active)
-		if (t.state !== 'queued')
+		if (t.state === 'running' || t.state === 'stopping')
 			running++;
 	const title = (running ? '(' + running + ') ' : '') + 'Hourglass';
 	if (document.title !== title)
