@@ -57,6 +57,11 @@ check_runner(void *arg, int64_t id, const struct runner_seen *seen)
 		(void)launch_taken(jan_st, &srv.cfg, &id, 1);
 		return;
 	}
+	/* It died before it submitted the job: the task waits again. */
+	if (seen->slurm_job == 0) {
+		(void)store_slurm_unclaim(jan_st, id, &e);
+		return;
+	}
 	snprintf(msg, sizeof(msg), "its runner (pid %lld) ended without "
 	    "recording how the task ended", (long long)ref->pid);
 	o.error_message = msg;

@@ -361,6 +361,9 @@ int	store_retry_next(struct store *st, int64_t *at, struct hg_err *e);
  * if it was launched before `before` (ms since the epoch). Returns the
  * number of tasks given back, or -1. */
 int	store_sched_unlaunch(struct store *st, int64_t before);
+/* A queued Slurm task whose runner died before it submitted the job
+ * goes back to the queue. Returns 1 if it did, 0 if not, -1 on error. */
+int	store_slurm_unclaim(struct store *st, int64_t id, struct hg_err *e);
 
 /* A running or stopping task's runner and its command's process group,
  * as recorded. */
@@ -369,7 +372,8 @@ struct runner_seen {
 	int64_t	 pgid;		/* 0: none (builtin, or not recorded yet) */
 	int64_t	 pg_start;	/* /proc start time of the group's leader */
 	char	 kind[HG_KIND_NAME_MAX + 1];
-	int64_t	 slurm_job;	/* its Slurm job; 0: none */
+	int64_t	 slurm_job;	/* its Slurm job; 0: not submitted yet;
+				 * -1: not a Slurm task */
 };
 
 /* Calls cb for each running or stopping task with its runner, and each

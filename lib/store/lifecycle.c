@@ -197,8 +197,9 @@ static const struct store_sql q_task_claim = { S_TASK_CLAIM,
     "coalesce(started_at, ?2) ELSE started_at END, attempt = attempt + "
     "(started_at IS NOT NULL), value = 0, total = NULL, message = NULL, "
     "result = NULL, runner_pid = ?3, runner_start = ?4, cmd_pgid = NULL, "
-    "cmd_start = NULL WHERE id = ?1 AND state = 'queued' RETURNING kind, "
-    "params, attempt, attempts, slurm_job IS NOT NULL" };
+    "cmd_start = NULL WHERE id = ?1 AND state = 'queued' AND (slurm_job "
+    "IS NULL OR runner_pid IS NULL) RETURNING kind, params, attempt, "
+    "attempts, slurm_job IS NOT NULL" };
 
 static int	progress_write(struct store *, int64_t,
 		    const struct progress *, struct hg_err *);

@@ -40,10 +40,12 @@ static const struct store_sql q_sched_waiting = { S_SCHED_WAITING,
 static const struct store_sql q_sched_mark = { S_SCHED_MARK,
     "UPDATE tasks SET launched_at = ?2 WHERE id = ?1" };
 /* A Slurm task is marked one from its launch (slurm_job 0: no job
- * yet), so that it holds no slot from then on. */
+ * yet), so that it holds no slot from then on, and has no runner until
+ * one claims it (a claim takes a Slurm task without one only). */
 static const struct store_sql q_sched_mark_slurm = { S_SCHED_MARK_SLURM,
     "UPDATE tasks SET launched_at = ?2, slurm_job = 0, slurm_offset = 0, "
-    "slurm_state = NULL, slurm_reason = NULL WHERE id = ?1" };
+    "slurm_state = NULL, slurm_reason = NULL, runner_pid = NULL, "
+    "runner_start = NULL WHERE id = ?1" };
 
 /* Sets *kind to the first kind after `after` with a task waiting
  * (malloc'd, caller frees), or NULL when there is none. */
@@ -292,6 +294,19 @@ static const struct store_sql q_sched_unlaunch = { S_SCHED_UNLAUNCH,
     "UPDATE tasks SET launched_at = NULL WHERE "
     "state = 'queued' AND launched_at < ?1 AND (slurm_job IS NULL OR "
     "runner_pid IS NULL)" };
+
+/* Only while its job is not submitted: then a job may run. */
+static const struct store_sql q_slurm_unclaim = { S_SLURM_UNCLAIM,
+    "UPDATE tasks SET launched_at = NULL, runner_pid = NULL, runner_start "
+    "= NULL WHERE id = ?1 AND state = 'queued' AND slurm_job = 0" };
+
+int
+store_slurm_unclaim(struct store *st, int64_t id, struct hg_err *e)
+{
+	if (store__exec_id(st, &q_slurm_unclaim, id, e) == -1)
+		return -1;
+	return sqlite3_changes(st->db) > 0;
+}
 
 int
 store_sched_unlaunch(struct store *st, int64_t before)

@@ -13,9 +13,10 @@
  * follows its pending job. */
 static const struct store_sql q_active_runners = { S_ACTIVE_RUNNERS,
     "SELECT id, runner_pid, runner_start, cmd_pgid, cmd_start, kind, "
-    "slurm_job FROM tasks WHERE state = ?1 "
+    "coalesce(slurm_job, -1) FROM tasks WHERE state = ?1 "
     "AND id > ?2 AND external = 0 AND (state <> 'queued' OR "
-    "(slurm_job > 0 AND runner_pid IS NOT NULL)) ORDER BY id LIMIT ?3" };
+    "(slurm_job IS NOT NULL AND runner_pid IS NOT NULL)) ORDER BY id "
+    "LIMIT ?3" };
 
 /* Reads up to HG_RUNNERS_BATCH runners of tasks in state with ids above
  * after. Returns how many, or -1. */

@@ -72,6 +72,8 @@ KINDS = {"kinds": [
      "command": ["sh", GATE, "{path}"],
      "params": {"path": {"type": "string", "max_length": 500}},
      "slurm": {"options": []}},
+    {"name": "nowhere", "description": "a partition that is not there",
+     "command": ["true"], "slurm": {"options": ["--partition=nosuch"]}},
     {"name": "later", "description": "a job that Slurm holds back",
      "command": ["true"], "max_running": 1,
      "slurm": {"options": ["--begin=now+3600"]}},
@@ -94,7 +96,7 @@ KINDS = {"kinds": [
                          "default": "plain"},
                 "code": {"type": "integer", "min": 0, "max": 255,
                          "default": 0}},
-     "slurm": {"options": ["--ntasks=1"]}},
+     "slurm": {"options": ["--ntasks=1", "--comment=steps-{n}"]}},
 ]}
 
 
@@ -195,6 +197,8 @@ def test_slurm_job_reports_progress_and_succeeds(srv):
     # The job carries the task's id in its name.
     out = cluster().run("scontrol", "-o", "show", "job", str(job))
     assert "JobName=hourglass-%d " % tid in out, out
+    # An option's placeholder took the parameter's value.
+    assert "Comment=steps-4 " in out, out
 
 
 def test_slurm_parameter_with_shell_metacharacters_is_one_argument(srv):
@@ -336,3 +340,13 @@ def test_slurm_job_goes_on_after_every_hourglass_process_is_killed():
             if os.path.exists(p):
                 os.unlink(p)
         os.rmdir(gates)
+
+
+def test_slurm_job_that_sbatch_refuses_fails_with_its_reason(srv):
+    t = srv.create("nowhere")
+    end = srv.wait_finished(t["id"], 30)
+    assert end["state"] == "failed", end
+    assert end["error"]["code"] == "exec_failed", end
+    assert "sbatch" in end["error"]["message"], end
+    assert "partition" in end["error"]["message"].lower(), end
+    assert "slurm" not in end, end

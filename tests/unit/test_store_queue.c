@@ -205,12 +205,60 @@ sched_starts_slurm_tasks_without_a_slot(void)
 	store_close(st);
 }
 
+static void
+seen_slurm(void *arg, int64_t id, const struct runner_seen *r)
+{
+	int64_t	*jobs = arg;
+
+	if (id <= 3)
+		jobs[id] = r->slurm_job;
+}
+
+/*
+ * A Slurm task stays queued once claimed, and no second runner takes
+ * it. The lost-runner check sees it with its job (0: not submitted);
+ * one whose runner died before it submitted goes back to the queue.
+ */
+static void
+slurm_task_is_claimed_once_and_unclaimed_before_its_job(void)
+{
+	struct store	*st = open_db();
+	struct hg_err	 e;
+	int64_t		 ids[8], jobs[4] = { 0, 7, 7, 7 };
+	struct sched	 sc = { 4, NULL, NULL, ids, 8, 0, 0, slurm_kind };
+	char		*kind = NULL, *params = NULL;
+
+	create(st, "local", NULL);			/* 1 */
+	create(st, "sjob", NULL);			/* 2 */
+	create(st, "sjob", NULL);			/* 3 */
+	CHECK_INT(store_sched_take(st, &sc, &e), 3);
+	claim(st, 1, 100);
+	claim(st, 2, 101);
+	claim(st, 3, 102);
+	CHECK_INT(store_task_claim(st, 3, 103, 1103, &kind, &params, NULL,
+	    NULL, &e), 1);
+	CHECK(store_task_slurm(st, 2, 42, "PENDING", "Priority", 0, &e) ==
+	    0);
+	CHECK(store_active_runners(st, seen_slurm, jobs) == 3);
+	CHECK_INT(jobs[1], -1);
+	CHECK_INT(jobs[2], 42);
+	CHECK_INT(jobs[3], 0);
+	/* A job may run: never given back. */
+	CHECK_INT(store_slurm_unclaim(st, 2, &e), 0);
+	CHECK_INT(store_slurm_unclaim(st, 3, &e), 1);
+	CHECK_INT(store_sched_take(st, &sc, &e), 1);
+	CHECK_INT(ids[0], 3);
+	claim(st, 3, 104);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
 	UNIT(create_with_sched_takes_under_the_limit),
 	UNIT(sched_takes_a_kind_behind_1100_tasks_of_a_blocked_kind),
 	UNIT(sched_takes_a_task_of_each_of_300_kinds),
 	UNIT(sched_takes_oldest_first_under_every_limit),
 	UNIT(sched_starts_slurm_tasks_without_a_slot),
+	UNIT(slurm_task_is_claimed_once_and_unclaimed_before_its_job),
 };
 
 int
