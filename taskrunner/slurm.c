@@ -53,6 +53,9 @@ struct job {
 	int64_t			 kill_at;
 	char			 state[32];	/* squeue's %T */
 	char			 reason[128];	/* squeue's %r */
+	/* What the task records: a write only when it changes. */
+	char			 said[32 + 1 + 128];	/* "state|reason" */
+	int			 said_running;
 };
 
 static int64_t
@@ -475,13 +478,19 @@ record(struct job *j)
 {
 	struct hg_err	 e;
 	int64_t		 job, off, started;
+	char		 now[sizeof(j->said)];
 
+	snprintf(now, sizeof(now), "%s|%s", j->state, j->reason);
+	if (strcmp(now, j->said) == 0 && j->running == j->said_running)
+		return;
 	if (store_task_slurm(j->ob->st, j->ob->id, j->id, j->state,
 	    j->reason[0] != '\0' ? j->reason : NULL, j->running, &e) == -1) {
 		warn_task(j->ob->id, "recording job %lld: %s",
 		    (long long)j->id, e.msg);
 		return;
 	}
+	memcpy(j->said, now, sizeof(j->said));
+	j->said_running = j->running;
 	if (!j->running || j->t_out != INT64_MAX || j->k->timeout_s <= 0)
 		return;
 	/* From the job's start: seen now, or, for a job followed again,

@@ -2,6 +2,7 @@
 module starts once (tests/pylib/slurm.py) and ends after its tests."""
 
 import os
+import sqlite3
 import tempfile
 
 from harness import (Scripts, Server, Skip, kill_pids, owned_pids,
@@ -350,3 +351,40 @@ def test_slurm_job_that_sbatch_refuses_fails_with_its_reason(srv):
     assert "sbatch" in end["error"]["message"], end
     assert "partition" in end["error"]["message"].lower(), end
     assert "slurm" not in end, end
+
+
+def test_slurm_task_is_lost_only_when_slurm_no_longer_knows_its_job():
+    first = Server(kinds=KINDS, env=SERVER_ENV()).start()
+    try:
+        t = first.create("later")
+        tid = t["id"]
+        pending = first.wait_task(tid, lambda x: "slurm" in x, 30)
+        job = pending["slurm"]["job_id"]
+        kill_pids(owned_pids(first.data))
+        wait_for(lambda: not owned_pids(first.data), 10,
+                 what="every Hourglass process to die")
+        first.proc.wait(10)
+        first.proc = None
+        # While Hourglass is down, Slurm loses the job (its state gone,
+        # as after a slurmctld that lost StateSaveLocation): the task's
+        # record names a job Slurm never had.
+        cluster().run("scancel", str(job))
+        db = sqlite3.connect(os.path.join(first.data, "hourglass.db"),
+                             timeout=10)
+        try:
+            with db:
+                db.execute("UPDATE tasks SET slurm_job = ?1 WHERE id = ?2",
+                           (job + 1000000, tid))
+        finally:
+            db.close()
+        with Server(kinds=KINDS, data=first.data,
+                    env=SERVER_ENV()) as again:
+            end = again.wait_finished(tid, 30)
+            assert end["state"] == "lost", end
+            assert end["error"]["code"] == "lost", end
+            # Said by the runner that followed the job, not by the check
+            # that found the first runner dead.
+            assert "Slurm no longer knows job %d" % (job + 1000000) in \
+                end["error"]["message"], end
+    finally:
+        first.close()
