@@ -295,6 +295,16 @@ def test_slurm_job_cancelled_by_someone_else_fails(srv):
     assert "CANCELLED" in end["error"]["message"], end
 
 
+def pull_the_plug(srv):
+    """SIGKILL to nginx, hourglass-fcgi and every runner of srv, never
+    to Slurm (the job's processes are not the data folder's)."""
+    kill_pids(owned_pids(srv.data))
+    wait_for(lambda: not owned_pids(srv.data), 10,
+             what="every Hourglass process to die")
+    srv.proc.wait(10)
+    srv.proc = None
+
+
 def test_slurm_job_goes_on_after_every_hourglass_process_is_killed():
     gates = tempfile.mkdtemp(prefix="hourglass-gates-")
     a, b = os.path.join(gates, "a"), os.path.join(gates, "b")
@@ -305,13 +315,7 @@ def test_slurm_job_goes_on_after_every_hourglass_process_is_killed():
         running = first.wait_task(tid, lambda x: x["state"] == "running"
                                   and x["progress"]["value"] == 1, 30)
         job = running["slurm"]["job_id"]
-        # The plug is pulled: nginx, hourglass-fcgi and every runner,
-        # never Slurm (the job's processes are not the data folder's).
-        kill_pids(owned_pids(first.data))
-        wait_for(lambda: not owned_pids(first.data), 10,
-                 what="every Hourglass process to die")
-        first.proc.wait(10)
-        first.proc = None
+        pull_the_plug(first)
         # The job goes on while nobody follows it.
         open(a, "w").close()
         out = os.path.join(first.data, "tasks", str(tid), "slurm.out")
@@ -360,11 +364,7 @@ def test_slurm_task_is_lost_only_when_slurm_no_longer_knows_its_job():
         tid = t["id"]
         pending = first.wait_task(tid, lambda x: "slurm" in x, 30)
         job = pending["slurm"]["job_id"]
-        kill_pids(owned_pids(first.data))
-        wait_for(lambda: not owned_pids(first.data), 10,
-                 what="every Hourglass process to die")
-        first.proc.wait(10)
-        first.proc = None
+        pull_the_plug(first)
         # While Hourglass is down, Slurm loses the job (its state gone,
         # as after a slurmctld that lost StateSaveLocation): the task's
         # record names a job Slurm never had.
