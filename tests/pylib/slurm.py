@@ -143,8 +143,15 @@ class Cluster:
             # -i: ignore any state a previous cluster left (none here).
             self._daemon("slurmctld", ["-D", "-i"])
             self._daemon("slurmd", ["-D"])
-            wait_for(lambda: self.node_state() == "idle", START_TIMEOUT,
-                     what="the Slurm node to be idle (%s)" % self.dir)
+            try:
+                wait_for(lambda: self.node_state() == "idle",
+                         START_TIMEOUT, what="the Slurm node to be idle")
+            except AssertionError as e:
+                # The folder goes with close(): say what the daemons
+                # said first.
+                raise AssertionError("%s\nslurmctld.log:\n%s\nslurmd.log:"
+                                     "\n%s" % (e, self.log("slurmctld"),
+                                                self.log("slurmd")))
         except BaseException:
             self.close()
             raise
