@@ -30,12 +30,15 @@ FIRST_HANGS_SH = ("n=$(($(cat n 2>/dev/null || echo 0) + 1)); echo $n > n; "
 # Its first attempt ignores SIGTERM, in a child too, so that only the
 # server's SIGKILL of its whole group ends it once its runner is killed
 # (the kernel's SIGTERM for a dead parent does nothing to it); the next
-# attempt writes down any process of the first that still runs beside it.
+# attempt writes down any process of the first that still runs beside it
+# (a zombie, dead but not yet reaped by whoever adopted it, runs nothing).
 DEAF_FIRST_SH = ("n=$(($(cat n 2>/dev/null || echo 0) + 1)); echo $n > n; "
                  "if [ $n -eq 1 ]; then trap '' TERM; sleep 30 & "
                  "echo \"$$ $!\" > pids.tmp; mv pids.tmp pids; wait; fi; "
-                 "for p in $(cat pids); do kill -0 $p 2>/dev/null && "
-                 "echo $p >> beside; done; echo \"second at last\"")
+                 "for p in $(cat pids); do st=; read -r _ _ st _ 2>/dev/null "
+                 "< /proc/$p/stat; case $st in ''|Z|X) ;; "
+                 "*) echo \"$p $st\" >> beside;; esac; done; "
+                 "echo \"second at last\"")
 
 DELAY, DELAY_MAX = 0.2, 0.3
 KINDS = {"kinds": [
