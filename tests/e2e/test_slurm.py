@@ -73,6 +73,11 @@ KINDS = {"kinds": [
      "command": ["sh", GATE, "{path}"],
      "params": {"path": {"type": "string", "max_length": 500}},
      "slurm": {"options": []}},
+    {"name": "flaky", "description": "fails once, then succeeds",
+     "command": ["sh", "-c", "[ -e \"$1\" ] && exit 0; : > \"$1\"; exit 3",
+                 "flaky", "{marker}"],
+     "params": {"marker": {"type": "string", "max_length": 500}},
+     "retries": 1, "retry_delay_s": 0.2, "slurm": {"options": []}},
     {"name": "nowhere", "description": "a partition that is not there",
      "command": ["true"], "slurm": {"options": ["--partition=nosuch"]}},
     {"name": "later", "description": "a job that Slurm holds back",
@@ -388,3 +393,26 @@ def test_slurm_task_is_lost_only_when_slurm_no_longer_knows_its_job():
                 end["error"]["message"], end
     finally:
         first.close()
+
+
+def test_slurm_retry_submits_a_new_job(srv):
+    marker = os.path.join(srv.data, "flaky-marker")
+    t = srv.create("flaky", {"marker": marker})
+    first = srv.wait_task(t["id"], lambda x: x["state"] == "retrying", 30)
+    assert first["error"]["code"] == "exit_code", first
+    jobs = []
+
+    def second_job():
+        x = srv.task(t["id"])
+        if "slurm" in x and x["attempt"] == 2:
+            jobs.append(x["slurm"]["job_id"])
+        return x["state"] not in ("queued", "running", "retrying") and x
+    end = wait_for(second_job, 30, what="task %d's second attempt" %
+                   t["id"])
+    assert end["state"] == "succeeded" and end["attempt"] == 2, end
+    assert jobs and end["slurm"]["job_id"] == jobs[-1], (jobs, end)
+    # Each attempt is a job of its own: Slurm ran two.
+    out = cluster().run("squeue", "-h", "--states=all", "-n",
+                        "hourglass-%d" % t["id"], "-o", "%i %T")
+    states = sorted(line.split()[1] for line in out.splitlines())
+    assert states == ["COMPLETED", "FAILED"], out
