@@ -51,6 +51,17 @@ check_runner(void *arg, int64_t id, const struct runner_seen *seen)
 		return;
 	if (!reaper_gone(id, seen))
 		return;
+	/* A Slurm job runs on without its runner: a new runner follows it
+	 * (store_task_reattach), and says lost if Slurm forgot it. */
+	if (seen->slurm_job > 0) {
+		(void)launch_taken(jan_st, &srv.cfg, &id, 1);
+		return;
+	}
+	/* It died before it submitted the job: the task waits again. */
+	if (seen->slurm_job == 0) {
+		(void)store_slurm_unclaim(jan_st, id, &e);
+		return;
+	}
 	snprintf(msg, sizeof(msg), "its runner (pid %lld) ended without "
 	    "recording how the task ended", (long long)ref->pid);
 	o.error_message = msg;

@@ -26,6 +26,7 @@
 
 #include <openssl/crypto.h>
 
+#include "buf.h"
 #include "feed.h"
 #include "janitor.h"
 #include "listcache.h"
@@ -392,19 +393,35 @@ raise_nofile(void)
 }
 
 /* A program that is missing now may be installed later: say so, but
- * start; its tasks fail with exec_failed until it is there. */
+ * start; its tasks fail with exec_failed until it is there. A Slurm
+ * kind's program lives on the compute nodes; here it needs sbatch, and
+ * one warning names every kind that a missing sbatch affects. */
 static void
 warn_commands(void)
 {
-	char	 why[PATH_MAX + 64];
-	size_t	 i;
+	const struct kind	*k;
+	char			 why[PATH_MAX + 64];
+	struct buf		 names;
+	size_t			 i;
 
-	for (i = 0; i < srv.kinds->n; i++)
-		if (srv.kinds->v[i].argv != NULL &&
-		    kinds_resolve(&srv.kinds->v[i], why, sizeof(why)) == -1)
+	memset(&names, 0, sizeof(names));
+	for (i = 0; i < srv.kinds->n; i++) {
+		k = &srv.kinds->v[i];
+		if (k->slurm) {
+			if (kinds_resolve_prog(k, "sbatch", why,
+			    sizeof(why)) == -1)
+				(void)buf_printf(&names, "%s\"%s\"",
+				    names.len > 0 ? ", " : "", k->name);
+		} else if (k->argv != NULL &&
+		    kinds_resolve(k, why, sizeof(why)) == -1)
 			fprintf(stderr, "hourglass-fcgi: warning: %s: kind "
-			    "\"%s\": %s\n", srv.cfg.kinds,
-			    srv.kinds->v[i].name, why);
+			    "\"%s\": %s\n", srv.cfg.kinds, k->name, why);
+	}
+	if (names.len > 0)
+		fprintf(stderr, "hourglass-fcgi: warning: %s: sbatch is not "
+		    "in PATH; the Slurm kinds %.*s cannot start jobs until "
+		    "it is\n", srv.cfg.kinds, (int)names.len, names.p);
+	buf_free(&names);
 }
 
 /* The feed read that a task ended, or is to be retried: its slot is

@@ -98,6 +98,13 @@
 #define HG_KIND_WATCH_MAX_S	86400
 /* heartbeat_s: a week of silence is a lost task, whatever the work. */
 #define HG_KIND_HEARTBEAT_MAX_S	(86400 * 7)
+/* How often a runner asks squeue of its task's Slurm job and reads the
+ * job's output: about once a second, as the contract says. */
+#define HG_SLURM_POLL_MS	1000
+/* slurm.options: sbatch options of one kind, and bytes of one; real
+ * kinds give a partition, an account, a few resources. */
+#define HG_KIND_SLURM_OPTS_MAX	64
+#define HG_KIND_SLURM_OPT_MAX	1024
 /* retries: attempts after the first; more is a loop, not a retry. */
 #define HG_KIND_RETRIES_MAX	100
 /* retry_delay_s and retry_delay_max_s: a day between attempts at most. */

@@ -47,6 +47,10 @@ struct kind {
 	/* External kinds: the work runs elsewhere and reports over HTTP. */
 	int		 external;
 	double		 heartbeat_s;	/* silence until a task is lost */
+	/* Slurm kinds: a command kind run as a Slurm batch job. */
+	int		 slurm;
+	const char	**slurm_opts;	/* "--x[=y]" with {name}s, borrowed */
+	size_t		 slurm_nopts;
 	/* Retries: attempts after the first, the wait before attempt k+1
 	 * (a random time between half and all of min(retry_delay_max_s,
 	 * retry_delay_s x 2^(k-1))), and the error codes retried, as
@@ -96,13 +100,20 @@ const struct param *kind_param(const struct kind *k, const char *name);
  * with kinds_argv_free), or NULL when memory runs out.
  */
 char		**kinds_argv(const struct kind *k, const cJSON *params);
+/* The same for the sbatch options of Slurm kind k (slurm_nopts of
+ * them). */
+char		**kinds_slurm_options(const struct kind *k,
+		    const cJSON *params);
 void		  kinds_argv_free(char **argv);
 /*
- * Finds the program of command kind k: argv[0] itself if it holds a '/',
+ * Finds the program prog in the kind's PATH (kinds_resolve_prog), or the
+ * program of command kind k (kinds_resolve): argv[0] itself if it holds a '/',
  * else the first executable of that name in the kind's PATH. Writes the
  * path to buf and returns 0, or -1 with the reason in buf.
  */
 int		  kinds_resolve(const struct kind *k, char *buf, size_t len);
+int		  kinds_resolve_prog(const struct kind *k, const char *prog,
+		    char *buf, size_t len);
 /* The text of a parameter's value as a command and the environment see
  * it: strings whole as they are, numbers in their shortest decimal that
  * reads back the same, true/false. Returns a malloc'd string (caller

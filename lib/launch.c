@@ -169,12 +169,21 @@ kind_limit(void *arg, const char *name)
 	return k != NULL ? k->max_running : 0;
 }
 
+static int
+kind_slurm(void *arg, const char *name)
+{
+	const struct kind	*k = kinds_find(arg, name);
+
+	return k != NULL && k->slurm;
+}
+
 void
 launch_sched_init(struct sched *sc, const struct config *c,
     const struct kinds *k, int64_t ids[LAUNCH_BATCH])
 {
 	sc->max_running = c->max_running;
 	sc->limit = kind_limit;
+	sc->slurm = kind_slurm;
 	sc->arg = (void *)k;
 	sc->ids = ids;
 	sc->cap = LAUNCH_BATCH;

@@ -63,6 +63,10 @@ struct sched {
 	int		 cap;
 	int		 n;
 	int		 promoted;	/* retrying tasks made queued */
+	/* 1 for a kind whose tasks run as Slurm jobs: they hold no slot
+	 * of max_running (their kind's limit still bounds them). NULL:
+	 * none. */
+	kind_limit_fn	 slurm;
 };
 
 struct create_opts {
@@ -175,6 +179,34 @@ int	store_task_claim(struct store *st, int64_t id, int64_t pid,
  */
 int	store_task_group(struct store *st, int64_t id, int64_t pgid,
 	    int64_t start, struct hg_err *e);
+
+/*
+ * A runner follows the Slurm job of task id again, in place of its dead
+ * runner: if the task is active, has a job, and the runner recorded is
+ * gone (its /proc start time differs), it records pid and start as the
+ * task's runner. Returns 0 with *kind and *params set (malloc'd, caller
+ * frees) and the attempt it is, 1 if the task is not there to follow,
+ * -1 on error.
+ */
+int	store_task_reattach(struct store *st, int64_t id, int64_t pid,
+	    int64_t start, char **kind, char **params, int *attempt,
+	    int *attempts, struct hg_err *e);
+
+/*
+ * Slurm tasks. store_task_slurm_get reads the job (0: none submitted
+ * yet), how many bytes of its output were read, and started_at
+ * (TASK_TIME_NONE: not running yet). store_task_slurm records the job and
+ * what squeue says of it (a state event when that changed), and with
+ * running makes a queued task running; returns 1 when it did, else 0,
+ * or -1 with e set. store_task_slurm_offset records the output read.
+ */
+int	store_task_slurm_get(struct store *st, int64_t id, int64_t *job,
+	    int64_t *offset, int64_t *started, struct hg_err *e);
+int	store_task_slurm(struct store *st, int64_t id, int64_t job,
+	    const char *state, const char *reason, int running,
+	    struct hg_err *e);
+int	store_task_slurm_offset(struct store *st, int64_t id,
+	    int64_t offset, struct hg_err *e);
 
 /* Progress as the runner reports it; total < 0 means unknown. */
 struct progress {
@@ -329,6 +361,9 @@ int	store_retry_next(struct store *st, int64_t *at, struct hg_err *e);
  * if it was launched before `before` (ms since the epoch). Returns the
  * number of tasks given back, or -1. */
 int	store_sched_unlaunch(struct store *st, int64_t before);
+/* A queued Slurm task whose runner died before it submitted the job
+ * goes back to the queue. Returns 1 if it did, 0 if not, -1 on error. */
+int	store_slurm_unclaim(struct store *st, int64_t id, struct hg_err *e);
 
 /* A running or stopping task's runner and its command's process group,
  * as recorded. */
@@ -337,9 +372,12 @@ struct runner_seen {
 	int64_t	 pgid;		/* 0: none (builtin, or not recorded yet) */
 	int64_t	 pg_start;	/* /proc start time of the group's leader */
 	char	 kind[HG_KIND_NAME_MAX + 1];
+	int64_t	 slurm_job;	/* its Slurm job; 0: not submitted yet;
+				 * -1: not a Slurm task */
 };
 
-/* Calls cb for each running or stopping task with its runner, read
+/* Calls cb for each running or stopping task with its runner, and each
+ * queued Slurm task whose runner follows its pending job, read
  * HG_RUNNERS_BATCH at a time. Returns how many, or -1. */
 int	store_active_runners(struct store *st,
 	    void (*cb)(void *, int64_t id, const struct runner_seen *),

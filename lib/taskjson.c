@@ -253,6 +253,14 @@ put_task(struct out *o, struct taskjson_clock *c, const struct task_row *t)
 	/* Only a rerun has it, so every other task reads as before. */
 	if (t->rerun_of > 0)
 		put_int(o, "rerun_of", t->rerun_of);
+	/* Only a task of a Slurm kind whose job was submitted has it. */
+	if (t->slurm_job > 0) {
+		put_open(o, "slurm", &sub);
+		put_int(&sub, "job_id", t->slurm_job);
+		put_str(&sub, "state", t->slurm_state);
+		put_str(&sub, "reason", t->slurm_reason);
+		put_close(o, &sub);
+	}
 }
 
 cJSON *

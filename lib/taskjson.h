@@ -47,6 +47,9 @@ struct task_row {
 	int64_t		 attempts;	/* 1 + its kind's retries */
 	int64_t		 retry_at;	/* or TASK_TIME_NONE */
 	const char	*waiting_for;	/* JSON ids; NULL: not waiting */
+	int64_t		 slurm_job;	/* its Slurm job; 0: none yet */
+	const char	*slurm_state;	/* as squeue said; NULL: unknown */
+	const char	*slurm_reason;
 };
 
 /*

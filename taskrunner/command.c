@@ -42,9 +42,7 @@ struct exec_report {
 struct cmd {
 	struct outbox		*ob;
 	const struct kind	*k;
-	int			 complete;	/* a complete line came */
-	int			 complete_code;
-	char			 complete_msg[HG_MSG_MAX];
+	struct cmd_end		 end;		/* what its output said */
 	pid_t			 pid;
 	int			 status;	/* waitpid's, once exited */
 	int			 exited;
@@ -75,39 +73,38 @@ line_refused(struct outbox *ob, const char *line, const char *why)
 	outbox_log(ob, "stderr", why);
 }
 
-/* A stdout line: progress, a data item, the result, the end, or none
- * of them (0: a log line). */
-static int
-stdout_line(struct cmd *c, const char *line)
+int
+command_stdout_line(struct outbox *ob, const struct kind *k,
+    struct cmd_end *end, const char *line)
 {
 	struct pline	 pl;
 	int		 taken = 1;
 
-	switch (progress_parse(line, strlen(line), c->k->has_regex ?
-	    &c->k->progress_re : NULL, &pl)) {
+	switch (progress_parse(line, strlen(line), k->has_regex ?
+	    &k->progress_re : NULL, &pl)) {
 	case PLINE_PROGRESS:
-		outbox_progress(c->ob, pl.value, pl.total,
+		outbox_progress(ob, pl.value, pl.total,
 		    pl.has_message ? pl.message : NULL);
 		break;
 	case PLINE_DATA:
-		outbox_data(c->ob, pl.name, pl.json, pl.json_len);
+		outbox_data(ob, pl.name, pl.json, pl.json_len);
 		break;
 	case PLINE_RESULT:
-		outbox_result(c->ob, pl.json, pl.json_len);
+		outbox_result(ob, pl.json, pl.json_len);
 		break;
 	case PLINE_COMPLETE:
-		c->complete = 1;
-		c->complete_code = pl.code;
-		snprintf(c->complete_msg, sizeof(c->complete_msg), "%s",
+		end->complete = 1;
+		end->code = pl.code;
+		snprintf(end->msg, sizeof(end->msg), "%s",
 		    pl.has_message ? pl.message : "");
 		if (pl.json != NULL)
-			outbox_result(c->ob, pl.json, pl.json_len);
+			outbox_result(ob, pl.json, pl.json_len);
 		if (pl.why[0] != '\0')
-			line_refused(c->ob, line, pl.why);
+			line_refused(ob, line, pl.why);
 		break;
 	case PLINE_LOG:
 		if (pl.why[0] != '\0')
-			line_refused(c->ob, line, pl.why);
+			line_refused(ob, line, pl.why);
 		else
 			taken = 0;
 		break;
@@ -126,7 +123,7 @@ line_done(void *arg, const char *raw, size_t len)
 	struct cmd	*c = s->c;
 
 	hg_utf8_clean(raw, len, clean, sizeof(clean));
-	if (strcmp(s->name, "stdout") == 0 && stdout_line(c, clean))
+	if (strcmp(s->name, "stdout") == 0 && command_stdout_line(c->ob, c->k, &c->end, clean))
 		return;
 	outbox_log(c->ob, s->name, clean);
 }
@@ -148,9 +145,9 @@ stream_read(struct outstream *s)
 	return 1;
 }
 
-/* The environment: PATH, the kind's env, the task's id and params. */
-static char **
-build_env(const struct kind *k, int64_t id, const cJSON *params)
+char **
+command_env(const struct kind *k, int64_t id, const cJSON *params,
+    const char *extra)
 {
 	const cJSON	*p;
 	char		**env, *val, *name;
@@ -159,11 +156,13 @@ build_env(const struct kind *k, int64_t id, const cJSON *params)
 
 	for (i = 0; k->env != NULL && k->env[i] != NULL; i++)
 		n++;
-	n += 2 + (size_t)cJSON_GetArraySize(params);
+	n += 3 + (size_t)cJSON_GetArraySize(params);
 	if ((env = calloc(n + 1, sizeof(*env))) == NULL)
 		return NULL;
 	n = 0;
 	if (!k->env_path && asprintf(&env[n++], "PATH=%s", k->path) == -1)
+		goto fail;
+	if (extra != NULL && (env[n++] = strdup(extra)) == NULL)
 		goto fail;
 	for (i = 0; k->env != NULL && k->env[i] != NULL; i++)
 		if ((env[n++] = strdup(k->env[i])) == NULL)
@@ -362,7 +361,7 @@ command_start(struct cmd *c, const cJSON *params, int op[2], int ep[2],
 	int			 rc = -1;
 
 	if ((argv = kinds_argv(k, params)) == NULL ||
-	    (env = build_env(k, c->ob->id, params)) == NULL) {
+	    (env = command_env(k, c->ob->id, params, NULL)) == NULL) {
 		snprintf(msg, msglen, "out of memory");
 		goto out;
 	}
@@ -414,7 +413,7 @@ command_deadlines(struct cmd *c, int64_t now)
 		c->kill_at = now + grace;
 	}
 	/* After a complete line the command has grace_s to end. */
-	if (c->complete && !c->stopping && c->end_at == INT64_MAX)
+	if (c->end.complete && !c->stopping && c->end_at == INT64_MAX)
 		c->end_at = now + grace;
 	if (!c->stopping && now >= c->end_at) {
 		c->stopping = 1;
@@ -496,37 +495,48 @@ command_wait(struct cmd *c, struct outstream *so, struct outstream *se,
 	}
 }
 
+int
+command_outcome_said(struct outbox *ob, const struct kind *k,
+    const struct cmd_end *end, int stopping, int timedout,
+    struct outcome *o, char *msg, size_t msglen)
+{
+	o->error_code = NULL;
+	o->error_message = NULL;
+	o->state = TASK_SUCCEEDED;
+	if (stopping && !end->complete) {
+		if (timedout) {
+			o->state = TASK_FAILED;
+			o->error_code = "timeout";
+			snprintf(msg, msglen, "stopped after its timeout of "
+			    "%g s", k->timeout_s);
+			o->error_message = msg;
+		} else
+			o->state = TASK_CANCELED;
+	} else if (end->complete) {
+		if (end->code == 0) {
+			if (end->msg[0] != '\0')
+				outbox_message(ob, end->msg);
+		} else {
+			o->state = TASK_FAILED;
+			o->has_exit_code = 1;
+			o->exit_code = end->code;
+			o->error_code = "exit_code";
+			snprintf(msg, msglen, "%s", end->msg[0] != '\0' ?
+			    end->msg : "reported failure");
+			o->error_message = msg;
+		}
+	} else
+		return 0;
+	return 1;
+}
+
 /* How the command ended, from its stop, its complete line or its
  * status. */
 static void
 command_outcome(struct cmd *c, struct outcome *o, char *msg, size_t msglen)
 {
-	o->error_code = NULL;
-	o->error_message = NULL;
-	o->state = TASK_SUCCEEDED;
-	if (c->stopping && !c->complete) {
-		if (c->timedout) {
-			o->state = TASK_FAILED;
-			o->error_code = "timeout";
-			snprintf(msg, msglen, "stopped after its timeout of "
-			    "%g s", c->k->timeout_s);
-			o->error_message = msg;
-		} else
-			o->state = TASK_CANCELED;
-	} else if (c->complete) {
-		if (c->complete_code == 0) {
-			if (c->complete_msg[0] != '\0')
-				outbox_message(c->ob, c->complete_msg);
-		} else {
-			o->state = TASK_FAILED;
-			o->has_exit_code = 1;
-			o->exit_code = c->complete_code;
-			o->error_code = "exit_code";
-			snprintf(msg, msglen, "%s", c->complete_msg[0] != '\0' ?
-			    c->complete_msg : "reported failure");
-			o->error_message = msg;
-		}
-	} else
+	if (!command_outcome_said(c->ob, c->k, &c->end, c->stopping,
+	    c->timedout, o, msg, msglen))
 		outcome_from_status(c->status, o, msg, msglen);
 }
 

@@ -27,6 +27,7 @@
 #include "outbox.h"
 #include "runner.h"
 #include "signals.h"
+#include "slurm.h"
 #include "state.h"
 #include "store.h"
 #include "warn.h"
@@ -121,6 +122,11 @@ runner_run(struct runner *r)
 	task_reset(r);
 	rc = store_task_claim(r->st, r->id, (int64_t)getpid(), r->proc_start,
 	    &kind, &ptext, &attempt, &attempts, &e);
+	/* Not queued: a Slurm task whose runner died, and whose job this
+	 * runner follows on. */
+	if (rc == 1)
+		rc = store_task_reattach(r->st, r->id, (int64_t)getpid(),
+		    r->proc_start, &kind, &ptext, &attempt, &attempts, &e);
 	if (rc != 0) {
 		if (rc == -1)
 			warn_task(r->id, "taking the task: %s", e.msg);
@@ -157,6 +163,9 @@ runner_run(struct runner *r)
 		o.state = TASK_FAILED;
 		o.error_code = "exec_failed";
 		o.error_message = "the task's stored params do not parse";
+	} else if (k->slurm) {
+		slurm_run(&r->ob, k, params, &r->unblocked, &o, err,
+		    sizeof(err));
 	} else if (k->builtin != BUILTIN_NONE) {
 		stopped = builtin_run(&r->ob, k, params, &r->unblocked);
 		if (stopped)

@@ -45,50 +45,80 @@ kinds_argv_free(char **argv)
 	free(argv);
 }
 
+/* tmpl with each {name} replaced by that parameter's text: a malloc'd
+ * string, or NULL when memory runs out. Placeholders were checked at
+ * load: each names a param. */
+static char *
+subst(const char *tmpl, const cJSON *params)
+{
+	char		 name[HG_KIND_NAME_MAX + 1], *val;
+	const char	*p, *open, *close;
+	struct buf	 out;
+	size_t		 n;
+
+	memset(&out, 0, sizeof(out));
+	(void)buf_add(&out, "", 0);
+	for (p = tmpl; (open = strchr(p, '{')) != NULL; p = close + 1) {
+		close = strchr(open, '}');
+		n = (size_t)(close - open - 1);
+		memcpy(name, open + 1, n);
+		name[n] = '\0';
+		if ((val = kinds_value_text(cJSON_GetObjectItemCaseSensitive(
+		    params, name))) == NULL) {
+			buf_free(&out);
+			return NULL;
+		}
+		(void)buf_add(&out, p, (size_t)(open - p));
+		(void)buf_add(&out, val, strlen(val));
+		free(val);
+	}
+	/* A failed allocation on the way is remembered (nomem). */
+	if (buf_add(&out, p, strlen(p)) == -1) {
+		buf_free(&out);
+		return NULL;
+	}
+	return out.p;
+}
+
+static char **
+subst_all(const char **tmpl, size_t n, const cJSON *params)
+{
+	char	**v;
+	size_t	  i;
+
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if ((v[i] = subst(tmpl[i], params)) == NULL) {
+			kinds_argv_free(v);
+			return NULL;
+		}
+	return v;
+}
+
 char **
 kinds_argv(const struct kind *k, const cJSON *params)
 {
-	char		**argv, name[HG_KIND_NAME_MAX + 1], *val;
-	const char	 *p, *open, *close;
-	struct buf	  out;
-	size_t		  i, n;
+	return subst_all(k->argv, k->argc, params);
+}
 
-	if ((argv = calloc(k->argc + 1, sizeof(*argv))) == NULL)
-		return NULL;
-	for (i = 0; i < k->argc; i++) {
-		memset(&out, 0, sizeof(out));
-		(void)buf_add(&out, "", 0);
-		/* Placeholders were checked at load: each names a param. */
-		for (p = k->argv[i]; (open = strchr(p, '{')) != NULL;
-		    p = close + 1) {
-			close = strchr(open, '}');
-			n = (size_t)(close - open - 1);
-			memcpy(name, open + 1, n);
-			name[n] = '\0';
-			if ((val = kinds_value_text(
-			    cJSON_GetObjectItemCaseSensitive(params, name))) ==
-			    NULL)
-				goto fail;
-			(void)buf_add(&out, p, (size_t)(open - p));
-			(void)buf_add(&out, val, strlen(val));
-			free(val);
-		}
-		/* A failed allocation on the way is remembered (nomem). */
-		if (buf_add(&out, p, strlen(p)) == -1)
-			goto fail;
-		argv[i] = out.p;
-	}
-	return argv;
-fail:
-	buf_free(&out);
-	kinds_argv_free(argv);
-	return NULL;
+char **
+kinds_slurm_options(const struct kind *k, const cJSON *params)
+{
+	return subst_all(k->slurm_opts, k->slurm_nopts, params);
 }
 
 int
 kinds_resolve(const struct kind *k, char *buf, size_t len)
 {
-	const char	*prog = k->argv[0], *p = k->path, *end;
+	return kinds_resolve_prog(k, k->argv[0], buf, len);
+}
+
+int
+kinds_resolve_prog(const struct kind *k, const char *prog, char *buf,
+    size_t len)
+{
+	const char	*p = k->path, *end;
 	size_t		 n;
 
 	if (strchr(prog, '/') != NULL) {

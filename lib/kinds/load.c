@@ -31,13 +31,22 @@ static const char *const kind_keys[] = {
 	"name", "description", "builtin", "params", "command", "cwd", "env",
 	"timeout_s", "grace_s", "max_running", "progress_regex",
 	"while_watched_s", "external", "heartbeat_s", "retries",
-	"retry_delay_s", "retry_delay_max_s", "retry_on", NULL
+	"retry_delay_s", "retry_delay_max_s", "retry_on", "slurm", NULL
 };
 
 /* The error codes a kind may retry (SPEC, Retries). */
 static const char *const retry_codes[] = {
 	"exit_code", "signal", "timeout", "lost", "exec_failed", "slurm",
 	NULL
+};
+
+/* sbatch options Hourglass sets itself for every job (the job's name,
+ * output, folder, time limit, no requeue, the id it reads back): a kind
+ * may not set them. */
+static const char *const slurm_own[] = {
+	"job-name", "output", "error", "chdir", "time", "requeue",
+	"no-requeue", "parsable", "wrap", "wait", "array", "input",
+	"open-mode", NULL
 };
 
 static int
@@ -487,6 +496,68 @@ load_command(struct kload *l, struct kind *k, const cJSON *decl,
 	return load_regex(l, k, decl);
 }
 
+/* "slurm": {"options": ["--partition=batch", "--cpus-per-task={cpus}"]}:
+ * each option one argv element of sbatch, "--name" or "--name=value",
+ * with {name} placeholders as in the command. */
+static int
+load_slurm(struct kload *l, struct kind *k, const cJSON *v)
+{
+	const cJSON	*opts, *c;
+	char		 field[48], name[40];
+	const char	*s;
+	size_t		 i, n;
+
+	if (!cJSON_IsObject(v))
+		return kerr(l, k->name, "slurm", "must be an object: "
+		    "{\"options\": [\"--partition=batch\", ...]}");
+	cJSON_ArrayForEach(c, v)
+		if (strcmp(c->string, "options") != 0) {
+			snprintf(field, sizeof(field), "slurm.%.32s",
+			    c->string);
+			return kerr(l, k->name, field, "unknown field");
+		}
+	k->slurm = 1;
+	if ((opts = cJSON_GetObjectItemCaseSensitive(v, "options")) == NULL)
+		return 0;
+	if (!cJSON_IsArray(opts) || cJSON_GetArraySize(opts) >
+	    HG_KIND_SLURM_OPTS_MAX)
+		return kerr(l, k->name, "slurm.options", "must be an array "
+		    "of at most %d strings", HG_KIND_SLURM_OPTS_MAX);
+	k->slurm_nopts = (size_t)cJSON_GetArraySize(opts);
+	if ((k->slurm_opts = calloc(k->slurm_nopts + 1,
+	    sizeof(*k->slurm_opts))) == NULL)
+		return kerr(l, k->name, "slurm.options", "out of memory");
+	i = 0;
+	cJSON_ArrayForEach(c, opts) {
+		snprintf(field, sizeof(field), "slurm.options[%zu]", i);
+		if (!cJSON_IsString(c))
+			return kerr(l, k->name, field, "must be a string");
+		s = c->valuestring;
+		if (strlen(s) > HG_KIND_SLURM_OPT_MAX)
+			return kerr(l, k->name, field, "longer than %d bytes",
+			    HG_KIND_SLURM_OPT_MAX);
+		n = strcspn(s + (s[0] == '-' && s[1] == '-' ? 2 : 0), "=");
+		if (s[0] != '-' || s[1] != '-' || n == 0 ||
+		    n >= sizeof(name) || strspn(s + 2,
+		    "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+			return kerr(l, k->name, field, "must be one sbatch "
+			    "option, \"--name\" or \"--name=value\" (name: "
+			    "a-z, 0-9, -), not \"%.64s\"", s);
+		memcpy(name, s + 2, n);
+		name[n] = '\0';
+		if (in_list(name, slurm_own))
+			return kerr(l, k->name, field, "Hourglass sets "
+			    "--%s itself%s", name, strcmp(name, "time") == 0 ?
+			    " (from timeout_s)" : "");
+		if (strpbrk(s, "\n\r") != NULL)
+			return kerr(l, k->name, field, "must be one line");
+		if (load_placeholders(l, k, s, field) == -1)
+			return -1;
+		k->slurm_opts[i++] = s;
+	}
+	return 0;
+}
+
 /* An external kind runs nothing here: no program, no slot, no timeout;
  * its reports may still use progress_regex. */
 static int
@@ -494,7 +565,7 @@ load_external(struct kload *l, struct kind *k, const cJSON *decl)
 {
 	static const char *const none[] = { "builtin", "command", "cwd",
 	    "env", "timeout_s", "max_running", "retries", "retry_delay_s",
-	    "retry_delay_max_s", "retry_on", NULL };
+	    "retry_delay_max_s", "retry_on", "slurm", NULL };
 	size_t		 i;
 
 	k->external = 1;
@@ -560,6 +631,16 @@ load_kind(struct kload *l, const cJSON *decl, struct kinds *ks, size_t idx)
 	if (cJSON_GetObjectItemCaseSensitive(decl, "heartbeat_s") != NULL)
 		return kerr(l, k->name, "heartbeat_s", "only an external kind "
 		    "has this");
+	if ((x = cJSON_GetObjectItemCaseSensitive(decl, "slurm")) != NULL) {
+		if (v != NULL)
+			return kerr(l, k->name, "slurm", "only a command kind "
+			    "runs as a Slurm job, not a builtin");
+		if (c == NULL)
+			return kerr(l, k->name, "slurm", "a Slurm kind needs "
+			    "\"command\": the program its job runs");
+		if (load_slurm(l, k, x) == -1)
+			return -1;
+	}
 	if (load_retries(l, k, decl) == -1)
 		return -1;
 	if (v == NULL && c == NULL)
@@ -690,6 +771,7 @@ kinds_free(struct kinds *ks)
 				regfree(&ks->v[i].params[j].re);
 		free(ks->v[i].params);
 		free(ks->v[i].argv);
+		free(ks->v[i].slurm_opts);
 		for (j = 0; ks->v[i].env != NULL && ks->v[i].env[j] != NULL;
 		    j++)
 			free(ks->v[i].env[j]);

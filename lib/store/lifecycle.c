@@ -8,9 +8,12 @@
 
 #include "store_int.h"
 
+/* A queued task has no runner to tell of a stop, but for a Slurm task
+ * whose runner follows its pending job; a retrying one none any more. */
 static const struct store_sql q_task_state = { S_TASK_STATE,
-    "SELECT state, runner_pid, runner_start FROM tasks "
-    "WHERE id = ?1" };
+    "SELECT state, CASE WHEN state = 'retrying' THEN NULL WHEN state <> "
+    "'queued' OR slurm_job IS NOT NULL THEN runner_pid END, runner_start "
+    "FROM tasks WHERE id = ?1" };
 
 /* Inside a transaction: the task's state and runner. 404 if absent. */
 static int
@@ -124,8 +127,9 @@ store_task_stop_why(struct store *st, int64_t id, const char *code,
 		if (store__task_read(st, id, task, e) == -1)
 			goto fail;
 	} else {
-		if (now)
-			ref->pid = 0;
+		/* A queued task ends here, and the runner that may be
+		 * starting finds it taken; one that follows a pending
+		 * Slurm job is told (task_state), and cancels it. */
 		if (set_state(st, id, now ? TASK_CANCELED : TASK_STOPPING, now,
 		    e) == -1 ||
 		    stop_why(st, id, code, msg, e) == -1 ||
@@ -184,15 +188,18 @@ fail:
  * attempt. Progress and result are those of the attempt that runs: a
  * task never taken has them at 0 and null already, so they are set
  * whatever the attempt. SQLite reads every right-hand side from the row
- * as it was.
+ * as it was. A Slurm task (slurm_job not NULL) stays queued while its
+ * job waits: store_task_slurm() makes it running.
  */
 static const struct store_sql q_task_claim = { S_TASK_CLAIM,
-    "UPDATE tasks SET state = 'running', started_at = "
-    "coalesce(started_at, ?2), attempt = attempt + (started_at IS NOT "
-    "NULL), value = 0, total = NULL, message = NULL, result = NULL, "
-    "runner_pid = ?3, runner_start = ?4, cmd_pgid = NULL, cmd_start = "
-    "NULL WHERE id = ?1 AND state = 'queued' RETURNING kind, params, "
-    "attempt, attempts" };
+    "UPDATE tasks SET state = CASE WHEN slurm_job IS NULL THEN 'running' "
+    "ELSE 'queued' END, started_at = CASE WHEN slurm_job IS NULL THEN "
+    "coalesce(started_at, ?2) ELSE started_at END, attempt = attempt + "
+    "(started_at IS NOT NULL), value = 0, total = NULL, message = NULL, "
+    "result = NULL, runner_pid = ?3, runner_start = ?4, cmd_pgid = NULL, "
+    "cmd_start = NULL WHERE id = ?1 AND state = 'queued' AND (slurm_job "
+    "IS NULL OR runner_pid IS NULL) RETURNING kind, params, attempt, "
+    "attempts, slurm_job IS NOT NULL" };
 
 static int	progress_write(struct store *, int64_t,
 		    const struct progress *, struct hg_err *);
@@ -206,7 +213,7 @@ store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
 	 * last progress event always carries what the task shows. */
 	static const struct progress zero = { 0, -1, NULL };
 	sqlite3_stmt	*s;
-	int		 rc, found = 0, at = 1, of = 1;
+	int		 rc, found = 0, at = 1, of = 1, slurm = 0;
 
 	*kind = *params = NULL;
 	if (store__begin(st, 1, e) == -1)
@@ -225,6 +232,7 @@ store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
 		const char	*p = (const char *)sqlite3_column_text(s, 1);
 
 		found = 1;
+		slurm = sqlite3_column_int(s, 4);
 		*kind = k != NULL ? strdup(k) : NULL;
 		*params = p != NULL ? strdup(p) : NULL;
 		at = sqlite3_column_int(s, 2);
@@ -246,11 +254,12 @@ store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
 		hg_err_set(e, 503, "unavailable", "out of memory");
 		goto fail;
 	}
-	/* A task counts as started once, however many attempts it takes. */
-	if ((at == 1 && store__counter_bump(st, "started", *kind, NULL,
-	    e) == -1) || (at > 1 && progress_write(st, id, &zero, e) == -1) ||
-	    store__state_event(st, id, NULL, e) == -1 ||
-	    store__commit(st, e) == -1)
+	/* A task counts as started once, however many attempts it takes;
+	 * a Slurm task once its job runs (store_task_slurm). */
+	if ((!slurm && at == 1 && store__counter_bump(st, "started", *kind,
+	    NULL, e) == -1) || (at > 1 && progress_write(st, id, &zero,
+	    e) == -1) || (!slurm && store__state_event(st, id, NULL,
+	    e) == -1) || store__commit(st, e) == -1)
 		goto fail;
 	if (attempt != NULL)
 		*attempt = at;
@@ -269,27 +278,37 @@ static const struct store_sql q_task_group = { S_TASK_GROUP,
     "UPDATE tasks SET cmd_pgid = ?2, cmd_start = ?3 WHERE id = ?1 AND "
     "state IN ('running', 'stopping')" };
 
-int
-store_task_group(struct store *st, int64_t id, int64_t pgid, int64_t start,
-    struct hg_err *e)
+/* One short write of q, which takes id and one or two integers (nv),
+ * in its own transaction. */
+static int
+write_ints(struct store *st, const struct store_sql *q, int64_t id,
+    int64_t a, int64_t b, int nv, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
 
 	if (store__begin(st, 1, e) == -1)
 		return -1;
-	if ((s = store__stmt(st, &q_task_group)) == NULL) {
+	if ((s = store__stmt(st, q)) == NULL) {
 		store__err(st, sqlite3_errcode(st->db), e);
 		goto fail;
 	}
 	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, pgid);
-	sqlite3_bind_int64(s, 3, start);
+	sqlite3_bind_int64(s, 2, a);
+	if (nv == 2)
+		sqlite3_bind_int64(s, 3, b);
 	if (store__step_done(st, s, e) == -1 || store__commit(st, e) == -1)
 		goto fail;
 	return 0;
 fail:
 	store__rollback(st);
 	return -1;
+}
+
+int
+store_task_group(struct store *st, int64_t id, int64_t pgid, int64_t start,
+    struct hg_err *e)
+{
+	return write_ints(st, &q_task_group, id, pgid, start, 2, e);
 }
 
 static const struct store_sql q_task_progress = { S_TASK_PROGRESS,
@@ -451,7 +470,8 @@ static const struct store_sql q_task_retrying = { S_TASK_RETRYING,
     "exit_code = ?3, error_code = ?4, error_message = ?5, "
     "result = coalesce(?6, result), finished_at = NULL, launched_at = "
     "NULL, stop_requested = 0, stop_code = NULL, stop_message = NULL, "
-    "stop_at = NULL WHERE id = ?1" };
+    "stop_at = NULL, slurm_job = NULL, slurm_state = NULL, slurm_reason "
+    "= NULL, slurm_offset = 0 WHERE id = ?1" };
 
 /* Inside finish's transaction: task id waits for its next attempt. */
 static int
@@ -556,4 +576,193 @@ store_task_stop_requested(struct store *st, int64_t id)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
 	return v;
+}
+
+static const struct store_sql q_slurm_get = { S_SLURM_GET,
+    "SELECT slurm_job, slurm_offset, started_at FROM tasks WHERE id = ?1" };
+
+int
+store_task_slurm_get(struct store *st, int64_t id, int64_t *job,
+    int64_t *offset, int64_t *started, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*job = *offset = 0;
+	*started = TASK_TIME_NONE;
+	if ((s = store__stmt(st, &q_slurm_get)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*job = sqlite3_column_int64(s, 0);
+		*offset = sqlite3_column_int64(s, 1);
+		if (sqlite3_column_type(s, 2) != SQLITE_NULL)
+			*started = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return hg_err_set(e, 404, "not_found", "no task %lld",
+		    (long long)id);
+	if (rc != SQLITE_ROW)
+		return store__err(st, rc, e);
+	return 0;
+}
+
+/* Only while the task is active: a stop may have ended a pending one. */
+static const struct store_sql q_slurm_set = { S_SLURM_SET,
+    "UPDATE tasks SET slurm_job = ?2, slurm_state = ?3, slurm_reason = ?4 "
+    "WHERE id = ?1 AND state IN ('queued', 'running', 'stopping') AND "
+    "(slurm_job IS NOT ?2 OR slurm_state IS NOT ?3 OR "
+    "slurm_reason IS NOT ?4)" };
+static const struct store_sql q_slurm_run = { S_SLURM_RUN,
+    "UPDATE tasks SET state = 'running', started_at = coalesce("
+    "started_at, ?2) WHERE id = ?1 AND state = 'queued' RETURNING kind, "
+    "attempt" };
+
+int
+store_task_slurm(struct store *st, int64_t id, int64_t job,
+    const char *state, const char *reason, int running, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	char		*kind = NULL;
+	int		 rc, changed, started = 0;
+
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if ((s = store__stmt(st, &q_slurm_set)) == NULL) {
+		store__err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, job);
+	store__bind_text(s, 3, state);
+	store__bind_text(s, 4, reason);
+	if (store__step_done(st, s, e) == -1)
+		goto fail;
+	changed = sqlite3_changes(st->db) > 0;
+	if (running) {
+		if ((s = store__stmt(st, &q_slurm_run)) == NULL) {
+			store__err(st, sqlite3_errcode(st->db), e);
+			goto fail;
+		}
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, hg_now_ms());
+		if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			const char *k = (const char *)sqlite3_column_text(s,
+			    0);
+
+			/* Counted once, however many attempts. */
+			started = sqlite3_column_int(s, 1) == 1 ? 1 : 2;
+			if (k == NULL || (kind = strdup(k)) == NULL)
+				rc = SQLITE_NOMEM;
+			else
+				rc = sqlite3_step(s);
+		}
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE) {
+			store__err(st, rc, e);
+			goto fail;
+		}
+	}
+	if (started == 1 && store__counter_bump(st, "started", kind, NULL,
+	    e) == -1)
+		goto fail;
+	/* The task object changed (its slurm part, or its state): its
+	 * watchers see it. */
+	if ((changed || started) && store__state_event(st, id, NULL, e) == -1)
+		goto fail;
+	if (store__commit(st, e) == -1)
+		goto fail;
+	free(kind);
+	return started > 0;
+fail:
+	store__rollback(st);
+	free(kind);
+	return -1;
+}
+
+static const struct store_sql q_slurm_offset = { S_SLURM_OFFSET,
+    "UPDATE tasks SET slurm_offset = ?2 WHERE id = ?1" };
+
+int
+store_task_slurm_offset(struct store *st, int64_t id, int64_t offset,
+    struct hg_err *e)
+{
+	return write_ints(st, &q_slurm_offset, id, offset, 0, 1, e);
+}
+
+static const struct store_sql q_reattach_get = { S_REATTACH_GET,
+    "SELECT runner_pid, runner_start, kind, params, attempt, attempts "
+    "FROM tasks WHERE "
+    "id = ?1 AND slurm_job > 0 AND state IN ('queued', 'running', "
+    "'stopping')" };
+static const struct store_sql q_reattach_set = { S_REATTACH_SET,
+    "UPDATE tasks SET runner_pid = ?2, runner_start = ?3 WHERE id = ?1" };
+
+int
+store_task_reattach(struct store *st, int64_t id, int64_t pid, int64_t start,
+    char **kind, char **params, int *attempt, int *attempts,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int64_t		 old_pid = 0, old_start = 0;
+	int		 rc, found = 0;
+
+	*kind = *params = NULL;
+	/* IMMEDIATE: two runners sent for the same job read and write in
+	 * turn, and the second finds the first alive. */
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if ((s = store__stmt(st, &q_reattach_get)) == NULL) {
+		store__err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char	*k = (const char *)sqlite3_column_text(s, 2);
+		const char	*p = (const char *)sqlite3_column_text(s, 3);
+
+		found = 1;
+		old_pid = sqlite3_column_int64(s, 0);
+		old_start = sqlite3_column_int64(s, 1);
+		*attempt = sqlite3_column_int(s, 4);
+		*attempts = sqlite3_column_int(s, 5);
+		*kind = k != NULL ? strdup(k) : NULL;
+		*params = p != NULL ? strdup(p) : NULL;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store__err(st, rc, e);
+		goto fail;
+	}
+	/* Not a Slurm task's, or its runner lives: not ours to follow. */
+	if (!found || (old_pid > 0 && hg_proc_start((long)old_pid) ==
+	    old_start)) {
+		store__rollback(st);
+		free(*kind);
+		free(*params);
+		*kind = *params = NULL;
+		return 1;
+	}
+	if (*kind == NULL || *params == NULL) {
+		hg_err_set(e, 503, "unavailable", "out of memory");
+		goto fail;
+	}
+	if ((s = store__stmt(st, &q_reattach_set)) == NULL) {
+		store__err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, pid);
+	sqlite3_bind_int64(s, 3, start);
+	if (store__step_done(st, s, e) == -1 || store__commit(st, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	store__rollback(st);
+	free(*kind);
+	free(*params);
+	*kind = *params = NULL;
+	return -1;
 }

@@ -20,6 +20,10 @@
 
 static const struct store_sql q_sched_busy = { S_SCHED_BUSY,
     "SELECT count(*) FROM tasks WHERE " BUSY };
+/* Slurm schedules Slurm tasks (slurm_job not NULL): they hold no slot
+ * of max_running. */
+static const struct store_sql q_sched_busy_local = { S_SCHED_BUSY_LOCAL,
+    "SELECT count(*) FROM tasks WHERE " BUSY " AND slurm_job IS NULL" };
 /* INDEXED BY: without statistics the planner would rather take
  * tasks_waiting (state, launched_at, id) and read the whole queue. */
 static const struct store_sql q_sched_busy_kind = { S_SCHED_BUSY_KIND,
@@ -35,6 +39,13 @@ static const struct store_sql q_sched_waiting = { S_SCHED_WAITING,
     WAITING " AND kind = ?1 ORDER BY id LIMIT ?2" };
 static const struct store_sql q_sched_mark = { S_SCHED_MARK,
     "UPDATE tasks SET launched_at = ?2 WHERE id = ?1" };
+/* A Slurm task is marked one from its launch (slurm_job 0: no job
+ * yet), so that it holds no slot from then on, and has no runner until
+ * one claims it (a claim takes a Slurm task without one only). */
+static const struct store_sql q_sched_mark_slurm = { S_SCHED_MARK_SLURM,
+    "UPDATE tasks SET launched_at = ?2, slurm_job = 0, slurm_offset = 0, "
+    "slurm_state = NULL, slurm_reason = NULL, runner_pid = NULL, "
+    "runner_start = NULL WHERE id = ?1" };
 
 /* Sets *kind to the first kind after `after` with a task waiting
  * (malloc'd, caller frees), or NULL when there is none. */
@@ -93,14 +104,16 @@ take_oldest(struct store *st, const char *kind, int room, int64_t *ids,
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Marks task id launched at now. Returns SQLITE_OK or the error. */
+/* Marks task id launched at now (a Slurm task if slurm). Returns
+ * SQLITE_OK or the error. */
 static int
-mark(struct store *st, int64_t id, int64_t now)
+mark(struct store *st, int64_t id, int64_t now, int slurm)
 {
 	sqlite3_stmt	*s;
 	int		 rc;
 
-	if ((s = store__stmt(st, &q_sched_mark)) == NULL)
+	if ((s = store__stmt(st, slurm ? &q_sched_mark_slurm :
+	    &q_sched_mark)) == NULL)
 		return sqlite3_errcode(st->db);
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now);
@@ -114,27 +127,27 @@ mark(struct store *st, int64_t id, int64_t now)
  * same pick as walking the whole queue in order and taking each task
  * whose kind has room, without reading more of the queue than a kind's
  * room, so that a kind at its max_running never hides another's tasks
- * and every kind is looked at, however many there are.
+ * and every kind is looked at, however many there are. The tasks of
+ * Slurm kinds (slurm) hold no slot: pass 1 takes them, up to their
+ * kinds' own limits; pass 0 the others, up to the slots left. Each
+ * pass appends to ids[*n..).
  */
-int
-store__sched_pick(struct store *st, struct sched *sc, struct hg_err *e)
+static int
+pick_pass(struct store *st, struct sched *sc, int slurm, int want,
+    int *n, struct hg_err *e)
 {
 	char		*kind = NULL, *next;
-	int64_t		 busy, kbusy, now = hg_now_ms();
-	int		 n = 0, want, room, lim, rc = SQLITE_OK, i;
+	int64_t		 kbusy;
+	int		 got = 0, room, lim, rc = SQLITE_OK, is;
 
-	sc->n = 0;
-	if (store__query_int(st, &q_sched_busy, NULL, 0, &busy, e) == -1)
-		return -1;
-	if (busy >= sc->max_running)
-		return 0;
-	want = sc->max_running - busy < sc->cap ?
-	    (int)(sc->max_running - busy) : sc->cap;
 	while (rc == SQLITE_OK && want > 0) {
 		rc = next_kind(st, kind != NULL ? kind : "", &next);
 		free(kind);
 		if ((kind = next) == NULL)
 			break;
+		is = sc->slurm != NULL && sc->slurm(sc->arg, kind);
+		if (is != slurm)
+			continue;
 		room = want;
 		lim = sc->limit != NULL ? sc->limit(sc->arg, kind) : 0;
 		if (lim > 0) {
@@ -146,13 +159,36 @@ store__sched_pick(struct store *st, struct sched *sc, struct hg_err *e)
 			room = kbusy < lim ? (int)(lim - kbusy) : 0;
 		}
 		if (room > 0)
-			rc = take_oldest(st, kind, room, sc->ids, &n, want);
+			rc = take_oldest(st, kind, room, sc->ids + *n, &got,
+			    want);
 	}
 	free(kind);
 	if (rc != SQLITE_OK)
 		return store__err(st, rc, e);
+	*n += got;
+	return 0;
+}
+
+int
+store__sched_pick(struct store *st, struct sched *sc, struct hg_err *e)
+{
+	int64_t		 busy, now = hg_now_ms();
+	int		 n = 0, slurm_n, rc, i;
+
+	sc->n = 0;
+	if (sc->slurm != NULL && pick_pass(st, sc, 1, sc->cap, &n, e) == -1)
+		return -1;
+	slurm_n = n;
+	if (store__query_int(st, sc->slurm != NULL ? &q_sched_busy_local :
+	    &q_sched_busy, NULL, 0, &busy, e) == -1)
+		return -1;
+	if (busy < sc->max_running && n < sc->cap && pick_pass(st, sc, 0,
+	    sc->max_running - busy < sc->cap - n ?
+	    (int)(sc->max_running - busy) : sc->cap - n, &n, e) == -1)
+		return -1;
 	for (i = 0; i < n; i++)
-		if ((rc = mark(st, sc->ids[i], now)) != SQLITE_OK)
+		if ((rc = mark(st, sc->ids[i], now, i < slurm_n)) !=
+		    SQLITE_OK)
 			return store__err(st, rc, e);
 	sc->n = n;
 	return 0;
@@ -249,11 +285,28 @@ store_retry_next(struct store *st, int64_t *at, struct hg_err *e)
 
 static const struct store_sql q_any_unclaimed = { S_ANY_UNCLAIMED,
     "SELECT EXISTS (SELECT 1 FROM tasks WHERE state = "
-    "'queued' AND launched_at < ?1)" };
+    "'queued' AND launched_at < ?1 AND (slurm_job IS NULL OR "
+    "runner_pid IS NULL))" };
 
+/* A queued Slurm task that a runner took follows its pending job:
+ * never taken back. */
 static const struct store_sql q_sched_unlaunch = { S_SCHED_UNLAUNCH,
     "UPDATE tasks SET launched_at = NULL WHERE "
-    "state = 'queued' AND launched_at < ?1" };
+    "state = 'queued' AND launched_at < ?1 AND (slurm_job IS NULL OR "
+    "runner_pid IS NULL)" };
+
+/* Only while its job is not submitted: then a job may run. */
+static const struct store_sql q_slurm_unclaim = { S_SLURM_UNCLAIM,
+    "UPDATE tasks SET launched_at = NULL, runner_pid = NULL, runner_start "
+    "= NULL WHERE id = ?1 AND state = 'queued' AND slurm_job = 0" };
+
+int
+store_slurm_unclaim(struct store *st, int64_t id, struct hg_err *e)
+{
+	if (store__exec_id(st, &q_slurm_unclaim, id, e) == -1)
+		return -1;
+	return sqlite3_changes(st->db) > 0;
+}
 
 int
 store_sched_unlaunch(struct store *st, int64_t before)

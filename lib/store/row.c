@@ -42,6 +42,9 @@ store__row_read(sqlite3_stmt *s, struct task_row *t)
 	t->attempts = sqlite3_column_int64(s, 17);
 	t->retry_at = column_time(s, 18);
 	t->waiting_for = (const char *)sqlite3_column_text(s, 19);
+	t->slurm_job = sqlite3_column_int64(s, 20);	/* NULL reads 0 */
+	t->slurm_state = (const char *)sqlite3_column_text(s, 21);
+	t->slurm_reason = (const char *)sqlite3_column_text(s, 22);
 	return t->kind == NULL || t->params == NULL || state == -1 ? -1 : 0;
 }
 

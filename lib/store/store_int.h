@@ -42,7 +42,8 @@ enum store_slot {
 	S_COUNTER_BUMP, S_COUNTER_TASK, S_METRIC_TASKS, S_METRIC_COUNTERS,
 	/* queue.c */
 	S_SCHED_BUSY, S_SCHED_BUSY_KIND, S_SCHED_NEXT_KIND, S_SCHED_WAITING,
-	S_SCHED_MARK, S_SCHED_UNLAUNCH, S_ANY_WAITING, S_ANY_UNCLAIMED,
+	S_SCHED_MARK, S_SCHED_MARK_SLURM, S_SCHED_UNLAUNCH, S_SCHED_BUSY_LOCAL,
+	S_ANY_WAITING, S_ANY_UNCLAIMED,
 	S_RETRY_DUE, S_RETRY_QUEUE, S_RETRY_NEXT,
 	/* tasks.c */
 	S_TASK_INSERT, S_IDEM_GET, S_IDEM_PUT, S_QUEUED_COUNT,
@@ -50,6 +51,8 @@ enum store_slot {
 	/* lifecycle.c */
 	S_TASK_STATE, S_TASK_SET_STATE, S_TASK_CLAIM, S_TASK_PROGRESS,
 	S_TASK_FINISH, S_TASK_STOPREQ, S_STOP_WHY, S_TASK_GROUP,
+	S_SLURM_GET, S_SLURM_SET, S_SLURM_RUN, S_SLURM_OFFSET,
+	S_REATTACH_GET, S_REATTACH_SET, S_SLURM_UNCLAIM,
 	S_TASK_RETRY, S_TASK_RETRYING,
 	/* upkeep.c */
 	S_ACTIVE_RUNNERS, S_PRUNE_PICK, S_PRUNE_DELETED, S_PRUNE_DELETED_PICK, S_THIN_PICK, S_THIN, S_THIN_MARK,
@@ -85,7 +88,7 @@ struct store {
 #define TASK_COLS "id, kind, name, params, state, value, total, message, " \
 	"created_at, started_at, finished_at, exit_code, error_code, " \
 	"error_message, result, rerun_of, attempt, attempts, retry_at, " \
-	"waiting_for"
+	"waiting_for, slurm_job, slurm_state, slurm_reason"
 
 /* conn.c */
 /* Maps a failed SQLite call rc to the client's error (503). Returns -1;

@@ -9,10 +9,14 @@
 
 /* By state and id, on the tasks_state (state, id) index: a page
  * costs its own rows, however many tasks run. */
+/* A queued task has a runner only when it is a Slurm task whose runner
+ * follows its pending job. */
 static const struct store_sql q_active_runners = { S_ACTIVE_RUNNERS,
-    "SELECT id, runner_pid, runner_start, cmd_pgid, cmd_start, kind "
-    "FROM tasks WHERE state = ?1 "
-    "AND id > ?2 AND external = 0 ORDER BY id LIMIT ?3" };
+    "SELECT id, runner_pid, runner_start, cmd_pgid, cmd_start, kind, "
+    "coalesce(slurm_job, -1) FROM tasks WHERE state = ?1 "
+    "AND id > ?2 AND external = 0 AND (state <> 'queued' OR "
+    "(slurm_job IS NOT NULL AND runner_pid IS NOT NULL)) ORDER BY id "
+    "LIMIT ?3" };
 
 /* Reads up to HG_RUNNERS_BATCH runners of tasks in state with ids above
  * after. Returns how many, or -1. */
@@ -36,6 +40,7 @@ runners_page(struct store *st, enum task_state state, int64_t after,
 		refs[n].ref.start = sqlite3_column_int64(s, 2);
 		refs[n].pgid = sqlite3_column_int64(s, 3);
 		refs[n].pg_start = sqlite3_column_int64(s, 4);
+		refs[n].slurm_job = sqlite3_column_int64(s, 6);
 		snprintf(refs[n].kind, sizeof(refs[n].kind), "%s",
 		    kind != NULL ? kind : "");
 		n++;
@@ -49,12 +54,12 @@ store_active_runners(struct store *st,
     void (*cb)(void *, int64_t, const struct runner_seen *), void *arg)
 {
 	static const enum task_state active[] = { TASK_RUNNING,
-	    TASK_STOPPING };
+	    TASK_STOPPING, TASK_QUEUED };
 	struct runner_seen	 refs[HG_RUNNERS_BATCH], ref;
 	int64_t			 ids[HG_RUNNERS_BATCH], after;
 	int			 n, i, k, total = 0;
 
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 3; k++) {
 		after = 0;
 		do {
 			if ((n = runners_page(st, active[k], after, ids,

@@ -4,7 +4,9 @@ Runs every test_* function of <folder>/test_*.py whose "module.name"
 contains one of the WORDs (all of them without WORDs), in definition
 order. A test gets its arguments by their names: `srv`, its module's
 shared Server, started on first use with the module's KINDS (a kinds
-file) and SERVER_ENV if it defines them; any other name, a Fixture the
+file) and SERVER_ENV if it defines them (SERVER_ENV may be a function
+returning the dict); a module's teardown(), if any, runs after its
+tests and its server; any other name, a Fixture the
 entry point gave. Prints `ok`, `skip` or `FAIL` per test and ends with
 the line `N passed, N failed` (scripts/test reads it); main() returns 1
 if anything failed. Each test has a deadline and so has the whole run.
@@ -64,13 +66,24 @@ class Module:
 
     def server(self):
         if self.srv is None:
+            env = getattr(self.mod, "SERVER_ENV", None)
             self.srv = Server(kinds=getattr(self.mod, "KINDS", None),
-                              env=getattr(self.mod, "SERVER_ENV", None))
+                              env=env() if callable(env) else env)
             self.srv.start()
         return self.srv
 
     def close(self):
         srv, self.srv = self.srv, None
+        try:
+            self._close_server(srv)
+        finally:
+            # A module's own shared parts (a Slurm cluster) end after its
+            # server: module.teardown(), if it defines one.
+            teardown = getattr(self.mod, "teardown", None)
+            if teardown is not None:
+                teardown()
+
+    def _close_server(self, srv):
         if srv is None:
             return
         if self.stop_tasks:

@@ -611,6 +611,103 @@ load_refuses_duplicate_param_names(void)
 	    "duplicate key \"x\"");
 }
 
+/* A command kind "k" with a parameter cpus and slurm as given. */
+#define SLURM_KIND(slurm)						\
+	"{\"kinds\": [{\"name\": \"k\", \"command\": [\"hostname\"], "	\
+	"\"params\": {\"cpus\": {\"type\": \"integer\", \"min\": 1, "	\
+	"\"default\": 1}}, \"slurm\": " slurm "}]}"
+
+static void
+load_reads_slurm_options(void)
+{
+	struct kinds	*ks = kinds_unit_load(SLURM_KIND("{\"options\": "
+	    "[\"--partition=batch\", \"--cpus-per-task={cpus}\", "
+	    "\"--exclusive\"]}"));
+	const struct kind *k;
+	cJSON		*params = cJSON_Parse("{\"cpus\": 4}");
+	char		**opts;
+
+	CHECK(ks != NULL && params != NULL);
+	if (ks == NULL || params == NULL)
+		goto out;
+	k = kinds_find(ks, "k");
+	CHECK(k->slurm);
+	CHECK_INT(k->slurm_nopts, 3);
+	opts = kinds_slurm_options(k, params);
+	CHECK(opts != NULL);
+	if (opts != NULL) {
+		CHECK_STR(opts[0], "--partition=batch");
+		CHECK_STR(opts[1], "--cpus-per-task=4");
+		CHECK_STR(opts[2], "--exclusive");
+		CHECK(opts[3] == NULL);
+	}
+	kinds_argv_free(opts);
+out:
+	cJSON_Delete(params);
+	kinds_free(ks);
+}
+
+static void
+load_reads_slurm_without_options(void)
+{
+	struct kinds	*ks = kinds_unit_load(SLURM_KIND("{}"));
+
+	CHECK(ks != NULL);
+	if (ks != NULL) {
+		CHECK(ks->v[0].slurm);
+		CHECK_INT(ks->v[0].slurm_nopts, 0);
+		CHECK(!ks->v[0].external);
+	}
+	kinds_free(ks);
+}
+
+static void
+load_refuses_slurm_kind_without_command(void)
+{
+	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"slurm\": "
+	    "{\"options\": []}}]}", "k", "slurm", "needs \"command\"");
+	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"builtin\": "
+	    "\"count\", \"params\": {\"total\": {\"type\": \"integer\", "
+	    "\"min\": 1, \"default\": 1}, \"delay_ms\": {\"type\": "
+	    "\"integer\", \"min\": 0, \"default\": 0}}, \"slurm\": {}}]}",
+	    "k", "slurm", "not a builtin");
+	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"external\": true, "
+	    "\"slurm\": {}}]}", "k", "slurm", "external kind");
+}
+
+static void
+load_refuses_malformed_slurm_options(void)
+{
+	LOAD_REFUSED(SLURM_KIND("[\"--partition=batch\"]"), "k", "slurm",
+	    "must be an object");
+	LOAD_REFUSED(SLURM_KIND("{\"opts\": []}"), "k", "slurm.opts",
+	    "unknown field");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": \"--exclusive\"}"), "k",
+	    "slurm.options", "must be an array");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--exclusive\", 4]}"),
+	    "k", "slurm.options[1]", "must be a string");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"-p\", \"batch\"]}"),
+	    "k", "slurm.options[0]", "\"--name\" or \"--name=value\"");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--partition\", "
+	    "\"batch\"]}"), "k", "slurm.options[1]", "not \"batch\"");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--\"]}"), "k",
+	    "slurm.options[0]", "one sbatch option");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--Partition=x\"]}"), "k",
+	    "slurm.options[0]", "one sbatch option");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--comment=a\\nb\"]}"),
+	    "k", "slurm.options[0]", "one line");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--mem={memory}\"]}"),
+	    "k", "slurm.options[0]", "placeholder {memory} names no "
+	    "parameter");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--mem={cpus\"]}"),
+	    "k", "slurm.options[0]", "\"{\" without \"}\"");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--time=10\"]}"), "k",
+	    "slurm.options[0]", "sets --time itself (from timeout_s)");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--output=/tmp/x\"]}"),
+	    "k", "slurm.options[0]", "sets --output itself");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--job-name=x\"]}"), "k",
+	    "slurm.options[0]", "sets --job-name itself");
+}
 
 static const struct unit_test tests[] = {
 	UNIT(load_accepts_spec_count_kind_and_mixed_kind),
@@ -656,6 +753,10 @@ static const struct unit_test tests[] = {
 	UNIT(load_refuses_bad_param_name),
 	UNIT(load_refuses_builtin_count_without_integer_total),
 	UNIT(load_refuses_duplicate_param_names),
+	UNIT(load_reads_slurm_options),
+	UNIT(load_reads_slurm_without_options),
+	UNIT(load_refuses_slurm_kind_without_command),
+	UNIT(load_refuses_malformed_slurm_options),
 };
 
 int

@@ -71,7 +71,7 @@ error_of(struct store *st, int64_t id, const char *what)
 static int
 take(struct store *st, int64_t *ids)
 {
-	struct sched	 sc = { 8, NULL, NULL, NULL, 8, 0, 0 };
+	struct sched	 sc = { 8, NULL, NULL, NULL, 8, 0, 0, NULL };
 	struct hg_err	 e;
 
 	sc.ids = ids;

@@ -11,9 +11,10 @@ create_with_sched_takes_under_the_limit(void)
 	struct store		*st = open_db();
 	struct hg_err		 e;
 	struct create_opts	 o = { .idem_key = "k1" };
-	struct sched		 sc = { 1, NULL, NULL, NULL, 4, 7, 0 };
+	struct sched		 sc = { 1, NULL, NULL, NULL, 4, 7, 0, NULL };
 	int64_t			 ids[4], again[4];
-	struct sched		 sc_again = { 4, NULL, NULL, again, 4, 0, 0 };
+	struct sched		 sc_again = { 4, NULL, NULL, again, 4, 0, 0,
+	    NULL };
 	cJSON			*t = NULL;
 
 	sc.ids = ids;
@@ -84,7 +85,7 @@ sched_takes_a_kind_behind_1100_tasks_of_a_blocked_kind(void)
 	struct store	*st = open_db();
 	struct hg_err	 e;
 	int64_t		 ids[64];
-	struct sched	 sc = { 1000, limit_one_for_k, NULL, ids, 64, 0, 0 };
+	struct sched	 sc = { 1000, limit_one_for_k, NULL, ids, 64, 0, 0, NULL };
 
 	create(st, "kblocked", NULL);
 	claim(st, 1, 100);		/* kblocked is at its limit of 1 */
@@ -105,7 +106,7 @@ sched_takes_a_task_of_each_of_300_kinds(void)
 	struct store	*st = open_db();
 	struct hg_err	 e;
 	int64_t		 ids[300];
-	struct sched	 sc = { 1000, limit_one_for_k, NULL, ids, 300, 0, 0 };
+	struct sched	 sc = { 1000, limit_one_for_k, NULL, ids, 300, 0, 0, NULL };
 	char		 kind[16];
 	int		 i;
 
@@ -128,7 +129,7 @@ sched_takes_oldest_first_under_every_limit(void)
 	struct store	*st = open_db();
 	struct hg_err	 e;
 	int64_t		 ids[3];
-	struct sched	 sc = { 4, limit_one_for_k, NULL, ids, 3, 0, 0 };
+	struct sched	 sc = { 4, limit_one_for_k, NULL, ids, 3, 0, 0, NULL };
 
 	create(st, "ka", NULL);		/* 1 */
 	create(st, "ka", NULL);		/* 2: ka's limit is 1 */
@@ -148,11 +149,116 @@ sched_takes_oldest_first_under_every_limit(void)
 }
 
 
+/* Kinds named "s..." run as Slurm jobs; "s1" has max_running 1. */
+static int
+slurm_kind(void *arg, const char *kind)
+{
+	(void)arg;
+	return kind[0] == 's';
+}
+
+static int
+limit_one_for_s1(void *arg, const char *kind)
+{
+	(void)arg;
+	return strcmp(kind, "s1") == 0 ? 1 : 0;
+}
+
+/*
+ * Slurm tasks hold no slot of max_running: with the one slot taken by
+ * a local task they still start, up to their kind's own max_running,
+ * which counts a claimed task still queued (its job pending); and a
+ * claimed Slurm task stays queued and is never taken back.
+ */
+static void
+sched_starts_slurm_tasks_without_a_slot(void)
+{
+	struct store	*st = open_db();
+	struct hg_err	 e;
+	int64_t		 ids[8];
+	struct sched	 sc = { 1, limit_one_for_s1, NULL, ids, 8, 0, 0,
+	    slurm_kind };
+	cJSON		*t = NULL;
+
+	create(st, "local", NULL);			/* 1 */
+	CHECK_INT(store_sched_take(st, &sc, &e), 1);
+	claim(st, 1, 100);				/* holds the slot */
+	create(st, "local", NULL);			/* 2: waits */
+	create(st, "s1", NULL);				/* 3 */
+	create(st, "s1", NULL);				/* 4: s1 is full */
+	create(st, "sfree", NULL);			/* 5 */
+	create(st, "sfree", NULL);			/* 6 */
+	CHECK_INT(store_sched_take(st, &sc, &e), 3);
+	CHECK_INT(ids[0], 3);
+	CHECK_INT(ids[1], 5);
+	CHECK_INT(ids[2], 6);
+	claim(st, 3, 101);
+	CHECK(store_task_get(st, 3, &t, &e) == 0);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(t, "state")),
+	    "queued");
+	cJSON_Delete(t);
+	/* Task 3 is taken: never launched again, and s1 stays full. */
+	CHECK_INT(store_sched_unlaunch(st, hg_now_ms() + 1000), 2);
+	CHECK_INT(store_sched_take(st, &sc, &e), 2);
+	CHECK_INT(ids[0], 5);
+	CHECK_INT(ids[1], 6);
+	store_close(st);
+}
+
+static void
+seen_slurm(void *arg, int64_t id, const struct runner_seen *r)
+{
+	int64_t	*jobs = arg;
+
+	if (id <= 3)
+		jobs[id] = r->slurm_job;
+}
+
+/*
+ * A Slurm task stays queued once claimed, and no second runner takes
+ * it. The lost-runner check sees it with its job (0: not submitted);
+ * one whose runner died before it submitted goes back to the queue.
+ */
+static void
+slurm_task_is_claimed_once_and_unclaimed_before_its_job(void)
+{
+	struct store	*st = open_db();
+	struct hg_err	 e;
+	int64_t		 ids[8], jobs[4] = { 0, 7, 7, 7 };
+	struct sched	 sc = { 4, NULL, NULL, ids, 8, 0, 0, slurm_kind };
+	char		*kind = NULL, *params = NULL;
+
+	create(st, "local", NULL);			/* 1 */
+	create(st, "sjob", NULL);			/* 2 */
+	create(st, "sjob", NULL);			/* 3 */
+	CHECK_INT(store_sched_take(st, &sc, &e), 3);
+	claim(st, 1, 100);
+	claim(st, 2, 101);
+	claim(st, 3, 102);
+	CHECK_INT(store_task_claim(st, 3, 103, 1103, &kind, &params, NULL,
+	    NULL, &e), 1);
+	CHECK(store_task_slurm(st, 2, 42, "PENDING", "Priority", 0, &e) ==
+	    0);
+	CHECK(store_active_runners(st, seen_slurm, jobs) == 3);
+	CHECK_INT(jobs[1], -1);
+	CHECK_INT(jobs[2], 42);
+	CHECK_INT(jobs[3], 0);
+	/* A job may run: never given back. */
+	CHECK_INT(store_slurm_unclaim(st, 2, &e), 0);
+	CHECK_INT(store_slurm_unclaim(st, 3, &e), 1);
+	CHECK_INT(store_sched_take(st, &sc, &e), 1);
+	CHECK_INT(ids[0], 3);
+	claim(st, 3, 104);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
 	UNIT(create_with_sched_takes_under_the_limit),
 	UNIT(sched_takes_a_kind_behind_1100_tasks_of_a_blocked_kind),
 	UNIT(sched_takes_a_task_of_each_of_300_kinds),
 	UNIT(sched_takes_oldest_first_under_every_limit),
+	UNIT(sched_starts_slurm_tasks_without_a_slot),
+	UNIT(slurm_task_is_claimed_once_and_unclaimed_before_its_job),
 };
 
 int

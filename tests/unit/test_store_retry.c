@@ -78,7 +78,7 @@ sql_int(const char *text)
 static int
 due_and_take(struct store *st, int max_running, int *promoted)
 {
-	struct sched	 sc = { max_running, NULL, NULL, NULL, 8, 0, 0 };
+	struct sched	 sc = { max_running, NULL, NULL, NULL, 8, 0, 0, NULL };
 	struct hg_err	 e;
 	int64_t		 ids[8];
 	int		 n;
@@ -431,7 +431,7 @@ static void
 retrying_task_is_queued_at_its_retry_at(void)
 {
 	struct store	*st = open_db();
-	struct sched	 sc = { 4, NULL, NULL, NULL, 8, 0, 0 };
+	struct sched	 sc = { 4, NULL, NULL, NULL, 8, 0, 0, NULL };
 	struct hg_err	 e;
 	struct evs	 l;
 	int64_t		 ids[8], last, at;
@@ -475,7 +475,7 @@ static void
 due_retry_without_a_slot_is_queued_and_waits(void)
 {
 	struct store	*st = open_db();
-	struct sched	 sc = { 1, NULL, NULL, NULL, 8, 0, 0 };
+	struct sched	 sc = { 1, NULL, NULL, NULL, 8, 0, 0, NULL };
 	struct hg_err	 e;
 	int64_t		 ids[8];
 	int		 promoted;
