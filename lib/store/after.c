@@ -36,35 +36,6 @@ idvec_push(struct idvec *iv, int64_t id, struct hg_err *e)
 	return 0;
 }
 
-static const struct store_sql q_after_state = { S_AFTER_STATE,
-    "SELECT state FROM tasks WHERE id = ?1" };
-
-/* Inside a transaction: sets *state to task id's. Returns 0, 1 when
- * there is no such task, -1 with e set. */
-static int
-task_state(struct store *st, int64_t id, enum task_state *state,
-    struct hg_err *e)
-{
-	sqlite3_stmt	*s;
-	int		 rc, v = 0;
-
-	if ((s = store__stmt(st, &q_after_state)) == NULL)
-		return store__err(st, sqlite3_errcode(st->db), e);
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	/* NOT NULL and CHECKed: anything else is no memory. */
-	if (rc == SQLITE_ROW && (v = state_parse((const char *)
-	    sqlite3_column_text(s, 0))) == -1)
-		rc = SQLITE_NOMEM;
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
-		return 1;
-	if (rc != SQLITE_ROW)
-		return store__err(st, rc, e);
-	*state = (enum task_state)v;
-	return 0;
-}
-
 /* Runs q with ?1 = a, ?2 = b and ?3 = text (if not NULL); sets *changed
  * to the rows it changed. */
 static int
@@ -155,9 +126,9 @@ parent_ended(struct store *st, int64_t parent, struct idvec *todo,
 	size_t		 i;
 	int		 rc, changed;
 
-	if ((rc = task_state(st, parent, &state, e)) != 0)
-		return rc == 1 ? hg_err_set(e, 503, "unavailable", "task %lld "
-		    "vanished as it ended", (long long)parent) : -1;
+	if (store__task_state(st, parent, &state, NULL, e) == -1)
+		return e->status == 404 ? hg_err_set(e, 503, "unavailable",
+		    "task %lld vanished as it ended", (long long)parent) : -1;
 	if (children(st, parent, kids, e) == -1)
 		return -1;
 	for (i = 0; i < kids->n; i++) {
@@ -227,11 +198,10 @@ store__after_create(struct store *st, int64_t id, const int64_t *after,
 
 	waiting[len++] = '[';
 	for (i = 0; i < n; i++) {
-		if ((rc = task_state(st, after[i], &state, e)) == -1)
-			return -1;
-		if (rc == 1)
-			return hg_err_set(e, 422, "unknown_task", "after: no "
-			    "task %lld", (long long)after[i]);
+		if (store__task_state(st, after[i], &state, NULL, e) == -1)
+			return e->status == 404 ? hg_err_set(e, 422,
+			    "unknown_task", "after: no task %lld",
+			    (long long)after[i]) : -1;
 		if (state_active(state)) {
 			if (exec2(st, &q_after_link, after[i], id, NULL, NULL,
 			    e) == -1)

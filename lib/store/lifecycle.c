@@ -8,45 +8,6 @@
 
 #include "store_int.h"
 
-/* A queued task has no runner to tell of a stop, but for a Slurm task
- * whose runner follows its pending job; a retrying one none any more. */
-static const struct store_sql q_task_state = { S_TASK_STATE,
-    "SELECT state, CASE WHEN state = 'retrying' THEN NULL WHEN state <> "
-    "'queued' OR slurm_job IS NOT NULL THEN runner_pid END, runner_start "
-    "FROM tasks WHERE id = ?1" };
-
-/* Inside a transaction: the task's state and runner. 404 if absent. */
-static int
-task_state(struct store *st, int64_t id, enum task_state *state,
-    struct runner_ref *ref, struct hg_err *e)
-{
-	sqlite3_stmt	*s;
-	int		 rc, v;
-
-	if ((s = store__stmt(st, &q_task_state)) == NULL)
-		return store__err(st, sqlite3_errcode(st->db), e);
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		/* NOT NULL and CHECKed: anything else is no memory. */
-		if ((v = state_parse((const char *)sqlite3_column_text(s,
-		    0))) == -1)
-			rc = SQLITE_NOMEM;
-		*state = (enum task_state)v;
-		if (ref != NULL) {
-			ref->pid = sqlite3_column_int64(s, 1);
-			ref->start = sqlite3_column_int64(s, 2);
-		}
-	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
-		return hg_err_set(e, 404, "not_found", "no task %lld",
-		    (long long)id);
-	if (rc != SQLITE_ROW)
-		return store__err(st, rc, e);
-	return 0;
-}
-
 static const struct store_sql q_task_set_state = { S_TASK_SET_STATE,
     "UPDATE tasks SET state = ?2, stop_requested = "
     "stop_requested OR ?3, finished_at = ?4, retry_at = NULL "
@@ -112,7 +73,7 @@ store_task_stop_why(struct store *st, int64_t id, const char *code,
 	memset(ref, 0, sizeof(*ref));
 	if (store__begin(st, 1, e) == -1)
 		return -1;
-	if (task_state(st, id, &state, ref, e) == -1)
+	if (store__task_state(st, id, &state, ref, e) == -1)
 		goto fail;
 	if (!state_active(state)) {
 		hg_err_set(e, 409, "not_active", "task %lld has already "
@@ -168,7 +129,7 @@ store_task_delete(struct store *st, int64_t id, struct hg_err *e)
 
 	if (store__begin(st, 1, e) == -1)
 		return -1;
-	if (task_state(st, id, &state, NULL, e) == -1)
+	if (store__task_state(st, id, &state, NULL, e) == -1)
 		goto fail;
 	if (state_active(state)) {
 		hg_err_set(e, 409, "still_active", "task %lld is %s; stop it "
@@ -366,7 +327,7 @@ store__begin_active(struct store *st, int64_t id, enum task_state *state,
 {
 	if (store__begin(st, 1, e) == -1)
 		return -1;
-	if (task_state(st, id, state, NULL, e) == -1) {
+	if (store__task_state(st, id, state, NULL, e) == -1) {
 		store__rollback(st);
 		return -1;
 	}
@@ -507,7 +468,7 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 
 	if (store__begin(st, 1, e) == -1)
 		return -1;
-	if (task_state(st, id, &state, &ref, e) == -1)
+	if (store__task_state(st, id, &state, &ref, e) == -1)
 		goto fail;
 	/* An ended task is left alone: 1. So is one between attempts, and
 	 * one that another runner has taken since o's runner was read. */

@@ -1,6 +1,6 @@
 /*
  * A task's row: its columns read into a struct task_row, the task read
- * as its object (taskjson.c gives the shape).
+ * as its object (taskjson.c gives the shape), its state and runner.
  */
 #include "store_int.h"
 
@@ -77,5 +77,43 @@ store__task_read(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
 	sqlite3_reset(s);
 	if (*task == NULL)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
+	return 0;
+}
+
+/* A queued task has no runner to tell of a stop, but for a Slurm task
+ * whose runner follows its pending job; a retrying one none any more. */
+static const struct store_sql q_task_state = { S_TASK_STATE,
+    "SELECT state, CASE WHEN state = 'retrying' THEN NULL WHEN state <> "
+    "'queued' OR slurm_job IS NOT NULL THEN runner_pid END, runner_start "
+    "FROM tasks WHERE id = ?1" };
+
+int
+store__task_state(struct store *st, int64_t id, enum task_state *state,
+    struct runner_ref *ref, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc, v;
+
+	if ((s = store__stmt(st, &q_task_state)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		/* NOT NULL and CHECKed: anything else is no memory. */
+		if ((v = state_parse((const char *)sqlite3_column_text(s,
+		    0))) == -1)
+			rc = SQLITE_NOMEM;
+		*state = (enum task_state)v;
+		if (ref != NULL) {
+			ref->pid = sqlite3_column_int64(s, 1);
+			ref->start = sqlite3_column_int64(s, 2);
+		}
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return hg_err_set(e, 404, "not_found", "no task %lld",
+		    (long long)id);
+	if (rc != SQLITE_ROW)
+		return store__err(st, rc, e);
 	return 0;
 }

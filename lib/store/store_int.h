@@ -34,7 +34,7 @@ enum store_slot {
 	/* conn.c */
 	S_BEGIN, S_BEGIN_IMM, S_COMMIT, S_ROLLBACK,
 	/* row.c */
-	S_TASK_GET, S_TASK_DELETE, S_TASK_EVENTS_DELETE,
+	S_TASK_GET, S_TASK_STATE, S_TASK_DELETE, S_TASK_EVENTS_DELETE,
 	/* events.c */
 	S_EVENT_INSERT, S_EVENT_LAST, S_EVENTS_ALL, S_EVENTS_TASK,
 	S_TASK_NEWEST,
@@ -49,7 +49,7 @@ enum store_slot {
 	S_TASK_INSERT, S_IDEM_GET, S_IDEM_PUT, S_QUEUED_COUNT,
 	S_LIST, S_LIST_STATE, S_LIST_KIND, S_LIST_STATE_KIND,
 	/* lifecycle.c */
-	S_TASK_STATE, S_TASK_SET_STATE, S_TASK_CLAIM, S_TASK_PROGRESS,
+	S_TASK_SET_STATE, S_TASK_CLAIM, S_TASK_PROGRESS,
 	S_TASK_FINISH, S_TASK_STOPREQ, S_STOP_WHY, S_TASK_GROUP,
 	S_SLURM_GET, S_SLURM_SET, S_SLURM_RUN, S_SLURM_OFFSET,
 	S_REATTACH_GET, S_REATTACH_SET, S_SLURM_UNCLAIM,
@@ -63,7 +63,7 @@ enum store_slot {
 	S_DATA_STATE, S_DATA_INSERT, S_DATA_COUNT, S_RESULT_SET, S_DATA_PAGE,
 	S_DATA_TOTAL, S_DATA_TASK,
 	/* after.c */
-	S_AFTER_STATE, S_AFTER_FAIL, S_AFTER_RELEASE, S_AFTER_CHILDREN,
+	S_AFTER_FAIL, S_AFTER_RELEASE, S_AFTER_CHILDREN,
 	S_AFTER_UNLINK, S_AFTER_CLEAR, S_AFTER_LINK, S_AFTER_WAIT,
 	S_MAX
 };
@@ -135,6 +135,12 @@ void		 store__bind_text(sqlite3_stmt *s, int i, const char *t);
 int		 store__row_read(sqlite3_stmt *s, struct task_row *t);
 /* Sets *task to task id's object (caller frees). 404 when absent. */
 int		 store__task_read(struct store *st, int64_t id, cJSON **task,
+		    struct hg_err *e);
+/* Inside a transaction: task id's state and, unless ref is NULL, the
+ * runner a stop would tell (none for a queued or retrying task, but a
+ * Slurm task's). 404 when absent. */
+int		 store__task_state(struct store *st, int64_t id,
+		    enum task_state *state, struct runner_ref *ref,
 		    struct hg_err *e);
 
 /* events.c */
