@@ -194,8 +194,9 @@ int	store_task_reattach(struct store *st, int64_t id, int64_t pid,
 
 /*
  * Slurm tasks. store_task_slurm_get reads the job (0: none submitted
- * yet), how many bytes of its output were read, and started_at
- * (TASK_TIME_NONE: not running yet). store_task_slurm records the job and
+ * yet), how many bytes of its output were read, and when its current
+ * job was first seen running (TASK_TIME_NONE: not yet; started_at
+ * would be the first attempt's). store_task_slurm records the job and
  * what squeue says of it (a state event when that changed), and with
  * running makes a queued task running; returns 1 when it did, else 0,
  * or -1 with e set. store_task_slurm_offset records the output read.

@@ -45,6 +45,8 @@ struct job {
 	int			 stopping;	/* scancel --batch sent */
 	int			 timedout;
 	int			 gone;		/* squeue no longer has it */
+	int			 ended;		/* Slurm said how it ended: */
+	int			 end_code;	/* its exit code */
 	int			 catchup;	/* reading what came while no
 						 * runner followed the job */
 	int			 followed;	/* submitted by another runner */
@@ -401,12 +403,12 @@ poll_queue(struct job *j)
 
 /*
  * How the job ended, from Slurm: sacct where accounting is on, else
- * scontrol while slurmctld still keeps the job (MinJobAge). Sets state
- * (e.g. "COMPLETED") and *code (its exit code); returns 0, or -1 when
- * Slurm no longer knows the job.
+ * scontrol while slurmctld still keeps the job (MinJobAge). Sets
+ * j->state (e.g. "COMPLETED"), j->end_code and j->ended; leaves them
+ * when Slurm no longer knows the job.
  */
-static int
-job_end(struct job *j, char *state, size_t len, int *code)
+static void
+job_end(struct job *j)
 {
 	char	 idtxt[32], out[4096], err[256], *p, *q;
 	char	*sacct[] = { "sacct", "-n", "-X", "-P", "-j", idtxt, "-o",
@@ -415,23 +417,25 @@ job_end(struct job *j, char *state, size_t len, int *code)
 	    NULL };
 
 	snprintf(idtxt, sizeof(idtxt), "%lld", (long long)j->id);
-	*code = 0;
+	j->end_code = 0;
 	if (tool(j->k, sacct, j->env, out, sizeof(out), err, sizeof(err)) ==
 	    0 && (p = strchr(out, '|')) != NULL) {
 		/* "CANCELLED by 0|0:15" */
 		*p = '\0';
-		snprintf(state, len, "%.*s", (int)strcspn(out, " "), out);
-		*code = atoi(p + 1);
-		return 0;
-	}
-	if (tool(j->k, scontrol, j->env, out, sizeof(out), err,
-	    sizeof(err)) != 0 || (p = strstr(out, "JobState=")) == NULL)
-		return -1;
-	p += 9;
-	snprintf(state, len, "%.*s", (int)strcspn(p, " \n"), p);
-	if ((q = strstr(out, " ExitCode=")) != NULL)
-		*code = atoi(q + 10);
-	return 0;
+		q = p + 1;
+		p = out;
+	} else if (tool(j->k, scontrol, j->env, out, sizeof(out), err,
+	    sizeof(err)) == 0 && (p = strstr(out, "JobState=")) != NULL) {
+		p += 9;
+		if ((q = strstr(out, " ExitCode=")) != NULL)
+			q += 10;
+	} else
+		return;
+	snprintf(j->state, sizeof(j->state), "%.*s", (int)strcspn(p, " \n"),
+	    p);
+	j->reason[0] = '\0';
+	j->end_code = q != NULL ? atoi(q) : 0;
+	j->ended = 1;
 }
 
 /* Cancels the job: its batch step first gets TERM (without --batch
@@ -494,7 +498,7 @@ record(struct job *j)
 	if (!j->running || j->t_out != INT64_MAX || j->k->timeout_s <= 0)
 		return;
 	/* From the job's start: seen now, or, for a job followed again,
-	 * when the task became running. */
+	 * when a runner first saw it run. */
 	started = hg_now_ms();
 	if (j->followed && store_task_slurm_get(j->ob->st, j->ob->id, &job,
 	    &off, &started, &e) == 0 && started == TASK_TIME_NONE)
@@ -506,16 +510,13 @@ record(struct job *j)
 static void
 outcome(struct job *j, struct outcome *o, char *msg, size_t msglen)
 {
-	char	 state[64];
-	int	 code;
-
 	if (command_outcome_said(j->ob, j->k, &j->end, j->stopping,
 	    j->timedout, o, msg, msglen)) {
 		/* A stop ends canceled whatever Slurm reports. */
 		o->stop_wins = j->stopping && !j->timedout;
 		return;
 	}
-	if (job_end(j, state, sizeof(state), &code) == -1) {
+	if (!j->ended) {
 		o->state = TASK_LOST;
 		o->error_code = "lost";
 		snprintf(msg, msglen, "Slurm no longer knows job %lld and "
@@ -523,23 +524,23 @@ outcome(struct job *j, struct outcome *o, char *msg, size_t msglen)
 		o->error_message = msg;
 		return;
 	}
-	if (strcmp(state, "COMPLETED") == 0)
+	if (strcmp(j->state, "COMPLETED") == 0)
 		return;
 	o->state = TASK_FAILED;
 	o->error_message = msg;
-	if (strcmp(state, "FAILED") == 0) {
+	if (strcmp(j->state, "FAILED") == 0) {
 		o->has_exit_code = 1;
-		o->exit_code = code;
+		o->exit_code = j->end_code;
 		o->error_code = "exit_code";
-		snprintf(msg, msglen, "exited with status %d", code);
-	} else if (strcmp(state, "TIMEOUT") == 0) {
+		snprintf(msg, msglen, "exited with status %d", j->end_code);
+	} else if (strcmp(j->state, "TIMEOUT") == 0) {
 		o->error_code = "timeout";
 		snprintf(msg, msglen, "Slurm ended job %lld at its time limit",
 		    (long long)j->id);
 	} else {
 		o->error_code = "slurm";
 		snprintf(msg, msglen, "Slurm job %lld ended %s",
-		    (long long)j->id, state);
+		    (long long)j->id, j->state);
 	}
 }
 
@@ -587,8 +588,16 @@ slurm_run(struct outbox *ob, const struct kind *k, const cJSON *params,
 		deadlines(&j, now);
 		if (now >= next_poll) {
 			poll_queue(&j);
-			if (!j.gone)
-				record(&j);
+			if (j.gone) {
+				job_end(&j);
+				/* A job that ran and ended between two polls
+				 * ran all the same: the task is running
+				 * before its output is read, or the progress
+				 * in it would be refused. */
+				if (!j.stopping)
+					j.running = 1;
+			}
+			record(&j);
 			read_output(&j);
 			j.catchup = 0;
 			outbox_flush(ob, 1);
@@ -599,11 +608,6 @@ slurm_run(struct outbox *ob, const struct kind *k, const cJSON *params,
 		}
 		(void)outbox_wait(ob, min64(next_poll, min64(j.t_out,
 		    j.kill_at)), unblocked);
-	}
-	/* A job that ran and ended between two polls ran all the same. */
-	if (!j.running && !j.stopping) {
-		j.running = 1;
-		record(&j);
 	}
 	/* The job's last lines; then how it ended. */
 	read_output(&j);

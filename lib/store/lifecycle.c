@@ -432,7 +432,7 @@ static const struct store_sql q_task_retrying = { S_TASK_RETRYING,
     "result = coalesce(?6, result), finished_at = NULL, launched_at = "
     "NULL, stop_requested = 0, stop_code = NULL, stop_message = NULL, "
     "stop_at = NULL, slurm_job = NULL, slurm_state = NULL, slurm_reason "
-    "= NULL, slurm_offset = 0 WHERE id = ?1" };
+    "= NULL, slurm_offset = 0, slurm_started = NULL WHERE id = ?1" };
 
 /* Inside finish's transaction: task id waits for its next attempt. */
 static int
@@ -540,7 +540,8 @@ store_task_stop_requested(struct store *st, int64_t id)
 }
 
 static const struct store_sql q_slurm_get = { S_SLURM_GET,
-    "SELECT slurm_job, slurm_offset, started_at FROM tasks WHERE id = ?1" };
+    "SELECT slurm_job, slurm_offset, slurm_started FROM tasks WHERE "
+    "id = ?1" };
 
 int
 store_task_slurm_get(struct store *st, int64_t id, int64_t *job,
@@ -577,8 +578,8 @@ static const struct store_sql q_slurm_set = { S_SLURM_SET,
     "slurm_reason IS NOT ?4)" };
 static const struct store_sql q_slurm_run = { S_SLURM_RUN,
     "UPDATE tasks SET state = 'running', started_at = coalesce("
-    "started_at, ?2) WHERE id = ?1 AND state = 'queued' RETURNING kind, "
-    "attempt" };
+    "started_at, ?2), slurm_started = ?2 WHERE id = ?1 AND state = "
+    "'queued' RETURNING kind, attempt" };
 
 int
 store_task_slurm(struct store *st, int64_t id, int64_t job,

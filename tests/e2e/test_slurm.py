@@ -2,10 +2,11 @@
 module starts once (tests/pylib/slurm.py) and ends after its tests."""
 
 import os
+import signal
 import sqlite3
 import tempfile
 
-from harness import (Scripts, Server, Skip, kill_pids, owned_pids,
+from harness import (Scripts, Server, Skip, db_rows, kill_pids, owned_pids,
                      refused, wait_for)
 from pylib.slurm import Cluster, wait_gone
 
@@ -103,6 +104,9 @@ KINDS = {"kinds": [
                 "code": {"type": "integer", "min": 0, "max": 255,
                          "default": 0}},
      "slurm": {"options": ["--ntasks=1", "--comment=steps-{n}"]}},
+    {"name": "held", "description": "steps that wait for the test",
+     "command": ["sh", STEPS, "4", "held", "0"],
+     "slurm": {"options": ["--begin=now+3600"]}},
 ]}
 
 
@@ -205,6 +209,33 @@ def test_slurm_job_reports_progress_and_succeeds(srv):
     assert "JobName=hourglass-%d " % tid in out, out
     # An option's placeholder took the parameter's value.
     assert "Comment=steps-4 " in out, out
+
+
+def test_slurm_job_run_whole_between_two_polls_keeps_its_progress(srv):
+    t = srv.create("held")
+    tid = t["id"]
+    pending = srv.wait_task(tid, lambda x: "slurm" in x and
+                            x["slurm"]["reason"] == "BeginTime", 30)
+    job = pending["slurm"]["job_id"]
+    runner = db_rows(srv, "SELECT runner_pid FROM tasks WHERE id = ?",
+                     (tid,))[0][0]
+    # The runner sleeps while the job runs from start to end: its next
+    # poll finds the job gone, never having seen it run.
+    os.kill(runner, signal.SIGSTOP)
+    try:
+        cluster().run("scontrol", "update", "JobId=%d" % job,
+                      "StartTime=now")
+        wait_gone(cluster(), job)
+    finally:
+        os.kill(runner, signal.SIGCONT)
+    end = srv.wait_finished(tid, 30)
+    assert end["state"] == "succeeded", end
+    assert end["progress"]["value"] == 4 and end["progress"]["total"] == 4, \
+        end
+    assert end["started_at"] is not None, end
+    # The task says how Slurm ended the job, not what it last saw.
+    assert end["slurm"]["state"] == "COMPLETED", end
+    assert end["slurm"]["reason"] is None, end
 
 
 def test_slurm_parameter_with_shell_metacharacters_is_one_argument(srv):

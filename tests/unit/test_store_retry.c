@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "store_test.h"
+#include "taskjson.h"
 
 #define DEFAULT_ON	"exit_code,signal,timeout,lost"
 
@@ -665,6 +666,49 @@ retrying_task_counts_against_max_queued(void)
 	store_close(st);
 }
 
+/* The one kind of these tests, "count", runs as a Slurm job. */
+static int
+slurm_kind(void *arg, const char *kind)
+{
+	(void)arg;
+	return strcmp(kind, "count") == 0;
+}
+
+/*
+ * A Slurm task's timeout counts from its current job's start: a runner
+ * that follows the job of a later attempt reads that start, not
+ * started_at, which keeps the task's first start.
+ */
+static void
+slurm_timeout_counts_from_the_current_attempts_job(void)
+{
+	struct store	*st = open_db();
+	struct hg_err	 e;
+	int64_t		 ids[8], job, off, started, before;
+	struct sched	 sc = { 4, NULL, NULL, ids, 8, 0, 0, slurm_kind };
+
+	create_retry(st, 2, DEFAULT_ON, 1000, 1000);
+	CHECK_INT(store_sched_take(st, &sc, &e), 1);
+	claim(st, 1, 100);
+	CHECK_INT(store_task_slurm(st, 1, 41, "RUNNING", NULL, 1, &e), 1);
+	sql("UPDATE tasks SET started_at = 5000, slurm_started = 5000");
+	CHECK_INT(end(st, 1, "failed", "exit_code", 3), 0);
+	CHECK_STR(state_of(st, 1), "retrying");
+	sql("UPDATE tasks SET retry_at = 1");
+	CHECK_INT(store_sched_take(st, &sc, &e), 1);
+	claim(st, 1, 101);
+	CHECK_INT(store_task_slurm_get(st, 1, &job, &off, &started, &e), 0);
+	CHECK_INT(job, 0);
+	CHECK_INT(started, TASK_TIME_NONE);
+	before = hg_now_ms();
+	CHECK_INT(store_task_slurm(st, 1, 42, "RUNNING", NULL, 1, &e), 1);
+	CHECK_INT(store_task_slurm_get(st, 1, &job, &off, &started, &e), 0);
+	CHECK_INT(job, 42);
+	CHECK(started >= before && started <= hg_now_ms());
+	CHECK_INT(sql_int("SELECT started_at FROM tasks WHERE id = 1"), 5000);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
 	UNIT(failed_attempt_with_attempts_left_is_retrying),
 	UNIT(each_code_of_retry_on_is_retried_and_no_other),
@@ -683,6 +727,7 @@ static const struct unit_test tests[] = {
 	UNIT(unwatched_stop_of_retrying_task_ends_with_its_reason),
 	UNIT(delete_of_retrying_task_is_409_still_active),
 	UNIT(retrying_task_counts_against_max_queued),
+	UNIT(slurm_timeout_counts_from_the_current_attempts_job),
 };
 
 int
