@@ -164,8 +164,8 @@ runner_run(struct runner *r)
 		o.error_code = "exec_failed";
 		o.error_message = "the task's stored params do not parse";
 	} else if (k->slurm) {
-		slurm_run(&r->ob, k, params, &r->unblocked, &o, err,
-		    sizeof(err));
+		slurm_run(&r->ob, k, params, attempt, &r->unblocked, &o,
+		    err, sizeof(err));
 	} else if (k->builtin != BUILTIN_NONE) {
 		stopped = builtin_run(&r->ob, k, params, &r->unblocked);
 		if (stopped)

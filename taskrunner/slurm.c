@@ -50,6 +50,7 @@ struct job {
 	int			 catchup;	/* reading what came while no
 						 * runner followed the job */
 	int			 followed;	/* submitted by another runner */
+	int			 attempt;	/* the task's, from 1 */
 	/* Monotonic ms; INT64_MAX: not due. */
 	int64_t			 t_out;
 	int64_t			 kill_at;
@@ -238,6 +239,36 @@ out:
 	return rc;
 }
 
+/*
+ * The job that a runner submitted for this attempt and died before it
+ * recorded: one of the task's name whose script is this attempt's, in
+ * any state while slurmctld keeps it. Sets j->id; or leaves it 0 (none,
+ * or squeue could not tell: sbatch will then say what is wrong).
+ */
+static void
+find_submitted(struct job *j, const char *name, const char *script)
+{
+	char	 out[4096], err[256], *line, *bar, *end, *next;
+	char	*argv[] = { "squeue", "-h", (char *)name, "-t", "all", "-o",
+	    "%i|%o", NULL };
+	long long id;
+
+	if (tool(j->k, argv, j->env, out, sizeof(out), err, sizeof(err)) != 0)
+		return;
+	for (line = strtok_r(out, "\n", &next); line != NULL;
+	    line = strtok_r(NULL, "\n", &next)) {
+		if ((bar = strchr(line, '|')) == NULL ||
+		    strcmp(bar + 1, script) != 0)
+			continue;
+		errno = 0;
+		id = strtoll(line, &end, 10);
+		if (errno == 0 && end == bar && id > 0) {
+			j->id = id;
+			return;
+		}
+	}
+}
+
 /* Submits j's job. Returns 0, or -1 with the reason in msg. */
 static int
 submit(struct job *j, const cJSON *params, char *msg, size_t msglen)
@@ -265,7 +296,18 @@ submit(struct job *j, const cJSON *params, char *msg, size_t msglen)
 		    strerror(errno));
 		goto out;
 	}
-	snprintf(script, sizeof(script), "%s/slurm.sh", dir);
+	/* One script for each attempt: its path tells the attempt's job
+	 * from an earlier one's in find_submitted. */
+	snprintf(script, sizeof(script), "%s/slurm-%d.sh", dir, j->attempt);
+	snprintf(name, sizeof(name), "--name=hourglass-%lld",
+	    (long long)j->ob->id);
+	/* A runner that died between sbatch and recording the job left
+	 * it running: this one follows it, and submits no second job. */
+	find_submitted(j, name, script);
+	if (j->id != 0) {
+		j->catchup = 1;
+		goto record;
+	}
 	if (write_script(script, argv, msg, msglen) == -1)
 		goto out;
 	snprintf(name, sizeof(name), "--job-name=hourglass-%lld",
@@ -307,11 +349,13 @@ submit(struct job *j, const cJSON *params, char *msg, size_t msglen)
 		goto out;
 	}
 	j->id = id;
+record:
 	snprintf(j->state, sizeof(j->state), "PENDING");
 	while (store_task_slurm(j->ob->st, j->ob->id, j->id, j->state, NULL,
 	    0, &e) == -1) {
 		/* The job runs: its id must be kept, or it is lost. */
-		warn_task(j->ob->id, "recording job %lld: %s", id, e.msg);
+		warn_task(j->ob->id, "recording job %lld: %s",
+		    (long long)j->id, e.msg);
 		sleep(1);
 	}
 	rc = 0;
@@ -546,7 +590,8 @@ outcome(struct job *j, struct outcome *o, char *msg, size_t msglen)
 
 void
 slurm_run(struct outbox *ob, const struct kind *k, const cJSON *params,
-    const sigset_t *unblocked, struct outcome *o, char *msg, size_t msglen)
+    int attempt, const sigset_t *unblocked, struct outcome *o, char *msg,
+    size_t msglen)
 {
 	static struct job	 j;	/* 128 KiB of line */
 	struct hg_err		 e;
@@ -556,6 +601,7 @@ slurm_run(struct outbox *ob, const struct kind *k, const cJSON *params,
 	memset(&j, 0, sizeof(j));
 	j.ob = ob;
 	j.k = k;
+	j.attempt = attempt;
 	j.t_out = j.kill_at = INT64_MAX;
 	o->state = TASK_FAILED;
 	o->error_code = "exec_failed";

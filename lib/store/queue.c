@@ -295,10 +295,13 @@ static const struct store_sql q_sched_unlaunch = { S_SCHED_UNLAUNCH,
     "state = 'queued' AND launched_at < ?1 AND (slurm_job IS NULL OR "
     "runner_pid IS NULL)" };
 
-/* Only while its job is not submitted: then a job may run. */
+/* Only while its job is not submitted: then a job may run. It undoes
+ * the claim, whose raise of attempt (a later attempt's claim) comes
+ * again with the next one. */
 static const struct store_sql q_slurm_unclaim = { S_SLURM_UNCLAIM,
     "UPDATE tasks SET launched_at = NULL, runner_pid = NULL, runner_start "
-    "= NULL WHERE id = ?1 AND state = 'queued' AND slurm_job = 0" };
+    "= NULL, attempt = attempt - (started_at IS NOT NULL) WHERE id = ?1 "
+    "AND state = 'queued' AND slurm_job = 0" };
 
 int
 store_slurm_unclaim(struct store *st, int64_t id, struct hg_err *e)

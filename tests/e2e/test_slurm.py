@@ -2,6 +2,7 @@
 module starts once (tests/pylib/slurm.py) and ends after its tests."""
 
 import os
+import shutil
 import signal
 import sqlite3
 import tempfile
@@ -65,6 +66,18 @@ echo "PROGRESS 1/100"
 while :; do sleep 0.1; done
 """)
 
+# An sbatch that submits with the real one, then kills the runner that
+# called it before the runner can record the job: the first time (its
+# marker keeps the job's id), after that it only submits.
+_tools = Scripts("hourglass-slurm-tools-")
+KILLED = os.path.join(_tools.dir, "killed")
+_tools.write("sbatch", """out=$(%s "$@") || exit
+echo "$out"
+[ -e %s ] && exit 0
+echo "$out" > %s
+kill -9 $PPID
+""" % (shutil.which("sbatch") or "/usr/bin/sbatch", KILLED, KILLED))
+
 KINDS = {"kinds": [
     {"name": "count", "builtin": "count", "description": "count",
      "params": {"total": {"type": "integer", "min": 1, "default": 1000},
@@ -104,6 +117,10 @@ KINDS = {"kinds": [
                 "code": {"type": "integer", "min": 0, "max": 255,
                          "default": 0}},
      "slurm": {"options": ["--ntasks=1", "--comment=steps-{n}"]}},
+    {"name": "orphan", "description": "its first runner dies after sbatch",
+     "command": ["sh", STEPS, "2", "orphan", "0"],
+     "env": {"PATH": _tools.dir + ":" + os.environ.get("PATH", "/bin")},
+     "slurm": {"options": []}},
     {"name": "held", "description": "steps that wait for the test",
      "command": ["sh", STEPS, "4", "held", "0"],
      "slurm": {"options": ["--begin=now+3600"]}},
@@ -236,6 +253,40 @@ def test_slurm_job_run_whole_between_two_polls_keeps_its_progress(srv):
     # The task says how Slurm ended the job, not what it last saw.
     assert end["slurm"]["state"] == "COMPLETED", end
     assert end["slurm"]["reason"] is None, end
+
+
+def test_slurm_runner_killed_right_after_sbatch_leaves_one_job(srv):
+    t = srv.create("orphan")
+    end = srv.wait_finished(t["id"], 30)
+    assert end["state"] == "succeeded", end
+    assert end["progress"]["value"] == 2, end
+    # The first runner died with the job submitted and unrecorded; the
+    # next one found that job and followed it.
+    with open(KILLED) as f:
+        first = int(f.read().split(";")[0])
+    assert end["slurm"]["job_id"] == first, end
+    script = os.path.join(srv.data, "tasks", str(t["id"]), "slurm-1.sh")
+    jobs = [ln for ln in cluster().run("scontrol", "-o", "show",
+                                       "job").splitlines()
+            if "Command=%s " % script in ln]
+    assert len(jobs) == 1, jobs
+
+
+def test_slurm_stop_while_the_runner_is_dead_reaches_the_job(srv):
+    t = srv.create("long")
+    running = srv.wait_task(t["id"], lambda x: x["state"] == "running" and
+                            x["progress"]["value"] == 1, 30)
+    runner = db_rows(srv, "SELECT runner_pid FROM tasks WHERE id = ?",
+                     (t["id"],))[0][0]
+    kill_pids([runner])
+    # Nobody follows the job while the stop is asked: the runner sent
+    # for it next finds the stop and sends TERM first, as always.
+    srv.stop_task(t["id"])
+    end = srv.wait_finished(t["id"], 30)
+    assert end["state"] == "canceled", end
+    log = srv.get("/api/tasks/%d/log" % t["id"]).body.decode()
+    assert "got TERM" in log, log
+    wait_gone(cluster(), running["slurm"]["job_id"])
 
 
 def test_slurm_parameter_with_shell_metacharacters_is_one_argument(srv):

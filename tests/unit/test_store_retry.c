@@ -709,6 +709,36 @@ slurm_timeout_counts_from_the_current_attempts_job(void)
 	store_close(st);
 }
 
+/* A later attempt's Slurm task whose runner died before it submitted
+ * the job goes back to the queue as the same attempt. */
+static void
+slurm_unclaim_keeps_the_attempt(void)
+{
+	struct store	*st = open_db();
+	struct hg_err	 e;
+	int64_t		 ids[8];
+	struct sched	 sc = { 4, NULL, NULL, ids, 8, 0, 0, slurm_kind };
+
+	create_retry(st, 3, DEFAULT_ON, 1000, 1000);
+	CHECK_INT(store_sched_take(st, &sc, &e), 1);
+	claim(st, 1, 100);
+	CHECK_INT(store_slurm_unclaim(st, 1, &e), 1);
+	CHECK_INT(store_sched_take(st, &sc, &e), 1);
+	claim(st, 1, 101);
+	CHECK_INT(sql_int("SELECT attempt FROM tasks WHERE id = 1"), 1);
+	CHECK_INT(store_task_slurm(st, 1, 41, "RUNNING", NULL, 1, &e), 1);
+	CHECK_INT(end(st, 1, "failed", "exit_code", 3), 0);
+	sql("UPDATE tasks SET retry_at = 1");
+	CHECK_INT(store_sched_take(st, &sc, &e), 1);
+	claim(st, 1, 102);
+	CHECK_INT(sql_int("SELECT attempt FROM tasks WHERE id = 1"), 2);
+	CHECK_INT(store_slurm_unclaim(st, 1, &e), 1);
+	CHECK_INT(store_sched_take(st, &sc, &e), 1);
+	claim(st, 1, 103);
+	CHECK_INT(sql_int("SELECT attempt FROM tasks WHERE id = 1"), 2);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
 	UNIT(failed_attempt_with_attempts_left_is_retrying),
 	UNIT(each_code_of_retry_on_is_retried_and_no_other),
@@ -728,6 +758,7 @@ static const struct unit_test tests[] = {
 	UNIT(delete_of_retrying_task_is_409_still_active),
 	UNIT(retrying_task_counts_against_max_queued),
 	UNIT(slurm_timeout_counts_from_the_current_attempts_job),
+	UNIT(slurm_unclaim_keeps_the_attempt),
 };
 
 int
