@@ -28,7 +28,8 @@ UNITS	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 # Fuzz targets (clang's libFuzzer): tests/fuzz/fuzz_*.c over lib/.
 FUZZ_CC	 = clang
-FUZZ_LIB = lib/buf.c lib/hg.c lib/json.c $(wildcard lib/kinds/*.c) lib/progress.c
+FUZZ_LIB = lib/buf.c lib/cron.c lib/hg.c lib/json.c $(wildcard lib/kinds/*.c) \
+	   lib/progress.c lib/tz.c
 FUZZ	 = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,\
 	   $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60

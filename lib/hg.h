@@ -13,6 +13,11 @@
 #define HG_JSON_DEPTH_MAX	32	/* nesting of arrays and objects */
 #define HG_NAME_MAX		200	/* bytes of a task's "name" */
 #define HG_AFTER_MAX		32	/* ids in a create's "after" */
+/* Bytes of a schedule's "cron" and "timezone": the longest IANA name
+ * is about 30 bytes, and a cron line past 256 is no schedule a person
+ * wrote. */
+#define HG_CRON_MAX		256
+#define HG_TZ_NAME_MAX		64
 #define HG_LIST_DEFAULT		50	/* tasks in a list page */
 #define HG_LIST_MAX		500
 #define HG_ID_MAX		INT64_MAX
