@@ -20,6 +20,7 @@
 #include "launch.h"
 #include "reaper.h"
 #include "runners.h"
+#include "schedules.h"
 #include "server.h"
 
 #define DAY_MS		(24 * 3600 * 1000LL)
@@ -185,6 +186,7 @@ janitor_pass(void)
 	(void)store_sched_unlaunch(jan_st, hg_now_ms() - HG_UNCLAIMED_MS);
 	changed += launch_queued(jan_st, &srv.cfg, srv.kinds) > 0;
 	changed += tend(hg_now_ms());
+	changed += schedules_fire(jan_st, hg_now_ms()) > 0;
 	if (changed > 0)
 		feed_kick();
 	if (hg_mono_ms() - retained >= HG_JANITOR_MS) {
@@ -207,6 +209,10 @@ pass_wait(void)
 
 	if (store_retry_next(jan_st, &at, &e) == 0 && at > 0 &&
 	    (at -= hg_now_ms()) < wait)
+		wait = at > 0 ? at : 0;
+	/* A schedule's run is made at its minute, never before. */
+	if (store_schedule_earliest(jan_st, &at, &e) == 0 &&
+	    at != INT64_MAX && (at -= hg_now_ms()) < wait)
 		wait = at > 0 ? at : 0;
 	return wait;
 }

@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "report.h"
 #include "route.h"
+#include "schedules.h"
 #include "server.h"
 #include "tasks.h"
 
@@ -96,6 +97,41 @@ is_report(const char *p, size_t n)
 	    memcmp(p + n - 7, "/report", 7) == 0;
 }
 
+/* schedules/{id}[/pause|/resume|/run], after "schedules/". */
+static void
+schedule_route(struct req *r, const char *p, size_t n)
+{
+	const char	*slash = memchr(p, '/', n);
+	size_t		 seg = slash != NULL ? (size_t)(slash - p) : n;
+	int64_t		 id;
+
+	if (hg_parse_id(p, seg, &id) == -1) {
+		reply_errf(r, 404, "not_found", "no such schedule: a schedule "
+		    "id is a positive decimal integer");
+		return;
+	}
+	p += seg;
+	n -= seg;
+	if (n == 0) {
+		if (!method_ok(r, "GET, DELETE"))
+			return;
+		if (strcmp(r->method, "GET") == 0)
+			schedules_get(r, id);
+		else
+			schedules_delete(r, id);
+	} else if (route_is(p, n, "/pause")) {
+		if (method_ok(r, "POST"))
+			schedules_pause(r, id, 1);
+	} else if (route_is(p, n, "/resume")) {
+		if (method_ok(r, "POST"))
+			schedules_pause(r, id, 0);
+	} else if (route_is(p, n, "/run")) {
+		if (method_ok(r, "POST"))
+			schedules_run(r, id);
+	} else
+		reply_errf(r, 404, "not_found", "no such resource");
+}
+
 void
 route_request(struct req *r)
 {
@@ -174,6 +210,15 @@ route_request(struct req *r)
 				report_serve(r, id);
 		} else
 			goto notfound;
+	} else if (route_is(p, n, "schedules")) {
+		if (!method_ok(r, "GET, POST"))
+			return;
+		if (strcmp(r->method, "POST") == 0)
+			schedules_create(r);
+		else
+			schedules_list(r);
+	} else if (n > 10 && memcmp(p, "schedules/", 10) == 0) {
+		schedule_route(r, p + 10, n - 10);
 	} else
 		goto notfound;
 	return;

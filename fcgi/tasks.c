@@ -288,6 +288,55 @@ tasks_create(struct req *r)
 	create_free(&c);
 }
 
+int
+tasks_create_scheduled(struct store *st, const struct schedule *sc,
+    int64_t due, int64_t next, cJSON **task, struct hg_err *e)
+{
+	struct create	 c;
+	int64_t		 id;
+	int		 rc = -1;
+
+	memset(&c, 0, sizeof(c));
+	*task = NULL;
+	if ((c.kind = kinds_find(srv.kinds, sc->kind)) == NULL) {
+		hg_err_set(e, 422, "unknown_kind", "schedule %lld's kind is no "
+		    "longer in the kinds file", (long long)sc->id);
+		goto out;
+	}
+	if (c.kind->external) {
+		hg_err_set(e, 422, "invalid_schedule", "kind: \"%s\" is now "
+		    "external; a schedule cannot hand its tasks their report "
+		    "token", c.kind->name);
+		goto out;
+	}
+	if ((c.doc = json_parse(sc->params, strlen(sc->params), e)) ==
+	    NULL || (c.checked = kinds_params_check(c.kind, c.doc, e)) ==
+	    NULL)
+		goto out;
+	if ((c.ptext = json_print(c.checked)) == NULL) {
+		hg_err_set(e, 503, "unavailable", "out of memory");
+		goto out;
+	}
+	c.name = sc->name;
+	c.opts.schedule = sc->id;
+	c.opts.schedule_due = due;
+	c.opts.schedule_next = next;
+	if (create_opts_set(&c, e) == -1 || store_task_create_opts(st,
+	    c.kind->name, c.name, c.ptext, &c.opts, task, e) == -1)
+		goto out;
+	feed_kick();
+	id = strtoll(cJSON_GetObjectItemCaseSensitive(*task, "id")->
+	    valuestring, NULL, 10);
+	rc = create_started(st, &c, id, *task, e);
+out:
+	if (rc == -1) {
+		cJSON_Delete(*task);
+		*task = NULL;
+	}
+	create_free(&c);
+	return rc;
+}
+
 /*
  * What a rerun of task id asks for, read into c: the task's kind,
  * params and name, checked against the kinds file as it is now (the

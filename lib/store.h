@@ -94,6 +94,14 @@ struct create_opts {
 	const char	*retry_on;
 	int64_t		 retry_delay_ms;
 	int64_t		 retry_delay_max_ms;
+	/* Made by this schedule (0: none), which records it as its last
+	 * task. A run that was due at schedule_due moves its next run to
+	 * schedule_next (0: never) in the same transaction, or is refused
+	 * (409) if the schedule has changed since; schedule_due 0 is a run
+	 * asked for now, which leaves the next run alone. */
+	int64_t		 schedule;
+	int64_t		 schedule_due;
+	int64_t		 schedule_next;
 };
 
 #define STORE_IDEM_MS	(24LL * 3600 * 1000)
@@ -362,6 +370,56 @@ int	store_retry_next(struct store *st, int64_t *at, struct hg_err *e);
  * if it was launched before `before` (ms since the epoch). Returns the
  * number of tasks given back, or -1. */
 int	store_sched_unlaunch(struct store *st, int64_t before);
+
+/*
+ * Schedules (lib/store/schedules.c). A row as stored; every string
+ * borrowed for the length of a call. Times in ms since the epoch;
+ * next_run_at TASK_TIME_NONE while paused or when the cron never
+ * matches again.
+ */
+struct schedule {
+	int64_t		 id;
+	const char	*kind;
+	const char	*params;	/* JSON text, checked at create */
+	const char	*name;		/* NULL: none */
+	const char	*cron;
+	const char	*timezone;
+	int		 overlap_allow;	/* else "skip" */
+	int		 paused;
+	int64_t		 next_run_at;
+	int64_t		 last_task_id;	/* 0: none yet */
+	int64_t		 created_at;
+};
+typedef int (*schedule_fn)(void *arg, const struct schedule *s);
+
+/* Stores s (its id and created_at are set here); sets *id. */
+int	store_schedule_create(struct store *st, const struct schedule *s,
+	    int64_t *id, struct hg_err *e);
+/*
+ * Calls fn for schedule id (0: each, oldest first), or for each one due
+ * by due_by (> 0: next_run_at at most that, earliest first); fn returns
+ * 0 to go on. Returns how many it was called for (404 for a missing
+ * id), or -1 with e set.
+ */
+int	store_schedule_each(struct store *st, int64_t id, int64_t due_by,
+	    schedule_fn fn, void *arg, struct hg_err *e);
+/* Pauses (next_run_at cleared) or resumes it with its next run. 404
+ * for a missing id. */
+int	store_schedule_pause(struct store *st, int64_t id, int paused,
+	    int64_t next, struct hg_err *e);
+int	store_schedule_delete(struct store *st, int64_t id,
+	    struct hg_err *e);
+/* A run due at due made no task (skipped): the next is next (or
+ * TASK_TIME_NONE). Returns 1 if it moved, 0 if the schedule changed
+ * meanwhile (paused, deleted), -1 with e set. */
+int	store_schedule_advance(struct store *st, int64_t id, int64_t due,
+	    int64_t next, struct hg_err *e);
+/* Sets *at to the earliest next run (INT64_MAX: none). */
+int	store_schedule_earliest(struct store *st, int64_t *at,
+	    struct hg_err *e);
+/* 1 if schedule id's last task is still active, else 0; -1 on error. */
+int	store_schedule_last_active(struct store *st, int64_t id,
+	    struct hg_err *e);
 /* A queued Slurm task whose runner died before it submitted the job
  * goes back to the queue. Returns 1 if it did, 0 if not, -1 on error. */
 int	store_slurm_unclaim(struct store *st, int64_t id, struct hg_err *e);

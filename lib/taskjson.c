@@ -250,6 +250,9 @@ put_task(struct out *o, struct taskjson_clock *c, const struct task_row *t)
 	/* Only a task still waiting for others has it. */
 	if (t->waiting_for != NULL)
 		put_raw(o, "waiting_for", t->waiting_for);
+	/* Only a task that a schedule made has it. */
+	if (t->schedule > 0)
+		put_int(o, "schedule", t->schedule);
 	/* Only a rerun has it, so every other task reads as before. */
 	if (t->rerun_of > 0)
 		put_int(o, "rerun_of", t->rerun_of);

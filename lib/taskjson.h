@@ -50,6 +50,7 @@ struct task_row {
 	int64_t		 slurm_job;	/* its Slurm job; 0: none yet */
 	const char	*slurm_state;	/* as squeue said; NULL: unknown */
 	const char	*slurm_reason;
+	int64_t		 schedule;	/* the schedule that made it; 0 */
 };
 
 /*

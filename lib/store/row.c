@@ -45,6 +45,7 @@ store__row_read(sqlite3_stmt *s, struct task_row *t)
 	t->slurm_job = sqlite3_column_int64(s, 20);	/* NULL reads 0 */
 	t->slurm_state = (const char *)sqlite3_column_text(s, 21);
 	t->slurm_reason = (const char *)sqlite3_column_text(s, 22);
+	t->schedule = sqlite3_column_int64(s, 23);	/* NULL reads 0 */
 	return t->kind == NULL || t->params == NULL || state == -1 ? -1 : 0;
 }
 

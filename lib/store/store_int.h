@@ -65,6 +65,10 @@ enum store_slot {
 	/* after.c */
 	S_AFTER_FAIL, S_AFTER_RELEASE, S_AFTER_CHILDREN,
 	S_AFTER_UNLINK, S_AFTER_CLEAR, S_AFTER_LINK, S_AFTER_WAIT,
+	/* schedules.c */
+	S_SCHED_INSERT, S_SCHED_GET, S_SCHED_LIST, S_SCHED_DELETE,
+	S_SCHED_PAUSE, S_SCHED_FIRED, S_SCHED_RAN, S_SCHED_ADVANCE,
+	S_SCHED_DUE, S_SCHED_EARLIEST, S_SCHED_LAST_ACTIVE,
 	S_MAX
 };
 
@@ -88,7 +92,7 @@ struct store {
 #define TASK_COLS "id, kind, name, params, state, value, total, message, " \
 	"created_at, started_at, finished_at, exit_code, error_code, " \
 	"error_message, result, rerun_of, attempt, attempts, retry_at, " \
-	"waiting_for, slurm_job, slurm_state, slurm_reason"
+	"waiting_for, slurm_job, slurm_state, slurm_reason, schedule"
 
 /* conn.c */
 /* Maps a failed SQLite call rc to the client's error (503). Returns -1;
@@ -204,6 +208,12 @@ int		 store__task_ended(struct store *st, int64_t id,
  */
 int		 store__after_create(struct store *st, int64_t id,
 		    const int64_t *after, int n, struct hg_err *e);
+
+/* schedules.c */
+/* Inside the create's transaction: task id was made by o's schedule,
+ * which records it (and its next run, for a run that was due). */
+int		 store__schedule_made(struct store *st, int64_t id,
+		    const struct create_opts *o, struct hg_err *e);
 
 /* queue.c */
 /* Inside a write transaction: fills sc->ids, marks them launched, sets

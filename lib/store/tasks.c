@@ -19,8 +19,8 @@ static const struct store_sql q_task_insert = { S_TASK_INSERT,
     "INSERT INTO tasks (kind, name, params, state, "
     "created_at, watch_ms, watched_at, external, report_hash, "
     "heartbeat_ms, grace_ms, rerun_of, attempts, retry_on, "
-    "retry_delay_ms, retry_delay_max_ms) VALUES (?1, ?2, ?3, 'queued', "
-    "?4, ?5, ?4, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)" };
+    "retry_delay_ms, retry_delay_max_ms, schedule) VALUES (?1, ?2, ?3, "
+    "'queued', ?4, ?5, ?4, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)" };
 
 static const struct store_sql q_idem_put = { S_IDEM_PUT,
     "INSERT OR REPLACE INTO idempotency (key, task_id, "
@@ -57,6 +57,8 @@ task_insert(struct store *st, const char *kind, const char *name,
 		sqlite3_bind_int64(s, 13, o->retry_delay_ms);
 		sqlite3_bind_int64(s, 14, o->retry_delay_max_ms);
 	}
+	if (o->schedule > 0)
+		sqlite3_bind_int64(s, 15, o->schedule);
 	if (store__step_done(st, s, e) == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -116,6 +118,7 @@ store_task_create_opts(struct store *st, const char *kind, const char *name,
 	    (o->nafter > 0 &&
 	    store__after_create(st, id, o->after, o->nafter, e) == -1) ||
 	    (o->idem_key != NULL && idem_put(st, o->idem_key, id, now,
+	    e) == -1) || (o->schedule > 0 && store__schedule_made(st, id, o,
 	    e) == -1) || store__state_event(st, id, task, e) == -1)
 		goto fail;
 	/* Saves the server a second write transaction to start it. */
