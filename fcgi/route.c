@@ -217,6 +217,9 @@ route_request(struct req *r)
 			schedules_create(r);
 		else
 			schedules_list(r);
+	} else if (route_is(p, n, "schedules/preview")) {
+		if (method_ok(r, "GET"))
+			schedules_preview(r);
 	} else if (n > 10 && memcmp(p, "schedules/", 10) == 0) {
 		schedule_route(r, p + 10, n - 10);
 	} else

@@ -27,6 +27,7 @@
 #define TZ_NAME_MAX	HG_TZ_NAME_MAX
 #define FIRE_BATCH	32	/* due schedules read at once */
 #define FIRE_PASSES	8	/* batches in one janitor pass */
+#define PREVIEW_RUNS	3
 
 /* A line on the server's stderr about schedule id. */
 static void
@@ -411,6 +412,44 @@ schedules_run(struct req *r, int64_t id)
 	cJSON_Delete(task);
 	free(c.params);
 	pool_put(st);
+}
+
+void
+schedules_preview(struct req *r)
+{
+	struct hg_err	 e;
+	char		 cron[CRON_MAX + 1], zone[TZ_NAME_MAX + 1], when[40];
+	cJSON		*o, *list;
+	int64_t		 at;
+	int		 i;
+
+	if (req_query(r, "cron", cron, sizeof(cron)) == NULL) {
+		reply_errf(r, 400, "invalid_request", "cron: required, at most "
+		    "%d bytes", CRON_MAX);
+		return;
+	}
+	if (req_query(r, "timezone", zone, sizeof(zone)) == NULL)
+		snprintf(zone, sizeof(zone), "UTC");
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    (list = cJSON_AddArrayToObject(o, "next_runs")) == NULL) {
+		reply_errf(r, 503, "unavailable", "out of memory");
+		cJSON_Delete(o);
+		return;
+	}
+	at = hg_now_ms();
+	for (i = 0; i < PREVIEW_RUNS; i++) {
+		if (next_run(cron, zone, at, &at, &e) == -1) {
+			reply_err(r, NULL, &e);
+			cJSON_Delete(o);
+			return;
+		}
+		if (at == TASK_TIME_NONE)
+			break;
+		hg_iso8601(at, when, sizeof(when));
+		cJSON_AddItemToArray(list, cJSON_CreateString(when));
+	}
+	reply_json(r, 200, NULL, o);
+	cJSON_Delete(o);
 }
 
 /* ---- the runs that come due ---- */

@@ -17,6 +17,9 @@ void	 schedules_get(struct req *r, int64_t id);
 void	 schedules_delete(struct req *r, int64_t id);
 /* POST .../pause (paused 1) and .../resume (0). */
 void	 schedules_pause(struct req *r, int64_t id, int paused);
+/* GET /api/schedules/preview?cron=&timezone=: the next three runs of
+ * an expression not saved, {"next_runs": [...]}, for a form. */
+void	 schedules_preview(struct req *r);
 /* POST .../run: a task now, whatever the clock, pause and overlap. */
 void	 schedules_run(struct req *r, int64_t id);
 

@@ -279,3 +279,23 @@ def test_restart_keeps_schedules_and_catches_up_once():
             assert len(tasks_of(again, recent["id"])) == 1
             assert tasks_of(again, old["id"]) == []
             assert tasks_of(again, paused["id"]) == []
+
+
+def test_preview_gives_the_next_three_runs_without_saving(srv):
+    before = len(srv.get("/api/schedules").json["schedules"])
+    r = srv.get("/api/schedules/preview?cron=30+12+*+*+*"
+                "&timezone=Europe/Paris")
+    assert r.status == 200, r
+    now = datetime.datetime.now(datetime.timezone.utc)
+    want = []
+    for _ in range(3):
+        now = next_local("Europe/Paris", 12, 30, now)
+        want.append(int(now.timestamp() * 1000))
+    assert [iso_ms(t) for t in r.json["next_runs"]] == want, (r.json, want)
+    r = srv.get("/api/schedules/preview?cron=61+*+*+*+*")
+    assert_error(r, 422, "invalid_schedule")
+    assert "minute" in r.json["error"]["message"], r.json
+    assert_error(srv.get("/api/schedules/preview"), 400, "invalid_request")
+    r = srv.get("/api/schedules/preview?cron=@daily&timezone=Nowhere/X")
+    assert_error(r, 422, "invalid_schedule")
+    assert len(srv.get("/api/schedules").json["schedules"]) == before
