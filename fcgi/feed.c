@@ -622,6 +622,11 @@ stream_serve(struct req *r, int64_t task)
 
 	if (stream_open(r, &c) == -1)
 		goto out;
+	/* A HEAD of a stream is its head; nothing follows. */
+	if (r->head) {
+		reply_stream(r, "");
+		goto out;
+	}
 	pthread_mutex_lock(&feed.mu);
 	rc = watch_add(task, 1);
 	pthread_mutex_unlock(&feed.mu);

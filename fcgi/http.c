@@ -219,7 +219,7 @@ reply(struct req *r, int status, const char *headers, const char *ctype,
     const char *body, size_t len)
 {
 	reply_head(r, status, headers, ctype, len);
-	if (len > 0)
+	if (len > 0 && !r->head)
 		FCGX_PutStr(body, (int)len, r->fcgi.out);
 }
 

@@ -23,6 +23,7 @@ struct req {
 	const char	*path;		/* the raw path, before '?' */
 	size_t		 pathlen;
 	const char	*query;		/* "" when none */
+	int		 head;		/* HEAD: the answer's head only */
 	int		 replied;	/* the status line went out */
 	int		 status;	/* ... with this status */
 };

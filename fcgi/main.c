@@ -123,6 +123,11 @@ req_parse(struct req *r)
 
 	if ((r->method = req_param(r, "REQUEST_METHOD")) == NULL)
 		r->method = "";
+	/* HEAD is answered as GET is, with the same head and no body:
+	 * every route, handler and check sees a GET. */
+	r->head = strcmp(r->method, "HEAD") == 0;
+	if (r->head)
+		r->method = "GET";
 	if ((uri = req_param(r, "REQUEST_URI")) == NULL)
 		uri = "";
 	r->path = uri;

@@ -479,6 +479,8 @@ log_send(struct req *r, int fd, off_t off, off_t size)
 	char	 buf[HG_LOG_CHUNK];
 	ssize_t	 got;
 
+	if (r->head)
+		return;
 	/* A read that fails leaves the answer short of its length, which
 	 * nginx reports as the error it is. */
 	while (off < size && (got = pread(fd, buf, (size_t)(size - off) <

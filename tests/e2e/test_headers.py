@@ -68,3 +68,39 @@ def test_a_204_has_no_length(srv):
     r = srv.delete("/api/tasks/%d" % tid)
     assert r.status == 204, r
     assert r.body == b"" and "Content-Length" not in r.headers, r.headers
+
+
+def test_head_answers_every_get_route_as_get_does_without_a_body(srv):
+    t = srv.create("count", {"total": 2, "delay_ms": 0})
+    srv.wait_finished(t["id"])
+    live = srv.create("count", {"total": 100000, "delay_ms": 20})
+    srv.wait_state(live["id"], ["running"])
+    s = srv.post("/api/schedules", {"kind": "count", "cron": "@daily"}).json
+    paths = ["/api/health", "/api/kinds", "/api/tasks", "/api/metrics",
+             "/api/tasks/%d" % t["id"], "/api/tasks/%d/log" % t["id"],
+             "/api/tasks/%d/data" % t["id"], "/api/tasks/999999",
+             "/api/tasks/abc", "/api/schedules",
+             "/api/schedules/%d" % s["id"], "/api/schedules/999999",
+             "/api/schedules/preview?cron=@hourly",
+             # A finished task's stream is 204, an unknown one's 404.
+             "/api/tasks/%d/events" % t["id"], "/api/tasks/999999/events"]
+    for path in paths:
+        get, head = srv.get(path), srv.request("HEAD", path)
+        assert head.body == b"", (path, head.body[:200])
+        assert head.status == get.status, (path, head, get)
+        assert head.headers.get("Content-Type") == \
+            get.headers.get("Content-Type"), path
+        if "metrics" not in path:
+            assert head.headers.get("Content-Length") == \
+                get.headers.get("Content-Length"), path
+    # A live stream's head: it ends there, rather than streaming.
+    for path in ("/api/events", "/api/tasks/%d/events" % live["id"]):
+        head = srv.request("HEAD", path, timeout=5)
+        assert head.status == 200 and head.body == b"", (path, head)
+        assert head.headers["Content-Type"] == "text/event-stream", path
+    # A HEAD changes nothing: a stop or a delete is not a GET.
+    r = srv.request("HEAD", "/api/tasks/%d/stop" % live["id"])
+    assert r.status == 405 and r.headers["Allow"] == "POST", r
+    assert srv.task(live["id"])["state"] == "running"
+    srv.stop_task(live["id"])
+    srv.wait_finished(live["id"])
