@@ -377,3 +377,30 @@ def test_last_event_id_garbage_is_not_a_crash(srv):
                      headers={"Last-Event-ID": value}) as s:
             assert s.status in (200, 204, 400), (value, s.status, s.body)
     assert srv.get("/api/health").status == 200
+
+
+def test_requests_nginx_refuses_itself_answer_the_error_object(srv):
+    """Refused by nginx before hourglass-fcgi sees them: still the
+    contract's JSON error object, with its security headers."""
+    host = b"Host: 127.0.0.1\r\n"
+    cases = [
+        (b"GET /api/tasks/1%00 HTTP/1.1\r\n" + host, 400, "invalid_request"),
+        (b"GET /api/%zz HTTP/1.1\r\n" + host, 400, "invalid_request"),
+        (b"POST /api/tasks/1%00/report HTTP/1.1\r\n" + host +
+         b"Content-Length: 0\r\n", 400, "invalid_request"),
+        (b"GET /api/tasks HTTP/1.1\r\n", 400, "invalid_request"),
+        (b"GET /api/tasks HTTP/1.1\r\n" + host + b"X-Big: " +
+         b"b" * 20000 + b"\r\n", 400, "invalid_request"),
+        (b"GET /api/tasks/" + b"1" * 20000 + b" HTTP/1.1\r\n" + host, 414,
+         "invalid_request"),
+        (b"TRACE /api/tasks HTTP/1.1\r\n" + host, 405,
+         "method_not_allowed"),
+    ]
+    for head, status, code in cases:
+        r = srv.raw(head + b"\r\n")
+        assert_error(r, status, code)
+        assert r.headers["X-Content-Type-Options"] == "nosniff", head[:40]
+    r = srv.raw(b"TRACE /api/tasks HTTP/1.1\r\n" + host + b"\r\n")
+    assert r.headers["Allow"] == "GET, HEAD, POST, DELETE", r.headers
+    # The server went on as before.
+    assert srv.get("/api/health").status == 200
