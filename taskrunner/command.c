@@ -357,7 +357,8 @@ command_start(struct cmd *c, const cJSON *params, int op[2], int ep[2],
 	const struct kind	*k = c->k;
 	char			 path[PATH_MAX], dir[PATH_MAX];
 	char			**argv = NULL, **env = NULL;
-	const char		*cwd = k->cwd;
+	char			 in[PATH_MAX];
+	const char		*cwd = command_cwd(k, c->ob->cfg, in, sizeof(in));
 	int			 rc = -1;
 
 	if ((argv = kinds_argv(k, params)) == NULL ||
@@ -367,6 +368,11 @@ command_start(struct cmd *c, const cJSON *params, int op[2], int ep[2],
 	}
 	if (kinds_resolve(k, path, sizeof(path)) == -1) {
 		snprintf(msg, msglen, "cannot run %s", path);
+		goto out;
+	}
+	if (cwd != NULL && cwd[0] == '\0') {
+		snprintf(msg, msglen, "the working folder %s: path too long",
+		    k->cwd);
 		goto out;
 	}
 	if (cwd == NULL) {
@@ -493,6 +499,19 @@ command_wait(struct cmd *c, struct outstream *so, struct outstream *se,
 			c->drain_until = hg_mono_ms() + HG_DRAIN_OUTPUT_MS;
 		}
 	}
+}
+
+const char *
+command_cwd(const struct kind *k, const struct config *cfg, char *buf,
+    size_t len)
+{
+	if (k->cwd == NULL)
+		return NULL;
+	if (k->cwd[0] == '/')
+		return k->cwd;
+	if ((size_t)snprintf(buf, len, "%s/%s", cfg->data, k->cwd) >= len)
+		return "";
+	return buf;
 }
 
 int

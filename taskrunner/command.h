@@ -40,6 +40,15 @@ char	**command_env(const struct kind *k, int64_t id, const cJSON *params,
 	    const char *extra);
 
 /*
+ * The folder command kind k runs in: its cwd, a relative one taken from
+ * the data folder of cfg (so that in the container it lives on the data
+ * volume), into buf. Returns buf, NULL when the kind has none (the
+ * task's own folder then), or "" when the path does not fit.
+ */
+const char *command_cwd(const struct kind *k, const struct config *cfg,
+	    char *buf, size_t len);
+
+/*
  * The outcome of a command kind k's task that its stop (stopping, by
  * its timeout if timedout) or its complete line decides: fills *o (its
  * message in msg) and returns 1; else returns 0 with *o succeeded, for

@@ -277,6 +277,8 @@ submit(struct job *j, const cJSON *params, char *msg, size_t msglen)
 	char			 dir[PATH_MAX], script[PATH_MAX + 16];
 	char			 name[64], out[PATH_MAX + 16], tlim[64];
 	char			 cwd[PATH_MAX + 16], sout[256], serr[512];
+	char			 indir[PATH_MAX];
+	const char		*in;
 	char			**argv = NULL, **opts = NULL;
 	char			*sargv[16 + HG_KIND_SLURM_OPTS_MAX];
 	struct hg_err		 e;
@@ -313,8 +315,13 @@ submit(struct job *j, const cJSON *params, char *msg, size_t msglen)
 	snprintf(name, sizeof(name), "--job-name=hourglass-%lld",
 	    (long long)j->ob->id);
 	snprintf(out, sizeof(out), "--output=%s", j->out);
-	snprintf(cwd, sizeof(cwd), "--chdir=%s", k->cwd != NULL ? k->cwd :
-	    dir);
+	if ((in = command_cwd(k, j->ob->cfg, indir, sizeof(indir))) != NULL &&
+	    in[0] == '\0') {
+		snprintf(msg, msglen, "the working folder %s: path too long",
+		    k->cwd);
+		goto out;
+	}
+	snprintf(cwd, sizeof(cwd), "--chdir=%s", in != NULL ? in : dir);
 	sargv[n++] = "sbatch";
 	sargv[n++] = "--parsable";
 	sargv[n++] = name;

@@ -454,9 +454,9 @@ load_command(struct kload *l, struct kind *k, const cJSON *decl,
 		k->argv[i++] = c->valuestring;
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(decl, "cwd")) != NULL) {
-		if (!cJSON_IsString(v) || v->valuestring[0] != '/')
-			return kerr(l, k->name, "cwd", "must be an absolute "
-			    "path");
+		if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+			return kerr(l, k->name, "cwd", "must be a path: "
+			    "absolute, or relative to the data folder");
 		k->cwd = v->valuestring;
 	}
 	k->path = KINDS_PATH_DEFAULT;

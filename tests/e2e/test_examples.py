@@ -2,6 +2,7 @@
 them: every kind loads, and primes, the example of incremental data,
 sends its batches as data items and leaves its result."""
 
+import hashlib
 import json
 import os
 
@@ -69,3 +70,27 @@ def test_count_and_sleep_are_retried_and_primes_is_not(srv):
         ("primes", {"below": 3}))}
     assert attempts == {"count": 3, "sleep": 3, "primes": 1}, attempts
     srv.wait_idle()
+
+
+def test_every_shipped_kind_succeeds_with_its_defaults(srv):
+    """A newcomer's first click: each kind started with no params, all
+    at once (primes's defaults run above, with their result)."""
+    kinds = shipped()
+    for name, kind in kinds.items():
+        for p, decl in kind.get("params", {}).items():
+            assert "default" in decl, (name, p)
+    ids = [srv.create(name)["id"] for name in sorted(kinds)
+           if name != "primes"]
+    for tid in ids:
+        end = srv.wait_finished(tid, timeout=40)
+        assert end["state"] == "succeeded", end
+
+
+def test_checksum_sums_the_sample_in_the_data_folder(srv):
+    path = os.path.join(srv.data, "files", "sample.txt")
+    with open(path, "rb") as f:
+        want = hashlib.sha256(f.read()).hexdigest()
+    t = srv.wait_finished(srv.create("checksum")["id"], timeout=30)
+    assert t["state"] == "succeeded", t
+    log = srv.get("/api/tasks/%d/log" % t["id"]).body.decode()
+    assert "%s  sample.txt" % want in log, log

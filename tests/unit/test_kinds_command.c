@@ -153,22 +153,29 @@ command_empty_placeholder_is_refused(void)
 
 /* ---- cwd, env ---- */
 
+/* A relative cwd is the data folder's (taskrunner's command_cwd); an
+ * empty one is no folder at all. */
 static void
-cwd_relative_is_refused(void)
+cwd_empty_is_refused_and_relative_is_kept(void)
 {
-	CMD_REFUSED("\"command\": [\"/bin/true\"], \"cwd\": \"srv/files\"",
-	    "cwd", "absolute path");
+	char		 err[1024];
+	struct kinds	*ks;
+
 	CMD_REFUSED("\"command\": [\"/bin/true\"], \"cwd\": \"\"", "cwd",
-	    "absolute path");
-	CMD_REFUSED("\"command\": [\"/bin/true\"], \"cwd\": \"./x\"", "cwd",
-	    "absolute path");
+	    "absolute, or relative to the data folder");
+	ks = kinds_load(unit_write_kinds(CMD_KIND("\"command\": "
+	    "[\"/bin/true\"], \"cwd\": \"files/in\"")), err, sizeof(err));
+	CHECK(ks != NULL);
+	if (ks != NULL)
+		CHECK_STR(kinds_find(ks, "cmd")->cwd, "files/in");
+	kinds_free(ks);
 }
 
 static void
 cwd_not_a_string_is_refused(void)
 {
 	CMD_REFUSED("\"command\": [\"/bin/true\"], \"cwd\": 5", "cwd",
-	    "absolute path");
+	    "absolute, or relative to the data folder");
 }
 
 static void
@@ -801,7 +808,7 @@ static const struct unit_test tests[] = {
 	UNIT(command_unclosed_brace_is_refused),
 	UNIT(command_stray_closing_brace_is_refused),
 	UNIT(command_empty_placeholder_is_refused),
-	UNIT(cwd_relative_is_refused),
+	UNIT(cwd_empty_is_refused_and_relative_is_kept),
 	UNIT(cwd_not_a_string_is_refused),
 	UNIT(env_not_an_object_is_refused),
 	UNIT(env_bad_name_is_refused),
