@@ -544,12 +544,13 @@ main(int argc, char *argv[])
 	if (feed_start(nfd, task_ended, NULL, err, sizeof(err)) == -1)
 		die("%s", err);
 	host_tend();
+	/* Before the janitor's first pass and the first request, either of
+	 * which may end a task: whether its delivery is written is settled
+	 * by then. */
+	if (webhook_start(err, sizeof(err)) == -1)
+		die("%s", err);
 	/* Its first pass finds what died while the server was down. */
 	if (janitor_start(err, sizeof(err)) == -1)
-		die("%s", err);
-	/* Before the first request, which may end a task: whether its
-	 * delivery is written is settled by then. */
-	if (webhook_start(err, sizeof(err)) == -1)
 		die("%s", err);
 	if (FCGX_Init() != 0)
 		die("FCGX_Init failed");

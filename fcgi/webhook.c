@@ -145,8 +145,10 @@ out:
 	return ok;
 }
 
-/* One attempt of d, and what it came to, recorded. */
-static void
+/* One attempt of d, and what it came to, recorded. Returns -1 if that
+ * could not be written (the caller waits before the next look, lest it
+ * POST the same delivery again and again at once), else 0. */
+static int
 attempt(const struct hook_due *d)
 {
 	struct hook_try	 t = { HOOK_DELIVERED, 0, NULL, 0 };
@@ -156,7 +158,7 @@ attempt(const struct hook_due *d)
 	long		 status;
 
 	if (post(d, &status, why, sizeof(why)) == -1)
-		return;
+		return 0;
 	t.status = (int)status;
 	if (why[0] != '\0') {
 		/* Retried until a day after its creation, the last try at
@@ -174,27 +176,29 @@ attempt(const struct hook_due *d)
 				t.next_at = end;
 		}
 	}
-	if (store_hook_tried(hook_st, d->id, &t, &e) == -1)
-		fprintf(stderr, "hourglass-fcgi: webhook delivery %s: %s\n",
-		    d->id, e.msg);
+	if (store_hook_tried(hook_st, d->id, &t, &e) == 0)
+		return 0;
+	fprintf(stderr, "hourglass-fcgi: webhook delivery %s: %s\n", d->id,
+	    e.msg);
+	return -1;
 }
 
 /* Tries what is due. Returns 1 if a full batch was read (more may be
- * due at once), else 0. */
+ * due at once), 0 if not, -1 if the database failed. */
 static int
 pass(void)
 {
 	struct hook_due	 v[HG_HOOK_BATCH];
 	struct hg_err	 e;
-	int		 n, i;
+	int		 n, i, rc = 0;
 
 	if ((n = store_hook_due(hook_st, hg_now_ms(), v, HG_HOOK_BATCH,
 	    &e)) <= 0)
-		return 0;
-	for (i = 0; i < n && !atomic_load(&hook_abort); i++)
-		attempt(&v[i]);
+		return n;
+	for (i = 0; i < n && rc == 0 && !atomic_load(&hook_abort); i++)
+		rc = attempt(&v[i]);
 	store_hook_due_free(v, n);
-	return n == HG_HOOK_BATCH;
+	return rc == -1 ? -1 : n == HG_HOOK_BATCH;
 }
 
 /* How long to sleep: until the earliest retry, at most HG_HOOK_POLL_MS. */
@@ -219,7 +223,8 @@ webhook_main(void *arg)
 	(void)arg;
 	for (;;) {
 		more = pass();
-		wait = more ? 0 : pass_wait();
+		wait = more == 1 ? 0 : more == -1 ? HG_HOOK_POLL_MS :
+		    pass_wait();
 		pthread_mutex_lock(&hook.mu);
 		if (!hook.kicked && !hook.stopping && wait > 0) {
 			hg_deadline(&ts, CLOCK_REALTIME, wait);

@@ -399,8 +399,8 @@ def test_readme_receiver_verifies_a_real_delivery():
 
 
 def test_a_url_that_is_not_http_is_refused_at_start():
-    for url in ("ftp://127.0.0.1/hook", "127.0.0.1:9000", "http://",
-                "http:///path", "https://exa mple.com/"):
+    # tests/unit/test_config.c tries many more; each here is a start.
+    for url in ("ftp://127.0.0.1/hook", "https://exa mple.com/"):
         srv = Server(kinds=KINDS, env={"HOURGLASS_WEBHOOK_URL": url})
         try:
             try:
