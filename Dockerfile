@@ -3,6 +3,7 @@
 FROM debian:12-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
 	build-essential libfcgi-dev libsqlite3-dev libcjson-dev libssl-dev \
+	libcurl4-openssl-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -13,9 +14,12 @@ COPY sql sql
 COPY scripts scripts
 RUN make build/hourglass-fcgi build/hourglass-runner
 
+# libcurl4 sends webhooks; ca-certificates lets it verify an https
+# receiver (without recommends, curl does not bring them).
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-	libfcgi0ldbl libsqlite3-0 libcjson1 libssl3 nginx-light curl \
+	libfcgi0ldbl libsqlite3-0 libcjson1 libssl3 libcurl4 ca-certificates \
+	nginx-light curl \
 	&& rm -rf /var/lib/apt/lists/* \
 	&& useradd --system --create-home --home-dir /var/lib/hourglass hourglass
 WORKDIR /opt/hourglass

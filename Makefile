@@ -49,10 +49,12 @@ $(BUILD)/obj/migrations.o: $(BUILD)/gen/migrations.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALLFLAGS) -c -o $@ $<
 
-# Only the server speaks FastCGI, and hashes report tokens (libcrypto:
-# nginx already depends on it); a runner loads neither.
+# Only the server speaks FastCGI, hashes report tokens and signs
+# webhooks (libcrypto: nginx already depends on it), and sends webhooks
+# (libcurl); a runner loads none of them.
+CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 $(BUILD)/hourglass-fcgi: $(FCGI_OBJ) $(LIB_OBJ)
-	$(CC) $(ALLFLAGS) -o $@ $^ -lfcgi -lcrypto $(LDLIBS)
+	$(CC) $(ALLFLAGS) -o $@ $^ -lfcgi -lcrypto $(CURL_LIBS) $(LDLIBS)
 
 # SQLite stays a shared library: linked into the runner, its relocated
 # tables would be private to each runner (1 MiB more each, measured).
@@ -62,6 +64,11 @@ $(BUILD)/hourglass-runner: $(RUN_OBJ) $(LIB_OBJ)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS)
+
+# The webhook's signature and backoff are the server's: their test links
+# that one file of fcgi/, and libcrypto, beside lib/.
+$(BUILD)/tests/test_hooksign: $(BUILD)/obj/fcgi/hooksign.o
+$(BUILD)/tests/test_hooksign: LDLIBS += -lcrypto
 
 # The same tree built with AddressSanitizer and UBSan, beside the other.
 asan:

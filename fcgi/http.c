@@ -60,6 +60,21 @@ req_query(struct req *r, const char *name, char *buf, size_t len)
 }
 
 int
+req_arg(struct req *r, const char *key, char *buf, size_t len)
+{
+	const char	*q = r->query;
+	size_t		 n = strlen(key);
+
+	if (req_query(r, key, buf, len) != NULL)
+		return 1;
+	for (; *q != '\0'; q += strcspn(q, "&"), q += *q == '&')
+		if (strncmp(q, key, n) == 0 && (q[n] == '=' || q[n] == '&' ||
+		    q[n] == '\0'))
+			return -1;
+	return 0;
+}
+
+int
 req_type_is(struct req *r, const char *type)
 {
 	const char	*ct = req_param(r, "CONTENT_TYPE");

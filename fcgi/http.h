@@ -34,6 +34,10 @@ const char	*req_param(struct req *r, const char *name);
  * Returns buf, or NULL if name is absent or its value too long. */
 const char	*req_query(struct req *r, const char *name, char *buf,
 		    size_t len);
+/* The same, telling apart a value too long for buf: 1 if given, 0 if
+ * not, -1 if given but longer than buf holds. */
+int		 req_arg(struct req *r, const char *key, char *buf,
+		    size_t len);
 /* Is Content-Type the media type type (with parameters or not)? */
 int		 req_type_is(struct req *r, const char *type);
 /* Reads the body, at most max bytes (HG_BODY_MAX; a report's

@@ -5,7 +5,8 @@
  * task ends lost, or is retried), gives back to the queue tasks whose
  * runner never took them, queues retrying tasks at their retry_at and
  * starts queued tasks as slots free up, stops tasks that nobody
- * watches, and ends external tasks that went silent.
+ * watches, and ends external tasks that went silent; and prunes what
+ * HOURGLASS_RETAIN_DAYS lets go: tasks, and webhook deliveries.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -86,6 +87,9 @@ retain(int64_t now)
 	    &upto, &e) > 0)
 		feed_truncate(upto);
 	(void)store_idem_prune(jan_st, now - STORE_IDEM_MS);
+	/* Delivered and failed webhooks go with the tasks' retention. */
+	(void)store_hook_prune(jan_st, now - srv.cfg.retain_days * DAY_MS,
+	    HG_PRUNE_BATCH);
 }
 
 /* Nobody has watched t for its window: it stops as by a stop request,
@@ -205,15 +209,14 @@ static int64_t
 pass_wait(void)
 {
 	struct hg_err	 e;
-	int64_t		 at, wait = HG_JANITOR_MS;
+	int64_t		 at, wait;
 
-	if (store_retry_next(jan_st, &at, &e) == 0 && at > 0 &&
-	    (at -= hg_now_ms()) < wait)
-		wait = at > 0 ? at : 0;
+	if (store_retry_next(jan_st, &at, &e) == -1)
+		at = 0;
+	wait = hg_wait_until(at, HG_JANITOR_MS);
 	/* A schedule's run is made at its minute, never before. */
-	if (store_schedule_earliest(jan_st, &at, &e) == 0 &&
-	    at != INT64_MAX && (at -= hg_now_ms()) < wait)
-		wait = at > 0 ? at : 0;
+	if (store_schedule_earliest(jan_st, &at, &e) == 0 && at != INT64_MAX)
+		wait = hg_wait_until(at, wait);
 	return wait;
 }
 

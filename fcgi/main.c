@@ -5,8 +5,8 @@
  * Threads: main (start-up, then waits for SIGTERM/SIGINT), a thread per
  * connection from nginx (conn_thread; nginx keeps a few open and sends
  * request after request on them), a thread of its own for each SSE
- * stream, which may stay open for hours, and the feed and janitor
- * threads. All have small stacks.
+ * stream, which may stay open for hours, and the feed, janitor and
+ * webhook threads. All have small stacks.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +36,7 @@
 #include "route.h"
 #include "runners.h"
 #include "server.h"
+#include "webhook.h"
 
 /* Limits (HG_CONN_*, HG_DRAIN_MS, ...) are in hg.h with their reasons. */
 
@@ -431,14 +432,15 @@ warn_commands(void)
 
 /* The feed read that a task ended, or is to be retried: its slot is
  * free for a queued one, and the janitor's clock may have a new retry
- * to wake for. Before janitor_start() the kick waits for the first
- * pass. */
+ * to wake for; an end has its webhook delivery to send. Before
+ * janitor_start() the kick waits for the first pass. */
 static void
 task_ended(void *arg, int64_t task)
 {
 	(void)arg;
 	(void)task;
 	janitor_kick();
+	webhook_kick();
 }
 
 /* Waits up to HG_DRAIN_MS for the requests in flight to end. Returns 0
@@ -478,6 +480,7 @@ quit(int nfd)
 	 * answered 503 without a store. */
 	shutdown(listen_fd, SHUT_RDWR);
 	janitor_stop();
+	webhook_stop();
 	host_stop();
 	/* The streams end with the feed; the other requests still in
 	 * flight may kick it, forget a task in it, take a store, read
@@ -546,6 +549,11 @@ main(int argc, char *argv[])
 	if (feed_start(nfd, task_ended, NULL, err, sizeof(err)) == -1)
 		die("%s", err);
 	host_tend();
+	/* Before the janitor's first pass and the first request, either of
+	 * which may end a task: whether its delivery is written is settled
+	 * by then. */
+	if (webhook_start(err, sizeof(err)) == -1)
+		die("%s", err);
 	/* Its first pass finds what died while the server was down. */
 	if (janitor_start(err, sizeof(err)) == -1)
 		die("%s", err);

@@ -38,7 +38,11 @@ metrics_sse(int delta)
 struct families {
 	struct buf	 tasks, started, finished, retries;
 	int64_t		 queued, start_failed;
+	int64_t		 hook[3];	/* delivered, retried, failed */
 };
+
+static const char *const hook_outcomes[3] = { "delivered", "retried",
+    "failed" };
 
 static void
 header(struct buf *o, const char *name, const char *type, const char *help)
@@ -51,6 +55,7 @@ row(void *arg, const char *name, const char *kind, const char *state,
     int64_t v)
 {
 	struct families	*f = arg;
+	int		 i;
 
 	if (strcmp(name, "tasks") == 0) {
 		buf_printf(&f->tasks, "hourglass_tasks{kind=\"%s\","
@@ -72,6 +77,11 @@ row(void *arg, const char *name, const char *kind, const char *state,
 		    "{kind=\"%s\"} %lld\n", kind, (long long)v);
 	else if (strcmp(name, "start_failed") == 0)
 		f->start_failed = v;
+	else if (strcmp(name, "webhook") == 0) {
+		for (i = 0; i < 3; i++)
+			if (strcmp(state, hook_outcomes[i]) == 0)
+				f->hook[i] = v;
+	}
 }
 
 static void
@@ -119,6 +129,14 @@ metrics_serve(struct req *r)
 	    "Runners that could not be started.");
 	buf_printf(&o, "hourglass_runner_start_failures_total %lld\n",
 	    (long long)f.start_failed);
+	/* Every outcome, 0 too, so that a rate can be taken at once. */
+	header(&o, "hourglass_webhook_deliveries_total", "counter",
+	    "Webhook delivery attempts, by outcome: delivered, retried (a "
+	    "failed attempt with another to come), failed (given up).");
+	for (i = 0; i < 3; i++)
+		buf_printf(&o, "hourglass_webhook_deliveries_total"
+		    "{outcome=\"%s\"} %lld\n", hook_outcomes[i],
+		    (long long)f.hook[i]);
 	header(&o, "hourglass_http_requests_total", "counter",
 	    "API requests answered by this server process, by status.");
 	/* This request is answered 200; count it as such. */

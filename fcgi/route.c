@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "about.h"
+#include "deliveries.h"
 #include "feed.h"
 #include "metrics.h"
 #include "report.h"
@@ -164,6 +165,9 @@ route_request(struct req *r)
 	} else if (route_is(p, n, "metrics")) {
 		if (method_ok(r, "GET"))
 			metrics_serve(r);
+	} else if (route_is(p, n, "webhooks/deliveries")) {
+		if (method_ok(r, "GET"))
+			deliveries_serve(r);
 	} else if (route_is(p, n, "events")) {
 		if (method_ok(r, "GET"))
 			stream_serve(r, 0);

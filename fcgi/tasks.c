@@ -539,25 +539,6 @@ tasks_log(struct req *r, int64_t id)
 	log_send(r, fd, off, sb.st_size);
 	close(fd);
 }
-/*
- * ?key= of the query into buf: 1 if given, 0 if not, -1 if given but
- * longer than buf holds (which req_query alone would take for absent).
- */
-static int
-query_arg(struct req *r, const char *key, char *buf, size_t len)
-{
-	const char	*q = r->query;
-	size_t		 n = strlen(key);
-
-	if (req_query(r, key, buf, len) != NULL)
-		return 1;
-	for (; *q != '\0'; q += strcspn(q, "&"), q += *q == '&')
-		if (strncmp(q, key, n) == 0 && (q[n] == '=' || q[n] == '&' ||
-		    q[n] == '\0'))
-			return -1;
-	return 0;
-}
-
 /* GET /api/tasks/{id}/data?after=&name=&limit=: a page of its items. */
 void
 tasks_data(struct req *r, int64_t id)
@@ -569,20 +550,20 @@ tasks_data(struct req *r, int64_t id)
 	size_t		 len;
 	int		 has_name, rc;
 
-	if ((rc = query_arg(r, "after", num, sizeof(num))) != 0 &&
+	if ((rc = req_arg(r, "after", num, sizeof(num))) != 0 &&
 	    (rc == -1 || (strcmp(num, "0") != 0 &&
 	    hg_parse_id(num, strlen(num), &after) == -1))) {
 		reply_errf(r, 400, "invalid_request", "after: must be an "
 		    "event id, an integer from 0");
 		return;
 	}
-	if ((has_name = query_arg(r, "name", name, sizeof(name))) == -1 ||
+	if ((has_name = req_arg(r, "name", name, sizeof(name))) == -1 ||
 	    (has_name == 1 && !pline_name_ok(name))) {
 		reply_errf(r, 400, "invalid_request", "name: must match "
 		    "^[A-Za-z][A-Za-z0-9_.-]{0,63}$");
 		return;
 	}
-	if ((rc = query_arg(r, "limit", num, sizeof(num))) != 0 &&
+	if ((rc = req_arg(r, "limit", num, sizeof(num))) != 0 &&
 	    (rc == -1 || hg_parse_id(num, strlen(num), &limit) == -1 ||
 	    limit > HG_DATA_PAGE_MAX)) {
 		reply_errf(r, 400, "invalid_request", "limit: must be an "

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,6 +184,46 @@ origin_check(const char *o, size_t len)
 	return NULL;
 }
 
+/*
+ * HOURGLASS_WEBHOOK_URL and _SECRET. The URL must be http:// or https://
+ * with a host, printable ASCII without spaces; libcurl, which sends it,
+ * parses the rest when the server starts (webhook.c). Refused at start
+ * rather than failing each delivery for a day.
+ */
+static int
+config_hook(struct config *c, char *err, size_t errlen)
+{
+	const char	*u = getenv("HOURGLASS_WEBHOOK_URL");
+	const char	*k = getenv("HOURGLASS_WEBHOOK_SECRET");
+	size_t		 i, skip;
+
+	if (u != NULL && u[0] != '\0') {
+		skip = strncasecmp(u, "https://", 8) == 0 ? 8 :
+		    strncasecmp(u, "http://", 7) == 0 ? 7 : 0;
+		for (i = 0; u[i] > 0x20 && u[i] < 0x7f; i++)
+			;
+		if (skip == 0 || u[i] != '\0' || i >= sizeof(c->hook_url) ||
+		    u[skip] == '\0' || u[skip] == '/') {
+			snprintf(err, errlen, "HOURGLASS_WEBHOOK_URL %.64s%s: "
+			    "must be an http:// or https:// URL with a host, "
+			    "at most %zu printable ASCII characters without "
+			    "spaces", u, strlen(u) > 64 ? "..." : "",
+			    sizeof(c->hook_url) - 1);
+			return -1;
+		}
+		memcpy(c->hook_url, u, i + 1);
+	}
+	if (k != NULL && strlen(k) >= sizeof(c->hook_secret)) {
+		/* Never the secret itself in a message. */
+		snprintf(err, errlen, "HOURGLASS_WEBHOOK_SECRET: longer than "
+		    "%zu bytes", sizeof(c->hook_secret) - 1);
+		return -1;
+	}
+	if (k != NULL)
+		snprintf(c->hook_secret, sizeof(c->hook_secret), "%s", k);
+	return 0;
+}
+
 /* HOURGLASS_CORS_ORIGINS into c->cors, each origin checked. */
 static int
 config_cors(struct config *c, char *err, size_t errlen)
@@ -278,7 +319,8 @@ config_load(struct config *c, char *err, size_t errlen)
 	if (config_logs(c, err, errlen) == -1 ||
 	    config_limits(c, err, errlen) == -1 ||
 	    config_token(c, err, errlen) == -1 ||
-	    config_cors(c, err, errlen) == -1)
+	    config_cors(c, err, errlen) == -1 ||
+	    config_hook(c, err, errlen) == -1)
 		return -1;
 	if (runner != NULL && runner[0] != '\0') {
 		snprintf(c->runner, sizeof(c->runner), "%s", runner);

@@ -28,6 +28,9 @@ struct config {
 	/* HOURGLASS_CORS_ORIGINS checked, as "origin,origin" without
 	 * spaces; "" when none. */
 	char	cors[HG_CORS_MAX];
+	/* HOURGLASS_WEBHOOK_URL, http:// or https://; "" when none. */
+	char	hook_url[HG_HOOK_URL_MAX];
+	char	hook_secret[HG_HOOK_SECRET_MAX];	/* HOURGLASS_WEBHOOK_SECRET */
 	/* Not a setting: the descriptor that is the server's stderr in this
 	 * process, which launch.c hands each runner as HG_SERVER_ERR_FD: 2 in
 	 * the server, HG_SERVER_ERR_FD in a runner given one, -1 (what
@@ -47,7 +50,9 @@ struct config {
  * rotated, default HG_RUNNER_LOG_MAX), HOURGLASS_DATA_MAX (bytes of a
  * task's data items, default 10 MiB), HOURGLASS_TOKEN (at most 255
  * bytes, printable ASCII), HOURGLASS_CORS_ORIGINS (comma-separated
- * origins, each scheme://host[:port] as a browser sends it in Origin).
+ * origins, each scheme://host[:port] as a browser sends it in Origin),
+ * HOURGLASS_WEBHOOK_URL (http:// or https://, a host, printable ASCII
+ * without spaces) and HOURGLASS_WEBHOOK_SECRET.
  * Creates <data>/logs and <data>/tasks. Returns 0, or -1 with
  * the reason in err.
  */

@@ -46,6 +46,14 @@ hg_deadline(struct timespec *ts, clockid_t clock, int64_t ms)
 }
 
 int64_t
+hg_wait_until(int64_t at, int64_t max)
+{
+	if (at > 0 && (at -= hg_now_ms()) < max)
+		return at > 0 ? at : 0;
+	return max;
+}
+
+int64_t
 hg_now_ms(void)
 {
 	return clock_ms(CLOCK_REALTIME);

@@ -181,6 +181,24 @@
 /* Bytes of HOURGLASS_CORS_ORIGINS: a few dozen origins. Each listed
  * origin costs a compare on every API answer. */
 #define HG_CORS_MAX		4096
+/* Bytes of HOURGLASS_WEBHOOK_URL and of HOURGLASS_WEBHOOK_SECRET (each
+ * with its NUL): a URL past 2 KiB is refused by many servers anyway. */
+#define HG_HOOK_URL_MAX		2048
+#define HG_HOOK_SECRET_MAX	256
+/*
+ * hourglass-fcgi's webhook sender (fcgi/webhook.c). One attempt at a
+ * time, so a dead receiver costs a thread of its own and nothing else.
+ */
+#define HG_HOOK_TIMEOUT_MS	10000	/* an attempt, connect to answer */
+#define HG_HOOK_BACKOFF_MAX_MS	600000	/* a retry waits at most this */
+#define HG_HOOK_GIVEUP_MS	(24 * 3600 * 1000LL)	/* then failed */
+/* Pending deliveries read at once; the rest come in the next read. */
+#define HG_HOOK_BATCH		16
+/* The sender looks at the table this often unasked: a nudge lost, or
+ * a row edited by hand, costs at most this. */
+#define HG_HOOK_POLL_MS		1000
+/* Deliveries GET /api/webhooks/deliveries answers, newest first. */
+#define HG_HOOK_LIST_MAX	500
 /* Seconds a browser keeps a preflight's answer (Chromium caps at 600). */
 #define HG_CORS_MAX_AGE_S	600
 /*
@@ -281,6 +299,9 @@ int	hg_err_set(struct hg_err *e, int status, const char *code,
 int64_t	hg_now_ms(void);
 /* Milliseconds from CLOCK_MONOTONIC, for deadlines. */
 int64_t	hg_mono_ms(void);
+/* How long a thread that looks every max ms sleeps to wake at at (ms
+ * since the epoch; 0: nothing due): max, or less, 0 if at has come. */
+int64_t	hg_wait_until(int64_t at, int64_t max);
 /* Sets *ts to ms from now on clock (pthread_cond_timedwait's clock). */
 void	hg_deadline(struct timespec *ts, clockid_t clock, int64_t ms);
 /* Writes ms as "2026-11-24T20:05:40.123Z" into buf (at least 32 bytes). */

@@ -494,6 +494,61 @@ int	store_report(struct store *st, int64_t id, const unsigned char *hash,
  * readers allow, without waiting for anyone (a passive checkpoint). */
 int	store_checkpoint(struct store *st);
 
+/*
+ * Webhook deliveries (SPEC "Notifications"). Each task that reaches a
+ * final state while deliveries are on gets one, written in the
+ * transaction of that end, pending and due at once; the sender tries it
+ * until it is delivered or failed. Ids are HOOK_ID_LEN hex digits.
+ */
+#define HOOK_ID_LEN	32
+
+enum hook_state { HOOK_PENDING = 1, HOOK_DELIVERED, HOOK_FAILED };
+
+/* Records whether deliveries are written from now on, by every process
+ * (the server, at start, from HOURGLASS_WEBHOOK_URL). */
+int	store_hook_enable(struct store *st, int on, struct hg_err *e);
+
+/* A pending delivery to try. */
+struct hook_due {
+	char	 id[HOOK_ID_LEN + 1];
+	char	*payload;	/* the body, malloc'd: store_hook_due_free */
+	size_t	 len;
+	int64_t	 attempts;	/* made before this one */
+	int64_t	 created_at;	/* ms since the epoch */
+};
+
+/* Fills v with up to cap pending deliveries due by now (ms), earliest
+ * first. Returns how many, or -1. Free them with store_hook_due_free. */
+int	store_hook_due(struct store *st, int64_t now, struct hook_due *v,
+	    int cap, struct hg_err *e);
+void	store_hook_due_free(struct hook_due *v, int n);
+/* Sets *at to the earliest next_attempt_at of a pending delivery (ms),
+ * or 0 when none is pending. */
+int	store_hook_next(struct store *st, int64_t *at, struct hg_err *e);
+
+/* What an attempt came to. */
+struct hook_try {
+	enum hook_state	 state;		/* pending: to be retried */
+	int		 status;	/* the answer's; 0: none */
+	const char	*error;		/* NULL: none (borrowed) */
+	int64_t		 next_at;	/* pending: the retry's time, ms */
+};
+
+/* Records an attempt of pending delivery id and counts its outcome
+ * (counter webhook{state = delivered, retried or failed}) in one
+ * transaction. A delivery no longer pending is left alone. */
+int	store_hook_tried(struct store *st, const char *id,
+	    const struct hook_try *t, struct hg_err *e);
+
+/* Sets *out to {"deliveries":[...]} (malloc'd, *len bytes and a NUL;
+ * caller frees), newest first, at most limit, only those in state (0:
+ * any). */
+int	store_hook_list(struct store *st, enum hook_state state, int limit,
+	    char **out, size_t *len, struct hg_err *e);
+/* Deletes up to cap deliveries delivered or failed before `before`
+ * (ms). Returns how many, or -1. */
+int	store_hook_prune(struct store *st, int64_t before, int cap);
+
 /* Adds 1 to the counter name (e.g. "start_failed"). */
 int	store_count(struct store *st, const char *name, struct hg_err *e);
 

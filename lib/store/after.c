@@ -4,7 +4,8 @@
  * only tasks whose waiting_for is NULL). When a parent ends, in the
  * transaction of that end, its dependents are released (it succeeded)
  * or end canceled with dependency_failed (it ended otherwise), and so
- * on down the chain.
+ * on down the chain. Every task that so becomes final gets its webhook
+ * delivery (hooks.c) in that transaction too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,26 @@ children(struct store *st, int64_t parent, struct idvec *kids,
 	return 0;
 }
 
+/* Inside a write transaction, as task id has just become final: its
+ * state event (*task set to that object unless task is NULL) and its
+ * webhook delivery, which holds the same object. */
+static int
+final_event(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
+{
+	cJSON	*own = NULL, **t = task != NULL ? task : &own;
+	int	 rc;
+
+	if (store__state_event(st, id, t, e) == -1)
+		return -1;
+	rc = store__hook_add(st, id, *t, e);
+	cJSON_Delete(own);
+	if (rc == -1 && task != NULL) {
+		cJSON_Delete(*task);
+		*task = NULL;
+	}
+	return rc;
+}
+
 /*
  * Inside a write transaction: parent, which has just ended, releases or
  * cancels each task that waits for it, with its state event; those it
@@ -142,11 +163,14 @@ parent_ended(struct store *st, int64_t parent, struct idvec *todo,
 			return -1;
 		if (!changed)
 			continue;
-		if (state != TASK_SUCCEEDED &&
-		    (store__counter_finished(st, kids->v[i], e) == -1 ||
-		    idvec_push(todo, kids->v[i], e) == -1))
-			return -1;
-		if (store__state_event(st, kids->v[i], NULL, e) == -1)
+		if (state == TASK_SUCCEEDED) {
+			if (store__state_event(st, kids->v[i], NULL, e) == -1)
+				return -1;
+			continue;
+		}
+		if (store__counter_finished(st, kids->v[i], e) == -1 ||
+		    idvec_push(todo, kids->v[i], e) == -1 ||
+		    final_event(st, kids->v[i], NULL, e) == -1)
 			return -1;
 	}
 	return store__exec_id(st, &q_after_unlink, parent, e);
@@ -162,7 +186,7 @@ store__task_ended(struct store *st, int64_t id, cJSON **task,
 
 	if (store__counter_finished(st, id, e) == -1 ||
 	    store__exec_id(st, &q_after_clear, id, e) == -1 ||
-	    store__state_event(st, id, task, e) == -1)
+	    final_event(st, id, task, e) == -1)
 		return -1;
 	/* A walk, not a recursion: a chain of any length takes no stack. */
 	if (idvec_push(&todo, id, e) == -1)
@@ -214,9 +238,12 @@ store__after_create(struct store *st, int64_t id, const int64_t *after,
 			dstate = state;
 		}
 	}
+	/* Born final: its delivery holds the row as it is now, which the
+	 * caller's state event shows too. */
 	if (dead > 0)
 		return dep_fail(st, id, dead, dstate, &rc, e) == -1 ||
-		    store__counter_finished(st, id, e) == -1 ? -1 : 0;
+		    store__counter_finished(st, id, e) == -1 ||
+		    store__hook_add(st, id, NULL, e) == -1 ? -1 : 0;
 	if (len == 1)
 		return 0;	/* every one has succeeded already */
 	waiting[len++] = ']';

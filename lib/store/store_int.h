@@ -11,8 +11,8 @@
  * Who calls whom runs one way (scripts/circles): conn is called by all
  * and calls none; row reads a task; events writes and reads events
  * (with row); counters stands alone on conn, and queue uses events (a
- * retry queued again has its state event); after uses counters and
- * events, for tasks and lifecycle; tasks, lifecycle, upkeep and report
+ * retry queued again has its state event); hooks uses row and counters;
+ * after uses counters, events and hooks, for tasks and lifecycle; tasks, lifecycle, upkeep and report
  * use those and are called by none of them but data, which
  * writes log lines, data items and results with lifecycle's
  * begin_active.
@@ -69,6 +69,9 @@ enum store_slot {
 	S_SCHED_INSERT, S_SCHED_GET, S_SCHED_LIST, S_SCHED_DELETE,
 	S_SCHED_PAUSE, S_SCHED_FIRED, S_SCHED_RAN, S_SCHED_ADVANCE,
 	S_SCHED_DUE, S_SCHED_EARLIEST, S_SCHED_LAST_ACTIVE,
+	/* hooks.c */
+	S_HOOK_ON, S_HOOK_INSERT, S_HOOK_ENABLE, S_HOOK_DUE, S_HOOK_NEXT,
+	S_HOOK_TRIED, S_HOOK_LIST, S_ANY_HOOK_OLD, S_HOOK_PRUNE,
 	S_MAX
 };
 
@@ -196,6 +199,7 @@ int		 store__counter_retried(struct store *st, int64_t id,
  * object if task is not NULL), then releases each task waiting for it
  * (it succeeded) or ends it canceled with dependency_failed (it ended
  * otherwise), each with its state event, and so on down the chain.
+ * Each task that so becomes final gets its webhook delivery.
  */
 int		 store__task_ended(struct store *st, int64_t id,
 		    cJSON **task, struct hg_err *e);
@@ -203,8 +207,8 @@ int		 store__task_ended(struct store *st, int64_t id,
  * Inside the create's transaction: task id waits for the n tasks of
  * after (distinct ids): those still active are recorded in its
  * waiting_for; if one has ended otherwise than succeeded, the task ends
- * canceled (dependency_failed) and is counted, and the caller records
- * its state event. 422 unknown_task for an id that is not there.
+ * canceled (dependency_failed) and is counted, with its webhook
+ * delivery, and the caller records its state event. 422 unknown_task for an id that is not there.
  */
 int		 store__after_create(struct store *st, int64_t id,
 		    const int64_t *after, int n, struct hg_err *e);
@@ -214,6 +218,14 @@ int		 store__after_create(struct store *st, int64_t id,
  * which records it (and its next run, for a run that was due). */
 int		 store__schedule_made(struct store *st, int64_t id,
 		    const struct create_opts *o, struct hg_err *e);
+/* hooks.c */
+/*
+ * Inside the write transaction that ended task id: if deliveries are
+ * on (store_hook_enable), records a pending delivery, due now, whose
+ * payload holds task (borrowed; NULL: the task as it now is).
+ */
+int		 store__hook_add(struct store *st, int64_t id,
+		    const cJSON *task, struct hg_err *e);
 
 /* queue.c */
 /* Inside a write transaction: fills sc->ids, marks them launched, sets

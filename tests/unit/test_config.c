@@ -113,7 +113,49 @@ cors_refuses_a_list_too_long(void)
 	CHECK_HAS(err, "longer than");
 }
 
+/* config_load() with HOURGLASS_WEBHOOK_URL set to url (CORS unset). */
+static int
+load_hook(const char *url)
+{
+	setenv("HOURGLASS_WEBHOOK_URL", url, 1);
+	setenv("HOURGLASS_WEBHOOK_SECRET", "s3cret", 1);
+	return load(NULL);
+}
+
+static void
+hook_url_http_or_https_is_kept(void)
+{
+	CHECK_INT(load_hook("http://127.0.0.1:9000/hook"), 0);
+	CHECK_STR(cfg.hook_url, "http://127.0.0.1:9000/hook");
+	CHECK_STR(cfg.hook_secret, "s3cret");
+	CHECK_INT(load_hook("HTTPS://hooks.example.com/x?y=1"), 0);
+	CHECK_INT(load_hook(""), 0);
+	CHECK_STR(cfg.hook_url, "");
+}
+
+static void
+hook_url_of_another_kind_is_refused(void)
+{
+	static const char *const bad[] = { "ftp://example.com/",
+	    "example.com/hook", "http://", "http:///hook", "file:///etc/x",
+	    "https://exa mple.com/", "http://example.com/\x7f" };
+	char	 longer[HG_HOOK_URL_MAX + 16];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_INT(load_hook(bad[i]), -1);
+		CHECK_PREFIX(err, "HOURGLASS_WEBHOOK_URL");
+	}
+	memcpy(longer, "http://x/", 9);
+	memset(longer + 9, 'a', sizeof(longer) - 10);
+	longer[sizeof(longer) - 1] = '\0';
+	CHECK_INT(load_hook(longer), -1);
+	CHECK_HAS(err, "at most 2047");
+}
+
 static const struct unit_test tests[] = {
+	UNIT(hook_url_http_or_https_is_kept),
+	UNIT(hook_url_of_another_kind_is_refused),
 	UNIT(cors_unset_allows_none),
 	UNIT(cors_list_is_kept_without_spaces),
 	UNIT(cors_allows_listed_origins_exactly),

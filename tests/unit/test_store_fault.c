@@ -670,14 +670,34 @@ create_after(struct store *st, int64_t parent)
 	return id;
 }
 
+/* Webhook deliveries written, read on a connection of its own (faults
+ * disarmed), or -1. */
+static int64_t
+hooks_count(void)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*s = NULL;
+	int64_t		 n = -1;
+
+	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(db, "SELECT count(*) FROM "
+	    "webhook_deliveries", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
 /*
  * A parent that fails with two levels of tasks waiting for it, with each
  * allocation (cJSON's or SQLite's) failing in turn: the parent's end and
  * both cancels are written, or none of them (503), and the connection
- * still works.
+ * still works. With hooks, the three webhook deliveries are written
+ * with them, or none.
  */
 static void
-cascade_loop(int sql, int persist)
+cascade_loop(int sql, int persist, int hooks)
 {
 	struct outcome	 o = { TASK_FAILED, 1, 3, "exit_code", "exit 3", 0,
 			    NULL, NULL };
@@ -686,11 +706,13 @@ cascade_loop(int sql, int persist)
 	char		*kind, *params, *ta, *tc;
 	int64_t		 a, c, ev;
 	long		 n;
+	int64_t		 nhooks;
 	int		 rc, f0 = unit_failures;
 
 	if (sql)
 		sql_faults_install();
 	st = open_db(1);
+	CHECK_INT(store_hook_enable(st, hooks, &e), 0);
 	for (n = 1; n < FAULT_MAX; n++) {
 		a = create_after(st, 0);
 		c = create_after(st, create_after(st, a));
@@ -699,6 +721,7 @@ cascade_loop(int sql, int persist)
 		free(kind);
 		free(params);
 		ev = event_last(st);
+		nhooks = hooks_count();
 		memset(&e, 0, sizeof(e));
 		if (sql)
 			fault_arm(n, persist);
@@ -716,6 +739,7 @@ cascade_loop(int sql, int persist)
 			CHECK_HAS(tc, "\"state\":\"canceled\"");
 			CHECK_HAS(tc, "dependency_failed");
 			CHECK_INT(event_last(st), ev + 3);
+			CHECK_INT(hooks_count(), nhooks + (hooks ? 3 : 0));
 		} else {
 			CHECK_INT(rc, -1);
 			CHECK(fault_hit);
@@ -724,6 +748,7 @@ cascade_loop(int sql, int persist)
 			CHECK_HAS(tc, "\"state\":\"queued\"");
 			CHECK_HAS(tc, "\"waiting_for\":[");
 			CHECK_INT(event_last(st), ev);
+			CHECK_INT(hooks_count(), nhooks);
 			/* Ends it, so the next run starts clean. */
 			CHECK_INT(store_task_finish(st, a, NULL, &o, &e), 0);
 		}
@@ -743,19 +768,37 @@ cascade_loop(int sql, int persist)
 static void
 cascade_survives_each_cjson_allocation_failing(void)
 {
-	cascade_loop(0, 0);
+	cascade_loop(0, 0, 0);
 }
 
 static void
 cascade_survives_each_sqlite_allocation_failing(void)
 {
-	cascade_loop(1, 0);
+	cascade_loop(1, 0, 0);
 }
 
 static void
 cascade_survives_sqlite_allocations_failing_for_good(void)
 {
-	cascade_loop(1, 1);
+	cascade_loop(1, 1, 0);
+}
+
+static void
+cascade_with_webhooks_survives_each_cjson_allocation_failing(void)
+{
+	cascade_loop(0, 0, 1);
+}
+
+static void
+cascade_with_webhooks_survives_each_sqlite_allocation_failing(void)
+{
+	cascade_loop(1, 0, 1);
+}
+
+static void
+cascade_with_webhooks_survives_sqlite_allocations_failing_for_good(void)
+{
+	cascade_loop(1, 1, 1);
 }
 
 /* The hooks themselves: the Nth fails, and off means off. */
@@ -796,6 +839,9 @@ static const struct unit_test tests[] = {
 	UNIT(cascade_survives_each_cjson_allocation_failing),
 	UNIT(cascade_survives_each_sqlite_allocation_failing),
 	UNIT(cascade_survives_sqlite_allocations_failing_for_good),
+	UNIT(cascade_with_webhooks_survives_each_cjson_allocation_failing),
+	UNIT(cascade_with_webhooks_survives_each_sqlite_allocation_failing),
+	UNIT(cascade_with_webhooks_survives_sqlite_allocations_failing_for_good),
 };
 
 int
