@@ -2,8 +2,10 @@
  * time zone and overlap rule, with the next three runs the server finds
  * for them, asked again as the person types (the page never reads cron
  * itself: /api/schedules/preview does, so the two cannot disagree), and
- * the save. Its inputs are named cron, timezone and overlap, and found by
- * data-sched, since a kind may have parameters of those names. */
+ * the save. Its inputs are named cron, timezone and overlap; they sit in
+ * the kind's form but belong to a form of their own (the form
+ * attribute), so that the kind's form holds its parameters only, and a
+ * parameter may have one of those names. */
 
 import { $, el } from './dom.js';
 import { api, errorText } from './api.js';
@@ -48,6 +50,7 @@ function field(n, key, text, input, hintText) {
 	label.htmlFor = id;
 	input.id = id;
 	input.name = key;
+	input.setAttribute('form', owner(n).id);
 	input.dataset.sched = key;
 	const hint = el('p', 'hint', hintText);
 	hint.id = id + '-hint';
@@ -67,11 +70,27 @@ function textInput() {
 	return i;
 }
 
-/* The fieldset, hidden and disabled (so that its required cron does not
- * stop a Start) until show(set, true). */
+/* The form the fields of kind form n belong to: empty, nowhere seen. */
+function owner(n) {
+	const id = 'f' + n + '-sched-form';
+	let f = document.getElementById(id);
+	if (!f) {
+		f = el('form');
+		f.id = id;
+		f.hidden = true;
+		f.addEventListener('submit', (ev) => ev.preventDefault());
+		document.body.append(f);
+	}
+	return f;
+}
+
+/* The fieldset for kind form n, hidden and disabled until
+ * showSchedule(set, true). Enter in the cron submits the kind's form,
+ * which is then in its Save schedule state. */
 export function scheduleFields(n) {
 	const set = el('fieldset', 'sched-fields');
 	set.id = 'f' + n + '-sched';
+	set.setAttribute('form', owner(n).id);
 	set.hidden = true;
 	set.disabled = true;
 	set.append(el('legend', null, 'Schedule'));
@@ -98,6 +117,14 @@ export function scheduleFields(n) {
 	    'aria-describedby') + ' ' + preview.id);
 	set.append(fields, preview);
 	wirePreview(set);
+	cron.addEventListener('keydown', (ev) => {
+		if (ev.key !== 'Enter' || ev.isComposing)
+			return;
+		ev.preventDefault();
+		const form = set.closest('form');
+		if (form)
+			form.requestSubmit();
+	});
 	return set;
 }
 

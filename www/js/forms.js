@@ -246,7 +246,8 @@ function clearFieldError(input) {
 }
 
 function clearErrors(form) {
-	for (const e of form.elements)
+	/* not form.elements: the schedule's inputs belong to another */
+	for (const e of form.querySelectorAll('input, select'))
 		clearFieldError(e);
 	const fe = $('.form-error', form);
 	fe.hidden = true;
