@@ -178,6 +178,8 @@ def test_pause_resume_run_now_and_delete(srv, browser):
         "d.querySelector('#d-title').textContent"), 5,
         what="the task's details")
     assert title == "nightly #%d" % tid, title
+    facts = browser.find("#d-facts").text
+    assert "schedule #%d" % sid in facts, facts
     browser.find("#d-close").click()
     # A run made elsewhere: its task's event brings the list up to date.
     t = srv.post("/api/schedules/%d/run" % sid).json

@@ -146,7 +146,6 @@ export async function startUp() {
 	setMode('connecting');
 	if (!auth.kindsLoaded)
 		loadKinds();
-	refreshSchedules();
 	for (;;) {
 		try {
 			const snap = await fetchSnapshot();
@@ -163,6 +162,9 @@ export async function startUp() {
 				return;
 		}
 	}
+	/* After the snapshot, not beside it: without a token, the first
+	 * requests' 401s are all there is, and this one would add one. */
+	refreshSchedules();
 	openWatch();
 	details.openFromHash();
 	newestItems();

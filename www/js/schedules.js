@@ -12,6 +12,7 @@ import { flash } from './list.js';
 import { putTask, tasks } from './tasks.js';
 
 const REFRESH_MS = 30000;	/* the longest between two reads */
+const RETRY_MS = 2000;		/* a first read that failed, again */
 const DUE_MS = 1500;		/* after a next run: its task exists */
 const SOON_MS = 250;		/* events of many tasks: one read */
 const SEEN_MAX = 1000;		/* task ids remembered by noteTask */
@@ -90,7 +91,7 @@ function arm() {
 	clearTimeout(timer);
 	if (auth.declined)
 		return;		/* startUp reads again after the token */
-	let wait = REFRESH_MS;
+	let wait = loaded ? REFRESH_MS : RETRY_MS;
 	for (const s of schedules.values()) {
 		const due = Date.parse(s.next_run_at || '');
 		if (!Number.isNaN(due))
@@ -101,6 +102,10 @@ function arm() {
 }
 
 function refreshSoon() {
+	if (loading) {
+		again = true;	/* the read under way may predate it */
+		return;
+	}
 	clearTimeout(timer);
 	timer = setTimeout(refresh, SOON_MS);
 }
