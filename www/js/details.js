@@ -106,6 +106,8 @@ function renderDetails() {
 		if (Number.isInteger(t.rerun_of))
 			facts.push(['Run again of', '#' + t.rerun_of, 'rerun-of',
 			    '#task-' + t.rerun_of]);
+		if (Number.isInteger(t.schedule))
+			facts.push(['Made by', 'schedule #' + t.schedule]);
 		for (const [k, v] of Object.entries(t.params || {}))
 			facts.push([k, typeof v === 'string' ? v :
 			    JSON.stringify(v), 'param']);

@@ -9,6 +9,7 @@ import * as details from './details.js';
 import { loadKinds } from './forms.js';
 import * as items from './items.js';
 import { fetchTask, forget } from './list.js';
+import { noteTask, refresh as refreshSchedules } from './schedules.js';
 import { setMode } from './status.js';
 import { dropTask, latest, putTask, tasks, touch, view } from './tasks.js';
 
@@ -40,8 +41,10 @@ function applySnapshot(snap) {
 	for (const id of tasks.keys())
 		if (!ids.has(id) && id !== view.open)
 			dropTask(id);
-	for (const t of snap.tasks)
+	for (const t of snap.tasks) {
 		putTask(t);
+		noteTask(t);
+	}
 	lastEventId = Math.max(lastEventId, snap.event_id);
 }
 
@@ -72,6 +75,7 @@ const handlers = {
 	},
 	state(t) {
 		putTask(t);
+		noteTask(t);	/* made by a schedule: its list is behind */
 	},
 	progress(d) {
 		const t = tasks.get(d.task);
@@ -158,6 +162,9 @@ export async function startUp() {
 				return;
 		}
 	}
+	/* After the snapshot, not beside it: without a token, the first
+	 * requests' 401s are all there is, and this one would add one. */
+	refreshSchedules();
 	openWatch();
 	details.openFromHash();
 	newestItems();

@@ -136,3 +136,38 @@ function oneLine(v, max = 120) {
 export function itemSummary(item) {
 	return item.name + ': ' + oneLine(item.data);
 }
+
+const WHEN = { weekday: 'short', day: 'numeric', month: 'short',
+    hour: '2-digit', minute: '2-digit' };
+
+/* A run time as "Sun 6 Dec, 04:00": in the browser's zone, or in zone
+ * (an IANA name) if given; '' for a zone this browser does not know. */
+export function fmtWhen(iso, zone) {
+	const v = ms(iso);
+	if (v === null)
+		return '';
+	try {
+		return new Date(v).toLocaleString(undefined, zone ?
+		    Object.assign({ timeZone: zone }, WHEN) : WHEN);
+	} catch (e) {
+		return '';	/* RangeError: a zone Intl lacks */
+	}
+}
+
+/* How far ahead a time is, as a person says it: "in 40 s", "in 5 min",
+ * "in 3 h", "in 2 days"; "now" once it has come. */
+export function fmtIn(iso, at) {
+	const v = ms(iso);
+	if (v === null)
+		return '';
+	const s = Math.round((v - at) / 1000);
+	if (s <= 0)
+		return 'now';
+	if (s < 60)
+		return 'in ' + s + ' s';
+	if (s < 3600)
+		return 'in ' + Math.round(s / 60) + ' min';
+	if (s < 48 * 3600)
+		return 'in ' + Math.round(s / 3600) + ' h';
+	return 'in ' + Math.round(s / 86400) + ' days';
+}

@@ -1,13 +1,17 @@
 /* forms.js: a form per task kind, built from its parameters (each input
- * named after its parameter, with its limits and default), and Start. A
- * 422 is shown next to the field it names. */
+ * named after its parameter, with its limits and default), and Start; or
+ * Schedule, which shows cronform's fields and turns Start into Save
+ * schedule. A 422 is shown next to the field it names. */
 
 import { $, el } from './dom.js';
 import { api, auth, errorText } from './api.js';
+import { saveSchedule, scheduleFields, scheduleInput,
+    showSchedule } from './cronform.js';
 import { fmtNum, fmtSeconds } from './format.js';
 import { flash, kinds } from './list.js';
 import { setPattern } from './pattern.js';
 import { showReport } from './report.js';
+import { putSchedule } from './schedules.js';
 import { putTask, tasks, touch } from './tasks.js';
 
 const RETRY_MS = 2000;		/* loading the kinds again after a failure */
@@ -94,13 +98,30 @@ function kindForm(kind, open) {
 	const err = el('p', 'form-error');
 	err.setAttribute('role', 'alert');
 	err.hidden = true;
-	foot.append(btn, status);
+	foot.append(btn);
+	/* An external kind's tasks need a worker told by hand: the API
+	 * refuses to schedule them. */
+	if (kind.external !== true) {
+		const set = scheduleFields(n);
+		form.append(set);
+		const toggle = el('button', 'sched-toggle', 'Schedule…');
+		toggle.type = 'button';
+		toggle.setAttribute('aria-controls', set.id);
+		toggle.setAttribute('aria-expanded', 'false');
+		toggle.addEventListener('click', () =>
+		    setScheduling(form, set.hidden));
+		foot.append(toggle);
+	}
+	foot.append(status);
 	form.append(err, foot);
 	/* Where an external task's report URL and token are shown. */
 	box.append(el('div', 'reports'));
 	form.addEventListener('submit', (ev) => {
 		ev.preventDefault();
-		startTask(form, kind);
+		if (form.classList.contains('scheduling'))
+			makeSchedule(form, kind);
+		else
+			startTask(form, kind);
 	});
 	form.addEventListener('input', (ev) => clearFieldError(ev.target));
 	return box;
@@ -225,18 +246,36 @@ function clearFieldError(input) {
 }
 
 function clearErrors(form) {
-	for (const e of form.elements)
+	/* not form.elements: the schedule's inputs belong to another */
+	for (const e of form.querySelectorAll('input, select'))
 		clearFieldError(e);
 	const fe = $('.form-error', form);
 	fe.hidden = true;
 	fe.textContent = '';
 }
 
-/* Shows an API error next to the field it names ("params.total: ..."),
- * or under the form when it names none of them. */
+/* Start or Schedule: the fieldset shows, Start says Save schedule and
+ * the toggle says Cancel; or back. */
+function setScheduling(form, on) {
+	const set = $('.sched-fields', form);
+	const toggle = $('.sched-toggle', form);
+	clearErrors(form);
+	$('.form-status', form).textContent = '';
+	form.classList.toggle('scheduling', on);
+	$('button[type=submit]', form).textContent = on ? 'Save schedule' :
+	    'Start';
+	toggle.textContent = on ? 'Cancel' : 'Schedule…';
+	toggle.setAttribute('aria-expanded', String(on));
+	showSchedule(set, on);
+	if (!on)
+		toggle.focus();
+}
+
+/* Shows an API error next to the field it names ("params.total: ...",
+ * "cron: ..."), or under the form when it names none of them. */
 function showFormError(form, message) {
 	const m = /^params\.([^:\s]+):/.exec(message);
-	const input = m ? fieldOf(form, m[1]) : null;
+	const input = m ? fieldOf(form, m[1]) : scheduleInput(form, message);
 	if (input) {
 		const err = $('.field-error', input.closest('.field'));
 		err.textContent = message;
@@ -250,6 +289,14 @@ function showFormError(form, message) {
 	const fe = $('.form-error', form);
 	fe.textContent = message;
 	fe.hidden = false;
+}
+
+/* A Start or a save that failed: its error, or, without an answer,
+ * what may have happened. */
+function failed(form, e, maybe) {
+	$('.form-status', form).textContent = '';
+	showFormError(form, e.code === 'network' ?
+	    'The server did not answer; ' + maybe : errorText(e));
 }
 
 function formParams(form, kind) {
@@ -314,10 +361,30 @@ async function startTask(form, kind) {
 		}
 		flash(t.id);
 	} catch (e) {
-		status.textContent = '';
-		showFormError(form, e.code === 'network' ? 'The server did ' +
-		    'not answer; the task may not have started.' :
-		    errorText(e));
+		failed(form, e, 'the task may not have started.');
+	} finally {
+		btn.disabled = false;
+	}
+}
+
+/* Saves the form as a schedule; it goes to the Schedules list, and the
+ * form back to Start. */
+async function makeSchedule(form, kind) {
+	const btn = $('button[type=submit]', form);
+	const status = $('.form-status', form);
+	clearErrors(form);
+	const label = $('.task-label', form).value.trim();
+	btn.disabled = true;
+	status.textContent = 'Saving…';
+	try {
+		const s = await saveSchedule(form, kind.name,
+		    formParams(form, kind), label);
+		putSchedule(s, true);
+		setScheduling(form, false);
+		status.textContent = 'Saved the schedule ' + (s.name ||
+		    s.kind) + ' (' + s.cron + '): see Schedules.';
+	} catch (e) {
+		failed(form, e, 'the schedule may not have been saved.');
 	} finally {
 		btn.disabled = false;
 	}
