@@ -21,7 +21,6 @@
 #include "launch.h"
 #include "reaper.h"
 #include "runners.h"
-#include "schedules.h"
 #include "server.h"
 
 #define DAY_MS		(24 * 3600 * 1000LL)
@@ -190,7 +189,6 @@ janitor_pass(void)
 	(void)store_sched_unlaunch(jan_st, hg_now_ms() - HG_UNCLAIMED_MS);
 	changed += launch_queued(jan_st, &srv.cfg, srv.kinds) > 0;
 	changed += tend(hg_now_ms());
-	changed += schedules_fire(jan_st, hg_now_ms()) > 0;
 	if (changed > 0)
 		feed_kick();
 	if (hg_mono_ms() - retained >= HG_JANITOR_MS) {
@@ -209,15 +207,11 @@ static int64_t
 pass_wait(void)
 {
 	struct hg_err	 e;
-	int64_t		 at, wait;
+	int64_t		 at;
 
 	if (store_retry_next(jan_st, &at, &e) == -1)
 		at = 0;
-	wait = hg_wait_until(at, HG_JANITOR_MS);
-	/* A schedule's run is made at its minute, never before. */
-	if (store_schedule_earliest(jan_st, &at, &e) == 0 && at != INT64_MAX)
-		wait = hg_wait_until(at, wait);
-	return wait;
+	return hg_wait_until(at, HG_JANITOR_MS);
 }
 
 static void *

@@ -35,6 +35,7 @@
 #include "pool.h"
 #include "route.h"
 #include "runners.h"
+#include "schedules.h"
 #include "server.h"
 #include "webhook.h"
 
@@ -480,6 +481,7 @@ quit(int nfd)
 	 * answered 503 without a store. */
 	shutdown(listen_fd, SHUT_RDWR);
 	janitor_stop();
+	schedules_stop();
 	webhook_stop();
 	host_stop();
 	/* The streams end with the feed; the other requests still in
@@ -556,6 +558,8 @@ main(int argc, char *argv[])
 		die("%s", err);
 	/* Its first pass finds what died while the server was down. */
 	if (janitor_start(err, sizeof(err)) == -1)
+		die("%s", err);
+	if (schedules_start(err, sizeof(err)) == -1)
 		die("%s", err);
 	if (FCGX_Init() != 0)
 		die("FCGX_Init failed");

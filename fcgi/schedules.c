@@ -1,16 +1,18 @@
 /*
  * Schedules: the handlers of /api/schedules, and the runs that come due
- * (schedules_fire, from the janitor). A schedule's expression and zone
- * are parsed again wherever its next time is worked out; they were
- * checked when it was made, so a failure then only stops that schedule.
+ * (the scheduler's thread, schedules_start). A schedule's expression
+ * and zone are parsed again wherever its next time is worked out; they
+ * were checked when it was made, so a failure then only stops that
+ * schedule.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cron.h"
-#include "janitor.h"
 #include "json.h"
 #include "pool.h"
 #include "schedules.h"
@@ -26,8 +28,28 @@
 #define CRON_MAX	HG_CRON_MAX
 #define TZ_NAME_MAX	HG_TZ_NAME_MAX
 #define FIRE_BATCH	32	/* due schedules read at once */
-#define FIRE_PASSES	8	/* batches in one janitor pass */
+#define FIRE_PASSES	8	/* batches in one look */
 #define PREVIEW_RUNS	3
+
+static struct {
+	pthread_mutex_t	 mu;	/* guards kicked, stopping */
+	pthread_cond_t	 cv;
+	int		 kicked;
+	int		 stopping;
+} sch = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+
+static pthread_t	 sch_thread;
+static struct store	*sch_st;
+
+/* A schedule was made or resumed: its next run may be the earliest. */
+static void
+schedules_kick(void)
+{
+	pthread_mutex_lock(&sch.mu);
+	sch.kicked = 1;
+	pthread_cond_signal(&sch.cv);
+	pthread_mutex_unlock(&sch.mu);
+}
 
 /* A line on the server's stderr about schedule id. */
 static void
@@ -255,7 +277,7 @@ schedules_create(struct req *r)
 	    store_schedule_create(st, &n.s, &id, &e) == -1)
 		reply_err(r, NULL, &e);
 	else {
-		janitor_kick();
+		schedules_kick();
 		snprintf(loc, sizeof(loc), "Location: /api/schedules/%lld\r\n",
 		    (long long)id);
 		answer(r, st, id, 201, loc);
@@ -381,7 +403,7 @@ schedules_pause(struct req *r, int64_t id, int paused)
 	    store_schedule_pause(st, id, paused, next, &e) == -1)
 		reply_err(r, NULL, &e);
 	else {
-		janitor_kick();
+		schedules_kick();
 		answer(r, st, id, 200, NULL);
 	}
 	free(c.params);
@@ -507,11 +529,11 @@ fire(struct store *st, struct sched_copy *c, int64_t now)
 	return 0;
 }
 
-int
-schedules_fire(struct store *st, int64_t now)
+static int
+fire_due(struct store *st, int64_t now)
 {
 	struct hg_err	 e;
-	static struct due d;	/* a janitor's, one thread */
+	static struct due d;	/* the scheduler's, one thread */
 	int		 i, made = 0, pass = 0;
 
 	do {
@@ -524,4 +546,59 @@ schedules_fire(struct store *st, int64_t now)
 		}
 	} while (d.n == FIRE_BATCH && ++pass < FIRE_PASSES);
 	return made;
+}
+
+static void *
+schedules_main(void *arg)
+{
+	struct timespec	 ts;
+	struct hg_err	 e;
+	int64_t		 at;
+	int		 stop;
+
+	(void)arg;
+	for (;;) {
+		(void)fire_due(sch_st, hg_now_ms());
+		/* A run is made at its minute, never before: the wait ends
+		 * at the earliest next run, a second at most. */
+		if (store_schedule_earliest(sch_st, &at, &e) == -1 ||
+		    at == INT64_MAX)
+			at = 0;
+		pthread_mutex_lock(&sch.mu);
+		if (!sch.kicked && !sch.stopping) {
+			hg_deadline(&ts, CLOCK_REALTIME, hg_wait_until(at,
+			    HG_JANITOR_MS));
+			pthread_cond_timedwait(&sch.cv, &sch.mu, &ts);
+		}
+		sch.kicked = 0;
+		stop = sch.stopping;
+		pthread_mutex_unlock(&sch.mu);
+		if (stop)
+			return NULL;
+	}
+}
+
+int
+schedules_start(char *err, size_t errlen)
+{
+	if ((sch_st = store_open(srv.cfg.db, 0, err, errlen)) == NULL)
+		return -1;
+	if ((errno = pthread_create(&sch_thread, NULL, schedules_main,
+	    NULL)) != 0) {
+		snprintf(err, errlen, "pthread_create: %s", strerror(errno));
+		store_close(sch_st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+schedules_stop(void)
+{
+	pthread_mutex_lock(&sch.mu);
+	sch.stopping = 1;
+	pthread_cond_signal(&sch.cv);
+	pthread_mutex_unlock(&sch.mu);
+	pthread_join(sch_thread, NULL);
+	store_close(sch_st);
 }

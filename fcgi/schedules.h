@@ -24,11 +24,15 @@ void	 schedules_preview(struct req *r);
 void	 schedules_run(struct req *r, int64_t id);
 
 /*
- * The janitor's part: makes each run due by now (once, however many
- * were missed, and only if due within the last hour; skipped while the
- * schedule's last task is active unless its overlap is "allow"), and
- * moves each schedule to its next run. Returns how many tasks it made.
+ * The scheduler, a thread of its own: it sleeps until the earliest
+ * next run (or a second, or a kick: a schedule made or resumed), then
+ * makes each run due by then (once, however many were missed, and only
+ * if due within the last hour; skipped while the schedule's last task
+ * is active unless its overlap is "allow"), and moves each schedule to
+ * its next run. Not the janitor's: a run makes a task through tasks.c,
+ * which kicks the janitor.
  */
-int	 schedules_fire(struct store *st, int64_t now);
+int	 schedules_start(char *err, size_t errlen);
+void	 schedules_stop(void);
 
 #endif
