@@ -3,6 +3,9 @@
 from harness import Server, kill_pids, owned_pids, wait_for
 from test_concurrency import run_clients
 
+# Run under the ASan build only in `make test` (scripts/test).
+SLOW = "kills every process and starts again, in real time"
+
 COUNT = {"kinds": [
     {"name": "count", "builtin": "count",
      "params": {"total": {"type": "integer", "min": 1, "default": 1},

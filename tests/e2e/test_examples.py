@@ -6,6 +6,9 @@ import hashlib
 import json
 import os
 
+# Run under the ASan build only in `make test` (scripts/test).
+SLOW = "runs the shipped kinds with their defaults, in real time"
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHIPPED = os.path.join(HERE, "..", "..", "kinds.json")
 

@@ -3,6 +3,9 @@ API answers say their length."""
 
 from harness import Server
 
+# Run under the ASan build only in `make test` (scripts/test).
+SLOW = "nginx's headers and HEAD; nothing for TSan to see"
+
 PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",

@@ -6,6 +6,9 @@ import os
 
 from harness import Server, ServeFailed, refused
 
+# Run under the ASan build only in `make test` (scripts/test).
+SLOW = "a server per kinds file; nothing for TSan to see"
+
 COUNT_PARAMS = {"total": {"type": "integer", "min": 1, "max": 10,
                           "default": 5},
                 "delay_ms": {"type": "integer", "min": 0, "max": 10,
