@@ -98,21 +98,32 @@ is_report(const char *p, size_t n)
 	    memcmp(p + n - 7, "/report", 7) == 0;
 }
 
+/* Reads the id that *p (*n bytes) starts with, up to a '/', and moves
+ * *p and *n past it. Returns 0, or -1 when it is no id. */
+static int
+id_segment(const char **p, size_t *n, int64_t *id)
+{
+	const char	*slash = memchr(*p, '/', *n);
+	size_t		 seg = slash != NULL ? (size_t)(slash - *p) : *n;
+
+	if (hg_parse_id(*p, seg, id) == -1)
+		return -1;
+	*p += seg;
+	*n -= seg;
+	return 0;
+}
+
 /* schedules/{id}[/pause|/resume|/run], after "schedules/". */
 static void
 schedule_route(struct req *r, const char *p, size_t n)
 {
-	const char	*slash = memchr(p, '/', n);
-	size_t		 seg = slash != NULL ? (size_t)(slash - p) : n;
 	int64_t		 id;
 
-	if (hg_parse_id(p, seg, &id) == -1) {
+	if (id_segment(&p, &n, &id) == -1) {
 		reply_errf(r, 404, "not_found", "no such schedule: a schedule "
 		    "id is a positive decimal integer");
 		return;
 	}
-	p += seg;
-	n -= seg;
 	if (n == 0) {
 		if (!method_ok(r, "GET, DELETE"))
 			return;
@@ -136,8 +147,8 @@ schedule_route(struct req *r, const char *p, size_t n)
 void
 route_request(struct req *r)
 {
-	const char	*p = r->path, *slash;
-	size_t		 n = r->pathlen, seg;
+	const char	*p = r->path;
+	size_t		 n = r->pathlen;
 	int64_t		 id;
 
 	if (n < 5 || memcmp(p, "/api/", 5) != 0)
@@ -181,12 +192,8 @@ route_request(struct req *r)
 	} else if (n > 6 && memcmp(p, "tasks/", 6) == 0) {
 		p += 6;
 		n -= 6;
-		slash = memchr(p, '/', n);
-		seg = slash != NULL ? (size_t)(slash - p) : n;
-		if (hg_parse_id(p, seg, &id) == -1)
+		if (id_segment(&p, &n, &id) == -1)
 			goto notask;
-		p += seg;
-		n -= seg;
 		if (n == 0) {
 			if (!method_ok(r, "GET, DELETE"))
 				return;

@@ -236,6 +236,15 @@ create_started(struct store *st, struct create *c, int64_t id, cJSON *task,
 	return 0;
 }
 
+/* A new task's id: a raw number in the object (json_add_int), read
+ * from its text. */
+static int64_t
+task_id(const cJSON *task)
+{
+	return strtoll(cJSON_GetObjectItemCaseSensitive(task, "id")->
+	    valuestring, NULL, 10);
+}
+
 /* Stores c's task (borrowing st) and answers: 201 with the task, 200
  * with the first task for a retried Idempotency-Key, or the error. */
 static void
@@ -256,9 +265,7 @@ create_answer(struct req *r, struct create *c, struct store *st)
 		goto out;
 	}
 	feed_kick();
-	/* The id is a raw number (json_add_int): read its text. */
-	id = strtoll(cJSON_GetObjectItemCaseSensitive(task, "id")->valuestring,
-	    NULL, 10);
+	id = task_id(task);
 	if (create_started(st, c, id, task, &e) == -1)
 		goto fail;
 	snprintf(loc, sizeof(loc), "Location: /api/tasks/%lld\r\n",
@@ -325,8 +332,7 @@ tasks_create_scheduled(struct store *st, const struct schedule *sc,
 	    c.kind->name, c.name, c.ptext, &c.opts, task, e) == -1)
 		goto out;
 	feed_kick();
-	id = strtoll(cJSON_GetObjectItemCaseSensitive(*task, "id")->
-	    valuestring, NULL, 10);
+	id = task_id(*task);
 	rc = create_started(st, &c, id, *task, e);
 out:
 	if (rc == -1) {
