@@ -71,8 +71,8 @@ store_count(struct store *st, const char *name, struct hg_err *e)
 }
 
 static const struct store_sql q_metric_tasks = { S_METRIC_TASKS,
-    "SELECT kind, state, count(*) FROM tasks GROUP BY "
-    "kind, state" };
+    "SELECT kind, state, n FROM task_counts WHERE n > 0 "
+    "ORDER BY kind, state" };
 
 static const struct store_sql q_metric_counters = { S_METRIC_COUNTERS,
     "SELECT name, kind, state, value FROM counters "
