@@ -2,9 +2,9 @@
  * The event feed: one thread reads new events from SQLite, once, when a
  * runner or a handler nudges it (or every HG_FEED_POLL_MS), keeps the
  * newest HG_FEED_RING of them (at most HG_FEED_RING_BYTES of frames) in
- * memory as ready SSE frames, and wakes
- * every stream. A stream that needs older events (a resume from far
- * back) reads those from SQLite itself, once, and then follows the ring.
+ * memory as ready SSE frames, and wakes the stream loops (sse.c). A
+ * stream that needs older events (a resume from far back) reads those
+ * from SQLite, and then follows the ring.
  */
 #include <errno.h>
 #include <poll.h>
@@ -24,6 +24,9 @@
 #include "pool.h"
 #include "server.h"
 
+/* Eventfds of the stream loops (sse.c): one each. */
+#define FEED_WAKE_MAX	HG_SSE_LOOPS
+
 /* How many streams watch one task, and when the last one left. */
 struct watch {
 	int64_t	 task;
@@ -42,7 +45,9 @@ struct fev {
 
 static struct {
 	pthread_mutex_t	 mu;	/* guards the fields below */
-	pthread_cond_t	 cv;	/* broadcast when last grows or on stop */
+	int		 wake[FEED_WAKE_MAX];	/* told when last grows, or
+						 * on stop (eventfds) */
+	int		 nwake;
 	struct fev	 ring[HG_FEED_RING];
 	size_t		 head;	/* index of the oldest */
 	size_t		 count;
@@ -111,6 +116,32 @@ batch_add(void *arg, const struct event *ev)
 	return 0;
 }
 
+/* Under feed.mu: wakes every stream loop. An eventfd's count only
+ * grows, so a write never blocks while the loop is busy. */
+static void
+wake_all(void)
+{
+	uint64_t	 one = 1;
+	int		 i;
+
+	for (i = 0; i < feed.nwake; i++)
+		(void)write(feed.wake[i], &one, sizeof(one));
+}
+
+int
+feed_subscribe(int efd)
+{
+	int	 rc = -1;
+
+	pthread_mutex_lock(&feed.mu);
+	if (feed.nwake < FEED_WAKE_MAX) {
+		feed.wake[feed.nwake++] = efd;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&feed.mu);
+	return rc;
+}
+
 /* Moves a batch into the ring, dropping the oldest frames as needed. */
 static void
 ring_push(struct batch *b)
@@ -134,7 +165,7 @@ ring_push(struct batch *b)
 		feed.count++;
 		feed.last = b->v[i].id;
 	}
-	pthread_cond_broadcast(&feed.cv);
+	wake_all();
 	pthread_mutex_unlock(&feed.mu);
 	b->n = 0;
 }
@@ -183,14 +214,8 @@ feed_main(void *arg)
 int
 feed_start(int nfd, feed_final_fn fn, void *arg, char *err, size_t errlen)
 {
-	pthread_condattr_t	 ca;
-
 	on_final = fn;
 	on_final_arg = arg;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&feed.cv, &ca);
-	pthread_condattr_destroy(&ca);
 	notify_fd = nfd;
 	if ((feed_st = store_open(srv.cfg.db, 0, err, errlen)) == NULL)
 		return -1;
@@ -262,7 +287,7 @@ feed_stop(void)
 {
 	pthread_mutex_lock(&feed.mu);
 	feed.stopping = 1;
-	pthread_cond_broadcast(&feed.cv);
+	wake_all();
 	pthread_mutex_unlock(&feed.mu);
 	feed_kick();
 	pthread_join(feed_thread, NULL);
@@ -346,14 +371,6 @@ feed_watched(int64_t task)
 	return at;
 }
 
-/* What a stream is after, and where it is. */
-struct cursor {
-	int64_t		 after;	/* the last event sent */
-	int64_t		 task;	/* 0: every task */
-	int		 final;	/* the task's final state was sent */
-	struct buf	 out;	/* the bytes of one round */
-};
-
 static int
 catchup_add(void *arg, const struct event *ev)
 {
@@ -375,10 +392,8 @@ catchup_add(void *arg, const struct event *ev)
 	return 0;
 }
 
-/* Reads events after c->after up to upto from SQLite. Returns -1 if
- * the database fails. */
-static int
-catchup(struct cursor *c, int64_t upto)
+int
+feed_catchup(struct cursor *c, int64_t upto)
 {
 	struct store	*st;
 	struct hg_err	 e;
@@ -426,14 +441,6 @@ ring_copy(struct cursor *c)
 			return;
 	}
 	c->after = feed.last;
-}
-
-static int
-out_write(struct req *r, const char *s, size_t n)
-{
-	if (n > 0 && FCGX_PutStr(s, (int)n, r->fcgi.out) != (int)n)
-		return -1;
-	return FCGX_FFlush(r->fcgi.out);
 }
 
 /* Where a stream starts: Last-Event-ID (what EventSource sends on a
@@ -514,33 +521,8 @@ out:
 	return rc;
 }
 
-/*
- * Has the client gone? nginx closes the upstream connection when its
- * client leaves, and sends nothing more on it otherwise (no kept
- * connections), so the socket turning readable or hung up means gone.
- * Without this a stream would learn it only at its next write.
- */
-static int
-client_gone(struct req *r)
-{
-	struct pollfd	 p = { r->fcgi.ipcFd, POLLIN | POLLRDHUP, 0 };
-
-	return poll(&p, 1, 0) > 0;
-}
-
-static int64_t
-ms_until(int64_t deadline)
-{
-	int64_t	 d = deadline - hg_mono_ms();
-
-	return d > 0 ? d : 0;
-}
-
-/* Where a stream starts, in c: the cursor it was given, a task's
- * snapshot, or the newest event for a live-only /api/events. Returns
- * 0, or -1 once it has answered r (an error, or 204). */
-static int
-stream_open(struct req *r, struct cursor *c)
+int
+feed_open(struct req *r, struct cursor *c)
 {
 	struct store	*st;
 	struct hg_err	 e;
@@ -570,38 +552,14 @@ stream_open(struct req *r, struct cursor *c)
 	return 0;
 }
 
-/*
- * Waits until there are events after c->after, ping_at comes, the feed
- * stops or the client goes. Copies what the ring has into c->out, or
- * sets *upto to read older events up to from SQLite. Returns -1 if the
- * stream is to end.
- */
-static int
-stream_wait(struct req *r, struct cursor *c, int64_t ping_at, int64_t *upto)
+int
+feed_fill(struct cursor *c, int64_t *upto)
 {
-	struct timespec	 ts;
-	int64_t		 wait;
-	int		 stop, gone = 0;
+	int	 stop;
 
 	*upto = 0;
 	pthread_mutex_lock(&feed.mu);
-	while (!feed.stopping && feed.last <= c->after &&
-	    ms_until(ping_at) > 0) {
-		/* In slices, to notice a client that left. */
-		wait = ms_until(ping_at) < HG_GONE_CHECK_MS ?
-		    ms_until(ping_at) : HG_GONE_CHECK_MS;
-		hg_deadline(&ts, CLOCK_MONOTONIC, wait);
-		if (pthread_cond_timedwait(&feed.cv, &feed.mu, &ts) !=
-		    ETIMEDOUT)
-			continue;
-		/* No I/O under the lock. */
-		pthread_mutex_unlock(&feed.mu);
-		gone = client_gone(r);
-		pthread_mutex_lock(&feed.mu);
-		if (gone)
-			break;
-	}
-	stop = feed.stopping || gone;
+	stop = feed.stopping;
 	if (!stop && feed.last > c->after) {
 		if (c->after < feed.floor)
 			*upto = feed.floor;
@@ -612,60 +570,13 @@ stream_wait(struct req *r, struct cursor *c, int64_t ping_at, int64_t *upto)
 	return stop ? -1 : 0;
 }
 
-void
-stream_serve(struct req *r, int64_t task)
+int
+feed_watch(int64_t task, int delta)
 {
-	struct cursor	 c = { 0, task, 0, { NULL, 0, 0, 0 } };
-	int64_t		 ping_at, upto;
-	int		 wrote, rc;
-	char		 head[64];
+	int	 rc;
 
-	if (stream_open(r, &c) == -1)
-		goto out;
-	/* A HEAD of a stream is its head; nothing follows. */
-	if (r->head) {
-		reply_stream(r, "");
-		goto out;
-	}
 	pthread_mutex_lock(&feed.mu);
-	rc = watch_add(task, 1);
+	rc = watch_add(task, delta);
 	pthread_mutex_unlock(&feed.mu);
-	if (rc == -1) {
-		reply_errf(r, 503, "unavailable", "out of memory");
-		goto out;
-	}
-	metrics_sse(1);
-	snprintf(head, sizeof(head), "retry: %d\n\n", HG_RETRY_MS);
-	reply_stream(r, head);
-	if (out_write(r, c.out.p, c.out.len) == -1)
-		goto done;
-	buf_reset(&c.out);
-	ping_at = hg_mono_ms() + HG_PING_MS;
-	while (stream_wait(r, &c, ping_at, &upto) == 0) {
-		if (upto > 0 && catchup(&c, upto) == -1)
-			break;
-		wrote = c.out.len > 0;
-		if (!wrote && ms_until(ping_at) == 0) {
-			if (out_write(r, ": ping\n\n", 8) == -1)
-				break;
-			wrote = 1;
-		} else if (out_write(r, c.out.p, c.out.len) == -1)
-			break;
-		if (wrote)
-			ping_at = hg_mono_ms() + HG_PING_MS;
-		/* What failed to fit goes next round. */
-		buf_reset(&c.out);
-		/* A long catch-up can grow the buffer; don't keep it. */
-		if (c.out.cap > HG_STREAM_CHUNK * 2)
-			buf_free(&c.out);
-		if (c.final)
-			break;
-	}
-done:
-	pthread_mutex_lock(&feed.mu);
-	(void)watch_add(task, -1);
-	pthread_mutex_unlock(&feed.mu);
-	metrics_sse(-1);
-out:
-	buf_free(&c.out);
+	return rc;
 }

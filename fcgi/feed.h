@@ -1,6 +1,7 @@
 /*
- * The event feed and the SSE streams on it. One thread reads new events
- * from SQLite and wakes every stream that waits.
+ * The event feed, and where a stream is in it. One thread reads new
+ * events from SQLite into a ring of ready SSE frames and wakes the
+ * stream loops (sse.h), which copy from it what each stream is after.
  */
 #ifndef HG_FEED_H
 #define HG_FEED_H
@@ -8,7 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "http.h"
+
+/* What a stream is after, and where it is. */
+struct cursor {
+	int64_t		 after;	/* the last event sent */
+	int64_t		 task;	/* 0: every task */
+	int		 final;	/* the task's final state was sent */
+	struct buf	 out;	/* frames to send */
+};
 
 /* Called on the feed's thread for each event that ends a task, or an
  * attempt of one (a state event into retrying). */
@@ -38,7 +48,27 @@ void		 feed_free(void);
  * open now; else when the last of them left (ms since the epoch; 0 if
  * none did since start, or it was long ago). */
 int64_t		 feed_watched(int64_t task);
-/* Serves an SSE stream of every task (task 0) or one task. */
-void		 stream_serve(struct req *r, int64_t task);
+/* Tells eventfd efd (borrowed) each time events come, and at
+ * feed_stop(). Returns 0, or -1 past HG_SSE_LOOPS of them. */
+int		 feed_subscribe(int efd);
+/* Where stream r starts, in c (c->task set): the cursor it was given
+ * (Last-Event-ID, ?after=), a task's snapshot state event (in c->out),
+ * or the newest event for a live-only /api/events. Returns 0, or -1
+ * once it has answered r (400, 404, 204 for an ended task with nothing
+ * left to send, 503). */
+int		 feed_open(struct req *r, struct cursor *c);
+/* Copies into c->out the ring's frames after c->after (up to
+ * HG_STREAM_CHUNK bytes; the rest on the next call), moving c->after
+ * and setting c->final at the task's final state; or, when the ring no
+ * longer holds c->after's successors, sets *upto for feed_catchup()
+ * (else 0). Returns -1 once the feed is stopping. */
+int		 feed_fill(struct cursor *c, int64_t *upto);
+/* Reads events after c->after up to upto from SQLite into c->out (at
+ * most HG_CATCHUP_BATCH; c->after moves to upto once all are read).
+ * Returns -1 if the database fails. */
+int		 feed_catchup(struct cursor *c, int64_t upto);
+/* Counts a stream of task (0: every task) in (1) or out (-1), for
+ * feed_watched(). Returns -1 without memory. */
+int		 feed_watch(int64_t task, int delta);
 
 #endif

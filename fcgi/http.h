@@ -26,6 +26,7 @@ struct req {
 	int		 head;		/* HEAD: the answer's head only */
 	int		 replied;	/* the status line went out */
 	int		 status;	/* ... with this status */
+	int		 adopted;	/* a stream loop has its connection */
 };
 
 /* The FastCGI parameter name, borrowed from the request, or NULL. */

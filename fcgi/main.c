@@ -4,9 +4,9 @@
  *
  * Threads: main (start-up, then waits for SIGTERM/SIGINT), a thread per
  * connection from nginx (conn_thread; nginx keeps a few open and sends
- * request after request on them), a thread of its own for each SSE
- * stream, which may stay open for hours, and the feed, janitor and
- * webhook threads. All have small stacks.
+ * request after request on them), HG_SSE_LOOPS threads that serve every
+ * open SSE stream (sse.c), and the feed, janitor, scheduler and webhook
+ * threads. The connection threads have small stacks.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +37,7 @@
 #include "runners.h"
 #include "schedules.h"
 #include "server.h"
+#include "sse.h"
 #include "webhook.h"
 
 /* Limits (HG_CONN_*, HG_DRAIN_MS, ...) are in hg.h with their reasons. */
@@ -137,6 +138,7 @@ req_parse(struct req *r)
 	r->query = uri[r->pathlen] == '?' ? uri + r->pathlen + 1 : "";
 	r->replied = 0;
 	r->status = 0;
+	r->adopted = 0;
 }
 
 static void
@@ -154,27 +156,6 @@ inflight_done(void)
 	reqs.inflight--;
 	pthread_cond_signal(&reqs.cv);
 	pthread_mutex_unlock(&reqs.mu);
-}
-
-/* A stream's thread: the stream, then its connection is closed. */
-static void *
-stream(void *arg)
-{
-	struct req	*r = arg;
-
-	answer(r);
-	req_end(r, 0);
-	free(r);
-	inflight_done();
-	return NULL;
-}
-
-/* A stream's path ends in /events; it gets a thread of its own. */
-static int
-is_stream(const struct req *r)
-{
-	return r->pathlen >= 7 &&
-	    memcmp(r->path + r->pathlen - 7, "/events", 7) == 0;
 }
 
 /*
@@ -315,18 +296,14 @@ conn_thread(void *arg)
 				break;
 			continue;
 		}
-		if (is_stream(r)) {
-			pthread_t	 t;
-
-			if (pthread_create(&t, &thread_attr, stream, r) == 0) {
-				r = NULL;
-				continue;
-			}
-			reply_errf(r, 503, "unavailable", "too many requests "
-			    "at once; try again");
+		answer(r);
+		if (r->adopted) {
+			/* A stream: its loop writes and closes the
+			 * connection from now on, and counts it. */
+			FCGX_Free(&r->fcgi, 0);
+			r->fcgi.ipcFd = -1;
 		} else
-			answer(r);
-		req_end(r, 1);
+			req_end(r, 1);
 		inflight_done();
 	}
 	if (r != NULL) {
@@ -387,16 +364,31 @@ lock_data(void)
 }
 
 /* Each SSE watcher holds a descriptor: allow as many as the hard limit
- * lets us, since the soft limit is often 1024. */
+ * lets us, since the soft limit is often 1024, and say so when that is
+ * fewer than HG_STREAMS_WANT streams (past it a stream is refused with
+ * 503; sse.c). */
 static void
 raise_nofile(void)
 {
 	struct rlimit	 rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < HG_STREAMS_WANT + HG_FD_RESERVE)
+		fprintf(stderr, "hourglass-fcgi: warning: the limit on open "
+		    "files is %llu, so at most %lld streams can be open at "
+		    "once; %d streams need %d: raise the hard limit "
+		    "(ulimit -Hn, or ulimits: nofile in docker-compose.yml)\n",
+		    (unsigned long long)rl.rlim_cur,
+		    (long long)rl.rlim_cur > HG_FD_RESERVE ?
+		    (long long)rl.rlim_cur - HG_FD_RESERVE : 0,
+		    HG_STREAMS_WANT, HG_STREAMS_WANT + HG_FD_RESERVE);
 }
 
 /* A program that is missing now may be installed later: say so, but
@@ -484,10 +476,11 @@ quit(int nfd)
 	schedules_stop();
 	webhook_stop();
 	host_stop();
-	/* The streams end with the feed; the other requests still in
-	 * flight may kick it, forget a task in it, take a store, read
-	 * the list cache and the kinds: all of those are freed only
-	 * once drain() saw the last of them end. */
+	/* The streams end first: their loops read the feed. The other
+	 * requests still in flight may kick the feed, forget a task in
+	 * it, take a store, read the list cache and the kinds: all of
+	 * those are freed only once drain() saw the last of them end. */
+	sse_stop();
 	feed_stop();
 	close(nfd);
 	unlink(srv.cfg.notify);
@@ -500,6 +493,7 @@ quit(int nfd)
 		return;
 	}
 	feed_free();
+	sse_free();
 	pool_fini();
 	listcache_free();
 	kinds_free(srv.kinds);
@@ -549,6 +543,8 @@ main(int argc, char *argv[])
 	if ((nfd = notify_listen(srv.cfg.notify)) == -1)
 		die("%s: %s", srv.cfg.notify, strerror(errno));
 	if (feed_start(nfd, task_ended, NULL, err, sizeof(err)) == -1)
+		die("%s", err);
+	if (sse_start(err, sizeof(err)) == -1)
 		die("%s", err);
 	host_tend();
 	/* Before the janitor's first pass and the first request, either of

@@ -13,6 +13,7 @@
 #include "route.h"
 #include "schedules.h"
 #include "server.h"
+#include "sse.h"
 #include "tasks.h"
 
 /* Does the path, after "/api/", equal s? */

@@ -34,7 +34,9 @@
  * bounds. */
 #define HG_FEED_RING_BYTES	(16 * 1024 * 1024)
 #define HG_FEED_BATCH		512	/* events read in one query */
-#define HG_REQUESTS_MAX		10000	/* requests in flight, streams too */
+/* Requests in flight on connection threads; an open stream is one only
+ * while it opens (then its loop has it: HG_STREAMS_MAX). */
+#define HG_REQUESTS_MAX		10000
 #define HG_POOL_MAX		8	/* SQLite connections for requests */
 #define HG_BUSY_MS		5000	/* SQLite busy timeout */
 #define HG_MSG_MAX		1024	/* bytes of a progress message */
@@ -159,9 +161,22 @@
 /* Events a stream reads from SQLite in one query while it catches up;
  * it pages on through the rest. */
 #define HG_CATCHUP_BATCH	256
-/* How often an idle stream looks whether its client left (nginx tells
- * only by closing the connection). */
-#define HG_GONE_CHECK_MS	1000
+/* Threads that serve every open stream, each an epoll loop over its
+ * share: a stream is a socket and a cursor, not a thread, so 10,000
+ * watchers cost descriptors and a few hundred bytes each. */
+#define HG_SSE_LOOPS		2
+/* Descriptors kept for everything but streams (nginx's kept
+ * connections, SQLite's files, runners' pipes, the webhook sender):
+ * streams may use the rest of RLIMIT_NOFILE, and a stream past that is
+ * refused with 503 while creates, reads and stops go on. */
+#define HG_FD_RESERVE		256
+/* Streams open at once, whatever the descriptors allow. */
+#define HG_STREAMS_MAX		100000
+/* Streams the server means to hold: fewer, for want of descriptors, is
+ * said at start. */
+#define HG_STREAMS_WANT		10000
+/* Seconds a stream refused for want of room is told to wait. */
+#define HG_STREAMS_RETRY_S	5
 /* How long the time a task's last watcher left is remembered: longer
  * than HG_KIND_WATCH_MAX_S would not matter to any while_watched_s;
  * an hour bounds the table by the tasks watched in an hour. */

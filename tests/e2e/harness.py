@@ -63,6 +63,15 @@ def refused(kinds, *words):
         srv.close()
 
 
+def fcgi_pid(srv):
+    """The pid of srv's hourglass-fcgi."""
+    pids = [p for p in owned_pids(srv.data)
+            if read_proc(p, "cmdline").split(b"\0")[0].endswith(
+                b"hourglass-fcgi")]
+    assert len(pids) == 1, pids
+    return pids[0]
+
+
 def db_rows(srv, sql, args=()):
     """Rows of a query on the server's database, read-only, as another
     process would read them."""

@@ -1,0 +1,517 @@
+/*
+ * SSE streams on event loops.
+ *
+ * A stream's connection from nginx carries one FastCGI request (the
+ * streams' upstream is never kept: nginx.conf). The connection thread
+ * checks the request, sends the head and what the stream starts with
+ * through libfcgi, reads the request's input to its end, and hands the
+ * socket to a loop. From then on the loop writes the rest itself:
+ * FCGI_STDOUT records, and at the end an empty one and FCGI_END_REQUEST
+ * (the FastCGI specification, sections 3.3, 5.3 and 5.5), then closes
+ * the socket. nginx sends nothing more on that connection and closes it
+ * when its client leaves, so the socket turning readable or hung up
+ * means gone: epoll tells, and no idle stream is ever woken to look.
+ *
+ * Each loop keeps its streams in a list by the time of their last
+ * write, oldest first, so the next ping is due at the head: an idle
+ * loop sleeps until then, or until the feed has events.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "feed.h"
+#include "metrics.h"
+#include "server.h"
+#include "sse.h"
+
+/* FastCGI (the specification, 8. Types and constants). */
+#define FCGI_VERSION_1		1
+#define FCGI_END_REQUEST	3
+#define FCGI_STDOUT		6
+#define FCGI_CONTENT_MAX	65535	/* bytes in one record */
+
+#define SSE_EVENTS		256	/* epoll events taken at once */
+
+struct stream {
+	int		 fd;
+	int		 reqid;		/* its FastCGI request id */
+	struct cursor	 c;
+	struct buf	 pend;		/* records not yet written */
+	size_t		 sent;		/* bytes of pend written */
+	int64_t		 wrote_at;	/* hg_mono_ms() of the last write */
+	unsigned	 gen;		/* the loop's round that last filled it */
+	int		 ending;	/* the end records are in pend */
+	int		 out_armed;	/* EPOLLOUT asked for */
+	struct stream	*prev, *next;	/* the loop's, oldest write first */
+};
+
+struct loop {
+	pthread_t	 thread;
+	int		 epfd;
+	int		 efd;		/* the feed's and adopt()'s wake-up */
+	pthread_mutex_t	 mu;		/* guards incoming and stopping */
+	struct stream	*incoming;	/* handed over, not yet taken in */
+	int		 stopping;
+	struct stream	 list;		/* sentinel of the streams taken in */
+	unsigned	 gen;
+};
+
+static struct loop	 loops[HG_SSE_LOOPS];
+static int		 nloops;
+static atomic_int	 nstreams;	/* open, in every loop */
+static atomic_uint	 next_loop;
+
+/* Appends n bytes of p as records of type for request id (one empty
+ * record when n is 0). Returns 0, or -1 without memory. */
+static int
+rec_add(struct buf *b, int type, int id, const char *p, size_t n)
+{
+	unsigned char	 h[8];
+	size_t		 k;
+
+	do {
+		k = n < FCGI_CONTENT_MAX ? n : FCGI_CONTENT_MAX;
+		h[0] = FCGI_VERSION_1;
+		h[1] = (unsigned char)type;
+		h[2] = (unsigned char)(id >> 8);
+		h[3] = (unsigned char)id;
+		h[4] = (unsigned char)(k >> 8);
+		h[5] = (unsigned char)k;
+		h[6] = h[7] = 0;	/* no padding */
+		if (buf_add(b, h, sizeof(h)) == -1 ||
+		    (k > 0 && buf_add(b, p, k) == -1))
+			return -1;
+		p += k;
+		n -= k;
+	} while (n > 0);
+	return 0;
+}
+
+/* The end of the response: an empty FCGI_STDOUT, then FCGI_END_REQUEST
+ * with application status 0 and FCGI_REQUEST_COMPLETE (0). */
+static int
+end_add(struct stream *s)
+{
+	static const char	 body[8];
+
+	if (rec_add(&s->pend, FCGI_STDOUT, s->reqid, NULL, 0) == -1 ||
+	    rec_add(&s->pend, FCGI_END_REQUEST, s->reqid, body,
+	    sizeof(body)) == -1)
+		return -1;
+	s->ending = 1;
+	return 0;
+}
+
+static void
+list_unlink(struct stream *s)
+{
+	s->prev->next = s->next;
+	s->next->prev = s->prev;
+}
+
+/* s wrote (or tried to, for a ping) now: its next ping is the last. */
+static void
+touch(struct loop *l, struct stream *s)
+{
+	s->wrote_at = hg_mono_ms();
+	list_unlink(s);
+	s->prev = l->list.prev;
+	s->next = &l->list;
+	l->list.prev->next = s;
+	l->list.prev = s;
+}
+
+static void
+want_out(struct loop *l, struct stream *s, int on)
+{
+	struct epoll_event	 ev;
+
+	if (s->out_armed == on)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0);
+	ev.data.ptr = s;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, s->fd, &ev) == 0)
+		s->out_armed = on;
+}
+
+/* Closes s and forgets it. Its request is counted now, as 200. */
+static void
+stream_end(struct stream *s)
+{
+	list_unlink(s);
+	close(s->fd);
+	(void)feed_watch(s->c.task, -1);
+	metrics_sse(-1);
+	metrics_request(200);
+	atomic_fetch_sub(&nstreams, 1);
+	buf_free(&s->c.out);
+	buf_free(&s->pend);
+	free(s);
+}
+
+/* Writes what s has pending, as far as the socket takes it. Returns -1
+ * once s is to end: the client left, or its end records went out. */
+static int
+flush(struct loop *l, struct stream *s)
+{
+	ssize_t	 n;
+	size_t	 left;
+	int	 wrote = 0;
+
+	while ((left = s->pend.len - s->sent) > 0) {
+		n = write(s->fd, s->pend.p + s->sent, left);
+		if (n > 0) {
+			s->sent += (size_t)n;
+			wrote = 1;
+		} else if (n == -1 && errno == EINTR)
+			continue;
+		else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		else
+			return -1;
+	}
+	if (wrote)
+		touch(l, s);
+	if (left > 0) {
+		want_out(l, s, 1);
+		return 0;
+	}
+	s->sent = 0;
+	buf_reset(&s->pend);
+	/* A catch-up can grow it; an idle stream keeps none. */
+	if (s->pend.cap > HG_STREAM_CHUNK * 2)
+		buf_free(&s->pend);
+	want_out(l, s, 0);
+	return s->ending ? -1 : 0;
+}
+
+/* Sends s what the feed has for it, until it has nothing more or its
+ * socket is full (then EPOLLOUT brings it back). Returns -1 once s is
+ * to end. */
+static int
+pump(struct loop *l, struct stream *s)
+{
+	int64_t	 upto;
+
+	while (!s->ending && s->pend.len == 0) {
+		if (feed_fill(&s->c, &upto) == -1)
+			return -1;
+		if (upto > 0 && feed_catchup(&s->c, upto) == -1)
+			return -1;
+		if (s->c.out.len == 0 && !s->c.final) {
+			if (upto > 0)
+				continue;	/* none of its own in there */
+			return 0;
+		}
+		if (s->c.out.len > 0 && rec_add(&s->pend, FCGI_STDOUT,
+		    s->reqid, s->c.out.p, s->c.out.len) == -1)
+			return -1;
+		buf_reset(&s->c.out);
+		if (s->c.out.cap > HG_STREAM_CHUNK * 2)
+			buf_free(&s->c.out);
+		if (s->c.final && end_add(s) == -1)
+			return -1;
+		if (flush(l, s) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* A comment keeps an idle stream open through proxies. A stream whose
+ * socket is full gets none; it counts as pinged all the same. */
+static int
+ping(struct loop *l, struct stream *s)
+{
+	if (s->pend.len > 0) {
+		touch(l, s);
+		return 0;
+	}
+	if (rec_add(&s->pend, FCGI_STDOUT, s->reqid, ": ping\n\n", 8) == -1)
+		return -1;
+	touch(l, s);
+	return flush(l, s);
+}
+
+/* Takes in the streams handed over since the last round. */
+static void
+intake(struct loop *l, struct stream *in)
+{
+	struct epoll_event	 ev;
+	struct stream		*s;
+	int			 fl;
+
+	while ((s = in) != NULL) {
+		in = s->next;
+		s->prev = l->list.prev;
+		s->next = &l->list;
+		l->list.prev->next = s;
+		l->list.prev = s;
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLRDHUP;
+		ev.data.ptr = s;
+		if ((fl = fcntl(s->fd, F_GETFL)) == -1 ||
+		    fcntl(s->fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+		    epoll_ctl(l->epfd, EPOLL_CTL_ADD, s->fd, &ev) == -1) {
+			stream_end(s);
+			continue;
+		}
+		s->gen = l->gen;
+		if (pump(l, s) == -1)
+			stream_end(s);
+	}
+}
+
+/* At stop: each stream gets its end records if the socket takes them
+ * now, and is closed. */
+static void
+end_all(struct loop *l)
+{
+	struct stream	*s;
+
+	while ((s = l->list.next) != &l->list) {
+		if (!s->ending && s->pend.len == 0 && end_add(s) == 0)
+			(void)flush(l, s);
+		stream_end(s);
+	}
+}
+
+static void *
+loop_main(void *arg)
+{
+	struct loop		*l = arg;
+	struct epoll_event	 ev[SSE_EVENTS];
+	struct stream		*s, *next, *in;
+	uint64_t		 v;
+	int64_t			 now, d;
+	int			 i, n, woke, stop, timeout;
+
+	/* Named, so that top -H and /proc tell the loops apart. */
+	(void)pthread_setname_np(pthread_self(), "hg-sse");
+	for (;;) {
+		timeout = -1;
+		if ((s = l->list.next) != &l->list) {
+			d = s->wrote_at + HG_PING_MS - hg_mono_ms();
+			timeout = d > 0 ? (int)d : 0;
+		}
+		n = epoll_wait(l->epfd, ev, SSE_EVENTS, timeout);
+		woke = 0;
+		for (i = 0; i < n; i++) {
+			if ((s = ev[i].data.ptr) == NULL) {
+				(void)read(l->efd, &v, sizeof(v));
+				woke = 1;
+			} else if (ev[i].events & (EPOLLIN | EPOLLRDHUP |
+			    EPOLLHUP | EPOLLERR))
+				stream_end(s);	/* the client left */
+			else if ((ev[i].events & EPOLLOUT) &&
+			    (flush(l, s) == -1 || pump(l, s) == -1))
+				stream_end(s);
+		}
+		pthread_mutex_lock(&l->mu);
+		stop = l->stopping;
+		in = l->incoming;
+		l->incoming = NULL;
+		pthread_mutex_unlock(&l->mu);
+		l->gen++;
+		intake(l, in);
+		if (stop)
+			break;
+		/* Each stream once: one that writes moves to the tail. */
+		for (s = l->list.next; woke && s != &l->list; s = next) {
+			next = s->next;
+			if (s->gen == l->gen)
+				continue;
+			s->gen = l->gen;
+			if (pump(l, s) == -1)
+				stream_end(s);
+		}
+		now = hg_mono_ms();
+		while ((s = l->list.next) != &l->list &&
+		    s->wrote_at + HG_PING_MS <= now)
+			if (ping(l, s) == -1)
+				stream_end(s);
+	}
+	end_all(l);
+	return NULL;
+}
+
+/* Hands s to a loop. Returns 0, or -1 once the loops are stopping. */
+static int
+adopt(struct stream *s)
+{
+	struct loop	*l;
+	uint64_t	 one = 1;
+	int		 stop;
+
+	l = &loops[atomic_fetch_add(&next_loop, 1) % (unsigned)nloops];
+	pthread_mutex_lock(&l->mu);
+	if (!(stop = l->stopping)) {
+		s->next = l->incoming;
+		l->incoming = s;
+	}
+	pthread_mutex_unlock(&l->mu);
+	if (stop)
+		return -1;
+	(void)write(l->efd, &one, sizeof(one));
+	return 0;
+}
+
+/* How many streams may be open: what the descriptor limit leaves past
+ * HG_FD_RESERVE, read each time (prlimit(1) may change it while we
+ * run), and never past HG_STREAMS_MAX. */
+static long
+room(void)
+{
+	struct rlimit	 rl;
+	long		 cap = HG_STREAMS_MAX;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur !=
+	    RLIM_INFINITY && (long)rl.rlim_cur - HG_FD_RESERVE < cap)
+		cap = (long)rl.rlim_cur - HG_FD_RESERVE;
+	return cap;
+}
+
+/* Reads the request's input to its end (a GET's is empty), so that
+ * anything the socket says after it means the client left. Returns 0,
+ * or -1 if the connection failed. */
+static int
+input_end(struct req *r)
+{
+	while (FCGX_GetChar(r->fcgi.in) != EOF)
+		;
+	return FCGX_GetError(r->fcgi.in) == 0 ? 0 : -1;
+}
+
+void
+stream_serve(struct req *r, int64_t task)
+{
+	struct cursor	 c = { 0, task, 0, { NULL, 0, 0, 0 } };
+	struct stream	*s = NULL;
+	struct hg_err	 e;
+	char		 head[64];
+	long		 cap;
+
+	if (feed_open(r, &c) == -1)
+		goto out;
+	/* A HEAD of a stream is its head; nothing follows. */
+	if (r->head) {
+		reply_stream(r, "");
+		goto out;
+	}
+	if (atomic_load(&nstreams) >= (cap = room())) {
+		snprintf(head, sizeof(head), "Retry-After: %d\r\n",
+		    HG_STREAMS_RETRY_S);
+		hg_err_set(&e, 503, "unavailable", "%ld streams are open, as "
+		    "many as this server's descriptors allow; try again later",
+		    cap > 0 ? cap : 0);
+		reply_err(r, head, &e);
+		goto out;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    feed_watch(task, 1) == -1) {
+		reply_errf(r, 503, "unavailable", "out of memory");
+		goto out;
+	}
+	atomic_fetch_add(&nstreams, 1);
+	metrics_sse(1);
+	snprintf(head, sizeof(head), "retry: %d\n\n", HG_RETRY_MS);
+	reply_stream(r, head);
+	if ((c.out.len > 0 && FCGX_PutStr(c.out.p, (int)c.out.len,
+	    r->fcgi.out) != (int)c.out.len) || FCGX_FFlush(r->fcgi.out) ==
+	    -1 || input_end(r) == -1)
+		goto gone;
+	buf_reset(&c.out);
+	s->fd = r->fcgi.ipcFd;
+	s->reqid = r->fcgi.requestId;
+	s->c = c;
+	memset(&c.out, 0, sizeof(c.out));
+	s->wrote_at = hg_mono_ms();
+	r->adopted = 1;
+	if (adopt(s) == 0)
+		return;
+	r->adopted = 0;
+	c.out = s->c.out;
+gone:
+	/* The request ends as any does, counted there. */
+	(void)feed_watch(task, -1);
+	metrics_sse(-1);
+	atomic_fetch_sub(&nstreams, 1);
+out:
+	free(s);
+	buf_free(&c.out);
+}
+
+int
+sse_start(char *err, size_t errlen)
+{
+	struct epoll_event	 ev;
+	struct loop		*l;
+	int			 i;
+
+	for (i = 0; i < HG_SSE_LOOPS; i++) {
+		l = &loops[i];
+		pthread_mutex_init(&l->mu, NULL);
+		l->list.next = l->list.prev = &l->list;
+		if ((l->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+		    (l->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1) {
+			snprintf(err, errlen, "stream loop: %s",
+			    strerror(errno));
+			return -1;
+		}
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.ptr = NULL;
+		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->efd, &ev) == -1 ||
+		    feed_subscribe(l->efd) == -1) {
+			snprintf(err, errlen, "stream loop: %s",
+			    strerror(errno));
+			return -1;
+		}
+		if ((errno = pthread_create(&l->thread, NULL, loop_main,
+		    l)) != 0) {
+			snprintf(err, errlen, "pthread_create: %s",
+			    strerror(errno));
+			return -1;
+		}
+		nloops++;
+	}
+	return 0;
+}
+
+void
+sse_stop(void)
+{
+	uint64_t	 one = 1;
+	int		 i;
+
+	for (i = 0; i < nloops; i++) {
+		pthread_mutex_lock(&loops[i].mu);
+		loops[i].stopping = 1;
+		pthread_mutex_unlock(&loops[i].mu);
+		(void)write(loops[i].efd, &one, sizeof(one));
+	}
+	for (i = 0; i < nloops; i++)
+		pthread_join(loops[i].thread, NULL);
+}
+
+void
+sse_free(void)
+{
+	int	 i;
+
+	for (i = 0; i < nloops; i++) {
+		close(loops[i].epfd);
+		close(loops[i].efd);
+		pthread_mutex_destroy(&loops[i].mu);
+	}
+	nloops = 0;
+}
