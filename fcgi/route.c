@@ -45,6 +45,7 @@ schedule_resume(struct req *r, int64_t id)
  */
 static const struct route routes[] = {
 	{ "GET",	"health",		about_health, NULL },
+	{ "GET",	"openapi.json",		about_openapi, NULL },
 	{ "GET",	"kinds",		about_kinds, NULL },
 	{ "GET",	"metrics",		metrics_serve, NULL },
 	{ "GET",	"webhooks/deliveries",	deliveries_serve, NULL },
