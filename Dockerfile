@@ -12,6 +12,7 @@ COPY fcgi fcgi
 COPY taskrunner taskrunner
 COPY sql sql
 COPY scripts scripts
+COPY docs/openapi.json docs/openapi.json
 RUN make build/hourglass-fcgi build/hourglass-runner
 
 # libcurl4 sends webhooks; ca-certificates lets it verify an https

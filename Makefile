@@ -45,7 +45,13 @@ $(BUILD)/gen/migrations.c: scripts/embed-sql.sh $(sort $(wildcard sql/*.sql))
 	@mkdir -p $(dir $@)
 	sh scripts/embed-sql.sh $(sort $(wildcard sql/*.sql)) > $@
 
-$(BUILD)/obj/migrations.o: $(BUILD)/gen/migrations.c
+# The server's OpenAPI document, served at GET /api/openapi.json; the
+# file is its one source.
+$(BUILD)/gen/openapi.c: scripts/embed-text.sh docs/openapi.json
+	@mkdir -p $(dir $@)
+	sh scripts/embed-text.sh openapi_json docs/openapi.json > $@
+
+$(BUILD)/obj/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALLFLAGS) -c -o $@ $<
 
@@ -53,7 +59,7 @@ $(BUILD)/obj/migrations.o: $(BUILD)/gen/migrations.c
 # webhooks (libcrypto: nginx already depends on it), and sends webhooks
 # (libcurl); a runner loads none of them.
 CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
-$(BUILD)/hourglass-fcgi: $(FCGI_OBJ) $(LIB_OBJ)
+$(BUILD)/hourglass-fcgi: $(FCGI_OBJ) $(LIB_OBJ) $(BUILD)/obj/openapi.o
 	$(CC) $(ALLFLAGS) -o $@ $^ -lfcgi -lcrypto $(CURL_LIBS) $(LDLIBS)
 
 # SQLite stays a shared library: linked into the runner, its relocated

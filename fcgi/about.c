@@ -1,6 +1,7 @@
 /*
  * What the service says about itself: whether it can serve (GET
- * /api/health) and the kinds of task it runs (GET /api/kinds).
+ * /api/health), the kinds of task it runs (GET /api/kinds) and its API
+ * (GET /api/openapi.json).
  */
 #include "about.h"
 #include "pool.h"
@@ -31,4 +32,14 @@ about_kinds(struct req *r)
 {
 	reply(r, 200, NULL, JSON_TYPE, srv.kinds->public_json,
 	    srv.kinds->public_len);
+}
+
+/* The document, built in from docs/openapi.json (scripts/embed-text.sh). */
+extern const char	openapi_json[];
+extern const size_t	openapi_json_len;
+
+void
+about_openapi(struct req *r)
+{
+	reply(r, 200, NULL, JSON_TYPE, openapi_json, openapi_json_len);
 }

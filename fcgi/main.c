@@ -507,13 +507,19 @@ main(int argc, char *argv[])
 	char		 err[1024], tmp[sizeof(srv.cfg.sock) + 8];
 	int		 nfd, sig, i, n;
 
-	(void)argv;
 	/* A stream thread allocates little: a few malloc arenas serve all
 	 * threads, instead of glibc's eight per core. */
 	mallopt(M_ARENA_MAX, 2);
+	/* --routes: what the router answers, for a test to hold the
+	 * OpenAPI document to; it reads no setting and opens nothing. */
+	if (argc == 2 && strcmp(argv[1], "--routes") == 0) {
+		route_list(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	if (argc != 1) {
 		fprintf(stderr, "usage: hourglass-fcgi (configured by "
-		    "HOURGLASS_* environment variables)\n");
+		    "HOURGLASS_* environment variables)\n"
+		    "       hourglass-fcgi --routes\n");
 		return 2;
 	}
 	hg_std_fds();

@@ -2,6 +2,7 @@
  * The API's routes: the token, the method, and which handler answers.
  * The handlers never call back up here.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,39 +17,133 @@
 #include "sse.h"
 #include "tasks.h"
 
-/* Does the path, after "/api/", equal s? */
-static int
-route_is(const char *p, size_t n, const char *s)
+/* One route: a method and a path after "/api/", whose "{id}" segment
+ * is an id, handed to serve_id; a route without one has serve. */
+struct route {
+	const char	*method;
+	const char	*path;
+	void		(*serve)(struct req *);
+	void		(*serve_id)(struct req *, int64_t);
+};
+
+static void
+schedule_pause(struct req *r, int64_t id)
 {
-	return strlen(s) == n && memcmp(p, s, n) == 0;
+	schedules_pause(r, id, 1);
 }
 
-/* 405 with Allow unless the method is one of allow ("GET, POST"); a
- * CORS preflight is answered here, with those methods. */
-static int
-method_ok(struct req *r, const char *allow)
+static void
+schedule_resume(struct req *r, int64_t id)
 {
-	struct hg_err	 e;
-	char		 hdr[64];
-	const char	*m = r->method, *p = allow;
-	size_t		 n = strlen(m), len;
+	schedules_pause(r, id, 0);
+}
 
-	if (req_is_preflight(r)) {
-		reply_preflight(r, allow);
+/*
+ * Every route, in one table that `hourglass-fcgi --routes` prints, so
+ * that a test can hold docs/openapi.json to it. The methods of one path
+ * are its Allow header, in this order. /api/events is the stream of
+ * every task: stream_serve() with task 0.
+ */
+static const struct route routes[] = {
+	{ "GET",	"health",		about_health, NULL },
+	{ "GET",	"openapi.json",		about_openapi, NULL },
+	{ "GET",	"kinds",		about_kinds, NULL },
+	{ "GET",	"metrics",		metrics_serve, NULL },
+	{ "GET",	"webhooks/deliveries",	deliveries_serve, NULL },
+	{ "GET",	"events",		NULL, stream_serve },
+	{ "GET",	"tasks",		tasks_list, NULL },
+	{ "POST",	"tasks",		tasks_create, NULL },
+	{ "GET",	"tasks/{id}",		NULL, tasks_get },
+	{ "DELETE",	"tasks/{id}",		NULL, tasks_delete },
+	{ "POST",	"tasks/{id}/stop",	NULL, tasks_stop },
+	{ "POST",	"tasks/{id}/rerun",	NULL, tasks_rerun },
+	{ "GET",	"tasks/{id}/events",	NULL, stream_serve },
+	{ "GET",	"tasks/{id}/log",	NULL, tasks_log },
+	{ "GET",	"tasks/{id}/data",	NULL, tasks_data },
+	{ "POST",	"tasks/{id}/report",	NULL, report_serve },
+	{ "GET",	"schedules",		schedules_list, NULL },
+	{ "POST",	"schedules",		schedules_create, NULL },
+	{ "GET",	"schedules/preview",	schedules_preview, NULL },
+	{ "GET",	"schedules/{id}",	NULL, schedules_get },
+	{ "DELETE",	"schedules/{id}",	NULL, schedules_delete },
+	{ "POST",	"schedules/{id}/pause",	NULL, schedule_pause },
+	{ "POST",	"schedules/{id}/resume", NULL, schedule_resume },
+	{ "POST",	"schedules/{id}/run",	NULL, schedules_run },
+};
+#define NROUTES	(sizeof(routes) / sizeof(routes[0]))
+
+/*
+ * Does the path p (n bytes, after "/api/") match pat? Segments are
+ * compared whole; "{id}" takes a canonical id (hg_parse_id), read into
+ * *id.
+ */
+static int
+route_match(const char *pat, const char *p, size_t n, int64_t *id)
+{
+	const char	*slash;
+	size_t		 plen, slen;
+
+	for (;;) {
+		plen = strcspn(pat, "/");
+		slash = memchr(p, '/', n);
+		slen = slash != NULL ? (size_t)(slash - p) : n;
+		if (plen == 4 && memcmp(pat, "{id}", 4) == 0) {
+			if (hg_parse_id(p, slen, id) == -1)
+				return 0;
+		} else if (plen != slen || memcmp(pat, p, slen) != 0)
+			return 0;
+		pat += plen;
+		p += slen;
+		n -= slen;
+		if (*pat == '\0' || n == 0)
+			return *pat == '\0' && n == 0;
+		/* Both stand on a '/'. */
+		pat++;
+		p++;
+		n--;
+	}
+}
+
+/* Appends ", method" (or the first) to allow, len bytes; the table's
+ * methods of one path fit. */
+static void
+allow_add(char *allow, size_t len, const char *method)
+{
+	size_t	 at = strlen(allow);
+	int	 n;
+
+	n = snprintf(allow + at, len - at, "%s%s", at > 0 ? ", " : "",
+	    method);
+	assert(n > 0 && (size_t)n < len - at);
+}
+
+/* Is the segment after prefix, which p starts with, no id? */
+static int
+bad_id_after(const char *prefix, const char *p, size_t n)
+{
+	const char	*slash;
+	size_t		 k = strlen(prefix), seg;
+	int64_t		 id;
+
+	if (n <= k || memcmp(p, prefix, k) != 0)
 		return 0;
-	}
-	while (*p != '\0') {
-		len = strcspn(p, ",");
-		if (len == n && n > 0 && memcmp(p, m, n) == 0)
-			return 1;
-		p += len;
-		p += strspn(p, ", ");
-	}
-	snprintf(hdr, sizeof(hdr), "Allow: %s\r\n", allow);
-	hg_err_set(&e, 405, "method_not_allowed", "this method is not "
-	    "allowed here; use %s", allow);
-	reply_err(r, hdr, &e);
-	return 0;
+	slash = memchr(p + k, '/', n - k);
+	seg = slash != NULL ? (size_t)(slash - p - k) : n - k;
+	return hg_parse_id(p + k, seg, &id) == -1;
+}
+
+/* 404 for a path no route has; an id that is no id says so. */
+static void
+reply_notfound(struct req *r, const char *p, size_t n)
+{
+	if (bad_id_after("tasks/", p, n))
+		reply_errf(r, 404, "not_found", "no such task: a task id is "
+		    "a positive decimal integer");
+	else if (bad_id_after("schedules/", p, n))
+		reply_errf(r, 404, "not_found", "no such schedule: a "
+		    "schedule id is a positive decimal integer");
+	else
+		reply_errf(r, 404, "not_found", "no such resource");
 }
 
 /*
@@ -99,50 +194,42 @@ is_report(const char *p, size_t n)
 	    memcmp(p + n - 7, "/report", 7) == 0;
 }
 
-/* Reads the id that *p (*n bytes) starts with, up to a '/', and moves
- * *p and *n past it. Returns 0, or -1 when it is no id. */
-static int
-id_segment(const char **p, size_t *n, int64_t *id)
-{
-	const char	*slash = memchr(*p, '/', *n);
-	size_t		 seg = slash != NULL ? (size_t)(slash - *p) : *n;
-
-	if (hg_parse_id(*p, seg, id) == -1)
-		return -1;
-	*p += seg;
-	*n -= seg;
-	return 0;
-}
-
-/* schedules/{id}[/pause|/resume|/run], after "schedules/". */
+/* Calls the handler of the route of r's path and method. A path that
+ * some route has, with another method, is 405 with Allow: the methods
+ * of its routes; a CORS preflight is answered with those. */
 static void
-schedule_route(struct req *r, const char *p, size_t n)
+route_dispatch(struct req *r, const char *p, size_t n)
 {
-	int64_t		 id;
+	const struct route	*rt, *hit = NULL;
+	struct hg_err		 e;
+	char			 allow[64] = "", hdr[96];
+	int64_t			 id, hit_id = 0;
+	size_t			 i;
 
-	if (id_segment(&p, &n, &id) == -1) {
-		reply_errf(r, 404, "not_found", "no such schedule: a schedule "
-		    "id is a positive decimal integer");
-		return;
+	for (i = 0; i < NROUTES; i++) {
+		rt = &routes[i];
+		id = 0;
+		if (!route_match(rt->path, p, n, &id))
+			continue;
+		allow_add(allow, sizeof(allow), rt->method);
+		if (hit == NULL && strcmp(rt->method, r->method) == 0) {
+			hit = rt;
+			hit_id = id;
+		}
 	}
-	if (n == 0) {
-		if (!method_ok(r, "GET, DELETE"))
-			return;
-		if (strcmp(r->method, "GET") == 0)
-			schedules_get(r, id);
-		else
-			schedules_delete(r, id);
-	} else if (route_is(p, n, "/pause")) {
-		if (method_ok(r, "POST"))
-			schedules_pause(r, id, 1);
-	} else if (route_is(p, n, "/resume")) {
-		if (method_ok(r, "POST"))
-			schedules_pause(r, id, 0);
-	} else if (route_is(p, n, "/run")) {
-		if (method_ok(r, "POST"))
-			schedules_run(r, id);
-	} else
-		reply_errf(r, 404, "not_found", "no such resource");
+	if (allow[0] == '\0')
+		reply_notfound(r, p, n);
+	else if (req_is_preflight(r))
+		reply_preflight(r, allow);
+	else if (hit == NULL) {
+		snprintf(hdr, sizeof(hdr), "Allow: %s\r\n", allow);
+		hg_err_set(&e, 405, "method_not_allowed", "this method is "
+		    "not allowed here; use %s", allow);
+		reply_err(r, hdr, &e);
+	} else if (hit->serve != NULL)
+		hit->serve(r);
+	else
+		hit->serve_id(r, hit_id);
 }
 
 void
@@ -150,15 +237,16 @@ route_request(struct req *r)
 {
 	const char	*p = r->path;
 	size_t		 n = r->pathlen;
-	int64_t		 id;
 
-	if (n < 5 || memcmp(p, "/api/", 5) != 0)
-		goto notfound;
+	if (n < 5 || memcmp(p, "/api/", 5) != 0) {
+		reply_errf(r, 404, "not_found", "no such resource");
+		return;
+	}
 	p += 5;
 	n -= 5;
 	/* A report carries its task's own token instead; a browser sends
 	 * a preflight without the headers it asks about, the token's too. */
-	if (!route_is(p, n, "health") && !is_report(p, n) &&
+	if (!(n == 6 && memcmp(p, "health", 6) == 0) && !is_report(p, n) &&
 	    !req_is_preflight(r) && !authorized(r)) {
 		struct hg_err	 e;
 
@@ -168,79 +256,19 @@ route_request(struct req *r)
 		reply_err(r, "WWW-Authenticate: Bearer\r\n", &e);
 		return;
 	}
-	if (route_is(p, n, "health")) {
-		if (method_ok(r, "GET"))
-			about_health(r);
-	} else if (route_is(p, n, "kinds")) {
-		if (method_ok(r, "GET"))
-			about_kinds(r);
-	} else if (route_is(p, n, "metrics")) {
-		if (method_ok(r, "GET"))
-			metrics_serve(r);
-	} else if (route_is(p, n, "webhooks/deliveries")) {
-		if (method_ok(r, "GET"))
-			deliveries_serve(r);
-	} else if (route_is(p, n, "events")) {
-		if (method_ok(r, "GET"))
-			stream_serve(r, 0);
-	} else if (route_is(p, n, "tasks")) {
-		if (!method_ok(r, "GET, POST"))
-			return;
-		if (strcmp(r->method, "POST") == 0)
-			tasks_create(r);
-		else
-			tasks_list(r);
-	} else if (n > 6 && memcmp(p, "tasks/", 6) == 0) {
-		p += 6;
-		n -= 6;
-		if (id_segment(&p, &n, &id) == -1)
-			goto notask;
-		if (n == 0) {
-			if (!method_ok(r, "GET, DELETE"))
-				return;
-			if (strcmp(r->method, "GET") == 0)
-				tasks_get(r, id);
-			else
-				tasks_delete(r, id);
-		} else if (route_is(p, n, "/stop")) {
-			if (method_ok(r, "POST"))
-				tasks_stop(r, id);
-		} else if (route_is(p, n, "/rerun")) {
-			if (method_ok(r, "POST"))
-				tasks_rerun(r, id);
-		} else if (route_is(p, n, "/events")) {
-			if (method_ok(r, "GET"))
-				stream_serve(r, id);
-		} else if (route_is(p, n, "/log")) {
-			if (method_ok(r, "GET"))
-				tasks_log(r, id);
-		} else if (route_is(p, n, "/data")) {
-			if (method_ok(r, "GET"))
-				tasks_data(r, id);
-		} else if (route_is(p, n, "/report")) {
-			if (method_ok(r, "POST"))
-				report_serve(r, id);
-		} else
-			goto notfound;
-	} else if (route_is(p, n, "schedules")) {
-		if (!method_ok(r, "GET, POST"))
-			return;
-		if (strcmp(r->method, "POST") == 0)
-			schedules_create(r);
-		else
-			schedules_list(r);
-	} else if (route_is(p, n, "schedules/preview")) {
-		if (method_ok(r, "GET"))
-			schedules_preview(r);
-	} else if (n > 10 && memcmp(p, "schedules/", 10) == 0) {
-		schedule_route(r, p + 10, n - 10);
-	} else
-		goto notfound;
-	return;
-notask:
-	reply_errf(r, 404, "not_found", "no such task: a task id is a "
-	    "positive decimal integer");
-	return;
-notfound:
-	reply_errf(r, 404, "not_found", "no such resource");
+	route_dispatch(r, p, n);
+}
+
+/* HEAD is answered on every GET route, as the GET (req_parse() in
+ * main.c), so it is listed after each. */
+void
+route_list(FILE *f)
+{
+	size_t	 i;
+
+	for (i = 0; i < NROUTES; i++) {
+		fprintf(f, "%s /api/%s\n", routes[i].method, routes[i].path);
+		if (strcmp(routes[i].method, "GET") == 0)
+			fprintf(f, "HEAD /api/%s\n", routes[i].path);
+	}
 }
