@@ -9,13 +9,18 @@ import subprocess
 from harness import REPO, Skip
 
 
-def compose(*args):
+def compose(*args, env=None):
+    """`docker-compose config ARGS` with the variables the file reads
+    unset, but for those in env."""
     exe = shutil.which("docker-compose")
     if exe is None:
         raise Skip("the docker-compose binary is not installed")
+    e = {k: v for k, v in os.environ.items()
+         if k not in ("HOURGLASS_PORT", "HOURGLASS_IMAGE")}
+    e.update(env or {})
     return subprocess.run([exe, "-f", "docker-compose.yml", "config"]
                           + list(args), cwd=REPO, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, env=e)
 
 
 def test_compose_file_is_valid():
@@ -35,6 +40,22 @@ def test_compose_publishes_8080_on_loopback_only():
             or ("host_ip: 127.0.0.1" in out and "published: '8080'" in out)
             ), out
     assert "0.0.0.0:8080" not in out, out
+
+
+def test_compose_publishes_on_hourglass_port_when_set():
+    r = compose(env={"HOURGLASS_PORT": "18123"})
+    assert r.returncode == 0, r.stderr
+    assert "127.0.0.1:18123:8080" in r.stdout, r.stdout
+    assert ":8080:8080" not in r.stdout, r.stdout
+
+
+def test_compose_tags_the_image_hourglass_unless_told():
+    r = compose()
+    assert r.returncode == 0, r.stderr
+    assert "image: hourglass\n" in r.stdout, r.stdout
+    r = compose(env={"HOURGLASS_IMAGE": "hourglass-compose-test"})
+    assert r.returncode == 0, r.stderr
+    assert "image: hourglass-compose-test\n" in r.stdout, r.stdout
 
 
 def test_compose_has_healthcheck_on_api_health():
