@@ -34,7 +34,7 @@ FUZZ	 = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,\
 	   $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all asan tsan deps run test clean fuzz fuzz-build bench
+.PHONY: all asan tsan deps run test clean fuzz fuzz-build bench test-compose
 all: $(BUILD)/hourglass-fcgi $(BUILD)/hourglass-runner $(UNITS)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
@@ -112,6 +112,12 @@ test:
 	@scripts/deps test
 	@$(MAKE) --no-print-directory all asan tsan fuzz-build >/dev/null
 	@scripts/test $(BUILD)
+
+# docker-compose.yml and the Dockerfile built and run for real, checked
+# from the host (as root: it installs Docker and may start dockerd).
+# Slow, so never part of test.
+test-compose:
+	@scripts/test-compose
 
 clean:
 	rm -rf $(BUILD)
