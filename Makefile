@@ -34,7 +34,7 @@ FUZZ	 = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,\
 	   $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all asan tsan deps run test clean fuzz fuzz-build bench test-compose
+.PHONY: all asan tsan deps run test clean fuzz fuzz-build bench
 all: $(BUILD)/hourglass-fcgi $(BUILD)/hourglass-runner $(UNITS)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
@@ -116,6 +116,7 @@ test:
 # docker-compose.yml and the Dockerfile built and run for real, checked
 # from the host (as root: it installs Docker and may start dockerd).
 # Slow, so never part of test.
+.PHONY: test-compose
 test-compose:
 	@scripts/test-compose
 
