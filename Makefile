@@ -119,5 +119,12 @@ test:
 	@$(MAKE) --no-print-directory all asan tsan fuzz-build >/dev/null
 	@scripts/test $(BUILD)
 
+# docker-compose.yml and the Dockerfile built and run for real, checked
+# from the host (as root: it installs Docker and may start dockerd).
+# Slow, so never part of test.
+.PHONY: test-compose
+test-compose:
+	@scripts/test-compose
+
 clean:
 	rm -rf $(BUILD)
