@@ -18,10 +18,10 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <openssl/crypto.h>
 
 #include "hooksign.h"
+#include "libcurl.h"
 #include "server.h"
 #include "store.h"
 #include "webhook.h"
@@ -90,50 +90,50 @@ post(const struct hook_due *d, long *status, char *why, size_t whylen)
 	if (hook_sign(srv.cfg.hook_secret, (int64_t)time(NULL), d->payload,
 	    d->len, sig) == -1)
 		return -1;
-	if ((h = curl_slist_append(NULL, "Content-Type: application/json")) ==
+	if ((h = lc.slist_append(NULL, "Content-Type: application/json")) ==
 	    NULL)
 		return -1;
 	snprintf(line, sizeof(line), "Hourglass-Delivery: %.*s",
 	    HOOK_ID_LEN, d->id);
-	if (curl_slist_append(h, line) == NULL)
+	if (lc.slist_append(h, line) == NULL)
 		goto out;
 	snprintf(line, sizeof(line), "Hourglass-Signature: %s", sig);
-	if (curl_slist_append(h, line) == NULL)
+	if (lc.slist_append(h, line) == NULL)
 		goto out;
 	/* No "Expect: 100-continue" wait before a larger body. */
-	if (curl_slist_append(h, "Expect:") == NULL)
+	if (lc.slist_append(h, "Expect:") == NULL)
 		goto out;
-	curl_easy_reset(hook_curl);
+	lc.easy_reset(hook_curl);
 	cerr[0] = '\0';
-	curl_easy_setopt(hook_curl, CURLOPT_URL, srv.cfg.hook_url);
-	curl_easy_setopt(hook_curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(hook_curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(hook_curl, CURLOPT_POSTFIELDS, d->payload);
-	curl_easy_setopt(hook_curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	lc.easy_setopt(hook_curl, CURLOPT_URL, srv.cfg.hook_url);
+	lc.easy_setopt(hook_curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	lc.easy_setopt(hook_curl, CURLOPT_POST, 1L);
+	lc.easy_setopt(hook_curl, CURLOPT_POSTFIELDS, d->payload);
+	lc.easy_setopt(hook_curl, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)d->len);
-	curl_easy_setopt(hook_curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(hook_curl, CURLOPT_USERAGENT, "hourglass");
-	curl_easy_setopt(hook_curl, CURLOPT_TIMEOUT_MS,
+	lc.easy_setopt(hook_curl, CURLOPT_HTTPHEADER, h);
+	lc.easy_setopt(hook_curl, CURLOPT_USERAGENT, "hourglass");
+	lc.easy_setopt(hook_curl, CURLOPT_TIMEOUT_MS,
 	    (long)HG_HOOK_TIMEOUT_MS);
 	/* A 3xx is a failed attempt: the receiver's URL is the one set. */
-	curl_easy_setopt(hook_curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(hook_curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(hook_curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	lc.easy_setopt(hook_curl, CURLOPT_FOLLOWLOCATION, 0L);
+	lc.easy_setopt(hook_curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	lc.easy_setopt(hook_curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	/* No SIGALRM for DNS timeouts in a threaded server. */
-	curl_easy_setopt(hook_curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(hook_curl, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(hook_curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(hook_curl, CURLOPT_XFERINFOFUNCTION, progress);
-	curl_easy_setopt(hook_curl, CURLOPT_ERRORBUFFER, cerr);
-	rc = curl_easy_perform(hook_curl);
-	curl_easy_setopt(hook_curl, CURLOPT_ERRORBUFFER, NULL);
+	lc.easy_setopt(hook_curl, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(hook_curl, CURLOPT_WRITEFUNCTION, discard);
+	lc.easy_setopt(hook_curl, CURLOPT_NOPROGRESS, 0L);
+	lc.easy_setopt(hook_curl, CURLOPT_XFERINFOFUNCTION, progress);
+	lc.easy_setopt(hook_curl, CURLOPT_ERRORBUFFER, cerr);
+	rc = lc.easy_perform(hook_curl);
+	lc.easy_setopt(hook_curl, CURLOPT_ERRORBUFFER, NULL);
 	if (rc == CURLE_ABORTED_BY_CALLBACK || rc == CURLE_OUT_OF_MEMORY)
 		goto out;
-	curl_easy_getinfo(hook_curl, CURLINFO_RESPONSE_CODE, status);
+	lc.easy_getinfo(hook_curl, CURLINFO_RESPONSE_CODE, status);
 	why[0] = '\0';
 	if (rc != CURLE_OK)
 		snprintf(why, whylen, "%s", cerr[0] != '\0' ? cerr :
-		    curl_easy_strerror(rc));
+		    lc.easy_strerror(rc));
 	else if (*status >= 300 && *status < 400)
 		snprintf(why, whylen, "HTTP %ld: redirects are not followed",
 		    *status);
@@ -141,7 +141,7 @@ post(const struct hook_due *d, long *status, char *why, size_t whylen)
 		snprintf(why, whylen, "HTTP %ld", *status);
 	ok = 0;
 out:
-	curl_slist_free_all(h);
+	lc.slist_free_all(h);
 	return ok;
 }
 
@@ -250,22 +250,22 @@ url_check(char *err, size_t errlen)
 	CURLUcode	 rc;
 	char		*scheme = NULL;
 
-	if ((u = curl_url()) == NULL) {
+	if ((u = lc.url()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if ((rc = curl_url_set(u, CURLUPART_URL, srv.cfg.hook_url, 0)) ==
+	if ((rc = lc.url_set(u, CURLUPART_URL, srv.cfg.hook_url, 0)) ==
 	    CURLUE_OK)
-		rc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+		rc = lc.url_get(u, CURLUPART_SCHEME, &scheme, 0);
 	if (rc == CURLUE_OK && strcmp(scheme, "http") != 0 &&
 	    strcmp(scheme, "https") != 0)
 		rc = CURLUE_UNSUPPORTED_SCHEME;
 	if (rc != CURLUE_OK)
 		snprintf(err, errlen, "HOURGLASS_WEBHOOK_URL %.64s: %s; it "
 		    "must be an http:// or https:// URL", srv.cfg.hook_url,
-		    curl_url_strerror(rc));
-	curl_free(scheme);
-	curl_url_cleanup(u);
+		    lc.url_strerror(rc));
+	lc.free(scheme);
+	lc.url_cleanup(u);
 	return rc == CURLUE_OK ? 0 : -1;
 }
 
@@ -275,7 +275,8 @@ webhook_start(char *err, size_t errlen)
 	struct hg_err	 e;
 	int		 on = srv.cfg.hook_url[0] != '\0';
 
-	if (on && url_check(err, errlen) == -1)
+	if (on && (libcurl_load(err, errlen) == -1 ||
+	    url_check(err, errlen) == -1))
 		return -1;
 	if ((hook_st = store_open(srv.cfg.db, 0, err, errlen)) == NULL)
 		return -1;
@@ -289,8 +290,8 @@ webhook_start(char *err, size_t errlen)
 		fprintf(stderr, "hourglass-fcgi: warning: "
 		    "HOURGLASS_WEBHOOK_SECRET is not set: webhooks are signed "
 		    "with an empty key, which proves nothing to a receiver\n");
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (hook_curl = curl_easy_init()) == NULL) {
+	if (lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (hook_curl = lc.easy_init()) == NULL) {
 		snprintf(err, errlen, "libcurl could not start");
 		goto fail;
 	}
@@ -306,7 +307,8 @@ off:
 	hook_st = NULL;
 	return 0;
 fail:
-	curl_easy_cleanup(hook_curl);
+	if (hook_curl != NULL)
+		lc.easy_cleanup(hook_curl);
 	hook_curl = NULL;
 	store_close(hook_st);
 	hook_st = NULL;
@@ -334,9 +336,9 @@ webhook_stop(void)
 	pthread_mutex_unlock(&hook.mu);
 	pthread_join(hook_thread, NULL);
 	hook_running = 0;
-	curl_easy_cleanup(hook_curl);
+	lc.easy_cleanup(hook_curl);
 	hook_curl = NULL;
-	curl_global_cleanup();
+	lc.global_cleanup();
 	store_close(hook_st);
 	hook_st = NULL;
 }

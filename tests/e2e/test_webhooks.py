@@ -20,7 +20,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from harness import (ISO_RE, REPO, Server, ServeFailed, assert_error,
-                     db_rows, free_port, wait_for)
+                     db_rows, fcgi_pid, free_port, wait_for)
 
 SLOW = "waits for the retries' backoff, and restarts servers, in real time"
 
@@ -342,8 +342,20 @@ def test_pending_deliveries_survive_a_restart():
         rec.close()
 
 
+def maps_libcurl(srv):
+    with open("/proc/%d/maps" % fcgi_pid(srv)) as f:
+        return "libcurl" in f.read()
+
+
+def test_libcurl_is_loaded_only_with_a_url(srv):
+    # The sender of the module's server has sent (the tests above).
+    assert maps_libcurl(srv), "webhooks are on, and libcurl is not loaded"
+
+
 def test_without_a_url_nothing_is_written_or_sent():
     with Server(kinds=KINDS, env={"HOURGLASS_WEBHOOK_URL": None}) as srv:
+        # Nor is libcurl, and its dependencies, mapped.
+        assert not maps_libcurl(srv)
         finished(srv)
         assert deliveries(srv) == []
         assert deliveries(srv, "pending") == []
