@@ -11,13 +11,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -67,6 +71,9 @@ static struct {
     NULL, 0 };
 
 static pthread_attr_t	 thread_attr;	/* small stacks, detached */
+/* Set by each answered request; the first thread to go idle after
+ * some trims what they left (idle_release). */
+static atomic_int	 trim_due;
 static int	 listen_fd = -1;
 
 static void	*conn_thread(void *);
@@ -114,6 +121,7 @@ req_end(struct req *r, int keep)
 
 	if (r->replied)
 		metrics_request(r->status);
+	atomic_store(&trim_due, 1);
 	FCGX_Finish_r(&r->fcgi);
 	if (close_it)
 		FCGX_Free(&r->fcgi, 1);
@@ -159,6 +167,37 @@ inflight_done(void)
 }
 
 /*
+ * Gives back the pages this thread touched of its stack below where it
+ * is now (SQLite's deeper frames, a handler's buffers), and, once after
+ * requests, the heap's free pages and the pooled connections' caches.
+ * The kernel hands the stack pages back zeroed if they are touched
+ * again. A page under the current frame is kept (the red zone).
+ */
+static void
+idle_release(void)
+{
+	pthread_attr_t	 a;
+	void		*lo;
+	size_t		 size, page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t	 here = (uintptr_t)&a, end;
+
+	if (pthread_getattr_np(pthread_self(), &a) == 0) {
+		if (pthread_attr_getstack(&a, &lo, &size) == 0) {
+			end = (here & ~(uintptr_t)(page - 1)) - page;
+			if (end > (uintptr_t)lo && end - (uintptr_t)lo <
+			    size)
+				(void)madvise(lo, end - (uintptr_t)lo,
+				    MADV_DONTNEED);
+		}
+		pthread_attr_destroy(&a);
+	}
+	if (atomic_exchange(&trim_due, 0)) {
+		pool_release_memory();
+		(void)malloc_trim(0);
+	}
+}
+
+/*
  * Waits until nginx sends the next request on a kept connection, or
  * closes it: 1 if a request comes, 0 if the connection is gone. (Left to
  * FCGX_Accept_r, a closed connection would send the thread into accept()
@@ -168,6 +207,7 @@ static int
 kept_open(int fd)
 {
 	struct idle	 me = { fd, NULL }, **i;
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
 	char		 c;
 	ssize_t		 got;
 
@@ -180,6 +220,9 @@ kept_open(int fd)
 	me.next = conns.idle;
 	conns.idle = &me;
 	pthread_mutex_unlock(&conns.mu);
+	/* Idle for a while: give back what a burst took. */
+	if (poll(&pfd, 1, HG_IDLE_RELEASE_MS) == 0)
+		idle_release();
 	/* One call waits and tells a request (a byte) from the end (0);
 	 * the socket blocks, as libfcgi leaves it. */
 	while ((got = recv(fd, &c, 1, MSG_PEEK)) == -1 && errno == EINTR)

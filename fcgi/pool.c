@@ -72,6 +72,17 @@ pool_put(struct store *st)
 	sem_post(&pool.tokens);
 }
 
+void
+pool_release_memory(void)
+{
+	int	 i;
+
+	pthread_mutex_lock(&pool.mu);
+	for (i = 0; i < pool.nidle; i++)
+		store_release_memory(pool.idle[i]);
+	pthread_mutex_unlock(&pool.mu);
+}
+
 /* The semaphore is left as it is: a request thread that outlived the
  * wait at shutdown may still be on it, and the process exits next. */
 void

@@ -18,6 +18,9 @@ int		 pool_init(char *err, size_t errlen);
  * set (503) if none can be opened. Give it back with pool_put(). */
 struct store	*pool_get(struct hg_err *e);
 void		 pool_put(struct store *st);
+/* Lets the idle connections' page caches go (a request that takes one
+ * reads its pages again, from the OS's cache). */
+void		 pool_release_memory(void);
 /* Closes the idle connections; only once no request can run. */
 void		 pool_fini(void);
 

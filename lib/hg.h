@@ -141,6 +141,11 @@
  * be left in accept() for a new connection, which then waits in the
  * listen backlog until a thread is free. */
 #define HG_CONN_THREADS_MAX	4096
+/* A kept connection idle this long gives back what its thread touched
+ * of its stack, and the first to go idle after requests trims the heap
+ * and the pooled SQLite connections' caches: a busy connection never
+ * pays for it, and the server idles small after a burst. */
+#define HG_IDLE_RELEASE_MS	1000
 /* Threads kept waiting in accept(): one more is started whenever none
  * is left, so two cover a burst while it starts. */
 #define HG_CONN_SPARE		2
