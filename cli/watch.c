@@ -48,7 +48,10 @@ draw(struct watch *w, int final)
 	char	line[1024];
 	size_t	width = term_width();
 
-	if (w->mode != WATCH_BAR)
+	/* Nothing is known before the first event: an error then (no
+	 * such task) is told alone, with no empty bar above it. */
+	if (w->mode != WATCH_BAR || (w->bar.state[0] == '\0' &&
+	    (final || !w->offline)))
 		return;
 	bar_format(&w->bar, hg_now_ms(), width, line, sizeof(line));
 	if (w->offline && !final && strlen(line) + 16 < width)
