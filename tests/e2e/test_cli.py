@@ -1,0 +1,377 @@
+"""The hourglass command line, typed in tmux as a person would: the live
+bar redrawn in place, the exit statuses of watch and start --follow, the
+contract's error code on stderr, --json piped, watch across a restart of
+the servers, and the token."""
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import uuid
+
+from harness import REPO, Scripts, Server, free_port, runner_pids, wait_for
+
+SLOW = "drives the client in tmux while tasks run, in real time"
+
+SCRIPTS = Scripts("hourglass-e2e-cli-")
+ROWS = SCRIPTS.write("rows", """for i in 1 2 3; do
+  echo '{"name":"row","data":{"n":'$i'}}'
+  echo "PROGRESS $i/3"
+  sleep 0.2
+done
+echo '{"result":{"rows":3}}'
+""")
+
+KINDS = {"kinds": [
+    {"name": "count", "builtin": "count", "description": "counts",
+     "params": {"total": {"type": "integer", "min": 1, "max": 1000000,
+                          "default": 5},
+                "delay_ms": {"type": "integer", "min": 0, "max": 60000,
+                             "default": 10}}},
+    {"name": "fail", "description": "reports a little, then exits 3",
+     "command": ["/bin/sh", "-c", "echo PROGRESS 1/2 half; echo oops >&2;"
+                 " exit 3"], "params": {}},
+    {"name": "rows", "description": "sends data items, then a result",
+     "command": [ROWS], "params": {}},
+]}
+
+TOKEN = "cli-t0ken.for_tests"
+WAIT = 30           # s, the longest any one command here may take
+
+
+def hourglass():
+    """The client of the build under test (HOURGLASS_BIN, else build/)."""
+    return os.path.join(os.path.abspath(os.environ.get(
+        "HOURGLASS_BIN") or os.path.join(REPO, "build")), "hourglass")
+
+
+class Tmux:
+    """A tmux server on a socket of its own, one 120x30 bash window whose
+    HOURGLASS_URL is the given server's."""
+
+    def __init__(self, url, env=None):
+        self.sock = "hg-cli-" + uuid.uuid4().hex[:12]
+        self.n = 0
+        # The shell's own environment, given by env(1): tmux's -e loses
+        # PATH to the tmux server's.
+        e = {"HOURGLASS_URL": url, "PS1": "$ ", "PATH": "%s:%s" % (
+            os.path.dirname(hourglass()), os.environ.get("PATH", ""))}
+        e.update(env or {})
+        shell = " ".join(["env"] + [shlex.quote("%s=%s" % kv)
+                                    for kv in e.items()]
+                         + ["bash", "--norc", "--noprofile"])
+        self.tmux("new-session", "-d", "-x", "120", "-y", "30", shell)
+        wait_for(lambda: any(l.startswith("$") for l in self.pane()), WAIT,
+                 what="the shell's prompt")
+
+    def tmux(self, *args):
+        return subprocess.run(["tmux", "-L", self.sock] + list(args),
+                              check=True, capture_output=True, text=True,
+                              timeout=10).stdout
+
+    def pane(self):
+        """The whole pane, its history included, as text lines."""
+        return self.tmux("capture-pane", "-p", "-S", "-").splitlines()
+
+    def run(self, line):
+        """Types line and Enter; returns the marker its status follows."""
+        self.n += 1
+        mark = "rc%d=" % self.n
+        self.tmux("send-keys", "-l", "%s; echo %s$?" % (line, mark))
+        self.tmux("send-keys", "Enter")
+        return mark
+
+    def status(self, mark, timeout=WAIT):
+        """Waits for the line `<mark><status>` and returns the status."""
+        def done():
+            for l in self.pane():
+                if l.startswith(mark):
+                    return l[len(mark):].strip() or None
+            return None
+        return int(wait_for(done, timeout, what="%s in the pane" % mark))
+
+    def close(self):
+        subprocess.run(["tmux", "-L", self.sock, "kill-server"],
+                       capture_output=True, timeout=10)
+
+
+def tmux_for(srv, env=None):
+    return Tmux("http://127.0.0.1:%d" % srv.port, env)
+
+
+def run_cli(srv, *args, env=None, timeout=WAIT):
+    """Runs hourglass with args, stdout a pipe (no terminal)."""
+    e = dict(os.environ, HOURGLASS_URL="http://127.0.0.1:%d" % srv.port)
+    e.update(env or {})
+    return subprocess.run([hourglass()] + list(args), env=e,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def bar_lines(lines, tid):
+    return [l for l in lines if l.startswith("#%d " % tid)]
+
+
+def test_start_follow_redraws_one_bar_in_place(srv):
+    t = tmux_for(srv)
+    try:
+        mark = t.run("hourglass start count total=40 delay_ms=100 --follow")
+        seen = set()
+
+        def progressed():
+            bars = [l for l in t.pane() if l.startswith("#")]
+            assert len(bars) <= 1, "the bar scrolled:\n%s" % "\n".join(
+                t.pane())
+            if bars and "running" in bars[0] and "%" in bars[0]:
+                seen.add(bars[0].split("]")[1].split("%")[0].strip())
+            return len(seen) >= 3
+        wait_for(progressed, WAIT, what="the bar to show three percents")
+        assert t.status(mark) == 0, t.pane()
+        lines = t.pane()
+        bars = [l for l in lines if l.startswith("#")]
+        assert len(bars) == 1, "one bar line, not a scroll:\n%s" % (
+            "\n".join(lines))
+        tid = int(bars[0][1:].split()[0])
+        assert bars[0].startswith("#%d succeeded [%s] 100%%" % (
+            tid, "#" * 20)), bars[0]
+        assert srv.task(tid)["state"] == "succeeded"
+    finally:
+        t.close()
+
+
+def test_bar_shows_the_newest_data_item(srv):
+    t = tmux_for(srv)
+    try:
+        mark = t.run("hourglass start rows --follow")
+
+        def row_shown():
+            return any('row: {"n":' in l for l in t.pane()
+                       if l.startswith("#"))
+        wait_for(row_shown, WAIT, what="a data item in the bar")
+        assert t.status(mark) == 0, t.pane()
+        tid = srv.task_ids()[0]
+        mark = t.run("hourglass result %d" % tid)
+        assert t.status(mark) == 0
+        assert '{"rows":3}' in t.pane(), t.pane()
+    finally:
+        t.close()
+
+
+def test_watch_of_a_failed_task_exits_1_with_its_error(srv):
+    tid = srv.create("fail")["id"]
+    srv.wait_finished(tid)
+    t = tmux_for(srv)
+    try:
+        mark = t.run("hourglass watch %d" % tid)
+        assert t.status(mark) == 1, t.pane()
+        bars = bar_lines(t.pane(), tid)
+        assert len(bars) == 1 and "failed" in bars[0] and \
+            "exit_code" in bars[0], t.pane()
+    finally:
+        t.close()
+
+
+def test_start_follow_of_a_failing_kind_exits_1(srv):
+    t = tmux_for(srv)
+    try:
+        assert t.status(t.run("hourglass start fail --follow")) == 1, \
+            t.pane()
+    finally:
+        t.close()
+
+
+def test_watch_of_a_stopped_task_exits_3(srv):
+    tid = srv.create("count", {"total": 100000, "delay_ms": 50})["id"]
+    t = tmux_for(srv)
+    try:
+        mark = t.run("hourglass watch %d" % tid)
+        wait_for(lambda: any("running" in l for l in bar_lines(
+            t.pane(), tid)), WAIT, what="the bar of a running task")
+        mark2 = None
+        # Stopped from another command line, as a person would.
+        t2 = tmux_for(srv)
+        try:
+            mark2 = t2.run("hourglass stop %d" % tid)
+            assert t2.status(mark2) == 0, t2.pane()
+        finally:
+            t2.close()
+        assert t.status(mark) == 3, t.pane()
+        assert "canceled" in bar_lines(t.pane(), tid)[0], t.pane()
+    finally:
+        t.close()
+        srv.stop_task(tid)
+
+
+def test_watch_of_a_lost_task_exits_4(srv):
+    # A kind of its own with no retries: the shipped count retries.
+    tid = srv.create("count", {"total": 100000, "delay_ms": 50})["id"]
+    srv.wait_task(tid, lambda t: t["progress"]["value"] >= 1)
+    t = tmux_for(srv)
+    try:
+        mark = t.run("hourglass watch %d" % tid)
+        wait_for(lambda: any("running" in l for l in bar_lines(
+            t.pane(), tid)), WAIT, what="the bar of a running task")
+        for pid in runner_pids(srv.data):
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                if f.read().split(b"\0")[1:2] == [str(tid).encode()]:
+                    os.kill(pid, signal.SIGKILL)
+        assert t.status(mark) == 4, t.pane()
+        assert "lost" in bar_lines(t.pane(), tid)[0], t.pane()
+    finally:
+        t.close()
+
+
+def test_usage_errors_exit_2_and_send_nothing(srv):
+    before = srv.task_ids()
+    t = tmux_for(srv)
+    try:
+        for line, said in [
+                ("hourglass start count total=abc",
+                 "hourglass: total=abc: must be an integer"),
+                ("hourglass start count totl=3",
+                 "hourglass: totl: no such parameter of count"),
+                ("hourglass start nosuch", 'unknown kind "nosuch"'),
+                ("hourglass watch abc", 'ID "abc"'),
+                ("hourglass ls --limit 0", '--limit "0"'),
+                ("hourglass frobnicate", 'unknown command "frobnicate"'),
+                ("hourglass", "a command is needed")]:
+            mark = t.run(line)
+            assert t.status(mark) == 2, (line, t.pane())
+            assert any(said in l for l in t.pane()), (line, said, t.pane())
+            t.tmux("clear-history")
+            t.tmux("send-keys", "clear", "Enter")
+            wait_for(lambda: mark not in "\n".join(t.pane()), WAIT,
+                     what="a clear pane")
+    finally:
+        t.close()
+    assert srv.task_ids() == before
+
+
+def test_refused_exits_5_with_the_code_on_stderr(srv):
+    r = run_cli(srv, "watch", "999999")
+    assert r.returncode == 5, r
+    assert r.stderr.startswith("hourglass: not_found: "), r.stderr
+    assert r.stdout == "", r.stdout
+    r = run_cli(srv, "start", "count", "total=0")
+    assert r.returncode == 5, r
+    assert r.stderr.startswith("hourglass: invalid_params: "), r.stderr
+    assert "total" in r.stderr, r.stderr
+    tid = srv.create("count", {"total": 1, "delay_ms": 0})["id"]
+    srv.wait_finished(tid)
+    r = run_cli(srv, "stop", str(tid))
+    assert r.returncode == 5 and "not_active" in r.stderr, r
+
+
+def test_refused_watch_on_a_terminal_draws_no_bar(srv):
+    t = tmux_for(srv)
+    try:
+        mark = t.run("hourglass watch 999999")
+        assert t.status(mark) == 5, t.pane()
+        lines = t.pane()
+        assert any(l.startswith("hourglass: not_found: ") for l in lines), \
+            lines
+        assert not bar_lines(lines, 999999), lines
+    finally:
+        t.close()
+
+
+def test_service_down_exits_69(srv):
+    t = Tmux("http://127.0.0.1:%d" % free_port(), {"HOURGLASS_RETRY_S": "1"})
+    try:
+        for line in ("hourglass kinds", "hourglass watch 1",
+                     "hourglass start count --follow"):
+            mark = t.run(line)
+            assert t.status(mark) == 69, (line, t.pane())
+        assert any("gave up after 1 s" in l for l in t.pane()), t.pane()
+    finally:
+        t.close()
+
+
+def test_json_piped_is_one_event_a_line_ids_increasing(srv):
+    tid = srv.create("rows")["id"]
+    r = run_cli(srv, "watch", str(tid))      # a pipe: no --json needed
+    assert r.returncode == 0, r
+    events = [json.loads(l) for l in r.stdout.splitlines()]
+    assert events and all(set(e) == {"id", "event", "data"}
+                          for e in events), r.stdout
+    ids = [e["id"] for e in events]
+    assert all(a < b for a, b in zip(ids, ids[1:])), ids
+    assert events[-1]["event"] == "state", events[-1]
+    assert events[-1]["data"]["state"] == "succeeded", events[-1]
+    full = [e.n for e in srv.replay(tid) if e.n >= ids[0]]
+    assert ids == full, (ids, full)
+
+
+def test_json_in_tmux_through_a_pipe(srv):
+    tid = srv.create("count", {"total": 3, "delay_ms": 0})["id"]
+    srv.wait_finished(tid)
+    t = tmux_for(srv)
+    try:
+        out = os.path.join(srv.data, "watch-%d.json" % tid)
+        mark = t.run("hourglass watch %d --json | tee %s" % (
+            tid, shlex.quote(out)))
+        assert t.status(mark) == 0, t.pane()
+        with open(out) as f:
+            lines = f.read().splitlines()
+        # Ended before the watch: its final state, read as it is now.
+        assert len(lines) == 1, lines
+        e = json.loads(lines[0])
+        assert e["event"] == "state" and e["data"]["state"] == \
+            "succeeded" and e["data"]["id"] == tid, e
+    finally:
+        t.close()
+
+
+def test_watch_goes_on_across_a_restart_of_the_servers():
+    port = free_port()
+    first = Server(kinds=KINDS, port=port).start()
+    proc = None
+    try:
+        tid = first.create("count", {"total": 60, "delay_ms": 100})["id"]
+        env = dict(os.environ, HOURGLASS_URL="http://127.0.0.1:%d" % port)
+        proc = subprocess.Popen([hourglass(), "watch", str(tid), "--json"],
+                                env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        got = []
+        while len(got) < 5:
+            line = proc.stdout.readline()
+            assert line, "watch ended early: %s" % proc.stderr.read()
+            got.append(json.loads(line))
+        first.stop()
+        assert proc.poll() is None, "watch gave up when the servers went"
+        with Server(kinds=KINDS, data=first.data, port=port) as again:
+            out, err = proc.communicate(timeout=WAIT)
+            assert proc.returncode == 0, (proc.returncode, err)
+            got += [json.loads(l) for l in out.splitlines()]
+            ids = [e["id"] for e in got]
+            assert len(ids) == len(set(ids)), "repeated: %s" % ids
+            full = [e.n for e in again.replay(tid) if e.n >= ids[0]]
+            assert ids == full, "missed or repeated:\n%s\n%s" % (ids, full)
+            assert got[-1]["data"]["state"] == "succeeded", got[-1]
+            assert got[-1]["data"]["progress"]["value"] == 60, got[-1]
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        first.close()
+
+
+def test_token_is_sent_when_set():
+    with Server(kinds=KINDS, env={"HOURGLASS_TOKEN": TOKEN}) as srv:
+        t = tmux_for(srv)
+        try:
+            mark = t.run("hourglass ls")
+            assert t.status(mark) == 5, t.pane()
+            assert any(l.startswith("hourglass: unauthorized: ")
+                       for l in t.pane()), t.pane()
+            mark = t.run("HOURGLASS_TOKEN=wrong hourglass kinds")
+            assert t.status(mark) == 5, t.pane()
+            mark = t.run("export HOURGLASS_TOKEN=%s; hourglass start count"
+                         " --follow" % TOKEN)
+            assert t.status(mark) == 0, t.pane()
+            mark = t.run("hourglass ls")
+            assert t.status(mark) == 0, t.pane()
+            assert any(l.startswith("1 ") and "succeeded" in l
+                       for l in t.pane()), t.pane()
+        finally:
+            t.close()
