@@ -375,3 +375,152 @@ def test_token_is_sent_when_set():
                        for l in t.pane()), t.pane()
         finally:
             t.close()
+
+
+def ok(srv, *args, env=None):
+    """Runs hourglass with args; it must exit 0. Returns its stdout."""
+    r = run_cli(srv, *args, env=env)
+    assert r.returncode == 0, (args, r)
+    assert r.stderr == "", (args, r.stderr)
+    return r.stdout
+
+
+def test_kinds_as_a_table_and_as_the_api_json(srv):
+    lines = ok(srv, "kinds").splitlines()
+    assert lines[0].split() == ["KIND", "PARAMETERS", "DESCRIPTION"], lines
+    count = [l for l in lines if l.startswith("count ")]
+    assert count and "total:integer=5" in count[0] and \
+        "delay_ms:integer=10" in count[0], lines
+    assert json.loads(ok(srv, "kinds", "--json")) == srv.get(
+        "/api/kinds").json
+
+
+def test_start_prints_the_id_and_types_the_params(srv):
+    tid = int(ok(srv, "start", "count", "total=2", "delay_ms=0",
+                 "--name", "typed"))
+    t = srv.task(tid)
+    assert t["params"] == {"total": 2, "delay_ms": 0}, t
+    assert t["name"] == "typed", t
+    srv.wait_finished(tid)
+
+
+def test_start_with_a_key_creates_one_task(srv):
+    key = "cli-" + uuid.uuid4().hex
+    a = ok(srv, "start", "count", "total=1", "--key", key)
+    b = ok(srv, "start", "count", "total=1", "--key", key)
+    assert a == b and int(a) > 0, (a, b)
+
+
+def test_start_after_waits_for_its_parent(srv):
+    parent = int(ok(srv, "start", "count", "total=3", "delay_ms=50"))
+    child = json.loads(ok(srv, "--json", "start", "count", "total=1",
+                          "--after", str(parent)))
+    assert child["waiting_for"] == [parent] or srv.task(parent)[
+        "state"] == "succeeded", child
+    assert srv.wait_finished(child["id"])["state"] == "succeeded"
+
+
+def test_ls_filters_and_show_reads_fields(srv):
+    tid = int(ok(srv, "start", "fail"))
+    srv.wait_finished(tid)
+    lines = ok(srv, "ls", "--kind", "fail", "--state", "failed",
+               "--limit", "1").splitlines()
+    assert lines[0].split()[:3] == ["ID", "KIND", "STATE"], lines
+    assert len(lines) == 2 and lines[1].split()[:3] == [
+        str(tid), "fail", "failed"], lines
+    listed = json.loads(ok(srv, "ls", "--json", "--kind", "fail"))
+    assert tid in [t["id"] for t in listed["tasks"]], listed
+    shown = dict(l.split(None, 1) for l in ok(srv, "show", str(
+        tid)).splitlines())
+    assert shown["state"] == "failed" and shown["kind"] == "fail", shown
+    assert shown["error"].startswith("exit_code: "), shown
+    assert json.loads(ok(srv, "show", str(tid), "--json"))["id"] == tid
+
+
+def test_result_is_json_or_null(srv):
+    tid = int(ok(srv, "start", "rows"))
+    srv.wait_finished(tid)
+    assert json.loads(ok(srv, "result", str(tid))) == {"rows": 3}
+    other = int(ok(srv, "start", "count", "total=1"))
+    srv.wait_finished(other)
+    assert ok(srv, "result", str(other)) == "null\n"
+
+
+def test_data_lists_every_item(srv):
+    tid = int(ok(srv, "start", "rows"))
+    srv.wait_finished(tid)
+    items = [json.loads(l) for l in ok(srv, "data", str(tid), "--json",
+                                       "--name", "row").splitlines()]
+    assert [i["data"] for i in items] == [{"n": 1}, {"n": 2}, {"n": 3}], \
+        items
+    lines = ok(srv, "data", str(tid)).splitlines()
+    assert len(lines) == 3 and lines[0].split()[1:] == ["row", '{"n":1}'], \
+        lines
+    assert ok(srv, "data", str(tid), "--name", "none") == ""
+    r = run_cli(srv, "data", str(tid), "--name", "bad name")
+    assert r.returncode == 5 and "invalid_request" in r.stderr, r
+
+
+def test_logs_and_logs_follow(srv):
+    tid = int(ok(srv, "start", "fail"))
+    # Followed from its first event: whenever it starts, nothing is
+    # missed; it exits by the task's end, as watch does.
+    r = run_cli(srv, "logs", str(tid), "--follow")
+    assert r.returncode == 1, r
+    assert r.stdout == "oops\n", r.stdout
+    assert "oops" in ok(srv, "logs", str(tid))
+
+
+def test_rerun_and_stop(srv):
+    first = int(ok(srv, "start", "count", "total=1", "delay_ms=0"))
+    srv.wait_finished(first)
+    again = int(ok(srv, "rerun", str(first)))
+    assert srv.task(again)["rerun_of"] == first
+    long = int(ok(srv, "start", "count", "total=100000", "delay_ms=50"))
+    assert ok(srv, "stop", str(long)).split() == [str(long), "stopping"] \
+        or srv.task(long)["state"] == "canceled"
+    assert srv.wait_finished(long)["state"] == "canceled"
+    r = run_cli(srv, "rerun", "999999")
+    assert r.returncode == 5 and "not_found" in r.stderr, r
+
+
+def test_schedules_add_list_pause_resume_run_rm(srv):
+    sid = int(ok(srv, "schedules", "add", "count", "0 3 * * *", "total=2",
+                 "--name", "nightly", "--timezone", "Europe/Paris",
+                 "--overlap", "allow"))
+    s = srv.get("/api/schedules/%d" % sid).json
+    assert (s["params"], s["timezone"], s["overlap"], s["name"]) == (
+        {"total": 2, "delay_ms": 10}, "Europe/Paris", "allow", "nightly"), s
+    lines = ok(srv, "schedules").splitlines()
+    assert any(l.split()[0] == str(sid) and "nightly" in l for l in lines)
+    assert ok(srv, "schedules", "pause", str(sid)) == \
+        "schedule %d paused\n" % sid
+    assert srv.get("/api/schedules/%d" % sid).json["paused"] is True
+    assert ok(srv, "schedules", "resume", str(sid)) == \
+        "schedule %d resumed\n" % sid
+    tid = int(ok(srv, "schedules", "run", str(sid)))
+    assert srv.task(tid)["schedule"] == sid
+    listed = json.loads(ok(srv, "schedules", "--json"))
+    assert sid in [x["id"] for x in listed["schedules"]], listed
+    assert ok(srv, "schedules", "rm", str(sid)) == \
+        "schedule %d deleted\n" % sid
+    r = run_cli(srv, "schedules", "rm", str(sid))
+    assert r.returncode == 5 and "not_found" in r.stderr, r
+
+
+def test_schedules_add_refusals(srv):
+    r = run_cli(srv, "schedules", "add", "count", "61 * * * *")
+    assert r.returncode == 5, r
+    assert r.stderr.startswith("hourglass: invalid_schedule: "), r.stderr
+    r = run_cli(srv, "schedules", "add", "count", "@daily", "total=x")
+    assert r.returncode == 2 and "total=x" in r.stderr, r
+    r = run_cli(srv, "schedules", "add", "count", "@daily", "--timezone",
+                "Mars/Olympus")
+    assert r.returncode == 5 and "timezone" in r.stderr, r
+
+
+def test_bad_environment_is_a_usage_error(srv):
+    r = run_cli(srv, "kinds", env={"HOURGLASS_URL": "ftp://x"})
+    assert r.returncode == 2 and "HOURGLASS_URL" in r.stderr, r
+    r = run_cli(srv, "watch", "1", env={"HOURGLASS_RETRY_S": "soon"})
+    assert r.returncode == 2 and "HOURGLASS_RETRY_S" in r.stderr, r
