@@ -28,6 +28,7 @@ struct watch {
 	int		 broken;	/* stdout failed: stop */
 	int		 offline;	/* between connections */
 	long		 retry_ms;	/* the stream's "retry:", or -1 */
+	int		 drawn;		/* the final line is out */
 };
 
 static size_t
@@ -50,9 +51,12 @@ draw(struct watch *w, int final)
 
 	/* Nothing is known before the first event: an error then (no
 	 * such task) is told alone, with no empty bar above it. */
-	if (w->mode != WATCH_BAR || (w->bar.state[0] == '\0' &&
-	    (final || !w->offline)))
+	if (w->mode != WATCH_BAR || w->drawn || (w->bar.state[0] ==
+	    '\0' && (final || !w->offline)))
 		return;
+	/* libcurl's progress callback may tick once more after the final
+	 * event: the line then stays as it was. */
+	w->drawn = final;
 	bar_format(&w->bar, hg_now_ms(), width, line, sizeof(line));
 	if (w->offline && !final && strlen(line) + 16 < width)
 		strcat(line, "  (reconnecting)");
