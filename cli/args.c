@@ -27,7 +27,8 @@ const char	args_usage[] =
 "  HOURGLASS_TOKEN, HOURGLASS_RETRY_S (how long watch keeps trying to\n"
 "  reach the service, default 60)\n"
 "exit status: 0 done (watch: succeeded), 1 failed, 3 canceled, 4 lost,\n"
-"  2 usage error, 5 refused by the service, 69 service unreachable\n";
+"  2 usage error, 5 refused by the service, 69 service unreachable,\n"
+"  130 a watch ended by Ctrl-C\n";
 
 enum {
 	O_JSON = 1 << 0,

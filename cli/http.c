@@ -30,9 +30,8 @@ struct xfer {
 	http_tick_fn		 tick;
 	void			*arg;
 	size_t			 max;		/* bytes of r->body kept */
-	int			 stopped;	/* fn asked to stop */
+	int			 stopped;	/* fn or tick asked to stop */
 	int			 toolong;
-	int64_t			 last_tick;
 };
 
 struct http *
@@ -142,12 +141,11 @@ on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
     curl_off_t d)
 {
 	struct xfer	*x = arg;
-	int64_t		 now = hg_mono_ms();
 
 	(void)a, (void)b, (void)c, (void)d;
-	if (x->tick != NULL && now - x->last_tick >= 1000) {
-		x->last_tick = now;
-		x->tick(x->arg);
+	if (x->tick != NULL && x->tick(x->arg) == -1) {
+		x->stopped = 1;
+		return 1;	/* CURLE_ABORTED_BY_CALLBACK */
 	}
 	return 0;
 }
@@ -224,7 +222,7 @@ http_request(struct http *h, const char *method, const char *path,
     size_t errlen)
 {
 	struct xfer		 x = { r, NULL, NULL, NULL, NULL,
-	    HTTP_BODY_MAX, 0, 0, 0 };
+	    HTTP_BODY_MAX, 0, 0 };
 	struct curl_slist	*hdrs;
 	char			 idem[HG_IDEM_KEY_MAX + 32];
 	int			 rc;
@@ -258,7 +256,7 @@ http_stream(struct http *h, const char *path, const char *last_id,
     char *err, size_t errlen)
 {
 	struct xfer		 x = { r, NULL, fn, tick, arg,
-	    HTTP_ERR_BODY_MAX, 0, 0, 0 };
+	    HTTP_ERR_BODY_MAX, 0, 0 };
 	struct curl_slist	*hdrs;
 	char			 lei[64];
 	int			 rc;

@@ -52,8 +52,9 @@ int	http_request(struct http *h, const char *method, const char *path,
 
 /* Bytes of a 200 stream as they come; return 0, or -1 to stop. */
 typedef int	(*http_chunk_fn)(void *arg, const char *p, size_t n);
-/* Called about once a second while a stream is open, for a redraw. */
-typedef void	(*http_tick_fn)(void *arg);
+/* Called at least about once a second while a stream is open (for a
+ * redraw, or to see a flag a signal set); return 0, or -1 to stop. */
+typedef int	(*http_tick_fn)(void *arg);
 
 /*
  * GET path as an SSE stream, with Last-Event-ID: last_id unless it is

@@ -5,6 +5,7 @@
  * printed twice, none missed (the service replays from that id).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -16,6 +17,10 @@
 #include "json.h"
 #include "sse.h"
 #include "watch.h"
+
+/* Set by SIGINT: the watch ends at once, leaving the bar's line whole
+ * (a newline after it) rather than the shell's prompt glued to it. */
+static volatile sig_atomic_t	interrupted;
 
 struct watch {
 	struct http	*h;
@@ -29,6 +34,7 @@ struct watch {
 	int		 offline;	/* between connections */
 	long		 retry_ms;	/* the stream's "retry:", or -1 */
 	int		 drawn;		/* the final line is out */
+	int64_t		 drawn_at;	/* when the bar was last drawn */
 };
 
 static size_t
@@ -57,6 +63,7 @@ draw(struct watch *w, int final)
 	/* libcurl's progress callback may tick once more after the final
 	 * event: the line then stays as it was. */
 	w->drawn = final;
+	w->drawn_at = hg_mono_ms();
 	bar_format(&w->bar, hg_now_ms(), width, line, sizeof(line));
 	if (w->offline && !final && strlen(line) + 16 < width)
 		strcat(line, "  (reconnecting)");
@@ -65,10 +72,25 @@ draw(struct watch *w, int final)
 		w->broken = 1;
 }
 
-static void
+/* The elapsed time and the estimate move without events: a redraw a
+ * second. */
+static int
 on_tick(void *arg)
 {
-	draw(arg, 0);
+	struct watch	*w = arg;
+
+	if (interrupted)
+		return -1;
+	if (hg_mono_ms() - w->drawn_at >= 1000)
+		draw(w, 0);
+	return 0;
+}
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
 }
 
 /* One event as a JSON line: {"id": N, "event": "...", "data": ...};
@@ -202,7 +224,7 @@ sleep_ms(int64_t ms)
 {
 	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000 };
 
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+	while (!interrupted && nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
 }
 
@@ -217,7 +239,13 @@ watch_run(struct http *h, int64_t id, enum watch_mode mode,
 	int64_t			 reached = hg_mono_ms(), cap;
 	int64_t			 delay = WATCH_BACKOFF_MS;
 	int			 rc, got;
+	struct sigaction	 sa;
 
+	/* No SA_RESTART: the backoff's nanosleep ends at once. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
 	memset(&w, 0, sizeof(w));
 	w.h = h;
 	w.id = id;
@@ -227,6 +255,12 @@ watch_run(struct http *h, int64_t id, enum watch_mode mode,
 	snprintf(path, sizeof(path), "/api/tasks/%lld/events", (long long)id);
 	draw(&w, 0);
 	for (;;) {
+		if (interrupted) {
+			if (w.mode == WATCH_BAR && w.drawn_at > 0 && !w.drawn)
+				putchar('\n');
+			rc = WATCH_INTERRUPTED;
+			break;
+		}
 		/* A new connection starts a new parse: an event cut off by
 		 * the drop comes again whole after Last-Event-ID. */
 		sse_free(&w.sse);
@@ -239,6 +273,8 @@ watch_run(struct http *h, int64_t id, enum watch_mode mode,
 		    err, sizeof(err));
 		if (w.sse.retry_ms > 0)
 			w.retry_ms = w.sse.retry_ms;
+		if (interrupted)
+			continue;	/* told at the top */
 		if (w.broken) {
 			rc = 1;
 			break;

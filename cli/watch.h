@@ -18,6 +18,9 @@
  * HOURGLASS_RETRY_S says otherwise. */
 #define WATCH_GIVEUP_S		60
 
+/* The exit status after Ctrl-C, as a shell gives for SIGINT. */
+#define WATCH_INTERRUPTED	130
+
 enum watch_mode {
 	WATCH_BAR,		/* a live bar redrawn in place (a terminal) */
 	WATCH_JSON,		/* one event a line, as JSON */
@@ -28,7 +31,8 @@ enum watch_mode {
 /*
  * Follows task id until it ends, giving up after giveup_s seconds
  * without an answer. Returns the exit status: 0 succeeded, 1 failed,
- * 3 canceled, 4 lost, 5 refused (told on stderr), 69 unreachable.
+ * 3 canceled, 4 lost, 5 refused (told on stderr), 69 unreachable,
+ * WATCH_INTERRUPTED after SIGINT.
  */
 int	watch_run(struct http *h, int64_t id, enum watch_mode mode,
 	    int64_t giveup_s);

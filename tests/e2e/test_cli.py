@@ -112,6 +112,15 @@ def bar_lines(lines, tid):
     return [l for l in lines if l.startswith("#%d " % tid)]
 
 
+def watch_running(t, tid):
+    """Types `hourglass watch tid` in t and waits for its bar to show the
+    task running; returns the status marker."""
+    mark = t.run("hourglass watch %d" % tid)
+    wait_for(lambda: any("running" in l for l in bar_lines(t.pane(), tid)),
+             WAIT, what="the bar of a running task")
+    return mark
+
+
 def test_start_follow_redraws_one_bar_in_place(srv):
     t = tmux_for(srv)
     try:
@@ -184,10 +193,7 @@ def test_watch_of_a_stopped_task_exits_3(srv):
     tid = srv.create("count", {"total": 100000, "delay_ms": 50})["id"]
     t = tmux_for(srv)
     try:
-        mark = t.run("hourglass watch %d" % tid)
-        wait_for(lambda: any("running" in l for l in bar_lines(
-            t.pane(), tid)), WAIT, what="the bar of a running task")
-        mark2 = None
+        mark = watch_running(t, tid)
         # Stopped from another command line, as a person would.
         t2 = tmux_for(srv)
         try:
@@ -202,15 +208,30 @@ def test_watch_of_a_stopped_task_exits_3(srv):
         srv.stop_task(tid)
 
 
+def test_ctrl_c_ends_the_watch_not_the_task(srv):
+    tid = srv.create("count", {"total": 100000, "delay_ms": 50})["id"]
+    t = tmux_for(srv)
+    try:
+        mark = watch_running(t, tid)
+        t.tmux("send-keys", "C-c")
+        assert t.status(mark) == 130, t.pane()
+        lines = t.pane()
+        at = [i for i, l in enumerate(lines) if l.startswith("#%d " % tid)]
+        # The bar keeps its own line: the status comes on the next.
+        assert len(at) == 1 and lines[at[0] + 1].startswith(mark), lines
+        assert srv.task(tid)["state"] == "running"
+    finally:
+        t.close()
+        srv.stop_task(tid)
+
+
 def test_watch_of_a_lost_task_exits_4(srv):
     # A kind of its own with no retries: the shipped count retries.
     tid = srv.create("count", {"total": 100000, "delay_ms": 50})["id"]
     srv.wait_task(tid, lambda t: t["progress"]["value"] >= 1)
     t = tmux_for(srv)
     try:
-        mark = t.run("hourglass watch %d" % tid)
-        wait_for(lambda: any("running" in l for l in bar_lines(
-            t.pane(), tid)), WAIT, what="the bar of a running task")
+        mark = watch_running(t, tid)
         for pid in runner_pids(srv.data):
             with open("/proc/%d/cmdline" % pid, "rb") as f:
                 if f.read().split(b"\0")[1:2] == [str(tid).encode()]:
