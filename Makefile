@@ -80,11 +80,12 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJ)
 $(BUILD)/tests/test_hooksign: $(BUILD)/obj/fcgi/hooksign.o
 $(BUILD)/tests/test_hooksign: LDLIBS += -lcrypto
 
-# The client's parsers are tested alone: its arguments and parameters,
-# and its SSE reader; never its main() or libcurl.
+# The client's parts are tested alone: its arguments and parameters, its
+# SSE reader and its bar; never its main() or libcurl.
 $(BUILD)/obj/tests/unit/test_cli_%.o: CPPFLAGS += -Icli
 $(BUILD)/tests/test_cli_args: $(BUILD)/obj/cli/args.o $(BUILD)/obj/cli/params.o
 $(BUILD)/tests/test_cli_sse: $(BUILD)/obj/cli/sse.o
+$(BUILD)/tests/test_cli_bar: $(BUILD)/obj/cli/bar.o
 
 # The same tree built with AddressSanitizer and UBSan, beside the other.
 asan:
