@@ -12,24 +12,28 @@
 int
 table_add(struct table *t, const char *const *row)
 {
-	char	**p;
+	char	**cells, *cell, *p;
 	size_t	  i, cap;
 
 	if (t->n == t->cap) {
 		cap = t->cap ? t->cap * 2 : 16;
-		if ((p = reallocarray(t->cells, cap, t->ncol *
-		    sizeof(*p))) == NULL)
+		if ((cells = reallocarray(t->cells, cap, t->ncol *
+		    sizeof(*cells))) == NULL)
 			return -1;
-		t->cells = p;
+		t->cells = cells;
 		t->cap = cap;
 	}
 	for (i = 0; i < t->ncol; i++) {
-		if ((t->cells[t->n * t->ncol + i] = strdup(row[i] != NULL ?
-		    row[i] : "-")) == NULL) {
+		if ((cell = strdup(row[i] != NULL ? row[i] : "-")) == NULL) {
 			while (i-- > 0)
 				free(t->cells[t->n * t->ncol + i]);
 			return -1;
 		}
+		/* A name with a line break would break the row. */
+		for (p = cell; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
+		t->cells[t->n * t->ncol + i] = cell;
 	}
 	t->n++;
 	return 0;

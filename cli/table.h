@@ -16,7 +16,8 @@ struct table {
 };
 
 /* Start from { ncol, NULL, 0, 0 }. Copies the ncol strings of row
- * (NULL prints as "-"). Returns 0, or -1 if out of memory. */
+ * (NULL prints as "-"; control bytes as spaces, so that a row stays one
+ * line). Returns 0, or -1 if out of memory. */
 int	table_add(struct table *t, const char *const *row);
 /* Prints every row, columns two spaces apart, the last unpadded. */
 void	table_print(const struct table *t, FILE *f);

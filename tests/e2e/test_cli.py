@@ -458,6 +458,16 @@ def test_ls_filters_and_show_reads_fields(srv):
     assert json.loads(ok(srv, "show", str(tid), "--json"))["id"] == tid
 
 
+def test_ls_keeps_a_name_with_a_line_break_on_its_row(srv):
+    tid = srv.create("count", {"total": 1, "delay_ms": 0},
+                     name="two\nlines")["id"]
+    srv.wait_finished(tid)
+    lines = ok(srv, "ls", "--limit", "1").splitlines()
+    assert len(lines) == 2 and lines[1].split() == [
+        str(tid), "count", "succeeded", "1/1", "100%",
+        srv.task(tid)["created_at"], "two", "lines"], lines
+
+
 def test_result_is_json_or_null(srv):
     tid = int(ok(srv, "start", "rows"))
     srv.wait_finished(tid)
