@@ -229,9 +229,11 @@ http_request(struct http *h, const char *method, const char *path,
 
 	if (key != NULL)
 		snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key);
+	/* "Content-Type:" alone drops the form type libcurl would send
+	 * with an empty POST (a stop, a rerun: they take no body). */
 	if ((hdrs = base_headers(h, body != NULL ? "Content-Type: "
-	    "application/json" : NULL, key != NULL ? idem : NULL)) ==
-	    NULL && (h->auth[0] != '\0' || body != NULL || key != NULL)) {
+	    "application/json" : "Content-Type:", key != NULL ? idem :
+	    NULL)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -241,8 +243,12 @@ http_request(struct http *h, const char *method, const char *path,
 		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE,
 		    (long)strlen(body));
-	} else if (strcmp(method, "POST") == 0)
+	} else if (strcmp(method, "POST") == 0) {
+		/* An empty body of its own: without POSTFIELDS, libcurl
+		 * would read the body from stdin. */
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, "");
 		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE, 0L);
+	}
 	if (strcmp(method, "POST") == 0)
 		curl_easy_setopt(h->curl, CURLOPT_POST, 1L);
 	rc = perform(h, method, path, hdrs, &x, err, errlen);
