@@ -346,9 +346,12 @@ def test_json_in_tmux_through_a_pipe(srv):
 def test_watch_goes_on_across_a_restart_of_the_servers():
     port = free_port()
     first = Server(kinds=KINDS, port=port).start()
-    proc = None
+    proc = t = None
     try:
         tid = first.create("count", {"total": 60, "delay_ms": 100})["id"]
+        # A person's watch beside the script's: the bar goes on too.
+        t = tmux_for(first)
+        mark = watch_running(t, tid)
         env = dict(os.environ, HOURGLASS_URL="http://127.0.0.1:%d" % port)
         proc = subprocess.Popen([hourglass(), "watch", str(tid), "--json"],
                                 env=env, stdout=subprocess.PIPE,
@@ -360,6 +363,9 @@ def test_watch_goes_on_across_a_restart_of_the_servers():
             got.append(json.loads(line))
         first.stop()
         assert proc.poll() is None, "watch gave up when the servers went"
+        wait_for(lambda: any(l.endswith("(reconnecting)") for l in
+                             bar_lines(t.pane(), tid)), WAIT,
+                 what="the bar to say it is reconnecting")
         with Server(kinds=KINDS, data=first.data, port=port) as again:
             out, err = proc.communicate(timeout=WAIT)
             assert proc.returncode == 0, (proc.returncode, err)
@@ -370,7 +376,12 @@ def test_watch_goes_on_across_a_restart_of_the_servers():
             assert ids == full, "missed or repeated:\n%s\n%s" % (ids, full)
             assert got[-1]["data"]["state"] == "succeeded", got[-1]
             assert got[-1]["data"]["progress"]["value"] == 60, got[-1]
+            assert t.status(mark) == 0, t.pane()
+            bars = bar_lines(t.pane(), tid)
+            assert len(bars) == 1 and "succeeded" in bars[0], t.pane()
     finally:
+        if t is not None:
+            t.close()
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait()
