@@ -52,8 +52,9 @@ term_width(void)
 static void
 draw(struct watch *w, int final)
 {
-	char	line[1024];
-	size_t	width = term_width();
+	static const char	more[] = "  (reconnecting)";
+	char			line[1024];
+	size_t			width = term_width();
 
 	/* Nothing is known before the first event: an error then (no
 	 * such task) is told alone, with no empty bar above it. */
@@ -65,8 +66,10 @@ draw(struct watch *w, int final)
 	w->drawn = final;
 	w->drawn_at = hg_mono_ms();
 	bar_format(&w->bar, hg_now_ms(), width, line, sizeof(line));
-	if (w->offline && !final && strlen(line) + 16 < width)
-		strcat(line, "  (reconnecting)");
+	/* Only where it fits: the terminal may be wider than line. */
+	if (w->offline && !final && strlen(line) + strlen(more) < width &&
+	    strlen(line) + sizeof(more) <= sizeof(line))
+		strcat(line, more);
 	printf("\r\033[K%s%s", line, final ? "\n" : "");
 	if (fflush(stdout) == EOF)
 		w->broken = 1;
