@@ -6,8 +6,10 @@ the servers, and the token."""
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
+import tempfile
 import uuid
 
 from harness import REPO, Scripts, Server, free_port, runner_pids, wait_for
@@ -47,11 +49,13 @@ def hourglass():
 
 
 class Tmux:
-    """A tmux server on a socket of its own, one 120x30 bash window whose
-    HOURGLASS_URL is the given server's."""
+    """A tmux server on a socket of its own (in a temporary folder,
+    removed at close: kill-server leaves the socket file), one 120x30 bash
+    window whose HOURGLASS_URL is the given server's."""
 
     def __init__(self, url, env=None):
-        self.sock = "hg-cli-" + uuid.uuid4().hex[:12]
+        self.dir = tempfile.mkdtemp(prefix="hourglass-e2e-tmux-")
+        self.sock = os.path.join(self.dir, "sock")
         self.n = 0
         # The shell's own environment, given by env(1): tmux's -e loses
         # PATH to the tmux server's.
@@ -66,7 +70,7 @@ class Tmux:
                  what="the shell's prompt")
 
     def tmux(self, *args):
-        return subprocess.run(["tmux", "-L", self.sock] + list(args),
+        return subprocess.run(["tmux", "-S", self.sock] + list(args),
                               check=True, capture_output=True, text=True,
                               timeout=10).stdout
 
@@ -92,8 +96,9 @@ class Tmux:
         return int(wait_for(done, timeout, what="%s in the pane" % mark))
 
     def close(self):
-        subprocess.run(["tmux", "-L", self.sock, "kill-server"],
+        subprocess.run(["tmux", "-S", self.sock, "kill-server"],
                        capture_output=True, timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def tmux_for(srv, env=None):
