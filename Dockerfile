@@ -10,10 +10,11 @@ COPY Makefile ./
 COPY lib lib
 COPY fcgi fcgi
 COPY taskrunner taskrunner
+COPY cli cli
 COPY sql sql
 COPY scripts scripts
 COPY docs/openapi.json docs/openapi.json
-RUN make build/hourglass-fcgi build/hourglass-runner
+RUN make build/hourglass-fcgi build/hourglass-runner build/hourglass
 
 # libcurl4 sends webhooks; ca-certificates lets it verify an https
 # receiver (without recommends, curl does not bring them).
@@ -25,6 +26,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 	&& useradd --system --create-home --home-dir /var/lib/hourglass hourglass
 WORKDIR /opt/hourglass
 COPY --from=build /src/build/hourglass-fcgi /src/build/hourglass-runner build/
+# The command line, on PATH: `docker compose exec hourglass hourglass ls`.
+COPY --from=build /src/build/hourglass /usr/local/bin/hourglass
 COPY scripts/serve scripts/serve
 COPY nginx.conf kinds.json ./
 COPY www www

@@ -18,24 +18,28 @@ TSAN	 = -fsanitize=thread -fno-omit-frame-pointer
 LIB_SRC	 = $(wildcard lib/*.c lib/*/*.c)
 FCGI_SRC = $(wildcard fcgi/*.c)
 RUN_SRC	 = $(wildcard taskrunner/*.c)
+CLI_SRC	 = $(wildcard cli/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
-HEADERS	 = $(wildcard lib/*.h lib/*/*.h fcgi/*.h taskrunner/*.h tests/unit/*.h)
+HEADERS	 = $(wildcard lib/*.h lib/*/*.h fcgi/*.h taskrunner/*.h cli/*.h \
+	   tests/unit/*.h)
 
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/migrations.o
 FCGI_OBJ = $(FCGI_SRC:%.c=$(BUILD)/obj/%.o)
 RUN_OBJ	 = $(RUN_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ	 = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNITS	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 # Fuzz targets (clang's libFuzzer): tests/fuzz/fuzz_*.c over lib/.
 FUZZ_CC	 = clang
 FUZZ_LIB = lib/buf.c lib/cron.c lib/hg.c lib/json.c $(wildcard lib/kinds/*.c) \
-	   lib/progress.c lib/tz.c
+	   lib/progress.c lib/tz.c cli/sse.c
 FUZZ	 = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,\
 	   $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
 .PHONY: all asan tsan deps run test clean fuzz fuzz-build bench
-all: $(BUILD)/hourglass-fcgi $(BUILD)/hourglass-runner $(UNITS)
+all: $(BUILD)/hourglass-fcgi $(BUILD)/hourglass-runner $(BUILD)/hourglass \
+	$(UNITS)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -67,6 +71,12 @@ $(BUILD)/hourglass-fcgi: $(FCGI_OBJ) $(LIB_OBJ) $(BUILD)/obj/openapi.o
 $(BUILD)/hourglass-runner: $(RUN_OBJ) $(LIB_OBJ)
 	$(CC) $(ALLFLAGS) -Wl,-z,now -o $@ $^ $(LDLIBS)
 
+# The command-line client: libcurl for HTTP, cJSON for the answers, and
+# of lib/ the small pieces only (no SQLite: it never opens the store).
+CLI_LIB	 = $(BUILD)/obj/lib/buf.o $(BUILD)/obj/lib/hg.o $(BUILD)/obj/lib/json.o
+$(BUILD)/hourglass: $(CLI_OBJ) $(CLI_LIB)
+	$(CC) $(ALLFLAGS) -o $@ $^ $(CURL_LIBS) -lcjson -lm
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS)
@@ -76,13 +86,20 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJ)
 $(BUILD)/tests/test_hooksign: $(BUILD)/obj/fcgi/hooksign.o
 $(BUILD)/tests/test_hooksign: LDLIBS += -lcrypto
 
+# The client's parts are tested alone: its arguments and parameters, its
+# SSE reader and its bar; never its main() or libcurl.
+$(BUILD)/obj/tests/unit/test_cli_%.o: CPPFLAGS += -Icli
+$(BUILD)/tests/test_cli_args: $(BUILD)/obj/cli/args.o $(BUILD)/obj/cli/params.o
+$(BUILD)/tests/test_cli_sse: $(BUILD)/obj/cli/sse.o
+$(BUILD)/tests/test_cli_bar: $(BUILD)/obj/cli/bar.o
+
 # The same tree built with AddressSanitizer and UBSan, beside the other.
 asan:
 	$(MAKE) BUILD=$(BUILD)/asan SANFLAGS="$(SAN)" all
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=c11 $(CPPFLAGS) $(WARN) -g -O1 \
+	$(FUZZ_CC) -std=c11 $(CPPFLAGS) -Icli $(WARN) -g -O1 \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    -o $@ $< $(FUZZ_LIB) -lcjson -lm
 

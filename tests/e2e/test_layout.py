@@ -1,7 +1,7 @@
 """The code's layout: calls run one way. No two source files of a program
 call each other in a circle, directly or through others (read from the
 symbols each object file defines and uses), and lib/ includes nothing of
-fcgi/ or taskrunner/."""
+fcgi/, taskrunner/ or cli/."""
 
 import glob
 import os
@@ -49,6 +49,12 @@ def test_runner_files_call_no_circle():
     assert r.stdout.startswith("no circles"), r.stdout
 
 
+def test_client_files_call_no_circle():
+    r = _circles(_objs("cli", "lib"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("no circles"), r.stdout
+
+
 def test_circle_check_finds_a_circle_through_a_third_file():
     """a -> b -> c -> a is a circle; d, which only calls a, is outside."""
     src = {"a": "int b(void); int a(void) { return b(); }",
@@ -81,8 +87,9 @@ def test_lib_includes_nothing_of_the_programs():
         return {os.path.basename(p) for p in
                 glob.glob(os.path.join(REPO, folder, "**", "*.h"),
                           recursive=True)}
-    theirs = (names("fcgi") | names("taskrunner")) - names("lib")
-    assert theirs, "no headers found in fcgi/ or taskrunner/"
+    theirs = (names("fcgi") | names("taskrunner") | names("cli")) - names(
+        "lib")
+    assert theirs, "no headers found in fcgi/, taskrunner/ or cli/"
     bad = []
     for path in glob.glob(os.path.join(REPO, "lib", "**", "*.[ch]"),
                           recursive=True):

@@ -1,0 +1,47 @@
+/*
+ * The API's answers as the CLI uses them: JSON parsed, and an error
+ * told on stderr as the contract spells it ("hourglass: not_found: no
+ * such task") with the exit status a script can act on.
+ */
+#ifndef HG_CLI_API_H
+#define HG_CLI_API_H
+
+#include <cjson/cJSON.h>
+
+#include "http.h"
+
+#define EXIT_USAGE	2
+#define EXIT_REFUSED	5	/* the service answered with an error */
+#define EXIT_UNREACHABLE	69	/* EX_UNAVAILABLE: no answer */
+
+/* Prints "hourglass: " and the message on stderr. */
+void	api_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Tells r, an answer that is no success, on stderr. Returns
+ * EXIT_REFUSED for the contract's error object, EXIT_UNREACHABLE for
+ * anything else (nginx's own 502 page while the server is down).
+ */
+int	api_refused(const struct http *h, const struct http_resp *r);
+
+/* 1 if r says the service is down or busy for now (502, 504, 503 with
+ * any body): worth trying again. */
+int	api_transient(const struct http_resp *r);
+
+/*
+ * method path with body (NULL: none) and an Idempotency-Key (NULL:
+ * none). On a 2xx returns 0 and sets *doc to the parsed answer (NULL
+ * for an empty one), which the caller frees with cJSON_Delete(). Else
+ * tells the error and returns its exit status.
+ */
+int	api_call(struct http *h, const char *method, const char *path,
+	    const cJSON *body, const char *key, cJSON **doc);
+
+/* Prints doc as one line of JSON on stdout. Returns 0, or 1 if stdout
+ * failed (a closed pipe). */
+int	api_print(const cJSON *doc);
+
+/* Parses len bytes of JSON; NULL if it is none. Caller frees. */
+cJSON	*api_parse(const char *p, size_t len);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * The bar's state and its line; the contract is in bar.h.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "bar.h"
+
+void
+bar_init(struct bar *b, int64_t id)
+{
+	memset(b, 0, sizeof(*b));
+	b->id = id;
+	b->percent = -1;
+}
+
+static void
+copy(char *dst, size_t len, const char *s)
+{
+	snprintf(dst, len, "%s", s != NULL ? s : "");
+}
+
+static const char *
+str(const cJSON *o, const char *name)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int64_t
+bar_time(const char *s)
+{
+	struct tm	 tm;
+	int		 ms, n = 0;
+	time_t		 t;
+
+	if (s == NULL)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year,
+	    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
+	    &ms, &n) != 7 || n == 0 || s[n] != '\0')
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return 0;
+	return (int64_t)t * 1000 + ms;
+}
+
+void
+bar_progress(struct bar *b, const cJSON *p)
+{
+	const cJSON	*pct = cJSON_GetObjectItemCaseSensitive(p, "percent");
+
+	if (cJSON_IsNumber(pct))
+		b->percent = pct->valuedouble;
+	copy(b->message, sizeof(b->message), str(p, "message"));
+}
+
+void
+bar_task(struct bar *b, const cJSON *task)
+{
+	const cJSON	*err;
+
+	copy(b->state, sizeof(b->state), str(task, "state"));
+	b->started_ms = bar_time(str(task, "started_at"));
+	b->finished_ms = bar_time(str(task, "finished_at"));
+	bar_progress(b, cJSON_GetObjectItemCaseSensitive(task, "progress"));
+	err = cJSON_GetObjectItemCaseSensitive(task, "error");
+	if (cJSON_IsObject(err))
+		snprintf(b->error, sizeof(b->error), "%s: %s",
+		    str(err, "code") ? str(err, "code") : "error",
+		    str(err, "message") ? str(err, "message") : "");
+	else
+		b->error[0] = '\0';
+}
+
+void
+bar_data(struct bar *b, const cJSON *d)
+{
+	char	*v;
+
+	v = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(d,
+	    "data"));
+	snprintf(b->data, sizeof(b->data), "%s: %s",
+	    str(d, "name") ? str(d, "name") : "data", v != NULL ? v : "?");
+	cJSON_free(v);
+}
+
+int
+bar_ended(const struct bar *b)
+{
+	return strcmp(b->state, "succeeded") == 0 ||
+	    strcmp(b->state, "failed") == 0 ||
+	    strcmp(b->state, "canceled") == 0 ||
+	    strcmp(b->state, "lost") == 0;
+}
+
+/* "1:02:03" or "02:03". */
+static void
+duration(int64_t ms, char *out, size_t len)
+{
+	int64_t	s = ms > 0 ? ms / 1000 : 0;
+
+	if (s >= 3600)
+		snprintf(out, len, "%lld:%02lld:%02lld", (long long)(s / 3600),
+		    (long long)(s / 60 % 60), (long long)(s % 60));
+	else
+		snprintf(out, len, "%02lld:%02lld", (long long)(s / 60),
+		    (long long)(s % 60));
+}
+
+/* Cuts s to at most width characters (UTF-8 code points), and control
+ * characters to spaces, so that the line stays one line. */
+static void
+fit(char *s, size_t width)
+{
+	size_t	chars = 0;
+	char	*p;
+
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+		if (((unsigned char)*p & 0xc0) != 0x80 && chars++ == width) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+void
+bar_format(const struct bar *b, int64_t now_ms, size_t width, char *out,
+    size_t len)
+{
+	char	 cells[BAR_CELLS + 1], pct[16], el[32], left[48];
+	double	 p = b->percent < 0 ? 0 : b->percent > 100 ? 100 : b->percent;
+	int64_t	 end = b->finished_ms ? b->finished_ms : now_ms;
+	int64_t	 spent = b->started_ms ? end - b->started_ms : 0;
+	int	 i, full = (int)(p * BAR_CELLS / 100);
+
+	for (i = 0; i < BAR_CELLS; i++)
+		cells[i] = i < full ? '#' : '-';
+	cells[BAR_CELLS] = '\0';
+	if (b->percent < 0)
+		snprintf(pct, sizeof(pct), "  -%%");
+	else
+		snprintf(pct, sizeof(pct), "%3.0f%%", p);
+	duration(spent, el, sizeof(el));
+	left[0] = '\0';
+	if (strcmp(b->state, "running") == 0 && p > 0 && p < 100 &&
+	    spent > 0) {
+		duration((int64_t)(spent * (100 - p) / p), left + 1,
+		    sizeof(left) - 1);
+		left[0] = '~';
+		strncat(left, " left", sizeof(left) - strlen(left) - 1);
+	}
+	if (bar_ended(b))
+		snprintf(out, len, "#%lld %s [%s] %s %s%s%s%s%s",
+		    (long long)b->id, b->state, cells, pct, el,
+		    b->error[0] ? "  " : "", b->error,
+		    b->message[0] && !b->error[0] ? "  " : "",
+		    b->error[0] ? "" : b->message);
+	else
+		snprintf(out, len, "#%lld %s [%s] %s %s%s%s%s%s%s%s",
+		    (long long)b->id, b->state[0] ? b->state : "...", cells,
+		    pct, el, left[0] ? " " : "", left,
+		    b->message[0] ? "  " : "", b->message,
+		    b->data[0] ? "  | " : "", b->data);
+	fit(out, width);
+}

@@ -1,0 +1,409 @@
+/*
+ * The commands on kinds and tasks; the contract is in tasks.h. With
+ * --json each prints the API's answer as it came (one line); without,
+ * what a person reads: tables, fields, an id.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "json.h"
+#include "params.h"
+#include "table.h"
+#include "tasks.h"
+#include "watch.h"
+
+static const char *
+str(const cJSON *o, const char *name)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A value as a person reads it: a string as it is, null as "-", the
+ * rest as compact JSON. Returns a malloc'd string (cJSON_free). */
+static char *
+show_value(const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		return strdup(v->valuestring);
+	if (v == NULL || cJSON_IsNull(v))
+		return strdup("-");
+	return cJSON_PrintUnformatted(v);
+}
+
+/* "42/150 28%" and the message, or "-" before any progress. */
+static void
+show_progress(const cJSON *p, char *out, size_t len)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(p, "value");
+	const cJSON	*t = cJSON_GetObjectItemCaseSensitive(p, "total");
+	const cJSON	*pc = cJSON_GetObjectItemCaseSensitive(p, "percent");
+	const char	*m = str(p, "message");
+
+	if (!cJSON_IsNumber(pc)) {
+		snprintf(out, len, "-");
+		return;
+	}
+	snprintf(out, len, "%.15g/%.15g %.0f%%%s%s", cJSON_IsNumber(v) ?
+	    v->valuedouble : 0, cJSON_IsNumber(t) ? t->valuedouble : 0,
+	    pc->valuedouble, m != NULL ? " " : "", m != NULL ? m : "");
+}
+
+static int
+print_or(const struct args *a, const cJSON *doc, const char *text)
+{
+	if (a->json)
+		return api_print(doc);
+	if (printf("%s\n", text) < 0)
+		return 1;
+	return 0;
+}
+
+static int
+print_id(const struct args *a, const cJSON *task)
+{
+	char	*id = show_value(cJSON_GetObjectItemCaseSensitive(task, "id"));
+	int	 rc;
+
+	rc = print_or(a, task, id != NULL ? id : "?");
+	cJSON_free(id);
+	return rc;
+}
+
+static int
+cmd_kinds(struct http *h, const struct args *a)
+{
+	struct table	 t = { 3, NULL, 0, 0 };
+	const cJSON	*k, *p, *d;
+	const char	*row[3];
+	cJSON		*doc;
+	struct buf	 ps = { NULL, 0, 0, 0 };
+	int		 rc;
+
+	if ((rc = api_call(h, "GET", "/api/kinds", NULL, NULL, &doc)) != 0)
+		return rc;
+	if (a->json) {
+		rc = api_print(doc);
+		goto out;
+	}
+	row[0] = "KIND", row[1] = "PARAMETERS", row[2] = "DESCRIPTION";
+	table_add(&t, row);
+	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(doc, "kinds")) {
+		buf_reset(&ps);
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k,
+		    "params")) {
+			d = cJSON_GetObjectItemCaseSensitive(p, "default");
+			buf_printf(&ps, "%s%s:%s", ps.len ? " " : "",
+			    p->string, str(p, "type") ? str(p, "type") : "?");
+			if (cJSON_IsNumber(d))
+				buf_printf(&ps, "=%.15g", d->valuedouble);
+			else if (cJSON_IsString(d))
+				buf_printf(&ps, "=%s", d->valuestring);
+			else if (cJSON_IsBool(d))
+				buf_printf(&ps, "=%s", cJSON_IsTrue(d) ?
+				    "true" : "false");
+		}
+		row[0] = str(k, "name");
+		row[1] = ps.len ? ps.p : "-";
+		row[2] = str(k, "description");
+		if (table_add(&t, row) == -1)
+			break;
+	}
+	table_print(&t, stdout);
+out:
+	buf_free(&ps);
+	table_free(&t);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+int
+tasks_params(struct http *h, const char *kind, const char *const *pairs,
+    size_t n, cJSON **params)
+{
+	cJSON	*kinds;
+	char	 err[512];
+	int	 rc;
+
+	if ((rc = api_call(h, "GET", "/api/kinds", NULL, NULL, &kinds)) != 0)
+		return rc;
+	if ((*params = params_type(kinds, kind, pairs, n, err,
+	    sizeof(err))) == NULL) {
+		api_warn("%s", err);
+		rc = EXIT_USAGE;
+	}
+	cJSON_Delete(kinds);
+	return rc;
+}
+
+static enum watch_mode
+watch_mode(const struct args *a)
+{
+	return a->json || !isatty(STDOUT_FILENO) ? WATCH_JSON : WATCH_BAR;
+}
+
+static int
+cmd_start(struct http *h, const struct args *a, int64_t giveup_s)
+{
+	cJSON		*body = NULL, *params, *task = NULL, *after;
+	const cJSON	*id;
+	int64_t		 tid;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = tasks_params(h, a->kind, a->params, a->nparams,
+	    &params)) != 0)
+		return rc;
+	rc = 1;
+	if ((body = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(body, "kind", a->kind) == NULL ||
+	    !cJSON_AddItemToObject(body, "params", params)) {
+		cJSON_Delete(params);
+		goto out;
+	}
+	if (a->name != NULL && cJSON_AddStringToObject(body, "name",
+	    a->name) == NULL)
+		goto out;
+	if (a->nafter > 0) {
+		if ((after = cJSON_AddArrayToObject(body, "after")) == NULL)
+			goto out;
+		for (i = 0; i < a->nafter; i++)
+			if (!cJSON_AddItemToArray(after, cJSON_CreateNumber(
+			    (double)a->after[i])))
+				goto out;
+	}
+	if ((rc = api_call(h, "POST", "/api/tasks", body, a->key,
+	    &task)) != 0)
+		goto out;
+	id = cJSON_GetObjectItemCaseSensitive(task, "id");
+	if (a->follow && json_int(id, &tid) == 0)
+		rc = watch_run(h, tid, watch_mode(a), giveup_s);
+	else
+		rc = print_id(a, task);
+out:
+	if (rc == 1 && task == NULL)
+		api_warn("out of memory");
+	cJSON_Delete(task);
+	cJSON_Delete(body);
+	return rc;
+}
+
+static int
+cmd_ls(struct http *h, const struct args *a)
+{
+	struct table	 t = { 6, NULL, 0, 0 };
+	struct buf	 path = { NULL, 0, 0, 0 };
+	char		 lim[16], prog[BUFSIZ], *id;
+	const char	*row[6];
+	const cJSON	*k;
+	cJSON		*doc = NULL;
+	int		 rc = 1;
+
+	buf_printf(&path, "/api/tasks");
+	snprintf(lim, sizeof(lim), "%d", a->limit);
+	if ((a->state != NULL && http_query(&path, "state", a->state) ==
+	    -1) || (a->kindf != NULL && http_query(&path, "kind",
+	    a->kindf) == -1) || (a->limit > 0 && http_query(&path, "limit",
+	    lim) == -1) || path.nomem)
+		goto out;
+	if ((rc = api_call(h, "GET", path.p, NULL, NULL, &doc)) != 0)
+		goto out;
+	if (a->json) {
+		rc = api_print(doc);
+		goto out;
+	}
+	row[0] = "ID", row[1] = "KIND", row[2] = "STATE";
+	row[3] = "PROGRESS", row[4] = "CREATED", row[5] = "NAME";
+	table_add(&t, row);
+	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(doc, "tasks")) {
+		id = show_value(cJSON_GetObjectItemCaseSensitive(k, "id"));
+		show_progress(cJSON_GetObjectItemCaseSensitive(k, "progress"),
+		    prog, sizeof(prog));
+		row[0] = id, row[1] = str(k, "kind"), row[2] = str(k, "state");
+		row[3] = prog, row[4] = str(k, "created_at");
+		row[5] = str(k, "name");
+		rc = table_add(&t, row) == -1;
+		cJSON_free(id);
+		if (rc)
+			goto out;
+	}
+	table_print(&t, stdout);
+out:
+	if (path.nomem)
+		api_warn("out of memory");
+	buf_free(&path);
+	table_free(&t);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/* Every field of the task, one a line, in the API's order. */
+static int
+show_task(const cJSON *task)
+{
+	const cJSON	*f;
+	char		*v, prog[BUFSIZ];
+
+	cJSON_ArrayForEach(f, task) {
+		if (strcmp(f->string, "progress") == 0) {
+			show_progress(f, prog, sizeof(prog));
+			printf("%-12s %s\n", f->string, prog);
+			continue;
+		}
+		if (cJSON_IsObject(f) && strcmp(f->string, "error") == 0 &&
+		    str(f, "code") != NULL) {
+			printf("%-12s %s: %s\n", f->string, str(f, "code"),
+			    str(f, "message") ? str(f, "message") : "");
+			continue;
+		}
+		v = show_value(f);
+		printf("%-12s %s\n", f->string, v != NULL ? v : "?");
+		cJSON_free(v);
+	}
+	return fflush(stdout) == EOF;
+}
+
+/* GET, POST or DELETE of /api/tasks/ID + suffix; prints the answer. */
+static int
+on_task(struct http *h, const struct args *a, const char *method,
+    const char *suffix)
+{
+	char		 path[96], line[128];
+	const cJSON	*r;
+	cJSON		*doc;
+	int		 rc;
+
+	snprintf(path, sizeof(path), "/api/tasks/%lld%s", (long long)a->id,
+	    suffix);
+	if ((rc = api_call(h, method, path, NULL, NULL, &doc)) != 0)
+		return rc;
+	switch (a->cmd) {
+	case CMD_SHOW:
+		rc = a->json ? api_print(doc) : show_task(doc);
+		break;
+	case CMD_RESULT:
+		/* The result as JSON, or null, whatever --json says. */
+		r = cJSON_GetObjectItemCaseSensitive(doc, "result");
+		if (r == NULL)
+			rc = printf("null\n") < 0;
+		else
+			rc = api_print(r);
+		break;
+	case CMD_STOP:
+		snprintf(line, sizeof(line), "%lld %s", (long long)a->id,
+		    str(doc, "state") ? str(doc, "state") : "?");
+		rc = print_or(a, doc, line);
+		break;
+	default:	/* rerun: the new task */
+		rc = print_id(a, doc);
+		break;
+	}
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/* Data items, page after page: one a line, "ID NAME VALUE", or with
+ * --json each item as the API gives it. */
+static int
+cmd_data(struct http *h, const struct args *a)
+{
+	struct buf	 path = { NULL, 0, 0, 0 };
+	const cJSON	*it, *next;
+	cJSON		*doc = NULL;
+	char		 after[32] = "0", *v, *id;
+	int		 rc = 0;
+
+	for (;;) {
+		buf_reset(&path);
+		buf_printf(&path, "/api/tasks/%lld/data", (long long)a->id);
+		if (http_query(&path, "after", after) == -1 || (a->name !=
+		    NULL && http_query(&path, "name", a->name) == -1) ||
+		    http_query(&path, "limit", "1000") == -1) {
+			api_warn("out of memory");
+			rc = 1;
+			break;
+		}
+		if ((rc = api_call(h, "GET", path.p, NULL, NULL, &doc)) != 0)
+			break;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc,
+		    "items")) {
+			if (a->json) {
+				rc = api_print(it);
+				continue;
+			}
+			id = show_value(cJSON_GetObjectItemCaseSensitive(it,
+			    "id"));
+			v = cJSON_PrintUnformatted(
+			    cJSON_GetObjectItemCaseSensitive(it, "data"));
+			printf("%s  %s  %s\n", id ? id : "?", str(it, "name") ?
+			    str(it, "name") : "-", v ? v : "?");
+			cJSON_free(v);
+			cJSON_free(id);
+		}
+		next = cJSON_GetObjectItemCaseSensitive(doc, "next");
+		if (rc != 0 || !cJSON_IsNumber(next))
+			break;
+		snprintf(after, sizeof(after), "%.0f", next->valuedouble);
+		cJSON_Delete(doc);
+		doc = NULL;
+	}
+	cJSON_Delete(doc);
+	buf_free(&path);
+	return rc != 0 ? rc : fflush(stdout) == EOF;
+}
+
+/* The log as text; with --follow, its lines as they come, to the end. */
+static int
+cmd_logs(struct http *h, const struct args *a, int64_t giveup_s)
+{
+	struct http_resp	 r = { 0, { NULL, 0, 0, 0 }, -1 };
+	char			 path[96], err[512];
+	int			 rc = 0;
+
+	if (a->follow)
+		return watch_run(h, a->id, a->json ? WATCH_LOGS_JSON :
+		    WATCH_LOGS, giveup_s);
+	snprintf(path, sizeof(path), "/api/tasks/%lld/log", (long long)a->id);
+	if (http_request(h, "GET", path, NULL, NULL, &r, err,
+	    sizeof(err)) == -1) {
+		api_warn("%s", err);
+		rc = EXIT_UNREACHABLE;
+	} else if (r.status != 200)
+		rc = api_refused(h, &r);
+	else if (r.body.len > 0 && (fwrite(r.body.p, 1, r.body.len,
+	    stdout) != r.body.len || fflush(stdout) == EOF))
+		rc = 1;
+	http_resp_free(&r);
+	return rc;
+}
+
+int
+tasks_run(struct http *h, const struct args *a, int64_t giveup_s)
+{
+	switch (a->cmd) {
+	case CMD_KINDS:
+		return cmd_kinds(h, a);
+	case CMD_START:
+		return cmd_start(h, a, giveup_s);
+	case CMD_LS:
+		return cmd_ls(h, a);
+	case CMD_WATCH:
+		return watch_run(h, a->id, watch_mode(a), giveup_s);
+	case CMD_SHOW:
+	case CMD_RESULT:
+		return on_task(h, a, "GET", "");
+	case CMD_STOP:
+		return on_task(h, a, "POST", "/stop");
+	case CMD_RERUN:
+		return on_task(h, a, "POST", "/rerun");
+	case CMD_DATA:
+		return cmd_data(h, a);
+	case CMD_LOGS:
+		return cmd_logs(h, a, giveup_s);
+	default:
+		return EXIT_USAGE;
+	}
+}

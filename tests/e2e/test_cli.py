@@ -1,0 +1,576 @@
+"""The hourglass command line, typed in tmux as a person would: the live
+bar redrawn in place, the exit statuses of watch and start --follow, the
+contract's error code on stderr, --json piped, watch across a restart of
+the servers, and the token."""
+
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import tempfile
+import uuid
+
+from harness import REPO, Scripts, Server, free_port, runner_pids, wait_for
+
+SLOW = "drives the client in tmux while tasks run, in real time"
+
+SCRIPTS = Scripts("hourglass-e2e-cli-")
+ROWS = SCRIPTS.write("rows", """for i in 1 2 3; do
+  echo '{"name":"row","data":{"n":'$i'}}'
+  echo "PROGRESS $i/3"
+  sleep 0.2
+done
+echo '{"result":{"rows":3}}'
+""")
+
+KINDS = {"kinds": [
+    {"name": "count", "builtin": "count", "description": "counts",
+     "params": {"total": {"type": "integer", "min": 1, "max": 1000000,
+                          "default": 5},
+                "delay_ms": {"type": "integer", "min": 0, "max": 60000,
+                             "default": 10}}},
+    {"name": "fail", "description": "reports a little, then exits 3",
+     "command": ["/bin/sh", "-c", "echo PROGRESS 1/2 half; echo oops >&2;"
+                 " exit 3"], "params": {}},
+    {"name": "rows", "description": "sends data items, then a result",
+     "command": [ROWS], "params": {}},
+]}
+
+TOKEN = "cli-t0ken.for_tests"
+WAIT = 30           # s, the longest any one command here may take
+
+
+def hourglass():
+    """The client of the build under test (HOURGLASS_BIN, else build/)."""
+    return os.path.join(os.path.abspath(os.environ.get(
+        "HOURGLASS_BIN") or os.path.join(REPO, "build")), "hourglass")
+
+
+class Tmux:
+    """A tmux server on a socket of its own (in a temporary folder,
+    removed at close: kill-server leaves the socket file), one 120x30 bash
+    window whose HOURGLASS_URL is the given server's."""
+
+    def __init__(self, url, env=None):
+        self.dir = tempfile.mkdtemp(prefix="hourglass-e2e-tmux-")
+        self.sock = os.path.join(self.dir, "sock")
+        self.n = 0
+        # The shell's own environment, given by env(1): tmux's -e loses
+        # PATH to the tmux server's.
+        e = {"HOURGLASS_URL": url, "PS1": "$ ", "PATH": "%s:%s" % (
+            os.path.dirname(hourglass()), os.environ.get("PATH", ""))}
+        e.update(env or {})
+        shell = " ".join(["env"] + [shlex.quote("%s=%s" % kv)
+                                    for kv in e.items()]
+                         + ["bash", "--norc", "--noprofile"])
+        self.tmux("new-session", "-d", "-x", "120", "-y", "30", shell)
+        wait_for(lambda: any(l.startswith("$") for l in self.pane()), WAIT,
+                 what="the shell's prompt")
+
+    def tmux(self, *args):
+        return subprocess.run(["tmux", "-S", self.sock] + list(args),
+                              check=True, capture_output=True, text=True,
+                              timeout=10).stdout
+
+    def pane(self):
+        """The whole pane, its history included, as text lines."""
+        return self.tmux("capture-pane", "-p", "-S", "-").splitlines()
+
+    def run(self, line):
+        """Types line and Enter; returns the marker its status follows."""
+        self.n += 1
+        mark = "rc%d=" % self.n
+        self.tmux("send-keys", "-l", "%s; echo %s$?" % (line, mark))
+        self.tmux("send-keys", "Enter")
+        return mark
+
+    def status(self, mark, timeout=WAIT):
+        """Waits for the line `<mark><status>` and returns the status."""
+        def done():
+            for l in self.pane():
+                if l.startswith(mark):
+                    return l[len(mark):].strip() or None
+            return None
+        return int(wait_for(done, timeout, what="%s in the pane" % mark))
+
+    def close(self):
+        subprocess.run(["tmux", "-S", self.sock, "kill-server"],
+                       capture_output=True, timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def tmux_for(srv, env=None):
+    return Tmux("http://127.0.0.1:%d" % srv.port, env)
+
+
+def run_cli(srv, *args, env=None, timeout=WAIT):
+    """Runs hourglass with args, stdout a pipe (no terminal)."""
+    e = dict(os.environ, HOURGLASS_URL="http://127.0.0.1:%d" % srv.port)
+    e.update(env or {})
+    return subprocess.run([hourglass()] + list(args), env=e,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def bar_lines(lines, tid):
+    return [l for l in lines if l.startswith("#%d " % tid)]
+
+
+def watch_running(t, tid):
+    """Types `hourglass watch tid` in t and waits for its bar to show the
+    task running; returns the status marker."""
+    mark = t.run("hourglass watch %d" % tid)
+    wait_for(lambda: any("running" in l for l in bar_lines(t.pane(), tid)),
+             WAIT, what="the bar of a running task")
+    return mark
+
+
+def test_start_follow_redraws_one_bar_in_place(srv):
+    t = tmux_for(srv)
+    try:
+        mark = t.run("hourglass start count total=40 delay_ms=100 --follow")
+        seen = set()
+
+        def progressed():
+            bars = [l for l in t.pane() if l.startswith("#")]
+            assert len(bars) <= 1, "the bar scrolled:\n%s" % "\n".join(
+                t.pane())
+            if bars and "running" in bars[0] and "%" in bars[0]:
+                seen.add(bars[0].split("]")[1].split("%")[0].strip())
+            return len(seen) >= 3
+        wait_for(progressed, WAIT, what="the bar to show three percents")
+        assert t.status(mark) == 0, t.pane()
+        lines = t.pane()
+        bars = [l for l in lines if l.startswith("#")]
+        assert len(bars) == 1, "one bar line, not a scroll:\n%s" % (
+            "\n".join(lines))
+        tid = int(bars[0][1:].split()[0])
+        assert bars[0].startswith("#%d succeeded [%s] 100%%" % (
+            tid, "#" * 20)), bars[0]
+        assert srv.task(tid)["state"] == "succeeded"
+    finally:
+        t.close()
+
+
+def test_bar_shows_the_newest_data_item(srv):
+    t = tmux_for(srv)
+    try:
+        mark = t.run("hourglass start rows --follow")
+
+        def row_shown():
+            return any('row: {"n":' in l for l in t.pane()
+                       if l.startswith("#"))
+        wait_for(row_shown, WAIT, what="a data item in the bar")
+        assert t.status(mark) == 0, t.pane()
+        tid = srv.task_ids()[0]
+        mark = t.run("hourglass result %d" % tid)
+        assert t.status(mark) == 0
+        assert '{"rows":3}' in t.pane(), t.pane()
+    finally:
+        t.close()
+
+
+def test_watch_of_a_failed_task_exits_1_with_its_error(srv):
+    tid = srv.create("fail")["id"]
+    srv.wait_finished(tid)
+    t = tmux_for(srv)
+    try:
+        mark = t.run("hourglass watch %d" % tid)
+        assert t.status(mark) == 1, t.pane()
+        bars = bar_lines(t.pane(), tid)
+        assert len(bars) == 1 and "failed" in bars[0] and \
+            "exit_code" in bars[0], t.pane()
+    finally:
+        t.close()
+
+
+def test_start_follow_of_a_failing_kind_exits_1(srv):
+    t = tmux_for(srv)
+    try:
+        assert t.status(t.run("hourglass start fail --follow")) == 1, \
+            t.pane()
+    finally:
+        t.close()
+
+
+def test_watch_of_a_stopped_task_exits_3(srv):
+    tid = srv.create("count", {"total": 100000, "delay_ms": 50})["id"]
+    t = tmux_for(srv)
+    try:
+        mark = watch_running(t, tid)
+        # Stopped from another command line, as a person would.
+        t2 = tmux_for(srv)
+        try:
+            mark2 = t2.run("hourglass stop %d" % tid)
+            assert t2.status(mark2) == 0, t2.pane()
+        finally:
+            t2.close()
+        assert t.status(mark) == 3, t.pane()
+        assert "canceled" in bar_lines(t.pane(), tid)[0], t.pane()
+    finally:
+        t.close()
+        srv.stop_task(tid)
+
+
+def test_ctrl_c_ends_the_watch_not_the_task(srv):
+    tid = srv.create("count", {"total": 100000, "delay_ms": 50})["id"]
+    t = tmux_for(srv)
+    try:
+        mark = watch_running(t, tid)
+        t.tmux("send-keys", "C-c")
+        assert t.status(mark) == 130, t.pane()
+        lines = t.pane()
+        at = [i for i, l in enumerate(lines) if l.startswith("#%d " % tid)]
+        # The bar keeps its own line: the status comes on the next.
+        assert len(at) == 1 and lines[at[0] + 1].startswith(mark), lines
+        assert srv.task(tid)["state"] == "running"
+    finally:
+        t.close()
+        srv.stop_task(tid)
+
+
+def test_watch_of_a_lost_task_exits_4(srv):
+    # A kind of its own with no retries: the shipped count retries.
+    tid = srv.create("count", {"total": 100000, "delay_ms": 50})["id"]
+    srv.wait_task(tid, lambda t: t["progress"]["value"] >= 1)
+    t = tmux_for(srv)
+    try:
+        mark = watch_running(t, tid)
+        for pid in runner_pids(srv.data):
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                if f.read().split(b"\0")[1:2] == [str(tid).encode()]:
+                    os.kill(pid, signal.SIGKILL)
+        assert t.status(mark) == 4, t.pane()
+        assert "lost" in bar_lines(t.pane(), tid)[0], t.pane()
+    finally:
+        t.close()
+
+
+def test_usage_errors_exit_2_and_send_nothing(srv):
+    before = srv.task_ids()
+    t = tmux_for(srv)
+    try:
+        for line, said in [
+                ("hourglass start count total=abc",
+                 "hourglass: total=abc: must be an integer"),
+                ("hourglass start count totl=3",
+                 "hourglass: totl: no such parameter of count"),
+                ("hourglass start nosuch", 'unknown kind "nosuch"'),
+                ("hourglass watch abc", 'ID "abc"'),
+                ("hourglass ls --limit 0", '--limit "0"'),
+                ("hourglass frobnicate", 'unknown command "frobnicate"'),
+                ("hourglass", "a command is needed")]:
+            mark = t.run(line)
+            assert t.status(mark) == 2, (line, t.pane())
+            assert any(said in l for l in t.pane()), (line, said, t.pane())
+            t.tmux("clear-history")
+            t.tmux("send-keys", "clear", "Enter")
+            wait_for(lambda: mark not in "\n".join(t.pane()), WAIT,
+                     what="a clear pane")
+    finally:
+        t.close()
+    assert srv.task_ids() == before
+
+
+def test_refused_exits_5_with_the_code_on_stderr(srv):
+    r = run_cli(srv, "watch", "999999")
+    assert r.returncode == 5, r
+    assert r.stderr.startswith("hourglass: not_found: "), r.stderr
+    assert r.stdout == "", r.stdout
+    r = run_cli(srv, "start", "count", "total=0")
+    assert r.returncode == 5, r
+    assert r.stderr.startswith("hourglass: invalid_params: "), r.stderr
+    assert "total" in r.stderr, r.stderr
+    tid = srv.create("count", {"total": 1, "delay_ms": 0})["id"]
+    srv.wait_finished(tid)
+    r = run_cli(srv, "stop", str(tid))
+    assert r.returncode == 5 and "not_active" in r.stderr, r
+
+
+def test_refused_watch_on_a_terminal_draws_no_bar(srv):
+    t = tmux_for(srv)
+    try:
+        mark = t.run("hourglass watch 999999")
+        assert t.status(mark) == 5, t.pane()
+        lines = t.pane()
+        assert any(l.startswith("hourglass: not_found: ") for l in lines), \
+            lines
+        assert not bar_lines(lines, 999999), lines
+    finally:
+        t.close()
+
+
+def test_service_down_exits_69(srv):
+    t = Tmux("http://127.0.0.1:%d" % free_port(), {"HOURGLASS_RETRY_S": "1"})
+    try:
+        for line in ("hourglass kinds", "hourglass watch 1",
+                     "hourglass start count --follow"):
+            mark = t.run(line)
+            assert t.status(mark) == 69, (line, t.pane())
+        assert any("gave up after 1 s" in l for l in t.pane()), t.pane()
+    finally:
+        t.close()
+
+
+def test_json_piped_is_one_event_a_line_ids_increasing(srv):
+    tid = srv.create("rows")["id"]
+    r = run_cli(srv, "watch", str(tid))      # a pipe: no --json needed
+    assert r.returncode == 0, r
+    events = [json.loads(l) for l in r.stdout.splitlines()]
+    assert events and all(set(e) == {"id", "event", "data"}
+                          for e in events), r.stdout
+    ids = [e["id"] for e in events]
+    assert all(a < b for a, b in zip(ids, ids[1:])), ids
+    assert events[-1]["event"] == "state", events[-1]
+    assert events[-1]["data"]["state"] == "succeeded", events[-1]
+    full = [e.n for e in srv.replay(tid) if e.n >= ids[0]]
+    assert ids == full, (ids, full)
+
+
+def test_json_in_tmux_through_a_pipe(srv):
+    tid = srv.create("count", {"total": 3, "delay_ms": 0})["id"]
+    srv.wait_finished(tid)
+    t = tmux_for(srv)
+    try:
+        out = os.path.join(srv.data, "watch-%d.json" % tid)
+        mark = t.run("hourglass watch %d --json | tee %s" % (
+            tid, shlex.quote(out)))
+        assert t.status(mark) == 0, t.pane()
+        with open(out) as f:
+            lines = f.read().splitlines()
+        # Ended before the watch: its final state, read as it is now.
+        assert len(lines) == 1, lines
+        e = json.loads(lines[0])
+        assert e["event"] == "state" and e["data"]["state"] == \
+            "succeeded" and e["data"]["id"] == tid, e
+    finally:
+        t.close()
+
+
+def test_watch_goes_on_across_a_restart_of_the_servers():
+    port = free_port()
+    first = Server(kinds=KINDS, port=port).start()
+    proc = t = None
+    try:
+        tid = first.create("count", {"total": 60, "delay_ms": 100})["id"]
+        # A person's watch beside the script's: the bar goes on too.
+        t = tmux_for(first)
+        mark = watch_running(t, tid)
+        env = dict(os.environ, HOURGLASS_URL="http://127.0.0.1:%d" % port)
+        proc = subprocess.Popen([hourglass(), "watch", str(tid), "--json"],
+                                env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        got = []
+        while len(got) < 5:
+            line = proc.stdout.readline()
+            assert line, "watch ended early: %s" % proc.stderr.read()
+            got.append(json.loads(line))
+        first.stop()
+        assert proc.poll() is None, "watch gave up when the servers went"
+        wait_for(lambda: any(l.endswith("(reconnecting)") for l in
+                             bar_lines(t.pane(), tid)), WAIT,
+                 what="the bar to say it is reconnecting")
+        with Server(kinds=KINDS, data=first.data, port=port) as again:
+            out, err = proc.communicate(timeout=WAIT)
+            assert proc.returncode == 0, (proc.returncode, err)
+            got += [json.loads(l) for l in out.splitlines()]
+            ids = [e["id"] for e in got]
+            assert len(ids) == len(set(ids)), "repeated: %s" % ids
+            full = [e.n for e in again.replay(tid) if e.n >= ids[0]]
+            assert ids == full, "missed or repeated:\n%s\n%s" % (ids, full)
+            assert got[-1]["data"]["state"] == "succeeded", got[-1]
+            assert got[-1]["data"]["progress"]["value"] == 60, got[-1]
+            assert t.status(mark) == 0, t.pane()
+            bars = bar_lines(t.pane(), tid)
+            assert len(bars) == 1 and "succeeded" in bars[0], t.pane()
+    finally:
+        if t is not None:
+            t.close()
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        first.close()
+
+
+def test_token_is_sent_when_set():
+    with Server(kinds=KINDS, env={"HOURGLASS_TOKEN": TOKEN}) as srv:
+        t = tmux_for(srv)
+        try:
+            mark = t.run("hourglass ls")
+            assert t.status(mark) == 5, t.pane()
+            assert any(l.startswith("hourglass: unauthorized: ")
+                       for l in t.pane()), t.pane()
+            mark = t.run("HOURGLASS_TOKEN=wrong hourglass kinds")
+            assert t.status(mark) == 5, t.pane()
+            mark = t.run("export HOURGLASS_TOKEN=%s; hourglass start count"
+                         " --follow" % TOKEN)
+            assert t.status(mark) == 0, t.pane()
+            mark = t.run("hourglass ls")
+            assert t.status(mark) == 0, t.pane()
+            assert any(l.startswith("1 ") and "succeeded" in l
+                       for l in t.pane()), t.pane()
+        finally:
+            t.close()
+
+
+def ok(srv, *args, env=None):
+    """Runs hourglass with args; it must exit 0. Returns its stdout."""
+    r = run_cli(srv, *args, env=env)
+    assert r.returncode == 0, (args, r)
+    assert r.stderr == "", (args, r.stderr)
+    return r.stdout
+
+
+def test_kinds_as_a_table_and_as_the_api_json(srv):
+    lines = ok(srv, "kinds").splitlines()
+    assert lines[0].split() == ["KIND", "PARAMETERS", "DESCRIPTION"], lines
+    count = [l for l in lines if l.startswith("count ")]
+    assert count and "total:integer=5" in count[0] and \
+        "delay_ms:integer=10" in count[0], lines
+    assert json.loads(ok(srv, "kinds", "--json")) == srv.get(
+        "/api/kinds").json
+
+
+def test_start_prints_the_id_and_types_the_params(srv):
+    tid = int(ok(srv, "start", "count", "total=2", "delay_ms=0",
+                 "--name", "typed"))
+    t = srv.task(tid)
+    assert t["params"] == {"total": 2, "delay_ms": 0}, t
+    assert t["name"] == "typed", t
+    srv.wait_finished(tid)
+
+
+def test_start_with_a_key_creates_one_task(srv):
+    key = "cli-" + uuid.uuid4().hex
+    a = ok(srv, "start", "count", "total=1", "--key", key)
+    b = ok(srv, "start", "count", "total=1", "--key", key)
+    assert a == b and int(a) > 0, (a, b)
+
+
+def test_start_after_waits_for_its_parent(srv):
+    parent = int(ok(srv, "start", "count", "total=20", "delay_ms=50"))
+    child = json.loads(ok(srv, "--json", "start", "count", "total=1",
+                          "--after", str(parent)))
+    # Released (waiting_for gone) only if the parent has already ended.
+    assert child.get("waiting_for") == [parent] or srv.task(parent)[
+        "state"] == "succeeded", child
+    done = srv.wait_finished(child["id"])
+    assert done["state"] == "succeeded", done
+    assert done["started_at"] >= srv.task(parent)["finished_at"], done
+
+
+def test_ls_filters_and_show_reads_fields(srv):
+    tid = int(ok(srv, "start", "fail"))
+    srv.wait_finished(tid)
+    lines = ok(srv, "ls", "--kind", "fail", "--state", "failed",
+               "--limit", "1").splitlines()
+    assert lines[0].split()[:3] == ["ID", "KIND", "STATE"], lines
+    assert len(lines) == 2 and lines[1].split()[:3] == [
+        str(tid), "fail", "failed"], lines
+    listed = json.loads(ok(srv, "ls", "--json", "--kind", "fail"))
+    assert tid in [t["id"] for t in listed["tasks"]], listed
+    shown = dict(l.split(None, 1) for l in ok(srv, "show", str(
+        tid)).splitlines())
+    assert shown["state"] == "failed" and shown["kind"] == "fail", shown
+    assert shown["error"].startswith("exit_code: "), shown
+    assert json.loads(ok(srv, "show", str(tid), "--json"))["id"] == tid
+
+
+def test_ls_keeps_a_name_with_a_line_break_on_its_row(srv):
+    tid = srv.create("count", {"total": 1, "delay_ms": 0},
+                     name="two\nlines")["id"]
+    srv.wait_finished(tid)
+    lines = ok(srv, "ls", "--limit", "1").splitlines()
+    assert len(lines) == 2 and lines[1].split() == [
+        str(tid), "count", "succeeded", "1/1", "100%",
+        srv.task(tid)["created_at"], "two", "lines"], lines
+
+
+def test_result_is_json_or_null(srv):
+    tid = int(ok(srv, "start", "rows"))
+    srv.wait_finished(tid)
+    assert json.loads(ok(srv, "result", str(tid))) == {"rows": 3}
+    other = int(ok(srv, "start", "count", "total=1"))
+    srv.wait_finished(other)
+    assert ok(srv, "result", str(other)) == "null\n"
+
+
+def test_data_lists_every_item(srv):
+    tid = int(ok(srv, "start", "rows"))
+    srv.wait_finished(tid)
+    items = [json.loads(l) for l in ok(srv, "data", str(tid), "--json",
+                                       "--name", "row").splitlines()]
+    assert [i["data"] for i in items] == [{"n": 1}, {"n": 2}, {"n": 3}], \
+        items
+    lines = ok(srv, "data", str(tid)).splitlines()
+    assert len(lines) == 3 and lines[0].split()[1:] == ["row", '{"n":1}'], \
+        lines
+    assert ok(srv, "data", str(tid), "--name", "none") == ""
+    r = run_cli(srv, "data", str(tid), "--name", "bad name")
+    assert r.returncode == 5 and "invalid_request" in r.stderr, r
+
+
+def test_logs_and_logs_follow(srv):
+    tid = int(ok(srv, "start", "fail"))
+    # Followed from its first event: whenever it starts, nothing is
+    # missed; it exits by the task's end, as watch does.
+    r = run_cli(srv, "logs", str(tid), "--follow")
+    assert r.returncode == 1, r
+    assert r.stdout == "oops\n", r.stdout
+    assert "oops" in ok(srv, "logs", str(tid))
+
+
+def test_rerun_and_stop(srv):
+    first = int(ok(srv, "start", "count", "total=1", "delay_ms=0"))
+    srv.wait_finished(first)
+    again = int(ok(srv, "rerun", str(first)))
+    assert srv.task(again)["rerun_of"] == first
+    long = int(ok(srv, "start", "count", "total=100000", "delay_ms=50"))
+    assert ok(srv, "stop", str(long)).split() == [str(long), "stopping"] \
+        or srv.task(long)["state"] == "canceled"
+    assert srv.wait_finished(long)["state"] == "canceled"
+    r = run_cli(srv, "rerun", "999999")
+    assert r.returncode == 5 and "not_found" in r.stderr, r
+
+
+def test_schedules_add_list_pause_resume_run_rm(srv):
+    sid = int(ok(srv, "schedules", "add", "count", "0 3 * * *", "total=2",
+                 "--name", "nightly", "--timezone", "Europe/Paris",
+                 "--overlap", "allow"))
+    s = srv.get("/api/schedules/%d" % sid).json
+    assert (s["params"], s["timezone"], s["overlap"], s["name"]) == (
+        {"total": 2, "delay_ms": 10}, "Europe/Paris", "allow", "nightly"), s
+    lines = ok(srv, "schedules").splitlines()
+    assert any(l.split()[0] == str(sid) and "nightly" in l for l in lines)
+    assert ok(srv, "schedules", "pause", str(sid)) == \
+        "schedule %d paused\n" % sid
+    assert srv.get("/api/schedules/%d" % sid).json["paused"] is True
+    assert ok(srv, "schedules", "resume", str(sid)) == \
+        "schedule %d resumed\n" % sid
+    tid = int(ok(srv, "schedules", "run", str(sid)))
+    assert srv.task(tid)["schedule"] == sid
+    listed = json.loads(ok(srv, "schedules", "--json"))
+    assert sid in [x["id"] for x in listed["schedules"]], listed
+    assert ok(srv, "schedules", "rm", str(sid)) == \
+        "schedule %d deleted\n" % sid
+    r = run_cli(srv, "schedules", "rm", str(sid))
+    assert r.returncode == 5 and "not_found" in r.stderr, r
+
+
+def test_schedules_add_refusals(srv):
+    r = run_cli(srv, "schedules", "add", "count", "61 * * * *")
+    assert r.returncode == 5, r
+    assert r.stderr.startswith("hourglass: invalid_schedule: "), r.stderr
+    r = run_cli(srv, "schedules", "add", "count", "@daily", "total=x")
+    assert r.returncode == 2 and "total=x" in r.stderr, r
+    r = run_cli(srv, "schedules", "add", "count", "@daily", "--timezone",
+                "Mars/Olympus")
+    assert r.returncode == 5 and "timezone" in r.stderr, r
+
+
+def test_bad_environment_is_a_usage_error(srv):
+    r = run_cli(srv, "kinds", env={"HOURGLASS_URL": "ftp://x"})
+    assert r.returncode == 2 and "HOURGLASS_URL" in r.stderr, r
+    r = run_cli(srv, "watch", "1", env={"HOURGLASS_RETRY_S": "soon"})
+    assert r.returncode == 2 and "HOURGLASS_RETRY_S" in r.stderr, r
