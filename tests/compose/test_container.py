@@ -78,6 +78,18 @@ def test_a_task_is_followed_to_its_end_over_sse():
     assert values == sorted(values), values
 
 
+def test_the_command_line_in_the_image_follows_a_task():
+    # Exit status 0 is "succeeded"; each line is one event.
+    out = stack.docker("exec", stack.container(), "hourglass", "start",
+                       "count", "total=5", "delay_ms=10", "--follow",
+                       "--json")
+    lines = [json.loads(x) for x in out.splitlines()]
+    assert lines, out
+    last = lines[-1]
+    assert last["event"] == "state" and \
+        last["data"]["state"] == "succeeded", lines[-3:]
+
+
 def test_every_shipped_kind_succeeds_with_no_params():
     cid = stack.container()
     sample = stack.docker("exec", cid, "cat", DATA + "/files/sample.txt")
