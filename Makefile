@@ -61,10 +61,11 @@ $(BUILD)/obj/%.o: $(BUILD)/gen/%.c
 
 # Only the server speaks FastCGI, hashes report tokens and signs
 # webhooks (libcrypto: nginx already depends on it), and sends webhooks
-# (libcurl); a runner loads none of them.
+# (libcurl, loaded by dlopen only when they are on: fcgi/libcurl.h, so
+# not linked); a runner loads none of them.
 CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 $(BUILD)/hourglass-fcgi: $(FCGI_OBJ) $(LIB_OBJ) $(BUILD)/obj/openapi.o
-	$(CC) $(ALLFLAGS) -o $@ $^ -lfcgi -lcrypto $(CURL_LIBS) $(LDLIBS)
+	$(CC) $(ALLFLAGS) -o $@ $^ -lfcgi -lcrypto -ldl $(LDLIBS)
 
 # SQLite stays a shared library: linked into the runner, its relocated
 # tables would be private to each runner (1 MiB more each, measured).
