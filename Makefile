@@ -134,7 +134,8 @@ bench:
 # plain, the ASan+UBSan and the TSan build; the last line counts them all.
 test:
 	@scripts/deps test
-	@$(MAKE) --no-print-directory all asan tsan fuzz-build >/dev/null
+	@$(MAKE) --no-print-directory -j$$(nproc) all asan tsan fuzz-build \
+	    >/dev/null
 	@scripts/test $(BUILD)
 
 # docker-compose.yml and the Dockerfile built and run for real, checked

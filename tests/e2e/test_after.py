@@ -25,7 +25,7 @@ WATCHED = dict(COUNT, name="watched", while_watched_s=1)
 KINDS = {"kinds": [COUNT, GATE, REMOTE, WATCHED]}
 SERVER_ENV = {"HOURGLASS_MAX_RUNNING": "2"}
 
-SLOW = {"total": 100000, "delay_ms": 20}
+LONG = {"total": 100000, "delay_ms": 20}
 _marks = [0]
 
 
@@ -116,7 +116,7 @@ def test_waiting_task_holds_no_slot(srv):
     a, end = gate(srv)
     srv.wait_state(a["id"], "running")
     b = after(srv, [a["id"]])
-    c = srv.create("count", SLOW)
+    c = srv.create("count", LONG)
     try:
         srv.wait_state(c["id"], "running")
         wb = srv.task(b["id"])

@@ -10,6 +10,8 @@ import tempfile
 
 from harness import REPO, Skip
 
+SLOW = "docker-compose config alone: no server, nothing for a sanitizer"
+
 
 def compose(*args, env=None):
     """`docker-compose config ARGS` with the variables the file reads

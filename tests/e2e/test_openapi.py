@@ -16,6 +16,8 @@ import jsonschema
 
 from harness import REPO, Server, assert_error, free_port, wait_for
 
+SLOW = "the document, the router and live answers; nothing for TSan"
+
 DOC = os.path.join(REPO, "docs", "openapi.json")
 METHODS = ("get", "head", "post", "put", "delete", "patch", "options",
            "trace")

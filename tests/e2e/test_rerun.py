@@ -21,7 +21,7 @@ REMOTE = {"name": "remote", "external": True,
           "heartbeat_s": 30, "grace_s": 30}
 KINDS = {"kinds": [COUNT, FLAKY, REMOTE]}
 
-SLOW = {"total": 100000, "delay_ms": 20}
+LONG = {"total": 100000, "delay_ms": 20}
 
 
 def rerun(srv, tid, **kw):
@@ -71,7 +71,7 @@ def test_rerun_of_failed_task_runs_again(srv):
 
 
 def test_rerun_of_canceled_task_is_201(srv):
-    old = srv.create("count", SLOW)
+    old = srv.create("count", LONG)
     old = srv.stop_task(old["id"])
     assert old["state"] == "canceled", old
     t = check_rerun(srv, rerun(srv, old["id"]), old)
@@ -118,7 +118,7 @@ def test_rerun_of_deleted_original_keeps_rerun_of(srv):
 
 
 def test_rerun_of_active_task_is_409_still_active(srv):
-    tid = srv.create("count", SLOW)["id"]
+    tid = srv.create("count", LONG)["id"]
     try:
         srv.wait_state(tid, ["running"])
         before = srv.task_ids()
@@ -186,7 +186,7 @@ def test_rerun_with_the_queue_full_is_429_with_retry_after():
     with Server(kinds=KINDS, env={"HOURGLASS_MAX_RUNNING": "1",
                                   "HOURGLASS_MAX_QUEUED": "1"}) as srv:
         old = srv.wait_finished(srv.create("count", {"total": 1})["id"])
-        first = srv.create("count", SLOW)["id"]
+        first = srv.create("count", LONG)["id"]
         srv.wait_state(first, ["running"])
         srv.create("count", {"total": 1})
         before = srv.task_ids()

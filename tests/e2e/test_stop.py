@@ -3,10 +3,10 @@
 from harness import (Server, assert_error, check_task_shape, runner_pids,
                      wait_for)
 
-SLOW = {"total": 1000, "delay_ms": 200}
+LONG = {"total": 1000, "delay_ms": 200}
 
 
-def running_task(srv, params=SLOW):
+def running_task(srv, params=LONG):
     tid = srv.create("count", params)["id"]
     srv.wait_task(tid, lambda t: t["state"] == "running"
                   and t["progress"]["value"] >= 1, what="a first step")
@@ -29,7 +29,7 @@ def test_stop_running_task_ends_canceled_below_total(srv):
     tid = running_task(srv)
     srv.post("/api/tasks/%d/stop" % tid)
     t = srv.wait_state(tid, "canceled", timeout=10)
-    assert t["progress"]["value"] < SLOW["total"], t
+    assert t["progress"]["value"] < LONG["total"], t
     assert t["finished_at"] is not None, t
 
 
@@ -73,13 +73,13 @@ def test_stop_twice_is_harmless(srv):
 
 
 def test_stop_right_after_create_ends_canceled(srv):
-    tid = srv.create("count", SLOW)["id"]
+    tid = srv.create("count", LONG)["id"]
     r = srv.post("/api/tasks/%d/stop" % tid)
     assert r.status == 202, r
     assert r.json["state"] in ("stopping", "canceled"), r
     t = srv.wait_finished(tid)
     assert t["state"] == "canceled", t
-    assert t["progress"]["value"] < SLOW["total"], t
+    assert t["progress"]["value"] < LONG["total"], t
 
 
 def test_stop_queued_task_ends_canceled():
@@ -87,7 +87,7 @@ def test_stop_queued_task_ends_canceled():
     # keeps that limit; otherwise it runs, and stop must still cancel it).
     with Server(env={"HOURGLASS_MAX_RUNNING": "1"}) as srv:
         first = running_task(srv)
-        tid = srv.create("count", SLOW)["id"]
+        tid = srv.create("count", LONG)["id"]
         r = srv.post("/api/tasks/%d/stop" % tid)
         assert r.status == 202, r
         assert r.json["state"] in ("stopping", "canceled"), r

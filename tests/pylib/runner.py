@@ -211,6 +211,11 @@ def main(folder, words, test_timeout, suite_timeout, fixtures=None,
     try:
         for mod, tests in discover(folder, words, stop_tasks):
             slow = getattr(mod.mod, "SLOW", None)
+            # The marker is the reason, a string: a module's own SLOW
+            # of another kind (test parameters once) must not hide it.
+            if slow is not None and not isinstance(slow, str):
+                raise TypeError("%s: SLOW must say why, as a string"
+                                % mod.name)
             if skip_slow and slow:
                 print("slow %s: %d tests left to another build (%s)"
                       % (mod.name, len(tests), slow), flush=True)
