@@ -130,8 +130,9 @@ bench:
 	@$(MAKE) --no-print-directory all
 	@bench/run
 
-# Unit tests, then the end-to-end suite through real nginx, each for the
-# plain, the ASan+UBSan and the TSan build; the last line counts them all.
+# Unit tests for the plain, the ASan+UBSan and the TSan build, the
+# end-to-end suite through real nginx for the two sanitizer builds, the
+# fuzz corpus, the page; the last line counts them all (scripts/test).
 test:
 	@scripts/deps test
 	@$(MAKE) --no-print-directory -j$$(nproc) all asan tsan fuzz-build \

@@ -6,7 +6,7 @@ from fixtures import KINDS, wait_for
 
 KINDS = KINDS   # the module's server serves these
 
-SLOW = {"total": 100000, "delay_ms": 50}
+LONG = {"total": 100000, "delay_ms": 50}
 
 WAIT_JS = """
 const p = document.querySelector('li[data-id="%d"] .task-wait');
@@ -28,8 +28,8 @@ def wait_line(browser, tid):
 def test_waiting_task_names_its_parents_and_each_link_opens_one(srv,
                                                                  browser):
     browser.open(srv)
-    a = srv.create("count", SLOW, name="first")["id"]
-    b = srv.create("count", SLOW, name="second")["id"]
+    a = srv.create("count", LONG, name="first")["id"]
+    b = srv.create("count", LONG, name="second")["id"]
     r = srv.post("/api/tasks", {"kind": "count", "name": "third",
                                 "params": {"total": 1, "delay_ms": 0},
                                 "after": [a, b]})
@@ -75,7 +75,7 @@ import('/hourglass.js').then(async ({ Hourglass }) => {
 
 def test_hourglass_js_start_passes_after(srv, browser):
     browser.open(srv)
-    a = srv.create("count", SLOW)["id"]
+    a = srv.create("count", LONG)["id"]
     browser.allow(r"/api/tasks - Failed to load resource.*400",
                   "the refusal this test provokes")
     try:
