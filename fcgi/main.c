@@ -550,8 +550,8 @@ main(int argc, char *argv[])
 	char		 err[1024], tmp[sizeof(srv.cfg.sock) + 8];
 	int		 nfd, sig, i, n;
 
-	/* A stream thread allocates little: a few malloc arenas serve all
-	 * threads, instead of glibc's eight per core. */
+	/* A connection thread allocates little: a few malloc arenas serve
+	 * all threads, instead of glibc's eight per core. */
 	mallopt(M_ARENA_MAX, 2);
 	/* --routes: what the router answers, for a test to hold the
 	 * OpenAPI document to; it reads no setting and opens nothing. */

@@ -132,9 +132,9 @@
 /*
  * hourglass-fcgi's threads and shutdown.
  */
-/* Stack of the request and stream threads (the feed and the janitor
- * keep the default): SQLite needs well under this, and thousands of
- * streams each hold one. */
+/* Stack of the connection threads (the feed, the janitor and the
+ * stream loops keep the default): SQLite needs well under this, and
+ * there is one for each connection nginx keeps. */
 #define HG_THREAD_STACK		(256 * 1024)
 /* Threads on nginx's connections: more than nginx keeps open (64 per
  * worker, a worker per core: nginx.conf), or at the cap no thread would
