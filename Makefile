@@ -74,7 +74,8 @@ $(BUILD)/hourglass-runner: $(RUN_OBJ) $(LIB_OBJ)
 
 # The command-line client: libcurl for HTTP, cJSON for the answers, and
 # of lib/ the small pieces only (no SQLite: it never opens the store).
-CLI_LIB	 = $(BUILD)/obj/lib/buf.o $(BUILD)/obj/lib/hg.o $(BUILD)/obj/lib/json.o
+CLI_LIB	 = $(BUILD)/obj/lib/buf.o $(BUILD)/obj/lib/hg.o $(BUILD)/obj/lib/json.o \
+	   $(BUILD)/obj/lib/state.o
 $(BUILD)/hourglass: $(CLI_OBJ) $(CLI_LIB)
 	$(CC) $(ALLFLAGS) -o $@ $^ $(CURL_LIBS) -lcjson -lm
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "state.h"
 
 const char	args_usage[] =
 "usage: hourglass [--json] COMMAND ...\n"
@@ -89,9 +90,6 @@ static const struct command {
 	{ "schedules resume", CMD_SCHED_RESUME, ID, 0 },
 	{ "schedules run", CMD_SCHED_RUN, ID, 0 },
 };
-
-static const char	*states[] = { "queued", "running", "stopping",
-    "retrying", "succeeded", "failed", "canceled", "lost", NULL };
 
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
@@ -177,11 +175,10 @@ take_opt(struct args *a, int bit, const char *v, char *err, size_t errlen)
 		a->key = v;
 		return 0;
 	case O_STATE:
-		for (i = 0; states[i] != NULL; i++)
-			if (strcmp(v, states[i]) == 0) {
-				a->state = v;
-				return 0;
-			}
+		if (state_parse(v) != -1) {
+			a->state = v;
+			return 0;
+		}
 		return fail(err, errlen, "--state \"%s\": must be one of "
 		    "queued, running, stopping, retrying, succeeded, failed, "
 		    "canceled, lost", v);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "bar.h"
+#include "state.h"
 
 void
 bar_init(struct bar *b, int64_t id)
@@ -93,10 +94,9 @@ bar_data(struct bar *b, const cJSON *d)
 int
 bar_ended(const struct bar *b)
 {
-	return strcmp(b->state, "succeeded") == 0 ||
-	    strcmp(b->state, "failed") == 0 ||
-	    strcmp(b->state, "canceled") == 0 ||
-	    strcmp(b->state, "lost") == 0;
+	int	 s = state_parse(b->state);
+
+	return s != -1 && state_final((enum task_state)s);
 }
 
 /* "1:02:03" or "02:03". */

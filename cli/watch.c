@@ -16,6 +16,7 @@
 #include "bar.h"
 #include "json.h"
 #include "sse.h"
+#include "state.h"
 #include "watch.h"
 
 /* Set by SIGINT: the watch ends at once, leaving the bar's line whole
@@ -191,13 +192,16 @@ on_chunk(void *arg, const char *p, size_t n)
 static int
 exit_by_state(const struct bar *b)
 {
-	if (strcmp(b->state, "succeeded") == 0)
+	switch (state_parse(b->state)) {
+	case TASK_SUCCEEDED:
 		return 0;
-	if (strcmp(b->state, "failed") == 0)
+	case TASK_FAILED:
 		return 1;
-	if (strcmp(b->state, "canceled") == 0)
+	case TASK_CANCELED:
 		return 3;
-	return 4;
+	default:
+		return 4;
+	}
 }
 
 /* A 204: nothing left to stream, so the task has ended; its final

@@ -19,7 +19,6 @@
 #include "buf.h"
 #include "feed.h"
 #include "json.h"
-#include "metrics.h"
 #include "notify.h"
 #include "pool.h"
 #include "server.h"
