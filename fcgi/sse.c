@@ -118,16 +118,23 @@ list_unlink(struct stream *s)
 	s->next->prev = s->prev;
 }
 
+/* Puts s last in l's list (s in no list). */
+static void
+list_append(struct loop *l, struct stream *s)
+{
+	s->prev = l->list.prev;
+	s->next = &l->list;
+	l->list.prev->next = s;
+	l->list.prev = s;
+}
+
 /* s wrote (or tried to, for a ping) now: its next ping is the last. */
 static void
 touch(struct loop *l, struct stream *s)
 {
 	s->wrote_at = hg_mono_ms();
 	list_unlink(s);
-	s->prev = l->list.prev;
-	s->next = &l->list;
-	l->list.prev->next = s;
-	l->list.prev = s;
+	list_append(l, s);
 }
 
 static void
@@ -252,10 +259,7 @@ intake(struct loop *l, struct stream *in)
 
 	while ((s = in) != NULL) {
 		in = s->next;
-		s->prev = l->list.prev;
-		s->next = &l->list;
-		l->list.prev->next = s;
-		l->list.prev = s;
+		list_append(l, s);
 		memset(&ev, 0, sizeof(ev));
 		ev.events = EPOLLIN | EPOLLRDHUP;
 		ev.data.ptr = s;
