@@ -72,6 +72,24 @@ def fcgi_pid(srv):
     return pids[0]
 
 
+def metrics(srv):
+    """GET /api/metrics, as text (Prometheus's text format)."""
+    r = srv.get("/api/metrics")
+    assert r.status == 200, r
+    assert r.headers["Content-Type"].startswith("text/plain"), r.headers
+    return r.body.decode()
+
+
+def samples(text):
+    """{'name{labels}': value} of every sample line of metrics text."""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            out[key] = float(value)
+    return out
+
+
 def db_rows(srv, sql, args=()):
     """Rows of a query on the server's database, read-only, as another
     process would read them."""

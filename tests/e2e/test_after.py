@@ -6,7 +6,7 @@ so on down the chain."""
 import json
 import os
 
-from harness import assert_error, wait_for
+from harness import assert_error, metrics, samples, wait_for
 
 COUNT = {"name": "count", "builtin": "count",
          "params": {"total": {"type": "integer", "min": 1, "default": 1},
@@ -287,12 +287,9 @@ def test_external_parent_releases_its_dependent(srv):
 
 def test_finished_counter_counts_dependency_cancels(srv):
     def canceled():
-        text = srv.get("/api/metrics").body.decode()
-        for line in text.splitlines():
-            if line.startswith('hourglass_tasks_finished_total{kind="count"'
-                               ',state="canceled"}'):
-                return int(float(line.split()[-1]))
-        return 0
+        return int(samples(metrics(srv)).get(
+            'hourglass_tasks_finished_total{kind="count",state="canceled"}',
+            0))
     before = canceled()
     a, end = gate(srv)
     after(srv, [after(srv, [a["id"]])["id"]])

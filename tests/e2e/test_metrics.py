@@ -5,7 +5,7 @@ import re
 import shutil
 import subprocess
 
-from harness import Server, wait_for
+from harness import Server, metrics, samples, wait_for
 
 KINDS = {"kinds": [
     {"name": "count", "builtin": "count",
@@ -13,23 +13,6 @@ KINDS = {"kinds": [
                 "delay_ms": {"type": "integer", "min": 0, "default": 1}}},
     {"name": "nope", "command": ["/nonexistent/program"]},
 ]}
-
-
-def samples(text):
-    """{'name{labels}': value} of every sample line."""
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, value = line.rsplit(" ", 1)
-            out[key] = float(value)
-    return out
-
-
-def metrics(srv):
-    r = srv.get("/api/metrics")
-    assert r.status == 200, r
-    assert r.headers["Content-Type"].startswith("text/plain"), r.headers
-    return r.body.decode()
 
 
 def test_metrics_pass_promtool_and_count_what_happened():

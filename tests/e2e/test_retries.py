@@ -10,8 +10,9 @@ import os
 import signal
 import time
 
-from harness import (assert_error, check_task_shape, db_rows, pid_alive,
-                     read_proc, refused, runner_pids, wait_for)
+from harness import (assert_error, check_task_shape, db_rows, metrics,
+                     pid_alive, read_proc, refused, runner_pids, samples,
+                     wait_for)
 
 # Fails until its attempt ok_at. Each attempt counts itself in a file of
 # the task's own folder (the command's working folder, kept across
@@ -80,10 +81,8 @@ def watch(srv, tid, timeout=20):
 
 
 def retries_total(srv, kind):
-    for line in srv.get("/api/metrics").body.decode().splitlines():
-        if line.startswith('hourglass_task_retries_total{kind="%s"}' % kind):
-            return int(line.split()[-1])
-    return 0
+    return int(samples(metrics(srv)).get(
+        'hourglass_task_retries_total{kind="%s"}' % kind, 0))
 
 
 def test_failing_twice_then_succeeding_is_retried_with_backoff(srv):

@@ -12,7 +12,7 @@ import tempfile
 import time
 
 from harness import REPO, Server, SSEStream, assert_error, fcgi_pid, \
-    wait_for
+    metrics, samples, wait_for
 from pylib.server import _bin_dir
 
 
@@ -21,10 +21,7 @@ def threads(pid):
 
 
 def sse_clients(srv):
-    r = srv.get("/api/metrics")
-    assert r.status == 200, r.status
-    m = re.search(rb"^hourglass_sse_clients (\d+)$", r.body, re.M)
-    return int(m.group(1))
+    return int(samples(metrics(srv))["hourglass_sse_clients"])
 
 
 def loop_wakeups(pid):

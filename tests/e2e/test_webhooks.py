@@ -20,7 +20,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from harness import (ISO_RE, REPO, Server, ServeFailed, assert_error,
-                     db_rows, fcgi_pid, free_port, wait_for)
+                     db_rows, fcgi_pid, free_port, metrics, samples,
+                     wait_for)
 
 SLOW = "waits for the retries' backoff, and restarts servers, in real time"
 
@@ -231,15 +232,13 @@ def test_a_delivery_older_than_a_day_ends_failed(srv):
 
 
 def metric(srv, outcome):
-    r = srv.get("/api/metrics")
-    assert r.status == 200, r
-    text = r.body.decode()
+    text = metrics(srv)
     assert "# HELP hourglass_webhook_deliveries_total " in text
     assert "# TYPE hourglass_webhook_deliveries_total counter" in text
-    m = re.search(r'^hourglass_webhook_deliveries_total\{outcome="%s"\} '
-                  r'(\d+)$' % outcome, text, re.M)
-    assert m, text
-    return int(m.group(1))
+    key = 'hourglass_webhook_deliveries_total{outcome="%s"}' % outcome
+    got = samples(text)
+    assert key in got and got[key].is_integer(), text
+    return int(got[key])
 
 
 def test_metrics_count_each_outcome(srv):
