@@ -275,6 +275,10 @@
 /* Tasks one forked runner runs before it ends: whatever a long life
  * gathers (SQLite's page cache, a fragmented heap) is given back. */
 #define HG_RUNNER_TASKS		1000
+/* A kept runner idle this long gives back what its last tasks grew
+ * (SQLite's page cache, the heap): not after each task, as a busy one
+ * would only fault the same pages in again for the next. */
+#define HG_RUNNER_RELEASE_MS	200
 /* Log lines a runner writes in one transaction; more go in the next. */
 #define HG_RUNNER_LOG_BATCH	512
 /* Bytes of data items a runner holds before it writes them, whatever

@@ -165,14 +165,18 @@ runner_child(const struct config *cfg, int sock, struct runner *r)
  * this runner go, or ended). A SIGTERM for this process rather than for
  * a task (a kill, not the server's sigqueue) ends the wait too and sets
  * *leaving, but an id the host has sent already is still taken: none is
- * lost.
+ * lost. Once it has waited HG_RUNNER_RELEASE_MS, it gives back what its
+ * tasks grew (runner_release).
  */
 static int64_t
 await_task(struct runner *r, int fd, int *leaving)
 {
 	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	struct timespec	 ts = { HG_RUNNER_RELEASE_MS / 1000,
+			    (HG_RUNNER_RELEASE_MS % 1000) * 1000000L };
 	int64_t		 id;
 	ssize_t		 n;
+	int		 released = 0;
 
 	/* Whatever stopped the last task is not for this wait: SIGTERM is
 	 * blocked but in ppoll, so none comes in between. */
@@ -186,7 +190,11 @@ await_task(struct runner *r, int fd, int *leaving)
 		if (n != -1 || (errno != EAGAIN && errno != EINTR) ||
 		    *leaving)
 			return 0;
-		(void)ppoll(&pfd, 1, NULL, &r->unblocked);
+		if (ppoll(&pfd, 1, released ? NULL : &ts, &r->unblocked) == 0 &&
+		    !released) {
+			runner_release(r);
+			released = 1;
+		}
 	}
 }
 

@@ -186,9 +186,12 @@ out:
 	free(kind);
 	free(ptext);
 	outbox_end(&r->ob);
-	/* A runner may take another task: what a busy one grew (SQLite's
-	 * page cache, the batches' lines) goes back to the system. */
+	return rc == -1 ? 1 : 0;
+}
+
+void
+runner_release(struct runner *r)
+{
 	store_release_memory(r->st);
 	(void)malloc_trim(0);
-	return rc == -1 ? 1 : 0;
 }

@@ -37,6 +37,9 @@ int	runner_open(struct runner *r, char *err, size_t errlen);
  * taken or its end could not be recorded. r stays open for another task.
  */
 int	runner_run(struct runner *r);
+/* Gives back what the tasks run so far grew: SQLite's page cache and
+ * the heap's free pages. For a kept runner that has gone idle. */
+void	runner_release(struct runner *r);
 /* Closes what runner_open opened. */
 void	runner_close(struct runner *r);
 

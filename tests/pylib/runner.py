@@ -14,7 +14,10 @@ if anything failed. Each test has a deadline and so has the whole run.
 Each module's time is printed after its tests (`time test_x 12.3 s`), and
 the slowest at the end, so that the suite's budget can be kept. A module
 that sets SLOW = "why" is left out when HOURGLASS_SLOW=skip (scripts/test
-runs those under one build only, to keep CI inside its time).
+runs those under one build only, to keep CI inside its time). A module
+that sets PLAIN = "why" runs only when HOURGLASS_PLAIN=only, and then
+alone: its tests measure what the sanitizers change (memory given back
+to the system), so scripts/test runs them against the plain build.
 """
 
 import glob
@@ -207,15 +210,23 @@ def main(folder, words, test_timeout, suite_timeout, fixtures=None,
     passed = failed = 0
     deadline = time.monotonic() + suite_timeout
     skip_slow = os.environ.get("HOURGLASS_SLOW") == "skip"
+    plain_only = os.environ.get("HOURGLASS_PLAIN") == "only"
     times = []
     try:
         for mod, tests in discover(folder, words, stop_tasks):
             slow = getattr(mod.mod, "SLOW", None)
             # The marker is the reason, a string: a module's own SLOW
             # of another kind (test parameters once) must not hide it.
-            if slow is not None and not isinstance(slow, str):
-                raise TypeError("%s: SLOW must say why, as a string"
-                                % mod.name)
+            plain = getattr(mod.mod, "PLAIN", None)
+            for marker, value in (("SLOW", slow), ("PLAIN", plain)):
+                if value is not None and not isinstance(value, str):
+                    raise TypeError("%s: %s must say why, as a string"
+                                    % (mod.name, marker))
+            if bool(plain) != plain_only:
+                if plain:
+                    print("plain %s: %d tests left to the plain build (%s)"
+                          % (mod.name, len(tests), plain), flush=True)
+                continue
             if skip_slow and slow:
                 print("slow %s: %d tests left to another build (%s)"
                       % (mod.name, len(tests), slow), flush=True)
