@@ -1,24 +1,22 @@
 #!/usr/bin/python3
 """make bench: Hourglass's speed, scale and memory, measured against nginx.
 
-Standard library only, plus the `wrk` binary and the two helpers that
-bench/run compiles into bench/bin/ (stamp, ticker). Every server is started
-as the tests start theirs: scripts/serve in a fresh temporary
-HOURGLASS_DATA, on a free loopback port, with a kinds file of our own. Only
-processes we started (and the runners of our own data folders) are ever
-signalled, by pid.
+Standard library only, plus the `wrk` binary and the helpers that
+bench/run compiles into bench/bin/ (stamp, ticker, firehose, watchers).
+Every server is started as the tests start theirs: scripts/serve in a
+fresh temporary HOURGLASS_DATA, on a free loopback port, with a kinds file
+of our own. Only processes we started (and the runners of our own data
+folders) are ever signalled, by pid.
 
 Writes bench/report-YYYY-MM-DD.md and prints its summary. BENCH_QUICK=1
 runs every section briefly (a smoke test of the harness, not a measure).
 """
 
-import asyncio
 import datetime
 import json
 import os
 import platform
 import re
-import resource
 import shutil
 import socket
 import sqlite3
@@ -754,130 +752,103 @@ def e2e_once(srv, kind, params):
 
 # ------------------------------------------------------------ many watchers
 
-class Watcher(asyncio.Protocol):
-    def __init__(self, req, opened):
-        self.req = req
-        self.opened = opened
-        self.resp = sse.Response()
-        self.got = {}           # event id -> (recv ns, type, data or None)
-        self.transport = None
-        self.lost = False
-
-    def connection_made(self, tr):
-        self.transport = tr
-        tr.write(self.req)
-
-    def data_received(self, data):
-        t = time.time_ns()
-        for e in self.resp.feed(data):
-            # Keep the data of progress events only (it holds a stamp).
-            self.got[e.n] = (t, e.type, e.data if e.type == "progress"
-                             else None)
-        if self.resp.status is not None and not self.opened.done():
-            self.opened.set_result(self.resp.status)
-
-    def connection_lost(self, exc):
-        self.lost = True
-        if not self.opened.done():
-            self.opened.set_result(None)
+def watcher_line(proc, word):
+    """The next line of bench/watchers, which must begin with word; its
+    other fields."""
+    line = proc.stdout.readline().decode()
+    f = line.split()
+    if not f or f[0] != word:
+        raise RuntimeError("bench/watchers: %r where %s was due" % (line,
+                                                                  word))
+    return f[1:]
 
 
-async def watch_step(srv, n):
-    loop = asyncio.get_running_loop()
-    req = sse.request(srv.port, "/api/events")
-    watchers = []
-    batch = 200
-    t_open = time.monotonic()
-    for i in range(0, n, batch):
-        futs = []
-        for _ in range(min(batch, n - i)):
-            fut = loop.create_future()
-            w = Watcher(req, fut)
-            futs.append(fut)
-
-            async def open_one(w=w):
-                try:
-                    await loop.create_connection(lambda: w, "127.0.0.1",
-                                                 srv.port)
-                except OSError:
-                    if not w.opened.done():
-                        w.opened.set_result(None)
-            watchers.append(w)
-            loop.create_task(open_one())
-        await asyncio.wait_for(asyncio.gather(*futs), 120)
-    open_s = time.monotonic() - t_open
-    opened = sum(1 for w in watchers if w.opened.result() == 200)
-    await asyncio.sleep(0.5)
-    mem_open = fcgi_mem(srv)
-    ngx_open = srv.nginx_rss_kb()
-    # The watched task: WATCH_EVENTS stamped reports, WATCH_MS apart.
-    tid = await loop.run_in_executor(None, lambda: srv.create(
-        "ticker", {"n": WATCH_EVENTS, "ms": WATCH_MS})["id"])
-    deadline = time.monotonic() + WATCH_EVENTS * WATCH_MS / 1000.0 + 60
-
-    while time.monotonic() < deadline:
-        await asyncio.sleep(0.2)
-        t = await loop.run_in_executor(None, lambda: srv.get_json(
-            "/api/tasks/%d" % tid))
-        if t["state"] in FINISHED:
-            break
-    expect = await loop.run_in_executor(None, lambda: replay_ids(srv, tid))
-    # Give every watcher up to 5 s more to receive the last event.
-    t_wait = time.monotonic()
-    while time.monotonic() - t_wait < 5:
-        if all(expect[-1] in w.got for w in watchers
-               if w.opened.result() == 200 and not w.lost):
-            break
-        await asyncio.sleep(0.05)
-    mem_after = fcgi_mem(srv)
-    ngx_after = srv.nginx_rss_kb()
+def watch_step(srv, n):
+    """n streams on /api/events, read by bench/watchers (one epoll loop
+    in C, so that the delays are the server's and nginx's rather than the
+    client's), and one ticker task sent to all of them."""
+    proc = subprocess.Popen([os.path.join(BINDIR, "watchers"),
+                             str(srv.port), "/api/events", str(n)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        f = watcher_line(proc, "opened")
+        opened, open_s, cpu_open = int(f[0]), float(f[2]), float(f[3])
+        time.sleep(0.5)
+        mem_open = fcgi_mem(srv)
+        ngx_open = srv.nginx_rss_kb()
+        # The watched task: WATCH_EVENTS stamped reports, WATCH_MS apart.
+        tid = srv.create("ticker", {"n": WATCH_EVENTS, "ms": WATCH_MS})["id"]
+        deadline = time.monotonic() + WATCH_EVENTS * WATCH_MS / 1000.0 + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            if srv.get_json("/api/tasks/%d" % tid)["state"] in FINISHED:
+                break
+        expect = replay_ids(srv, tid)
+        # Give every watcher up to 5 s more to receive the last event.
+        proc.stdin.write(b"wait %d 5000\n" % expect[-1])
+        proc.stdin.flush()
+        watcher_line(proc, "have")
+        mem_after = fcgi_mem(srv)
+        ngx_after = srv.nginx_rss_kb()
+        proc.stdin.write(b"stop\n")
+        proc.stdin.flush()
+        client_cpu = float(watcher_line(proc, "stopped")[0])
+        got = [{} for _ in range(n)]    # event id -> (recv ns, type, stamp)
+        lost = 0
+        for line in proc.stdout:
+            f = line.split()
+            if f[0] == b"e":
+                got[int(f[1])][int(f[2])] = (int(f[4]), f[3].decode(),
+                                             int(f[5]))
+            elif f[0] == b"w":
+                lost += f[2] == b"200" and f[3] == b"1"
+            elif f[0] == b"done":
+                break
+        proc.stdin.close()
+        if proc.wait(30) != 0:
+            raise RuntimeError("bench/watchers exited with %d" %
+                               proc.returncode)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     first = {}
-    for w in watchers:
+    for g in got:
         for eid in expect:
-            if eid in w.got:
-                t = w.got[eid][0]
+            if eid in g:
+                t = g[eid][0]
                 if eid not in first or t < first[eid]:
                     first[eid] = t
     complete = 0
     delays = []
-    for w in watchers:
-        if all(eid in w.got for eid in expect):
+    for g in got:
+        if all(eid in g for eid in expect):
             complete += 1
         for eid in expect:
-            if eid not in w.got:
+            if eid not in g:
                 continue
-            t, et, d = w.got[eid]
+            t, et, stamp = g[eid]
             ref = first[eid]
-            if et == "progress":
-                m = re.search(r'"message":"(\d+)"', d)
-                if m:
-                    ref = int(m.group(1))
+            if et == "progress" and stamp:
+                ref = stamp
             delays.append((t - ref) / 1e6)
-    for w in watchers:
-        if w.transport is not None:
-            w.transport.close()
-    await asyncio.sleep(1.0)
+    time.sleep(1.0)     # for nginx and the server to see the closes
     ok = (opened == n and complete == n and delays and
           max(delays) <= 1000.0)
-    return {"n": n, "opened": opened, "complete": complete,
+    return {"n": n, "opened": opened, "complete": complete, "lost": lost,
             "events": len(expect), "open_s": open_s,
             "delay_p50_ms": median(delays), "delay_p99_ms": pct(delays, 99),
             "delay_max_ms": max(delays) if delays else float("nan"),
             "fcgi_rss_kb": max(mem_open["rss_kb"], mem_after["rss_kb"]),
             "fcgi_threads": mem_open["threads"],
-            "nginx_rss_kb": max(ngx_open, ngx_after), "ok": ok}
+            "nginx_rss_kb": max(ngx_open, ngx_after),
+            "client_cpu_s": client_cpu, "client_cpu_open_s": cpu_open,
+            "ok": ok}
 
 
 def section_watchers(R):
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = max(WATCH_STEPS) * 2 + 1000
-    if soft < want:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE,
-                               (min(want, hard) if hard != resource.RLIM_INFINITY
-                                else want, hard))
-        except (ValueError, OSError):
-            pass
+    # bench/watchers raises its own limit on open files; the server
+    # raises its (scripts/serve, nginx.conf).
     srv = Server(kinds_file()).start()
     try:
         time.sleep(1)
@@ -885,13 +856,15 @@ def section_watchers(R):
         steps = []
         for n in WATCH_STEPS:
             log("watchers: %d clients on /api/events" % n)
-            r = asyncio.run(watch_step(srv, n))
+            r = watch_step(srv, n)
             steps.append(r)
-            log("  opened %d, complete %d of %d; delay p50 %.1f ms, max "
-                "%.1f ms; fcgi RSS %.1f MiB, %d threads; nginx RSS %.1f MiB"
-                % (r["opened"], r["complete"], n, r["delay_p50_ms"],
-                   r["delay_max_ms"], r["fcgi_rss_kb"] / 1024.0,
-                   r["fcgi_threads"], r["nginx_rss_kb"] / 1024.0))
+            log("  opened %d, complete %d of %d, %d lost; delay p50 %.1f "
+                "ms, max %.1f ms; fcgi RSS %.1f MiB, %d threads; nginx RSS "
+                "%.1f MiB; client CPU %.2f s"
+                % (r["opened"], r["complete"], n, r["lost"],
+                   r["delay_p50_ms"], r["delay_max_ms"],
+                   r["fcgi_rss_kb"] / 1024.0, r["fcgi_threads"],
+                   r["nginx_rss_kb"] / 1024.0, r["client_cpu_s"]))
             if not r["ok"]:
                 break
         R["watchers"] = {"steps": steps, "idle_rss_kb": idle["rss_kb"],
@@ -1376,20 +1349,26 @@ def report(R, path):
     add("")
     add("| clients | opened | got every event | delay p50 / p99 / max | "
         "hourglass-fcgi RSS (threads) | nginx RSS (all processes) | "
-        "time to open | within 1 s |")
-    add("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        "time to open | client CPU (of it opening) | within 1 s |")
+    add("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for s in w["steps"]:
-        add("| %s | %s | %s | %s / %s / %s ms | %s (%d) | %s | %.1f s | %s |"
+        # Reports of runs before bench/watchers have no client CPU.
+        cpu = ("%.2f s (%.2f)" % (s["client_cpu_s"], s["client_cpu_open_s"])
+               if "client_cpu_s" in s else "?")
+        add("| %s | %s | %s | %s / %s / %s ms | %s (%d) | %s | %.1f s | %s "
+            "| %s |"
             % (f0(s["n"]), f0(s["opened"]), f0(s["complete"]),
                f1(s["delay_p50_ms"]), f1(s["delay_p99_ms"]),
                f1(s["delay_max_ms"]), mib(s["fcgi_rss_kb"]),
-               s["fcgi_threads"], mib(s["nginx_rss_kb"]), s["open_s"],
+               s["fcgi_threads"], mib(s["nginx_rss_kb"]), s["open_s"], cpu,
                verdict(s["ok"])))
     add("")
     add("Held: **%s** watchers. Target: 10,000, delivery p99 at most "
         "250 ms, hourglass-fcgi at most 64 MiB and 32 threads. The "
-        "client is one Python asyncio loop on the same two cores, so its "
-        "own time is in the delays." % f0(w["held"]))
+        "clients are `bench/watchers`, one epoll loop in C on the same two "
+        "cores; its CPU time is user plus system from the start of the "
+        "step to the end of its measure (opening the connections "
+        "included), and it is in the delays too." % f0(w["held"]))
     add("")
 
     fi, fw = R["fcgi_idle_fresh"], R["fcgi_idle"]

@@ -1,7 +1,7 @@
 """Server-Sent Events: the one parser of the text/event-stream format and
 the one decoder of an HTTP/1.1 response read as its bytes arrive. The
 tests read streams with SSEStream; the bench feeds Response from its own
-sockets (a thread, or thousands of asyncio connections)."""
+socket in a thread (its thousands of watchers are bench/watchers.c)."""
 
 import json
 import re
@@ -43,10 +43,11 @@ class SSEParser:
     `comments` and otherwise ignored wherever they come. `fields` lists
     field names in order, so a test can see what the stream began with.
 
-    The bench feeds 5,000 streams at once on two shared cores, so a feed
-    decodes its complete lines at once and takes a frame as our server
-    writes it (id, event, one data line) in one regular expression match;
-    anything else goes line by line."""
+    The bench feeds it 10,000 data items a second on two shared cores
+    (one task's stream, beside wrk), so a feed decodes its complete lines
+    at once and takes a frame as our server writes it (id, event, one
+    data line) in one regular expression match; anything else goes line
+    by line."""
 
     def __init__(self):
         self.buf = b""
