@@ -559,6 +559,7 @@ feed_fill(struct cursor *c, int64_t *upto)
 	*upto = 0;
 	pthread_mutex_lock(&feed.mu);
 	stop = feed.stopping;
+	c->newest = feed.last;
 	if (!stop && feed.last > c->after) {
 		if (c->after < feed.floor)
 			*upto = feed.floor;

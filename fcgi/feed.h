@@ -16,6 +16,7 @@
 struct cursor {
 	int64_t		 after;	/* the last event sent */
 	int64_t		 task;	/* 0: every task */
+	int64_t		 newest; /* the feed's newest event at the last fill */
 	int		 final;	/* the task's final state was sent */
 	struct buf	 out;	/* frames to send */
 };
@@ -59,7 +60,8 @@ int		 feed_subscribe(int efd);
 int		 feed_open(struct req *r, struct cursor *c);
 /* Copies into c->out the ring's frames after c->after (up to
  * HG_STREAM_CHUNK bytes; the rest on the next call), moving c->after
- * and setting c->final at the task's final state; or, when the ring no
+ * (to c->newest once it has all there is) and setting c->final at the
+ * task's final state; or, when the ring no
  * longer holds c->after's successors, sets *upto for feed_catchup()
  * (else 0). Returns -1 once the feed is stopping. */
 int		 feed_fill(struct cursor *c, int64_t *upto);

@@ -54,6 +54,24 @@ struct stream {
 	struct stream	*prev, *next;	/* the loop's, oldest write first */
 };
 
+/*
+ * What the round's first stream at a place in the feed was sent. The
+ * streams after it in the same round at the same place, after the same
+ * task (or every one) and with the same request id (nginx gives the only
+ * request on each connection id 1), are sent the very bytes, without the
+ * feed's lock or a copy: at 10,000 watchers of /api/events, one fill and
+ * one framing for each event, not 10,000. Only a fill that reached the
+ * feed's newest event and did not end its stream is shared.
+ */
+struct share {
+	unsigned	 gen;		/* the round it holds for */
+	int64_t		 from;		/* the cursor before */
+	int64_t		 to;		/* and after */
+	int64_t		 task;
+	int		 reqid;
+	struct buf	 rec;		/* the records */
+};
+
 struct loop {
 	pthread_t	 thread;
 	int		 epfd;
@@ -63,6 +81,7 @@ struct loop {
 	int		 stopping;
 	struct stream	 list;		/* sentinel of the streams taken in */
 	unsigned	 gen;
+	struct share	 sh;
 };
 
 static struct loop	 loops[HG_SSE_LOOPS];
@@ -202,15 +221,72 @@ flush(struct loop *l, struct stream *s)
 	return s->ending ? -1 : 0;
 }
 
+/* Keeps what s, which was at from, was just sent (all of s->pend) for
+ * the streams after it in this round. */
+static void
+share_keep(struct loop *l, struct stream *s, int64_t from)
+{
+	struct share	*sh = &l->sh;
+
+	buf_reset(&sh->rec);
+	if (buf_add(&sh->rec, s->pend.p, s->pend.len) == -1) {
+		sh->gen = l->gen - 1;	/* none this round */
+		return;
+	}
+	sh->gen = l->gen;
+	sh->from = from;
+	sh->to = s->c.after;
+	sh->task = s->c.task;
+	sh->reqid = s->reqid;
+}
+
+/* Sends s (nothing pending) the round's shared records if they are what
+ * it is due. Returns 1 if so (s then has what the feed had when the
+ * round began: newer events wake the loop for another), 0 if not, -1
+ * once s is to end. */
+static int
+share_take(struct loop *l, struct stream *s)
+{
+	struct share	*sh = &l->sh;
+	ssize_t		 n;
+
+	if (sh->gen != l->gen || sh->rec.len == 0 ||
+	    s->c.after != sh->from || s->c.final ||
+	    s->c.task != sh->task || s->reqid != sh->reqid)
+		return 0;
+	s->c.after = sh->to;
+	do
+		n = write(s->fd, sh->rec.p, sh->rec.len);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+		return -1;
+	if (n > 0)
+		touch(l, s);
+	if (n == -1)
+		n = 0;
+	if ((size_t)n < sh->rec.len) {
+		if (buf_add(&s->pend, sh->rec.p + n, sh->rec.len -
+		    (size_t)n) == -1)
+			return -1;
+		s->sent = 0;
+		want_out(l, s, 1);
+	}
+	return 1;
+}
+
 /* Sends s what the feed has for it, until it has nothing more or its
  * socket is full (then EPOLLOUT brings it back). Returns -1 once s is
  * to end. */
 static int
 pump(struct loop *l, struct stream *s)
 {
-	int64_t	 upto;
+	int64_t	 upto, from;
+	int	 rc;
 
 	while (!s->ending && s->pend.len == 0) {
+		if ((rc = share_take(l, s)) != 0)
+			return rc == 1 ? 0 : -1;
+		from = s->c.after;
 		if (feed_fill(&s->c, &upto) == -1)
 			return -1;
 		if (upto > 0 && feed_catchup(&s->c, upto) == -1)
@@ -223,6 +299,9 @@ pump(struct loop *l, struct stream *s)
 		if (s->c.out.len > 0 && rec_add(&s->pend, FCGI_STDOUT,
 		    s->reqid, s->c.out.p, s->c.out.len) == -1)
 			return -1;
+		if (upto == 0 && !s->c.final && s->c.out.len > 0 &&
+		    s->c.after == s->c.newest)
+			share_keep(l, s, from);
 		buf_reset(&s->c.out);
 		if (s->c.out.cap > HG_STREAM_CHUNK * 2)
 			buf_free(&s->c.out);
@@ -287,6 +366,7 @@ end_all(struct loop *l)
 			(void)flush(l, s);
 		stream_end(s);
 	}
+	buf_free(&l->sh.rec);
 }
 
 static void *
@@ -398,7 +478,7 @@ input_end(struct req *r)
 void
 stream_serve(struct req *r, int64_t task)
 {
-	struct cursor	 c = { 0, task, 0, { NULL, 0, 0, 0 } };
+	struct cursor	 c = { .task = task };
 	struct stream	*s = NULL;
 	struct hg_err	 e;
 	char		 head[64];

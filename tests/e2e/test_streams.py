@@ -90,6 +90,55 @@ def test_two_hundred_streams_add_no_thread_and_all_get_every_event(srv):
     wait_for(lambda: sse_clients(srv) == 0, 10, what="no SSE client")
 
 
+
+def test_streams_at_different_places_each_get_exactly_theirs():
+    """Streams at the same place in the feed are sent the same bytes,
+    framed once: a stream behind the others, or after one task, must
+    still get its own events, each once, none missed."""
+    with Server() as srv:
+        first = srv.create("count", {"total": 3, "delay_ms": 1})["id"]
+        srv.wait_finished(first)
+        mark = srv.replay(first)[0].n - 1      # just before the first task
+        early = open_streams(srv, 20)
+        late = []
+        try:
+            late = open_streams(srv, 20, "/api/events?after=%d" % mark)
+            tid = srv.create("count", {"total": 8, "delay_ms": 20})["id"]
+            own = open_streams(srv, 20, "/api/tasks/%d/events" % tid)
+            late += own
+            # Another task's events, between ours, that the task's own
+            # streams must not get.
+            other = srv.create("count", {"total": 8, "delay_ms": 20})["id"]
+            srv.wait_finished(tid)
+            srv.wait_finished(other)
+            theirs = [e.n for e in srv.replay(first)]
+            ours = [e.n for e in srv.replay(tid)]
+            both = sorted(ours + [e.n for e in srv.replay(other)])
+
+            def done(e):
+                return e.n == both[-1]
+            for s in early + late[:20]:
+                s.read(until=done, timeout=20)
+            for s in own:
+                s.read(until=lambda e: e.n == ours[-1], timeout=20)
+            for s in early:
+                # Live from before the two tasks: all of their events.
+                got = [e.n for e in s.events if e.n in both]
+                assert got == both, (got, both)
+            for s in late[:20]:
+                # From before the first task: all three, once each.
+                got = [e.n for e in s.events if e.n is not None]
+                assert got == theirs + both, (got, theirs + both)
+            for s in own:
+                # The task's own stream: its events, from its snapshot.
+                got = [e.n for e in s.events if e.n is not None]
+                assert got and got == ours[ours.index(got[0]):], (got, ours)
+                assert got[-1] == ours[-1], (got, ours)
+        finally:
+            for s in early + late:
+                s.close()
+
+
 def test_idle_streams_wake_no_thread(srv):
     pid = fcgi_pid(srv)
     srv.wait_idle()
