@@ -7,8 +7,10 @@
  * from SQLite, and then follows the ring.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +188,34 @@ feed_read(void)
 	} while (n == HG_FEED_BATCH);
 }
 
+/* Idle: the ring keeps its newest HG_FEED_RING_IDLE events, and what
+ * the rest took goes back to the system, with what other threads asked
+ * to give back (feed_trim_later). A stream that wants the older events
+ * reads them from SQLite, as past HG_FEED_RING. */
+static atomic_int	 trim_wanted;
+
+void
+feed_trim_later(void)
+{
+	atomic_store(&trim_wanted, 1);
+}
+
+static void
+ring_idle(void)
+{
+	int64_t	 upto = 0;
+
+	pthread_mutex_lock(&feed.mu);
+	if (feed.count > HG_FEED_RING_IDLE)
+		upto = feed.ring[(feed.head + feed.count - HG_FEED_RING_IDLE -
+		    1) % HG_FEED_RING].id;
+	pthread_mutex_unlock(&feed.mu);
+	if (upto > 0)
+		feed_truncate(upto);
+	if (atomic_exchange(&trim_wanted, 0) || upto > 0)
+		(void)malloc_trim(0);
+}
+
 static void *
 feed_main(void *arg)
 {
@@ -199,7 +229,8 @@ feed_main(void *arg)
 	pfd[0].events = pfd[1].events = POLLIN;
 	for (;;) {
 		feed_read();
-		(void)poll(pfd, 2, HG_FEED_POLL_MS);
+		if (poll(pfd, 2, HG_FEED_POLL_MS) == 0)
+			ring_idle();
 		notify_drain(notify_fd);
 		(void)read(kick_fd, &v, sizeof(v));
 		pthread_mutex_lock(&feed.mu);

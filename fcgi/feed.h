@@ -38,6 +38,10 @@ void		 feed_forget(int64_t task);
 /* Drops every event up to id upto from memory: streams read those from
  * SQLite, after the store changed them (thinning). */
 void		 feed_truncate(int64_t upto);
+/* Asks the feed thread to give the heap's free pages back to the system
+ * once no event has come for HG_FEED_POLL_MS: for a thread that ends
+ * after a burst, whose memory no later idle_release() would trim. */
+void		 feed_trim_later(void);
 /* Ends every stream and the feed thread. feed_kick(), feed_forget(),
  * feed_truncate() and feed_watched() may still be called, until
  * feed_free(). */

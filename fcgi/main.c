@@ -357,6 +357,9 @@ conn_thread(void *arg)
 	 * now, not by a destructor after the thread is gone: at shutdown
 	 * the process may exit, and the leak checker run, in between. */
 	OPENSSL_thread_stop();
+	/* A connection nginx let go, idle (nginx.conf): what the burst
+	 * that opened it took goes back once all is quiet. */
+	feed_trim_later();
 	pthread_mutex_lock(&conns.mu);
 	conns.n--;
 	pthread_cond_signal(&conns.cv);

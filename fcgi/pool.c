@@ -75,12 +75,21 @@ pool_put(struct store *st)
 void
 pool_release_memory(void)
 {
-	int	 i;
+	struct store	*st[HG_POOL_MAX];
+	int		 i, n = 0;
 
+	/* A connection holds its schema and its prepared statements, a few
+	 * hundred KiB: those a burst opened are closed, all but one, and
+	 * opened again by the next burst (as not yet opened, the semaphore
+	 * counts them the same). */
 	pthread_mutex_lock(&pool.mu);
+	while (pool.nidle > 1)
+		st[n++] = pool.idle[--pool.nidle];
 	for (i = 0; i < pool.nidle; i++)
 		store_release_memory(pool.idle[i]);
 	pthread_mutex_unlock(&pool.mu);
+	for (i = 0; i < n; i++)
+		store_close(st[i]);
 }
 
 /* The semaphore is left as it is: a request thread that outlived the

@@ -33,6 +33,10 @@
  * frames are a few hundred bytes, so in use it is HG_FEED_RING that
  * bounds. */
 #define HG_FEED_RING_BYTES	(16 * 1024 * 1024)
+/* ... and, once no event has come for HG_FEED_POLL_MS, only this many:
+ * a busy hour's frames would otherwise stay for as long as the server
+ * is idle, megabytes of them. */
+#define HG_FEED_RING_IDLE	256
 #define HG_FEED_BATCH		512	/* events read in one query */
 /* Requests in flight on connection threads; an open stream is one only
  * while it opens (then its loop has it: HG_STREAMS_MAX). */

@@ -159,6 +159,37 @@ def test_idle_streams_wake_no_thread(srv):
             s.close()
 
 
+
+
+# 3,000 data items of about 1 KiB. (Braces would be placeholders.)
+ITEMS = {"name": "items", "command": [
+    "sh", "-c", 'i=0; while [ $i -lt 3000 ]; do '
+    'printf \'\\173"data":"%%d %s"\\175\\n\' $i; i=$((i+1)); done'
+    % ("x" * 1000)]}
+
+
+def test_a_stream_from_before_what_an_idle_feed_keeps_gets_every_event():
+    """An idle server keeps only its newest events in memory: a stream
+    that resumes from before them reads the rest from SQLite and misses
+    none."""
+    with Server(kinds={"kinds": [ITEMS]}) as srv:
+        tid = srv.create("items")["id"]
+        srv.wait_finished(tid)
+        # More than a second without events: the feed lets go of all
+        # but the newest few hundred.
+        time.sleep(2.5)
+        ours = [e.n for e in srv.replay(tid)]
+        assert len(ours) > 3000, len(ours)
+        s = SSEStream(srv.port, "/api/events",
+                      headers={"Last-Event-ID": str(ours[0] - 1)})
+        try:
+            assert s.status == 200, s.status
+            s.read(until=lambda e: e.n == ours[-1], timeout=30)
+            got = [e.n for e in s.events if e.n is not None]
+            assert got == ours, (len(got), len(ours), got[-3:])
+        finally:
+            s.close()
+
 def test_a_client_leaving_is_noticed_at_once(srv):
     streams = open_streams(srv, 20)
     wait_for(lambda: sse_clients(srv) == 20, 10, what="20 SSE clients")
