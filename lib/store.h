@@ -296,6 +296,11 @@ struct outcome {
 	 * lost-runner check read it before, and a retried task may have
 	 * been taken by another runner since. NULL: whoever runs it. */
 	const struct runner_ref *runner;
+	/* Also takes queued tasks to start, as store_sched_take() does, in
+	 * the end's own transaction: the slot it frees, with no write of
+	 * its own. sc->n and sc->promoted are 0 unless it committed. NULL:
+	 * none. */
+	struct sched	*sched;
 };
 
 /*

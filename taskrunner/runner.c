@@ -41,9 +41,10 @@
  * lost. A stop signal waits, blocked (signals_init). It says once that it
  * waits, and once that it is done, in runner.log and on the server's
  * stderr, which a full data disk cannot swallow. A result not yet written
- * goes with the end. Can't fail.
+ * goes with the end. Can't fail: returns 0, or 1 if the task had ended
+ * (or been taken by another runner) and was left as it was.
  */
-static void
+static int
 finish(struct runner *r, const struct outcome *o)
 {
 	struct outcome	 end = *o;
@@ -51,11 +52,12 @@ finish(struct runner *r, const struct outcome *o)
 	struct timespec	 ts;
 	char		*result = outbox_take_result(&r->ob);
 	int64_t		 delay = HG_FINISH_BACKOFF_MS, since = 0;
+	int		 rc;
 
 	end.result = result;
 	outbox_flush(&r->ob, 1);
-	while (store_task_finish(r->st, r->id, outbox_unsent(&r->ob), &end,
-	    &e) == -1) {
+	while ((rc = store_task_finish(r->st, r->id, outbox_unsent(&r->ob),
+	    &end, &e)) == -1) {
 		if (since == 0) {
 			since = hg_mono_ms();
 			warn_task_loud(r->id, "recording the end (%s): %s; "
@@ -75,6 +77,7 @@ finish(struct runner *r, const struct outcome *o)
 		    (long long)(hg_mono_ms() - since));
 	notify_send(r->notify_fd, r->cfg.notify);
 	free(result);
+	return rc;
 }
 
 int
@@ -113,11 +116,13 @@ runner_run(struct runner *r)
 {
 	struct outcome		 o;
 	struct hg_err		 e;
+	struct sched		 sc;
 	struct kinds		*kinds = NULL;
+	int64_t			 ids[LAUNCH_BATCH];
 	const struct kind	*k;
 	cJSON			*params = NULL;
 	char			 err[1024], *kind = NULL, *ptext = NULL;
-	int			 rc, stopped, attempt, attempts;
+	int			 rc, stopped, attempt, attempts, left, moved;
 
 	task_reset(r);
 	rc = store_task_claim(r->st, r->id, (int64_t)getpid(), r->proc_start,
@@ -174,11 +179,23 @@ runner_run(struct runner *r)
 		command_run(&r->ob, k, params, &r->unblocked, &o, err,
 		    sizeof(err));
 	}
-	finish(r, &o);
 	/* A slot is free: the next queued tasks start, and retries that
-	 * are due are queued, even while the server is down. */
-	if (kinds != NULL && launch_queued(r->st, &r->cfg, kinds) > 0)
-		notify_send(r->notify_fd, r->cfg.notify);
+	 * are due are queued, even while the server is down; taken in the
+	 * end's own transaction, and the rest (a full batch) after it. */
+	if (kinds != NULL) {
+		launch_sched_init(&sc, &r->cfg, kinds, ids);
+		o.sched = &sc;
+	}
+	left = finish(r, &o);
+	if (kinds != NULL) {
+		moved = sc.promoted + launch_taken(r->st, &r->cfg, ids, sc.n);
+		if ((left || sc.n == LAUNCH_BATCH ||
+		    sc.promoted == HG_PROMOTE_BATCH) &&
+		    launch_queued(r->st, &r->cfg, kinds) > 0)
+			moved = 1;
+		if (moved > 0)
+			notify_send(r->notify_fd, r->cfg.notify);
+	}
 out:
 	signals_end();
 	cJSON_Delete(params);

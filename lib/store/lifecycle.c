@@ -456,6 +456,21 @@ retry_write(struct store *st, int64_t id, const struct outcome *o,
 	return store__state_event(st, id, NULL, e);
 }
 
+/* The end of store_task_finish's transaction: the queued tasks it takes
+ * (o->sched), then the commit. Returns 0, or -1 (not committed; the
+ * caller rolls back). */
+static int
+finish_take(struct store *st, const struct outcome *o, struct hg_err *e)
+{
+	if (o->sched != NULL && store__sched_take_in(st, o->sched, e) == -1)
+		return -1;
+	if (store__commit(st, e) == 0)
+		return 0;
+	if (o->sched != NULL)
+		o->sched->n = o->sched->promoted = 0;
+	return -1;
+}
+
 int
 store_task_finish(struct store *st, int64_t id, const struct progress *p,
     const struct outcome *o, struct hg_err *e)
@@ -466,6 +481,8 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 	int64_t		 at = 0;
 	int		 rc, own;
 
+	if (o->sched != NULL)
+		o->sched->n = o->sched->promoted = 0;
 	if (store__begin(st, 1, e) == -1)
 		return -1;
 	if (store__task_state(st, id, &state, &ref, e) == -1)
@@ -488,7 +505,7 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 		goto fail;
 	if (own && (rc = retry_due(st, id, state, o, &at, e)) != 0) {
 		if (rc == -1 || retry_write(st, id, o, at, e) == -1 ||
-		    store__commit(st, e) == -1)
+		    finish_take(st, o, e) == -1)
 			goto fail;
 		return 0;
 	}
@@ -510,7 +527,7 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 	if (store__step_done(st, s, e) == -1)
 		goto fail;
 	if (store__task_ended(st, id, NULL, e) == -1 ||
-	    store__commit(st, e) == -1)
+	    finish_take(st, o, e) == -1)
 		goto fail;
 	return 0;
 fail:

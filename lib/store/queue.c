@@ -245,21 +245,45 @@ retry_promote(struct store *st, struct sched *sc, int64_t now,
 	return 0;
 }
 
+/* Sets sc's counts to 0, and *any to whether a task waits to start or
+ * a retry is due. Returns 0, or -1. */
+static int
+sched_begin(struct store *st, struct sched *sc, int64_t now, int64_t *any,
+    struct hg_err *e)
+{
+	sc->n = sc->promoted = 0;
+	return store__query_int(st, &q_any_waiting, NULL, now, any, e);
+}
+
 int
-store_sched_take(struct store *st, struct sched *sc, struct hg_err *e)
+store__sched_take_in(struct store *st, struct sched *sc, struct hg_err *e)
 {
 	int64_t		 any, now = hg_now_ms();
 
-	sc->n = sc->promoted = 0;
-	if (store__query_int(st, &q_any_waiting, NULL, now, &any, e) == -1)
+	if (sched_begin(st, sc, now, &any, e) == -1)
+		return -1;
+	if (any && (retry_promote(st, sc, now, e) == -1 ||
+	    store__sched_pick(st, sc, e) == -1)) {
+		sc->n = sc->promoted = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_sched_take(struct store *st, struct sched *sc, struct hg_err *e)
+{
+	int64_t		 any;
+
+	/* Asked first, outside: BEGIN IMMEDIATE takes the write lock even
+	 * when nothing is to be taken. */
+	if (sched_begin(st, sc, hg_now_ms(), &any, e) == -1)
 		return -1;
 	if (!any)
 		return 0;
 	if (store__begin(st, 1, e) == -1)
 		return -1;
-	if (retry_promote(st, sc, now, e) == -1 ||
-	    store__sched_pick(st, sc, e) == -1) {
-		sc->n = sc->promoted = 0;
+	if (store__sched_take_in(st, sc, e) == -1) {
 		store__rollback(st);
 		return -1;
 	}

@@ -232,5 +232,10 @@ int		 store__hook_add(struct store *st, int64_t id,
  * sc->n. Returns 0, or -1 (the caller rolls back). */
 int		 store__sched_pick(struct store *st, struct sched *sc,
 		    struct hg_err *e);
+/* Inside a write transaction: what store_sched_take() does in its own
+ * (retries due made queued, then store__sched_pick). Returns 0, or -1
+ * with sc->n and sc->promoted 0 (the caller rolls back). */
+int		 store__sched_take_in(struct store *st, struct sched *sc,
+		    struct hg_err *e);
 
 #endif

@@ -55,6 +55,39 @@ create_with_sched_takes_under_the_limit(void)
 	store_close(st);
 }
 
+/* A task's end takes the slot it frees for the next queued task, in its
+ * own transaction, as a create does; an end left alone takes none. */
+static void
+finish_with_sched_takes_the_slot_it_frees(void)
+{
+	struct store	*st = open_db();
+	struct hg_err	 e;
+	int64_t		 ids[4], again[4], a, b;
+	struct sched	 sc = { 1, NULL, NULL, ids, 4, 7, 7, NULL };
+	struct sched	 sc_again = { 4, NULL, NULL, again, 4, 0, 0, NULL };
+	struct outcome	 o = { TASK_SUCCEEDED, 1, 0, NULL, NULL, 0, NULL, NULL,
+	    NULL };
+
+	a = create(st, "count", NULL);
+	b = create(st, "count", NULL);
+	claim(st, a, 42);
+	o.sched = &sc;
+	CHECK_INT(store_task_finish(st, a, NULL, &o, &e), 0);
+	CHECK_STR(state_of(st, a), "succeeded");
+	CHECK_INT(sc.n, 1);
+	CHECK_INT(sc.promoted, 0);
+	if (sc.n == 1)
+		CHECK_INT(ids[0], b);
+	/* Taken: marked launched, so nothing is left for the scheduler. */
+	CHECK_INT(store_sched_take(st, &sc_again, &e), 0);
+	/* The same end again is left alone, and takes nothing. */
+	sc.n = sc.promoted = 7;
+	CHECK_INT(store_task_finish(st, a, NULL, &o, &e), 1);
+	CHECK_INT(sc.n, 0);
+	CHECK_INT(sc.promoted, 0);
+	store_close(st);
+}
+
 /* Kind "k<n>" has max_running 1; any other kind has no limit of its
  * own. */
 static int
@@ -254,6 +287,7 @@ slurm_task_is_claimed_once_and_unclaimed_before_its_job(void)
 
 static const struct unit_test tests[] = {
 	UNIT(create_with_sched_takes_under_the_limit),
+	UNIT(finish_with_sched_takes_the_slot_it_frees),
 	UNIT(sched_takes_a_kind_behind_1100_tasks_of_a_blocked_kind),
 	UNIT(sched_takes_a_task_of_each_of_300_kinds),
 	UNIT(sched_takes_oldest_first_under_every_limit),
