@@ -12,11 +12,14 @@ import { onDraw, onDrop, schedule, tasks, touch, view } from './tasks.js';
 
 const LOG_TAIL = 1000;		/* lines fetched when a log opens */
 const LOG_MAX_LINES = 5000;	/* lines kept in the log view */
+const ECHO_LINES = 200;		/* of those, the last ones events may repeat */
+const ECHO_MS = 1000;		/* how long after the load they may */
 
 const detail = {
 	pushed: false,		/* whether opening it added a history entry */
 	state: 'idle',		/* idle | loading | ready | none */
 	buffer: [],		/* log events that came while loading */
+	echo: null,		/* after a load: { text, held, timer } */
 	pending: [],		/* lines to draw */
 	lines: 0,		/* lines in the view */
 	follow: true,		/* keep the view scrolled to the end */
@@ -72,6 +75,7 @@ function closeDetails(fromHash) {
 	view.open = null;
 	detail.gen++;
 	detail.state = 'idle';
+	echoStop();
 	items.close();
 	if (dlg.open)
 		dlg.close();
@@ -163,15 +167,51 @@ function logNote(text) {
 	    detail.pending.length === 0);
 }
 
+/* Whether the log events held since a load repeat the end of its text:
+ * the runner writes a line to the log file before its event reaches
+ * the page, so the text may end with lines whose events are still on
+ * their way, whether they came while it loaded or come after (the log
+ * has no event ids to go by). The held events that repeat the text's
+ * last lines, the longest such run, are dropped, and the rest drawn,
+ * as soon as no longer run could still come; or when final. */
+function echoCheck(final) {
+	const ec = detail.echo;
+	const held = ec.held, text = ec.text, n = text.length;
+	let repeated = 0, open = false;
+	for (let m = 1; m <= n; m++) {
+		let same = true;
+		for (let i = 0; i < Math.min(m, held.length) && same; i++)
+			same = held[i].line === text[n - m + i];
+		if (!same)
+			continue;
+		if (m <= held.length)
+			repeated = m;
+		else
+			open = true;
+	}
+	if (open && !final)
+		return;
+	clearTimeout(ec.timer);
+	detail.echo = null;
+	detail.pending.push(...held.slice(repeated));
+	schedule();
+}
+
+function echoStop() {
+	if (detail.echo !== null)
+		clearTimeout(detail.echo.timer);
+	detail.echo = null;
+}
+
 /* Loads the log's last lines. Log events that arrive meanwhile wait in
- * detail.buffer; the text may already hold some of them, so the longest
- * run of buffered lines that ends the text is dropped (the log has no
- * event ids to go by). With first, the view starts afresh. */
+ * detail.buffer, and then for echoCheck. With first, the view starts
+ * afresh. */
 async function loadLog(id, first) {
 	const gen = detail.gen;
 	if (first) {
 		detail.state = 'loading';
 		detail.buffer = [];
+		echoStop();
 		logNote('Loading the log…');
 	}
 	let text;
@@ -199,25 +239,24 @@ async function loadLog(id, first) {
 	if (lines[lines.length - 1] === '')
 		lines.pop();
 	const buffered = first ? detail.buffer : [];
-	let skip = 0;
-	for (let k = Math.min(lines.length, buffered.length); k > 0; k--) {
-		let same = true;
-		for (let i = 0; i < k && same; i++)
-			same = lines[lines.length - k + i] === buffered[i].line;
-		if (same) {
-			skip = k;
-			break;
-		}
-	}
 	detail.buffer = [];
 	detail.state = 'ready';
 	$('#d-log').replaceChildren();
 	detail.lines = 0;
-	detail.pending = lines.map((line) => ({ stream: '', line }))
-	    .concat(buffered.slice(skip));
+	detail.pending = lines.map((line) => ({ stream: '', line }));
 	logNote(lines.length >= LOG_TAIL ? 'the last ' + LOG_TAIL +
 	    ' lines, then new ones as they come' : '');
 	schedule();
+	if (first) {
+		const ec = { text: lines.slice(-ECHO_LINES), held: buffered,
+		    timer: null };
+		ec.timer = setTimeout(() => {
+			if (detail.echo === ec)
+				echoCheck(true);
+		}, ECHO_MS);
+		detail.echo = ec;
+		echoCheck(false);
+	}
 }
 
 /* A log event of the open task. */
@@ -227,6 +266,9 @@ export function logLine(d) {
 	const item = { stream: d.stream, line: d.line };
 	if (detail.state === 'loading') {
 		detail.buffer.push(item);
+	} else if (detail.state === 'ready' && detail.echo !== null) {
+		detail.echo.held.push(item);
+		echoCheck(false);
 	} else if (detail.state === 'ready') {
 		detail.pending.push(item);
 		schedule();
