@@ -185,6 +185,23 @@ stream_end(struct stream *s)
 	free(s);
 }
 
+/* Writes what s's socket takes of p[0..n) now. Returns the bytes
+ * written (0 when the socket is full), or -1 once the client left. */
+static ssize_t
+write_some(struct stream *s, const char *p, size_t n)
+{
+	ssize_t	 w;
+
+	do
+		w = write(s->fd, p, n);
+	while (w == -1 && errno == EINTR);
+	if (w > 0)
+		return w;
+	if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	return -1;
+}
+
 /* Writes what s has pending, as far as the socket takes it. Returns -1
  * once s is to end: the client left, or its end records went out. */
 static int
@@ -195,16 +212,12 @@ flush(struct loop *l, struct stream *s)
 	int	 wrote = 0;
 
 	while ((left = s->pend.len - s->sent) > 0) {
-		n = write(s->fd, s->pend.p + s->sent, left);
-		if (n > 0) {
-			s->sent += (size_t)n;
-			wrote = 1;
-		} else if (n == -1 && errno == EINTR)
-			continue;
-		else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		else
+		if ((n = write_some(s, s->pend.p + s->sent, left)) == -1)
 			return -1;
+		if (n == 0)
+			break;
+		s->sent += (size_t)n;
+		wrote = 1;
 	}
 	if (wrote)
 		touch(l, s);
@@ -255,15 +268,10 @@ share_take(struct loop *l, struct stream *s)
 	    s->c.task != sh->task || s->reqid != sh->reqid)
 		return 0;
 	s->c.after = sh->to;
-	do
-		n = write(s->fd, sh->rec.p, sh->rec.len);
-	while (n == -1 && errno == EINTR);
-	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+	if ((n = write_some(s, sh->rec.p, sh->rec.len)) == -1)
 		return -1;
 	if (n > 0)
 		touch(l, s);
-	if (n == -1)
-		n = 0;
 	if ((size_t)n < sh->rec.len) {
 		if (buf_add(&s->pend, sh->rec.p + n, sh->rec.len -
 		    (size_t)n) == -1)
