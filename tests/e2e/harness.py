@@ -72,6 +72,16 @@ def fcgi_pid(srv):
     return pids[0]
 
 
+def items_kind(first="", n=3000, size=1000):
+    """A command kind "items" that runs the shell text first, then prints
+    n data items of about size bytes each. (Braces in a command would be
+    placeholders: printf makes them.)"""
+    return {"name": "items", "command": [
+        "sh", "-c", first + ('i=0; while [ $i -lt %d ]; do '
+                             'printf \'\\173"data":"%%d %s"\\175\\n\' $i; '
+                             'i=$((i+1)); done' % (n, "x" * size))]}
+
+
 def metrics(srv):
     """GET /api/metrics, as text (Prometheus's text format)."""
     r = srv.get("/api/metrics")

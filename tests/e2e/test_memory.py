@@ -4,18 +4,13 @@ what a burst made them grow, once idle, not after each task or request
 
 import threading
 
-from harness import fcgi_pid, read_proc, wait_for
+from harness import fcgi_pid, items_kind, read_proc, wait_for
 
 PLAIN = "the sanitizers' allocators keep freed memory from the system"
 
 # A command that prints its runner's pid, then 3,000 data items of about
 # 1 KiB: the runner's heap and SQLite page cache grow as it stores them.
-# (Braces would be placeholders: printf makes them.)
-ITEMS = {"name": "items", "command": [
-    "sh", "-c", 'echo $PPID; i=0; while [ $i -lt 3000 ]; do '
-    'printf \'\\173"data":"%%d %s"\\175\\n\' $i; i=$((i+1)); done'
-    % ("x" * 1000)]}
-KINDS = {"kinds": [ITEMS]}
+KINDS = {"kinds": [items_kind("echo $PPID; ")]}
 
 
 def status_kb(pid, field):

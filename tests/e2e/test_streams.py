@@ -12,7 +12,7 @@ import tempfile
 import time
 
 from harness import REPO, Server, SSEStream, assert_error, fcgi_pid, \
-    metrics, samples, wait_for
+    items_kind, metrics, samples, wait_for
 from pylib.server import _bin_dir
 
 
@@ -161,18 +161,11 @@ def test_idle_streams_wake_no_thread(srv):
 
 
 
-# 3,000 data items of about 1 KiB. (Braces would be placeholders.)
-ITEMS = {"name": "items", "command": [
-    "sh", "-c", 'i=0; while [ $i -lt 3000 ]; do '
-    'printf \'\\173"data":"%%d %s"\\175\\n\' $i; i=$((i+1)); done'
-    % ("x" * 1000)]}
-
-
 def test_a_stream_from_before_what_an_idle_feed_keeps_gets_every_event():
     """An idle server keeps only its newest events in memory: a stream
     that resumes from before them reads the rest from SQLite and misses
     none."""
-    with Server(kinds={"kinds": [ITEMS]}) as srv:
+    with Server(kinds={"kinds": [items_kind()]}) as srv:
         tid = srv.create("items")["id"]
         srv.wait_finished(tid)
         # More than a second without events: the feed lets go of all
