@@ -133,10 +133,17 @@ def test_requests_go_on_after_nginx_drops_its_kept_connections(srv):
     assert ask(c, "GET", "/api/health")[0] == 200
     c.close()
     before = sockets(pid)
-    master = [p for p in owned_pids(srv.data)
-              if read_proc(p, "cmdline").startswith(b"nginx: master")]
-    assert len(master) == 1, master
-    os.kill(master[0], 1)           # SIGHUP: new workers; the old leave
+    def nginx(role):
+        return {p for p in owned_pids(srv.data)
+                if read_proc(p, "cmdline").startswith(b"nginx: " + role)}
+    master, old = nginx(b"master"), nginx(b"worker")
+    assert len(master) == 1 and old, (master, old)
+    os.kill(master.pop(), 1)        # SIGHUP: new workers; the old leave
+    # Until every old worker is gone, a new client connection may still be
+    # served by one that is leaving: it answers, then closes the client's
+    # kept connection under the next request. So wait for them all.
+    wait_for(lambda: not (old & nginx(b"worker")), 10,
+             what="the old nginx workers to leave")
     wait_for(lambda: len(sockets(pid)) < len(before), 10,
              what="the old workers' kept connections to close")
     for _ in range(20):
