@@ -143,6 +143,13 @@ outbox_flush(struct outbox *ob, int force)
 	return ob->last_write + HG_PROGRESS_MS;
 }
 
+void
+outbox_flush_output(struct outbox *ob)
+{
+	if (flush_lines(ob))
+		notify_send(ob->notify_fd, ob->cfg->notify);
+}
+
 const struct progress *
 outbox_unsent(const struct outbox *ob)
 {
@@ -161,6 +168,14 @@ outbox_progress(struct outbox *ob, double value, double total,
 	}
 	ob->pending = 1;
 	outbox_flush(ob, 0);
+}
+
+void
+outbox_progress_last(struct outbox *ob, double value, double total)
+{
+	ob->cur.value = value;
+	ob->cur.total = total;
+	ob->pending = 1;
 }
 
 void

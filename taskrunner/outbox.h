@@ -59,6 +59,9 @@ void	outbox_end(struct outbox *ob);
  * every HG_PROGRESS_MS. msg may be NULL (keeps the last message). */
 void	outbox_progress(struct outbox *ob, double value, double total,
 	    const char *msg);
+/* Reports the task's last progress: it is not written now but with the
+ * end, in the end's transaction (outbox_unsent). */
+void	outbox_progress_last(struct outbox *ob, double value, double total);
 /* Sets the message that goes with the final progress, written at the
  * next flush. Copies msg. */
 void	outbox_message(struct outbox *ob, const char *msg);
@@ -77,8 +80,11 @@ char	*outbox_take_result(struct outbox *ob);
 /* Writes pending progress and log lines if their time has come (all, if
  * force). Returns the monotonic ms of the next write due, or INT64_MAX. */
 int64_t	outbox_flush(struct outbox *ob, int force);
-/* Progress that is still unwritten after outbox_flush(ob, 1), to go
- * with the end; NULL if none. Borrowed from ob. */
+/* Writes pending log lines and data items at once, before the end;
+ * progress stays pending, to go with the end. */
+void	outbox_flush_output(struct outbox *ob);
+/* Progress that is still unwritten, to go with the end; NULL if none.
+ * Borrowed from ob. */
 const struct progress *outbox_unsent(const struct outbox *ob);
 
 /* 1 if a stop was asked: by signal, or by the stop flag, which is read

@@ -40,8 +40,10 @@
  * for as long as it lives; only a runner that died leaves its task
  * lost. A stop signal waits, blocked (signals_init). It says once that it
  * waits, and once that it is done, in runner.log and on the server's
- * stderr, which a full data disk cannot swallow. A result not yet written
- * goes with the end. Can't fail: returns 0, or 1 if the task had ended
+ * stderr, which a full data disk cannot swallow. Log lines and data items
+ * are written first; progress and a result not yet written go with the
+ * end, in its transaction: one write fewer for a task that ends soon
+ * after its last report. Can't fail: returns 0, or 1 if the task had ended
  * (or been taken by another runner) and was left as it was.
  */
 static int
@@ -55,7 +57,7 @@ finish(struct runner *r, const struct outcome *o)
 	int		 rc;
 
 	end.result = result;
-	outbox_flush(&r->ob, 1);
+	outbox_flush_output(&r->ob);
 	while ((rc = store_task_finish(r->st, r->id, outbox_unsent(&r->ob),
 	    &end, &e)) == -1) {
 		if (since == 0) {

@@ -9,6 +9,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
+import time
 
 from pylib.procs import (all_pids, host_pids, kill_pids,  # noqa: F401
                          owned_pids, pid_alive, ppid, read_proc,
@@ -107,6 +108,21 @@ def db_rows(srv, sql, args=()):
         srv.data, "hourglass.db"), uri=True, timeout=10)
     try:
         return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
+
+
+def empty_wal(srv):
+    """Checkpoints the database's whole log and truncates it to nothing."""
+    db = sqlite3.connect(os.path.join(srv.data, "hourglass.db"), timeout=10)
+    try:
+        for _ in range(100):
+            busy, frames, _ = db.execute(
+                "PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy == 0 and frames == 0:
+                return
+            time.sleep(0.05)
+        raise AssertionError("the database's log could not be emptied")
     finally:
         db.close()
 

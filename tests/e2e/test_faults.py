@@ -6,12 +6,12 @@ stderr, which the full disk cannot swallow."""
 
 import os
 import signal
-import sqlite3
 import subprocess
 import tempfile
 import time
 
-from harness import Scripts, Server, Skip, db_rows, pid_alive, wait_for
+from harness import (Scripts, Server, Skip, db_rows, empty_wal, pid_alive,
+                     wait_for)
 
 # Run under the ASan build only in `make test` (scripts/test).
 SLOW = "fills and frees a tmpfs, and a chatty command"
@@ -87,20 +87,6 @@ def mount_tmpfs(size_mb):
     return d
 
 
-def truncate_wal(srv):
-    db = sqlite3.connect(os.path.join(srv.data, "hourglass.db"), timeout=10)
-    try:
-        for _ in range(100):
-            busy, frames, _ = db.execute(
-                "PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            if busy == 0 and frames == 0:
-                return
-            time.sleep(0.05)
-        raise AssertionError("the database's log could not be emptied")
-    finally:
-        db.close()
-
-
 def fill(path):
     """Writes zeros to path until the disk is full."""
     r = subprocess.run(["dd", "if=/dev/zero", "of=" + path, "bs=64k"],
@@ -120,7 +106,7 @@ def test_end_is_recorded_once_a_full_disk_has_room():
         # A log that once grew is written over in place after each
         # checkpoint, so a full disk bites only the write that needs a
         # new page: an emptied one makes the end's write need one.
-        truncate_wal(srv)
+        empty_wal(srv)
         filler = os.path.join(d, "filler")
         fill(filler)
         # The command ends meanwhile; its end cannot be written. A stop
