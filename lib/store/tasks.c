@@ -11,8 +11,11 @@ static const struct store_sql q_idem_get = { S_IDEM_GET,
     "created_at > ?2" };
 
 /* A retrying task waits too: it is queued again at its retry_at. */
+/* From the counts the triggers keep (sql/018), a row per kind and
+ * state: counting the waiting tasks themselves read the whole queue on
+ * every create, and a create's cost grew with the queue. */
 static const struct store_sql q_queued_count = { S_QUEUED_COUNT,
-    "SELECT count(*) FROM tasks WHERE state IN "
+    "SELECT coalesce(sum(n), 0) FROM task_counts WHERE state IN "
     "('queued', 'retrying')" };
 
 static const struct store_sql q_task_insert = { S_TASK_INSERT,

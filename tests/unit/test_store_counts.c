@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "store_test.h"
+#include "store/store_int.h"
 
 #define COUNTS_MAX	64
 
@@ -197,10 +198,57 @@ counts_at_zero_are_left_out(void)
 	store_close(st);
 }
 
+static int64_t	 vm_steps;	/* of the statements run since zeroed */
+
+static int
+count_steps(unsigned type, void *arg, void *p, void *x)
+{
+	(void)arg;
+	(void)x;
+	if (type == SQLITE_TRACE_PROFILE)
+		vm_steps += sqlite3_stmt_status(p, SQLITE_STMTSTATUS_VM_STEP, 1);
+	return 0;
+}
+
+/* The virtual machine's steps of one create under a queue limit. */
+static int64_t
+create_steps(struct store *st)
+{
+	struct create_opts	 o = { .max_queued = 100000 };
+
+	vm_steps = 0;
+	create_with(st, "count", NULL, &o);
+	return vm_steps;
+}
+
+/* A create under HOURGLASS_MAX_QUEUED reads the counts, not the queue:
+ * it takes as many steps behind 2,000 waiting tasks as behind 10. */
+static void
+queue_limit_costs_the_same_however_long_the_queue(void)
+{
+	struct store	*st = open_db();
+	int64_t		 few, many;
+	int		 i;
+
+	for (i = 0; i < 10; i++)
+		create(st, i % 2 ? "count" : "sleep", NULL);
+	CHECK_INT(sqlite3_trace_v2(st->db, SQLITE_TRACE_PROFILE, count_steps,
+	    NULL), SQLITE_OK);
+	(void)create_steps(st);		/* statements prepared */
+	few = create_steps(st);
+	for (i = 0; i < 2000; i++)
+		create(st, i % 2 ? "count" : "sleep", NULL);
+	many = create_steps(st);
+	CHECK(few > 0);
+	CHECK(many - few < 50);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
 	UNIT(migration_18_counts_the_tasks_already_held),
 	UNIT(counts_follow_every_writer),
 	UNIT(counts_at_zero_are_left_out),
+	UNIT(queue_limit_costs_the_same_however_long_the_queue),
 };
 
 int
