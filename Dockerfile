@@ -2,7 +2,7 @@
 # scripts/serve as `make run`, with the same nginx.conf.
 FROM debian:12-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
-	build-essential libfcgi-dev libsqlite3-dev libcjson-dev libssl-dev \
+	build-essential libfcgi-dev libsqlite3-dev libcjson-dev nettle-dev \
 	libcurl4-openssl-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -20,7 +20,7 @@ RUN make build/hourglass-fcgi build/hourglass-runner build/hourglass
 # receiver (without recommends, curl does not bring them).
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-	libfcgi0ldbl libsqlite3-0 libcjson1 libssl3 libcurl4 ca-certificates \
+	libfcgi0ldbl libsqlite3-0 libcjson1 libnettle8 libcurl4 ca-certificates \
 	nginx-light curl \
 	&& rm -rf /var/lib/apt/lists/* \
 	&& useradd --system --create-home --home-dir /var/lib/hourglass hourglass

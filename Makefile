@@ -60,12 +60,12 @@ $(BUILD)/obj/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CPPFLAGS) $(ALLFLAGS) -c -o $@ $<
 
 # Only the server speaks FastCGI, hashes report tokens and signs
-# webhooks (libcrypto: nginx already depends on it), and sends webhooks
+# webhooks (Nettle: README.md says why not libcrypto), and sends webhooks
 # (libcurl, loaded by dlopen only when they are on: fcgi/libcurl.h, so
 # not linked); a runner loads none of them.
 CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 $(BUILD)/hourglass-fcgi: $(FCGI_OBJ) $(LIB_OBJ) $(BUILD)/obj/openapi.o
-	$(CC) $(ALLFLAGS) -o $@ $^ -lfcgi -lcrypto -ldl $(LDLIBS)
+	$(CC) $(ALLFLAGS) -o $@ $^ -lfcgi -lnettle -ldl $(LDLIBS)
 
 # SQLite stays a shared library: linked into the runner, its relocated
 # tables would be private to each runner (1 MiB more each, measured).
@@ -84,9 +84,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJ)
 	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS)
 
 # The webhook's signature and backoff are the server's: their test links
-# that one file of fcgi/, and libcrypto, beside lib/.
+# that one file of fcgi/, and Nettle, beside lib/.
 $(BUILD)/tests/test_hooksign: $(BUILD)/obj/fcgi/hooksign.o
-$(BUILD)/tests/test_hooksign: LDLIBS += -lcrypto
+$(BUILD)/tests/test_hooksign: LDLIBS += -lnettle
 
 # The client's parts are tested alone: its arguments and parameters, its
 # SSE reader and its bar; never its main() or libcurl.

@@ -2,31 +2,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <nettle/hmac.h>
 
 #include "hg.h"
 #include "hooksign.h"
 
-int
+void
 hook_hmac_hex(const void *key, size_t keylen, const void *msg, size_t len,
     char *hex)
 {
 	static const char	 digits[] = "0123456789abcdef";
-	unsigned char		 md[EVP_MAX_MD_SIZE];
-	unsigned int		 mdlen = 0, i;
+	struct hmac_sha256_ctx	 c;
+	uint8_t			 md[SHA256_DIGEST_SIZE];
+	size_t			 i;
 
-	hex[0] = '\0';
-	/* A NULL key means "reuse the last one" to HMAC(): never pass it. */
-	if (HMAC(EVP_sha256(), keylen > 0 ? key : "", (int)keylen, msg, len,
-	    md, &mdlen) == NULL || mdlen != 32)
-		return -1;
-	for (i = 0; i < mdlen; i++) {
+	hmac_sha256_set_key(&c, keylen, key);
+	hmac_sha256_update(&c, len, msg);
+	hmac_sha256_digest(&c, sizeof(md), md);
+	for (i = 0; i < sizeof(md); i++) {
 		hex[2 * i] = digits[md[i] >> 4];
 		hex[2 * i + 1] = digits[md[i] & 15];
 	}
-	hex[2 * mdlen] = '\0';
-	return 0;
+	hex[2 * sizeof(md)] = '\0';
 }
 
 int
@@ -34,17 +31,15 @@ hook_sign(const char *secret, int64_t t, const char *body, size_t len,
     char *out)
 {
 	char	 pre[24], hex[65], *msg;
-	int	 n, rc;
+	int	 n;
 
 	n = snprintf(pre, sizeof(pre), "%lld.", (long long)t);
 	if ((msg = malloc((size_t)n + len + 1)) == NULL)
 		return -1;
 	memcpy(msg, pre, (size_t)n);
 	memcpy(msg + n, body, len);
-	rc = hook_hmac_hex(secret, strlen(secret), msg, (size_t)n + len, hex);
+	hook_hmac_hex(secret, strlen(secret), msg, (size_t)n + len, hex);
 	free(msg);
-	if (rc == -1)
-		return -1;
 	snprintf(out, HOOK_SIG_MAX, "t=%lld,v1=%s", (long long)t, hex);
 	return 0;
 }

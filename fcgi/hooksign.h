@@ -14,16 +14,14 @@
 
 /*
  * Writes into hex (65 bytes) the lower-case hex HMAC-SHA256 of the len
- * bytes of msg with the keylen bytes of key. Returns 0, or -1 if
- * libcrypto failed (hex is then "").
+ * bytes of msg with the keylen bytes of key (Nettle's). Can't fail.
  */
-int	hook_hmac_hex(const void *key, size_t keylen, const void *msg,
+void	hook_hmac_hex(const void *key, size_t keylen, const void *msg,
 	    size_t len, char *hex);
 
 /*
  * Writes "t=<t>,v1=<hex HMAC-SHA256 of "<t>.<body>" with secret>" into
- * out (HOOK_SIG_MAX bytes). Returns 0, or -1 without memory or if
- * libcrypto failed.
+ * out (HOOK_SIG_MAX bytes). Returns 0, or -1 without memory.
  */
 int	hook_sign(const char *secret, int64_t t, const char *body,
 	    size_t len, char *out);

@@ -9,6 +9,8 @@
 
 /* Debian's libcurl4 (OpenSSL), the package the server depends on. */
 #define LIBCURL_SONAME	"libcurl.so.4"
+/* What it sends https with. */
+#define LIBCRYPTO_SONAME	"libcrypto.so.3"
 
 struct libcurl	 lc;
 
@@ -45,4 +47,19 @@ libcurl_load(char *err, size_t errlen)
 		*(void **)((char *)&lc + fns[i].off) = f;
 	}
 	return 0;
+}
+
+void
+libcurl_thread_stop(void)
+{
+	void	*h, *f;
+	void	(*stop)(void);
+
+	if ((h = dlopen(LIBCRYPTO_SONAME, RTLD_NOW | RTLD_NOLOAD)) == NULL)
+		return;
+	if ((f = dlsym(h, "OPENSSL_thread_stop")) != NULL) {
+		*(void **)&stop = f;
+		stop();
+	}
+	dlclose(h);
 }

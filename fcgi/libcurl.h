@@ -44,4 +44,12 @@ extern struct libcurl	 lc;
  * only, before any thread uses lc. */
 int	 libcurl_load(char *err, size_t errlen);
 
+/*
+ * Frees what OpenSSL keeps for the calling thread, which has sent with
+ * libcurl: now, not by a destructor after the thread is gone, since at
+ * shutdown the process may exit, and the leak checker run, in between.
+ * Does nothing if libcurl brought no libcrypto (OpenSSL 3).
+ */
+void	libcurl_thread_stop(void);
+
 #endif

@@ -28,7 +28,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 
 #include "buf.h"
 #include "feed.h"
@@ -239,7 +238,7 @@ kept_open(int fd)
  * At shutdown, once no request is in flight: wakes the threads waiting
  * on kept connections and waits (at most timeout_ms) until every
  * connection thread has ended, so that none is still running, holding
- * libcrypto's per-thread state, when the process exits.
+ * what it allocated, when the process exits and the leak check runs.
  */
 static void
 conns_close(int timeout_ms)
@@ -353,10 +352,6 @@ conn_thread(void *arg)
 		FCGX_Free(&r->fcgi, 1);
 		free(r);
 	}
-	/* What libcrypto keeps for this thread (token hashing) is freed
-	 * now, not by a destructor after the thread is gone: at shutdown
-	 * the process may exit, and the leak checker run, in between. */
-	OPENSSL_thread_stop();
 	/* A connection nginx let go, idle (nginx.conf): what the burst
 	 * that opened it took goes back once all is quiet. */
 	feed_trim_later();

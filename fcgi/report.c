@@ -12,7 +12,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include <openssl/sha.h>
+#include <nettle/sha2.h>
 
 #include "feed.h"
 #include "janitor.h"
@@ -25,6 +25,18 @@
 #include "taskfiles.h"
 
 #define TOKEN_BYTES	32	/* of randomness: 64 hex digits */
+
+/* Sets hash (SHA256_DIGEST_SIZE = STORE_HASH_LEN bytes) to the SHA-256
+ * of the text. */
+static void
+token_hash(const char *text, unsigned char *hash)
+{
+	struct sha256_ctx	 c;
+
+	sha256_init(&c);
+	sha256_update(&c, strlen(text), (const uint8_t *)text);
+	sha256_digest(&c, SHA256_DIGEST_SIZE, hash);
+}
 
 int
 report_token_new(char *token, size_t len, unsigned char *hash)
@@ -45,7 +57,7 @@ report_token_new(char *token, size_t len, unsigned char *hash)
 	}
 	for (i = 0; i < sizeof(raw); i++)
 		snprintf(token + i * 2, 3, "%02x", raw[i]);
-	SHA256((const unsigned char *)token, strlen(token), hash);
+	token_hash(token, hash);
 	return 0;
 }
 
@@ -351,7 +363,7 @@ report_serve(struct req *r, int64_t id)
 	struct report	 rp;
 	struct store	*st = NULL;
 	struct hg_err	 e;
-	unsigned char	 hash[SHA256_DIGEST_LENGTH];
+	unsigned char	 hash[SHA256_DIGEST_SIZE];
 	const char	*auth = req_param(r, "HTTP_AUTHORIZATION");
 	const char	*text;
 	char		*body = NULL, *line = NULL, kind[128];
@@ -365,7 +377,7 @@ report_serve(struct req *r, int64_t id)
 		    "token: Authorization: Bearer <token>");
 		goto fail;
 	}
-	SHA256((const unsigned char *)auth + 7, strlen(auth + 7), hash);
+	token_hash(auth + 7, hash);
 	/* The token first, so that nothing else is told to a stranger. */
 	if ((st = pool_get(&e)) == NULL ||
 	    store_report(st, id, hash, 0, kind, sizeof(kind), &stop, &e) ==

@@ -18,7 +18,6 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
 
 #include "hooksign.h"
 #include "libcurl.h"
@@ -236,9 +235,7 @@ webhook_main(void *arg)
 		if (stop)
 			break;
 	}
-	/* libcrypto's state for this thread, freed before exit's leak
-	 * check (main.c says why). */
-	OPENSSL_thread_stop();
+	libcurl_thread_stop();
 	return NULL;
 }
 

@@ -14,10 +14,23 @@ hmac_matches_rfc4231_case_2(void)
 {
 	char	 hex[65];
 
-	CHECK_INT(hook_hmac_hex("Jefe", 4, "what do ya want for nothing?",
-	    28, hex), 0);
+	hook_hmac_hex("Jefe", 4, "what do ya want for nothing?", 28, hex);
 	CHECK_STR(hex, "5bdcc146bf60754e6a042426089575c75a003f089d273983"
 	    "9dec58b964ec3843");
+}
+
+/* A key longer than SHA-256's block is hashed first. */
+static void
+hmac_matches_rfc4231_case_6(void)
+{
+	char	 key[131], hex[65];
+	const char *msg = "Test Using Larger Than Block-Size Key - Hash Key "
+	    "First";
+
+	memset(key, 0xaa, sizeof(key));
+	hook_hmac_hex(key, sizeof(key), msg, strlen(msg), hex);
+	CHECK_STR(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c514"
+	    "0546040f0ee37f54");
 }
 
 static void
@@ -87,6 +100,7 @@ backoff_is_capped_for_any_n(void)
 
 static const struct unit_test tests[] = {
 	UNIT(hmac_matches_rfc4231_case_2),
+	UNIT(hmac_matches_rfc4231_case_6),
 	UNIT(sign_covers_time_dot_body),
 	UNIT(sign_with_empty_secret_still_signs),
 	UNIT(sign_fits_the_largest_time),
