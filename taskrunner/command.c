@@ -194,7 +194,8 @@ fail:
 
 /*
  * Forks and execs, as libuv's process.c does: signals blocked around the
- * fork, reset in the child, and a close-on-exec pipe that carries the
+ * fork, reset in the child (those not at their default: signals_set()),
+ * and a close-on-exec pipe that carries the
  * errno of a failed chdir or execve; 0 bytes on it means the exec
  * worked. Between fork and exec only async-signal-safe calls, on the
  * child's own stack frame's copies. It is a vfork, as glibc's
@@ -225,7 +226,9 @@ spawn(const char *path, char **argv, char **env, const char *cwd, int out,
 	sigset_t		 all, old;
 	pid_t			 pid, runner = getpid();
 	ssize_t			 n;
-	int			 ep[2], devnull, sig;
+	size_t			 nset, i;
+	const int		*set = signals_set(&nset);
+	int			 ep[2], devnull;
 
 	if (pipe2(ep, O_CLOEXEC) == -1) {
 		snprintf(why, len, "pipe: %s", strerror(errno));
@@ -246,8 +249,8 @@ spawn(const char *path, char **argv, char **env, const char *cwd, int out,
 			_exit(127);
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = SIG_DFL;
-		for (sig = 1; sig < NSIG; sig++)
-			(void)sigaction(sig, &sa, NULL);
+		for (i = 0; i < nset; i++)
+			(void)sigaction(set[i], &sa, NULL);
 		dup2(devnull, 0);
 		dup2(out, 1);
 		dup2(err, 2);

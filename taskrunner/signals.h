@@ -21,6 +21,10 @@ extern volatile sig_atomic_t	signals_child;
  * ignored. Can't fail.
  */
 void	signals_init(sigset_t *unblocked);
+/* The signals whose disposition is not the default after
+ * signals_init() (*n of them): what a child must reset before it may
+ * unblock signals. Dispositions are set there, and nowhere else. */
+const int *signals_set(size_t *n);
 /* Task id starts: the flags are cleared, and a queued SIGTERM stops it
  * only if it carries id. */
 void	signals_begin(int64_t id);

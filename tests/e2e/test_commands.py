@@ -10,8 +10,8 @@ import shutil
 import signal
 import tempfile
 
-from harness import (Server, ServeFailed, assert_error, pid_alive, refused,
-                     wait_for)
+from harness import (Server, ServeFailed, assert_error, host_pids, pid_alive,
+                     read_proc, refused, wait_for)
 
 SCRIPTS = tempfile.mkdtemp(prefix="hourglass-cmd-")
 atexit.register(shutil.rmtree, SCRIPTS, True)
@@ -550,6 +550,34 @@ def test_signals_reach_the_program_as_by_default(srv):
                                       signal.SIGPIPE, signal.SIGHUP,
                                       signal.SIGINT))
     assert int(lines["SigIgn"], 16) & ours == 0, lines
+
+
+def test_a_signal_ignored_where_the_server_started_is_not_in_the_command():
+    """The runner resets what it finds set when it starts (signals.c),
+    and a signal that whoever started the server ignored is among it.
+    Here bash ignores SIGUSR1 before it runs scripts/serve (BASH_ENV), and
+    what it starts inherits that."""
+    rc = os.path.join(SCRIPTS, "ignore-usr1.sh")
+    with open(rc, "w") as f:
+        f.write("trap '' USR1\n")
+    srv = Server(kinds=KINDS, env={"BASH_ENV": rc})
+    try:
+        srv.start()
+        t = run(srv, "sigstatus")
+        assert t["state"] == "succeeded", t
+        lines = dict(l.split(":\t") for l in
+                     log_of(srv, t["id"]).splitlines())
+        assert int(lines["SigIgn"], 16) & 1 << (signal.SIGUSR1 - 1) == 0, \
+            lines
+        # The runners' host, which forks them, has it ignored all the
+        # same: it came from outside.
+        hosts = host_pids(srv.data)
+        assert len(hosts) == 1, hosts
+        ign = dict(l.split(":\t") for l in read_proc(
+            hosts[0], "status").decode().splitlines())["SigIgn"]
+        assert int(ign, 16) & 1 << (signal.SIGUSR1 - 1), ign
+    finally:
+        srv.close()
 
 
 def test_path_from_the_kind_env_is_set_once(srv):
