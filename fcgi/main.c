@@ -28,7 +28,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-
 #include "buf.h"
 #include "feed.h"
 #include "janitor.h"

@@ -18,7 +18,6 @@
 #include <sys/random.h>
 #include <time.h>
 
-
 #include "hooksign.h"
 #include "libcurl.h"
 #include "server.h"

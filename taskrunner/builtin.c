@@ -20,18 +20,18 @@ run_count(struct outbox *ob, const cJSON *params, const sigset_t *unblocked)
 	    &total);
 	(void)json_int(cJSON_GetObjectItemCaseSensitive(params, "delay_ms"),
 	    &delay);
-	for (i = 1; i < total; i++) {
+	for (i = 1; i <= total; i++) {
 		if (signals_stop)
 			return 1;
+		/* The last step ends the task: it goes with the end. */
+		if (i == total) {
+			outbox_progress_last(ob, (double)i, (double)total);
+			break;
+		}
 		outbox_progress(ob, (double)i, (double)total, NULL);
 		if (outbox_wait(ob, hg_mono_ms() + delay, unblocked))
 			return 1;
 	}
-	/* The last step ends the task: it goes with the end. */
-	if (signals_stop)
-		return 1;
-	if (total > 0)
-		outbox_progress_last(ob, (double)total, (double)total);
 	return 0;
 }
 

@@ -195,9 +195,8 @@ fail:
 /*
  * Forks and execs, as libuv's process.c does: signals blocked around the
  * fork, reset in the child (those not at their default: signals_set()),
- * and a close-on-exec pipe that carries the
- * errno of a failed chdir or execve; 0 bytes on it means the exec
- * worked. Between fork and exec only async-signal-safe calls, on the
+ * and a close-on-exec pipe that carries the errno of a failed chdir or
+ * execve; 0 bytes on it means the exec worked. Between fork and exec only async-signal-safe calls, on the
  * child's own stack frame's copies. It is a vfork, as glibc's
  * posix_spawn is: we wait for the exec, but copy no page tables and
  * take no copy-on-write faults afterwards (posix_spawn itself could not

@@ -156,26 +156,31 @@ outbox_unsent(const struct outbox *ob)
 	return ob->pending ? &ob->cur : NULL;
 }
 
+/* Sets the progress to write next. */
+static void
+progress_set(struct outbox *ob, double value, double total)
+{
+	ob->cur.value = value;
+	ob->cur.total = total;
+	ob->pending = 1;
+}
+
 void
 outbox_progress(struct outbox *ob, double value, double total,
     const char *msg)
 {
-	ob->cur.value = value;
-	ob->cur.total = total;
+	progress_set(ob, value, total);
 	if (msg != NULL) {
 		snprintf(ob->msg, sizeof(ob->msg), "%s", msg);
 		ob->cur.message = ob->msg;
 	}
-	ob->pending = 1;
 	outbox_flush(ob, 0);
 }
 
 void
 outbox_progress_last(struct outbox *ob, double value, double total)
 {
-	ob->cur.value = value;
-	ob->cur.total = total;
-	ob->pending = 1;
+	progress_set(ob, value, total);
 }
 
 void

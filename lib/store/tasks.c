@@ -10,10 +10,10 @@ static const struct store_sql q_idem_get = { S_IDEM_GET,
     "SELECT task_id FROM idempotency WHERE key = ?1 AND "
     "created_at > ?2" };
 
-/* A retrying task waits too: it is queued again at its retry_at. */
-/* From the counts the triggers keep (sql/018), a row per kind and
- * state: counting the waiting tasks themselves read the whole queue on
- * every create, and a create's cost grew with the queue. */
+/* A retrying task waits too: it is queued again at its retry_at. Read
+ * from the counts the triggers keep (sql/018), a row per kind and state:
+ * counting the waiting tasks themselves read the whole queue on every
+ * create, and a create's cost grew with the queue. */
 static const struct store_sql q_queued_count = { S_QUEUED_COUNT,
     "SELECT coalesce(sum(n), 0) FROM task_counts WHERE state IN "
     "('queued', 'retrying')" };

@@ -537,6 +537,12 @@ def test_environment_is_clean(srv):
     assert env == want, env
 
 
+def sig_lines(text):
+    """The Sig* lines of a /proc/<pid>/status, by name."""
+    return dict(l.split(":\t") for l in text.splitlines()
+                if l.startswith("Sig"))
+
+
 def test_signals_reach_the_program_as_by_default(srv):
     # The runner blocks SIGTERM and SIGCHLD and ignores SIGPIPE, SIGHUP
     # and SIGINT; its command starts with none blocked, and none of them
@@ -544,7 +550,7 @@ def test_signals_reach_the_program_as_by_default(srv):
     # set; whoever started the tests may have left them ignored.)
     t = run(srv, "sigstatus")
     assert t["state"] == "succeeded", t
-    lines = dict(l.split(":\t") for l in log_of(srv, t["id"]).splitlines())
+    lines = sig_lines(log_of(srv, t["id"]))
     assert int(lines["SigBlk"], 16) == 0, lines
     ours = sum(1 << (s - 1) for s in (signal.SIGTERM, signal.SIGCHLD,
                                       signal.SIGPIPE, signal.SIGHUP,
@@ -565,16 +571,14 @@ def test_a_signal_ignored_where_the_server_started_is_not_in_the_command():
         srv.start()
         t = run(srv, "sigstatus")
         assert t["state"] == "succeeded", t
-        lines = dict(l.split(":\t") for l in
-                     log_of(srv, t["id"]).splitlines())
+        lines = sig_lines(log_of(srv, t["id"]))
         assert int(lines["SigIgn"], 16) & 1 << (signal.SIGUSR1 - 1) == 0, \
             lines
         # The runners' host, which forks them, has it ignored all the
         # same: it came from outside.
         hosts = host_pids(srv.data)
         assert len(hosts) == 1, hosts
-        ign = dict(l.split(":\t") for l in read_proc(
-            hosts[0], "status").decode().splitlines())["SigIgn"]
+        ign = sig_lines(read_proc(hosts[0], "status").decode())["SigIgn"]
         assert int(ign, 16) & 1 << (signal.SIGUSR1 - 1), ign
     finally:
         srv.close()
