@@ -41,11 +41,43 @@ class ServeFailed(Exception):
         self.stderr = stderr
 
 
-def free_port():
-    """A loopback port nobody listens on right now (bind to port 0)."""
+# HOURGLASS_TEST_PORTS=LO-HI: take ports from that range only, in turn.
+# scripts/test gives each of the suites it runs side by side a range of
+# its own below the kernel's ephemeral ports, so that no two suites (and
+# no client's outgoing connection) pick the same port between a check
+# and nginx's bind.
+_PORTS = os.environ.get("HOURGLASS_TEST_PORTS")
+_ports_lock = threading.Lock()
+_ports_next = None
+
+
+def _bindable(port):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port():
+    """A loopback port nobody listens on right now: from
+    HOURGLASS_TEST_PORTS if set, else whatever bind to port 0 gives."""
+    global _ports_next
+    if not _PORTS:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    lo, hi = (int(x) for x in _PORTS.split("-"))
+    with _ports_lock:
+        if _ports_next is None:
+            _ports_next = lo + os.getpid() % (hi - lo + 1)
+        for _ in range(hi - lo + 1):
+            port = _ports_next
+            _ports_next = lo if port >= hi else port + 1
+            if _bindable(port):
+                return port
+    raise AssertionError("no free port in HOURGLASS_TEST_PORTS=" + _PORTS)
 
 
 def _bin_dir():
