@@ -7,6 +7,7 @@
 #ifndef HG_KINDS_H
 #define HG_KINDS_H
 
+#include <sys/stat.h>
 #include <regex.h>
 #include <stddef.h>
 
@@ -88,6 +89,31 @@ struct kinds	*kinds_parse(const char *name, const char *buf, size_t len,
 		    char *err, size_t errlen);
 /* Frees k and all it owns; NULL is fine. */
 void		 kinds_free(struct kinds *k);
+
+/*
+ * The kinds of one file kept between loads, for a runner that takes
+ * task after task: the file is read and checked again only when its
+ * inode, size or times changed, or when they were less than a second
+ * old at the last read (a write within the same tick of the file
+ * system's clock would not change them). Zero it to begin.
+ */
+struct kinds_cache {
+	struct kinds	*ks;
+	struct stat	 st;		/* the file's, as ks was read */
+	int		 trusted;	/* st was a second old at the read */
+	unsigned long	 loads;		/* reads so far, for tests */
+};
+
+/*
+ * The kinds of path, from c if the file is unchanged, else loaded as by
+ * kinds_load() and kept in c. Borrowed from c: valid until the next
+ * call with c or kinds_cache_free(). NULL with err set as kinds_load()
+ * sets it (and c emptied) if the file cannot be read or is refused.
+ */
+const struct kinds *kinds_cached(struct kinds_cache *c, const char *path,
+		    char *err, size_t errlen);
+/* Frees what c keeps; c may be used again. */
+void		 kinds_cache_free(struct kinds_cache *c);
 /* Returns the kind called name (borrowed from k) or NULL. */
 const struct kind *kinds_find(const struct kinds *k, const char *name);
 /* Returns the declared parameter called name, or NULL. */

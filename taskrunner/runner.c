@@ -85,6 +85,8 @@ finish(struct runner *r, const struct outcome *o)
 int
 runner_open(struct runner *r, char *err, size_t errlen)
 {
+	char	 kerr[1024];
+
 	signals_init(&r->unblocked);
 	r->notify_fd = -1;
 	r->proc_start = hg_proc_start((long)getpid());
@@ -92,12 +94,16 @@ runner_open(struct runner *r, char *err, size_t errlen)
 		return -1;
 	r->notify_fd = notify_open();
 	outbox_init(&r->ob, &r->cfg, r->st, r->notify_fd);
+	/* Read now, before a task waits on it: the host's spare runner
+	 * opens before its task is known. */
+	(void)kinds_cached(&r->kinds, r->cfg.kinds, kerr, sizeof(kerr));
 	return 0;
 }
 
 void
 runner_close(struct runner *r)
 {
+	kinds_cache_free(&r->kinds);
 	store_close(r->st);
 	r->st = NULL;
 	if (r->notify_fd != -1)
@@ -119,7 +125,7 @@ runner_run(struct runner *r)
 	struct outcome		 o;
 	struct hg_err		 e;
 	struct sched		 sc;
-	struct kinds		*kinds = NULL;
+	const struct kinds	*kinds = NULL;
 	int64_t			 ids[LAUNCH_BATCH];
 	const struct kind	*k;
 	cJSON			*params = NULL;
@@ -149,7 +155,8 @@ runner_run(struct runner *r)
 
 	memset(&o, 0, sizeof(o));
 	o.state = TASK_SUCCEEDED;
-	if ((kinds = kinds_load(r->cfg.kinds, err, sizeof(err))) == NULL) {
+	if ((kinds = kinds_cached(&r->kinds, r->cfg.kinds, err,
+	    sizeof(err))) == NULL) {
 		o.state = TASK_FAILED;
 		o.error_code = "exec_failed";
 		o.error_message = err;
@@ -201,7 +208,6 @@ runner_run(struct runner *r)
 out:
 	signals_end();
 	cJSON_Delete(params);
-	kinds_free(kinds);
 	free(kind);
 	free(ptext);
 	outbox_end(&r->ob);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "kinds.h"
 #include "outbox.h"
 #include "store.h"
 
@@ -22,13 +23,16 @@ struct runner {
 	int64_t		 proc_start;	/* its /proc start time, recorded */
 	sigset_t	 unblocked;	/* the signal mask for waits */
 	struct outbox	 ob;		/* what the task reports */
+	struct kinds_cache kinds;	/* the kinds file, read again when
+					 * it changes */
 };
 
 /*
  * Opens what a runner needs before it takes a task, the database and the
  * socket that tells the server of changes, with r->cfg set and the rest
- * zeroed, and sets the signals up (SIGTERM and SIGCHLD blocked but in
- * waits). -1 with err set if the database cannot be opened.
+ * zeroed, reads the kinds file (a refusal is the task's to report), and
+ * sets the signals up (SIGTERM and SIGCHLD blocked but in waits). -1
+ * with err set if the database cannot be opened.
  */
 int	runner_open(struct runner *r, char *err, size_t errlen);
 /*

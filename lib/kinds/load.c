@@ -3,13 +3,17 @@
  * refusal naming the file, the kind and the field; and the kinds' life
  * after that (find, free).
  */
+#include <sys/stat.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "kinds_int.h"
@@ -663,17 +667,13 @@ load_kind(struct kload *l, const cJSON *decl, struct kinds *ks, size_t idx)
 	return load_command(l, k, decl, c);
 }
 
+/* Reads the whole of f, path's, and closes it. */
 static char *
-slurp(const char *path, size_t *len, char *err, size_t errlen)
+slurp(FILE *f, const char *path, size_t *len, char *err, size_t errlen)
 {
-	FILE	*f;
 	char	*buf;
 	size_t	 n;
 
-	if ((f = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
 	if ((buf = malloc(HG_KINDS_FILE_MAX + 1)) == NULL) {
 		fclose(f);
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -751,11 +751,93 @@ kinds_load(const char *path, char *err, size_t errlen)
 	char		*buf;
 	size_t		 len;
 
-	if ((buf = slurp(path, &len, err, errlen)) == NULL)
+	FILE		*f;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((buf = slurp(f, path, &len, err, errlen)) == NULL)
 		return NULL;
 	ks = kinds_parse(path, buf, len, err, errlen);
 	free(buf);
 	return ks;
+}
+
+/* The same file, unchanged since st was taken: the same inode, size and
+ * times, to the nanosecond the file system keeps. */
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Whether a time is at least a second before now. */
+static int
+settled(const struct timespec *t, const struct timespec *now)
+{
+	return now->tv_sec - t->tv_sec > 1 || (now->tv_sec - t->tv_sec == 1 &&
+	    now->tv_nsec >= t->tv_nsec);
+}
+
+const struct kinds *
+kinds_cached(struct kinds_cache *c, const char *path, char *err,
+    size_t errlen)
+{
+	struct kinds	*ks;
+	struct timespec	 now;
+	struct stat	 st;
+	FILE		*f;
+	char		*buf;
+	size_t		 len;
+	int		 fd;
+
+	/* One stat a call while the file is unchanged. */
+	if (c->ks != NULL && c->trusted && stat(path, &st) == 0 &&
+	    same_file(&st, &c->st))
+		return c->ks;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		kinds_cache_free(c);
+		return NULL;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	if ((f = fdopen(fd, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		kinds_cache_free(c);
+		return NULL;
+	}
+	ks = (buf = slurp(f, path, &len, err, errlen)) != NULL ?
+	    kinds_parse(path, buf, len, err, errlen) : NULL;
+	free(buf);
+	kinds_cache_free(c);
+	if (ks == NULL)
+		return NULL;
+	c->ks = ks;
+	c->st = st;
+	/* A write in the same tick of the file system's clock as the last
+	 * one, after our read, would leave the times as they are: trust
+	 * them only once they are a second older than the read. */
+	c->trusted = settled(&st.st_mtim, &now) && settled(&st.st_ctim, &now);
+	c->loads++;
+	return ks;
+}
+
+void
+kinds_cache_free(struct kinds_cache *c)
+{
+	kinds_free(c->ks);
+	c->ks = NULL;
+	c->trusted = 0;
 }
 
 void

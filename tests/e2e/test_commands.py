@@ -5,12 +5,14 @@ start, timeouts, stops that reach the whole process tree, and parameters
 that stay literal in a clean environment."""
 
 import atexit
+import json
 import os
 import shutil
 import signal
 import tempfile
+import time
 
-from harness import (Server, ServeFailed, assert_error, host_pids, pid_alive,
+from harness import (Server, assert_error, host_pids, pid_alive,
                      read_proc, refused, wait_for)
 
 SCRIPTS = tempfile.mkdtemp(prefix="hourglass-cmd-")
@@ -643,3 +645,35 @@ def test_kinds_bad_progress_regex_is_refused():
     refused({"kinds": [kind("badre", ["/bin/true"],
                             progress_regex="([0-9]+")]},
             'kind "badre"', "progress_regex")
+
+
+def test_runners_run_the_kinds_file_as_it_is_at_each_task():
+    # Runners are kept from task to task and keep the kinds file they
+    # read; each edit must still reach the next task, however soon.
+    def write(word):
+        with open(srv.kinds_path, "w") as f:    # in place, the same size
+            f.write(json.dumps({"kinds": [
+                {"name": "say", "command": ["/bin/echo", word]}]}))
+
+    def said():
+        t = run(srv, "say")
+        assert t["state"] == "succeeded", t
+        return log_of(srv, t["id"]).strip()
+
+    with Server(kinds={"kinds": [
+            {"name": "say", "command": ["/bin/echo", "one"]}]}) as srv:
+        assert said() == "one"
+        write("two")            # read less than a second after the write
+        assert said() == "two"
+        time.sleep(1.2)         # settled: kept from now on
+        assert said() == "two"
+        assert said() == "two"
+        write("six")
+        assert said() == "six"
+        os.rename(srv.kinds_path, srv.kinds_path + ".old")
+        t = run(srv, "say")
+        assert t["state"] == "failed", t
+        assert t["error"]["code"] == "exec_failed", t
+        assert "No such file" in t["error"]["message"], t
+        os.rename(srv.kinds_path + ".old", srv.kinds_path)
+        assert said() == "six"

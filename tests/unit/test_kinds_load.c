@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "kinds.h"
@@ -709,6 +711,112 @@ load_refuses_malformed_slurm_options(void)
 	    "slurm.options[0]", "sets --job-name itself");
 }
 
+/* ---- kept between loads ---- */
+
+/* Rewrites the test's kinds file as a new file renamed over it. */
+static void
+replace_kinds(const char *text)
+{
+	char	 tmp[sizeof(unit_kinds_path) + 8];
+	FILE	*f;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", unit_kinds_path);
+	if ((f = fopen(tmp, "w")) == NULL || fputs(text, f) < 0 ||
+	    fclose(f) != 0 || rename(tmp, unit_kinds_path) != 0) {
+		perror(tmp);
+		abort();
+	}
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+static void
+cached_reads_the_file_again_only_when_it_changed(void)
+{
+	struct kinds_cache	 c;
+	const struct kinds	*ks, *again;
+	char			 err[1024], text[sizeof(GOOD_FILE)], *p;
+
+	memset(&c, 0, sizeof(c));
+	unit_write_kinds(GOOD_FILE);
+	CHECK((ks = kinds_cached(&c, unit_kinds_path, err, sizeof(err))) !=
+	    NULL);
+	CHECK_INT(c.loads, 1);
+	/* Written less than a second before the read: another write in
+	 * the same tick would leave its times as they are, so it is read
+	 * again. */
+	CHECK(kinds_cached(&c, unit_kinds_path, err, sizeof(err)) != NULL);
+	CHECK_INT(c.loads, 2);
+	pause_ms(1100);
+	CHECK((ks = kinds_cached(&c, unit_kinds_path, err, sizeof(err))) !=
+	    NULL);
+	CHECK_INT(c.loads, 3);
+	/* Settled and unchanged: kept. */
+	CHECK((again = kinds_cached(&c, unit_kinds_path, err, sizeof(err))) ==
+	    ks);
+	CHECK_INT(c.loads, 3);
+
+	/* Rewritten in place, the same size: its times moved. */
+	snprintf(text, sizeof(text), "%s", GOOD_FILE);
+	CHECK((p = strstr(text, "mixed.kind-1")) != NULL);
+	if (p != NULL)
+		p[11] = '2';
+	unit_write_kinds(text);
+	CHECK((ks = kinds_cached(&c, unit_kinds_path, err, sizeof(err))) !=
+	    NULL);
+	CHECK_INT(c.loads, 4);
+	CHECK(ks != NULL && kinds_find(ks, "mixed.kind-2") != NULL);
+	CHECK(ks != NULL && kinds_find(ks, "mixed.kind-1") == NULL);
+
+	/* Replaced by another file (an editor's save, a deploy). */
+	pause_ms(1100);
+	CHECK(kinds_cached(&c, unit_kinds_path, err, sizeof(err)) != NULL);
+	CHECK_INT(c.loads, 5);
+	replace_kinds(GOOD_FILE);
+	CHECK((ks = kinds_cached(&c, unit_kinds_path, err, sizeof(err))) !=
+	    NULL);
+	CHECK_INT(c.loads, 6);
+	CHECK(ks != NULL && kinds_find(ks, "mixed.kind-1") != NULL);
+
+	/* Gone: the error kinds_load gives, and nothing kept. */
+	CHECK(unlink(unit_kinds_path) == 0);
+	CHECK(kinds_cached(&c, unit_kinds_path, err, sizeof(err)) == NULL);
+	CHECK_HAS(err, unit_kinds_path);
+	CHECK_HAS(err, "No such file");
+	CHECK(c.ks == NULL);
+	unit_write_kinds(GOOD_FILE);
+	CHECK(kinds_cached(&c, unit_kinds_path, err, sizeof(err)) != NULL);
+	CHECK_INT(c.loads, 7);
+	kinds_cache_free(&c);
+	CHECK(c.ks == NULL);
+}
+
+static void
+cached_refuses_a_bad_file_as_load_does(void)
+{
+	struct kinds_cache	 c;
+	char			 err[1024];
+
+	memset(&c, 0, sizeof(c));
+	unit_write_kinds(GOOD_FILE);
+	CHECK(kinds_cached(&c, unit_kinds_path, err, sizeof(err)) != NULL);
+	unit_write_kinds(WITH_PARAM("\"x\": {\"type\": \"integer\", "
+	    "\"min\": 5, \"max\": 1}"));
+	CHECK(kinds_cached(&c, unit_kinds_path, err, sizeof(err)) == NULL);
+	CHECK_HAS(err, unit_kinds_path);
+	CHECK_HAS(err, "kind \"k\"");
+	CHECK_HAS(err, "params.x");
+	CHECK(c.ks == NULL);
+	kinds_cache_free(&c);
+}
+
 static const struct unit_test tests[] = {
 	UNIT(load_accepts_spec_count_kind_and_mixed_kind),
 	UNIT(load_reads_count_kind_as_declared),
@@ -757,6 +865,8 @@ static const struct unit_test tests[] = {
 	UNIT(load_reads_slurm_without_options),
 	UNIT(load_refuses_slurm_kind_without_command),
 	UNIT(load_refuses_malformed_slurm_options),
+	UNIT(cached_reads_the_file_again_only_when_it_changed),
+	UNIT(cached_refuses_a_bad_file_as_load_does),
 };
 
 int
