@@ -24,8 +24,8 @@ static const struct store_sql q_sched_busy = { S_SCHED_BUSY,
  * of max_running. */
 static const struct store_sql q_sched_busy_local = { S_SCHED_BUSY_LOCAL,
     "SELECT count(*) FROM tasks WHERE " BUSY " AND slurm_job IS NULL" };
-/* INDEXED BY: without statistics the planner would rather take
- * tasks_waiting (state, launched_at, id) and read the whole queue. */
+/* INDEXED BY: without statistics the planner would rather read the
+ * whole queue through another index. */
 static const struct store_sql q_sched_busy_kind = { S_SCHED_BUSY_KIND,
     "SELECT count(*) FROM tasks INDEXED BY tasks_busy_kind WHERE "
     "kind = ?1 AND " BUSY };

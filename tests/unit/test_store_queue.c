@@ -1,6 +1,8 @@
 /*
  * lib/store/queue.c: which queued tasks start, in all and per kind. Helpers: store_test.h.
  */
+#include <sqlite3.h>
+
 #include "store_test.h"
 
 /* A create may take queued tasks to start in its own transaction, under
@@ -285,6 +287,52 @@ slurm_task_is_claimed_once_and_unclaimed_before_its_job(void)
 	store_close(st);
 }
 
+/* Index entries of name, by SQLite's dbstat. */
+static int64_t
+index_entries(const char *name)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*s;
+	int64_t		 n = -1;
+
+	if (sqlite3_open(db_path(), &db) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT coalesce(sum(ncell), 0) FROM "
+	    "dbstat WHERE name = ?1 AND pagetype = 'leaf'", -1, &s,
+	    NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* tasks_waiting holds the queued tasks only (sql/019): a claim and an
+ * end write no page of it but the claim's one. */
+static void
+waiting_index_holds_only_queued_tasks(void)
+{
+	struct store	*st = open_db();
+	int64_t		 a, b;
+
+	a = create(st, "count", NULL);
+	b = create(st, "count", NULL);
+	CHECK_INT(index_entries("tasks_waiting"), 2);
+	claim(st, a, 100);
+	CHECK_INT(index_entries("tasks_waiting"), 1);
+	CHECK_INT(finish(st, a, "succeeded"), 0);
+	CHECK_INT(index_entries("tasks_waiting"), 1);
+	claim(st, b, 101);
+	CHECK_INT(finish(st, b, "failed"), 0);
+	CHECK_INT(index_entries("tasks_waiting"), 0);
+	/* Every task is still in the index of states. */
+	CHECK_INT(index_entries("tasks_state"), 2);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
 	UNIT(create_with_sched_takes_under_the_limit),
 	UNIT(finish_with_sched_takes_the_slot_it_frees),
@@ -293,6 +341,7 @@ static const struct unit_test tests[] = {
 	UNIT(sched_takes_oldest_first_under_every_limit),
 	UNIT(sched_starts_slurm_tasks_without_a_slot),
 	UNIT(slurm_task_is_claimed_once_and_unclaimed_before_its_job),
+	UNIT(waiting_index_holds_only_queued_tasks),
 };
 
 int
