@@ -92,15 +92,19 @@ void		 kinds_free(struct kinds *k);
 
 /*
  * The kinds of one file kept between loads, for a runner that takes
- * task after task: the file is read and checked again only when its
- * inode, size or times changed, or when they were less than a second
- * old at the last read (a write within the same tick of the file
- * system's clock would not change them). Zero it to begin.
+ * task after task: the file is opened and its fstat compared each time,
+ * and read and checked again only when its inode, size or times changed,
+ * or when they were less than settle_ms old at the last read (a write
+ * within the same step of the file system's times would not change
+ * them). Zero it to begin.
  */
+#define KINDS_SETTLE_MS	2000
+
 struct kinds_cache {
 	struct kinds	*ks;
 	struct stat	 st;		/* the file's, as ks was read */
-	int		 trusted;	/* st was a second old at the read */
+	int		 trusted;	/* st was settle_ms old at the read */
+	int64_t		 settle_ms;	/* 0: KINDS_SETTLE_MS */
 	unsigned long	 loads;		/* reads so far, for tests */
 };
 

@@ -777,12 +777,12 @@ same_file(const struct stat *a, const struct stat *b)
 	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-/* Whether a time is at least a second before now. */
+/* Whether t is at least ms before now. */
 static int
-settled(const struct timespec *t, const struct timespec *now)
+settled(const struct timespec *t, const struct timespec *now, int64_t ms)
 {
-	return now->tv_sec - t->tv_sec > 1 || (now->tv_sec - t->tv_sec == 1 &&
-	    now->tv_nsec >= t->tv_nsec);
+	return (int64_t)(now->tv_sec - t->tv_sec) * 1000000000 +
+	    (now->tv_nsec - t->tv_nsec) >= ms * 1000000;
 }
 
 const struct kinds *
@@ -795,12 +795,12 @@ kinds_cached(struct kinds_cache *c, const char *path, char *err,
 	FILE		*f;
 	char		*buf;
 	size_t		 len;
+	int64_t		 ms = c->settle_ms > 0 ? c->settle_ms : KINDS_SETTLE_MS;
 	int		 fd;
 
-	/* One stat a call while the file is unchanged. */
-	if (c->ks != NULL && c->trusted && stat(path, &st) == 0 &&
-	    same_file(&st, &c->st))
-		return c->ks;
+	/* open, not stat: on NFS an open checks the file with the server
+	 * (close-to-open), where a stat may answer from the attribute
+	 * cache for up to a minute. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -810,6 +810,12 @@ kinds_cached(struct kinds_cache *c, const char *path, char *err,
 		return NULL;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
+	/* Settled still: a clock stepped back since the read ends trust. */
+	if (c->ks != NULL && c->trusted && same_file(&st, &c->st) &&
+	    settled(&st.st_mtim, &now, ms) && settled(&st.st_ctim, &now, ms)) {
+		close(fd);
+		return c->ks;
+	}
 	if ((f = fdopen(fd, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
@@ -824,10 +830,14 @@ kinds_cached(struct kinds_cache *c, const char *path, char *err,
 		return NULL;
 	c->ks = ks;
 	c->st = st;
-	/* A write in the same tick of the file system's clock as the last
-	 * one, after our read, would leave the times as they are: trust
-	 * them only once they are a second older than the read. */
-	c->trusted = settled(&st.st_mtim, &now) && settled(&st.st_ctim, &now);
+	/* A write in the same step of the file system's times as the last
+	 * one, after our read, would leave them as they are (a step is a
+	 * clock tick here, a second or two on some file systems, and the
+	 * kernel's clock for them lags CLOCK_REALTIME by up to a tick):
+	 * trust them only once they are older than the read by a margin
+	 * larger than any of those. */
+	c->trusted = settled(&st.st_mtim, &now, ms) &&
+	    settled(&st.st_ctim, &now, ms);
 	c->loads++;
 	return ks;
 }

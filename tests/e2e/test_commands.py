@@ -665,7 +665,7 @@ def test_runners_run_the_kinds_file_as_it_is_at_each_task():
         assert said() == "one"
         write("two")            # read less than a second after the write
         assert said() == "two"
-        time.sleep(1.2)         # settled: kept from now on
+        time.sleep(2.2)         # settled (2 s): kept from now on
         assert said() == "two"
         assert said() == "two"
         write("six")

@@ -746,15 +746,18 @@ cached_reads_the_file_again_only_when_it_changed(void)
 
 	memset(&c, 0, sizeof(c));
 	unit_write_kinds(GOOD_FILE);
+	/* Written less than settle_ms before the read: another write in
+	 * the same step of the file's times would leave them as they are,
+	 * so it is read again. */
+	c.settle_ms = 60000;
 	CHECK((ks = kinds_cached(&c, unit_kinds_path, err, sizeof(err))) !=
 	    NULL);
 	CHECK_INT(c.loads, 1);
-	/* Written less than a second before the read: another write in
-	 * the same tick would leave its times as they are, so it is read
-	 * again. */
 	CHECK(kinds_cached(&c, unit_kinds_path, err, sizeof(err)) != NULL);
 	CHECK_INT(c.loads, 2);
-	pause_ms(1100);
+	/* Older than settle_ms at the read: kept from then on. */
+	c.settle_ms = 1;
+	pause_ms(20);
 	CHECK((ks = kinds_cached(&c, unit_kinds_path, err, sizeof(err))) !=
 	    NULL);
 	CHECK_INT(c.loads, 3);
@@ -776,7 +779,7 @@ cached_reads_the_file_again_only_when_it_changed(void)
 	CHECK(ks != NULL && kinds_find(ks, "mixed.kind-1") == NULL);
 
 	/* Replaced by another file (an editor's save, a deploy). */
-	pause_ms(1100);
+	pause_ms(20);
 	CHECK(kinds_cached(&c, unit_kinds_path, err, sizeof(err)) != NULL);
 	CHECK_INT(c.loads, 5);
 	replace_kinds(GOOD_FILE);
