@@ -7,6 +7,7 @@ import glob
 import http.client
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -71,7 +72,9 @@ def free_port():
     lo, hi = (int(x) for x in _PORTS.split("-"))
     with _ports_lock:
         if _ports_next is None:
-            _ports_next = lo + os.getpid() % (hi - lo + 1)
+            # A start of its own: another run on the same machine
+            # with the same range would otherwise walk in step.
+            _ports_next = lo + random.randrange(hi - lo + 1)
         for _ in range(hi - lo + 1):
             port = _ports_next
             _ports_next = lo if port >= hi else port + 1
