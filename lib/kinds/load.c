@@ -744,24 +744,31 @@ fail:
 	return NULL;
 }
 
-struct kinds *
-kinds_load(const char *path, char *err, size_t errlen)
+/* Reads and checks f, path's, and closes it; as kinds_load(). */
+static struct kinds *
+load_stream(FILE *f, const char *path, char *err, size_t errlen)
 {
 	struct kinds	*ks;
 	char		*buf;
 	size_t		 len;
 
-	FILE		*f;
-
-	if ((f = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
 	if ((buf = slurp(f, path, &len, err, errlen)) == NULL)
 		return NULL;
 	ks = kinds_parse(path, buf, len, err, errlen);
 	free(buf);
 	return ks;
+}
+
+struct kinds *
+kinds_load(const char *path, char *err, size_t errlen)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return load_stream(f, path, err, errlen);
 }
 
 /* The same file, unchanged since st was taken: the same inode, size and
@@ -793,8 +800,6 @@ kinds_cached(struct kinds_cache *c, const char *path, char *err,
 	struct timespec	 now;
 	struct stat	 st;
 	FILE		*f;
-	char		*buf;
-	size_t		 len;
 	int64_t		 ms = c->settle_ms > 0 ? c->settle_ms : KINDS_SETTLE_MS;
 	int		 fd;
 
@@ -822,9 +827,7 @@ kinds_cached(struct kinds_cache *c, const char *path, char *err,
 		kinds_cache_free(c);
 		return NULL;
 	}
-	ks = (buf = slurp(f, path, &len, err, errlen)) != NULL ?
-	    kinds_parse(path, buf, len, err, errlen) : NULL;
-	free(buf);
+	ks = load_stream(f, path, err, errlen);
 	kinds_cache_free(c);
 	if (ks == NULL)
 		return NULL;
