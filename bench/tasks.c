@@ -14,7 +14,7 @@
  * process's user + system time. Exits 1, saying why on stderr, if a
  * create is refused or the tasks do not all end within 300 s.
  */
-#define _GNU_SOURCE		/* memmem */
+#define _GNU_SOURCE		/* strcasestr */
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 

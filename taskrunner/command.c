@@ -196,11 +196,12 @@ fail:
  * Forks and execs, as libuv's process.c does: signals blocked around the
  * fork, reset in the child (those not at their default: signals_set()),
  * and a close-on-exec pipe that carries the errno of a failed chdir or
- * execve; 0 bytes on it means the exec worked. Between fork and exec only async-signal-safe calls, on the
- * child's own stack frame's copies. It is a vfork, as glibc's
- * posix_spawn is: we wait for the exec, but copy no page tables and
- * take no copy-on-write faults afterwards (posix_spawn itself could not
- * tell a failed chdir from a failed exec). Returns the pid, or -1 with
+ * execve; 0 bytes on it means the exec worked. Between fork and exec
+ * only async-signal-safe calls, on the child's own stack frame's
+ * copies. It is a vfork, as glibc's posix_spawn is: we wait for the
+ * exec, but copy no page tables and take no copy-on-write faults
+ * afterwards (posix_spawn itself could not tell a failed chdir from a
+ * failed exec). Returns the pid, or -1 with
  * the reason in why.
  *
  * The child asks for SIGTERM when the runner dies (PR_SET_PDEATHSIG):
