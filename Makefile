@@ -87,6 +87,8 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJ)
 # that one file of fcgi/, and Nettle, beside lib/.
 $(BUILD)/tests/test_hooksign: $(BUILD)/obj/fcgi/hooksign.o
 $(BUILD)/tests/test_hooksign: LDLIBS += -lnettle
+# So is the framing of an answer sent whole.
+$(BUILD)/tests/test_record: $(BUILD)/obj/fcgi/record.o
 
 # The client's parts are tested alone: its arguments and parameters, its
 # SSE reader and its bar; never its main() or libcurl.

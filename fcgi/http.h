@@ -1,8 +1,8 @@
 /*
  * Reading a FastCGI request and writing its answer. A leaf of fcgi/:
- * it calls nothing else of it, and reads only srv's settings. The
- * answer's status is recorded in the request, and whoever ends the
- * request counts it (main.c).
+ * it calls nothing else of it but record.c (the answer's framing), and
+ * reads only srv's settings. The answer's status is recorded in the
+ * request, and whoever ends the request counts it (main.c).
  */
 #ifndef HG_HTTP_H
 #define HG_HTTP_H
@@ -27,6 +27,8 @@ struct req {
 	int		 replied;	/* the status line went out */
 	int		 status;	/* ... with this status */
 	int		 adopted;	/* a stream loop has its connection */
+	int		 whole;		/* the answer went out whole (reply) */
+	int		 broken;	/* ... or failed to: close */
 };
 
 /* The FastCGI parameter name, borrowed from the request, or NULL. */
@@ -39,6 +41,11 @@ const char	*req_query(struct req *r, const char *name, char *buf,
  * not, -1 if given but longer than buf holds. */
 int		 req_arg(struct req *r, const char *key, char *buf,
 		    size_t len);
+/* Reads what is left of the request's body, as a kept connection must
+ * be read up to the next request. Returns 0 at its end, -1 if it goes
+ * on past any body nginx lets through (a report's is the largest), or
+ * cannot be read. */
+int		 req_drain(struct req *r);
 /* Is Content-Type the media type type (with parameters or not)? */
 int		 req_type_is(struct req *r, const char *type);
 /* Reads the body, at most max bytes (HG_BODY_MAX; a report's

@@ -92,22 +92,6 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
-/* Reads what is left of the request's body, as a kept connection must
- * be read up to the next request. Returns 0 at its end, -1 if it goes
- * on past any body nginx lets through (a report's is the largest), or
- * cannot be read. */
-static int
-req_drain(struct req *r)
-{
-	char	 buf[4096];
-	int	 got, total = 0;
-
-	while ((got = FCGX_GetStr(buf, sizeof(buf), r->fcgi.in)) > 0)
-		if ((total += got) > HG_REPORT_BODY_MAX)
-			return -1;
-	return got == 0 && FCGX_GetError(r->fcgi.in) == 0 ? 0 : -1;
-}
-
 /* Ends r's request, and counts it by the status its answer had: once,
  * here, whichever way it was answered. With keep, the connection stays
  * open if nginx asked to keep it and the request was read to its end;
@@ -115,11 +99,17 @@ req_drain(struct req *r)
 static void
 req_end(struct req *r, int keep)
 {
-	int	 close_it = !keep || req_drain(r) == -1;
+	int	 close_it = !keep || r->broken || req_drain(r) == -1;
 
 	if (r->replied)
 		metrics_request(r->status);
 	atomic_store(&trim_due, 1);
+	/* An answer sent whole (reply) left libfcgi's streams empty: they
+	 * are freed unwritten, or closing them would end the request a
+	 * second time. FCGX_Finish_r then keeps the connection or closes
+	 * it, as nginx asked. */
+	if (r->whole)
+		FCGX_Free(&r->fcgi, 0);
 	FCGX_Finish_r(&r->fcgi);
 	if (close_it)
 		FCGX_Free(&r->fcgi, 1);
@@ -145,6 +135,8 @@ req_parse(struct req *r)
 	r->replied = 0;
 	r->status = 0;
 	r->adopted = 0;
+	r->whole = 0;
+	r->broken = 0;
 }
 
 static void

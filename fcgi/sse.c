@@ -30,14 +30,9 @@
 
 #include "feed.h"
 #include "metrics.h"
+#include "record.h"
 #include "server.h"
 #include "sse.h"
-
-/* FastCGI (the specification, 8. Types and constants). */
-#define FCGI_VERSION_1		1
-#define FCGI_END_REQUEST	3
-#define FCGI_STDOUT		6
-#define FCGI_CONTENT_MAX	65535	/* bytes in one record */
 
 #define SSE_EVENTS		256	/* epoll events taken at once */
 
@@ -94,18 +89,12 @@ static atomic_uint	 next_loop;
 static int
 rec_add(struct buf *b, int type, int id, const char *p, size_t n)
 {
-	unsigned char	 h[8];
+	unsigned char	 h[FCGI_HEADER_LEN];
 	size_t		 k;
 
 	do {
 		k = n < FCGI_CONTENT_MAX ? n : FCGI_CONTENT_MAX;
-		h[0] = FCGI_VERSION_1;
-		h[1] = (unsigned char)type;
-		h[2] = (unsigned char)(id >> 8);
-		h[3] = (unsigned char)id;
-		h[4] = (unsigned char)(k >> 8);
-		h[5] = (unsigned char)k;
-		h[6] = h[7] = 0;	/* no padding */
+		record_head(h, type, id, k);
 		if (buf_add(b, h, sizeof(h)) == -1 ||
 		    (k > 0 && buf_add(b, p, k) == -1))
 			return -1;
