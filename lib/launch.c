@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -141,24 +142,45 @@ launch_host(const struct config *c, pid_t *pid, int *fd, struct hg_err *e)
 }
 
 /*
- * Hands ids to the runner host, as one datagram. The send waits up to
- * HG_HOST_SEND_MS while the host's queue is full; a host that is not
+ * The socket this process hands ids to the host on, made at the first
+ * hand-off and kept: a socket, its option and its close for each create
+ * were three system calls of four on that path. Unbound, it names the
+ * host's address at each send, so a host started again is found; any
+ * thread may send on it at once. The send waits up to HG_HOST_SEND_MS
+ * while the host's queue is full. Returns it, or -1.
+ */
+static int
+host_sock(void)
+{
+	static atomic_int	 kept = -1;
+	struct timeval		 tv = { 0, HG_HOST_SEND_MS * 1000 };
+	int			 fd, none = -1;
+
+	if ((fd = atomic_load(&kept)) != -1)
+		return fd;
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1) {
+		close(fd);
+		return -1;
+	}
+	/* Another thread's may have come first: that one is kept. */
+	if (!atomic_compare_exchange_strong(&kept, &none, fd)) {
+		close(fd);
+		return none;
+	}
+	return fd;
+}
+
+/*
+ * Hands ids to the runner host, as one datagram. A host that is not
  * there (or too slow) fails it, and the caller starts runners itself.
  */
 static int
 host_send(const struct config *c, const int64_t *ids, int n)
 {
-	struct timeval	 tv = { 0, HG_HOST_SEND_MS * 1000 };
-	int		 fd, rc;
-
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	rc = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (rc == 0)
-		rc = notify_sendbuf(fd, c->host, ids, (size_t)n *
-		    sizeof(*ids), 0);
-	close(fd);
-	return rc;
+	return notify_sendbuf(host_sock(), c->host, ids, (size_t)n *
+	    sizeof(*ids), 0);
 }
 
 static int
