@@ -272,6 +272,7 @@ reply(struct req *r, int status, const char *headers, const char *ctype,
     const char *body, size_t len)
 {
 	struct buf	 b = { NULL, 0, 0, 0 };
+	int		 drained;
 
 	head_print(r, &b, status, headers, ctype, len);
 	if (r->head)
@@ -279,9 +280,12 @@ reply(struct req *r, int status, const char *headers, const char *ctype,
 	r->whole = 1;
 	/* The request is read to its end first: nginx takes
 	 * FCGI_END_REQUEST for the end of the exchange, and a body still
-	 * on its way after it would spoil the kept connection. */
-	if (req_drain(r) == -1 || b.nomem || record_answer(r->fcgi.ipcFd,
-	    r->fcgi.requestId, b.p, b.len, body, len) == -1)
+	 * on its way after it would spoil the kept connection. One that
+	 * cannot be read to its end is answered all the same, then the
+	 * connection closed. */
+	drained = req_drain(r) == 0;
+	if (b.nomem || record_answer(r->fcgi.ipcFd, r->fcgi.requestId, b.p,
+	    b.len, body, len) == -1 || !drained)
 		r->broken = 1;
 	buf_free(&b);
 }
