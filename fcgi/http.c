@@ -13,6 +13,10 @@
 #include "record.h"
 #include "server.h"
 
+/* The answer when there is no memory to make another. */
+static const char	 nomem_body[] = "{\"error\":{\"code\":\"unavailable\","
+			    "\"message\":\"out of memory\"}}";
+
 const char *
 req_param(struct req *r, const char *name)
 {
@@ -240,6 +244,12 @@ reply_head(struct req *r, int status, const char *headers, const char *ctype,
 	head_print(r, &b, status, headers, ctype, len);
 	if (!b.nomem)
 		FCGX_PutStr(b.p, (int)b.len, r->fcgi.out);
+	else {
+		/* No head, so no body either: the caller's would be read
+		 * as one. nginx answers 502 for the closed connection. */
+		r->head = 1;
+		r->broken = 1;
+	}
 	buf_free(&b);
 }
 
@@ -284,7 +294,20 @@ reply(struct req *r, int status, const char *headers, const char *ctype,
 	 * cannot be read to its end is answered all the same, then the
 	 * connection closed. */
 	drained = req_drain(r) == 0;
-	if (b.nomem || record_answer(r->fcgi.ipcFd, r->fcgi.requestId, b.p,
+	if (b.nomem) {
+		/* Without memory for the head: a 503 from the stack. */
+		char	 h[160];
+		int	 n = snprintf(h, sizeof(h), "Status: 503 Service "
+		    "Unavailable\r\nContent-Type: %s\r\nContent-Length: %zu"
+		    "\r\nCache-Control: no-store\r\n\r\n", JSON_TYPE,
+		    sizeof(nomem_body) - 1);
+
+		assert(n > 0 && (size_t)n < sizeof(h));
+		r->status = 503;
+		(void)record_answer(r->fcgi.ipcFd, r->fcgi.requestId, h,
+		    (size_t)n, nomem_body, r->head ? 0 : sizeof(nomem_body) - 1);
+		r->broken = 1;
+	} else if (record_answer(r->fcgi.ipcFd, r->fcgi.requestId, b.p,
 	    b.len, body, len) == -1 || !drained)
 		r->broken = 1;
 	buf_free(&b);
@@ -318,10 +341,8 @@ reply_err(struct req *r, const char *headers, const struct hg_err *e)
 	}
 	cJSON_Delete(root);
 	if (s == NULL) {
-		static const char nomem[] = "{\"error\":{\"code\":"
-		    "\"unavailable\",\"message\":\"out of memory\"}}";
-		reply(r, 503, NULL, JSON_TYPE, nomem,
-		    sizeof(nomem) - 1);
+		reply(r, 503, NULL, JSON_TYPE, nomem_body,
+		    sizeof(nomem_body) - 1);
 		return;
 	}
 	reply(r, e->status, headers, JSON_TYPE, s,

@@ -2,22 +2,27 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "record.h"
 
 /*
- * Writes iov (cnt entries) whole, through short writes and EINTR, in
- * calls of at most IOV_MAX entries. Returns 0, or -1 with errno.
+ * Sends iov (cnt entries) whole, through short writes and EINTR, in
+ * calls of at most IOV_MAX entries; never raises SIGPIPE (a peer gone
+ * is EPIPE). Returns 0, or -1 with errno.
  */
 static int
-writev_all(int fd, struct iovec *iov, int cnt)
+send_all(int fd, struct iovec *iov, int cnt)
 {
-	ssize_t	 n;
+	struct msghdr	 m;
+	ssize_t		 n;
 
 	while (cnt > 0) {
-		if ((n = writev(fd, iov, cnt < IOV_MAX ? cnt : IOV_MAX)) ==
-		    -1) {
+		memset(&m, 0, sizeof(m));
+		m.msg_iov = iov;
+		m.msg_iovlen = (size_t)(cnt < IOV_MAX ? cnt : IOV_MAX);
+		if ((n = sendmsg(fd, &m, MSG_NOSIGNAL)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
@@ -78,7 +83,7 @@ record_answer(int fd, int id, const char *head, size_t hlen,
 	memset(tail + 2 * FCGI_HEADER_LEN, 0, FCGI_HEADER_LEN);
 	iov[cnt].iov_base = tail;
 	iov[cnt++].iov_len = sizeof(tail);
-	rc = writev_all(fd, iov, cnt);
+	rc = send_all(fd, iov, cnt);
 out:
 	if (h != one)
 		free(h);

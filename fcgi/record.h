@@ -29,8 +29,8 @@ record_head(unsigned char h[FCGI_HEADER_LEN], int type, int id, size_t n)
 }
 
 /*
- * Sends a whole answer on fd, blocking, in one system call for any but
- * the largest: head then body as FCGI_STDOUT records of up to
+ * Sends a whole answer on socket fd, blocking, in one system call for
+ * any but the largest: head then body as FCGI_STDOUT records of up to
  * FCGI_CONTENT_MAX bytes, the empty one that ends the stream, and
  * FCGI_END_REQUEST (application status 0, FCGI_REQUEST_COMPLETE; the
  * specification, 5.3 and 5.5), for request id. Returns 0, or -1 with
