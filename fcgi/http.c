@@ -267,6 +267,8 @@ reply_stream(struct req *r, const char *text)
 	    "X-Accel-Buffering: no\r\n\r\n%s", text);
 	if (!b.nomem)
 		FCGX_PutStr(b.p, (int)b.len, r->fcgi.out);
+	else
+		r->broken = 1;	/* the caller sends no events then */
 	buf_free(&b);
 }
 

@@ -28,7 +28,7 @@ struct req {
 	int		 status;	/* ... with this status */
 	int		 adopted;	/* a stream loop has its connection */
 	int		 whole;		/* the answer went out whole (reply) */
-	int		 broken;	/* ... or failed to: close */
+	int		 broken;	/* the answer failed: close */
 };
 
 /* The FastCGI parameter name, borrowed from the request, or NULL. */
@@ -72,7 +72,8 @@ void		 reply(struct req *r, int status, const char *headers,
 void		 reply_head(struct req *r, int status, const char *headers,
 		    const char *ctype, size_t len);
 /* The head of an SSE stream (200, unbuffered by nginx), then text; the
- * caller writes the events and flushes. */
+ * caller writes the events and flushes, unless r->broken is set (no
+ * memory for the head: the connection is to be closed). */
 void		 reply_stream(struct req *r, const char *text);
 /* Prints obj (borrowed) as the JSON body. */
 void		 reply_json(struct req *r, int status, const char *headers,

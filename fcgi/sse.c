@@ -506,7 +506,7 @@ stream_serve(struct req *r, int64_t task)
 	metrics_sse(1);
 	snprintf(head, sizeof(head), "retry: %d\n\n", HG_RETRY_MS);
 	reply_stream(r, head);
-	if ((c.out.len > 0 && FCGX_PutStr(c.out.p, (int)c.out.len,
+	if (r->broken || (c.out.len > 0 && FCGX_PutStr(c.out.p, (int)c.out.len,
 	    r->fcgi.out) != (int)c.out.len) || FCGX_FFlush(r->fcgi.out) ==
 	    -1 || input_end(r) == -1)
 		goto gone;
