@@ -37,7 +37,7 @@ FUZZ	 = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,\
 	   $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all asan tsan deps run test clean fuzz fuzz-build bench
+.PHONY: all asan tsan deps run test clean fuzz fuzz-build bench FORCE
 all: $(BUILD)/hourglass-fcgi $(BUILD)/hourglass-runner $(BUILD)/hourglass \
 	$(UNITS)
 
@@ -45,9 +45,16 @@ $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALLFLAGS) -c -o $@ $<
 
-$(BUILD)/gen/migrations.c: scripts/embed-sql.sh $(sort $(wildcard sql/*.sql))
+# The migrations' list is a prerequisite too: one removed (another
+# branch checked out) leaves every remaining file older than the output.
+SQL	 = $(sort $(wildcard sql/*.sql))
+$(BUILD)/gen/sql.list: FORCE
 	@mkdir -p $(dir $@)
-	sh scripts/embed-sql.sh $(sort $(wildcard sql/*.sql)) > $@
+	@echo '$(SQL)' | cmp -s - $@ || echo '$(SQL)' > $@
+
+$(BUILD)/gen/migrations.c: scripts/embed-sql.sh $(SQL) $(BUILD)/gen/sql.list
+	@mkdir -p $(dir $@)
+	sh scripts/embed-sql.sh $(SQL) > $@
 
 # The server's OpenAPI document, served at GET /api/openapi.json; the
 # file is its one source.
