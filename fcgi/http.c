@@ -235,6 +235,24 @@ head_print(struct req *r, struct buf *b, int status, const char *headers,
 	buf_printf(b, "Cache-Control: no-store\r\n\r\n");
 }
 
+/*
+ * Puts head b, and frees it, where the caller's body follows through
+ * libfcgi's out stream. Without memory for the head, none goes, so no
+ * body may either (it would be read as the head): r->head and r->broken
+ * say so, and nginx answers 502 for the closed connection.
+ */
+static void
+head_put(struct req *r, struct buf *b)
+{
+	if (!b->nomem)
+		FCGX_PutStr(b->p, (int)b->len, r->fcgi.out);
+	else {
+		r->head = 1;
+		r->broken = 1;
+	}
+	buf_free(b);
+}
+
 void
 reply_head(struct req *r, int status, const char *headers, const char *ctype,
     size_t len)
@@ -242,15 +260,7 @@ reply_head(struct req *r, int status, const char *headers, const char *ctype,
 	struct buf	 b = { NULL, 0, 0, 0 };
 
 	head_print(r, &b, status, headers, ctype, len);
-	if (!b.nomem)
-		FCGX_PutStr(b.p, (int)b.len, r->fcgi.out);
-	else {
-		/* No head, so no body either: the caller's would be read
-		 * as one. nginx answers 502 for the closed connection. */
-		r->head = 1;
-		r->broken = 1;
-	}
-	buf_free(&b);
+	head_put(r, &b);
 }
 
 void
@@ -265,11 +275,7 @@ reply_stream(struct req *r, const char *text)
 	buf_printf(&b, "Content-Type: text/event-stream\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "X-Accel-Buffering: no\r\n\r\n%s", text);
-	if (!b.nomem)
-		FCGX_PutStr(b.p, (int)b.len, r->fcgi.out);
-	else
-		r->broken = 1;	/* the caller sends no events then */
-	buf_free(&b);
+	head_put(r, &b);
 }
 
 /*

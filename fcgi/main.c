@@ -99,7 +99,9 @@ die(const char *fmt, ...)
 static void
 req_end(struct req *r, int keep)
 {
-	int	 close_it = !keep || r->broken || req_drain(r) == -1;
+	/* An answer sent whole read the body first (reply). */
+	int	 close_it = !keep || r->broken || (!r->whole &&
+		    req_drain(r) == -1);
 
 	if (r->replied)
 		metrics_request(r->status);

@@ -41,7 +41,7 @@ int
 record_answer(int fd, int id, const char *head, size_t hlen,
     const char *body, size_t blen)
 {
-	unsigned char	 one[FCGI_HEADER_LEN], tail[3 * FCGI_HEADER_LEN];
+	unsigned char	 one[FCGI_HEADER_LEN], tail[FCGI_END_LEN];
 	unsigned char	*h = one;
 	struct iovec	 small[4], *iov = small;
 	const char	*p[2] = { head, body };
@@ -77,10 +77,7 @@ record_answer(int fd, int id, const char *head, size_t hlen,
 			k -= take;
 		}
 	}
-	record_head(tail, FCGI_STDOUT, id, 0);
-	record_head(tail + FCGI_HEADER_LEN, FCGI_END_REQUEST, id,
-	    FCGI_HEADER_LEN);
-	memset(tail + 2 * FCGI_HEADER_LEN, 0, FCGI_HEADER_LEN);
+	record_end(tail, id);
 	iov[cnt].iov_base = tail;
 	iov[cnt++].iov_len = sizeof(tail);
 	rc = send_all(fd, iov, cnt);

@@ -104,16 +104,14 @@ rec_add(struct buf *b, int type, int id, const char *p, size_t n)
 	return 0;
 }
 
-/* The end of the response: an empty FCGI_STDOUT, then FCGI_END_REQUEST
- * with application status 0 and FCGI_REQUEST_COMPLETE (0). */
+/* The end of the response (record_end). */
 static int
 end_add(struct stream *s)
 {
-	static const char	 body[8];
+	unsigned char	 e[FCGI_END_LEN];
 
-	if (rec_add(&s->pend, FCGI_STDOUT, s->reqid, NULL, 0) == -1 ||
-	    rec_add(&s->pend, FCGI_END_REQUEST, s->reqid, body,
-	    sizeof(body)) == -1)
+	record_end(e, s->reqid);
+	if (buf_add(&s->pend, e, sizeof(e)) == -1)
 		return -1;
 	s->ending = 1;
 	return 0;

@@ -201,8 +201,7 @@ fail:
  * copies. It is a vfork, as glibc's posix_spawn is: we wait for the
  * exec, but copy no page tables and take no copy-on-write faults
  * afterwards (posix_spawn itself could not tell a failed chdir from a
- * failed exec). Returns the pid, or -1 with
- * the reason in why.
+ * failed exec). Returns the pid, or -1 with the reason in why.
  *
  * The child asks for SIGTERM when the runner dies (PR_SET_PDEATHSIG):
  * with no server running, nobody else would end a command whose runner
