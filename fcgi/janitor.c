@@ -42,7 +42,8 @@ static void
 check_runner(void *arg, int64_t id, const struct runner_seen *seen)
 {
 	const struct runner_ref *ref = &seen->ref;
-	struct outcome	 o = { TASK_LOST, 0, 0, "lost", NULL, 0, NULL, ref, NULL };
+	struct outcome	 o = { TASK_LOST, 0, 0, "lost", NULL, 0, NULL, ref, NULL,
+	    NULL, NULL };
 	struct hg_err	 e;
 	char		 msg[128];
 	int		*lost = arg;
@@ -119,7 +120,8 @@ unwatched(const struct tended *t)
 static int
 external_due(const struct tended *t, int64_t now)
 {
-	struct outcome	 o = { 0, 0, 0, NULL, NULL, 0, NULL, NULL, NULL };
+	struct outcome	 o = { 0, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL,
+	    NULL };
 	struct hg_err	 e;
 	char		 msg[128];
 

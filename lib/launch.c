@@ -229,7 +229,7 @@ launch_taken(struct store *st, const struct config *c, const int64_t *ids,
 		}
 		char		 why[sizeof(e.msg)];
 		struct outcome	 o = { TASK_FAILED, 0, 0, "exec_failed", why, 0,
-		    NULL, NULL, NULL };
+		    NULL, NULL, NULL, NULL, NULL };
 
 		memcpy(why, e.msg, sizeof(why));
 

@@ -165,6 +165,18 @@ int	store_task_stop_why(struct store *st, int64_t id, const char *code,
 /* Deletes a finished task with its events. 404, or 409 still_active. */
 int	store_task_delete(struct store *st, int64_t id, struct hg_err *e);
 
+/* A task a runner has taken (store_task_finish's o->next). */
+struct claim {
+	int64_t		 id;		/* 0: none */
+	char		*kind;		/* malloc'd */
+	char		*params;	/* malloc'd JSON text */
+	int		 attempt;	/* 1-based: "attempt 2 of 4" */
+	int		 attempts;
+};
+
+/* Frees what c holds and empties it. */
+void	claim_free(struct claim *c);
+
 /*
  * The runner takes a queued task: it becomes running with pid and start
  * recorded. A task taken again after a failed attempt (it has started
@@ -301,6 +313,12 @@ struct outcome {
 	 * its own. sc->n and sc->promoted are 0 unless it committed. NULL:
 	 * none. */
 	struct sched	*sched;
+	/* With sched: the runner (borrowed) also takes the oldest task of
+	 * those sched takes, as store_task_claim() would, to run it next:
+	 * no write of its own, and no wait for the host to hand it over.
+	 * Set in next if it committed (next->id 0: none). NULL: none. */
+	const struct runner_ref *next_runner;
+	struct claim	*next;
 };
 
 /*

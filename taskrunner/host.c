@@ -200,9 +200,10 @@ await_task(struct runner *r, int fd, int *leaving)
 
 /*
  * In a forked runner: runs task r->id, or first waits for one on fd if
- * r->id is 0; then, if it has a channel (fd is not -1), tells the host
- * it is idle and waits for the next, up to HG_RUNNER_TASKS and while the
- * host is there. Does not return.
+ * r->id is 0; then, if it has a channel (fd is not -1), runs the next
+ * queued task if the end took one for it, or tells the host it is idle
+ * and waits for the next, up to HG_RUNNER_TASKS and while the host is
+ * there. Does not return.
  */
 static void
 serve(struct runner *r, int fd, char *title, size_t room)
@@ -216,8 +217,12 @@ serve(struct runner *r, int fd, char *title, size_t room)
 			break;
 		snprintf(name, sizeof(name), "%lld", (long long)r->id);
 		retitle(title, room, name);
+		r->chain = fd != -1 && n < HG_RUNNER_TASKS;
 		rc = runner_run(r);
-		r->id = 0;
+		/* The next, if this one's end took it: it is this runner's
+		 * already, with no word to or from the host. */
+		if ((r->id = r->next.id) != 0)
+			continue;
 		if (rc != 0 || fd == -1 || n == HG_RUNNER_TASKS || leaving)
 			break;
 		retitle(title, room, "--spare");

@@ -103,6 +103,7 @@ runner_open(struct runner *r, char *err, size_t errlen)
 void
 runner_close(struct runner *r)
 {
+	claim_free(&r->next);
 	kinds_cache_free(&r->kinds);
 	store_close(r->st);
 	r->st = NULL;
@@ -125,6 +126,7 @@ runner_run(struct runner *r)
 	struct outcome		 o;
 	struct hg_err		 e;
 	struct sched		 sc;
+	struct runner_ref	 self;
 	const struct kinds	*kinds = NULL;
 	int64_t			 ids[LAUNCH_BATCH];
 	const struct kind	*k;
@@ -133,8 +135,19 @@ runner_run(struct runner *r)
 	int			 rc, stopped, attempt, attempts, left, moved;
 
 	task_reset(r);
-	rc = store_task_claim(r->st, r->id, (int64_t)getpid(), r->proc_start,
-	    &kind, &ptext, &attempt, &attempts, &e);
+	if (r->next.id == r->id) {
+		/* Taken by the end of the last task. */
+		kind = r->next.kind;
+		ptext = r->next.params;
+		attempt = r->next.attempt;
+		attempts = r->next.attempts;
+		memset(&r->next, 0, sizeof(r->next));
+		rc = 0;
+	} else {
+		claim_free(&r->next);
+		rc = store_task_claim(r->st, r->id, (int64_t)getpid(),
+		    r->proc_start, &kind, &ptext, &attempt, &attempts, &e);
+	}
 	/* Not queued: a Slurm task whose runner died, and whose job this
 	 * runner follows on. */
 	if (rc == 1)
@@ -194,11 +207,19 @@ runner_run(struct runner *r)
 	if (kinds != NULL) {
 		launch_sched_init(&sc, &r->cfg, kinds, ids);
 		o.sched = &sc;
+		/* And the oldest of them is this runner's next: no claim to
+		 * write, no hand-off through the host. */
+		if (r->chain) {
+			self.pid = (int64_t)getpid();
+			self.start = r->proc_start;
+			o.next_runner = &self;
+			o.next = &r->next;
+		}
 	}
 	left = finish(r, &o);
 	if (kinds != NULL) {
 		moved = sc.promoted + launch_taken(r->st, &r->cfg, ids, sc.n);
-		if ((left || sc.n == LAUNCH_BATCH ||
+		if ((left || sc.n + (r->next.id != 0) == LAUNCH_BATCH ||
 		    sc.promoted == HG_PROMOTE_BATCH) &&
 		    launch_queued(r->st, &r->cfg, kinds) > 0)
 			moved = 1;

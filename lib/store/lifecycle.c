@@ -165,24 +165,25 @@ static const struct store_sql q_task_claim = { S_TASK_CLAIM,
 static int	progress_write(struct store *, int64_t,
 		    const struct progress *, struct hg_err *);
 
-int
-store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
-    char **kind, char **params, int *attempt, int *attempts,
-    struct hg_err *e)
+/*
+ * Inside a write transaction: takes task id for runner pid (start), as
+ * store_task_claim() describes. Returns 0 with *c filled, 1 if the task
+ * is not queued, -1 on error (*c empty).
+ */
+static int
+claim_in(struct store *st, int64_t id, int64_t pid, int64_t start,
+    struct claim *c, struct hg_err *e)
 {
 	/* A new attempt's progress, as the task object now shows it: the
 	 * last progress event always carries what the task shows. */
 	static const struct progress zero = { 0, -1, NULL };
 	sqlite3_stmt	*s;
-	int		 rc, found = 0, at = 1, of = 1, slurm = 0;
+	int		 rc, found = 0, slurm = 0;
 
-	*kind = *params = NULL;
-	if (store__begin(st, 1, e) == -1)
-		return -1;
-	if ((s = store__stmt(st, &q_task_claim)) == NULL) {
-		store__err(st, sqlite3_errcode(st->db), e);
-		goto fail;
-	}
+	memset(c, 0, sizeof(*c));
+	c->attempt = c->attempts = 1;
+	if ((s = store__stmt(st, &q_task_claim)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, hg_now_ms());
 	sqlite3_bind_int64(s, 3, pid);
@@ -194,10 +195,10 @@ store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
 
 		found = 1;
 		slurm = sqlite3_column_int(s, 4);
-		*kind = k != NULL ? strdup(k) : NULL;
-		*params = p != NULL ? strdup(p) : NULL;
-		at = sqlite3_column_int(s, 2);
-		of = sqlite3_column_int(s, 3);
+		c->kind = k != NULL ? strdup(k) : NULL;
+		c->params = p != NULL ? strdup(p) : NULL;
+		c->attempt = sqlite3_column_int(s, 2);
+		c->attempts = sqlite3_column_int(s, 3);
 		/* RETURNING rows are all computed by the first step; the
 		 * next finishes the statement. */
 		rc = sqlite3_step(s);
@@ -207,32 +208,60 @@ store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
 		store__err(st, rc, e);
 		goto fail;
 	}
-	if (!found) {
-		store__rollback(st);
+	if (!found)
 		return 1;
-	}
-	if (*kind == NULL || *params == NULL) {
+	if (c->kind == NULL || c->params == NULL) {
 		hg_err_set(e, 503, "unavailable", "out of memory");
 		goto fail;
 	}
 	/* A task counts as started once, however many attempts it takes;
 	 * a Slurm task once its job runs (store_task_slurm). */
-	if ((!slurm && at == 1 && store__counter_bump(st, "started", *kind,
-	    NULL, e) == -1) || (at > 1 && progress_write(st, id, &zero,
-	    e) == -1) || (!slurm && store__state_event(st, id, NULL,
-	    e) == -1) || store__commit(st, e) == -1)
+	if ((!slurm && c->attempt == 1 && store__counter_bump(st, "started",
+	    c->kind, NULL, e) == -1) || (c->attempt > 1 && progress_write(st,
+	    id, &zero, e) == -1) || (!slurm && store__state_event(st, id,
+	    NULL, e) == -1))
 		goto fail;
-	if (attempt != NULL)
-		*attempt = at;
-	if (attempts != NULL)
-		*attempts = of;
+	c->id = id;
 	return 0;
 fail:
-	store__rollback(st);
-	free(*kind);
-	free(*params);
-	*kind = *params = NULL;
+	claim_free(c);
 	return -1;
+}
+
+void
+claim_free(struct claim *c)
+{
+	free(c->kind);
+	free(c->params);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
+    char **kind, char **params, int *attempt, int *attempts,
+    struct hg_err *e)
+{
+	struct claim	 c;
+	int		 rc;
+
+	*kind = *params = NULL;
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if ((rc = claim_in(st, id, pid, start, &c, e)) != 0) {
+		store__rollback(st);
+		return rc;
+	}
+	if (store__commit(st, e) == -1) {
+		claim_free(&c);
+		return -1;
+	}
+	*kind = c.kind;
+	*params = c.params;
+	if (attempt != NULL)
+		*attempt = c.attempt;
+	if (attempts != NULL)
+		*attempts = c.attempts;
+	return 0;
 }
 
 static const struct store_sql q_task_group = { S_TASK_GROUP,
@@ -462,12 +491,27 @@ retry_write(struct store *st, int64_t id, const struct outcome *o,
 static int
 finish_take(struct store *st, const struct outcome *o, struct hg_err *e)
 {
-	if (o->sched != NULL && store__sched_take_in(st, o->sched, e) == -1)
+	struct sched	*sc = o->sched;
+	int		 rc = 1;
+
+	if (sc != NULL && store__sched_take_in(st, sc, e) == -1)
 		return -1;
-	if (store__commit(st, e) == 0)
-		return 0;
-	if (o->sched != NULL)
-		o->sched->n = o->sched->promoted = 0;
+	/* The oldest is this runner's, and leaves the host's list. */
+	if (sc != NULL && sc->n > 0 && o->next != NULL &&
+	    (rc = claim_in(st, sc->ids[0], o->next_runner->pid,
+	    o->next_runner->start, o->next, e)) == -1)
+		goto fail;
+	if (store__commit(st, e) == -1)
+		goto fail;
+	if (rc == 0)
+		memmove(sc->ids, sc->ids + 1, (size_t)--sc->n *
+		    sizeof(sc->ids[0]));
+	return 0;
+fail:
+	if (o->next != NULL)
+		claim_free(o->next);
+	if (sc != NULL)
+		sc->n = sc->promoted = 0;
 	return -1;
 }
 
@@ -483,6 +527,8 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 
 	if (o->sched != NULL)
 		o->sched->n = o->sched->promoted = 0;
+	if (o->next != NULL)
+		memset(o->next, 0, sizeof(*o->next));
 	if (store__begin(st, 1, e) == -1)
 		return -1;
 	if (store__task_state(st, id, &state, &ref, e) == -1)

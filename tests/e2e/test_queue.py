@@ -7,7 +7,8 @@ no sampling can miss a moment with too many running."""
 import os
 import signal
 
-from harness import Server, pid_alive, runner_pids, wait_for
+from harness import (Server, db_rows, host_pids, pid_alive, runner_pids,
+                     wait_for)
 
 COUNT = {"type": "integer", "min": 1, "max": 100000, "default": 5}
 DELAY = {"type": "integer", "min": 0, "max": 60000, "default": 20}
@@ -140,6 +141,46 @@ def test_queue_moves_while_the_server_is_down():
             assert again.task(b)["state"] == "succeeded"
     finally:
         first.close()
+
+
+def test_a_runner_whose_task_ends_runs_the_next_queued_task_itself():
+    """An end gives the slot it frees to the oldest queued task, and that
+    task to its own runner, in the same transaction: no hand-off through
+    the runner host, which is held still here (SIGSTOP). The tasks still
+    go queued, running, then their end, and a stop of one so taken
+    reaches the runner that took it."""
+    with limited(1) as srv:
+        wait_for(lambda: len(host_pids(srv.data)) == 1, 10,
+                 what="the runner host")
+        (host,) = host_pids(srv.data)
+        first = srv.create("count", {"total": 10, "delay_ms": 40})["id"]
+        srv.wait_state(first, ["running"])
+        (runner,) = runner_pids(srv.data)
+        second = srv.create("count", {"total": 2, "delay_ms": 1})["id"]
+        third = srv.create("count", {"total": 100000, "delay_ms": 20})["id"]
+        e0 = srv.get("/api/tasks").json["event_id"]
+        os.kill(host, signal.SIGSTOP)
+        try:
+            assert srv.wait_finished(first, timeout=20)["state"] == \
+                "succeeded"
+            assert srv.wait_finished(second, timeout=20)["state"] == \
+                "succeeded"
+            srv.wait_state(third, ["running"], timeout=20)
+            assert runner_pids(srv.data) == [runner]
+            r = srv.post("/api/tasks/%d/stop" % third)
+            assert r.status == 202 and r.json["state"] == "stopping", r
+            assert srv.wait_finished(third, timeout=20)["state"] == \
+                "canceled"
+        finally:
+            os.kill(host, signal.SIGCONT)
+        rows = db_rows(srv, "SELECT id, runner_pid FROM tasks ORDER BY id")
+        assert rows == [(first, runner), (second, runner),
+                        (third, runner)], rows
+        states = [(e.json["id"], e.json["state"])
+                  for e in state_events(srv, e0)]
+        assert states == [(first, "succeeded"), (second, "running"),
+                          (second, "succeeded"), (third, "running"),
+                          (third, "stopping"), (third, "canceled")], states
 
 
 def test_full_queue_is_429_with_retry_after_and_stores_nothing():

@@ -172,7 +172,8 @@ claim(struct store *st, int64_t id, int64_t pid)
 __attribute__((unused)) static int
 finish(struct store *st, int64_t id, const char *state)
 {
-	struct outcome	 o = { 0, 1, 0, NULL, NULL, 0, NULL, NULL, NULL };
+	struct outcome	 o = { 0, 1, 0, NULL, NULL, 0, NULL, NULL, NULL,
+	    NULL, NULL };
 	struct hg_err	 e;
 
 	o.state = (enum task_state)state_parse(state);

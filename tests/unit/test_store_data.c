@@ -173,7 +173,7 @@ result_last_wins_and_finish_brings_one(void)
 {
 	struct store	*st = open_db();
 	struct outcome	 o = { TASK_SUCCEEDED, 1, 0, NULL, NULL, 0, NULL,
-	    NULL, NULL };
+	    NULL, NULL, NULL, NULL };
 	struct hg_err	 e;
 	struct evs	 l;
 	cJSON		*t;

@@ -700,7 +700,7 @@ static void
 cascade_loop(int sql, int persist, int hooks)
 {
 	struct outcome	 o = { TASK_FAILED, 1, 3, "exit_code", "exit 3", 0,
-			    NULL, NULL, NULL };
+			    NULL, NULL, NULL, NULL, NULL };
 	struct store	*st;
 	struct hg_err	 e;
 	char		*kind, *params, *ta, *tc;

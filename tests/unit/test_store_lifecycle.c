@@ -185,7 +185,7 @@ finish_writes_final_progress_before_state_event(void)
 	struct store	*st = open_db();
 	struct progress	 p = { 150, 150, "done" };
 	struct outcome	 o = { TASK_SUCCEEDED, 1, 0, NULL, NULL, 0, NULL,
-	    NULL, NULL };
+	    NULL, NULL, NULL, NULL };
 	struct hg_err	 e;
 	struct evs	 l;
 
@@ -209,7 +209,7 @@ finish_records_outcome(void)
 {
 	struct store	*st = open_db();
 	struct outcome	 o = { TASK_FAILED, 1, 3, "exit_status", "exit 3", 0,
-	    NULL, NULL, NULL };
+	    NULL, NULL, NULL, NULL, NULL };
 	struct hg_err	 e;
 	const cJSON	*err;
 	cJSON		*t;

@@ -68,7 +68,7 @@ finish_with_sched_takes_the_slot_it_frees(void)
 	struct sched	 sc = { 1, NULL, NULL, ids, 4, 7, 7, NULL };
 	struct sched	 sc_again = { 4, NULL, NULL, again, 4, 0, 0, NULL };
 	struct outcome	 o = { TASK_SUCCEEDED, 1, 0, NULL, NULL, 0, NULL, NULL,
-	    NULL };
+	    NULL, NULL, NULL };
 
 	a = create(st, "count", NULL);
 	b = create(st, "count", NULL);
@@ -87,6 +87,74 @@ finish_with_sched_takes_the_slot_it_frees(void)
 	CHECK_INT(store_task_finish(st, a, NULL, &o, &e), 1);
 	CHECK_INT(sc.n, 0);
 	CHECK_INT(sc.promoted, 0);
+	store_close(st);
+}
+
+/* An end may also take the oldest task it takes for its own runner to
+ * run next: running under that runner, with its running event, in the
+ * same transaction, and left out of the ids handed to the host. */
+static void
+finish_with_next_takes_the_oldest_for_its_runner(void)
+{
+	struct store		*st = open_db();
+	struct hg_err		 e;
+	int64_t			 ids[4], a, b, c, after;
+	struct sched		 sc = { 2, NULL, NULL, ids, 4, 0, 0, NULL };
+	struct runner_ref	 self = { 42, 4242 }, ref;
+	struct claim		 next = { 0, NULL, NULL, 0, 0 };
+	struct outcome		 o = { TASK_SUCCEEDED, 1, 0, NULL, NULL, 0,
+	    NULL, NULL, NULL, NULL, NULL };
+	struct evs		 l;
+	cJSON			*t = NULL;
+
+	a = create(st, "count", NULL);
+	b = create(st, "count", NULL);
+	c = create(st, "count", NULL);
+	claim(st, a, 42);
+	after = event_last(st);
+	o.sched = &sc;
+	o.next_runner = &self;
+	o.next = &next;
+	CHECK_INT(store_task_finish(st, a, NULL, &o, &e), 0);
+	CHECK_STR(state_of(st, a), "succeeded");
+	CHECK_INT(next.id, b);
+	CHECK_STR(next.kind != NULL ? next.kind : "(null)", "count");
+	CHECK_STR(next.params != NULL ? next.params : "(null)", PARAMS);
+	CHECK_INT(next.attempt, 1);
+	CHECK_INT(next.attempts, 1);
+	CHECK_STR(state_of(st, b), "running");
+	/* Two slots free: b is the runner's, c the host's to start. */
+	CHECK_INT(sc.n, 1);
+	if (sc.n == 1)
+		CHECK_INT(ids[0], c);
+	CHECK_STR(state_of(st, c), "queued");
+	/* a's end, then b's start, as one commit's events. */
+	CHECK_INT(evs_read(st, after, 0, &l), 2);
+	if (l.n == 2) {
+		CHECK_INT(l.v[0].task, a);
+		CHECK_STR(l.v[0].state, "succeeded");
+		CHECK_INT(l.v[1].task, b);
+		CHECK_STR(l.v[1].state, "running");
+	}
+	evs_free(&l);
+	/* A stop of b reaches the runner that took it. */
+	CHECK_INT(store_task_stop(st, b, &t, &ref, &e), 0);
+	CHECK_INT(ref.pid, 42);
+	CHECK_INT(ref.start, 4242);
+	CHECK_STR(str_of(t, "state"), "stopping");
+	cJSON_Delete(t);
+	claim_free(&next);
+	CHECK_INT(next.id, 0);
+	/* Nothing left to take: nothing taken. */
+	claim(st, c, 43);
+	CHECK_INT(store_task_finish(st, c, NULL, &o, &e), 0);
+	CHECK_INT(next.id, 0);
+	CHECK_INT(sc.n, 0);
+	/* An end left alone takes nothing, though a task waits. */
+	create(st, "count", NULL);
+	CHECK_INT(store_task_finish(st, a, NULL, &o, &e), 1);
+	CHECK_INT(next.id, 0);
+	CHECK_INT(sc.n, 0);
 	store_close(st);
 }
 
@@ -342,6 +410,7 @@ static const struct unit_test tests[] = {
 	UNIT(sched_starts_slurm_tasks_without_a_slot),
 	UNIT(slurm_task_is_claimed_once_and_unclaimed_before_its_job),
 	UNIT(waiting_index_holds_only_queued_tasks),
+	UNIT(finish_with_next_takes_the_oldest_for_its_runner),
 };
 
 int
