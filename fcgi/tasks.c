@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "feed.h"
 #include "forget.h"
 #include "janitor.h"
@@ -250,15 +251,25 @@ task_id(const cJSON *task)
 static void
 create_answer(struct req *r, struct create *c, struct store *st)
 {
+	struct create_item it;
 	struct hg_err	 e;
 	cJSON		*task = NULL;
 	char		 loc[64];
 	int64_t		 id;
 	int		 created;
 
-	if (create_opts_set(c, &e) == -1 || (created = store_task_create_opts(
-	    st, c->kind->name, c->name, c->ptext, &c->opts, &task, &e)) == -1)
+	if (create_opts_set(c, &e) == -1)
 		goto fail;
+	it.kind = c->kind->name;
+	it.name = c->name;
+	it.params = c->ptext;
+	it.opts = &c->opts;
+	created = batch_create(st, &it);
+	task = it.task;
+	if (created == -1) {
+		e = it.e;
+		goto fail;
+	}
 	if (created == 1) {
 		/* A retried create: the task the key's first create made. */
 		reply_json(r, 200, NULL, task);

@@ -116,6 +116,27 @@ int	store_task_create_opts(struct store *st, const char *kind,
 	    const char *name, const char *params,
 	    const struct create_opts *o, cJSON **task, struct hg_err *e);
 
+/* One create of store_task_create_many: what it is, and how it went. */
+struct create_item {
+	const char		*kind;
+	const char		*name;		/* or NULL */
+	const char		*params;	/* JSON text */
+	const struct create_opts *opts;
+	int			 rc;		/* as store_task_create_opts */
+	cJSON			*task;		/* if rc is 0 or 1 */
+	struct hg_err		 e;		/* if rc is -1 */
+};
+
+/*
+ * Makes the n creates of v in one transaction, in turn, each as
+ * store_task_create_opts would and each in a savepoint of its own: one
+ * refused (a full queue, say) is rolled back alone and the others are
+ * made. Each item's rc, task and e say how it went. Returns 0 if the
+ * transaction was committed, -1 if not (every item's rc -1, e set).
+ */
+int	store_task_create_many(struct store *st, struct create_item **v,
+	    size_t n);
+
 /* Sets *task to the task object (caller frees), or 404. */
 int	store_task_get(struct store *st, int64_t id, cJSON **task,
 	    struct hg_err *e);

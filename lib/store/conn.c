@@ -92,6 +92,25 @@ static const struct store_sql q_begin_imm = { S_BEGIN_IMM,
     "BEGIN IMMEDIATE" };
 static const struct store_sql q_commit = { S_COMMIT, "COMMIT" };
 static const struct store_sql q_rollback = { S_ROLLBACK, "ROLLBACK" };
+static const struct store_sql q_savepoint = { S_SAVEPOINT, "SAVEPOINT one" };
+static const struct store_sql q_release = { S_RELEASE, "RELEASE one" };
+static const struct store_sql q_rollback_to = { S_ROLLBACK_TO,
+    "ROLLBACK TO one" };
+
+int
+store__savepoint(struct store *st, struct hg_err *e)
+{
+	return store__exec(st, &q_savepoint, e);
+}
+
+/* Ends the savepoint, keeping what it did (keep) or undoing it. */
+int
+store__release(struct store *st, int keep, struct hg_err *e)
+{
+	if (!keep && store__exec(st, &q_rollback_to, e) == -1)
+		return -1;
+	return store__exec(st, &q_release, e);
+}
 
 /* A write transaction waits for the gate first (gate.h); past its
  * timeout it goes on without, to SQLite's busy handler. */

@@ -32,7 +32,8 @@
 
 enum store_slot {
 	/* conn.c */
-	S_BEGIN, S_BEGIN_IMM, S_COMMIT, S_ROLLBACK,
+	S_BEGIN, S_BEGIN_IMM, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE,
+	S_ROLLBACK_TO,
 	/* row.c */
 	S_TASK_GET, S_TASK_STATE, S_TASK_DELETE, S_TASK_EVENTS_DELETE,
 	/* events.c */
@@ -129,6 +130,10 @@ int		 store__commit(struct store *st, struct hg_err *e);
 int		 store__commit_task(struct store *st, cJSON **task,
 		    struct hg_err *e);
 void		 store__rollback(struct store *st);
+/* Inside a write transaction: a savepoint, then its end (keep: what it
+ * did stays; else it is undone). */
+int		 store__savepoint(struct store *st, struct hg_err *e);
+int		 store__release(struct store *st, int keep, struct hg_err *e);
 /* Hands b's text to the caller (*out, *len; the caller frees it), or
  * frees it and returns -1 with 503 if b ran out of memory. */
 int		 store__buf_take(struct json_buf *b, char **out, size_t *len,

@@ -83,8 +83,13 @@ idem_put(struct store *st, const char *key, int64_t id, int64_t now,
 	return store__step_done(st, s, e);
 }
 
-int
-store_task_create_opts(struct store *st, const char *kind, const char *name,
+/*
+ * Inside a write transaction: the create, as store_task_create_opts()
+ * describes, with o->sched->n 0 unless it returns 0. Returns 0, 1 with
+ * *task the key's task, or -1 (the caller rolls back).
+ */
+static int
+create_in(struct store *st, const char *kind, const char *name,
     const char *params, const struct create_opts *o, cJSON **task,
     struct hg_err *e)
 {
@@ -92,30 +97,22 @@ store_task_create_opts(struct store *st, const char *kind, const char *name,
 
 	if (o->sched != NULL)
 		o->sched->n = 0;
-	if (store__begin(st, 1, e) == -1)
-		return -1;
 	/* Inside the write transaction: two creates with one key at once
 	 * are serialised here, and the second finds the first's task. */
 	if (o->idem_key != NULL) {
 		if (store__query_int(st, &q_idem_get, o->idem_key,
 		    now - STORE_IDEM_MS, &id, e) == -1)
-			goto fail;
-		if (id > 0) {
-			if (store__task_read(st, id, task, e) == -1)
-				goto fail;
-			store__rollback(st);
-			return 1;
-		}
+			return -1;
+		if (id > 0)
+			return store__task_read(st, id, task, e) == -1 ? -1 : 1;
 	}
 	if (o->max_queued > 0) {
 		if (store__query_int(st, &q_queued_count, NULL, 0, &n, e) == -1)
-			goto fail;
-		if (n >= o->max_queued) {
-			hg_err_set(e, 429, "queue_full", "%lld tasks are "
-			    "waiting, the most there may be; try again "
+			return -1;
+		if (n >= o->max_queued)
+			return hg_err_set(e, 429, "queue_full", "%lld tasks "
+			    "are waiting, the most there may be; try again "
 			    "later", (long long)n);
-			goto fail;
-		}
 	}
 	if (task_insert(st, kind, name, params, o, now, &id, e) == -1 ||
 	    (o->nafter > 0 &&
@@ -127,11 +124,81 @@ store_task_create_opts(struct store *st, const char *kind, const char *name,
 	/* Saves the server a second write transaction to start it. */
 	if (o->sched != NULL && store__sched_pick(st, o->sched, e) == -1)
 		goto fail;
-	return store__commit_task(st, task, e);
+	return 0;
 fail:
 	if (o->sched != NULL)
 		o->sched->n = 0;	/* marked launched only if committed */
+	cJSON_Delete(*task);
+	*task = NULL;
+	return -1;
+}
+
+int
+store_task_create_opts(struct store *st, const char *kind, const char *name,
+    const char *params, const struct create_opts *o, cJSON **task,
+    struct hg_err *e)
+{
+	int	 rc;
+
+	if (o->sched != NULL)
+		o->sched->n = 0;
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if ((rc = create_in(st, kind, name, params, o, task, e)) != 0) {
+		/* A key's task is read, and nothing written. */
+		store__rollback(st);
+		return rc;
+	}
+	if (store__commit_task(st, task, e) == 0)
+		return 0;
+	if (o->sched != NULL)
+		o->sched->n = 0;
+	return -1;
+}
+
+/* Every item of v failed with e: frees what they made. */
+static void
+many_fail(struct create_item **v, size_t n, const struct hg_err *e)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i]->opts->sched != NULL)
+			v[i]->opts->sched->n = 0;
+		cJSON_Delete(v[i]->task);
+		v[i]->task = NULL;
+		v[i]->rc = -1;
+		v[i]->e = *e;
+	}
+}
+
+int
+store_task_create_many(struct store *st, struct create_item **v, size_t n)
+{
+	struct hg_err	 e;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		v[i]->task = NULL;
+		v[i]->rc = -1;
+	}
+	if (store__begin(st, 1, &e) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (store__savepoint(st, &e) == -1)
+			goto fail;
+		v[i]->rc = create_in(st, v[i]->kind, v[i]->name,
+		    v[i]->params, v[i]->opts, &v[i]->task, &v[i]->e);
+		if (store__release(st, v[i]->rc != -1, &e) == -1)
+			goto fail;
+	}
+	if (store__commit(st, &e) == 0)
+		return 0;
+	many_fail(v, n, &e);
+	return -1;
+fail:
 	store__rollback(st);
+	many_fail(v, n, &e);
 	return -1;
 }
 

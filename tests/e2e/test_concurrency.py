@@ -6,7 +6,7 @@ ordered by the acceptor and would hide a race."""
 
 import threading
 
-from harness import wait_for
+from harness import Server, db_rows, wait_for
 
 CLIENTS = 12
 
@@ -50,6 +50,47 @@ def test_concurrent_creates_reads_and_lists_all_succeed(srv):
     assert len(made) == len(set(made)) == CLIENTS * 5
     for tid in made:
         assert srv.wait_finished(tid)["state"] == "succeeded"
+
+
+def test_concurrent_creates_at_a_full_queue_each_get_their_own_answer():
+    """Creates that arrive together are made in one transaction; each
+    still gets its own answer: a key's two creates one task, and past
+    the queue's limit a 429 that stored nothing."""
+    limits = {"HOURGLASS_MAX_RUNNING": "1", "HOURGLASS_MAX_QUEUED": "4"}
+    with Server(env=limits) as srv:
+        busy = srv.create("count", {"total": 1000, "delay_ms": 50})["id"]
+        srv.wait_state(busy, ["running"])
+        answers = {}
+        lock = threading.Lock()
+
+        def client(i):
+            r = srv.post("/api/tasks", {"kind": "count", "name": "c%d" % i,
+                                        "params": {"total": 1}},
+                         headers={"Idempotency-Key": "k%d" % (i // 2)})
+            with lock:
+                answers[i] = r
+
+        assert run_clients(client) == []
+        made = {}
+        for i, r in sorted(answers.items()):
+            assert r.status in (200, 201, 429), (i, r)
+            if r.status == 429:
+                assert r.json["error"]["code"] == "queue_full", r
+                assert r.headers.get("Retry-After"), r
+            else:
+                made.setdefault(i // 2, set()).add(r.json["id"])
+        # Four keys made a task each, which both their creates answered
+        # (201, then 200); the queue was full for both of the others.
+        assert len(made) == 4, answers
+        assert all(len(ids) == 1 for ids in made.values()), made
+        for k in range(CLIENTS // 2):
+            got = [answers[2 * k].status, answers[2 * k + 1].status]
+            assert sorted(got) in ([200, 201], [429, 429]), (k, got)
+        ids = sorted(i for ids in made.values() for i in ids)
+        rows = db_rows(srv, "SELECT id FROM tasks WHERE id != ? ORDER BY id",
+                       (busy,))
+        assert [r[0] for r in rows] == ids, (rows, ids)
+        srv.post("/api/tasks/%d/stop" % busy)
 
 
 def test_concurrent_watchers_each_get_every_event(srv):

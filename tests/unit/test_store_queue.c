@@ -57,6 +57,72 @@ create_with_sched_takes_under_the_limit(void)
 	store_close(st);
 }
 
+/* Creates made in one transaction: each as it would be alone, a refused
+ * one undone alone, a key's second create finding the first's task, and
+ * each its own pick of the queue. */
+static void
+create_many_makes_each_as_alone(void)
+{
+	struct store		*st = open_db();
+	struct create_opts	 keyed = { .idem_key = "k1" };
+	struct create_opts	 plain = { .max_queued = 3 };
+	struct create_opts	 full = { .max_queued = 2 };
+	struct create_opts	 picks = { .max_queued = 3 };
+	struct create_opts	 orphan = { .nafter = 1 };
+	int64_t			 ids[4], got[6], none = 999;
+	struct sched		 sc = { 1, NULL, NULL, ids, 4, 0, 0, NULL };
+	struct create_item	 v[6], *pv[6];
+	struct evs		 l;
+	cJSON			*t;
+	size_t			 i;
+
+	picks.sched = &sc;
+	orphan.after = &none;
+	memset(v, 0, sizeof(v));
+	for (i = 0; i < 6; i++) {
+		v[i].kind = "count";
+		v[i].params = PARAMS;
+		v[i].opts = &plain;
+		pv[i] = &v[i];
+	}
+	v[0].opts = &keyed;
+	v[1].opts = &keyed;		/* the same key: task 1 again */
+	v[2].opts = &picks;		/* takes the one slot: task 1 */
+	v[3].opts = &full;		/* 2 wait already: refused */
+	v[4].name = "fourth";		/* made, as if 3 had not come */
+	v[5].opts = &orphan;		/* refused once inserted: undone */
+	CHECK_INT(store_task_create_many(st, pv, 6), 0);
+	for (i = 0; i < 6; i++) {
+		t = client_view(v[i].task);
+		got[i] = int_of(t, "id");
+		cJSON_Delete(t);
+	}
+	CHECK_INT(v[0].rc, 0);
+	CHECK_INT(got[0], 1);
+	CHECK_INT(v[1].rc, 1);
+	CHECK_INT(got[1], 1);
+	CHECK_INT(v[2].rc, 0);
+	CHECK_INT(got[2], 2);
+	CHECK_INT(sc.n, 1);
+	if (sc.n == 1)
+		CHECK_INT(ids[0], 1);
+	CHECK_INT(v[3].rc, -1);
+	CHECK_INT(v[3].e.status, 429);
+	CHECK_STR(v[3].e.code, "queue_full");
+	CHECK_INT(v[3].task == NULL, 1);
+	CHECK_INT(v[4].rc, 0);
+	CHECK_INT(got[4], 3);
+	CHECK_INT(v[5].rc, -1);
+	CHECK_INT(v[5].e.status, 422);
+	CHECK_INT(v[5].task == NULL, 1);
+	/* Three tasks and their three events: nothing of the refused. */
+	CHECK_STR(list_ids(st, NULL, NULL, 0, 10), "3,2,1");
+	CHECK_INT(evs_read(st, 0, 0, &l), 3);
+	evs_free(&l);
+	CHECK_INT(create(st, "count", NULL), 4);
+	store_close(st);
+}
+
 /* A task's end takes the slot it frees for the next queued task, in its
  * own transaction, as a create does; an end left alone takes none. */
 static void
@@ -411,6 +477,7 @@ static const struct unit_test tests[] = {
 	UNIT(slurm_task_is_claimed_once_and_unclaimed_before_its_job),
 	UNIT(waiting_index_holds_only_queued_tasks),
 	UNIT(finish_with_next_takes_the_oldest_for_its_runner),
+	UNIT(create_many_makes_each_as_alone),
 };
 
 int
