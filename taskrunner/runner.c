@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,21 @@ runner_close(struct runner *r)
 	r->notify_fd = -1;
 }
 
+/*
+ * Whether the runner host is at the other end of fd (its channel) still.
+ * A runner goes on to another queued task only for a host that would
+ * have given it one: without it, its settings may be out of date (a
+ * server started again with other limits, or a newer binary).
+ */
+static int
+host_there(int fd)
+{
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+
+	return poll(&pfd, 1, 0) == 0 ||
+	    (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) == 0;
+}
+
 /* Forgets what the last task left: progress, log, stop. */
 static void
 task_reset(struct runner *r)
@@ -209,7 +225,7 @@ runner_run(struct runner *r)
 		o.sched = &sc;
 		/* And the oldest of them is this runner's next: no claim to
 		 * write, no hand-off through the host. */
-		if (r->chain) {
+		if (r->chain && host_there(r->host_fd)) {
 			self.pid = (int64_t)getpid();
 			self.start = r->proc_start;
 			o.next_runner = &self;

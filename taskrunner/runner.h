@@ -26,7 +26,10 @@ struct runner {
 	struct kinds_cache kinds;	/* the kinds file, read again when
 					 * it changes */
 	int		 chain;		/* may take its next task at the
-					 * end of this one; set by the caller */
+					 * end of this one, while its host is
+					 * at the other end of host_fd; set by
+					 * the caller */
+	int		 host_fd;
 	struct claim	 next;		/* the task it took so (next.id 0:
 					 * none); run next, or freed */
 };

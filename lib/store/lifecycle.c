@@ -492,20 +492,37 @@ static int
 finish_take(struct store *st, const struct outcome *o, struct hg_err *e)
 {
 	struct sched	*sc = o->sched;
-	int		 rc = 1;
+	struct hg_err	 ce;
+	int		 i, oldest = 0, rc = 1;
 
 	if (sc != NULL && store__sched_take_in(st, sc, e) == -1)
 		return -1;
-	/* The oldest is this runner's, and leaves the host's list. */
-	if (sc != NULL && sc->n > 0 && o->next != NULL &&
-	    (rc = claim_in(st, sc->ids[0], o->next_runner->pid,
-	    o->next_runner->start, o->next, e)) == -1)
-		goto fail;
+	/* The oldest is this runner's, and leaves the host's list. In a
+	 * savepoint: if it cannot be taken, the host is handed it and the
+	 * end is recorded all the same, unless SQLite has undone the whole
+	 * transaction. */
+	if (sc != NULL && sc->n > 0 && o->next != NULL) {
+		for (i = 1; i < sc->n; i++)
+			if (sc->ids[i] < sc->ids[oldest])
+				oldest = i;
+		if (store__savepoint(st, e) == -1)
+			goto fail;
+		rc = claim_in(st, sc->ids[oldest], o->next_runner->pid,
+		    o->next_runner->start, o->next, &ce);
+		if (rc == -1 && sqlite3_get_autocommit(st->db)) {
+			*e = ce;
+			goto fail;
+		}
+		if (store__release(st, rc != -1, e) == -1)
+			goto fail;
+	}
 	if (store__commit(st, e) == -1)
 		goto fail;
-	if (rc == 0)
-		memmove(sc->ids, sc->ids + 1, (size_t)--sc->n *
-		    sizeof(sc->ids[0]));
+	if (rc == 0) {
+		sc->n--;
+		memmove(sc->ids + oldest, sc->ids + oldest + 1,
+		    (size_t)(sc->n - oldest) * sizeof(sc->ids[0]));
+	}
 	return 0;
 fail:
 	if (o->next != NULL)

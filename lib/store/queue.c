@@ -59,7 +59,11 @@ next_kind(struct store *st, const char *after, char **kind)
 	*kind = NULL;
 	if ((s = store__stmt(st, &q_sched_next_kind)) == NULL)
 		return sqlite3_errcode(st->db);
-	sqlite3_bind_text(s, 1, after, -1, SQLITE_TRANSIENT);
+	/* A copy, which can fail: unbound, ?1 would be NULL and no kind
+	 * would seem to wait. */
+	if ((rc = sqlite3_bind_text(s, 1, after, -1, SQLITE_TRANSIENT)) !=
+	    SQLITE_OK)
+		return rc;
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		k = (const char *)sqlite3_column_text(s, 0);
 		if (k == NULL || (*kind = strdup(k)) == NULL)

@@ -189,6 +189,12 @@ store_task_create_many(struct store *st, struct create_item **v, size_t n)
 			goto fail;
 		v[i]->rc = create_in(st, v[i]->kind, v[i]->name,
 		    v[i]->params, v[i]->opts, &v[i]->task, &v[i]->e);
+		/* An error that made SQLite undo the whole transaction (out
+		 * of memory, a full disk) is every create's. */
+		if (v[i]->rc == -1 && sqlite3_get_autocommit(st->db)) {
+			e = v[i]->e;
+			goto fail;
+		}
 		if (store__release(st, v[i]->rc != -1, &e) == -1)
 			goto fail;
 	}

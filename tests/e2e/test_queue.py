@@ -131,14 +131,20 @@ def test_queue_moves_while_the_server_is_down():
     try:
         a = first.create("count", {"total": 10, "delay_ms": 50})["id"]
         first.wait_state(a, ["running"])
+        (runner,) = runner_pids(first.data)
         b = first.create("count", {"total": 2, "delay_ms": 1})["id"]
         first.stop()
-        # The runner of a, ending, starts b's; nobody else is there.
+        # The runner of a, ending, starts b's; nobody else is there. It
+        # does not run b itself: with its host gone, its settings may be
+        # out of date (a server started again with other limits).
         wait_for(lambda: runner_pids(first.data) == [], 20,
                  what="both runners to finish without a server")
         with Server(kinds=KINDS, data=first.data) as again:
             assert again.task(a)["state"] == "succeeded"
             assert again.task(b)["state"] == "succeeded"
+            rows = db_rows(again, "SELECT id, runner_pid FROM tasks "
+                           "WHERE id IN (?, ?) ORDER BY id", (a, b))
+            assert rows[0] == (a, runner) and rows[1][1] != runner, rows
     finally:
         first.close()
 

@@ -689,6 +689,26 @@ hooks_count(void)
 	return n;
 }
 
+/* store_task_finish of id with o, the nth of SQLite's allocations
+ * failing (sql) or of cJSON's. */
+static int
+finish_faulted(struct store *st, int64_t id, const struct outcome *o,
+    struct hg_err *e, int sql, long n, int persist)
+{
+	int	 rc;
+
+	if (sql)
+		fault_arm(n, persist);
+	else
+		json_faults_on(n, persist);
+	rc = store_task_finish(st, id, NULL, o, e);
+	if (sql)
+		fault_disarm();
+	else
+		json_faults_off();
+	return rc;
+}
+
 /*
  * A parent that fails with two levels of tasks waiting for it, with each
  * allocation (cJSON's or SQLite's) failing in turn: the parent's end and
@@ -723,15 +743,7 @@ cascade_loop(int sql, int persist, int hooks)
 		ev = event_last(st);
 		nhooks = hooks_count();
 		memset(&e, 0, sizeof(e));
-		if (sql)
-			fault_arm(n, persist);
-		else
-			json_faults_on(n, persist);
-		rc = store_task_finish(st, a, NULL, &o, &e);
-		if (sql)
-			fault_disarm();
-		else
-			json_faults_off();
+		rc = finish_faulted(st, a, &o, &e, sql, n, persist);
 		ta = task_text(st, a);
 		tc = task_text(st, c);
 		if (rc == 0) {
@@ -763,6 +775,102 @@ cascade_loop(int sql, int persist, int hooks)
 	store_close(st);
 	if (sql)
 		sql_faults_remove();
+}
+
+/*
+ * An end that also takes the next queued task for its runner, with each
+ * allocation failing in turn: the end is recorded with the next taken
+ * (running, the runner's), or with the next left to the runner host
+ * (queued, in the ids) when only its claim failed, or not at all (503:
+ * the end still running, the next queued, nothing taken or handed on).
+ */
+static void
+chain_loop(int sql)
+{
+	struct runner_ref	 self = { 42, 43 }, ref;
+	struct claim		 next = { 0, NULL, NULL, 0, 0 };
+	int64_t			 ids[4], a, b;
+	struct sched		 sc = { 4, NULL, NULL, ids, 4, 0, 0, NULL };
+	struct outcome		 o = { TASK_SUCCEEDED, 1, 0, NULL, NULL, 0,
+				    NULL, NULL, &sc, &self, &next };
+	struct outcome		 plain = { TASK_SUCCEEDED, 1, 0, NULL, NULL,
+				    0, NULL, NULL, NULL, NULL, NULL };
+	struct store		*st;
+	struct hg_err		 e;
+	char			*kind, *params, *ta, *tb;
+	cJSON			*t;
+	long			 n;
+	int			 rc, taken = 0, left = 0, f0 = unit_failures;
+
+	if (sql)
+		sql_faults_install();
+	st = open_db(1);
+	for (n = 1; n < FAULT_MAX; n++) {
+		a = create_after(st, 0);
+		b = create_after(st, 0);
+		CHECK_INT(store_task_claim(st, a, 42, 43, &kind, &params,
+		    NULL, NULL, &e), 0);
+		free(kind);
+		free(params);
+		memset(&e, 0, sizeof(e));
+		rc = finish_faulted(st, a, &o, &e, sql, n, 0);
+		ta = task_text(st, a);
+		tb = task_text(st, b);
+		if (rc == 0 && next.id != 0) {
+			taken++;
+			CHECK_HAS(ta, "\"state\":\"succeeded\"");
+			CHECK_INT(next.id, b);
+			CHECK_HAS(tb, "\"state\":\"running\"");
+			CHECK_INT(sc.n, 0);
+		} else if (rc == 0) {
+			left++;
+			CHECK_HAS(ta, "\"state\":\"succeeded\"");
+			CHECK_HAS(tb, "\"state\":\"queued\"");
+			CHECK_INT(sc.n, 1);
+			CHECK_INT(sc.n == 1 ? ids[0] : 0, b);
+		} else {
+			CHECK_INT(rc, -1);
+			CHECK(fault_hit);
+			CHECK_INT(e.status, 503);
+			CHECK_INT(next.id, 0);
+			CHECK_INT(sc.n, 0);
+			CHECK_HAS(ta, "\"state\":\"running\"");
+			CHECK_HAS(tb, "\"state\":\"queued\"");
+			CHECK_INT(store_task_finish(st, a, NULL, &plain, &e), 0);
+		}
+		free(ta);
+		free(tb);
+		/* b ended, so that the next run starts clean. */
+		claim_free(&next);
+		t = NULL;
+		CHECK_INT(store_task_stop(st, b, &t, &ref, &e), 0);
+		cJSON_Delete(t);
+		if (store_task_finish(st, b, NULL, &plain, &e) == -1)
+			CHECK(0);
+		FAULT_STOP_AT_FIRST_FAILURE(f0, n);
+		if (!fault_hit)
+			break;
+	}
+	CHECK(n < FAULT_MAX);
+	CHECK(taken > 0);
+	/* A cJSON failure in the claim alone leaves the end to commit. */
+	if (!sql)
+		CHECK(left > 0);
+	store_close(st);
+	if (sql)
+		sql_faults_remove();
+}
+
+static void
+chain_survives_each_cjson_allocation_failing(void)
+{
+	chain_loop(0);
+}
+
+static void
+chain_survives_each_sqlite_allocation_failing(void)
+{
+	chain_loop(1);
 }
 
 static void
@@ -837,6 +945,8 @@ static const struct unit_test tests[] = {
 	UNIT(create_survives_each_sqlite_allocation_failing),
 	UNIT(create_survives_sqlite_allocations_failing_for_good),
 	UNIT(cascade_survives_each_cjson_allocation_failing),
+	UNIT(chain_survives_each_cjson_allocation_failing),
+	UNIT(chain_survives_each_sqlite_allocation_failing),
 	UNIT(cascade_survives_each_sqlite_allocation_failing),
 	UNIT(cascade_survives_sqlite_allocations_failing_for_good),
 	UNIT(cascade_with_webhooks_survives_each_cjson_allocation_failing),
