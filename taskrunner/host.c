@@ -174,13 +174,18 @@ await_task(struct runner *r, int fd, int *leaving)
 	struct pollfd	 pfd = { fd, POLLIN, 0 };
 	struct timespec	 ts = { HG_RUNNER_RELEASE_MS / 1000,
 			    (HG_RUNNER_RELEASE_MS % 1000) * 1000000L };
+	const struct timespec zero = { 0, 0 };
 	int64_t		 id;
 	ssize_t		 n;
 	int		 released = 0;
 
 	/* Whatever stopped the last task is not for this wait: SIGTERM is
-	 * blocked but in ppoll, so none comes in between. */
+	 * blocked but in ppoll, so none comes in between. A late stop of
+	 * the last task, still pending, is heard now, while no task is set:
+	 * left pending, it would take the place of a stop of the next (one
+	 * SIGTERM is kept pending). */
 	signals_stop = 0;
+	(void)ppoll(NULL, 0, &zero, &r->unblocked);
 	for (;;) {
 		if (signals_stop)
 			*leaving = 1;

@@ -486,10 +486,11 @@ retry_write(struct store *st, int64_t id, const struct outcome *o,
 }
 
 /* The end of store_task_finish's transaction: the queued tasks it takes
- * (o->sched), then the commit. Returns 0, or -1 (not committed; the
- * caller rolls back). */
+ * (o->sched), the next for the runner (o->next) if chain, then the
+ * commit. Returns 0, or -1 (not committed; the caller rolls back). */
 static int
-finish_take(struct store *st, const struct outcome *o, struct hg_err *e)
+finish_take(struct store *st, const struct outcome *o, int chain,
+    struct hg_err *e)
 {
 	struct sched	*sc = o->sched;
 	struct hg_err	 ce;
@@ -501,7 +502,7 @@ finish_take(struct store *st, const struct outcome *o, struct hg_err *e)
 	 * savepoint: if it cannot be taken, the host is handed it and the
 	 * end is recorded all the same, unless SQLite has undone the whole
 	 * transaction. */
-	if (sc != NULL && sc->n > 0 && o->next != NULL) {
+	if (sc != NULL && sc->n > 0 && o->next != NULL && chain) {
 		for (i = 1; i < sc->n; i++)
 			if (sc->ids[i] < sc->ids[oldest])
 				oldest = i;
@@ -540,7 +541,7 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 	sqlite3_stmt	*s;
 	enum task_state	 state, final = o->state;
 	int64_t		 at = 0;
-	int		 rc, own;
+	int		 rc, own, chain;
 
 	if (o->sched != NULL)
 		o->sched->n = o->sched->promoted = 0;
@@ -564,11 +565,17 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 	    final == TASK_SUCCEEDED))
 		final = TASK_CANCELED;
 	own = final == o->state;
+	/* A task that was asked to stop may have a stop signal still on
+	 * its way to its runner. Linux keeps one SIGTERM pending: had the
+	 * runner gone on to the next task at once, a stop of that one could
+	 * merge with the late one and be lost. Its runner goes back to its
+	 * host instead, and hears any late one as it waits (await_task). */
+	chain = state != TASK_STOPPING;
 	if (p != NULL && progress_write(st, id, p, e) == -1)
 		goto fail;
 	if (own && (rc = retry_due(st, id, state, o, &at, e)) != 0) {
 		if (rc == -1 || retry_write(st, id, o, at, e) == -1 ||
-		    finish_take(st, o, e) == -1)
+		    finish_take(st, o, chain, e) == -1)
 			goto fail;
 		return 0;
 	}
@@ -590,7 +597,7 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 	if (store__step_done(st, s, e) == -1)
 		goto fail;
 	if (store__task_ended(st, id, NULL, e) == -1 ||
-	    finish_take(st, o, e) == -1)
+	    finish_take(st, o, chain, e) == -1)
 		goto fail;
 	return 0;
 fail:

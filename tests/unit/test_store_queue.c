@@ -164,7 +164,7 @@ finish_with_next_takes_the_oldest_for_its_runner(void)
 {
 	struct store		*st = open_db();
 	struct hg_err		 e;
-	int64_t			 ids[4], a, b, c, after;
+	int64_t			 ids[4], a, b, c, d, f, after;
 	struct sched		 sc = { 2, NULL, NULL, ids, 4, 0, 0, NULL };
 	struct runner_ref	 self = { 42, 4242 }, ref;
 	struct claim		 next = { 0, NULL, NULL, 0, 0 };
@@ -217,10 +217,24 @@ finish_with_next_takes_the_oldest_for_its_runner(void)
 	CHECK_INT(next.id, 0);
 	CHECK_INT(sc.n, 0);
 	/* An end left alone takes nothing, though a task waits. */
-	create(st, "count", NULL);
+	d = create(st, "count", NULL);
 	CHECK_INT(store_task_finish(st, a, NULL, &o, &e), 1);
 	CHECK_INT(next.id, 0);
 	CHECK_INT(sc.n, 0);
+	/* The end of a task asked to stop hands the next to the host: a
+	 * late stop signal for it must not meet the next task's. */
+	f = create(st, "count", NULL);
+	claim(st, f, 44);
+	t = NULL;
+	CHECK_INT(store_task_stop(st, f, &t, &ref, &e), 0);
+	cJSON_Delete(t);
+	CHECK_INT(store_task_finish(st, f, NULL, &o, &e), 0);
+	CHECK_STR(state_of(st, f), "canceled");
+	CHECK_INT(next.id, 0);
+	CHECK_INT(sc.n, 1);
+	if (sc.n == 1)
+		CHECK_INT(ids[0], d);
+	CHECK_STR(state_of(st, d), "queued");
 	store_close(st);
 }
 
