@@ -222,8 +222,7 @@ serve(struct runner *r, int fd, char *title, size_t room)
 			break;
 		snprintf(name, sizeof(name), "%lld", (long long)r->id);
 		retitle(title, room, name);
-		r->chain = fd != -1 && n < HG_RUNNER_TASKS;
-		r->host_fd = fd;
+		r->host_fd = n < HG_RUNNER_TASKS ? fd : -1;
 		rc = runner_run(r);
 		/* The next, if this one's end took it: it is this runner's
 		 * already, with no word to or from the host. */

@@ -90,6 +90,7 @@ runner_open(struct runner *r, char *err, size_t errlen)
 
 	signals_init(&r->unblocked);
 	r->notify_fd = -1;
+	r->host_fd = -1;
 	r->proc_start = hg_proc_start((long)getpid());
 	if ((r->st = store_open(r->cfg.db, 0, err, errlen)) == NULL)
 		return -1;
@@ -225,7 +226,7 @@ runner_run(struct runner *r)
 		o.sched = &sc;
 		/* And the oldest of them is this runner's next: no claim to
 		 * write, no hand-off through the host. */
-		if (r->chain && host_there(r->host_fd)) {
+		if (r->host_fd != -1 && host_there(r->host_fd)) {
 			self.pid = (int64_t)getpid();
 			self.start = r->proc_start;
 			o.next_runner = &self;

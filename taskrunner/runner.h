@@ -25,11 +25,10 @@ struct runner {
 	struct outbox	 ob;		/* what the task reports */
 	struct kinds_cache kinds;	/* the kinds file, read again when
 					 * it changes */
-	int		 chain;		/* may take its next task at the
-					 * end of this one, while its host is
-					 * at the other end of host_fd; set by
-					 * the caller */
-	int		 host_fd;
+	int		 host_fd;	/* its channel to the host while it
+					 * may take its next task at the end
+					 * of this one, else -1 (runner_open);
+					 * set by the caller */
 	struct claim	 next;		/* the task it took so (next.id 0:
 					 * none); run next, or freed */
 };
@@ -46,7 +45,7 @@ int	runner_open(struct runner *r, char *err, size_t errlen);
  * Runs task r->id, with r opened (runner_open) and r->id set, until it
  * ends and its end is recorded. Returns 0, or 1 if the task could not be
  * taken or its end could not be recorded. r stays open for another task.
- * With r->chain set, the end's transaction may also take the next
+ * With r->host_fd set, the end's transaction may also take the next
  * queued task for this runner (r->next): the caller must run it (set
  * r->id to r->next.id and call again), as it is recorded as running
  * here. A task in r->next already is run without a claim of its own.
