@@ -4,6 +4,7 @@
  */
 #include <sqlite3.h>
 
+#include "store/store_int.h"
 #include "store_test.h"
 
 static void
@@ -270,6 +271,51 @@ migration_11_keeps_tasks_keys_indexes_and_their_sequence(void)
 	store_close(st);
 }
 
+/* Checks st's page size and the log, in pages, a commit checkpoints
+ * past. */
+static void
+check_pages(struct store *st, const char *size, const char *autocheckpoint)
+{
+	char	*v;
+
+	v = db_text(st->db, "PRAGMA page_size");
+	CHECK_STR(v, size);
+	free(v);
+	v = db_text(st->db, "PRAGMA wal_autocheckpoint");
+	CHECK_STR(v, autocheckpoint);
+	free(v);
+}
+
+/*
+ * A new database has pages of 1 KiB (conn.c says why); one made before,
+ * with SQLite's 4 KiB, keeps them. Either checkpoints in a commit only
+ * past 16 MiB of log.
+ */
+static void
+new_database_has_small_pages_an_old_one_keeps_its_own(void)
+{
+	struct store	*st = open_db();
+	sqlite3		*db;
+	char		 err[512] = "";
+
+	check_pages(st, "1024", "16384");
+	store_close(st);
+
+	snprintf(dbpath, sizeof(dbpath), "%s/old.db", unit_dir);
+	CHECK_INT(sqlite3_open(dbpath, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "PRAGMA page_size = 4096;"
+	    "PRAGMA journal_mode = WAL; CREATE TABLE kept (x);", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = store_open(dbpath, 1, err, sizeof(err));
+	CHECK_STR(err, "");
+	if (st == NULL)
+		return;
+	check_pages(st, "4096", "4096");
+	CHECK_INT(create(st, "count", "in old pages"), 1);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
 	UNIT(migration_9_keeps_events_and_their_sequence),
 	UNIT(migration_11_keeps_tasks_keys_indexes_and_their_sequence),
@@ -279,6 +325,7 @@ static const struct unit_test tests[] = {
 	UNIT(open_with_migrate_twice_keeps_tasks),
 	UNIT(close_accepts_null),
 	UNIT(second_connection_sees_first_ones_writes),
+	UNIT(new_database_has_small_pages_an_old_one_keeps_its_own),
 };
 
 int
