@@ -282,8 +282,9 @@ store_open(const char *path, int migrate, char *err, size_t errlen)
 	 * reads again every page it touches (a dozen B-tree paths for a
 	 * task's state) and the commit writes each it changed. Smaller
 	 * pages copy a quarter of the bytes each way: 1.18x the builtin
-	 * tasks a second end to end (bench/README.md), for 9% more file
-	 * at a million tasks. A database made before keeps its own.
+	 * tasks a second end to end, for 9% more file at a million tasks
+	 * (bench/report-2026-12-06.md). A database made before keeps its
+	 * own.
 	 */
 	static const char pragmas[] =
 	    "PRAGMA page_size = 1024;"
