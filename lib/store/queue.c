@@ -206,13 +206,18 @@ store__sched_pick(struct store *st, struct sched *sc, struct hg_err *e)
  * a write statement takes the write lock even when it changes
  * nothing, and the janitor and every runner that ends would take
  * it for nothing most of the time. */
+/* INDEXED BY here too, each on the index whose terms it repeats: the
+ * planner would take tasks_state and read every queued or retrying
+ * task until one fits, at every end of a task, inside its write
+ * transaction (14 ms at 20,000 retrying tasks). */
 static const struct store_sql q_any_waiting = { S_ANY_WAITING,
-    "SELECT EXISTS (SELECT 1 FROM tasks WHERE " WAITING ") OR "
-    "EXISTS (SELECT 1 FROM tasks WHERE " RETRY_DUE ")" };
+    "SELECT EXISTS (SELECT 1 FROM tasks INDEXED BY tasks_waiting_kind "
+    "WHERE " WAITING ") OR EXISTS (SELECT 1 FROM tasks INDEXED BY "
+    "tasks_retrying WHERE " RETRY_DUE ")" };
 
 static const struct store_sql q_retry_due = { S_RETRY_DUE,
-    "SELECT id FROM tasks WHERE " RETRY_DUE " ORDER BY retry_at "
-    "LIMIT ?2" };
+    "SELECT id FROM tasks INDEXED BY tasks_retrying WHERE " RETRY_DUE
+    " ORDER BY retry_at LIMIT ?2" };
 static const struct store_sql q_retry_queue = { S_RETRY_QUEUE,
     "UPDATE tasks SET state = 'queued', retry_at = NULL, "
     "launched_at = NULL WHERE id = ?1" };
@@ -303,7 +308,8 @@ store_sched_take(struct store *st, struct sched *sc, struct hg_err *e)
 }
 
 static const struct store_sql q_retry_next = { S_RETRY_NEXT,
-    "SELECT min(retry_at) FROM tasks WHERE state = 'retrying'" };
+    "SELECT min(retry_at) FROM tasks INDEXED BY tasks_retrying WHERE "
+    "state = 'retrying'" };
 
 int
 store_retry_next(struct store *st, int64_t *at, struct hg_err *e)

@@ -245,8 +245,8 @@ migration_11_keeps_tasks_keys_indexes_and_their_sequence(void)
 	    "FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tasks' "
 	    "AND sql IS NOT NULL ORDER BY name)");
 	CHECK_STR(idx, "tasks_busy_kind tasks_finished tasks_kind "
-	    "tasks_retrying tasks_state tasks_tended tasks_unthinned "
-	    "tasks_waiting tasks_waiting_kind");
+	    "tasks_retrying tasks_slurm_pending tasks_state tasks_tended "
+	    "tasks_unthinned tasks_waiting tasks_waiting_kind");
 	free(idx);
 	idx = db_text(db, "SELECT group_concat(name, ' ') FROM (SELECT name "
 	    "FROM sqlite_schema WHERE name LIKE '%new' OR name LIKE "

@@ -2,6 +2,7 @@
  * lib/store/upkeep.c: what the server does on its own. Helpers:
  * store_test.h.
  */
+#include "store/store_int.h"
 #include "store_test.h"
 
 #define RUNNERS_N	1100
@@ -116,9 +117,94 @@ active_runners_read_the_recorded_group(void)
 	store_close(st);
 }
 
+static void
+count_seen(void *arg, int64_t id, const struct runner_seen *ref)
+{
+	(void)id;
+	(void)ref;
+	(*(int *)arg)++;
+}
+
+/* The virtual machine steps statement i took since the last call. */
+static int
+steps(struct store *st, int i)
+{
+	return st->stmt[i] == NULL ? -1 :
+	    sqlite3_stmt_status(st->stmt[i], SQLITE_STMTSTATUS_VM_STEP, 1);
+}
+
+/*
+ * What the janitor and each end of a task read does not grow with the
+ * queue: 3,000 queued tasks (waiting for another), 2,000 retrying later,
+ * and among them two watched and one Slurm task whose runner follows its
+ * pending job. Each read goes by its own index, a few steps of SQLite's
+ * machine for what it finds; by tasks_state it read every queued or
+ * retrying task, tens of thousands of steps.
+ */
+static void
+janitor_reads_do_not_grow_with_the_queue(void)
+{
+	static const char fill[] =
+	    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+	    "WHERE x < 5000) INSERT INTO tasks (kind, params, state, "
+	    "created_at, waiting_for, retry_at) SELECT 'count', '{}', CASE "
+	    "WHEN x <= 3000 THEN 'queued' ELSE 'retrying' END, 1, CASE WHEN "
+	    "x <= 3000 THEN '[1]' END, CASE WHEN x > 3000 THEN "
+	    "9000000000000 + x END FROM n;"
+	    "UPDATE tasks SET state = 'running', watch_ms = 5000, "
+	    "watched_at = 1, waiting_for = NULL, runner_pid = 7, "
+	    "runner_start = 8 WHERE id IN (1500, 2500);"
+	    "UPDATE tasks SET slurm_job = 42, runner_pid = 9, runner_start "
+	    "= 10, launched_at = 1, waiting_for = NULL WHERE id = 2000;";
+	struct store	*st = open_db();
+	struct tended	 v[8];
+	struct hg_err	 e;
+	int64_t		 ids[8], at = 0;
+	struct sched	 sc = { 4, NULL, NULL, ids, 8, 0, 0, NULL };
+	int		 seen = 0;
+
+	CHECK_INT(sqlite3_exec(st->db, fill, NULL, NULL, NULL), SQLITE_OK);
+
+	/* Each once to prepare it, then counted. */
+	CHECK_INT(store_tended(st, 0, v, 8), 2);
+	(void)steps(st, S_TENDED);
+	CHECK_INT(store_tended(st, 0, v, 8), 2);
+	CHECK(steps(st, S_TENDED) < 500);
+
+	CHECK_INT(store_active_runners(st, count_seen, &seen), 3);
+	(void)steps(st, S_PENDING_RUNNERS);
+	CHECK_INT(store_active_runners(st, count_seen, &seen), 3);
+	CHECK(steps(st, S_PENDING_RUNNERS) < 500);
+
+	CHECK_INT(store_retry_next(st, &at, &e), 0);
+	(void)steps(st, S_RETRY_NEXT);
+	CHECK_INT(store_retry_next(st, &at, &e), 0);
+	CHECK(at == 9000000000000 + 3001);
+	CHECK(steps(st, S_RETRY_NEXT) < 500);
+
+	/* Nothing waits for a slot, and no retry is due. */
+	CHECK_INT(store_sched_take(st, &sc, &e), 0);
+	(void)steps(st, S_ANY_WAITING);
+	CHECK_INT(store_sched_take(st, &sc, &e), 0);
+	CHECK(steps(st, S_ANY_WAITING) < 500);
+	CHECK_INT(sc.n + sc.promoted, 0);
+
+	/* One retry due: it alone is queued again, and starts. */
+	CHECK_INT(sqlite3_exec(st->db, "UPDATE tasks SET retry_at = 5 "
+	    "WHERE id = 4000", NULL, NULL, NULL), SQLITE_OK);
+	(void)steps(st, S_RETRY_DUE);
+	CHECK_INT(store_sched_take(st, &sc, &e), 1);
+	CHECK_INT(sc.promoted, 1);
+	CHECK_INT(sc.n, 1);
+	CHECK(sc.n == 1 && ids[0] == 4000);
+	CHECK(steps(st, S_RETRY_DUE) < 500);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
 	UNIT(active_runners_sees_each_of_1100_running_tasks),
 	UNIT(active_runners_read_the_recorded_group),
+	UNIT(janitor_reads_do_not_grow_with_the_queue),
 };
 
 int
