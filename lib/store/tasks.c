@@ -233,9 +233,41 @@ static const struct store_sql q_list_state = { S_LIST_STATE,
 static const struct store_sql q_list_kind = { S_LIST_KIND,
     "SELECT " TASK_COLS " FROM tasks WHERE kind = ?2 "
     "AND id < ?3 ORDER BY id DESC LIMIT ?4" };
+/* With both filters, the index of the fewer tasks, as the kept counts
+ * tell: the planner, without statistics, took the kind's and read the
+ * kind's tasks for a state few of them are in (38 ms for a page of the
+ * 50 running among 120,050 tasks of their kind; 0.2 ms by state). */
 static const struct store_sql q_list_state_kind = { S_LIST_STATE_KIND,
-    "SELECT " TASK_COLS " FROM tasks WHERE "
+    "SELECT " TASK_COLS " FROM tasks INDEXED BY tasks_kind WHERE "
     "state = ?1 AND kind = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4" };
+static const struct store_sql q_list_state_kind_by_state = {
+    S_LIST_STATE_KIND_BY_STATE,
+    "SELECT " TASK_COLS " FROM tasks INDEXED BY tasks_state WHERE "
+    "state = ?1 AND kind = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4" };
+static const struct store_sql q_list_counts = { S_LIST_COUNTS,
+    "SELECT coalesce(sum(n) FILTER (WHERE state = ?1), 0) < "
+    "coalesce(sum(n) FILTER (WHERE kind = ?2), 0) FROM task_counts" };
+
+/* Inside a read transaction: whether f's state holds fewer tasks than
+ * its kind. Returns 1, 0, or -1. */
+static int
+fewer_in_state(struct store *st, const struct task_filter *f,
+    struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc, fewer = 0;
+
+	if ((s = store__stmt(st, &q_list_counts)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_text(s, 1, state_name(f->state), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, f->kind, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		fewer = sqlite3_column_int(s, 0);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? fewer : store__err(st, rc, e);
+}
 
 int
 store_task_list(struct store *st, const struct task_filter *f, char **out,
@@ -259,6 +291,11 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
 			goto fail;
 		*event_id = last;
 		return 1;
+	}
+	if (f->state != 0 && f->kind != NULL) {
+		if ((rc = fewer_in_state(st, f, e)) == -1)
+			goto fail;
+		which = rc ? &q_list_state_kind_by_state : &q_list_state_kind;
 	}
 	if ((s = store__stmt(st, which)) == NULL) {
 		store__err(st, sqlite3_errcode(st->db), e);

@@ -2,6 +2,7 @@
  * lib/store/tasks.c: create, get and the list page, and ids that are
  * never reused. Helpers: store_test.h.
  */
+#include "store/store_int.h"
 #include "store_test.h"
 
 static void
@@ -243,6 +244,52 @@ task_ids_are_not_reused_after_delete(void)
 
 /* ---- head ---- */
 
+/* SQLite's machine steps the list pages with a state and a kind took
+ * since the last call, whichever index they went by. */
+static int
+list_steps(struct store *st)
+{
+	static const int both[] = { S_LIST_STATE_KIND,
+	    S_LIST_STATE_KIND_BY_STATE };
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < sizeof(both) / sizeof(both[0]); i++)
+		if (st->stmt[both[i]] != NULL)
+			n += sqlite3_stmt_status(st->stmt[both[i]],
+			    SQLITE_STMTSTATUS_VM_STEP, 1);
+	return n;
+}
+
+/*
+ * With a state and a kind, the page goes by the index of whichever holds
+ * fewer tasks (the kept counts): two failed among 3,002 of their kind,
+ * and two of a kind among 3,002 succeeded, each a few steps of SQLite's
+ * machine; by the kind's index the first read all 3,002.
+ */
+static void
+list_by_state_and_kind_reads_the_fewer(void)
+{
+	static const char fill[] =
+	    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+	    "WHERE x < 3004) INSERT INTO tasks (kind, params, state, "
+	    "created_at, finished_at) SELECT CASE WHEN x IN (10, 20) THEN "
+	    "'rare' ELSE 'count' END, '{}', CASE WHEN x IN (1000, 2000) "
+	    "THEN 'failed' ELSE 'succeeded' END, 1, 2 FROM n;";
+	struct store	*st = open_db();
+
+	CHECK_INT(sqlite3_exec(st->db, fill, NULL, NULL, NULL), SQLITE_OK);
+	CHECK_STR(list_ids(st, "failed", "count", 0, 50), "2000,1000");
+	(void)list_steps(st);
+	CHECK_STR(list_ids(st, "failed", "count", 0, 50), "2000,1000");
+	CHECK(list_steps(st) < 500);
+	CHECK_STR(list_ids(st, "succeeded", "rare", 0, 50), "20,10");
+	(void)list_steps(st);
+	CHECK_STR(list_ids(st, "succeeded", "rare", 0, 50), "20,10");
+	CHECK(list_steps(st) < 500);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
 	UNIT(create_returns_queued_task_with_exact_keys),
 	UNIT(create_without_name_gives_null_name),
@@ -254,6 +301,7 @@ static const struct unit_test tests[] = {
 	UNIT(list_filters_by_state),
 	UNIT(list_filters_by_kind),
 	UNIT(list_filters_by_state_and_kind_with_before),
+	UNIT(list_by_state_and_kind_reads_the_fewer),
 	UNIT(list_event_id_equals_event_last),
 	UNIT(list_unless_current_builds_nothing),
 	UNIT(task_ids_are_not_reused_after_delete),

@@ -133,6 +133,14 @@ steps(struct store *st, int i)
 	    sqlite3_stmt_status(st->stmt[i], SQLITE_STMTSTATUS_VM_STEP, 1);
 }
 
+/* Whether a statement that ran took few steps of SQLite's machine: a
+ * read by the right index, not through a whole table or index. */
+static int
+few_steps(int n)
+{
+	return n >= 0 && n < 500;
+}
+
 /*
  * What the janitor and each end of a task read does not grow with the
  * queue: 3,000 queued tasks (waiting for another), 2,000 retrying later,
@@ -169,24 +177,24 @@ janitor_reads_do_not_grow_with_the_queue(void)
 	CHECK_INT(store_tended(st, 0, v, 8), 2);
 	(void)steps(st, S_TENDED);
 	CHECK_INT(store_tended(st, 0, v, 8), 2);
-	CHECK(steps(st, S_TENDED) < 500);
+	CHECK(few_steps(steps(st, S_TENDED)));
 
 	CHECK_INT(store_active_runners(st, count_seen, &seen), 3);
 	(void)steps(st, S_PENDING_RUNNERS);
 	CHECK_INT(store_active_runners(st, count_seen, &seen), 3);
-	CHECK(steps(st, S_PENDING_RUNNERS) < 500);
+	CHECK(few_steps(steps(st, S_PENDING_RUNNERS)));
 
 	CHECK_INT(store_retry_next(st, &at, &e), 0);
 	(void)steps(st, S_RETRY_NEXT);
 	CHECK_INT(store_retry_next(st, &at, &e), 0);
 	CHECK(at == 9000000000000 + 3001);
-	CHECK(steps(st, S_RETRY_NEXT) < 500);
+	CHECK(few_steps(steps(st, S_RETRY_NEXT)));
 
 	/* Nothing waits for a slot, and no retry is due. */
 	CHECK_INT(store_sched_take(st, &sc, &e), 0);
 	(void)steps(st, S_ANY_WAITING);
 	CHECK_INT(store_sched_take(st, &sc, &e), 0);
-	CHECK(steps(st, S_ANY_WAITING) < 500);
+	CHECK(few_steps(steps(st, S_ANY_WAITING)));
 	CHECK_INT(sc.n + sc.promoted, 0);
 
 	/* One retry due: it alone is queued again, and starts. */
@@ -197,7 +205,7 @@ janitor_reads_do_not_grow_with_the_queue(void)
 	CHECK_INT(sc.promoted, 1);
 	CHECK_INT(sc.n, 1);
 	CHECK(sc.n == 1 && ids[0] == 4000);
-	CHECK(steps(st, S_RETRY_DUE) < 500);
+	CHECK(few_steps(steps(st, S_RETRY_DUE)));
 	store_close(st);
 }
 
