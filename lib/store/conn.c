@@ -166,26 +166,37 @@ store__bind_text(sqlite3_stmt *s, int i, const char *t)
 		sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT);
 }
 
+/* Reads the integer a pragma answers into *v (dflt if none). Returns 0,
+ * or -1 (the error is the connection's). */
+static int
+pragma_int(sqlite3 *db, const char *sql, int64_t dflt, int64_t *v)
+{
+	sqlite3_stmt	*s;
+
+	*v = dflt;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
 static int
 apply_migrations(struct store *st, char *err, size_t errlen)
 {
-	sqlite3_stmt	*s;
 	struct hg_err	 e;
-	int		 version = 0;
+	int64_t		 version;
 	size_t		 i = 0;
 	char		 sql[64];
 
 	if (store__begin(st, 1, &e) == -1)
 		goto fail;
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s,
-	    NULL) != SQLITE_OK)
+	if (pragma_int(st->db, "PRAGMA user_version", 0, &version) == -1)
 		goto dbfail;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		version = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	if (version > (int)store_nmigrations) {
-		snprintf(err, errlen, "the database has schema version %d, "
-		    "newer than this build's %zu", version,
+	if (version > (int64_t)store_nmigrations) {
+		snprintf(err, errlen, "the database has schema version %lld, "
+		    "newer than this build's %zu", (long long)version,
 		    store_nmigrations);
 		store__rollback(st);
 		return -1;
@@ -211,28 +222,12 @@ fail:
 	return -1;
 }
 
-/* Reads the integer a pragma answers into *v (-1 if none). Returns 0,
- * or -1 (the error is the connection's). */
-static int
-pragma_int(sqlite3 *db, const char *sql, int64_t *v)
-{
-	sqlite3_stmt	*s;
-
-	*v = -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return 0;
-}
-
 static int
 check_version(struct store *st, char *err, size_t errlen)
 {
 	int64_t		 version;
 
-	if (pragma_int(st->db, "PRAGMA user_version", &version) == -1) {
+	if (pragma_int(st->db, "PRAGMA user_version", -1, &version) == -1) {
 		snprintf(err, errlen, "%s", sqlite3_errmsg(st->db));
 		return -1;
 	}
@@ -314,7 +309,7 @@ store_open(const char *path, int migrate, char *err, size_t errlen)
 	    sizeof(gpath))
 		st->gate = gate_open(gpath);
 	if (sqlite3_exec(st->db, pragmas, NULL, NULL, NULL) != SQLITE_OK ||
-	    pragma_int(st->db, "PRAGMA page_size", &page) == -1)
+	    pragma_int(st->db, "PRAGMA page_size", 0, &page) == -1)
 		goto dbfail;
 	/* The server checkpoints once a second (store_checkpoint), off
 	 * the path of any request or task; a commit does it itself only

@@ -205,11 +205,10 @@ store__sched_pick(struct store *st, struct sched *sc, struct hg_err *e)
 /* Reads that tell whether a periodic write has anything to do:
  * a write statement takes the write lock even when it changes
  * nothing, and the janitor and every runner that ends would take
- * it for nothing most of the time. */
-/* INDEXED BY here too, each on the index whose terms it repeats: the
- * planner would take tasks_state and read every queued or retrying
- * task until one fits, at every end of a task, inside its write
- * transaction (14 ms at 20,000 retrying tasks). */
+ * it for nothing most of the time. INDEXED BY here too, each on the
+ * index whose terms it repeats: the planner would take tasks_state and
+ * read every queued or retrying task until one fits, at every end of a
+ * task, inside its write transaction (14 ms at 20,000 retrying). */
 static const struct store_sql q_any_waiting = { S_ANY_WAITING,
     "SELECT EXISTS (SELECT 1 FROM tasks INDEXED BY tasks_waiting_kind "
     "WHERE " WAITING ") OR EXISTS (SELECT 1 FROM tasks INDEXED BY "

@@ -7,10 +7,10 @@
 
 #include "store_int.h"
 
+#define RUNNER_COLS	"id, runner_pid, runner_start, cmd_pgid, " \
+	"cmd_start, kind, coalesce(slurm_job, -1)"
 /* By state and id, on the tasks_state (state, id) index: a page
  * costs its own rows, however many tasks run. */
-#define RUNNER_COLS	"id, runner_pid, runner_start, cmd_pgid, cmd_start, " \
-	"kind, coalesce(slurm_job, -1)"
 static const struct store_sql q_active_runners = { S_ACTIVE_RUNNERS,
     "SELECT " RUNNER_COLS " FROM tasks WHERE state = ?1 AND id > ?2 AND "
     "external = 0 ORDER BY id LIMIT ?3" };
@@ -211,8 +211,9 @@ store_idem_prune(struct store *st, int64_t before)
 static const struct store_sql q_tended = { S_TENDED,
     "SELECT id, state, watch_ms, watched_at, external, "
     "heartbeat_ms, grace_ms, reported_at, stop_at FROM tasks INDEXED BY "
-    "tasks_tended WHERE state IN ('queued', 'running', 'stopping') AND (watch_ms IS NOT "
-    "NULL OR external = 1) AND id > ?1 ORDER BY id LIMIT ?2" };
+    "tasks_tended WHERE state IN ('queued', 'running', 'stopping') AND "
+    "(watch_ms IS NOT NULL OR external = 1) AND id > ?1 ORDER BY id "
+    "LIMIT ?2" };
 
 int
 store_tended(struct store *st, int64_t after, struct tended *v, int cap)
