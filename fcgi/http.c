@@ -216,6 +216,15 @@ reply_preflight(struct req *r, const char *methods)
 	reply(r, 204, cors_origin(r) != NULL ? hdr : NULL, NULL, NULL, 0);
 }
 
+void
+answer_count(struct req *r)
+{
+	if (r->replied && !r->counted) {
+		r->counted = 1;
+		metrics_request(r->status);
+	}
+}
+
 /* The head of an answer, as reply_head and reply write it. */
 static void
 head_print(struct req *r, struct buf *b, int status, const char *headers,
@@ -260,6 +269,7 @@ reply_head(struct req *r, int status, const char *headers, const char *ctype,
 	struct buf	 b = { NULL, 0, 0, 0 };
 
 	head_print(r, &b, status, headers, ctype, len);
+	answer_count(r);
 	head_put(r, &b);
 }
 
@@ -312,12 +322,16 @@ reply(struct req *r, int status, const char *headers, const char *ctype,
 
 		assert(n > 0 && (size_t)n < sizeof(h));
 		r->status = 503;
+		answer_count(r);
 		(void)record_answer(r->fcgi.ipcFd, r->fcgi.requestId, h,
 		    (size_t)n, nomem_body, r->head ? 0 : sizeof(nomem_body) - 1);
 		r->broken = 1;
-	} else if (record_answer(r->fcgi.ipcFd, r->fcgi.requestId, b.p,
-	    b.len, body, len) == -1 || !drained)
-		r->broken = 1;
+	} else {
+		answer_count(r);
+		if (record_answer(r->fcgi.ipcFd, r->fcgi.requestId, b.p,
+		    b.len, body, len) == -1 || !drained)
+			r->broken = 1;
+	}
 	buf_free(&b);
 }
 

@@ -92,8 +92,8 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
-/* Ends r's request, and counts it by the status its answer had: once,
- * here, whichever way it was answered. With keep, the connection stays
+/* Ends r's request, counting it by the status its answer had if that
+ * was not done as it went out (answer_count). With keep, the connection stays
  * open if nginx asked to keep it and the request was read to its end;
  * else it is closed. */
 static void
@@ -103,8 +103,7 @@ req_end(struct req *r, int keep)
 	int	 close_it = !keep || r->broken || (!r->whole &&
 		    req_drain(r) == -1);
 
-	if (r->replied)
-		metrics_request(r->status);
+	answer_count(r);
 	atomic_store(&trim_due, 1);
 	/* An answer sent whole (reply) left libfcgi's streams empty: they
 	 * are freed unwritten, or closing them would end the request a
@@ -136,6 +135,7 @@ req_parse(struct req *r)
 	r->query = uri[r->pathlen] == '?' ? uri + r->pathlen + 1 : "";
 	r->replied = 0;
 	r->status = 0;
+	r->counted = 0;
 	r->adopted = 0;
 	r->whole = 0;
 	r->broken = 0;

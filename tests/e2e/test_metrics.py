@@ -68,3 +68,26 @@ def test_metrics_pass_promtool_and_count_what_happened():
         assert m2['hourglass_tasks_finished_total{kind="count",'
                   'state="succeeded"}'] == 1, m2
         assert not any(re.match(r"hourglass_\w+ -", k) for k in m2)
+
+
+def test_an_answer_is_counted_before_its_client_has_it():
+    # Each 404 is read whole by the client before it asks for the
+    # metrics; they must already count it. The scrape may come on
+    # another connection, to another thread: a count made after the
+    # answer went out would be missed now and then, the more often the
+    # busier the machine (two busy processes here, for the test only).
+    busy = [subprocess.Popen(["sh", "-c", "while :; do :; done"])
+            for _ in range(2)]
+    try:
+        with Server() as srv:
+            before = samples(metrics(srv)).get(
+                'hourglass_http_requests_total{code="404"}', 0)
+            for i in range(1, 1001):
+                assert srv.get("/api/tasks/999999").status == 404
+                m = samples(metrics(srv))
+                assert m['hourglass_http_requests_total{code="404"}'] == \
+                    before + i, (i, m)
+    finally:
+        for p in busy:
+            p.kill()
+            p.wait()
