@@ -9,9 +9,9 @@
 #include "buf.h"
 #include "http.h"
 #include "json.h"
-#include "metrics.h"
 #include "record.h"
 #include "server.h"
+#include "tally.h"
 
 /* The answer when there is no memory to make another. */
 static const char	 nomem_body[] = "{\"error\":{\"code\":\"unavailable\","
@@ -221,7 +221,7 @@ answer_count(struct req *r)
 {
 	if (r->replied && !r->counted) {
 		r->counted = 1;
-		metrics_request(r->status);
+		tally_request(r->status);
 	}
 }
 

@@ -26,13 +26,13 @@ struct req {
 	int		 head;		/* HEAD: the answer's head only */
 	int		 replied;	/* the status line went out */
 	int		 status;	/* ... with this status */
-	int		 counted;	/* ... in the metrics (answer_count) */
+	int		 counted;	/* ... in the tally (answer_count) */
 	int		 adopted;	/* a stream loop has its connection */
 	int		 whole;		/* the answer went out whole (reply) */
 	int		 broken;	/* the answer failed: close */
 };
 
-/* Counts r's answer by its status in the metrics, once: before its last
+/* Counts r's answer by its status (tally.h), once: before its last
  * byte goes out, so that a client that has it sees it counted. */
 void		 answer_count(struct req *r);
 /* The FastCGI parameter name, borrowed from the request, or NULL. */

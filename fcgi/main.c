@@ -32,7 +32,6 @@
 #include "feed.h"
 #include "janitor.h"
 #include "listcache.h"
-#include "metrics.h"
 #include "notify.h"
 #include "pool.h"
 #include "route.h"

@@ -4,7 +4,6 @@
  * requests by status are this process's own (a restart resets them,
  * which Prometheus expects of a counter).
  */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,26 +11,7 @@
 #include "buf.h"
 #include "metrics.h"
 #include "pool.h"
-
-/* An array's bound, not a limit: HTTP statuses are three digits, and
- * status_text() in http.c knows none past 599. */
-#define CODES	600
-
-static atomic_long	 requests[CODES];	/* by HTTP status */
-static atomic_long	 sse_clients;
-
-void
-metrics_request(int status)
-{
-	if (status >= 100 && status < CODES)
-		atomic_fetch_add(&requests[status], 1);
-}
-
-void
-metrics_sse(int delta)
-{
-	atomic_fetch_add(&sse_clients, delta);
-}
+#include "tally.h"
 
 /* The families read from SQLite, each gathered apart: rows come in the
  * database's order, and a family's HELP and TYPE come once. */
@@ -123,8 +103,7 @@ metrics_serve(struct req *r)
 	buf_printf(&o, "hourglass_queue_length %lld\n", (long long)f.queued);
 	header(&o, "hourglass_sse_clients", "gauge",
 	    "Server-Sent Events streams open now.");
-	buf_printf(&o, "hourglass_sse_clients %ld\n",
-	    atomic_load(&sse_clients));
+	buf_printf(&o, "hourglass_sse_clients %ld\n", tally_sse_clients());
 	header(&o, "hourglass_runner_start_failures_total", "counter",
 	    "Runners that could not be started.");
 	buf_printf(&o, "hourglass_runner_start_failures_total %lld\n",
@@ -140,8 +119,8 @@ metrics_serve(struct req *r)
 	header(&o, "hourglass_http_requests_total", "counter",
 	    "API requests answered by this server process, by status.");
 	/* This request is answered 200; count it as such. */
-	for (i = 100; i < CODES; i++) {
-		long	 n = atomic_load(&requests[i]) + (i == 200);
+	for (i = 100; i < TALLY_CODES; i++) {
+		long	 n = tally_requests(i) + (i == 200);
 
 		if (n > 0)
 			buf_printf(&o, "hourglass_http_requests_total"

@@ -1,6 +1,6 @@
 /*
- * GET /api/metrics, and what only this process counts: requests by
- * status and open SSE streams. Above http.c, which counts nothing.
+ * GET /api/metrics: the task counts and counters SQLite keeps, and what
+ * only this process counts (tally.h).
  */
 #ifndef HG_METRICS_H
 #define HG_METRICS_H
@@ -8,9 +8,5 @@
 #include "http.h"
 
 void	 metrics_serve(struct req *r);
-/* Counts an answered request; called once, as it ends. */
-void	 metrics_request(int status);
-/* Counts an SSE stream in (1) or out (-1). */
-void	 metrics_sse(int delta);
 
 #endif

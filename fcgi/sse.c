@@ -29,10 +29,10 @@
 #include <unistd.h>
 
 #include "feed.h"
-#include "metrics.h"
 #include "record.h"
 #include "server.h"
 #include "sse.h"
+#include "tally.h"
 
 #define SSE_EVENTS		256	/* epoll events taken at once */
 
@@ -164,8 +164,8 @@ stream_end(struct stream *s)
 	list_unlink(s);
 	close(s->fd);
 	(void)feed_watch(s->c.task, -1);
-	metrics_sse(-1);
-	metrics_request(200);
+	tally_sse(-1);
+	tally_request(200);
 	atomic_fetch_sub(&nstreams, 1);
 	buf_free(&s->c.out);
 	buf_free(&s->pend);
@@ -501,7 +501,7 @@ stream_serve(struct req *r, int64_t task)
 		goto out;
 	}
 	atomic_fetch_add(&nstreams, 1);
-	metrics_sse(1);
+	tally_sse(1);
 	snprintf(head, sizeof(head), "retry: %d\n\n", HG_RETRY_MS);
 	reply_stream(r, head);
 	if (r->broken || (c.out.len > 0 && FCGX_PutStr(c.out.p, (int)c.out.len,
@@ -522,7 +522,7 @@ stream_serve(struct req *r, int64_t task)
 gone:
 	/* The request ends as any does, counted there. */
 	(void)feed_watch(task, -1);
-	metrics_sse(-1);
+	tally_sse(-1);
 	atomic_fetch_sub(&nstreams, 1);
 out:
 	free(s);
