@@ -160,8 +160,12 @@ class Server:
         self.stdout, self.stderr = [], []
         ready = threading.Event()
         t0 = time.monotonic()
+        # SIGINT as Ctrl-C in a terminal finds it: a suite started in the
+        # background of a script (`nohup make test &`) has it ignored,
+        # and a signal ignored at its start is one bash cannot trap.
         self.proc = subprocess.Popen(
-            ["bash", SERVE], cwd=REPO, env=self.env(),
+            ["env", "--default-signal=INT", "bash", SERVE], cwd=REPO,
+            env=self.env(),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE)
 
