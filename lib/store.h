@@ -222,6 +222,15 @@ int	store_task_group(struct store *st, int64_t id, int64_t pgid,
 	    int64_t start, struct hg_err *e);
 
 /*
+ * Whether a runner handed task id may take it (store_task_claim) or
+ * follow its job (store_task_reattach): a read, outside the write gate.
+ * 0 when it need not try: the task ended, or another runner has it, as
+ * the end of that runner's last task may have taken it (struct
+ * outcome's next). Returns 1 or 0, or -1 with e set.
+ */
+int	store_task_claimable(struct store *st, int64_t id, struct hg_err *e);
+
+/*
  * A runner follows the Slurm job of task id again, in place of its dead
  * runner: if the task is active, has a job, and the runner recorded is
  * gone (its /proc start time differs), it records pid and start as the
@@ -337,7 +346,9 @@ struct outcome {
 	/* With sched: the runner (borrowed) also takes the oldest task of
 	 * those sched takes, as store_task_claim() would, to run it next:
 	 * no write of its own, and no wait for the host to hand it over.
-	 * Set in next if it committed (next->id 0: none). NULL: none. */
+	 * If sched takes none, a local task launched that no runner has
+	 * taken yet: its own runner finds it taken. Set in next
+	 * if it committed (next->id 0: none). NULL: none. */
 	const struct runner_ref *next_runner;
 	struct claim	*next;
 };

@@ -166,8 +166,10 @@ runner_run(struct runner *r)
 		    r->proc_start, &kind, &ptext, &attempt, &attempts, &e);
 	}
 	/* Not queued: a Slurm task whose runner died, and whose job this
-	 * runner follows on. */
-	if (rc == 1)
+	 * runner follows on; or one that the end of another runner's task
+	 * took for that runner (store_task_finish), and a read says so,
+	 * outside the write gate. */
+	if (rc == 1 && store_task_claimable(r->st, r->id, &e) != 0)
 		rc = store_task_reattach(r->st, r->id, (int64_t)getpid(),
 		    r->proc_start, &kind, &ptext, &attempt, &attempts, &e);
 	if (rc != 0) {

@@ -376,6 +376,17 @@ store__query_int(struct store *st, const struct store_sql *q,
 }
 
 int
+store__query_true(struct store *st, const struct store_sql *q, int64_t id,
+    struct hg_err *e)
+{
+	int64_t	 v;
+
+	if (store__query_int(st, q, NULL, id, &v, e) == -1)
+		return -1;
+	return v != 0;
+}
+
+int
 store__buf_take(struct json_buf *b, char **out, size_t *len,
     struct hg_err *e)
 {

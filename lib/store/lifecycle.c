@@ -494,21 +494,33 @@ finish_take(struct store *st, const struct outcome *o, int chain,
 {
 	struct sched	*sc = o->sched;
 	struct hg_err	 ce;
-	int		 i, oldest = 0, rc = 1;
+	int64_t		 next = 0;
+	int		 i, oldest = -1, rc = 1;
 
 	if (sc != NULL && store__sched_take_in(st, sc, e) == -1)
 		return -1;
-	/* The oldest is this runner's, and leaves the host's list. In a
-	 * savepoint: if it cannot be taken, the host is handed it and the
-	 * end is recorded all the same, unless SQLite has undone the whole
-	 * transaction. */
-	if (sc != NULL && sc->n > 0 && o->next != NULL && chain) {
-		for (i = 1; i < sc->n; i++)
-			if (sc->ids[i] < sc->ids[oldest])
+	/* The oldest of those taken is this runner's, and leaves the host's
+	 * list. Else, while tasks are launched faster than their runners
+	 * come for them, the one launched last, whose runner is the least
+	 * likely to be on its way: that runner, when it comes, finds it
+	 * taken. Either way one write transaction fewer, and the task waits
+	 * no longer for its runner. Not found, none is taken. */
+	if (sc != NULL && o->next != NULL && chain) {
+		for (i = 0; i < sc->n; i++)
+			if (oldest == -1 || sc->ids[i] < sc->ids[oldest])
 				oldest = i;
+		if (oldest != -1)
+			next = sc->ids[oldest];
+		else if (store__sched_unclaimed(st, &next, &ce) == -1)
+			next = 0;
+	}
+	/* In a savepoint: if it cannot be taken, the host is handed it (or
+	 * has it already) and the end is recorded all the same, unless
+	 * SQLite has undone the whole transaction. */
+	if (next != 0) {
 		if (store__savepoint(st, e) == -1)
 			goto fail;
-		rc = claim_in(st, sc->ids[oldest], o->next_runner->pid,
+		rc = claim_in(st, next, o->next_runner->pid,
 		    o->next_runner->start, o->next, &ce);
 		if (rc == -1 && sqlite3_get_autocommit(st->db)) {
 			*e = ce;
@@ -519,7 +531,7 @@ finish_take(struct store *st, const struct outcome *o, int chain,
 	}
 	if (store__commit(st, e) == -1)
 		goto fail;
-	if (rc == 0) {
+	if (rc == 0 && oldest != -1) {
 		sc->n--;
 		memmove(sc->ids + oldest, sc->ids + oldest + 1,
 		    (size_t)(sc->n - oldest) * sizeof(sc->ids[0]));
@@ -747,6 +759,19 @@ static const struct store_sql q_reattach_get = { S_REATTACH_GET,
     "'stopping')" };
 static const struct store_sql q_reattach_set = { S_REATTACH_SET,
     "UPDATE tasks SET runner_pid = ?2, runner_start = ?3 WHERE id = ?1" };
+
+/* What store_task_claim() would take (its terms), or
+ * store_task_reattach() look at. */
+static const struct store_sql q_task_claimable = { S_TASK_CLAIMABLE,
+    "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ?1 AND ((state = "
+    "'queued' AND (slurm_job IS NULL OR runner_pid IS NULL)) OR "
+    "(slurm_job > 0 AND state IN ('queued', 'running', 'stopping'))))" };
+
+int
+store_task_claimable(struct store *st, int64_t id, struct hg_err *e)
+{
+	return store__query_true(st, &q_task_claimable, id, e);
+}
 
 int
 store_task_reattach(struct store *st, int64_t id, int64_t pid, int64_t start,

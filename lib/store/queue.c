@@ -306,6 +306,22 @@ store_sched_take(struct store *st, struct sched *sc, struct hg_err *e)
 	return sc->n;
 }
 
+/* The local task launched last that no runner has taken yet, among the
+ * 8 launched last (tasks_waiting holds the queued tasks in that order):
+ * a Slurm task stays queued and launched while its job waits, and
+ * thousands of them must not be read at every end. */
+static const struct store_sql q_sched_unclaimed = { S_SCHED_UNCLAIMED,
+    "SELECT id FROM (SELECT id, launched_at, slurm_job FROM tasks INDEXED "
+    "BY tasks_waiting WHERE state = 'queued' AND launched_at IS NOT NULL "
+    "ORDER BY launched_at DESC, id DESC LIMIT 8) WHERE slurm_job IS NULL "
+    "ORDER BY launched_at DESC, id DESC LIMIT 1" };
+
+int
+store__sched_unclaimed(struct store *st, int64_t *id, struct hg_err *e)
+{
+	return store__query_int(st, &q_sched_unclaimed, NULL, 0, id, e);
+}
+
 static const struct store_sql q_retry_next = { S_RETRY_NEXT,
     "SELECT min(retry_at) FROM tasks INDEXED BY tasks_retrying WHERE "
     "state = 'retrying'" };

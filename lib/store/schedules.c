@@ -218,11 +218,7 @@ static const struct store_sql q_sched_last_active = { S_SCHED_LAST_ACTIVE,
 int
 store_schedule_last_active(struct store *st, int64_t id, struct hg_err *e)
 {
-	int64_t	 n;
-
-	if (store__query_int(st, &q_sched_last_active, NULL, id, &n, e) == -1)
-		return -1;
-	return n > 0;
+	return store__query_true(st, &q_sched_last_active, id, e);
 }
 
 /* A due run moves the next run only if it is still the one that was

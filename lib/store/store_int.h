@@ -44,7 +44,7 @@ enum store_slot {
 	/* queue.c */
 	S_SCHED_BUSY, S_SCHED_BUSY_KIND, S_SCHED_NEXT_KIND, S_SCHED_WAITING,
 	S_SCHED_MARK, S_SCHED_MARK_SLURM, S_SCHED_UNLAUNCH, S_SCHED_BUSY_LOCAL,
-	S_ANY_WAITING, S_ANY_UNCLAIMED,
+	S_ANY_WAITING, S_ANY_UNCLAIMED, S_SCHED_UNCLAIMED,
 	S_RETRY_DUE, S_RETRY_QUEUE, S_RETRY_NEXT,
 	/* tasks.c */
 	S_TASK_INSERT, S_IDEM_GET, S_IDEM_PUT, S_QUEUED_COUNT,
@@ -54,7 +54,7 @@ enum store_slot {
 	S_TASK_SET_STATE, S_TASK_CLAIM, S_TASK_PROGRESS,
 	S_TASK_FINISH, S_TASK_STOPREQ, S_STOP_WHY, S_TASK_GROUP,
 	S_SLURM_GET, S_SLURM_SET, S_SLURM_RUN, S_SLURM_OFFSET,
-	S_REATTACH_GET, S_REATTACH_SET, S_SLURM_UNCLAIM,
+	S_REATTACH_GET, S_REATTACH_SET, S_SLURM_UNCLAIM, S_TASK_CLAIMABLE,
 	S_TASK_RETRY, S_TASK_RETRYING,
 	/* upkeep.c */
 	S_ACTIVE_RUNNERS, S_PENDING_RUNNERS, S_PRUNE_PICK, S_PRUNE_DELETED,
@@ -121,6 +121,10 @@ int		 store__exec_id(struct store *st, const struct store_sql *q,
 int		 store__query_int(struct store *st, const struct store_sql *q,
 		    const char *text, int64_t arg, int64_t *v,
 		    struct hg_err *e);
+/* The same with ?1 = id: 1 if the integer is not 0, else 0; -1 with e
+ * set. */
+int		 store__query_true(struct store *st, const struct store_sql *q,
+		    int64_t id, struct hg_err *e);
 /*
  * Transactions: write set takes BEGIN IMMEDIATE after the write gate.
  * store__commit rolls back when the commit fails; store__commit_task
@@ -243,6 +247,11 @@ int		 store__sched_pick(struct store *st, struct sched *sc,
  * (retries due made queued, then store__sched_pick). Returns 0, or -1
  * with sc->n and sc->promoted 0 (the caller rolls back). */
 int		 store__sched_take_in(struct store *st, struct sched *sc,
+		    struct hg_err *e);
+/* Inside a transaction: sets *id to a local task launched that no runner
+ * has taken yet, the one launched last, or 0. Returns 0, or -1 with e
+ * set. */
+int		 store__sched_unclaimed(struct store *st, int64_t *id,
 		    struct hg_err *e);
 
 #endif

@@ -2,6 +2,7 @@
  * lib/store/queue.c: which queued tasks start, in all and per kind. Helpers: store_test.h.
  */
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "store_test.h"
 
@@ -435,6 +436,105 @@ slurm_task_is_claimed_once_and_unclaimed_before_its_job(void)
 	store_close(st);
 }
 
+/*
+ * While tasks are launched faster than their runners come for them, an
+ * end that launches none takes one of them for its own runner: the one
+ * launched last, never a Slurm task (its runner follows its job). The
+ * runner it was handed to takes nothing, and a read (outside the write
+ * gate) tells it that there is no job to follow either.
+ */
+static void
+finish_with_next_takes_a_launched_task_no_runner_took(void)
+{
+	struct store		*st = open_db();
+	struct hg_err		 e;
+	int64_t			 ids[8], a, b, c, j;
+	struct sched		 all = { 8, NULL, NULL, ids, 8, 0, 0,
+				    slurm_kind };
+	struct sched		 sc = { 8, NULL, NULL, ids, 8, 0, 0, NULL };
+	struct runner_ref	 self = { 42, 4242 }, ref;
+	struct claim		 next = { 0, NULL, NULL, 0, 0 };
+	struct outcome		 o = { TASK_SUCCEEDED, 1, 0, NULL, NULL, 0,
+	    NULL, NULL, NULL, NULL, NULL };
+	char			*kind = NULL, *params = NULL;
+	cJSON			*t = NULL;
+
+	a = create(st, "count", NULL);
+	b = create(st, "count", NULL);
+	c = create(st, "count", NULL);
+	j = create(st, "sjob", NULL);
+	CHECK_INT(store_sched_take(st, &all, &e), 4);
+	claim(st, a, 41);
+	CHECK_INT(store_task_claimable(st, a, &e), 0);
+	CHECK_INT(store_task_claimable(st, c, &e), 1);
+	o.sched = &sc;
+	o.next_runner = &self;
+	o.next = &next;
+	CHECK_INT(store_task_finish(st, a, NULL, &o, &e), 0);
+	CHECK_INT(sc.n, 0);
+	/* c, not the Slurm task j launched after it. */
+	CHECK_INT(next.id, c);
+	CHECK_STR(next.kind != NULL ? next.kind : "(null)", "count");
+	CHECK_STR(state_of(st, c), "running");
+	CHECK_STR(state_of(st, j), "queued");
+	CHECK_INT(store_task_claimable(st, c, &e), 0);
+	CHECK_INT(store_task_claimable(st, b, &e), 1);
+	CHECK_INT(store_task_claimable(st, j, &e), 1);
+	CHECK_INT(store_task_claim(st, c, 43, 4343, &kind, &params, NULL,
+	    NULL, &e), 1);
+	CHECK(kind == NULL && params == NULL);
+	/* A stop of c reaches the runner that took it. */
+	CHECK_INT(store_task_stop(st, c, &t, &ref, &e), 0);
+	CHECK_INT(ref.pid, 42);
+	cJSON_Delete(t);
+	claim_free(&next);
+	/* With only the Slurm task left unclaimed, nothing is taken. */
+	claim(st, b, 44);
+	CHECK_INT(store_task_finish(st, b, NULL, &o, &e), 0);
+	CHECK_INT(next.id, 0);
+	CHECK_STR(state_of(st, j), "queued");
+	CHECK_INT(store_task_claimable(st, 999, &e), 0);
+	store_close(st);
+}
+
+/*
+ * That look is bounded: behind 8 Slurm tasks launched last (their jobs
+ * pending, say), a local task launched before them is not taken, and
+ * thousands of such Slurm tasks are never read at each end.
+ */
+static void
+finish_looks_at_the_8_tasks_launched_last_only(void)
+{
+	struct store		*st = open_db();
+	struct hg_err		 e;
+	int64_t			 ids[16], a, b;
+	struct sched		 all = { 16, NULL, NULL, ids, 16, 0, 0,
+				    slurm_kind };
+	struct sched		 sc = { 16, NULL, NULL, ids, 16, 0, 0, NULL };
+	struct runner_ref	 self = { 42, 4242 };
+	struct claim		 next = { 0, NULL, NULL, 0, 0 };
+	struct outcome		 o = { TASK_SUCCEEDED, 1, 0, NULL, NULL, 0,
+	    NULL, NULL, NULL, NULL, NULL };
+	int			 i;
+
+	a = create(st, "count", NULL);
+	b = create(st, "count", NULL);
+	CHECK_INT(store_sched_take(st, &all, &e), 2);
+	for (i = 0; i < 8; i++)
+		create(st, "sjob", NULL);
+	/* Launched after b, at a later millisecond. */
+	usleep(2000);
+	CHECK_INT(store_sched_take(st, &all, &e), 8);
+	claim(st, a, 41);
+	o.sched = &sc;
+	o.next_runner = &self;
+	o.next = &next;
+	CHECK_INT(store_task_finish(st, a, NULL, &o, &e), 0);
+	CHECK_INT(next.id, 0);
+	CHECK_STR(state_of(st, b), "queued");
+	store_close(st);
+}
+
 /* Index entries of name, by SQLite's dbstat. */
 static int64_t
 index_entries(const char *name)
@@ -491,6 +591,8 @@ static const struct unit_test tests[] = {
 	UNIT(slurm_task_is_claimed_once_and_unclaimed_before_its_job),
 	UNIT(waiting_index_holds_only_queued_tasks),
 	UNIT(finish_with_next_takes_the_oldest_for_its_runner),
+	UNIT(finish_with_next_takes_a_launched_task_no_runner_took),
+	UNIT(finish_looks_at_the_8_tasks_launched_last_only),
 	UNIT(create_many_makes_each_as_alone),
 };
 
