@@ -275,7 +275,15 @@ class Server:
             self.stop()
         except AssertionError as e:
             errors.append(str(e))
-        kill_pids(runner_pids(self.data))
+        # A runner that ends its task with no server there starts the
+        # next queued task's runner itself: one may start between the
+        # list and the kill. Until none is left, then, for 5 s at most.
+        deadline = time.monotonic() + 5
+        while True:
+            pids = runner_pids(self.data)
+            if not pids or time.monotonic() >= deadline:
+                break
+            kill_pids(pids)
         errors += self.sanitizer_reports()
         left = owned_pids(self.data)
         if left:
