@@ -503,8 +503,9 @@ finish_take(struct store *st, const struct outcome *o, int chain,
 	 * list. Else, while tasks are launched faster than their runners
 	 * come for them, the one launched last, whose runner is the least
 	 * likely to be on its way: that runner, when it comes, finds it
-	 * taken. Either way one write transaction fewer, and the task waits
-	 * no longer for its runner. Not found, none is taken. */
+	 * taken, and its claim commits nothing. Either way one commit fewer,
+	 * and the task waits no longer for its runner. Not found, none is
+	 * taken. */
 	if (sc != NULL && o->next != NULL && chain) {
 		for (i = 0; i < sc->n; i++)
 			if (oldest == -1 || sc->ids[i] < sc->ids[oldest])
