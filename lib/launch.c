@@ -217,6 +217,10 @@ int
 launch_taken(struct store *st, const struct config *c, const int64_t *ids,
     int n)
 {
+	/* No runner: the end of another runner's task may have taken one
+	 * of ids since it was launched (store_task_finish), and that one is
+	 * left to its runner. */
+	static const struct runner_ref nobody = { 0, 0 };
 	struct hg_err	 e;
 	int		 i, started = 0;
 
@@ -232,8 +236,7 @@ launch_taken(struct store *st, const struct config *c, const int64_t *ids,
 		    NULL, NULL, NULL, NULL, NULL };
 
 		memcpy(why, e.msg, sizeof(why));
-
-		/* A queued task ends: finish takes any active one. */
+		o.runner = &nobody;
 		(void)store_task_finish(st, ids[i], NULL, &o, &e);
 		(void)store_count(st, "start_failed", &e);
 	}

@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "launch.h"
 #include "store_test.h"
 
 /* A create may take queued tasks to start in its own transaction, under
@@ -535,6 +537,40 @@ finish_looks_at_the_8_tasks_launched_last_only(void)
 	store_close(st);
 }
 
+/*
+ * A task launched, then taken by the end of another runner's task before
+ * its own runner could be started: when that start fails (no host, no
+ * runner program), the task is left to the runner that has it, not
+ * ended failed under it. One no runner has ends failed, as before.
+ */
+static void
+failed_start_leaves_a_task_another_runner_took(void)
+{
+	struct store	*st = open_db();
+	struct config	 c;
+	struct hg_err	 e;
+	int64_t		 ids[4], a, b;
+	struct sched	 sc = { 4, NULL, NULL, ids, 4, 0, 0, NULL };
+
+	memset(&c, 0, sizeof(c));
+	CHECK(snprintf(c.data, sizeof(c.data), "%s", unit_dir) <
+	    (int)sizeof(c.data));
+	CHECK(snprintf(c.host, sizeof(c.host), "%s/no-host.sock", unit_dir) <
+	    (int)sizeof(c.host));
+	CHECK(snprintf(c.runner, sizeof(c.runner), "%s/no-such-runner",
+	    unit_dir) < (int)sizeof(c.runner));
+	c.server_err = -1;
+	c.runner_log_max = 1 << 20;
+	a = create(st, "count", NULL);
+	b = create(st, "count", NULL);
+	CHECK_INT(store_sched_take(st, &sc, &e), 2);
+	claim(st, a, 42);
+	CHECK_INT(launch_taken(st, &c, ids, sc.n), 0);
+	CHECK_STR(state_of(st, a), "running");
+	CHECK_STR(state_of(st, b), "failed");
+	store_close(st);
+}
+
 /* Index entries of name, by SQLite's dbstat. */
 static int64_t
 index_entries(const char *name)
@@ -593,6 +629,7 @@ static const struct unit_test tests[] = {
 	UNIT(finish_with_next_takes_the_oldest_for_its_runner),
 	UNIT(finish_with_next_takes_a_launched_task_no_runner_took),
 	UNIT(finish_looks_at_the_8_tasks_launched_last_only),
+	UNIT(failed_start_leaves_a_task_another_runner_took),
 	UNIT(create_many_makes_each_as_alone),
 };
 
