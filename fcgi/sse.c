@@ -45,6 +45,7 @@ struct stream {
 	int64_t		 wrote_at;	/* hg_mono_ms() of the last write */
 	unsigned	 gen;		/* the loop's round that last filled it */
 	int		 ending;	/* the end records are in pend */
+	int		 counted;	/* in the tally (stream_count) */
 	int		 out_armed;	/* EPOLLOUT asked for */
 	struct stream	*prev, *next;	/* the loop's, oldest write first */
 };
@@ -104,12 +105,26 @@ rec_add(struct buf *b, int type, int id, const char *p, size_t n)
 	return 0;
 }
 
+/* Counts s's request as answered, 200, and s out of the open streams:
+ * once, before its end records are queued, so that a client that has
+ * the end finds it counted, or as it is closed. */
+static void
+stream_count(struct stream *s)
+{
+	if (s->counted)
+		return;
+	s->counted = 1;
+	tally_sse(-1);
+	tally_request(200);
+}
+
 /* The end of the response (record_end). */
 static int
 end_add(struct stream *s)
 {
 	unsigned char	 e[FCGI_END_LEN];
 
+	stream_count(s);
 	record_end(e, s->reqid);
 	if (buf_add(&s->pend, e, sizeof(e)) == -1)
 		return -1;
@@ -157,15 +172,14 @@ want_out(struct loop *l, struct stream *s, int on)
 		s->out_armed = on;
 }
 
-/* Closes s and forgets it. Its request is counted now, as 200. */
+/* Closes s and forgets it, counted if it was not. */
 static void
 stream_end(struct stream *s)
 {
+	stream_count(s);
 	list_unlink(s);
 	close(s->fd);
 	(void)feed_watch(s->c.task, -1);
-	tally_sse(-1);
-	tally_request(200);
 	atomic_fetch_sub(&nstreams, 1);
 	buf_free(&s->c.out);
 	buf_free(&s->pend);

@@ -91,3 +91,31 @@ def test_an_answer_is_counted_before_its_client_has_it():
         for p in busy:
             p.kill()
             p.wait()
+
+
+def test_a_stream_is_counted_before_its_client_has_its_end():
+    # The same for an SSE stream, counted when it ends: a client that has
+    # read a task's stream to its end finds it counted at once.
+    busy = [subprocess.Popen(["sh", "-c", "while :; do :; done"])
+            for _ in range(2)]
+    try:
+        with Server(kinds=KINDS) as srv:
+            for i in range(25):
+                tid = srv.create("count", {"total": 3, "delay_ms": 50})["id"]
+                before = samples(metrics(srv))[
+                    'hourglass_http_requests_total{code="200"}']
+                s = srv.sse("/api/tasks/%d/events" % tid)
+                try:
+                    assert s.status == 200, s.status
+                    s.read(timeout=20)
+                    assert s.ended, "the stream of task %d did not end" % tid
+                finally:
+                    s.close()
+                m = samples(metrics(srv))
+                # The stream, and this scrape.
+                assert m['hourglass_http_requests_total{code="200"}'] == \
+                    before + 2, (i, m)
+    finally:
+        for p in busy:
+            p.kill()
+            p.wait()
