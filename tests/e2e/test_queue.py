@@ -72,7 +72,10 @@ def test_kind_limit_holds_beside_the_global_one():
         e0 = srv.get("/api/tasks").json["event_id"]
         ids = [srv.create("solo", {"total": 3, "delay_ms": 20})["id"]
                for _ in range(4)]
-        ids += [srv.create("count", {"total": 3, "delay_ms": 20})["id"]
+        # Long enough that each has its own runner before another ends:
+        # an end may take a task whose runner has not come yet, and a
+        # busy machine may make one late by tens of milliseconds.
+        ids += [srv.create("count", {"total": 3, "delay_ms": 100})["id"]
                 for _ in range(3)]
         for tid in ids:
             srv.wait_finished(tid, timeout=30)
