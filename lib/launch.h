@@ -46,9 +46,9 @@ int	launch_host(const struct config *c, pid_t *pid, int *fd,
  * Takes the queued tasks that fit under the limits (store_sched_take)
  * and starts a runner for each; a task whose runner cannot start ends
  * failed with exec_failed, unless a runner has taken it meanwhile (the
- * end of another task may take it: store_task_finish). Retrying tasks whose retry_at has come are
- * queued first. Returns how many tasks it moved (retries queued, and
- * runners started), or -1.
+ * end of another task may take it: store_task_finish). Retrying tasks
+ * whose retry_at has come are queued first. Returns how many tasks it
+ * moved (retries queued, and runners started), or -1.
  */
 int	launch_queued(struct store *st, const struct config *c,
 	    const struct kinds *k);

@@ -347,8 +347,8 @@ struct outcome {
 	 * those sched takes, as store_task_claim() would, to run it next:
 	 * no write of its own, and no wait for the host to hand it over.
 	 * If sched takes none, a local task launched that no runner has
-	 * taken yet: its own runner finds it taken. Set in next
-	 * if it committed (next->id 0: none). NULL: none. */
+	 * taken yet: its own runner finds it taken. Set in next if it
+	 * committed (next->id 0: none). NULL: none. */
 	const struct runner_ref *next_runner;
 	struct claim	*next;
 };

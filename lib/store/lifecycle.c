@@ -144,6 +144,14 @@ fail:
 	return -1;
 }
 
+/* What a claim takes: a queued task, a Slurm one only without a runner;
+ * and what a runner may follow again: an active task with a Slurm job.
+ * store_task_claimable() reads both. */
+#define CLAIMABLE	"state = 'queued' AND (slurm_job IS NULL OR " \
+	"runner_pid IS NULL)"
+#define FOLLOWABLE	"slurm_job > 0 AND state IN ('queued', 'running', " \
+	"'stopping')"
+
 /*
  * A task that started before (started_at is set) begins its next
  * attempt. Progress and result are those of the attempt that runs: a
@@ -158,9 +166,8 @@ static const struct store_sql q_task_claim = { S_TASK_CLAIM,
     "coalesce(started_at, ?2) ELSE started_at END, attempt = attempt + "
     "(started_at IS NOT NULL), value = 0, total = NULL, message = NULL, "
     "result = NULL, runner_pid = ?3, runner_start = ?4, cmd_pgid = NULL, "
-    "cmd_start = NULL WHERE id = ?1 AND state = 'queued' AND (slurm_job "
-    "IS NULL OR runner_pid IS NULL) RETURNING kind, params, attempt, "
-    "attempts, slurm_job IS NOT NULL" };
+    "cmd_start = NULL WHERE id = ?1 AND " CLAIMABLE " RETURNING kind, "
+    "params, attempt, attempts, slurm_job IS NOT NULL" };
 
 static int	progress_write(struct store *, int64_t,
 		    const struct progress *, struct hg_err *);
@@ -755,18 +762,13 @@ store_task_slurm_offset(struct store *st, int64_t id, int64_t offset,
 
 static const struct store_sql q_reattach_get = { S_REATTACH_GET,
     "SELECT runner_pid, runner_start, kind, params, attempt, attempts "
-    "FROM tasks WHERE "
-    "id = ?1 AND slurm_job > 0 AND state IN ('queued', 'running', "
-    "'stopping')" };
+    "FROM tasks WHERE id = ?1 AND " FOLLOWABLE };
 static const struct store_sql q_reattach_set = { S_REATTACH_SET,
     "UPDATE tasks SET runner_pid = ?2, runner_start = ?3 WHERE id = ?1" };
 
-/* What store_task_claim() would take (its terms), or
- * store_task_reattach() look at. */
 static const struct store_sql q_task_claimable = { S_TASK_CLAIMABLE,
-    "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ?1 AND ((state = "
-    "'queued' AND (slurm_job IS NULL OR runner_pid IS NULL)) OR "
-    "(slurm_job > 0 AND state IN ('queued', 'running', 'stopping'))))" };
+    "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ?1 AND ((" CLAIMABLE
+    ") OR (" FOLLOWABLE ")))" };
 
 int
 store_task_claimable(struct store *st, int64_t id, struct hg_err *e)
