@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "store_int.h"
+#include "walvfs.h"
 
 /* The files of sql/, in order (build/gen/migrations.c). */
 extern const char *const store_migrations[];
@@ -297,7 +298,7 @@ store_open(const char *path, int migrate, char *err, size_t errlen)
 	}
 	st->clock = (struct taskjson_clock)TASKJSON_CLOCK_INIT;
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, walvfs_name());
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, st->db != NULL ?
 		    sqlite3_errmsg(st->db) : sqlite3_errstr(rc));

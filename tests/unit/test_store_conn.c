@@ -6,6 +6,7 @@
 
 #include "store/store_int.h"
 #include "store_test.h"
+#include "walvfs.h"
 
 static void
 open_with_migrate_gives_working_store(void)
@@ -316,6 +317,26 @@ new_database_has_small_pages_an_old_one_keeps_its_own(void)
 	store_close(st);
 }
 
+/* A create's commit (its task, its event, their indexes: a dozen
+ * frames) reaches the log in one write (lib/walvfs.c). */
+static void
+a_commit_is_one_write_to_the_log(void)
+{
+	struct store	*st = open_db();
+	sqlite3_file	*f = NULL;
+	int		 before;
+
+	CHECK_INT(create(st, "count", "a"), 1);
+	CHECK_INT(sqlite3_file_control(st->db, "main",
+	    SQLITE_FCNTL_JOURNAL_POINTER, &f), SQLITE_OK);
+	before = f != NULL ? walvfs_writes(f) : -1;
+	CHECK(before >= 1);
+	CHECK_INT(create(st, "count", "b"), 2);
+	if (f != NULL)
+		CHECK_INT(walvfs_writes(f) - before, 1);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
 	UNIT(migration_9_keeps_events_and_their_sequence),
 	UNIT(migration_11_keeps_tasks_keys_indexes_and_their_sequence),
@@ -326,6 +347,7 @@ static const struct unit_test tests[] = {
 	UNIT(close_accepts_null),
 	UNIT(second_connection_sees_first_ones_writes),
 	UNIT(new_database_has_small_pages_an_old_one_keeps_its_own),
+	UNIT(a_commit_is_one_write_to_the_log),
 };
 
 int

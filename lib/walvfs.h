@@ -1,0 +1,26 @@
+/*
+ * A VFS for Hourglass's connections: SQLite's default (unix), except
+ * that a transaction's frames reach the write-ahead log in one write
+ * rather than two each (a frame's header, then its page). Each of the
+ * server and the runners writes; a commit of ten frames was twenty
+ * pwrite calls inside the write gate that every other writer waits
+ * for. Nothing else changes: the database file, the shared memory and
+ * the locks are the default VFS's, and a commit is written whole
+ * before SQLite makes it seen.
+ */
+#ifndef HG_WALVFS_H
+#define HG_WALVFS_H
+
+#include <sqlite3.h>
+
+#define WALVFS_NAME	"hourglass"
+
+/* Registers the VFS, once, and returns its name for sqlite3_open_v2,
+ * or NULL if it could not be (the default VFS is then used). */
+const char	*walvfs_name(void);
+
+/* The writes that a log file opened by this VFS has made to its file,
+ * or -1 for a file of another VFS. For the tests. */
+int		 walvfs_writes(sqlite3_file *f);
+
+#endif
