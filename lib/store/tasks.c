@@ -223,12 +223,15 @@ store_task_get(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
 	return store__task_read(st, id, task, e);
 }
 
-/* One statement per filter, so that each can use its index. */
+/* One statement per filter, so that each can use its index. The state
+ * is +?1, not ?1: the planner would look at the value bound to tell
+ * whether a partial index on a state fits, and SQLite would compile the
+ * statement again whenever a list asked for another state. */
 static const struct store_sql q_list = { S_LIST,
     "SELECT " TASK_COLS " FROM tasks WHERE id < ?3 "
     "ORDER BY id DESC LIMIT ?4" };
 static const struct store_sql q_list_state = { S_LIST_STATE,
-    "SELECT " TASK_COLS " FROM tasks WHERE state = ?1 "
+    "SELECT " TASK_COLS " FROM tasks WHERE state = +?1 "
     "AND id < ?3 ORDER BY id DESC LIMIT ?4" };
 static const struct store_sql q_list_kind = { S_LIST_KIND,
     "SELECT " TASK_COLS " FROM tasks WHERE kind = ?2 "

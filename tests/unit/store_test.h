@@ -320,4 +320,21 @@ five_tasks(void)
 	return st;
 }
 
+#ifdef HG_STORE_INT_H
+/* The times statements of st were compiled again since the last call:
+ * all of them, the first call to start the count. SQLite compiles a
+ * statement again when a bound value that its plan looked at changes. */
+__attribute__((unused)) static int
+recompiled(struct store *st)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < S_MAX; i++)
+		if (st->stmt[i] != NULL)
+			n += sqlite3_stmt_status(st->stmt[i],
+			    SQLITE_STMTSTATUS_REPREPARE, 1);
+	return n;
+}
+#endif
+
 #endif

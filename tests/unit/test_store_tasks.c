@@ -290,7 +290,31 @@ list_by_state_and_kind_reads_the_fewer(void)
 	store_close(st);
 }
 
+/*
+ * A list by state, one state and then another (a page's tabs): the
+ * statement, its state bound, was compiled again at each change of the
+ * value, its planner having looked at it to tell whether a partial
+ * index fits. It is compiled once.
+ */
+static void
+list_by_state_is_compiled_once(void)
+{
+	struct store	*st = open_db();
+
+	create(st, "count", NULL);
+	create(st, "count", NULL);
+	claim(st, 1, 101);
+	CHECK_STR(list_ids(st, "running", NULL, 0, 50), "1");
+	(void)recompiled(st);
+	CHECK_STR(list_ids(st, "queued", NULL, 0, 50), "2");
+	CHECK_STR(list_ids(st, "running", NULL, 0, 50), "1");
+	CHECK_STR(list_ids(st, "succeeded", NULL, 0, 50), "");
+	CHECK_INT(recompiled(st), 0);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
+	UNIT(list_by_state_is_compiled_once),
 	UNIT(create_returns_queued_task_with_exact_keys),
 	UNIT(create_without_name_gives_null_name),
 	UNIT(get_returns_task_as_created),
