@@ -1,6 +1,19 @@
 /*
  * SQLite's own VFS (unix), but that the frames of a transaction go to
  * its write-ahead log in one write: see walvfs.h.
+ *
+ * What SQLite does, read in its wal.c (3.40), that this relies on:
+ * a writer holds the log's write lock (WAL_WRITE_LOCK: byte 0 of the
+ * shared-memory locks, taken and let go through the database file's
+ * xShmLock) from before its first frame to after its commit or
+ * rollback; sqlite3WalFrames appends each frame as two writes, its
+ * 24-byte header and then its page, the commit frame last; it makes
+ * the commit seen (walIndexWriteHdr, in shared memory) only after those
+ * writes return; a rollback writes nothing to the log; frames written
+ * again in place (a page changed again after the cache spilled it, and
+ * walRewriteChecksums after such a commit) are writes below the end of
+ * what the transaction wrote; and a write cut at a sync point (only
+ * with synchronous FULL) has that sync between its pieces.
  */
 #include <pthread.h>
 #include <string.h>
@@ -16,32 +29,57 @@
 /* The log's frame header (sqlite.org/fileformat2.html#walformat). */
 #define FRAME_HDR	24
 
+/* The root VFS's file follows each of ours, in the room we ask for. */
+struct shim {
+	sqlite3_file	 base;
+	sqlite3_file	*real;
+};
+
+struct wal;
+
+/* A main database file: its log's writes are held while the write lock
+ * is, which its xShmLock tells. */
+struct db {
+	struct shim	 s;
+	struct wal	*wal;		/* its log, while both are open */
+};
+
 struct wal {
-	sqlite3_file	 base;		/* pMethods: wal_io */
-	sqlite3_file	*real;		/* the root VFS's file, after this */
+	struct shim	 s;
+	struct db	*db;		/* NULL: not paired, nothing held */
 	char		*buf;
 	sqlite3_int64	 off;		/* where buf[0] goes */
 	int		 len;
+	sqlite3_int64	 end;		/* the end of this transaction's writes */
+	int		 locked;	/* the write lock is held: a writer */
+	int		 through;	/* this transaction synced: none held */
 	int		 commit;	/* in a commit frame, after its header */
 	int		 written;	/* writes made, for the tests */
 };
 
 static sqlite3_vfs		*root;
 static sqlite3_vfs		 vfs;
-static sqlite3_io_methods	 wal_io;
+static sqlite3_io_methods	 db_io, wal_io;
 static pthread_once_t		 once = PTHREAD_ONCE_INIT;
 static int			 registered = SQLITE_ERROR;
 
-/* Writes what is gathered. On failure it is dropped: SQLite undoes
- * the transaction that a failed write belongs to. */
+#define REAL(f)		(((struct shim *)(f))->real)
+#define REAL_IO(f)	(REAL(f)->pMethods)
+
+/*
+ * Writes what is held. It belongs to the transaction that holds the
+ * write lock; once the lock is let go (which sends it first) anything
+ * still held would be a write past another writer's commits, and is
+ * dropped, not written. On a failed write it is dropped too: SQLite
+ * undoes the transaction that the write belongs to.
+ */
 static int
 flush(struct wal *w)
 {
 	int	 rc = SQLITE_OK;
 
-	if (w->len > 0) {
-		rc = w->real->pMethods->xWrite(w->real, w->buf, w->len,
-		    w->off);
+	if (w->len > 0 && w->locked) {
+		rc = REAL_IO(w)->xWrite(REAL(w), w->buf, w->len, w->off);
 		w->written++;
 	}
 	w->len = 0;
@@ -49,26 +87,10 @@ flush(struct wal *w)
 }
 
 static int
-wal_close(sqlite3_file *f)
+direct(struct wal *w, const void *p, int amt, sqlite3_int64 off)
 {
-	struct wal	*w = (struct wal *)f;
-	int		 rc = flush(w), rc2;
-
-	rc2 = w->real->pMethods->xClose(w->real);
-	sqlite3_free(w->buf);
-	w->buf = NULL;
-	return rc != SQLITE_OK ? rc : rc2;
-}
-
-static int
-wal_read(sqlite3_file *f, void *p, int amt, sqlite3_int64 off)
-{
-	struct wal	*w = (struct wal *)f;
-	int		 rc;
-
-	if ((rc = flush(w)) != SQLITE_OK)
-		return rc;
-	return w->real->pMethods->xRead(w->real, p, amt, off);
+	w->written++;
+	return REAL_IO(w)->xWrite(REAL(w), p, amt, off);
 }
 
 /*
@@ -78,8 +100,11 @@ wal_read(sqlite3_file *f, void *p, int amt, sqlite3_int64 off)
  * connections see the commit only once SQLite has written the log's
  * index in shared memory, after this returns for the commit frame's
  * page: the frames are held until that page has come, and go then, in
- * one write whose failure is the commit's. Anything else (a write
- * elsewhere, a read, a sync, the end) sends what is held first.
+ * one write whose failure is the commit's. Held only while this
+ * connection holds the write lock, and only frames appended: a write
+ * in place, a write after a sync in the same transaction, or a
+ * transaction's first write after the log began again, goes out at
+ * once, after what is held.
  */
 static int
 wal_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
@@ -93,12 +118,14 @@ wal_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
 	if (w->len > 0 && (off != w->off + w->len ||
 	    amt > WALVFS_BUF - w->len) && (rc = flush(w)) != SQLITE_OK)
 		return rc;
-	if (w->buf == NULL)
-		w->buf = sqlite3_malloc(WALVFS_BUF);
-	if (amt > WALVFS_BUF || w->buf == NULL) {
-		w->written++;
-		return w->real->pMethods->xWrite(w->real, p, amt, off);
+	if (!w->locked || w->through || off < w->end || amt > WALVFS_BUF) {
+		if (off + amt > w->end)
+			w->end = off + amt;
+		return direct(w, p, amt, off);
 	}
+	w->end = off + amt;
+	if (w->buf == NULL && (w->buf = sqlite3_malloc(WALVFS_BUF)) == NULL)
+		return direct(w, p, amt, off);
 	if (w->len == 0)
 		w->off = off;
 	memcpy(w->buf + w->len, p, (size_t)amt);
@@ -108,16 +135,27 @@ wal_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
 }
 
 static int
-wal_truncate(sqlite3_file *f, sqlite3_int64 size)
+wal_read(sqlite3_file *f, void *p, int amt, sqlite3_int64 off)
 {
-	struct wal	*w = (struct wal *)f;
-	int		 rc;
+	int	 rc;
 
-	if ((rc = flush(w)) != SQLITE_OK)
+	if ((rc = flush((struct wal *)f)) != SQLITE_OK)
 		return rc;
-	return w->real->pMethods->xTruncate(w->real, size);
+	return REAL_IO(f)->xRead(REAL(f), p, amt, off);
 }
 
+static int
+wal_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	int	 rc;
+
+	if ((rc = flush((struct wal *)f)) != SQLITE_OK)
+		return rc;
+	return REAL_IO(f)->xTruncate(REAL(f), size);
+}
+
+/* A sync inside a transaction (the log's header when it begins again,
+ * or every commit under synchronous FULL): nothing more of it is held. */
 static int
 wal_sync(sqlite3_file *f, int flags)
 {
@@ -126,90 +164,247 @@ wal_sync(sqlite3_file *f, int flags)
 
 	if ((rc = flush(w)) != SQLITE_OK)
 		return rc;
-	return w->real->pMethods->xSync(w->real, flags);
+	w->through = w->locked;
+	return REAL_IO(w)->xSync(REAL(w), flags);
 }
 
 static int
 wal_size(sqlite3_file *f, sqlite3_int64 *size)
 {
-	struct wal	*w = (struct wal *)f;
-	int		 rc;
+	int	 rc;
 
-	if ((rc = flush(w)) != SQLITE_OK)
+	if ((rc = flush((struct wal *)f)) != SQLITE_OK)
 		return rc;
-	return w->real->pMethods->xFileSize(w->real, size);
+	return REAL_IO(f)->xFileSize(REAL(f), size);
+}
+
+static int
+wal_close(sqlite3_file *f)
+{
+	struct wal	*w = (struct wal *)f;
+
+	(void)flush(w);
+	if (w->db != NULL)
+		w->db->wal = NULL;
+	sqlite3_free(w->buf);
+	w->buf = NULL;
+	return REAL_IO(w)->xClose(REAL(w));
+}
+
+/*
+ * The write lock of the log, taken or let go. Let go, what the
+ * transaction left held goes first (frames of one rolled back after its
+ * cache spilled: past the log's end, as SQLite would have written them),
+ * while no other writer can write there.
+ */
+static int
+db_shm_lock(sqlite3_file *f, int ofst, int n, int flags)
+{
+	struct wal	*w = ((struct db *)f)->wal;
+	int		 writer = w != NULL && ofst == 0 && n == 1, rc;
+
+	if (writer && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE)) {
+		(void)flush(w);
+		w->locked = 0;
+	}
+	rc = REAL_IO(f)->xShmLock(REAL(f), ofst, n, flags);
+	if (writer && rc == SQLITE_OK &&
+	    flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE)) {
+		w->locked = 1;
+		w->through = 0;
+		w->commit = 0;
+		w->end = 0;
+	}
+	return rc;
+}
+
+static int
+db_close(sqlite3_file *f)
+{
+	struct db	*d = (struct db *)f;
+
+	if (d->wal != NULL)
+		d->wal->db = NULL;
+	return REAL_IO(d)->xClose(REAL(d));
 }
 
 /* The rest as the root's file does them. */
 static int
-wal_lock(sqlite3_file *f, int l)
+fwd_read(sqlite3_file *f, void *p, int amt, sqlite3_int64 off)
 {
-	struct wal	*w = (struct wal *)f;
-
-	return w->real->pMethods->xLock(w->real, l);
+	return REAL_IO(f)->xRead(REAL(f), p, amt, off);
 }
 
 static int
-wal_unlock(sqlite3_file *f, int l)
+fwd_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
 {
-	struct wal	*w = (struct wal *)f;
-
-	return w->real->pMethods->xUnlock(w->real, l);
+	return REAL_IO(f)->xWrite(REAL(f), p, amt, off);
 }
 
 static int
-wal_reserved(sqlite3_file *f, int *out)
+fwd_truncate(sqlite3_file *f, sqlite3_int64 size)
 {
-	struct wal	*w = (struct wal *)f;
-
-	return w->real->pMethods->xCheckReservedLock(w->real, out);
+	return REAL_IO(f)->xTruncate(REAL(f), size);
 }
 
 static int
-wal_control(sqlite3_file *f, int op, void *arg)
+fwd_sync(sqlite3_file *f, int flags)
 {
-	struct wal	*w = (struct wal *)f;
-	int		 rc;
-
-	if ((rc = flush(w)) != SQLITE_OK)
-		return rc;
-	return w->real->pMethods->xFileControl(w->real, op, arg);
+	return REAL_IO(f)->xSync(REAL(f), flags);
 }
 
 static int
-wal_sector(sqlite3_file *f)
+fwd_size(sqlite3_file *f, sqlite3_int64 *size)
 {
-	struct wal	*w = (struct wal *)f;
-
-	return w->real->pMethods->xSectorSize(w->real);
+	return REAL_IO(f)->xFileSize(REAL(f), size);
 }
 
 static int
-wal_device(sqlite3_file *f)
+fwd_lock(sqlite3_file *f, int l)
 {
-	struct wal	*w = (struct wal *)f;
-
-	return w->real->pMethods->xDeviceCharacteristics(w->real);
+	return REAL_IO(f)->xLock(REAL(f), l);
 }
 
+static int
+fwd_unlock(sqlite3_file *f, int l)
+{
+	return REAL_IO(f)->xUnlock(REAL(f), l);
+}
+
+static int
+fwd_reserved(sqlite3_file *f, int *out)
+{
+	return REAL_IO(f)->xCheckReservedLock(REAL(f), out);
+}
+
+static int
+fwd_control(sqlite3_file *f, int op, void *arg)
+{
+	return REAL_IO(f)->xFileControl(REAL(f), op, arg);
+}
+
+static int
+fwd_sector(sqlite3_file *f)
+{
+	return REAL_IO(f)->xSectorSize(REAL(f));
+}
+
+static int
+fwd_device(sqlite3_file *f)
+{
+	return REAL_IO(f)->xDeviceCharacteristics(REAL(f));
+}
+
+static int
+fwd_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **p)
+{
+	const sqlite3_io_methods *io = REAL_IO(f);
+
+	if (io->iVersion < 2 || io->xShmMap == NULL)
+		return SQLITE_IOERR_SHMMAP;
+	return io->xShmMap(REAL(f), pg, pgsz, extend, p);
+}
+
+static void
+fwd_shm_barrier(sqlite3_file *f)
+{
+	const sqlite3_io_methods *io = REAL_IO(f);
+
+	if (io->iVersion >= 2 && io->xShmBarrier != NULL)
+		io->xShmBarrier(REAL(f));
+}
+
+static int
+fwd_shm_unmap(sqlite3_file *f, int del)
+{
+	const sqlite3_io_methods *io = REAL_IO(f);
+
+	if (io->iVersion < 2 || io->xShmUnmap == NULL)
+		return SQLITE_OK;
+	return io->xShmUnmap(REAL(f), del);
+}
+
+static int
+fwd_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **p)
+{
+	const sqlite3_io_methods *io = REAL_IO(f);
+
+	*p = NULL;
+	if (io->iVersion < 3 || io->xFetch == NULL)
+		return SQLITE_OK;
+	return io->xFetch(REAL(f), off, amt, p);
+}
+
+static int
+fwd_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
+{
+	const sqlite3_io_methods *io = REAL_IO(f);
+
+	if (io->iVersion < 3 || io->xUnfetch == NULL)
+		return SQLITE_OK;
+	return io->xUnfetch(REAL(f), off, p);
+}
+
+/*
+ * Main databases and their logs are ours, the root's file inside
+ * (a log paired with its database, sqlite3_database_file_object());
+ * every other file is the root's own, in the room we were given.
+ */
 static int
 vfs_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *f, int flags,
     int *out)
 {
-	struct wal	*w = (struct wal *)f;
+	struct shim	*s = (struct shim *)f;
+	sqlite3_file	*dbf;
+	size_t		 size;
 	int		 rc;
 
 	(void)v;
-	/* Every other file is the root's own, in the room we were given
-	 * (ours is larger). */
-	if ((flags & SQLITE_OPEN_WAL) == 0)
+	if (flags & SQLITE_OPEN_WAL)
+		size = sizeof(struct wal);
+	else if (flags & SQLITE_OPEN_MAIN_DB)
+		size = sizeof(struct db);
+	else
 		return root->xOpen(root, name, f, flags, out);
-	memset(w, 0, sizeof(*w));
-	w->real = (sqlite3_file *)(w + 1);
-	if ((rc = root->xOpen(root, name, w->real, flags, out)) != SQLITE_OK)
+	memset(f, 0, size);
+	s->real = (sqlite3_file *)((char *)f + size);
+	if ((rc = root->xOpen(root, name, s->real, flags, out)) != SQLITE_OK)
 		return rc;
-	w->base.pMethods = &wal_io;
+	if (flags & SQLITE_OPEN_MAIN_DB) {
+		f->pMethods = &db_io;
+		return SQLITE_OK;
+	}
+	f->pMethods = &wal_io;
+	dbf = sqlite3_database_file_object(name);
+	if (dbf != NULL && dbf->pMethods == &db_io &&
+	    ((struct db *)dbf)->wal == NULL) {
+		((struct db *)dbf)->wal = (struct wal *)f;
+		((struct wal *)f)->db = (struct db *)dbf;
+	}
 	return SQLITE_OK;
+}
+
+static void
+io_init(sqlite3_io_methods *io, int version)
+{
+	io->iVersion = version;
+	io->xRead = fwd_read;
+	io->xWrite = fwd_write;
+	io->xTruncate = fwd_truncate;
+	io->xSync = fwd_sync;
+	io->xFileSize = fwd_size;
+	io->xLock = fwd_lock;
+	io->xUnlock = fwd_unlock;
+	io->xCheckReservedLock = fwd_reserved;
+	io->xFileControl = fwd_control;
+	io->xSectorSize = fwd_sector;
+	io->xDeviceCharacteristics = fwd_device;
+	io->xShmMap = fwd_shm_map;
+	io->xShmLock = NULL;
+	io->xShmBarrier = fwd_shm_barrier;
+	io->xShmUnmap = fwd_shm_unmap;
+	io->xFetch = fwd_fetch;
+	io->xUnfetch = fwd_unfetch;
 }
 
 static void
@@ -222,19 +417,17 @@ vfs_init(void)
 	vfs.szOsFile = (int)sizeof(struct wal) + root->szOsFile;
 	vfs.pNext = NULL;
 	vfs.xOpen = vfs_open;
-	wal_io.iVersion = 1;
+	io_init(&db_io, 3);
+	db_io.xClose = db_close;
+	db_io.xShmLock = db_shm_lock;
+	/* A log is never mapped, nor has shared memory of its own. */
+	io_init(&wal_io, 1);
 	wal_io.xClose = wal_close;
 	wal_io.xRead = wal_read;
 	wal_io.xWrite = wal_write;
 	wal_io.xTruncate = wal_truncate;
 	wal_io.xSync = wal_sync;
 	wal_io.xFileSize = wal_size;
-	wal_io.xLock = wal_lock;
-	wal_io.xUnlock = wal_unlock;
-	wal_io.xCheckReservedLock = wal_reserved;
-	wal_io.xFileControl = wal_control;
-	wal_io.xSectorSize = wal_sector;
-	wal_io.xDeviceCharacteristics = wal_device;
 	registered = sqlite3_vfs_register(&vfs, 0);
 }
 

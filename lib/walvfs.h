@@ -4,9 +4,11 @@
  * rather than two each (a frame's header, then its page). Each of the
  * server and the runners writes; a commit of ten frames was twenty
  * pwrite calls inside the write gate that every other writer waits
- * for. Nothing else changes: the database file, the shared memory and
- * the locks are the default VFS's, and a commit is written whole
- * before SQLite makes it seen.
+ * for. Frames are held only while their connection holds the log's
+ * write lock, and a commit is written whole before SQLite makes it
+ * seen. The files' contents, the shared memory and the locks are the
+ * default VFS's: other programs (the sqlite3 shell) share the database
+ * as before.
  */
 #ifndef HG_WALVFS_H
 #define HG_WALVFS_H
@@ -20,7 +22,7 @@
 const char	*walvfs_name(void);
 
 /* The writes that a log file opened by this VFS has made to its file,
- * or -1 for a file of another VFS. For the tests. */
+ * or -1 for any other file. For the tests. */
 int		 walvfs_writes(sqlite3_file *f);
 
 #endif

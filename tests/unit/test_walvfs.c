@@ -225,8 +225,156 @@ a_write_that_fails_fails_its_commit(void)
 	sqlite3_close(b);
 }
 
+/* Row k's value as hex, from db (sqlite3_free it), or NULL. */
+static char *
+value_hex(sqlite3 *db, int k)
+{
+	sqlite3_stmt	*s = NULL;
+	char		*v = NULL;
+
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT hex(v) FROM t WHERE k = ?1",
+	    -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int(s, 1, k);
+	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_mprintf("%s", sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return v;
+}
+
+/*
+ * A transaction whose cache spilled frames into the log, rolled back,
+ * may leave some of them held; another process then commits frames at
+ * the same places. What was held must never reach the file after that
+ * (when the first connection next reads, or closes): it would write
+ * over the other's commit.
+ */
 static void
-other_files_are_the_default_vfs_own(void)
+a_rolled_back_spill_never_overwrites_another_commit(void)
+{
+	sqlite3		*a = open_db(1), *b = open_db(0);
+	char		 buf[64], *want, *got;
+	long long	 size;
+
+	/* The log empty: the rollback reads nothing back from it, which
+	 * would have sent what a held while it could still be written. */
+	CHECK_INT(sqlite3_exec(a, "PRAGMA cache_size = 4;"
+	    "INSERT INTO t VALUES (1, 'kept');"
+	    "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL), SQLITE_OK);
+	size = log_size();
+	/* More frames than a's buffer holds: the first written, the
+	 * rest held. */
+	CHECK_INT(sqlite3_exec(a, "BEGIN IMMEDIATE; INSERT INTO t VALUES (2, "
+	    "randomblob(40000))", NULL, NULL, NULL), SQLITE_OK);
+	CHECK(log_size() > size);
+	CHECK_INT(sqlite3_exec(a, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	/* The other writes over all of a's frames. */
+	CHECK_INT(sqlite3_exec(b, "INSERT INTO t VALUES (4, "
+	    "randomblob(60000))", NULL, NULL, NULL), SQLITE_OK);
+	want = value_hex(b, 4);
+	CHECK(want != NULL && strlen(want) == 120000);
+	CHECK_STR(one_text(a, "SELECT group_concat(k) FROM t", buf,
+	    sizeof(buf)), "1,4");
+	sqlite3_close(a);
+	got = value_hex(b, 4);
+	CHECK(got != NULL && want != NULL && strcmp(got, want) == 0);
+	sqlite3_free(got);
+	CHECK_STR(one_text(b, "PRAGMA integrity_check", buf, sizeof(buf)),
+	    "ok");
+	sqlite3_close(b);
+	/* From the file alone. */
+	b = open_db(0);
+	got = value_hex(b, 4);
+	CHECK(got != NULL && want != NULL && strcmp(got, want) == 0);
+	sqlite3_free(got);
+	sqlite3_free(want);
+	sqlite3_close(b);
+}
+
+/*
+ * Copies the database and its log, as they are in the files now, to
+ * <dir>/copy.db (what a crash of every process would leave) and opens
+ * the copy, which reads the log again from the file alone; checks that
+ * it is sound.
+ */
+static sqlite3 *
+crash_copy(void)
+{
+	static const char *const ext[] = { "", "-wal" };
+	sqlite3		*c = NULL;
+	char		 from[4300], to[4300], buf[8192];
+	FILE		*in, *out;
+	size_t		 i, n;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(from, sizeof(from), "%s%s", path, ext[i]);
+		snprintf(to, sizeof(to), "%s/copy.db%s", unit_dir, ext[i]);
+		in = fopen(from, "rb");
+		out = fopen(to, "wb");
+		CHECK(in != NULL && out != NULL);
+		while (in != NULL && out != NULL &&
+		    (n = fread(buf, 1, sizeof(buf), in)) > 0)
+			CHECK_INT((int)fwrite(buf, 1, n, out), (int)n);
+		if (in != NULL)
+			fclose(in);
+		if (out != NULL)
+			fclose(out);
+	}
+	snprintf(to, sizeof(to), "%s/copy.db", unit_dir);
+	CHECK_INT(sqlite3_open_v2(to, &c, SQLITE_OPEN_READWRITE, NULL),
+	    SQLITE_OK);
+	CHECK_STR(one_text(c, "PRAGMA integrity_check", buf, sizeof(buf)),
+	    "ok");
+	return c;
+}
+
+/*
+ * A commit that changes again pages its cache spilled rewrites their
+ * frames in place and then the checksums of every frame after them,
+ * the commit frame's header last. All of it must be in the file once
+ * the commit returns: a crash then, the log read again from the file,
+ * keeps the commit and every one after it.
+ */
+static void
+a_commit_that_rewrites_spilled_frames_is_whole_in_the_file(void)
+{
+	sqlite3		*a = open_db(1), *c;
+
+	CHECK_INT(sqlite3_exec(a, "PRAGMA cache_size = 4;"
+	    "INSERT INTO t VALUES (1, 'kept');"
+	    "BEGIN IMMEDIATE;"
+	    "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n "
+	    "WHERE i < 60) INSERT INTO t SELECT i, randomblob(900) FROM n;"
+	    "UPDATE t SET v = 'again' WHERE k < 60;"
+	    "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	/* At once: a's next read would send what it holds. */
+	c = crash_copy();
+	CHECK_INT(one_int(a, "SELECT count(*) FROM t WHERE v = 'again'"), 59);
+	CHECK_INT(one_int(c, "SELECT count(*) FROM t WHERE v = 'again'"), 59);
+	CHECK_INT(one_int(c, "SELECT count(*) FROM t"), 60);
+	sqlite3_close(c);
+	sqlite3_close(a);
+}
+
+/* Under synchronous FULL each commit syncs the log: what was held goes
+ * first, and the commit is whole in the file when it returns. */
+static void
+a_synced_commit_is_whole_in_the_file(void)
+{
+	sqlite3		*a = open_db(1), *c;
+
+	CHECK_INT(sqlite3_exec(a, "PRAGMA synchronous = FULL;"
+	    "INSERT INTO t VALUES (1, randomblob(5000));"
+	    "INSERT INTO t VALUES (2, randomblob(5000))", NULL, NULL, NULL),
+	    SQLITE_OK);
+	c = crash_copy();
+	CHECK_INT(one_int(c, "SELECT count(*) FROM t"), 2);
+	sqlite3_close(c);
+	sqlite3_close(a);
+}
+
+/* The log's writes are counted; the database file's are SQLite's own. */
+static void
+only_the_log_is_held(void)
 {
 	sqlite3		*db = open_db(1);
 	sqlite3_file	*f = NULL;
@@ -246,7 +394,10 @@ static const struct unit_test tests[] = {
 	UNIT(a_transaction_past_the_buffer_goes_in_pieces),
 	UNIT(a_rolled_back_spill_leaves_only_what_was_committed),
 	UNIT(a_write_that_fails_fails_its_commit),
-	UNIT(other_files_are_the_default_vfs_own),
+	UNIT(a_rolled_back_spill_never_overwrites_another_commit),
+	UNIT(a_commit_that_rewrites_spilled_frames_is_whole_in_the_file),
+	UNIT(a_synced_commit_is_whole_in_the_file),
+	UNIT(only_the_log_is_held),
 };
 
 int
