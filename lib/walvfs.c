@@ -54,14 +54,19 @@ struct wal {
 	int		 locked;	/* the write lock is held: a writer */
 	int		 through;	/* this transaction synced: none held */
 	int		 commit;	/* in a commit frame, after its header */
+	int		 failed;	/* a held write failed: so does the rest */
 	int		 written;	/* writes made, for the tests */
 };
+
+/* The root's file goes after ours, 8-aligned as SQLite aligns its own. */
+#define ROOM(t)		((sizeof(t) + 7) & ~(size_t)7)
 
 static sqlite3_vfs		*root;
 static sqlite3_vfs		 vfs;
 static sqlite3_io_methods	 db_io, wal_io;
 static pthread_once_t		 once = PTHREAD_ONCE_INIT;
 static int			 registered = SQLITE_ERROR;
+static int			 fail_next;	/* walvfs_fail_next_flush */
 
 #define REAL(f)		(((struct shim *)(f))->real)
 #define REAL_IO(f)	(REAL(f)->pMethods)
@@ -70,8 +75,11 @@ static int			 registered = SQLITE_ERROR;
  * Writes what is held. It belongs to the transaction that holds the
  * write lock; once the lock is let go (which sends it first) anything
  * still held would be a write past another writer's commits, and is
- * dropped, not written. On a failed write it is dropped too: SQLite
- * undoes the transaction that the write belongs to.
+ * dropped, not written. A failed write is dropped too, and every write
+ * of the transaction after it fails (failed): frames SQLite wrote, as
+ * it thinks, while its cache spilled are gone, and a commit would make
+ * them seen. SQLite does not always end a transaction at an error it
+ * gets from a read (a full disk undoes only the statement).
  */
 static int
 flush(struct wal *w)
@@ -79,11 +87,27 @@ flush(struct wal *w)
 	int	 rc = SQLITE_OK;
 
 	if (w->len > 0 && w->locked) {
-		rc = REAL_IO(w)->xWrite(REAL(w), w->buf, w->len, w->off);
+		if (fail_next != SQLITE_OK) {
+			rc = fail_next;
+			fail_next = SQLITE_OK;
+		} else
+			rc = REAL_IO(w)->xWrite(REAL(w), w->buf, w->len,
+			    w->off);
 		w->written++;
+		if (rc != SQLITE_OK)
+			w->failed = 1;
 	}
 	w->len = 0;
 	return rc;
+}
+
+/* Sends what is held before anything else is done to the file. A
+ * failure here is a write's, whatever the caller was doing: reported
+ * as one, which SQLite answers by undoing the whole transaction. */
+static int
+settle(struct wal *w)
+{
+	return flush(w) == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR_WRITE;
 }
 
 static int
@@ -113,6 +137,8 @@ wal_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
 	const unsigned char	*h = p;
 	int			 rc;
 
+	if (w->failed && w->locked)
+		return SQLITE_IOERR_WRITE;
 	if (amt == FRAME_HDR)
 		w->commit = (h[4] | h[5] | h[6] | h[7]) != 0;
 	if (w->len > 0 && (off != w->off + w->len ||
@@ -139,7 +165,7 @@ wal_read(sqlite3_file *f, void *p, int amt, sqlite3_int64 off)
 {
 	int	 rc;
 
-	if ((rc = flush((struct wal *)f)) != SQLITE_OK)
+	if ((rc = settle((struct wal *)f)) != SQLITE_OK)
 		return rc;
 	return REAL_IO(f)->xRead(REAL(f), p, amt, off);
 }
@@ -149,7 +175,7 @@ wal_truncate(sqlite3_file *f, sqlite3_int64 size)
 {
 	int	 rc;
 
-	if ((rc = flush((struct wal *)f)) != SQLITE_OK)
+	if ((rc = settle((struct wal *)f)) != SQLITE_OK)
 		return rc;
 	return REAL_IO(f)->xTruncate(REAL(f), size);
 }
@@ -162,7 +188,9 @@ wal_sync(sqlite3_file *f, int flags)
 	struct wal	*w = (struct wal *)f;
 	int		 rc;
 
-	if ((rc = flush(w)) != SQLITE_OK)
+	if (w->failed && w->locked)
+		return SQLITE_IOERR_WRITE;
+	if ((rc = settle(w)) != SQLITE_OK)
 		return rc;
 	w->through = w->locked;
 	return REAL_IO(w)->xSync(REAL(w), flags);
@@ -173,7 +201,7 @@ wal_size(sqlite3_file *f, sqlite3_int64 *size)
 {
 	int	 rc;
 
-	if ((rc = flush((struct wal *)f)) != SQLITE_OK)
+	if ((rc = settle((struct wal *)f)) != SQLITE_OK)
 		return rc;
 	return REAL_IO(f)->xFileSize(REAL(f), size);
 }
@@ -200,19 +228,23 @@ wal_close(sqlite3_file *f)
 static int
 db_shm_lock(sqlite3_file *f, int ofst, int n, int flags)
 {
+	const sqlite3_io_methods *io = REAL_IO(f);
 	struct wal	*w = ((struct db *)f)->wal;
 	int		 writer = w != NULL && ofst == 0 && n == 1, rc;
 
+	if (io->iVersion < 2 || io->xShmLock == NULL)
+		return SQLITE_IOERR_SHMLOCK;
 	if (writer && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE)) {
 		(void)flush(w);
 		w->locked = 0;
 	}
-	rc = REAL_IO(f)->xShmLock(REAL(f), ofst, n, flags);
+	rc = io->xShmLock(REAL(f), ofst, n, flags);
 	if (writer && rc == SQLITE_OK &&
 	    flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE)) {
 		w->locked = 1;
 		w->through = 0;
 		w->commit = 0;
+		w->failed = 0;
 		w->end = 0;
 	}
 	return rc;
@@ -223,8 +255,13 @@ db_close(sqlite3_file *f)
 {
 	struct db	*d = (struct db *)f;
 
-	if (d->wal != NULL)
+	/* SQLite closes the log first; were it not, nothing of it is held
+	 * without the lock. */
+	if (d->wal != NULL) {
+		d->wal->len = 0;
+		d->wal->locked = 0;
 		d->wal->db = NULL;
+	}
 	return REAL_IO(d)->xClose(REAL(d));
 }
 
@@ -361,9 +398,9 @@ vfs_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *f, int flags,
 
 	(void)v;
 	if (flags & SQLITE_OPEN_WAL)
-		size = sizeof(struct wal);
+		size = ROOM(struct wal);
 	else if (flags & SQLITE_OPEN_MAIN_DB)
-		size = sizeof(struct db);
+		size = ROOM(struct db);
 	else
 		return root->xOpen(root, name, f, flags, out);
 	memset(f, 0, size);
@@ -414,7 +451,7 @@ vfs_init(void)
 		return;
 	vfs = *root;
 	vfs.zName = WALVFS_NAME;
-	vfs.szOsFile = (int)sizeof(struct wal) + root->szOsFile;
+	vfs.szOsFile = (int)ROOM(struct wal) + root->szOsFile;
 	vfs.pNext = NULL;
 	vfs.xOpen = vfs_open;
 	io_init(&db_io, 3);
@@ -436,6 +473,12 @@ walvfs_name(void)
 {
 	pthread_once(&once, vfs_init);
 	return registered == SQLITE_OK ? WALVFS_NAME : NULL;
+}
+
+void
+walvfs_fail_next_flush(int rc)
+{
+	fail_next = rc;
 }
 
 int

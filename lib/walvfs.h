@@ -24,5 +24,9 @@ const char	*walvfs_name(void);
 /* The writes that a log file opened by this VFS has made to its file,
  * or -1 for any other file. For the tests. */
 int		 walvfs_writes(sqlite3_file *f);
+/* Makes the next write of held frames, in any connection of this
+ * process, fail with rc (SQLITE_FULL: as a full disk would), not
+ * written. For the tests. */
+void		 walvfs_fail_next_flush(int rc);
 
 #endif

@@ -372,6 +372,49 @@ a_synced_commit_is_whole_in_the_file(void)
 	sqlite3_close(a);
 }
 
+/*
+ * A full disk met by the write of frames that a read sends first (the
+ * transaction's cache spilled them, and they were held). At a full
+ * disk SQLite undoes only the statement and the transaction goes on,
+ * to a commit that would make frames seen that are not in the file.
+ * The failure is told as a write's, and SQLite undoes the whole
+ * transaction: none of it is there, in the files or after a crash.
+ */
+static void
+a_write_a_read_sends_that_fails_fails_the_transaction(void)
+{
+	sqlite3		*a = open_db(1), *b, *c;
+	char		 buf[64];
+	long long	 changed;
+
+	CHECK_INT(sqlite3_exec(a, "CREATE TABLE u (k INTEGER PRIMARY KEY, "
+	    "v TEXT UNIQUE);"
+	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+	    "WHERE i < 60) INSERT INTO u SELECT i, hex(randomblob(400)) FROM n;"
+	    "PRAGMA cache_size = 4;"
+	    "BEGIN IMMEDIATE;"
+	    "UPDATE u SET v = 'x' || v WHERE k <= 40", NULL, NULL, NULL),
+	    SQLITE_OK);
+	walvfs_fail_next_flush(SQLITE_FULL);
+	CHECK(sqlite3_exec(a, "UPDATE u SET v = 'y' || v WHERE k > 40", NULL,
+	    NULL, NULL) != SQLITE_OK);
+	/* Undone whole, not the statement alone: nothing to commit. */
+	CHECK_INT(sqlite3_get_autocommit(a), 1);
+	CHECK(sqlite3_exec(a, "COMMIT", NULL, NULL, NULL) != SQLITE_OK);
+	walvfs_fail_next_flush(SQLITE_OK);
+	b = open_db(0);
+	CHECK_STR(one_text(b, "PRAGMA integrity_check", buf, sizeof(buf)),
+	    "ok");
+	CHECK_INT(one_int(b, "SELECT count(*) FROM u"), 60);
+	changed = one_int(b, "SELECT count(*) FROM u WHERE v GLOB 'x*'");
+	CHECK_INT(changed, 0);
+	sqlite3_close(b);
+	c = crash_copy();
+	CHECK_INT(one_int(c, "SELECT count(*) FROM u"), 60);
+	sqlite3_close(c);
+	sqlite3_close(a);
+}
+
 /* The log's writes are counted; the database file's are SQLite's own. */
 static void
 only_the_log_is_held(void)
@@ -397,6 +440,7 @@ static const struct unit_test tests[] = {
 	UNIT(a_rolled_back_spill_never_overwrites_another_commit),
 	UNIT(a_commit_that_rewrites_spilled_frames_is_whole_in_the_file),
 	UNIT(a_synced_commit_is_whole_in_the_file),
+	UNIT(a_write_a_read_sends_that_fails_fails_the_transaction),
 	UNIT(only_the_log_is_held),
 };
 
