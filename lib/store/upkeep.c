@@ -30,18 +30,16 @@ static const struct store_sql q_pending_runners = { S_PENDING_RUNNERS,
     "WHERE state = 'queued' AND slurm_job IS NOT NULL AND runner_pid IS "
     "NOT NULL AND id > ?2 AND external = 0 ORDER BY id LIMIT ?3" };
 
-/* Reads up to HG_RUNNERS_BATCH runners of tasks in state with ids above
+/* Reads up to HG_RUNNERS_BATCH runners that q finds with ids above
  * after. Returns how many, or -1. */
 static int
-runners_page(struct store *st, enum task_state state, int64_t after,
+runners_page(struct store *st, const struct store_sql *q, int64_t after,
     int64_t *ids, struct runner_seen *refs)
 {
 	sqlite3_stmt	*s;
 	int		 rc = SQLITE_DONE, n = 0;
 
-	if ((s = store__stmt(st, state == TASK_QUEUED ? &q_pending_runners :
-	    state == TASK_RUNNING ? &q_running_runners :
-	    &q_stopping_runners)) == NULL)
+	if ((s = store__stmt(st, q)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 2, after);
 	sqlite3_bind_int(s, 3, HG_RUNNERS_BATCH);
@@ -66,13 +64,13 @@ int
 store_active_runners(struct store *st,
     void (*cb)(void *, int64_t, const struct runner_seen *), void *arg)
 {
-	static const enum task_state active[] = { TASK_RUNNING,
-	    TASK_STOPPING, TASK_QUEUED };
+	static const struct store_sql *const active[] = {
+	    &q_running_runners, &q_stopping_runners, &q_pending_runners };
 	struct runner_seen	 refs[HG_RUNNERS_BATCH], ref;
 	int64_t			 ids[HG_RUNNERS_BATCH], after;
 	int			 n, i, k, total = 0;
 
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < (int)(sizeof(active) / sizeof(active[0])); k++) {
 		after = 0;
 		do {
 			if ((n = runners_page(st, active[k], after, ids,
