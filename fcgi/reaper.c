@@ -1,15 +1,18 @@
 /*
  * A runner killed outright (SIGKILL, the OOM killer) leaves its command
- * running: the command is the leader of a process group of its own,
- * which the runner recorded in the task's row. Before the task ends
- * lost (or, with retries, runs again beside it), the janitor ends that
- * group as a stop would: SIGTERM, then SIGKILL after the kind's grace_s.
- * Groups being ended are kept here, a few (HG_REAP_MAX), so that the
- * janitor, which also starts queued tasks, never waits on one; a server
- * restarted midway starts over with SIGTERM.
+ * running. Every runner leads a session of its own (setsid: the
+ * session's id is its pid), and its command, and all that the command
+ * starts, are born into that session and stay in it unless they call
+ * setsid themselves. So nothing needs recording for the janitor to find
+ * them: before the task ends lost (or, with retries, runs again beside
+ * them), it ends what is left of the dead runner's session as a stop
+ * would, SIGTERM to each process group in it, then SIGKILL after the
+ * kind's grace_s. Sessions being ended are kept here, a few
+ * (HG_REAP_MAX), so that the janitor, which also starts queued tasks,
+ * never waits on one; a server restarted midway starts over with
+ * SIGTERM.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,19 +24,45 @@
 /* The janitor thread's own: nobody else reads or writes it. */
 static struct reaping {
 	int64_t	 id;		/* the task; 0: a free slot */
-	int64_t	 pgid;
 	int64_t	 kill_at;	/* monotonic ms SIGKILL is due */
 	int64_t	 seen;		/* monotonic ms it was last looked at */
 } reaping[HG_REAP_MAX];
 
-/* What a look through /proc found of group pgid. */
+/* What a look through /proc found of a dead runner's session. */
 struct members {
 	int	 live;		/* members not yet zombies */
-	int	 strangers;	/* of them, outside the runner's session, or
-				 * older than the leader */
+	int	 strangers;	/* of them, older than the runner */
+	size_t	 ngroups;	/* their process groups, the first few */
+	pid_t	 groups[HG_REAP_GROUPS];
 };
 
-/* Counts the live members of r's group, in one look through /proc. */
+static void
+group_add(struct members *m, int64_t pgrp)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->ngroups; i++)
+		if (m->groups[i] == (pid_t)pgrp)
+			return;
+	if (m->ngroups < HG_REAP_GROUPS)
+		m->groups[m->ngroups++] = (pid_t)pgrp;
+}
+
+/*
+ * The live members of the session of r's runner, in one look through
+ * /proc, if that session can still be its. A pid is reused once its
+ * process has ended, but the kernel hands out no pid that a process
+ * still holds as its session or its process group, and a process
+ * enters a session only by being born into it. So while any process of
+ * the runner's session lives, nobody else can hold the runner's pid:
+ * another process there means the session is gone, and what is in a
+ * session of that id now is not ours. A member older than the runner
+ * cannot be of its session either; one found means nothing is ours.
+ *
+ * The look and the kill that follows are not one step: between them a
+ * group of ours could end and its id be taken again, which needs the
+ * pids to go round all of pid_max (as runners.c's sigqueue does).
+ */
 static void
 members_count(const struct runner_seen *r, struct members *m)
 {
@@ -44,6 +73,8 @@ members_count(const struct runner_seen *r, struct members *m)
 	long		 pid;
 
 	memset(m, 0, sizeof(*m));
+	if (r->ref.pid <= 0 || hg_proc_start((long)r->ref.pid) != -1)
+		return;
 	if ((d = opendir("/proc")) == NULL) {
 		m->strangers = 1;	/* nothing to go on: not ours */
 		return;
@@ -51,53 +82,25 @@ members_count(const struct runner_seen *r, struct members *m)
 	while ((de = readdir(d)) != NULL) {
 		pid = strtol(de->d_name, &end, 10);
 		if (pid <= 0 || *end != '\0' || hg_proc_read(pid, &p) == -1 ||
-		    p.pgrp != r->pgid || p.state == 'Z' || p.state == 'X')
+		    p.session != r->ref.pid || p.state == 'Z' ||
+		    p.state == 'X')
 			continue;
 		m->live++;
-		if (p.session != r->ref.pid || p.start < r->pg_start)
+		if (p.start < r->ref.start)
 			m->strangers++;
+		group_add(m, p.pgrp);
 	}
 	closedir(d);
 }
 
-/*
- * Whether group r->pgid is the one r's runner recorded, with live
- * members. A pid is reused once its process has ended, so a group id is
- * too; but the kernel hands out no pid that a process still holds as
- * its process group or its session (POSIX: a group's id is not reused
- * while the group lives), and a process enters a session only by being
- * born into it.
- *
- * - The leader is there with the recorded start time: it is our
- *   command, and a group with its id can only be the one it made.
- * - A process holds the leader's pid with another start time: the pid
- *   came free, so every member of ours had ended first. Not ours.
- * - No leader: the group is ours while members of ours remain, and then
- *   no new group can have its id. It counts as ours only if every live
- *   member is in the runner's session (the runner called setsid, so the
- *   session's id is its pid) and is no older than the leader, and no
- *   other process holds the runner's pid. A stranger's group would need
- *   the group id and the runner's pid both to come free and be taken
- *   again, the second by a session leader under which the first made a
- *   group, both of them gone since: pids are handed out in turn, each
- *   of the two after going round all of pid_max.
- *
- * The look and the kill that follows are not one step: between them a
- * group of ours could end and its id be taken again, which also needs
- * the pids to go round (as runners.c's sigqueue does).
- */
-static int
-group_ours(const struct runner_seen *r)
+/* Sends sig to each process group m found. */
+static void
+groups_signal(const struct members *m, int sig)
 {
-	struct members	 m;
-	struct hg_proc	 leader;
+	size_t	 i;
 
-	members_count(r, &m);
-	if (m.live == 0)
-		return 0;
-	if (hg_proc_read((long)r->pgid, &leader) == 0)
-		return leader.start == r->pg_start;
-	return m.strangers == 0 && hg_proc_start((long)r->ref.pid) == -1;
+	for (i = 0; i < m->ngroups; i++)
+		(void)kill(-m->groups[i], sig);
 }
 
 /* The slot of task id, a new one for it (id set, kill_at 0), or NULL if
@@ -137,26 +140,24 @@ reaper_gone(int64_t id, const struct runner_seen *r)
 {
 	const struct kind	*k;
 	struct reaping		*s;
+	struct members		 m;
 	int64_t			 now = hg_mono_ms();
 	double			 grace;
 
-	/* kill(-pgid, 0) fails with ESRCH once no process is in the group,
-	 * and EPERM for a group none of whose members are ours to signal. */
-	if (r->pgid <= 0 || kill(-(pid_t)r->pgid, 0) == -1 ||
-	    !group_ours(r)) {
+	members_count(r, &m);
+	if (m.live == 0 || m.strangers > 0) {
 		slot_drop(id);
 		return 1;
 	}
 	if ((s = slot(id, now)) == NULL)
 		return 0;	/* taken up at a later pass */
-	if (s->kill_at == 0 || s->pgid != r->pgid) {
+	if (s->kill_at == 0) {
 		k = kinds_find(srv.kinds, r->kind);
 		grace = k != NULL ? k->grace_s : KINDS_GRACE_DEFAULT;
-		s->pgid = r->pgid;
 		s->kill_at = now + (int64_t)(grace * 1000);
-		(void)kill(-(pid_t)r->pgid, SIGTERM);
+		groups_signal(&m, SIGTERM);
 	} else if (now >= s->kill_at)
-		(void)kill(-(pid_t)r->pgid, SIGKILL);
+		groups_signal(&m, SIGKILL);
 	s->seen = now;
 	return 0;
 }

@@ -234,12 +234,15 @@
 /* A launched runner must take its task by then, or the task goes back
  * to the queue: a runner starts in milliseconds unless it failed. */
 #define HG_UNCLAIMED_MS		10000
-/* Process groups of dead runners' commands being ended at once (TERM,
- * then KILL after grace_s); more wait, their tasks still running, for a
- * slot. A slot not looked at for HG_REAP_STALE_MS (its task ended some
- * other way) is taken back. */
+/* Sessions of dead runners being ended at once (TERM, then KILL after
+ * grace_s); more wait, their tasks still running, for a slot. A slot not
+ * looked at for HG_REAP_STALE_MS (its task ended some other way) is
+ * taken back. Of a session's process groups, the first HG_REAP_GROUPS
+ * found are signalled at a pass: one with more made groups by the
+ * dozen, and the rest have their SIGKILL at later passes. */
 #define HG_REAP_MAX		64
 #define HG_REAP_STALE_MS	10000
+#define HG_REAP_GROUPS		64
 /* A task's progress events are kept whole this long, then thinned: a
  * page that resumes after an hour needs only the newest. */
 #define HG_THIN_AFTER_MS	(3600 * 1000LL)

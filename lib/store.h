@@ -213,15 +213,6 @@ int	store_task_claim(struct store *st, int64_t id, int64_t pid,
 	    int *attempts, struct hg_err *e);
 
 /*
- * The runner records the process group its command leads (pgid, the
- * leader's pid) and the leader's /proc start time, while the task is
- * running or stopping; a claim clears them. One short write, no event.
- * Returns 0, or -1 with e set.
- */
-int	store_task_group(struct store *st, int64_t id, int64_t pgid,
-	    int64_t start, struct hg_err *e);
-
-/*
  * Whether a runner handed task id may take it (store_task_claim) or
  * follow its job (store_task_reattach): a read, outside the write gate.
  * 0 when it need not try: the task ended, or another runner has it, as
@@ -479,12 +470,9 @@ int	store_schedule_last_active(struct store *st, int64_t id,
  * goes back to the queue. Returns 1 if it did, 0 if not, -1 on error. */
 int	store_slurm_unclaim(struct store *st, int64_t id, struct hg_err *e);
 
-/* A running or stopping task's runner and its command's process group,
- * as recorded. */
+/* A running or stopping task's runner, as recorded. */
 struct runner_seen {
 	struct runner_ref ref;
-	int64_t	 pgid;		/* 0: none (builtin, or not recorded yet) */
-	int64_t	 pg_start;	/* /proc start time of the group's leader */
 	char	 kind[HG_KIND_NAME_MAX + 1];
 	int64_t	 slurm_job;	/* its Slurm job; 0: not submitted yet;
 				 * -1: not a Slurm task */

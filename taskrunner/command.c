@@ -214,7 +214,8 @@ fail:
  * pid taken before the vfork, and gives up if it was reparented. It
  * reaches the leader only (and the kernel drops it at the exec of a
  * set-user-ID program); what the command started is left to the
- * janitor, which ends the group.
+ * janitor, which ends what is left of the runner's session: the
+ * command is born into it, and so is all it starts (reaper.c).
  */
 static pid_t
 spawn(const char *path, char **argv, char **env, const char *cwd, int out,
@@ -327,27 +328,6 @@ outcome_from_status(int status, struct outcome *o, char *msg, size_t len)
 }
 
 /*
- * Records c's process group (its pid: the command leads it) and the
- * leader's start time in the task's row, so that a server that finds
- * this runner dead ends the group before the task ends lost. One short
- * write, before any output is read; a failed one is said and let go
- * (the command still gets SIGTERM when the runner dies). A SIGKILL of
- * the runner between the spawn and this write leaves no group in the
- * row: the task ends lost at once, and the command has its SIGTERM from
- * the kernel, but anything it started by then runs on.
- */
-static void
-group_record(struct cmd *c)
-{
-	struct hg_err	 e;
-
-	if (store_task_group(c->ob->st, c->ob->id, (int64_t)c->pid,
-	    hg_proc_start((long)c->pid), &e) == -1)
-		warn_task(c->ob->id, "recording the command's process group "
-		    "%lld: %s", (long long)c->pid, e.msg);
-}
-
-/*
  * Starts c's command with its stdout on op[1] and its stderr on ep[1]
  * (both made here; the caller closes all four, -1 or not) and sets
  * c->pid. Returns 0, or -1 with the reason in msg.
@@ -393,7 +373,6 @@ command_start(struct cmd *c, const cJSON *params, int op[2], int ep[2],
 	if ((c->pid = spawn(path, argv, env, cwd, op[1], ep[1], msg,
 	    msglen)) == -1)
 		goto out;
-	group_record(c);
 	rc = 0;
 out:
 	kinds_argv_free(argv);

@@ -165,8 +165,8 @@ static const struct store_sql q_task_claim = { S_TASK_CLAIM,
     "ELSE 'queued' END, started_at = CASE WHEN slurm_job IS NULL THEN "
     "coalesce(started_at, ?2) ELSE started_at END, attempt = attempt + "
     "(started_at IS NOT NULL), value = 0, total = NULL, message = NULL, "
-    "result = NULL, runner_pid = ?3, runner_start = ?4, cmd_pgid = NULL, "
-    "cmd_start = NULL WHERE id = ?1 AND " CLAIMABLE " RETURNING kind, "
+    "result = NULL, runner_pid = ?3, runner_start = ?4 WHERE id = ?1 AND "
+    CLAIMABLE " RETURNING kind, "
     "params, attempt, attempts, slurm_job IS NOT NULL" };
 
 static int	progress_write(struct store *, int64_t,
@@ -271,15 +271,11 @@ store_task_claim(struct store *st, int64_t id, int64_t pid, int64_t start,
 	return 0;
 }
 
-static const struct store_sql q_task_group = { S_TASK_GROUP,
-    "UPDATE tasks SET cmd_pgid = ?2, cmd_start = ?3 WHERE id = ?1 AND "
-    "state IN ('running', 'stopping')" };
-
-/* One short write of q, which takes id and one or two integers (nv),
- * in its own transaction. */
+/* One short write of q, which takes id and one integer, in its own
+ * transaction. */
 static int
-write_ints(struct store *st, const struct store_sql *q, int64_t id,
-    int64_t a, int64_t b, int nv, struct hg_err *e)
+write_int(struct store *st, const struct store_sql *q, int64_t id,
+    int64_t a, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
 
@@ -291,21 +287,12 @@ write_ints(struct store *st, const struct store_sql *q, int64_t id,
 	}
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, a);
-	if (nv == 2)
-		sqlite3_bind_int64(s, 3, b);
 	if (store__step_done(st, s, e) == -1 || store__commit(st, e) == -1)
 		goto fail;
 	return 0;
 fail:
 	store__rollback(st);
 	return -1;
-}
-
-int
-store_task_group(struct store *st, int64_t id, int64_t pgid, int64_t start,
-    struct hg_err *e)
-{
-	return write_ints(st, &q_task_group, id, pgid, start, 2, e);
 }
 
 static const struct store_sql q_task_progress = { S_TASK_PROGRESS,
@@ -757,7 +744,7 @@ int
 store_task_slurm_offset(struct store *st, int64_t id, int64_t offset,
     struct hg_err *e)
 {
-	return write_ints(st, &q_slurm_offset, id, offset, 0, 1, e);
+	return write_int(st, &q_slurm_offset, id, offset, e);
 }
 
 static const struct store_sql q_reattach_get = { S_REATTACH_GET,

@@ -7,8 +7,8 @@
 
 #include "store_int.h"
 
-#define RUNNER_COLS	"id, runner_pid, runner_start, cmd_pgid, " \
-	"cmd_start, kind, coalesce(slurm_job, -1)"
+#define RUNNER_COLS	"id, runner_pid, runner_start, kind, " \
+	"coalesce(slurm_job, -1)"
 /* By state and id, on the tasks_state (state, id) index: a page
  * costs its own rows, however many tasks run. A statement for each
  * state, named in it: with the state bound, SQLite compiled the one
@@ -45,13 +45,11 @@ runners_page(struct store *st, const struct store_sql *q, int64_t after,
 	sqlite3_bind_int(s, 3, HG_RUNNERS_BATCH);
 	while (n < HG_RUNNERS_BATCH && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		ids[n] = sqlite3_column_int64(s, 0);
-		const char	*kind = (const char *)sqlite3_column_text(s, 5);
+		const char	*kind = (const char *)sqlite3_column_text(s, 3);
 
 		refs[n].ref.pid = sqlite3_column_int64(s, 1);
 		refs[n].ref.start = sqlite3_column_int64(s, 2);
-		refs[n].pgid = sqlite3_column_int64(s, 3);
-		refs[n].pg_start = sqlite3_column_int64(s, 4);
-		refs[n].slurm_job = sqlite3_column_int64(s, 6);
+		refs[n].slurm_job = sqlite3_column_int64(s, 4);
 		snprintf(refs[n].kind, sizeof(refs[n].kind), "%s",
 		    kind != NULL ? kind : "");
 		n++;

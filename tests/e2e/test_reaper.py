@@ -1,9 +1,11 @@
 """A runner killed outright (SIGKILL) leaves no command running: the
-server ends its command's process group (SIGTERM, then SIGKILL after
-grace_s) and only then ends the task lost; a group id that is no longer
-the command's is never signalled; and with no server running, the kernel
-tells the command (SIGTERM) that its runner died, and the next server ends
-what the command left in its group."""
+server ends what is left of the runner's session, the command and every
+process it started there, whatever its process group (SIGTERM, then
+SIGKILL after grace_s), and only then ends the task lost; a session that
+is no longer the runner's is never signalled, nor is a process that left
+for a session of its own; and with no server running, the kernel tells
+the command (SIGTERM) that its runner died, and the next server ends what
+the command left."""
 
 import os
 import signal
@@ -67,6 +69,32 @@ LEAVER = script("leaver.sh", with_child(
     "echo term > term; exit 0", "child-term",
     "while :; do sleep 0.2; done"))
 
+# Starts two children that note a SIGTERM: one in a process group of its
+# own (in the runner's session still), one in a session of its own.
+SCATTER = script("scatter.sh", QUIET + """trap 'exit 0' TERM
+python3 -c '%s' group &
+python3 -c '%s' session &
+while [ ! -e group ] || [ ! -e session ]; do sleep 0.05; done
+echo "$$ $(cat group) $(cat session)" > pids.tmp && mv pids.tmp pids
+while :; do sleep 0.2; done
+""" % (('''import os, signal, sys, time
+which = sys.argv[1]
+if which == "group":
+    os.setpgid(0, 0)
+else:
+    os.setsid()
+def term(*_):
+    with open(which + "-term", "w") as f:
+        f.write("term")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, term)
+with open(which + ".tmp", "w") as f:
+    f.write(str(os.getpid()))
+os.rename(which + ".tmp", which)
+while True:
+    time.sleep(0.2)
+''',) * 2))
+
 GRACE_S = 1
 
 KINDS = {"kinds": [
@@ -76,6 +104,7 @@ KINDS = {"kinds": [
      "grace_s": GRACE_S},
     {"name": "polite", "description": "polite", "command": [POLITE]},
     {"name": "leaver", "description": "leaver", "command": [LEAVER]},
+    {"name": "scatter", "description": "scatter", "command": [SCATTER]},
 ]}
 
 # The SPEC's bound for noticing a dead runner, and room for a loaded
@@ -104,13 +133,11 @@ def folder(srv, tid):
 
 def started(srv, kind):
     """Creates a task of kind and waits until its command has noted its
-    pids and its runner has recorded the command's group. Returns the
-    task id, the runner's pid and the pids the command noted."""
+    pids. Returns the task id, the runner's pid and the pids the command
+    noted."""
     tid = srv.create(kind)["id"]
     path = os.path.join(folder(srv, tid), "pids")
     wait_for(lambda: os.path.exists(path), 10, what="the command's pids")
-    wait_for(lambda: row(srv, tid, "cmd_pgid")[0], 10,
-             what="the command's group recorded")
     with open(path) as f:
         pids = [int(p) for p in f.read().split()]
     runner = row(srv, tid, "runner_pid")[0]
@@ -163,15 +190,16 @@ def test_command_deaf_to_sigterm_is_killed_after_grace_then_lost(srv):
 
 
 def decoy(marker, leader_stays):
-    """A process group of the test's own, in a session of its own, whose
-    members write marker on SIGTERM. Returns (its id, its processes)."""
+    """A session of the test's own, whose members write marker on
+    SIGTERM. Returns (its id, its processes): its leader, or, with the
+    leader gone, a member."""
     loop = "trap 'echo term > %s; exit 0' TERM; while :; do sleep 0.2; " \
         "done" % marker
     if leader_stays:
         p = subprocess.Popen(["sh", "-c", loop], start_new_session=True)
         return p.pid, [p]
     # The leader starts a member and leaves (reaped here, so no zombie
-    # holds its pid); the member stays in the group.
+    # holds its pid); the member stays in the session.
     p = subprocess.Popen(["sh", "-c", "(%s) & echo $!" % loop],
                          start_new_session=True, stdout=subprocess.PIPE)
     member = int(p.stdout.readline())
@@ -186,24 +214,25 @@ def proc_start(pid):
     return int(stat[stat.rindex(b")") + 2:].split()[19])
 
 
-def test_group_that_is_no_longer_the_commands_is_never_signalled(srv):
-    # Two tasks whose rows name a group of the test's own instead of
-    # their command's: one whose leader is there with another start time
-    # (a reused pid), one whose leader is gone and whose member is in
-    # another session than the runner's. Neither may be signalled.
+def test_session_that_is_no_longer_the_runners_is_never_signalled(srv):
+    # Two tasks whose rows name a runner of the test's own making instead
+    # of their own: a session leader that is there with another start
+    # time (a reused pid), and a session whose leader is gone and whose
+    # member is older than the runner the row names. Neither session may
+    # be signalled, and both tasks end lost at once.
     markers = [os.path.join(SCRIPTS.dir, "decoy%d" % i) for i in range(2)]
     decoys = [decoy(markers[0], True), decoy(markers[1], False)]
     try:
         ids, runners = [], []
-        for (pgid, procs), wrong in zip(decoys, (1, 0)):
+        for sid, procs in decoys:
             tid, runner, _ = started(srv, "polite")
+            oldest = procs[0] if isinstance(procs[0], int) else sid
             con = db(srv)
             try:
                 with con:
-                    con.execute("UPDATE tasks SET cmd_pgid = ?, "
-                                "cmd_start = ? WHERE id = ?",
-                                (pgid, proc_start(pgid) + wrong if wrong
-                                 else 1, tid))
+                    con.execute("UPDATE tasks SET runner_pid = ?, "
+                                "runner_start = ? WHERE id = ?",
+                                (sid, proc_start(oldest) + 1, tid))
             finally:
                 con.close()
             ids.append(tid)
@@ -213,20 +242,46 @@ def test_group_that_is_no_longer_the_commands_is_never_signalled(srv):
         for tid in ids:
             t = srv.wait_state(tid, "lost", timeout=NOTICE_S + SLACK_S)
             assert t["error"]["code"] == "lost", t
-        for (pgid, procs), marker in zip(decoys, markers):
-            assert not os.path.exists(marker), "group %d signalled" % pgid
+        for (sid, procs), marker in zip(decoys, markers):
+            assert not os.path.exists(marker), "session %d signalled" % sid
             for p in procs:
                 pid = p if isinstance(p, int) else p.pid
-                assert pid_alive(pid), "group %d: %d ended" % (pgid, pid)
+                assert pid_alive(pid), "session %d: %d ended" % (sid, pid)
     finally:
-        for pgid, procs in decoys:
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        for sid, procs in decoys:
             for p in procs:
+                pid = p if isinstance(p, int) else p.pid
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
                 if not isinstance(p, int):
                     p.wait()
+
+
+def test_what_the_command_started_in_groups_of_its_own_is_ended(srv):
+    # The command's child in a process group of its own is still in the
+    # runner's session, and is ended with it; the one that left for a
+    # session of its own is not the runner's, and is never signalled.
+    tid, runner, pids = started(srv, "scatter")
+    command, group, session = pids
+    try:
+        os.kill(runner, signal.SIGKILL)
+        t, _ = ended_after(srv, tid, [command, group],
+                           NOTICE_S + GRACE_S + SLACK_S)
+        assert t["state"] == "lost", t
+        d = folder(srv, tid)
+        assert os.path.exists(os.path.join(d, "group-term")), \
+            "the child in a group of its own ended without a SIGTERM"
+        assert pid_alive(session), "the child in a session of its own ended"
+        assert not os.path.exists(os.path.join(d, "session-term")), \
+            "the child in a session of its own was signalled"
+    finally:
+        for p in (group, session):
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def test_command_is_told_when_its_runner_dies_with_no_server():

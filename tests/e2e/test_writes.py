@@ -1,14 +1,21 @@
 """What a task costs the database, counted in commits to its write-ahead
-log: a create, the runner's claim and the end, one commit each. Progress
-reported as the last step goes with the end, in its commit, not in one of
-its own. Each commit is a lock taken, pages written and readers' caches
-spoiled, so each one spared is a task's worth of work."""
+log: a create, the runner's claim and the end, one commit each, for a
+builtin and a command alike. Progress reported as the last step goes with
+the end, in its commit, not in one of its own. Each commit is a lock
+taken, pages written and readers' caches spoiled, so each one spared is a
+task's worth of work."""
 
+import json
 import os
 import struct
 import time
 
-from harness import db_rows, empty_wal
+from harness import REPO, db_rows, empty_wal
+
+with open(os.path.join(REPO, "kinds.json")) as f:
+    KINDS = json.load(f)
+KINDS["kinds"].append({"name": "nothing", "description": "does nothing",
+                       "command": ["true"]})
 
 
 def commits(srv):
@@ -43,6 +50,17 @@ def test_a_task_is_a_create_a_claim_and_an_end(srv):
         srv, "SELECT type FROM events WHERE task_id = ? ORDER BY id",
         (tid,))]
     assert kinds[-2:] == ["progress", "state"], kinds
+    assert commits(srv) == 3, commits(srv)
+
+
+def test_a_command_task_is_a_create_a_claim_and_an_end(srv):
+    # Its runner records nothing of the command's process between the
+    # claim and the end: a dead runner's command is found by its session.
+    srv.wait_finished(srv.create("nothing")["id"])
+    time.sleep(0.3)
+    empty_wal(srv)
+    t = srv.wait_finished(srv.create("nothing")["id"])
+    assert t["state"] == "succeeded" and t["exit_code"] == 0, t
     assert commits(srv) == 3, commits(srv)
 
 

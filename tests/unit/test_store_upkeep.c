@@ -21,7 +21,7 @@ runner_seen(void *arg, int64_t id, const struct runner_seen *ref)
 	s->n++;
 	if (id < 1 || id >= (int64_t)sizeof(s->by_id) ||
 	    ref->ref.pid != 100 + id || ref->ref.start != 1100 + id ||
-	    ref->pgid != 0) {
+	    ref->slurm_job != -1) {
 		s->twice++;	/* counted as wrong */
 		return;
 	}
@@ -69,32 +69,28 @@ active_runners_sees_each_of_1100_running_tasks(void)
 	store_close(st);
 }
 
-struct groups {
-	int64_t	 pgid[4], pg_start[4];
+struct kinds_seen {
 	char	 kind[4][HG_KIND_NAME_MAX + 1];
 };
 
 static void
-group_seen(void *arg, int64_t id, const struct runner_seen *ref)
+kind_seen(void *arg, int64_t id, const struct runner_seen *ref)
 {
-	struct groups	*g = arg;
+	struct kinds_seen	*g = arg;
 
 	if (id < 1 || id > 3)
 		return;
-	g->pgid[id] = ref->pgid;
-	g->pg_start[id] = ref->pg_start;
 	memcpy(g->kind[id], ref->kind, sizeof(g->kind[id]));
 }
 
-/* The command's process group a runner records is what the lost-runner
- * check reads, with the task's kind; a task without one reads 0, and an
- * ended task's group is not recorded. */
+/* The lost-runner check reads each running task's kind (its grace_s is
+ * what the server gives the runner's session to end); an ended task is
+ * not read. */
 static void
-active_runners_read_the_recorded_group(void)
+active_runners_read_the_kind(void)
 {
-	struct store	*st = open_db();
-	struct hg_err	 e;
-	struct groups	 g;
+	struct store		*st = open_db();
+	struct kinds_seen	 g;
 
 	memset(&g, 0, sizeof(g));
 	create(st, "count", NULL);
@@ -103,17 +99,11 @@ active_runners_read_the_recorded_group(void)
 	claim(st, 1, 101);
 	claim(st, 2, 102);
 	claim(st, 3, 103);
-	CHECK_INT(store_task_group(st, 1, 4242, 77, &e), 0);
 	CHECK_INT(finish(st, 3, "succeeded"), 0);
-	CHECK_INT(store_task_group(st, 3, 4343, 78, &e), 0);
-	CHECK_INT(store_active_runners(st, group_seen, &g), 2);
-	CHECK_INT(g.pgid[1], 4242);
-	CHECK_INT(g.pg_start[1], 77);
+	CHECK_INT(store_active_runners(st, kind_seen, &g), 2);
 	CHECK_STR(g.kind[1], "count");
-	CHECK_INT(g.pgid[2], 0);
-	CHECK_INT(g.pg_start[2], 0);
 	CHECK_STR(g.kind[2], "count");
-	CHECK_INT(g.pgid[3], 0);
+	CHECK_STR(g.kind[3], "");
 	store_close(st);
 }
 
@@ -243,7 +233,7 @@ janitor_reads_do_not_grow_with_the_queue(void)
 static const struct unit_test tests[] = {
 	UNIT(janitor_pass_compiles_no_statement_again),
 	UNIT(active_runners_sees_each_of_1100_running_tasks),
-	UNIT(active_runners_read_the_recorded_group),
+	UNIT(active_runners_read_the_kind),
 	UNIT(janitor_reads_do_not_grow_with_the_queue),
 };
 
