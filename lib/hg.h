@@ -284,8 +284,9 @@
 #define HG_RUNNER_TASKS		1000
 /* A kept runner idle this long gives back what its last tasks grew
  * (SQLite's page cache, the heap): not after each task, as a busy one
- * would only fault the same pages in again for the next. */
-#define HG_RUNNER_RELEASE_MS	200
+ * would only fault the same pages in again for the next. 200 ms was
+ * about the wait between tasks of 64 runners kept busy (README.md). */
+#define HG_RUNNER_RELEASE_MS	1000
 /* Log lines a runner writes in one transaction; more go in the next. */
 #define HG_RUNNER_LOG_BATCH	512
 /* Bytes of data items a runner holds before it writes them, whatever
