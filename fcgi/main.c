@@ -543,6 +543,7 @@ main(int argc, char *argv[])
 	/* A connection thread allocates little: a few malloc arenas serve
 	 * all threads, instead of glibc's eight per core. */
 	mallopt(M_ARENA_MAX, 2);
+	hg_malloc_keep();
 	/* --routes: what the router answers, for a test to hold the
 	 * OpenAPI document to; it reads no setting and opens nothing. */
 	if (argc == 2 && strcmp(argv[1], "--routes") == 0) {

@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -161,4 +162,11 @@ hg_ct_equal(const void *a, const void *b, size_t n)
 	for (i = 0; i < n; i++)
 		d |= x[i] ^ y[i];
 	return d == 0;
+}
+
+void
+hg_malloc_keep(void)
+{
+	(void)mallopt(M_MMAP_THRESHOLD, HG_MALLOC_MAP_MIN);
+	(void)mallopt(M_TRIM_THRESHOLD, HG_MALLOC_TRIM_MIN);
 }

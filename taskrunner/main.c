@@ -27,6 +27,7 @@ main(int argc, char *argv[])
 	char			 err[1024];
 	int			 rc, server_err;
 
+	hg_malloc_keep();
 	hg_std_fds();
 	server_err = warn_open();
 	if (argc == 2 && strncmp(argv[1], "--host", 6) == 0)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "json.h"
 #include "kinds_int.h"
 
@@ -667,32 +668,44 @@ load_kind(struct kload *l, const cJSON *decl, struct kinds *ks, size_t idx)
 	return load_command(l, k, decl, c);
 }
 
-/* Reads the whole of f, path's, and closes it. */
+/*
+ * Reads the whole of f, path's, and closes it, into a buffer that grows
+ * with what it holds. Not one of HG_KINDS_FILE_MAX at once: glibc maps a
+ * block that large on its own, and freeing it raises the size below
+ * which blocks come from the heap to 4 MiB, for good. Every runner reads
+ * this file, and its heap then kept the pages of each freed block under
+ * that size (SQLite's, a task's lines) until it was trimmed.
+ */
 static char *
 slurp(FILE *f, const char *path, size_t *len, char *err, size_t errlen)
 {
-	char	*buf;
-	size_t	 n;
+	struct buf	 b = { NULL, 0, 0, 0 };
+	size_t		 n;
 
-	if ((buf = malloc(HG_KINDS_FILE_MAX + 1)) == NULL) {
-		fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return NULL;
+	do {
+		if (buf_room(&b, BUFSIZ) == -1) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			goto fail;
+		}
+		n = fread(b.p + b.len, 1, b.cap - b.len - 1, f);
+		b.len += n;
+	} while (n > 0 && b.len <= HG_KINDS_FILE_MAX);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
 	}
-	n = fread(buf, 1, HG_KINDS_FILE_MAX + 1, f);
-	if (ferror(f) || n > HG_KINDS_FILE_MAX) {
-		if (ferror(f))
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		else
-			snprintf(err, errlen, "%s: larger than %d MiB", path,
-			    HG_KINDS_FILE_MAX / (1024 * 1024));
-		fclose(f);
-		free(buf);
-		return NULL;
+	if (b.len > HG_KINDS_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d MiB", path,
+		    HG_KINDS_FILE_MAX / (1024 * 1024));
+		goto fail;
 	}
 	fclose(f);
-	*len = n;
-	return buf;
+	*len = b.len;
+	return b.p;
+fail:
+	fclose(f);
+	buf_free(&b);
+	return NULL;
 }
 
 struct kinds *
