@@ -13,6 +13,7 @@
  * SIGTERM.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,6 +85,11 @@ members_count(const struct runner_seen *r, struct members *m)
 		if (pid <= 0 || *end != '\0' || hg_proc_read(pid, &p) == -1 ||
 		    p.session != r->ref.pid || p.state == 'Z' ||
 		    p.state == 'X')
+			continue;
+		/* One we may not signal (it took another user's ids, as
+		 * sudo's child does) is not ours to end: counted, it would
+		 * hold its task running for good. */
+		if (kill((pid_t)pid, 0) == -1 && errno == EPERM)
 			continue;
 		m->live++;
 		if (p.start < r->ref.start)
