@@ -5,10 +5,10 @@
  *
  * The server starts it in a session of its own with stdio away from the
  * server, so it outlives the server, and so that what its command
- * leaves when it dies is known by that session (fcgi/reaper.c). It takes the task (queued ->
- * running), runs it, records progress at most every HG_PROGRESS_MS (the
- * last value always), obeys a stop between steps, and records how the
- * task ended (runner.c).
+ * leaves when it dies is known by that session (fcgi/reaper.c). It
+ * takes the task (queued -> running), runs it, records progress at most
+ * every HG_PROGRESS_MS (the last value always), obeys a stop between
+ * steps, and records how the task ended (runner.c).
  */
 #include <stdio.h>
 #include <string.h>
