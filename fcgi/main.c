@@ -32,6 +32,7 @@
 #include "feed.h"
 #include "janitor.h"
 #include "listcache.h"
+#include "objcache.h"
 #include "notify.h"
 #include "pool.h"
 #include "route.h"
@@ -529,6 +530,7 @@ quit(int nfd)
 	sse_free();
 	pool_fini();
 	listcache_free();
+	objcache_free(srv.objs);
 	kinds_free(srv.kinds);
 }
 
@@ -578,6 +580,8 @@ main(int argc, char *argv[])
 	if ((st = store_open(srv.cfg.db, 1, err, sizeof(err))) == NULL)
 		die("%s", err);
 	store_close(st);
+	if ((srv.objs = objcache_new()) == NULL)
+		die("out of memory");
 	if (pool_init(err, sizeof(err)) == -1)
 		die("%s", err);
 	if ((nfd = notify_listen(srv.cfg.notify)) == -1)

@@ -35,6 +35,7 @@ pool_init(char *err, size_t errlen)
 	/* One connection now, so that a bad database fails the start. */
 	if ((st = store_open(srv.cfg.db, 0, err, errlen)) == NULL)
 		return -1;
+	store_keep_objects(st, srv.objs);
 	pool_put(st);
 	return 0;
 }
@@ -58,7 +59,8 @@ pool_get(struct hg_err *e)
 	if ((st = store_open(srv.cfg.db, 0, err, sizeof(err))) == NULL) {
 		sem_post(&pool.tokens);
 		hg_err_set(e, 503, "unavailable", "database: %s", err);
-	}
+	} else
+		store_keep_objects(st, srv.objs);
 	return st;
 }
 

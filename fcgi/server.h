@@ -19,6 +19,7 @@
 struct server {
 	struct config	 cfg;
 	struct kinds	*kinds;
+	struct objcache	*objs;	/* tasks' objects for list pages */
 };
 extern struct server	 srv;
 

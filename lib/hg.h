@@ -196,6 +196,16 @@
 /* A larger list answer is not kept: it is rare, and a copy is made for
  * every answer served from the cache. */
 #define HG_LISTCACHE_BODY_MAX	(256 * 1024)
+/* Tasks' objects kept for list pages (objcache.h): a slot a task, by
+ * id, so the newest 1,024 tasks fit; at most this many bytes in all,
+ * past which all are dropped (a page of 50 is about 18 KiB); none
+ * larger than OBJ_MAX, which big params or a big result make. A page
+ * whose snapshot is more than SCAN events past what the cache has
+ * seen drops all, rather than reading which tasks those were. */
+#define HG_OBJCACHE_SLOTS	1024
+#define HG_OBJCACHE_BYTES	(512 * 1024)
+#define HG_OBJCACHE_OBJ_MAX	8192
+#define HG_OBJCACHE_SCAN	256
 /* Bytes of a log read and sent at once by GET .../log: on a request
  * thread's stack (HG_THREAD_STACK), in a frame of its own, never beside
  * taskfiles' tail block. */

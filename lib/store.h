@@ -20,6 +20,7 @@
 #include "state.h"
 
 struct store;
+struct objcache;
 
 /*
  * Opens the database at path, in WAL mode with a busy timeout. With
@@ -34,6 +35,10 @@ struct store	*store_open(const char *path, int migrate, char *err,
 void		 store_close(struct store *st);
 /* Returns 0 if a trivial query works, else -1 (for /api/health). */
 int		 store_ping(struct store *st);
+/* List pages read with st write the tasks' objects that c keeps, and
+ * keep those they read (objcache.h); c is borrowed, shared by the
+ * threads' stores. NULL: none. */
+void		 store_keep_objects(struct store *st, struct objcache *c);
 /* Gives back what st's page cache holds and no statement uses: a
  * runner that wrote a busy task's thousands of events keeps none of
  * them for the next task. */

@@ -406,3 +406,9 @@ store_release_memory(struct store *st)
 {
 	(void)sqlite3_db_release_memory(st->db);
 }
+
+void
+store_keep_objects(struct store *st, struct objcache *c)
+{
+	st->objs = c;
+}

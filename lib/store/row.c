@@ -52,33 +52,53 @@ store__row_read(sqlite3_stmt *s, struct task_row *t)
 static const struct store_sql q_task_get = { S_TASK_GET,
     "SELECT " TASK_COLS " FROM tasks WHERE id = ?1" };
 
-/* Reads task id into *task. 404 when it is not there. */
-int
-store__task_read(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
+/*
+ * Reads task id's row as *task (a cJSON tree, caller frees) if task is
+ * not NULL, else as text appended to b (b->oom is the caller's). 404
+ * when it is not there.
+ */
+static int
+task_read(struct store *st, int64_t id, cJSON **task, struct json_buf *b,
+    struct hg_err *e)
 {
 	sqlite3_stmt	*s;
 	struct task_row	 t;
-	int		 rc;
+	int		 rc, oom = 0;
 
 	if ((s = store__stmt(st, &q_task_get)) == NULL)
 		return store__err(st, sqlite3_errcode(st->db), e);
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(s);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (store__row_read(s, &t) == -1)
+			oom = 1;
+		else if (task != NULL)
+			oom = (*task = taskjson_tree(&st->clock, &t)) == NULL;
+		else
+			oom = taskjson_text(b, &st->clock, &t) == -1;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
 		return hg_err_set(e, 404, "not_found", "no task %lld",
 		    (long long)id);
-	}
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
 		return store__err(st, rc, e);
-	}
-	*task = store__row_read(s, &t) == 0 ? taskjson_tree(&st->clock, &t) :
-	    NULL;
-	sqlite3_reset(s);
-	if (*task == NULL)
+	if (oom)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
 	return 0;
+}
+
+int
+store__task_read(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
+{
+	*task = NULL;
+	return task_read(st, id, task, NULL, e);
+}
+
+int
+store__task_text(struct store *st, int64_t id, struct json_buf *b,
+    struct hg_err *e)
+{
+	return task_read(st, id, NULL, b, e);
 }
 
 /* A queued task has no runner to tell of a stop, but for a Slurm task

@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "gate.h"
+#include "objcache.h"
 #include "store.h"
 #include "taskjson.h"
 
@@ -49,7 +50,9 @@ enum store_slot {
 	/* tasks.c */
 	S_TASK_INSERT, S_IDEM_GET, S_IDEM_PUT, S_QUEUED_COUNT,
 	S_LIST, S_LIST_STATE, S_LIST_KIND, S_LIST_STATE_KIND,
-	S_LIST_STATE_KIND_BY_STATE, S_LIST_COUNTS,
+	S_LIST_STATE_KIND_BY_STATE, S_LIST_COUNTS, S_LIST_IDS,
+	S_LIST_IDS_STATE, S_LIST_IDS_KIND, S_LIST_IDS_STATE_KIND,
+	S_LIST_IDS_STATE_KIND_BY_STATE, S_EVENTS_TASKS,
 	/* lifecycle.c */
 	S_TASK_SET_STATE, S_TASK_CLAIM, S_TASK_PROGRESS,
 	S_TASK_FINISH, S_TASK_STOPREQ, S_STOP_WHY,
@@ -93,6 +96,7 @@ struct store {
 	int		 gated;		/* it is held */
 	int64_t		 busy_since;	/* monotonic ms of the first retry */
 	struct taskjson_clock clock;	/* dates of the times it writes */
+	struct objcache	*objs;		/* tasks' objects for lists, or NULL */
 };
 
 /* The columns store__row_read() reads, in its order. */
@@ -155,6 +159,10 @@ int		 store__row_read(sqlite3_stmt *s, struct task_row *t);
 /* Sets *task to task id's object (caller frees). 404 when absent. */
 int		 store__task_read(struct store *st, int64_t id, cJSON **task,
 		    struct hg_err *e);
+/* Appends task id's object to b as text, as a list page writes it.
+ * Returns 0; -1 with e set, 404 when absent; b->oom is the caller's. */
+int		 store__task_text(struct store *st, int64_t id,
+		    struct json_buf *b, struct hg_err *e);
 /* Inside a transaction: task id's state and, unless ref is NULL, the
  * runner a stop would tell (none for a queued or retrying task, but a
  * Slurm task's). 404 when absent. */

@@ -226,27 +226,39 @@ store_task_get(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
 /* One statement per filter, so that each can use its index. The state
  * is +?1, not ?1: the planner would look at the value bound to tell
  * whether a partial index on a state fits, and SQLite would compile the
- * statement again whenever a list asked for another state. */
-static const struct store_sql q_list = { S_LIST,
-    "SELECT " TASK_COLS " FROM tasks WHERE id < ?3 "
-    "ORDER BY id DESC LIMIT ?4" };
-static const struct store_sql q_list_state = { S_LIST_STATE,
-    "SELECT " TASK_COLS " FROM tasks WHERE state = +?1 "
-    "AND id < ?3 ORDER BY id DESC LIMIT ?4" };
-static const struct store_sql q_list_kind = { S_LIST_KIND,
-    "SELECT " TASK_COLS " FROM tasks WHERE kind = ?2 "
-    "AND id < ?3 ORDER BY id DESC LIMIT ?4" };
+ * statement again whenever a list asked for another state. Each comes
+ * twice: reading the tasks, and reading only their ids, for a page
+ * whose tasks' objects are kept (objcache.h). */
+#define LIST_ALL	" FROM tasks WHERE id < ?3 ORDER BY id DESC LIMIT ?4"
+#define LIST_STATE	" FROM tasks WHERE state = +?1 AND id < ?3 " \
+	"ORDER BY id DESC LIMIT ?4"
+#define LIST_KIND	" FROM tasks WHERE kind = ?2 AND id < ?3 " \
+	"ORDER BY id DESC LIMIT ?4"
 /* With both filters, the index of the fewer tasks, as the kept counts
  * tell: the planner, without statistics, took the kind's and read the
  * kind's tasks for a state few of them are in (38 ms for a page of the
  * 50 running among 120,050 tasks of their kind; 0.2 ms by state). */
-static const struct store_sql q_list_state_kind = { S_LIST_STATE_KIND,
-    "SELECT " TASK_COLS " FROM tasks INDEXED BY tasks_kind WHERE "
-    "state = ?1 AND kind = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4" };
-static const struct store_sql q_list_state_kind_by_state = {
-    S_LIST_STATE_KIND_BY_STATE,
-    "SELECT " TASK_COLS " FROM tasks INDEXED BY tasks_state WHERE "
-    "state = ?1 AND kind = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4" };
+#define LIST_STATE_KIND(index) " FROM tasks INDEXED BY " index " WHERE " \
+	"state = ?1 AND kind = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4"
+
+static const struct store_sql q_list[2][5] = { {
+	{ S_LIST, "SELECT " TASK_COLS LIST_ALL },
+	{ S_LIST_STATE, "SELECT " TASK_COLS LIST_STATE },
+	{ S_LIST_KIND, "SELECT " TASK_COLS LIST_KIND },
+	{ S_LIST_STATE_KIND, "SELECT " TASK_COLS
+	    LIST_STATE_KIND("tasks_kind") },
+	{ S_LIST_STATE_KIND_BY_STATE, "SELECT " TASK_COLS
+	    LIST_STATE_KIND("tasks_state") },
+}, {
+	{ S_LIST_IDS, "SELECT id" LIST_ALL },
+	{ S_LIST_IDS_STATE, "SELECT id" LIST_STATE },
+	{ S_LIST_IDS_KIND, "SELECT id" LIST_KIND },
+	{ S_LIST_IDS_STATE_KIND, "SELECT id" LIST_STATE_KIND("tasks_kind") },
+	{ S_LIST_IDS_STATE_KIND_BY_STATE, "SELECT id"
+	    LIST_STATE_KIND("tasks_state") },
+} };
+enum { L_ALL, L_STATE, L_KIND, L_STATE_KIND, L_STATE_KIND_BY_STATE };
+
 static const struct store_sql q_list_counts = { S_LIST_COUNTS,
     "SELECT coalesce(sum(n) FILTER (WHERE state = ?1), 0) < "
     "coalesce(sum(n) FILTER (WHERE kind = ?2), 0) FROM task_counts" };
@@ -272,19 +284,191 @@ fewer_in_state(struct store *st, const struct task_filter *f,
 	return rc == SQLITE_DONE ? fewer : store__err(st, rc, e);
 }
 
+static const struct store_sql q_events_tasks = { S_EVENTS_TASKS,
+    "SELECT task_id FROM events WHERE id > ?1 AND id <= ?2" };
+
+/* Inside a list's read transaction, whose snapshot's newest event is
+ * snap: drops the kept objects of the tasks of the events st->objs has
+ * not seen. */
+static int
+objs_catch_up(struct store *st, int64_t snap, struct hg_err *e)
+{
+	int64_t		 seen = objcache_seen(st->objs), ids[HG_OBJCACHE_SCAN];
+	sqlite3_stmt	*s;
+	size_t		 n = 0;
+	int		 rc;
+
+	if (seen >= snap)
+		return 0;
+	if (snap - seen > HG_OBJCACHE_SCAN) {
+		objcache_saw(st->objs, NULL, 0, snap);
+		return 0;
+	}
+	if ((s = store__stmt(st, &q_events_tasks)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, seen);
+	sqlite3_bind_int64(s, 2, snap);
+	/* Event ids are never used twice (AUTOINCREMENT): no more rows
+	 * than snap - seen; were there, all would be dropped. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < HG_OBJCACHE_SCAN)
+		ids[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store__err(st, rc, e);
+	objcache_saw(st->objs, rc == SQLITE_DONE ? ids : NULL, n, snap);
+	return 0;
+}
+
+static void
+list_bind(sqlite3_stmt *s, const struct task_filter *f)
+{
+	store__bind_text(s, 1, state_name(f->state));
+	store__bind_text(s, 2, f->kind);
+	sqlite3_bind_int64(s, 3, f->before > 0 ? f->before : HG_ID_MAX);
+	sqlite3_bind_int(s, 4, f->limit);
+}
+
+/* A page's tasks, for the objects kept (objcache.h): their ids, and
+ * where each one's text is. */
+struct page {
+	int64_t		*ids;
+	size_t		*at, *len;
+	size_t		 n, max;
+};
+
+static int
+page_alloc(struct page *pg, int limit, struct hg_err *e)
+{
+	pg->n = 0;
+	pg->max = (size_t)limit;
+	if ((pg->ids = malloc(pg->max * (sizeof(*pg->ids) +
+	    sizeof(*pg->at) + sizeof(*pg->len)))) == NULL)
+		return hg_err_set(e, 503, "unavailable", "out of memory");
+	pg->at = (size_t *)(pg->ids + pg->max);
+	pg->len = pg->at + pg->max;
+	return 0;
+}
+
+/* Inside the read transaction at snap: the page's tasks read from
+ * their rows into b, comma-separated; with pg (st->objs set), each
+ * kept, as read after gen. */
+static int
+list_read(struct store *st, const struct store_sql *q,
+    const struct task_filter *f, int64_t snap, uint64_t gen,
+    struct page *pg, struct json_buf *b, struct hg_err *e)
+{
+	struct task_row	 t;
+	sqlite3_stmt	*s;
+	size_t		 start;
+	int		 rc, n = 0;
+
+	if ((s = store__stmt(st, q)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	list_bind(s, f);
+	if (pg != NULL)
+		pg->n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n++ > 0)
+			json_buf_raw(b, ",", 1);
+		start = b->len;
+		if (store__row_read(s, &t) == -1 ||
+		    taskjson_text(b, &st->clock, &t) == -1) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		if (pg != NULL && pg->n < pg->max) {
+			pg->ids[pg->n] = t.id;
+			pg->at[pg->n] = start;
+			pg->len[pg->n++] = b->len - start;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store__err(st, rc, e);
+	if (pg != NULL && !b->oom)
+		objcache_put(st->objs, pg->ids, pg->n, snap, gen, b->p, pg->at,
+		    pg->len);
+	return 0;
+}
+
+/*
+ * Inside the read transaction at snap: the page into b from the objects
+ * st->objs keeps, and the tasks it does not keep read one by one (and
+ * kept, as read after gen). Returns 1; 0, having written nothing, when
+ * more than a quarter are not kept, for list_read() to read the page
+ * in one pass; or -1.
+ */
+static int
+list_kept(struct store *st, const struct store_sql *q,
+    const struct task_filter *f, int64_t snap, uint64_t gen,
+    struct page *pg, struct json_buf *b, struct hg_err *e)
+{
+	struct json_buf	 kept = { NULL, 0, 0, 0 };
+	sqlite3_stmt	*s;
+	size_t		 found, i, m, start;
+	int		 rc;
+
+	if ((s = store__stmt(st, q)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	list_bind(s, f);
+	pg->n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && pg->n < pg->max)
+		pg->ids[pg->n++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store__err(st, rc, e);
+	found = objcache_take(st->objs, pg->ids, pg->n, snap, &kept, pg->at,
+	    pg->len);
+	rc = 0;
+	if (kept.oom)
+		rc = hg_err_set(e, 503, "unavailable", "out of memory");
+	if (rc == -1 || pg->n - found > pg->n / 4)
+		goto out;
+	/* The tasks read now move to the front of pg, to be kept: m <= i,
+	 * so no entry is written before it is used. */
+	for (i = m = 0; i < pg->n; i++) {
+		if (i > 0)
+			json_buf_raw(b, ",", 1);
+		if (pg->len[i] > 0) {
+			json_buf_raw(b, kept.p + pg->at[i], pg->len[i]);
+			continue;
+		}
+		start = b->len;
+		if ((rc = store__task_text(st, pg->ids[i], b, e)) == -1)
+			goto out;
+		pg->ids[m] = pg->ids[i];
+		pg->at[m] = start;
+		pg->len[m++] = b->len - start;
+	}
+	if (!b->oom)
+		objcache_put(st->objs, pg->ids, m, snap, gen, b->p, pg->at,
+		    pg->len);
+	rc = 1;
+out:
+	free(kept.p);
+	return rc;
+}
+
 int
 store_task_list(struct store *st, const struct task_filter *f, char **out,
     size_t *len, int64_t *event_id, struct hg_err *e)
 {
 	struct json_buf	 b = { NULL, 0, 0, 0 };
-	struct task_row	 t;
-	sqlite3_stmt	*s;
+	struct page	 pg = { NULL, NULL, NULL, 0, 0 }, *kept = NULL;
+	uint64_t	 gen = 0;
 	int64_t		 last;
-	int		 rc, n = 0;
-	const struct store_sql *which;
+	int		 rc, which;
 
-	which = f->state != 0 ? (f->kind != NULL ? &q_list_state_kind :
-	    &q_list_state) : (f->kind != NULL ? &q_list_kind : &q_list);
+	which = f->state != 0 ? (f->kind != NULL ? L_STATE_KIND : L_STATE) :
+	    (f->kind != NULL ? L_KIND : L_ALL);
+	/* Read before the snapshot: a forget after it stops what the page
+	 * reads from being kept. */
+	if (st->objs != NULL) {
+		if (page_alloc(&pg, f->limit, e) == -1)
+			return -1;
+		kept = &pg;
+		gen = objcache_gen(st->objs);
+	}
 	/* One read transaction: the list and event_id are one snapshot. */
 	if (store__begin(st, 0, e) == -1 ||
 	    store__event_last(st, &last, e) == -1)
@@ -292,39 +476,29 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
 	if (f->unless > 0 && last == f->unless) {
 		if (store__commit(st, e) == -1)
 			goto fail;
+		free(pg.ids);
 		*event_id = last;
 		return 1;
 	}
 	if (f->state != 0 && f->kind != NULL) {
 		if ((rc = fewer_in_state(st, f, e)) == -1)
 			goto fail;
-		which = rc ? &q_list_state_kind_by_state : &q_list_state_kind;
+		if (rc)
+			which = L_STATE_KIND_BY_STATE;
 	}
-	if ((s = store__stmt(st, which)) == NULL) {
-		store__err(st, sqlite3_errcode(st->db), e);
-		goto fail;
-	}
-	store__bind_text(s, 1, state_name(f->state));
-	store__bind_text(s, 2, f->kind);
-	sqlite3_bind_int64(s, 3, f->before > 0 ? f->before : HG_ID_MAX);
-	sqlite3_bind_int(s, 4, f->limit);
 	json_buf_raw(&b, "{\"tasks\":[", 10);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n++ > 0)
-			json_buf_raw(&b, ",", 1);
-		if (store__row_read(s, &t) == -1 ||
-		    taskjson_text(&b, &st->clock, &t) == -1) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		store__err(st, rc, e);
+	rc = 0;
+	/* With nothing kept, the ids need not be read first. */
+	if (kept != NULL && (objs_catch_up(st, last, e) == -1 ||
+	    (!objcache_empty(st->objs) && (rc = list_kept(st,
+	    &q_list[1][which], f, last, gen, kept, &b, e)) == -1)))
 		goto fail;
-	}
+	if (rc == 0 && list_read(st, &q_list[0][which], f, last, gen, kept,
+	    &b, e) == -1)
+		goto fail;
 	if (store__commit(st, e) == -1)
 		goto fail;
+	free(pg.ids);
 	json_buf_raw(&b, "],\"event_id\":", 13);
 	json_buf_int(&b, last);
 	json_buf_raw(&b, "}", 1);
@@ -334,6 +508,7 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
 	return 0;
 fail:
 	store__rollback(st);
+	free(pg.ids);
 	free(b.p);
 	return -1;
 }

@@ -52,6 +52,37 @@ def test_concurrent_creates_reads_and_lists_all_succeed(srv):
         assert srv.wait_finished(tid)["state"] == "succeeded"
 
 
+def test_concurrent_pages_under_new_keys_while_tasks_change(srv):
+    # No kept answer serves these (each key is new), so every page is
+    # made from the tasks' objects that the threads keep and drop
+    # together while tasks change.
+    seed = [srv.create("count", {"total": 1, "delay_ms": 0})["id"]
+            for _ in range(20)]
+
+    def client(i):
+        for k in range(8):
+            if k % 4 == 0:
+                srv.create("count", {"total": 2, "delay_ms": 5})
+            r = srv.get("/api/tasks?limit=30&before=%d" %
+                        (10 ** 9 + i * 100 + k))
+            assert r.status == 200, r
+            ids = [t["id"] for t in r.json["tasks"]]
+            assert ids == sorted(ids, reverse=True) and len(ids) == 30, ids
+
+    assert run_clients(client) == []
+    for tid in seed:
+        srv.wait_finished(tid)
+    last = srv.get("/api/tasks?limit=500").json["tasks"]
+    for tid in [t["id"] for t in last]:
+        srv.wait_finished(tid)
+    page = srv.get("/api/tasks?limit=500&before=%d" % (10 ** 9 + 99999))
+    singles = [srv.get("/api/tasks/%d" % t["id"]).body
+               for t in page.json["tasks"]]
+    assert page.body == (b'{"tasks":[' + b",".join(singles) +
+                         b'],"event_id":' +
+                         str(page.json["event_id"]).encode() + b"}")
+
+
 def test_concurrent_creates_at_a_full_queue_each_get_their_own_answer():
     """Creates that arrive together are made in one transaction; each
     still gets its own answer: a key's two creates one task, and past

@@ -184,18 +184,15 @@ def test_list_read_twice_unchanged_is_the_same_answer(srv):
     assert first.body == again.body, (first, again)
 
 
-def test_list_shows_every_change_at_once(srv):
-    # Answers are kept between reads while nothing changed: each change
-    # must show in the very next read, a delete included (it makes no
-    # event).
+def follow_in_pages(srv, tid, path):
+    """Reads task tid in list pages (path(): the next page's URL) until
+    it finishes, each never older than a single read just before it;
+    checks it was seen queued or running, then succeeded at 3 of 3."""
     order = ["queued", "running", "succeeded"]
-    tid = srv.create("count", {"total": 3, "delay_ms": 300})["id"]
     seen = set()
     while True:
         before = srv.task(tid)
-        t = [x for x in srv.get("/api/tasks?limit=5").json["tasks"]
-             if x["id"] == tid][0]
-        # Never older than what a read just before it showed.
+        t = [x for x in srv.get(path()).json["tasks"] if x["id"] == tid][0]
         assert order.index(t["state"]) >= order.index(before["state"]), \
             (before, t)
         assert t["progress"]["value"] >= before["progress"]["value"], \
@@ -205,12 +202,40 @@ def test_list_shows_every_change_at_once(srv):
             break
     assert ("succeeded", 3) in seen, seen
     assert len(seen) >= 3, seen
+
+
+def test_list_shows_every_change_at_once(srv):
+    # Answers are kept between reads while nothing changed: each change
+    # must show in the very next read, a delete included (it makes no
+    # event).
+    tid = srv.create("count", {"total": 3, "delay_ms": 300})["id"]
+    follow_in_pages(srv, tid, lambda: "/api/tasks?limit=5")
     listed = srv.get("/api/tasks?limit=5").json["tasks"]
     assert listed[0]["id"] == tid
     r = srv.delete("/api/tasks/%d" % tid)
     assert r.status == 204, r
     after = [x["id"] for x in srv.get("/api/tasks?limit=5").json["tasks"]]
     assert tid not in after, after
+
+
+def test_list_pages_under_new_keys_show_every_change(srv):
+    # A page asked under a key never asked before is not a kept answer,
+    # but its tasks' objects may be kept from other pages: each must
+    # still be the task as it is, the one that changes and those that
+    # do not.
+    still = [srv.create("count", QUICK)["id"] for _ in range(3)]
+    for t in still:
+        srv.wait_finished(t)
+    tid = srv.create("count", {"total": 3, "delay_ms": 300})["id"]
+    keys = iter(range(10 ** 9, 2 * 10 ** 9))
+    follow_in_pages(srv, tid,
+                    lambda: "/api/tasks?limit=4&before=%d" % next(keys))
+    page = srv.get("/api/tasks?limit=4&before=%d" % next(keys))
+    singles = [srv.get("/api/tasks/%d" % i).body for i in [tid] +
+               still[::-1]]
+    want = (b'{"tasks":[' + b",".join(singles) + b'],"event_id":' +
+            str(page.json["event_id"]).encode() + b"}")
+    assert page.body == want, (page.body, want)
 
 
 def test_list_tasks_are_the_bytes_of_single_reads(srv):

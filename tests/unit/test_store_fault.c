@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "json.h"
+#include "objcache.h"
 #include "store.h"
 #include "unit.h"
 
@@ -652,6 +653,104 @@ output_survives_sqlite_allocations_failing_for_good(void)
 	sql_output_loop(1);
 }
 
+/* The whole list page read through st (caller frees), or NULL with e
+ * set. */
+static char *
+list_text(struct store *st, struct hg_err *e)
+{
+	struct task_filter	 f = { 0, NULL, 0, 20, 0 };
+	char			*text = NULL;
+	size_t			 len;
+	int64_t			 last;
+
+	memset(e, 0, sizeof(*e));
+	return store_task_list(st, &f, &text, &len, &last, e) == 0 ? text :
+	    NULL;
+}
+
+/*
+ * List pages through a store that keeps tasks' objects (objcache.h),
+ * with each SQLite allocation failing in turn: a page read whole into
+ * an empty cache, then one after a task changed, which reads the new
+ * events, the ids and that task's row. Each is the page a store that
+ * keeps nothing reads, or a clean 503; and whatever failed, the next
+ * page without faults is right.
+ */
+static void
+sql_list_kept_loop(int persist)
+{
+	struct store	*st, *plain;
+	struct objcache	*c;
+	struct progress	 p = { 0, 1000, NULL };
+	struct hg_err	 e;
+	cJSON		*t = NULL;
+	char		*kind = NULL, *params = NULL, *want, *got;
+	long		 n;
+	int		 k, hit, f0 = unit_failures;
+
+	sql_faults_install();
+	st = open_db(1);
+	plain = open_db(0);
+	for (k = 0; k < 30; k++) {
+		CHECK_INT(store_task_create(st, "count", NULL, "{}", &t, &e),
+		    0);
+		cJSON_Delete(t);
+	}
+	CHECK_INT(store_task_claim(st, 25, 100, 1100, &kind, &params, NULL,
+	    NULL, &e), 0);
+	free(kind);
+	free(params);
+	for (n = 1; n < FAULT_MAX; n++) {
+		c = objcache_new();
+		store_keep_objects(st, c);
+		for (k = hit = 0; k < 2; k++) {
+			p.value = (double)(n * 2 + k);
+			CHECK_INT(store_task_progress(plain, 25, &p, &e), 0);
+			want = list_text(plain, &e);
+			fault_arm(n, persist);
+			got = list_text(st, &e);
+			fault_disarm();
+			hit |= fault_hit;
+			if (got != NULL)
+				CHECK_STR(got, want);
+			else {
+				CHECK(fault_hit);
+				CHECK_INT(e.status, 503);
+				CHECK_STR(e.code, "unavailable");
+			}
+			free(got);
+			free(want);
+		}
+		want = list_text(plain, &e);
+		got = list_text(st, &e);
+		CHECK(got != NULL && want != NULL && strcmp(got, want) == 0);
+		free(got);
+		free(want);
+		store_keep_objects(st, NULL);
+		objcache_free(c);
+		FAULT_STOP_AT_FIRST_FAILURE(f0, n);
+		if (!hit)
+			break;
+	}
+	CHECK(n < FAULT_MAX);
+	CHECK(n > 1);
+	store_close(st);
+	store_close(plain);
+	sql_faults_remove();
+}
+
+static void
+list_kept_survives_each_sqlite_allocation_failing(void)
+{
+	sql_list_kept_loop(0);
+}
+
+static void
+list_kept_survives_sqlite_allocations_failing_for_good(void)
+{
+	sql_list_kept_loop(1);
+}
+
 /* Creates a task of count after task parent (0: none); returns its id. */
 static int64_t
 create_after(struct store *st, int64_t parent)
@@ -952,6 +1051,8 @@ static const struct unit_test tests[] = {
 	UNIT(cascade_with_webhooks_survives_each_cjson_allocation_failing),
 	UNIT(cascade_with_webhooks_survives_each_sqlite_allocation_failing),
 	UNIT(cascade_with_webhooks_survives_sqlite_allocations_failing_for_good),
+	UNIT(list_kept_survives_each_sqlite_allocation_failing),
+	UNIT(list_kept_survives_sqlite_allocations_failing_for_good),
 };
 
 int

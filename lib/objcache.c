@@ -1,0 +1,204 @@
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hg.h"
+#include "objcache.h"
+
+/* A task's kept object. A slot holds the task whose id it is modulo
+ * HG_OBJCACHE_SLOTS: the newest tasks, which pages show most, never
+ * push each other out. */
+struct obj {
+	int64_t	 id;		/* 0: empty */
+	int64_t	 snap;		/* newest event id of its snapshot */
+	char	*text;
+	size_t	 len;
+};
+
+struct objcache {
+	pthread_mutex_t	 mu;	/* guards all below */
+	struct obj	 v[HG_OBJCACHE_SLOTS];
+	size_t		 n;	/* objects kept */
+	size_t		 bytes;	/* of their texts */
+	int64_t		 seen;
+	uint64_t	 gen;
+	uint64_t	 hits, misses;
+};
+
+struct objcache *
+objcache_new(void)
+{
+	struct objcache	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if (pthread_mutex_init(&c->mu, NULL) != 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* With c->mu held. */
+static void
+drop(struct objcache *c, struct obj *o)
+{
+	c->bytes -= o->len;
+	c->n--;
+	free(o->text);
+	memset(o, 0, sizeof(*o));
+}
+
+/* With c->mu held. */
+static void
+drop_all(struct objcache *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < HG_OBJCACHE_SLOTS; i++)
+		if (c->v[i].id != 0)
+			drop(c, &c->v[i]);
+}
+
+void
+objcache_free(struct objcache *c)
+{
+	if (c == NULL)
+		return;
+	drop_all(c);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+static struct obj *
+slot(struct objcache *c, int64_t id)
+{
+	return &c->v[(uint64_t)id % HG_OBJCACHE_SLOTS];
+}
+
+uint64_t
+objcache_gen(struct objcache *c)
+{
+	uint64_t	 gen;
+
+	pthread_mutex_lock(&c->mu);
+	gen = c->gen;
+	pthread_mutex_unlock(&c->mu);
+	return gen;
+}
+
+void
+objcache_forget(struct objcache *c)
+{
+	pthread_mutex_lock(&c->mu);
+	c->gen++;
+	drop_all(c);
+	pthread_mutex_unlock(&c->mu);
+}
+
+int64_t
+objcache_seen(struct objcache *c)
+{
+	int64_t	 seen;
+
+	pthread_mutex_lock(&c->mu);
+	seen = c->seen;
+	pthread_mutex_unlock(&c->mu);
+	return seen;
+}
+
+void
+objcache_saw(struct objcache *c, const int64_t *ids, size_t n, int64_t upto)
+{
+	struct obj	*o;
+	size_t		 i;
+
+	pthread_mutex_lock(&c->mu);
+	/* Else a reader with a newer snapshot read these events and more,
+	 * from a seen no newer than the one this reader started at. */
+	if (upto > c->seen) {
+		if (ids == NULL)
+			drop_all(c);
+		for (i = 0; ids != NULL && i < n; i++)
+			if ((o = slot(c, ids[i]))->id == ids[i])
+				drop(c, o);
+		c->seen = upto;
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+size_t
+objcache_take(struct objcache *c, const int64_t *ids, size_t n, int64_t snap,
+    struct json_buf *b, size_t *at, size_t *len)
+{
+	struct obj	*o;
+	size_t		 i, found = 0;
+
+	pthread_mutex_lock(&c->mu);
+	for (i = 0; i < n; i++) {
+		len[i] = 0;
+		o = slot(c, ids[i]);
+		/* Newer than the snapshot, it may show what the page must
+		 * not; and a snapshot newer than seen may hold events whose
+		 * objects are not dropped yet. */
+		if (o->id != ids[i] || o->snap > snap || snap > c->seen)
+			continue;
+		at[i] = b->len;
+		len[i] = o->len;
+		json_buf_raw(b, o->text, o->len);
+		found++;
+	}
+	c->hits += found;
+	c->misses += n - found;
+	pthread_mutex_unlock(&c->mu);
+	return found;
+}
+
+void
+objcache_put(struct objcache *c, const int64_t *ids, size_t n, int64_t snap,
+    uint64_t gen, const char *text, const size_t *at, const size_t *len)
+{
+	struct obj	*o;
+	size_t		 i;
+
+	pthread_mutex_lock(&c->mu);
+	/* An event after snap may be of one of these tasks, its object
+	 * dropped before this copy came. */
+	for (i = 0; i < n && gen == c->gen && snap == c->seen; i++) {
+		if (len[i] == 0 || len[i] > HG_OBJCACHE_OBJ_MAX)
+			continue;
+		if ((o = slot(c, ids[i]))->id != 0)
+			drop(c, o);
+		if (c->bytes + len[i] > HG_OBJCACHE_BYTES)
+			drop_all(c);
+		if ((o->text = malloc(len[i])) == NULL)
+			continue;
+		memcpy(o->text, text + at[i], len[i]);
+		o->id = ids[i];
+		o->snap = snap;
+		o->len = len[i];
+		c->bytes += len[i];
+		c->n++;
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+int
+objcache_empty(struct objcache *c)
+{
+	int	 empty;
+
+	pthread_mutex_lock(&c->mu);
+	empty = c->n == 0;
+	pthread_mutex_unlock(&c->mu);
+	return empty;
+}
+
+void
+objcache_counts(struct objcache *c, uint64_t *hits, uint64_t *misses)
+{
+	pthread_mutex_lock(&c->mu);
+	*hits = c->hits;
+	*misses = c->misses;
+	pthread_mutex_unlock(&c->mu);
+}

@@ -1,0 +1,71 @@
+/*
+ * Tasks' objects as a list page writes them, kept between pages and
+ * shared by the threads that read lists. A list answer kept whole
+ * (fcgi/listcache.c) is of no use once anything changed; most of the
+ * page then is tasks that did not, and their text is what it was.
+ *
+ * An object is kept with the newest event id of the snapshot it was
+ * read from. Every change a list can show comes with an event of its
+ * task in the same transaction (events.c), so the kept text of a task
+ * is current as long as no event of that task came after it. The cache
+ * learns of events as readers pass them on: seen is the newest event id
+ * whose tasks' objects it has dropped, and each reader that sees newer
+ * events drops their tasks' objects before it looks anything up.
+ *
+ * The store does all of this (store_keep_objects); the server makes one
+ * cache and forgets it all when a task is forgotten.
+ */
+#ifndef HG_OBJCACHE_H
+#define HG_OBJCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+
+struct objcache;
+
+/* A new empty cache, or NULL (no memory). Free with objcache_free(). */
+struct objcache	*objcache_new(void);
+void		 objcache_free(struct objcache *c);
+
+/* The generation, read before the snapshot whose objects are kept:
+ * objcache_forget() moves it on. */
+uint64_t	 objcache_gen(struct objcache *c);
+/* Drops every object: a task was forgotten, which no event marks. */
+void		 objcache_forget(struct objcache *c);
+
+/* The newest event id whose tasks' objects are dropped. */
+int64_t		 objcache_seen(struct objcache *c);
+/* The events after objcache_seen() up to upto were of the n tasks ids
+ * (repeats allowed): drops their objects, and seen becomes upto if it
+ * is older. With ids NULL, the events were too many to name: drops all. */
+void		 objcache_saw(struct objcache *c, const int64_t *ids, size_t n,
+		    int64_t upto);
+
+/*
+ * For a page read from the snapshot at event id snap (no older than
+ * seen: call objcache_saw first): for each of the n ids, appends the
+ * kept object to b and sets at[i] to its offset there and len[i] to
+ * its length, or sets len[i] to 0 where none is kept that the snapshot
+ * can show. Returns how many it found.
+ */
+size_t		 objcache_take(struct objcache *c, const int64_t *ids,
+		    size_t n, int64_t snap, struct json_buf *b, size_t *at,
+		    size_t *len);
+/* Keeps a copy of each task ids[i]'s object, len[i] bytes of text at
+ * text + at[i] (borrowed), read from the snapshot at event id snap
+ * after gen was read; none if the cache has dropped objects for a later
+ * event since, or a forget came in between. Can't fail: an object not
+ * kept is read again. */
+void		 objcache_put(struct objcache *c, const int64_t *ids, size_t n,
+		    int64_t snap, uint64_t gen, const char *text,
+		    const size_t *at, const size_t *len);
+/* Whether the cache keeps no object: a page need not look. */
+int		 objcache_empty(struct objcache *c);
+
+/* What lookups found, for tests: objects found and not found. */
+void		 objcache_counts(struct objcache *c, uint64_t *hits,
+		    uint64_t *misses);
+
+#endif
