@@ -7,7 +7,6 @@
 #include "feed.h"
 #include "forget.h"
 #include "listcache.h"
-#include "objcache.h"
 #include "server.h"
 #include "taskfiles.h"
 
@@ -15,7 +14,6 @@ void
 task_forget(int64_t id)
 {
 	listcache_forget();
-	objcache_forget(srv.objs);
 	feed_forget(id);
 	taskfiles_remove(&srv.cfg, id);
 }

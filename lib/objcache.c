@@ -21,7 +21,6 @@ struct objcache {
 	size_t		 n;	/* objects kept */
 	size_t		 bytes;	/* of their texts */
 	int64_t		 seen;
-	uint64_t	 gen;
 	uint64_t	 hits, misses;
 };
 
@@ -74,26 +73,6 @@ static struct obj *
 slot(struct objcache *c, int64_t id)
 {
 	return &c->v[(uint64_t)id % HG_OBJCACHE_SLOTS];
-}
-
-uint64_t
-objcache_gen(struct objcache *c)
-{
-	uint64_t	 gen;
-
-	pthread_mutex_lock(&c->mu);
-	gen = c->gen;
-	pthread_mutex_unlock(&c->mu);
-	return gen;
-}
-
-void
-objcache_forget(struct objcache *c)
-{
-	pthread_mutex_lock(&c->mu);
-	c->gen++;
-	drop_all(c);
-	pthread_mutex_unlock(&c->mu);
 }
 
 int64_t
@@ -156,31 +135,42 @@ objcache_take(struct objcache *c, const int64_t *ids, size_t n, int64_t snap,
 
 void
 objcache_put(struct objcache *c, const int64_t *ids, size_t n, int64_t snap,
-    uint64_t gen, const char *text, const size_t *at, const size_t *len)
+    const char *text, const size_t *at, const size_t *len)
 {
 	struct obj	*o;
+	char		**copy;
 	size_t		 i;
 
+	/* The copies are made outside the lock, which every page takes. */
+	if (n == 0 || (copy = calloc(n, sizeof(*copy))) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (len[i] > 0 && len[i] <= HG_OBJCACHE_OBJ_MAX &&
+		    (copy[i] = malloc(len[i])) != NULL)
+			memcpy(copy[i], text + at[i], len[i]);
 	pthread_mutex_lock(&c->mu);
 	/* An event after snap may be of one of these tasks, its object
 	 * dropped before this copy came. */
-	for (i = 0; i < n && gen == c->gen && snap == c->seen; i++) {
-		if (len[i] == 0 || len[i] > HG_OBJCACHE_OBJ_MAX)
+	for (i = 0; i < n && snap == c->seen; i++) {
+		if (copy[i] == NULL)
 			continue;
 		if ((o = slot(c, ids[i]))->id != 0)
 			drop(c, o);
+		/* Full: the slots of newer tasks free room as they come. */
 		if (c->bytes + len[i] > HG_OBJCACHE_BYTES)
-			drop_all(c);
-		if ((o->text = malloc(len[i])) == NULL)
 			continue;
-		memcpy(o->text, text + at[i], len[i]);
 		o->id = ids[i];
 		o->snap = snap;
+		o->text = copy[i];
 		o->len = len[i];
+		copy[i] = NULL;
 		c->bytes += len[i];
 		c->n++;
 	}
 	pthread_mutex_unlock(&c->mu);
+	for (i = 0; i < n; i++)
+		free(copy[i]);
+	free(copy);
 }
 
 int

@@ -12,8 +12,11 @@
  * whose tasks' objects it has dropped, and each reader that sees newer
  * events drops their tasks' objects before it looks anything up.
  *
+ * A forgotten task's removal writes an event of its own. A queued
+ * task's object is never kept (lib/store/tasks.c says why).
+ *
  * The store does all of this (store_keep_objects); the server makes one
- * cache and forgets it all when a task is forgotten.
+ * cache for its request threads.
  */
 #ifndef HG_OBJCACHE_H
 #define HG_OBJCACHE_H
@@ -28,12 +31,6 @@ struct objcache;
 /* A new empty cache, or NULL (no memory). Free with objcache_free(). */
 struct objcache	*objcache_new(void);
 void		 objcache_free(struct objcache *c);
-
-/* The generation, read before the snapshot whose objects are kept:
- * objcache_forget() moves it on. */
-uint64_t	 objcache_gen(struct objcache *c);
-/* Drops every object: a task was forgotten, which no event marks. */
-void		 objcache_forget(struct objcache *c);
 
 /* The newest event id whose tasks' objects are dropped. */
 int64_t		 objcache_seen(struct objcache *c);
@@ -54,13 +51,13 @@ size_t		 objcache_take(struct objcache *c, const int64_t *ids,
 		    size_t n, int64_t snap, struct json_buf *b, size_t *at,
 		    size_t *len);
 /* Keeps a copy of each task ids[i]'s object, len[i] bytes of text at
- * text + at[i] (borrowed), read from the snapshot at event id snap
- * after gen was read; none if the cache has dropped objects for a later
- * event since, or a forget came in between. Can't fail: an object not
- * kept is read again. */
+ * text + at[i] (borrowed), read from the snapshot at event id snap;
+ * none if the cache has dropped objects for a later event since, and
+ * none that would take it past HG_OBJCACHE_BYTES. Can't fail: an object
+ * not kept is read again. */
 void		 objcache_put(struct objcache *c, const int64_t *ids, size_t n,
-		    int64_t snap, uint64_t gen, const char *text,
-		    const size_t *at, const size_t *len);
+		    int64_t snap, const char *text, const size_t *at,
+		    const size_t *len);
 /* Whether the cache keeps no object: a page need not look. */
 int		 objcache_empty(struct objcache *c);
 

@@ -54,12 +54,12 @@ static const struct store_sql q_task_get = { S_TASK_GET,
 
 /*
  * Reads task id's row as *task (a cJSON tree, caller frees) if task is
- * not NULL, else as text appended to b (b->oom is the caller's). 404
- * when it is not there.
+ * not NULL, else as text appended to b (b->oom is the caller's) and its
+ * state into *state. 404 when it is not there.
  */
 static int
 task_read(struct store *st, int64_t id, cJSON **task, struct json_buf *b,
-    struct hg_err *e)
+    enum task_state *state, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
 	struct task_row	 t;
@@ -73,8 +73,10 @@ task_read(struct store *st, int64_t id, cJSON **task, struct json_buf *b,
 			oom = 1;
 		else if (task != NULL)
 			oom = (*task = taskjson_tree(&st->clock, &t)) == NULL;
-		else
+		else {
 			oom = taskjson_text(b, &st->clock, &t) == -1;
+			*state = t.state;
+		}
 	}
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE)
@@ -91,14 +93,14 @@ int
 store__task_read(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
 {
 	*task = NULL;
-	return task_read(st, id, task, NULL, e);
+	return task_read(st, id, task, NULL, NULL, e);
 }
 
 int
 store__task_text(struct store *st, int64_t id, struct json_buf *b,
-    struct hg_err *e)
+    enum task_state *state, struct hg_err *e)
 {
-	return task_read(st, id, NULL, b, e);
+	return task_read(st, id, NULL, b, state, e);
 }
 
 /* A queued task has no runner to tell of a stop, but for a Slurm task

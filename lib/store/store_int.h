@@ -159,10 +159,12 @@ int		 store__row_read(sqlite3_stmt *s, struct task_row *t);
 /* Sets *task to task id's object (caller frees). 404 when absent. */
 int		 store__task_read(struct store *st, int64_t id, cJSON **task,
 		    struct hg_err *e);
-/* Appends task id's object to b as text, as a list page writes it.
- * Returns 0; -1 with e set, 404 when absent; b->oom is the caller's. */
+/* Appends task id's object to b as text, as a list page writes it, and
+ * sets *state. Returns 0; -1 with e set, 404 when absent; b->oom is the
+ * caller's. */
 int		 store__task_text(struct store *st, int64_t id,
-		    struct json_buf *b, struct hg_err *e);
+		    struct json_buf *b, enum task_state *state,
+		    struct hg_err *e);
 /* Inside a transaction: task id's state and, unless ref is NULL, the
  * runner a stop would tell (none for a queued or retrying task, but a
  * Slurm task's). 404 when absent. */

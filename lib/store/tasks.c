@@ -328,8 +328,16 @@ list_bind(sqlite3_stmt *s, const struct task_filter *f)
 	sqlite3_bind_int(s, 4, f->limit);
 }
 
-/* A page's tasks, for the objects kept (objcache.h): their ids, and
- * where each one's text is. */
+/*
+ * A page's tasks, for the objects kept (objcache.h): their ids, and
+ * where each one's text is.
+ *
+ * A queued task's object is never kept. The changes of a queued Slurm
+ * task as a runner takes it (its next attempt's number and progress),
+ * gives it back (store_slurm_unclaim) or its launch marks it (its last
+ * job's no longer shown) write no event: its state does not change.
+ */
+#define KEEPS(state)	((state) != TASK_QUEUED)
 struct page {
 	int64_t		*ids;
 	size_t		*at, *len;
@@ -351,11 +359,11 @@ page_alloc(struct page *pg, int limit, struct hg_err *e)
 
 /* Inside the read transaction at snap: the page's tasks read from
  * their rows into b, comma-separated; with pg (st->objs set), each
- * kept, as read after gen. */
+ * kept. */
 static int
 list_read(struct store *st, const struct store_sql *q,
-    const struct task_filter *f, int64_t snap, uint64_t gen,
-    struct page *pg, struct json_buf *b, struct hg_err *e)
+    const struct task_filter *f, int64_t snap, struct page *pg,
+    struct json_buf *b, struct hg_err *e)
 {
 	struct task_row	 t;
 	sqlite3_stmt	*s;
@@ -376,7 +384,7 @@ list_read(struct store *st, const struct store_sql *q,
 			rc = SQLITE_NOMEM;
 			break;
 		}
-		if (pg != NULL && pg->n < pg->max) {
+		if (pg != NULL && pg->n < pg->max && KEEPS(t.state)) {
 			pg->ids[pg->n] = t.id;
 			pg->at[pg->n] = start;
 			pg->len[pg->n++] = b->len - start;
@@ -386,7 +394,7 @@ list_read(struct store *st, const struct store_sql *q,
 	if (rc != SQLITE_DONE)
 		return store__err(st, rc, e);
 	if (pg != NULL && !b->oom)
-		objcache_put(st->objs, pg->ids, pg->n, snap, gen, b->p, pg->at,
+		objcache_put(st->objs, pg->ids, pg->n, snap, b->p, pg->at,
 		    pg->len);
 	return 0;
 }
@@ -394,16 +402,17 @@ list_read(struct store *st, const struct store_sql *q,
 /*
  * Inside the read transaction at snap: the page into b from the objects
  * st->objs keeps, and the tasks it does not keep read one by one (and
- * kept, as read after gen). Returns 1; 0, having written nothing, when
+ * kept). Returns 1; 0, having written nothing, when
  * more than a quarter are not kept, for list_read() to read the page
  * in one pass; or -1.
  */
 static int
 list_kept(struct store *st, const struct store_sql *q,
-    const struct task_filter *f, int64_t snap, uint64_t gen,
-    struct page *pg, struct json_buf *b, struct hg_err *e)
+    const struct task_filter *f, int64_t snap, struct page *pg,
+    struct json_buf *b, struct hg_err *e)
 {
 	struct json_buf	 kept = { NULL, 0, 0, 0 };
+	enum task_state	 state;
 	sqlite3_stmt	*s;
 	size_t		 found, i, m, start;
 	int		 rc;
@@ -434,14 +443,17 @@ list_kept(struct store *st, const struct store_sql *q,
 			continue;
 		}
 		start = b->len;
-		if ((rc = store__task_text(st, pg->ids[i], b, e)) == -1)
+		if ((rc = store__task_text(st, pg->ids[i], b, &state, e)) ==
+		    -1)
 			goto out;
+		if (!KEEPS(state))
+			continue;
 		pg->ids[m] = pg->ids[i];
 		pg->at[m] = start;
 		pg->len[m++] = b->len - start;
 	}
 	if (!b->oom)
-		objcache_put(st->objs, pg->ids, m, snap, gen, b->p, pg->at,
+		objcache_put(st->objs, pg->ids, m, snap, b->p, pg->at,
 		    pg->len);
 	rc = 1;
 out:
@@ -455,19 +467,15 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
 {
 	struct json_buf	 b = { NULL, 0, 0, 0 };
 	struct page	 pg = { NULL, NULL, NULL, 0, 0 }, *kept = NULL;
-	uint64_t	 gen = 0;
 	int64_t		 last;
 	int		 rc, which;
 
 	which = f->state != 0 ? (f->kind != NULL ? L_STATE_KIND : L_STATE) :
 	    (f->kind != NULL ? L_KIND : L_ALL);
-	/* Read before the snapshot: a forget after it stops what the page
-	 * reads from being kept. */
 	if (st->objs != NULL) {
 		if (page_alloc(&pg, f->limit, e) == -1)
 			return -1;
 		kept = &pg;
-		gen = objcache_gen(st->objs);
 	}
 	/* One read transaction: the list and event_id are one snapshot. */
 	if (store__begin(st, 0, e) == -1 ||
@@ -491,10 +499,10 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
 	/* With nothing kept, the ids need not be read first. */
 	if (kept != NULL && (objs_catch_up(st, last, e) == -1 ||
 	    (!objcache_empty(st->objs) && (rc = list_kept(st,
-	    &q_list[1][which], f, last, gen, kept, &b, e)) == -1)))
+	    &q_list[1][which], f, last, kept, &b, e)) == -1)))
 		goto fail;
-	if (rc == 0 && list_read(st, &q_list[0][which], f, last, gen, kept,
-	    &b, e) == -1)
+	if (rc == 0 && list_read(st, &q_list[0][which], f, last, kept, &b,
+	    e) == -1)
 		goto fail;
 	if (store__commit(st, e) == -1)
 		goto fail;

@@ -206,8 +206,7 @@ def follow_in_pages(srv, tid, path):
 
 def test_list_shows_every_change_at_once(srv):
     # Answers are kept between reads while nothing changed: each change
-    # must show in the very next read, a delete included (it makes no
-    # event).
+    # must show in the very next read, a delete included.
     tid = srv.create("count", {"total": 3, "delay_ms": 300})["id"]
     follow_in_pages(srv, tid, lambda: "/api/tasks?limit=5")
     listed = srv.get("/api/tasks?limit=5").json["tasks"]

@@ -8,29 +8,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "objcache.h"
 #include "store_test.h"
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* Keeps text (len bytes) for task id at snap, as read after gen. */
+/* Keeps text (len bytes) for task id at snap. */
 static void
-put_text(struct objcache *c, int64_t id, int64_t snap, uint64_t gen,
-    const char *text, size_t len)
+put_text(struct objcache *c, int64_t id, int64_t snap, const char *text,
+    size_t len)
 {
 	size_t	 at = 0;
 
-	objcache_put(c, &id, 1, snap, gen, text, &at, &len);
+	objcache_put(c, &id, 1, snap, text, &at, &len);
 }
 
-/* Keeps "{<id>}" for task id at snap, as read after gen. */
+/* Keeps "{<id>}" for task id at snap. */
 static void
-put(struct objcache *c, int64_t id, int64_t snap, uint64_t gen)
+put(struct objcache *c, int64_t id, int64_t snap)
 {
 	char	 text[32];
 
 	snprintf(text, sizeof(text), "{%lld}", (long long)id);
-	put_text(c, id, snap, gen, text, strlen(text));
+	put_text(c, id, snap, text, strlen(text));
 }
 
 /* Which of the ids the cache gives for a page at snap, as "1,3" (a
@@ -66,14 +68,14 @@ an_object_is_kept_only_from_the_snapshot_the_cache_has_seen(void)
 	struct objcache	*c = objcache_new();
 	const int64_t	 ids[] = { 1, 2 };
 
-	put(c, 1, 0, 0);
+	put(c, 1, 0);
 	objcache_saw(c, NULL, 0, 0);		/* nothing new: kept */
 	objcache_saw(c, ids, 0, 5);
 	CHECK_INT(objcache_seen(c), 5);
 	/* Read at 3, events 4 and 5 may be of task 2: not kept. */
-	put(c, 2, 3, 0);
+	put(c, 2, 3);
 	CHECK_STR(found(c, ids, 2, 5), "1");
-	put(c, 2, 5, 0);
+	put(c, 2, 5);
 	CHECK_STR(found(c, ids, 2, 5), "1,2");
 	/* A page of an older snapshot must not show what came after. */
 	CHECK_STR(found(c, ids, 2, 4), "1");
@@ -88,9 +90,9 @@ events_drop_their_tasks_objects(void)
 	struct objcache	*c = objcache_new();
 	const int64_t	 ids[] = { 1, 2, 3 }, two[] = { 2, 2 }, one[] = { 1 };
 
-	put(c, 1, 0, 0);
-	put(c, 2, 0, 0);
-	put(c, 3, 0, 0);
+	put(c, 1, 0);
+	put(c, 2, 0);
+	put(c, 3, 0);
 	objcache_saw(c, two, nitems(two), 7);
 	CHECK_STR(found(c, ids, 3, 7), "1,3");
 	/* Events up to 7 were told already: another reader that read
@@ -105,31 +107,13 @@ events_drop_their_tasks_objects(void)
 }
 
 static void
-a_forget_drops_all_and_what_was_read_before_it(void)
-{
-	struct objcache	*c = objcache_new();
-	const int64_t	 ids[] = { 1, 2 };
-	uint64_t	 gen = objcache_gen(c);
-
-	put(c, 1, 0, gen);
-	objcache_forget(c);
-	CHECK_STR(found(c, ids, 2, 0), "");
-	CHECK(objcache_gen(c) != gen);
-	put(c, 2, 0, gen);
-	CHECK_STR(found(c, ids, 2, 0), "");
-	put(c, 2, 0, objcache_gen(c));
-	CHECK_STR(found(c, ids, 2, 0), "2");
-	objcache_free(c);
-}
-
-static void
 a_slot_holds_one_task(void)
 {
 	struct objcache	*c = objcache_new();
 	const int64_t	 pair[] = { 1, 1 + HG_OBJCACHE_SLOTS };
 
-	put(c, 1, 0, 0);
-	put(c, 1 + HG_OBJCACHE_SLOTS, 0, 0);
+	put(c, 1, 0);
+	put(c, 1 + HG_OBJCACHE_SLOTS, 0);
 	CHECK_STR(found(c, pair, 2, 0), "1025");
 	objcache_free(c);
 }
@@ -139,26 +123,26 @@ the_bytes_kept_are_bounded(void)
 {
 	struct objcache	*c = objcache_new();
 	static char	 big[HG_OBJCACHE_OBJ_MAX + 1];
-	const int64_t	 seven[] = { 7 }, last[] = { 1,
-	    HG_OBJCACHE_BYTES / HG_OBJCACHE_OBJ_MAX + 1 };
+	const int64_t	 full = HG_OBJCACHE_BYTES / HG_OBJCACHE_OBJ_MAX;
+	const int64_t	 seven[] = { 7 }, ends[] = { 1, full, full + 1,
+	    1 + HG_OBJCACHE_SLOTS };
 	struct json_buf	 b = { NULL, 0, 0, 0 };
-	size_t		 at[2], len[2];
+	size_t		 at[4], len[4];
 	int64_t		 id;
 
 	memset(big, 'x', sizeof(big));
-	put_text(c, 7, 0, 0, big, sizeof(big));
+	put_text(c, 7, 0, big, sizeof(big));
 	CHECK_INT(objcache_take(c, seven, 1, 0, &b, at, len), 0);
-	/* As many of the largest as the bytes allow are all kept... */
-	for (id = 1; id <= HG_OBJCACHE_BYTES / HG_OBJCACHE_OBJ_MAX; id++)
-		put_text(c, id, 0, 0, big, HG_OBJCACHE_OBJ_MAX);
-	CHECK_INT(objcache_take(c, last, 1, 0, &b, at, len), 1);
-	free(b.p);
-	b.p = NULL;
-	b.len = b.cap = 0;
-	/* ...and one more drops them, itself kept. */
-	put_text(c, id, 0, 0, big, HG_OBJCACHE_OBJ_MAX);
-	CHECK_INT(objcache_take(c, last, 2, 0, &b, at, len), 1);
-	CHECK(len[0] == 0 && len[1] == HG_OBJCACHE_OBJ_MAX);
+	/* As many of the largest as the bytes allow are all kept; one
+	 * more is not... */
+	for (id = 1; id <= full + 1; id++)
+		put_text(c, id, 0, big, HG_OBJCACHE_OBJ_MAX);
+	CHECK_INT(objcache_take(c, ends, 3, 0, &b, at, len), 2);
+	CHECK(len[0] > 0 && len[1] > 0 && len[2] == 0);
+	/* ...until one in the same slot as a kept one takes its room. */
+	put_text(c, 1 + HG_OBJCACHE_SLOTS, 0, big, HG_OBJCACHE_OBJ_MAX);
+	CHECK_INT(objcache_take(c, ends, 4, 0, &b, at, len), 2);
+	CHECK(len[0] == 0 && len[1] > 0 && len[3] == HG_OBJCACHE_OBJ_MAX);
 	free(b.p);
 	objcache_free(c);
 }
@@ -268,16 +252,19 @@ pages_with_objects_kept_are_the_pages_without(void)
 	int		 i, bad = 0;
 
 	store_keep_objects(kept, c);
-	for (i = 0; i < 80; i++)
+	/* Running: a queued task's object is never kept. */
+	for (i = 0; i < 80; i++) {
 		create(w, i % 2 ? "count" : "sleep", NULL);
+		claim(w, i + 1, 100 + i);
+	}
 	for (i = 0; i < 600; i++) {
 		r = xorshift(&x);
 		change(w, (int64_t)(r % 90) + 1, r >> 8);
-		/* Now and then many changes between two pages, past what
-		 * the cache reads of the events. */
+		/* Now and then more events between two pages than the
+		 * cache reads (creates: each one writes its event). */
 		if (i % 150 == 149)
-			for (r = 0; r < HG_OBJCACHE_SCAN; r++)
-				change(w, (int64_t)(r % 90) + 1, 1);
+			for (r = 0; r <= HG_OBJCACHE_SCAN; r++)
+				change(w, 0, 5);
 		r = xorshift(&x);
 		bad += pages_differ(kept, plain, states[r % 4], r / 4 % 3 ?
 		    NULL : "count", r / 12 % 2 ? 0 : (int64_t)(r % 100),
@@ -306,9 +293,10 @@ a_page_reads_again_only_the_task_that_changed(void)
 	int		 i;
 
 	store_keep_objects(st, c);
-	for (i = 0; i < 60; i++)
+	for (i = 0; i < 60; i++) {
 		create(w, "count", NULL);
-	claim(w, 30, 100);
+		claim(w, i + 1, 100 + i);
+	}
 	/* Nothing kept yet: the page is read whole, and kept. */
 	CHECK(objcache_empty(c));
 	free(page(st, NULL, NULL, 0, 50));
@@ -349,14 +337,84 @@ a_page_reads_again_only_the_task_that_changed(void)
 	objcache_free(c);
 }
 
+static void
+a_queued_tasks_object_is_never_kept(void)
+{
+	struct store	*st = open_db(), *w = open_db();
+	struct objcache	*c = objcache_new();
+	uint64_t	 hits, misses;
+	int		 i;
+
+	store_keep_objects(st, c);
+	for (i = 0; i < 5; i++)
+		create(w, "count", NULL);
+	claim(w, 2, 100);
+	claim(w, 4, 101);
+	free(page(st, NULL, NULL, 0, 5));
+	free(page(st, NULL, NULL, 1000, 5));
+	objcache_counts(c, &hits, &misses);
+	CHECK_INT(hits, 2);
+	CHECK_INT(misses, 3);
+	store_close(st);
+	store_close(w);
+	objcache_free(c);
+}
+
+/*
+ * A Slurm task queued again for its next attempt: the runner that takes
+ * it raises its attempt and sets its progress back, and it stays queued
+ * while its job waits, so no event says so. The page must show it.
+ */
+static void
+a_slurm_retry_taken_again_shows_its_next_attempt(void)
+{
+	struct store	*kept = open_db(), *plain = open_db(), *w = open_db();
+	struct objcache	*c = objcache_new();
+	struct progress	 p = { 7, 10, "seven" };
+	struct hg_err	 e;
+	sqlite3		*db;
+	char		*a, *b, *kind = NULL, *params = NULL;
+	int		 i;
+
+	store_keep_objects(kept, c);
+	for (i = 0; i < 8; i++)
+		create(w, "count", NULL);
+	claim(w, 8, 100);
+	CHECK_INT(store_task_progress(w, 8, &p, &e), 0);
+	/* As a retry's promotion and a Slurm launch leave it (those write
+	 * their events; this stand-in writes none, before any page). */
+	CHECK_INT(sqlite3_open(db_path(), &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "UPDATE tasks SET state = 'queued', "
+	    "slurm_job = 0, runner_pid = NULL WHERE id = 8", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	free(page(kept, NULL, NULL, 0, 10));
+	CHECK_INT(store_task_claim(w, 8, 200, 2200, &kind, &params, NULL,
+	    NULL, &e), 0);
+	free(kind);
+	free(params);
+	create(w, "count", NULL);	/* another task's event */
+	a = page(kept, NULL, NULL, 0, 10);
+	b = page(plain, NULL, NULL, 0, 10);
+	CHECK(a != NULL && strstr(a, "\"attempt\":2") != NULL);
+	CHECK_STR(a, b);
+	free(a);
+	free(b);
+	store_close(kept);
+	store_close(plain);
+	store_close(w);
+	objcache_free(c);
+}
+
 static const struct unit_test tests[] = {
 	UNIT(an_object_is_kept_only_from_the_snapshot_the_cache_has_seen),
 	UNIT(events_drop_their_tasks_objects),
-	UNIT(a_forget_drops_all_and_what_was_read_before_it),
 	UNIT(a_slot_holds_one_task),
 	UNIT(the_bytes_kept_are_bounded),
 	UNIT(pages_with_objects_kept_are_the_pages_without),
 	UNIT(a_page_reads_again_only_the_task_that_changed),
+	UNIT(a_queued_tasks_object_is_never_kept),
+	UNIT(a_slurm_retry_taken_again_shows_its_next_attempt),
 };
 
 int
