@@ -98,8 +98,9 @@ objcache_saw(struct objcache *c, const int64_t *ids, size_t n, int64_t upto)
 	if (upto > c->seen) {
 		if (ids == NULL)
 			drop_all(c);
+		/* An empty slot's id is 0, no task's. */
 		for (i = 0; ids != NULL && i < n; i++)
-			if ((o = slot(c, ids[i]))->id == ids[i])
+			if (ids[i] != 0 && (o = slot(c, ids[i]))->id == ids[i])
 				drop(c, o);
 		c->seen = upto;
 	}
@@ -120,7 +121,8 @@ objcache_take(struct objcache *c, const int64_t *ids, size_t n, int64_t snap,
 		/* Newer than the snapshot, it may show what the page must
 		 * not; and a snapshot newer than seen may hold events whose
 		 * objects are not dropped yet. */
-		if (o->id != ids[i] || o->snap > snap || snap > c->seen)
+		if (o->id == 0 || o->id != ids[i] || o->snap > snap ||
+		    snap > c->seen)
 			continue;
 		at[i] = b->len;
 		len[i] = o->len;

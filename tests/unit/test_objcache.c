@@ -88,7 +88,8 @@ static void
 events_drop_their_tasks_objects(void)
 {
 	struct objcache	*c = objcache_new();
-	const int64_t	 ids[] = { 1, 2, 3 }, two[] = { 2, 2 }, one[] = { 1 };
+	const int64_t	 ids[] = { 1, 2, 3 }, two[] = { 2, 2 }, one[] = { 1 },
+	    zero[] = { 0 };
 
 	put(c, 1, 0);
 	put(c, 2, 0);
@@ -103,6 +104,9 @@ events_drop_their_tasks_objects(void)
 	objcache_saw(c, NULL, 0, 900);
 	CHECK_STR(found(c, ids, 3, 900), "");
 	CHECK_INT(objcache_seen(c), 900);
+	/* No task is 0, the id of an empty slot. */
+	objcache_saw(c, zero, 1, 901);
+	CHECK(objcache_empty(c));
 	objcache_free(c);
 }
 
