@@ -198,8 +198,9 @@
 #define HG_LISTCACHE_BODY_MAX	(256 * 1024)
 /* Tasks' objects kept for list pages (objcache.h): a slot a task, by
  * id, so the newest 1,024 tasks fit; at most this many bytes in all,
- * past which all are dropped (a page of 50 is about 18 KiB); none
- * larger than OBJ_MAX, which big params or a big result make. A page
+ * past which no more are kept until a slot's new task takes an old
+ * one's room (a page of 50 is about 18 KiB); none larger than OBJ_MAX,
+ * which big params or a big result make. A page
  * whose snapshot is more than SCAN events past what the cache has
  * seen drops all, rather than reading which tasks those were. */
 #define HG_OBJCACHE_SLOTS	1024

@@ -41,7 +41,7 @@ void		 objcache_saw(struct objcache *c, const int64_t *ids, size_t n,
 		    int64_t upto);
 
 /*
- * For a page read from the snapshot at event id snap (no older than
+ * For a page read from the snapshot at event id snap (no newer than
  * seen: call objcache_saw first): for each of the n ids, appends the
  * kept object to b and sets at[i] to its offset there and len[i] to
  * its length, or sets len[i] to 0 where none is kept that the snapshot

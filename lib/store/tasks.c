@@ -472,11 +472,6 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
 
 	which = f->state != 0 ? (f->kind != NULL ? L_STATE_KIND : L_STATE) :
 	    (f->kind != NULL ? L_KIND : L_ALL);
-	if (st->objs != NULL) {
-		if (page_alloc(&pg, f->limit, e) == -1)
-			return -1;
-		kept = &pg;
-	}
 	/* One read transaction: the list and event_id are one snapshot. */
 	if (store__begin(st, 0, e) == -1 ||
 	    store__event_last(st, &last, e) == -1)
@@ -484,9 +479,13 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
 	if (f->unless > 0 && last == f->unless) {
 		if (store__commit(st, e) == -1)
 			goto fail;
-		free(pg.ids);
 		*event_id = last;
 		return 1;
+	}
+	if (st->objs != NULL) {
+		if (page_alloc(&pg, f->limit, e) == -1)
+			goto fail;
+		kept = &pg;
 	}
 	if (f->state != 0 && f->kind != NULL) {
 		if ((rc = fewer_in_state(st, f, e)) == -1)

@@ -377,7 +377,7 @@ a_slurm_retry_taken_again_shows_its_next_attempt(void)
 	struct progress	 p = { 7, 10, "seven" };
 	struct hg_err	 e;
 	sqlite3		*db;
-	char		*a, *b, *kind = NULL, *params = NULL;
+	char		*a, *kind = NULL, *params = NULL;
 	int		 i;
 
 	store_keep_objects(kept, c);
@@ -399,11 +399,9 @@ a_slurm_retry_taken_again_shows_its_next_attempt(void)
 	free(params);
 	create(w, "count", NULL);	/* another task's event */
 	a = page(kept, NULL, NULL, 0, 10);
-	b = page(plain, NULL, NULL, 0, 10);
 	CHECK(a != NULL && strstr(a, "\"attempt\":2") != NULL);
-	CHECK_STR(a, b);
 	free(a);
-	free(b);
+	CHECK_INT(pages_differ(kept, plain, NULL, NULL, 0, 10), 0);
 	store_close(kept);
 	store_close(plain);
 	store_close(w);
