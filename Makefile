@@ -94,8 +94,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJ)
 # that one file of fcgi/, and Nettle, beside lib/.
 $(BUILD)/tests/test_hooksign: $(BUILD)/obj/fcgi/hooksign.o
 $(BUILD)/tests/test_hooksign: LDLIBS += -lnettle
-# So is the framing of an answer sent whole.
+# So is the framing of an answer sent whole, and the kept list answers.
 $(BUILD)/tests/test_record: $(BUILD)/obj/fcgi/record.o
+$(BUILD)/tests/test_listcache: $(BUILD)/obj/fcgi/listcache.o
 
 # The client's parts are tested alone: its arguments and parameters, its
 # SSE reader and its bar; never its main() or libcurl.

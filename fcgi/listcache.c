@@ -7,8 +7,12 @@
  * answer is kept with the newest event id of its snapshot and the
  * generation read before it; while both are still current, it is what a
  * fresh read would give, byte for byte.
+ *
+ * An answer is never copied: the cache keeps the one just sent, and a
+ * request sends a kept one while it holds a reference to it.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +21,18 @@
 #include "listcache.h"
 
 
+struct listcache_body {
+	atomic_int	 refs;
+	size_t		 len;
+	char		*p;
+};
+
 struct slot {
 	char		 key[160];
 	int64_t		 event;
 	uint64_t	 gen;
 	uint64_t	 used;		/* for least recently used */
-	char		*body;
-	size_t		 len;
+	struct listcache_body *body;
 };
 
 static struct {
@@ -68,12 +77,28 @@ listcache_event(const char *key)
 	return event;
 }
 
-char *
-listcache_get(const char *key, int64_t event, size_t *len)
+const char *
+listcache_body(const struct listcache_body *b, size_t *len)
 {
-	struct slot	*s;
-	char		*copy = NULL;
-	size_t		 i;
+	*len = b->len;
+	return b->p;
+}
+
+void
+listcache_release(struct listcache_body *b)
+{
+	if (b != NULL && atomic_fetch_sub(&b->refs, 1) == 1) {
+		free(b->p);
+		free(b);
+	}
+}
+
+struct listcache_body *
+listcache_get(const char *key, int64_t event)
+{
+	struct slot		*s;
+	struct listcache_body	*b = NULL;
+	size_t			 i;
 
 	pthread_mutex_lock(&lc.mu);
 	for (i = 0; i < HG_LISTCACHE_SLOTS; i++) {
@@ -81,29 +106,31 @@ listcache_get(const char *key, int64_t event, size_t *len)
 		if (s->body == NULL || s->event != event || s->gen != lc.gen ||
 		    strcmp(s->key, key) != 0)
 			continue;
-		if ((copy = malloc(s->len)) != NULL) {
-			memcpy(copy, s->body, s->len);
-			*len = s->len;
-			s->used = ++lc.tick;
-		}
+		b = s->body;
+		atomic_fetch_add(&b->refs, 1);
+		s->used = ++lc.tick;
 		break;
 	}
 	pthread_mutex_unlock(&lc.mu);
-	return copy;
+	return b;
 }
 
 void
-listcache_put(const char *key, int64_t event, uint64_t gen,
-    const char *body, size_t len)
+listcache_put(const char *key, int64_t event, uint64_t gen, char *body,
+    size_t len)
 {
-	struct slot	*s = NULL;
-	char		*copy;
-	size_t		 i;
+	struct slot		*s = NULL;
+	struct listcache_body	*b, *old;
+	size_t			 i;
 
 	if (len > HG_LISTCACHE_BODY_MAX || strlen(key) >= sizeof(s->key) ||
-	    (copy = malloc(len)) == NULL)
+	    (b = malloc(sizeof(*b))) == NULL) {
+		free(body);
 		return;
-	memcpy(copy, body, len);
+	}
+	atomic_init(&b->refs, 1);
+	b->len = len;
+	b->p = body;
 	pthread_mutex_lock(&lc.mu);
 	for (i = 0; i < HG_LISTCACHE_SLOTS; i++) {
 		if (strcmp(lc.v[i].key, key) == 0) {
@@ -113,14 +140,14 @@ listcache_put(const char *key, int64_t event, uint64_t gen,
 		if (s == NULL || lc.v[i].used < s->used)
 			s = &lc.v[i];
 	}
-	free(s->body);
+	old = s->body;
 	snprintf(s->key, sizeof(s->key), "%s", key);
 	s->event = event;
 	s->gen = gen;
-	s->body = copy;
-	s->len = len;
+	s->body = b;
 	s->used = ++lc.tick;
 	pthread_mutex_unlock(&lc.mu);
+	listcache_release(old);
 }
 
 void
@@ -130,7 +157,7 @@ listcache_free(void)
 
 	pthread_mutex_lock(&lc.mu);
 	for (i = 0; i < HG_LISTCACHE_SLOTS; i++) {
-		free(lc.v[i].body);
+		listcache_release(lc.v[i].body);
 		lc.v[i].body = NULL;
 		lc.v[i].key[0] = '\0';
 	}

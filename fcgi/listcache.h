@@ -14,13 +14,17 @@ uint64_t	 listcache_gen(void);
 void		 listcache_forget(void);
 /* The newest event id of the answer kept for key, 0 if none. */
 int64_t		 listcache_event(const char *key);
-/* Returns a malloc'd copy (caller frees) of the answer kept for key at
- * event, or NULL. */
-char		*listcache_get(const char *key, int64_t event, size_t *len);
-/* Keeps a copy of body (borrowed) as key's answer at event, made from
- * a snapshot read after gen was. */
+struct listcache_body;
+/* The answer kept for key at event, or NULL: a reference, that stays
+ * readable until listcache_release(). */
+struct listcache_body *listcache_get(const char *key, int64_t event);
+const char	*listcache_body(const struct listcache_body *, size_t *len);
+void		 listcache_release(struct listcache_body *);
+/* Keeps body (malloc'd; the cache owns it from now on, and frees it if
+ * it is not kept) as key's answer at event, made from a snapshot read
+ * after gen was. */
 void		 listcache_put(const char *key, int64_t event, uint64_t gen,
-		    const char *body, size_t len);
+		    char *body, size_t len);
 /* Frees every answer; only once no request can run. */
 void		 listcache_free(void);
 

@@ -205,9 +205,8 @@ static int
 kept_open(int fd)
 {
 	struct idle	 me = { .fd = fd };
-	struct pollfd	 pfd = { fd, POLLIN, 0 };
-	char		 c;
-	ssize_t		 got;
+	struct pollfd	 pfd = { fd, POLLIN | POLLRDHUP, 0 };
+	int		 rc;
 
 	/* Listed, so that shutdown can wake us (conns_close). */
 	pthread_mutex_lock(&conns.mu);
@@ -218,16 +217,17 @@ kept_open(int fd)
 	LIST_INSERT_HEAD(&conns.idle, &me, link);
 	pthread_mutex_unlock(&conns.mu);
 	/* Idle for a while: give back what a burst took. */
-	if (poll(&pfd, 1, HG_IDLE_RELEASE_MS) == 0)
+	if ((rc = poll(&pfd, 1, HG_IDLE_RELEASE_MS)) == 0)
 		idle_release();
-	/* One call waits and tells a request (a byte) from the end (0);
-	 * the socket blocks, as libfcgi leaves it. */
-	while ((got = recv(fd, &c, 1, MSG_PEEK)) == -1 && errno == EINTR)
-		;
+	while (rc == 0 || (rc == -1 && errno == EINTR))
+		rc = poll(&pfd, 1, -1);
 	pthread_mutex_lock(&conns.mu);
 	LIST_REMOVE(&me, link);
 	pthread_mutex_unlock(&conns.mu);
-	return got == 1;
+	/* A request's bytes, and not the end: nginx closing the connection
+	 * (or shutdown, conns_close) hangs it up, whatever is unread. */
+	return rc == 1 && !(pfd.revents & (POLLRDHUP | POLLHUP | POLLERR |
+	    POLLNVAL));
 }
 
 /*

@@ -423,6 +423,7 @@ tasks_list(struct req *r)
 	struct store		*st;
 	struct hg_err		 e;
 	char			 state[32], kind[128], num[32], key[160];
+	struct listcache_body	*kept = NULL;
 	char			*body = NULL;
 	int64_t			 n, last;
 	uint64_t		 gen;
@@ -468,7 +469,7 @@ tasks_list(struct req *r)
 	gen = listcache_gen();
 	f.unless = listcache_event(key);
 	rc = store_task_list(st, &f, &body, &len, &last, &e);
-	if (rc == 1 && (body = listcache_get(key, last, &len)) == NULL) {
+	if (rc == 1 && (kept = listcache_get(key, last)) == NULL) {
 		/* Put out of the cache meanwhile. */
 		f.unless = 0;
 		rc = store_task_list(st, &f, &body, &len, &last, &e);
@@ -478,10 +479,15 @@ tasks_list(struct req *r)
 		reply_err(r, NULL, &e);
 		return;
 	}
-	if (rc == 0)
-		listcache_put(key, last, gen, body, len);
+	if (kept != NULL) {
+		const char	*p = listcache_body(kept, &len);
+
+		reply(r, 200, NULL, JSON_TYPE, p, len);
+		listcache_release(kept);
+		return;
+	}
 	reply(r, 200, NULL, JSON_TYPE, body, len);
-	free(body);
+	listcache_put(key, last, gen, body, len);
 }
 
 /*

@@ -437,6 +437,12 @@ json_room(struct json_buf *jb, size_t n)
 }
 
 void
+json_buf_reserve(struct json_buf *b, size_t n)
+{
+	(void)json_room(b, n);
+}
+
+void
 json_buf_raw(struct json_buf *b, const char *s, size_t len)
 {
 	if (json_room(b, len) == -1)

@@ -62,6 +62,9 @@ struct json_buf {
 	int	 oom;
 };
 
+/* Makes room for n more bytes in one allocation, for a writer that
+ * knows about how many it will write; it grows past them as needed. */
+void	 json_buf_reserve(struct json_buf *b, size_t n);
 /* Appends len bytes of JSON text as they are. */
 void	 json_buf_raw(struct json_buf *b, const char *s, size_t len);
 /* Appends "name": (a name that needs no escaping), after a comma if

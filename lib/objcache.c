@@ -1,18 +1,26 @@
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hg.h"
 #include "objcache.h"
 
+/* An object's text, never changed once kept: a page that took it
+ * writes it out without the lock, and the last reference frees it. */
+struct objcache_text {
+	atomic_int	 refs;
+	size_t		 len;
+	char		 p[];
+};
+
 /* A task's kept object. A slot holds the task whose id it is modulo
  * HG_OBJCACHE_SLOTS: the newest tasks, which pages show most, never
  * push each other out. */
 struct obj {
-	int64_t	 id;		/* 0: empty */
-	int64_t	 snap;		/* newest event id of its snapshot */
-	char	*text;
-	size_t	 len;
+	int64_t			 id;	/* 0: empty */
+	int64_t			 snap;	/* newest event id of its snapshot */
+	struct objcache_text	*text;
 };
 
 struct objcache {
@@ -38,13 +46,27 @@ objcache_new(void)
 	return c;
 }
 
+void
+objcache_release(struct objcache_text *t)
+{
+	if (t != NULL && atomic_fetch_sub(&t->refs, 1) == 1)
+		free(t);
+}
+
+const char *
+objcache_text(const struct objcache_text *t, size_t *len)
+{
+	*len = t->len;
+	return t->p;
+}
+
 /* With c->mu held. */
 static void
 drop(struct objcache *c, struct obj *o)
 {
-	c->bytes -= o->len;
+	c->bytes -= o->text->len;
 	c->n--;
-	free(o->text);
+	objcache_release(o->text);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -109,14 +131,14 @@ objcache_saw(struct objcache *c, const int64_t *ids, size_t n, int64_t upto)
 
 size_t
 objcache_take(struct objcache *c, const int64_t *ids, size_t n, int64_t snap,
-    struct json_buf *b, size_t *at, size_t *len)
+    struct objcache_text **got)
 {
 	struct obj	*o;
 	size_t		 i, found = 0;
 
 	pthread_mutex_lock(&c->mu);
 	for (i = 0; i < n; i++) {
-		len[i] = 0;
+		got[i] = NULL;
 		o = slot(c, ids[i]);
 		/* Newer than the snapshot, it may show what the page must
 		 * not; and a snapshot newer than seen may hold events whose
@@ -124,9 +146,8 @@ objcache_take(struct objcache *c, const int64_t *ids, size_t n, int64_t snap,
 		if (o->id == 0 || o->id != ids[i] || o->snap > snap ||
 		    snap > c->seen)
 			continue;
-		at[i] = b->len;
-		len[i] = o->len;
-		json_buf_raw(b, o->text, o->len);
+		atomic_fetch_add(&o->text->refs, 1);
+		got[i] = o->text;
 		found++;
 	}
 	c->hits += found;
@@ -139,17 +160,20 @@ void
 objcache_put(struct objcache *c, const int64_t *ids, size_t n, int64_t snap,
     const char *text, const size_t *at, const size_t *len)
 {
-	struct obj	*o;
-	char		**copy;
-	size_t		 i;
+	struct obj		 *o;
+	struct objcache_text	**copy;
+	size_t			  i;
 
 	/* The copies are made outside the lock, which every page takes. */
 	if (n == 0 || (copy = calloc(n, sizeof(*copy))) == NULL)
 		return;
 	for (i = 0; i < n; i++)
 		if (len[i] > 0 && len[i] <= HG_OBJCACHE_OBJ_MAX &&
-		    (copy[i] = malloc(len[i])) != NULL)
-			memcpy(copy[i], text + at[i], len[i]);
+		    (copy[i] = malloc(sizeof(*copy[i]) + len[i])) != NULL) {
+			atomic_init(&copy[i]->refs, 1);
+			copy[i]->len = len[i];
+			memcpy(copy[i]->p, text + at[i], len[i]);
+		}
 	pthread_mutex_lock(&c->mu);
 	/* An event after snap may be of one of these tasks, its object
 	 * dropped before this copy came. */
@@ -164,7 +188,6 @@ objcache_put(struct objcache *c, const int64_t *ids, size_t n, int64_t snap,
 		o->id = ids[i];
 		o->snap = snap;
 		o->text = copy[i];
-		o->len = len[i];
 		copy[i] = NULL;
 		c->bytes += len[i];
 		c->n++;

@@ -24,8 +24,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "json.h"
-
 struct objcache;
 
 /* A new empty cache, or NULL (no memory). Free with objcache_free(). */
@@ -42,14 +40,17 @@ void		 objcache_saw(struct objcache *c, const int64_t *ids, size_t n,
 
 /*
  * For a page read from the snapshot at event id snap (no newer than
- * seen: call objcache_saw first): for each of the n ids, appends the
- * kept object to b and sets at[i] to its offset there and len[i] to
- * its length, or sets len[i] to 0 where none is kept that the snapshot
- * can show. Returns how many it found.
+ * seen: call objcache_saw first): for each of the n ids, sets got[i]
+ * to the kept object's text, or to NULL where none is kept that the
+ * snapshot can show. Returns how many it found. Each text found is a
+ * reference: readable, unchanged, until objcache_release().
  */
+struct objcache_text;
 size_t		 objcache_take(struct objcache *c, const int64_t *ids,
-		    size_t n, int64_t snap, struct json_buf *b, size_t *at,
-		    size_t *len);
+		    size_t n, int64_t snap, struct objcache_text **got);
+const char	*objcache_text(const struct objcache_text *t, size_t *len);
+/* Gives back a reference objcache_take() gave; NULL is left alone. */
+void		 objcache_release(struct objcache_text *t);
 /* Keeps a copy of each task ids[i]'s object, len[i] bytes of text at
  * text + at[i] (borrowed), read from the snapshot at event id snap;
  * none if the cache has dropped objects for a later event since, and

@@ -338,10 +338,14 @@ list_bind(sqlite3_stmt *s, const struct task_filter *f)
  * job's no longer shown) write no event: its state does not change.
  */
 #define KEEPS(state)	((state) != TASK_QUEUED)
+/* About what a task's object takes in a page (360 bytes for a builtin
+ * task with a result). */
+#define PAGE_OBJ_GUESS	512
 struct page {
-	int64_t		*ids;
-	size_t		*at, *len;
-	size_t		 n, max;
+	int64_t			 *ids;
+	size_t			 *at, *len;
+	struct objcache_text	**got;
+	size_t			  n, max;
 };
 
 static int
@@ -350,10 +354,12 @@ page_alloc(struct page *pg, int limit, struct hg_err *e)
 	pg->n = 0;
 	pg->max = (size_t)limit;
 	if ((pg->ids = malloc(pg->max * (sizeof(*pg->ids) +
-	    sizeof(*pg->at) + sizeof(*pg->len)))) == NULL)
+	    sizeof(*pg->at) + sizeof(*pg->len) + sizeof(*pg->got)))) ==
+	    NULL)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
 	pg->at = (size_t *)(pg->ids + pg->max);
 	pg->len = pg->at + pg->max;
+	pg->got = (struct objcache_text **)(pg->len + pg->max);
 	return 0;
 }
 
@@ -411,10 +417,10 @@ list_kept(struct store *st, const struct store_sql *q,
     const struct task_filter *f, int64_t snap, struct page *pg,
     struct json_buf *b, struct hg_err *e)
 {
-	struct json_buf	 kept = { NULL, 0, 0, 0 };
 	enum task_state	 state;
 	sqlite3_stmt	*s;
-	size_t		 found, i, m, start;
+	const char	*text;
+	size_t		 found, i, m, start, len, room = 0;
 	int		 rc;
 
 	if ((s = store__stmt(st, q)) == NULL)
@@ -426,20 +432,29 @@ list_kept(struct store *st, const struct store_sql *q,
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return store__err(st, rc, e);
-	found = objcache_take(st->objs, pg->ids, pg->n, snap, &kept, pg->at,
-	    pg->len);
+	/* References: the texts are copied into the page without the
+	 * cache's lock, once. */
+	found = objcache_take(st->objs, pg->ids, pg->n, snap, pg->got);
 	rc = 0;
-	if (kept.oom)
-		rc = hg_err_set(e, 503, "unavailable", "out of memory");
-	if (rc == -1 || pg->n - found > pg->n / 4)
+	if (pg->n - found > pg->n / 4)
 		goto out;
+	for (i = 0; i < pg->n; i++)
+		if (pg->got[i] != NULL) {
+			(void)objcache_text(pg->got[i], &len);
+			room += len + 1;
+		}
+	/* A task read by id takes about what a kept one does. */
+	if (found > 0)
+		room += (pg->n - found) * (room / found);
+	json_buf_reserve(b, room);
 	/* The tasks read now move to the front of pg, to be kept: m <= i,
 	 * so no entry is written before it is used. */
 	for (i = m = 0; i < pg->n; i++) {
 		if (i > 0)
 			json_buf_raw(b, ",", 1);
-		if (pg->len[i] > 0) {
-			json_buf_raw(b, kept.p + pg->at[i], pg->len[i]);
+		if (pg->got[i] != NULL) {
+			text = objcache_text(pg->got[i], &len);
+			json_buf_raw(b, text, len);
 			continue;
 		}
 		start = b->len;
@@ -457,7 +472,8 @@ list_kept(struct store *st, const struct store_sql *q,
 		    pg->len);
 	rc = 1;
 out:
-	free(kept.p);
+	for (i = 0; i < pg->n; i++)
+		objcache_release(pg->got[i]);
 	return rc;
 }
 
@@ -466,7 +482,7 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
     size_t *len, int64_t *event_id, struct hg_err *e)
 {
 	struct json_buf	 b = { NULL, 0, 0, 0 };
-	struct page	 pg = { NULL, NULL, NULL, 0, 0 }, *kept = NULL;
+	struct page	 pg = { NULL, NULL, NULL, NULL, 0, 0 }, *kept = NULL;
 	int64_t		 last;
 	int		 rc, which;
 
@@ -493,6 +509,8 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
 		if (rc)
 			which = L_STATE_KIND_BY_STATE;
 	}
+	/* Room for a page of tasks of the usual size in one allocation. */
+	json_buf_reserve(&b, (size_t)f->limit * PAGE_OBJ_GUESS + 64);
 	json_buf_raw(&b, "{\"tasks\":[", 10);
 	rc = 0;
 	/* With nothing kept, the ids need not be read first. */

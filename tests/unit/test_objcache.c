@@ -41,24 +41,25 @@ static const char *
 found(struct objcache *c, const int64_t *ids, size_t n, int64_t snap)
 {
 	static char	 out[256];
-	struct json_buf	 b = { NULL, 0, 0, 0 };
-	size_t		 at[16], len[16], i, k, o = 0;
+	struct objcache_text *got[16];
+	const char	*text;
+	size_t		 i, k, len, o = 0;
 	char		 want[32];
 
 	out[0] = '\0';
-	k = objcache_take(c, ids, n, snap, &b, at, len);
+	k = objcache_take(c, ids, n, snap, got);
 	for (i = 0; i < n; i++) {
-		if (len[i] == 0)
+		if (got[i] == NULL)
 			continue;
 		k--;
+		text = objcache_text(got[i], &len);
 		snprintf(want, sizeof(want), "{%lld}", (long long)ids[i]);
-		CHECK(len[i] == strlen(want) &&
-		    memcmp(b.p + at[i], want, len[i]) == 0);
+		CHECK(len == strlen(want) && memcmp(text, want, len) == 0);
 		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%lld",
 		    o > 0 ? "," : "", (long long)ids[i]);
+		objcache_release(got[i]);
 	}
 	CHECK_INT(k, 0);
-	free(b.p);
 	return out;
 }
 
@@ -130,25 +131,55 @@ the_bytes_kept_are_bounded(void)
 	const int64_t	 full = HG_OBJCACHE_BYTES / HG_OBJCACHE_OBJ_MAX;
 	const int64_t	 seven[] = { 7 }, ends[] = { 1, full, full + 1,
 	    1 + HG_OBJCACHE_SLOTS };
-	struct json_buf	 b = { NULL, 0, 0, 0 };
-	size_t		 at[4], len[4];
+	struct objcache_text *got[4];
+	size_t		 len, i;
 	int64_t		 id;
 
 	memset(big, 'x', sizeof(big));
 	put_text(c, 7, 0, big, sizeof(big));
-	CHECK_INT(objcache_take(c, seven, 1, 0, &b, at, len), 0);
+	CHECK_INT(objcache_take(c, seven, 1, 0, got), 0);
 	/* As many of the largest as the bytes allow are all kept; one
 	 * more is not... */
 	for (id = 1; id <= full + 1; id++)
 		put_text(c, id, 0, big, HG_OBJCACHE_OBJ_MAX);
-	CHECK_INT(objcache_take(c, ends, 3, 0, &b, at, len), 2);
-	CHECK(len[0] > 0 && len[1] > 0 && len[2] == 0);
+	CHECK_INT(objcache_take(c, ends, 3, 0, got), 2);
+	CHECK(got[0] != NULL && got[1] != NULL && got[2] == NULL);
+	for (i = 0; i < 3; i++)
+		objcache_release(got[i]);
 	/* ...until one in the same slot as a kept one takes its room. */
 	put_text(c, 1 + HG_OBJCACHE_SLOTS, 0, big, HG_OBJCACHE_OBJ_MAX);
-	CHECK_INT(objcache_take(c, ends, 4, 0, &b, at, len), 2);
-	CHECK(len[0] == 0 && len[1] > 0 && len[3] == HG_OBJCACHE_OBJ_MAX);
-	free(b.p);
+	CHECK_INT(objcache_take(c, ends, 4, 0, got), 2);
+	CHECK(got[0] == NULL && got[1] != NULL && got[3] != NULL);
+	(void)objcache_text(got[3], &len);
+	CHECK_INT(len, HG_OBJCACHE_OBJ_MAX);
+	for (i = 0; i < 4; i++)
+		objcache_release(got[i]);
 	objcache_free(c);
+}
+
+/*
+ * A text taken stays whole while the page writes it, though the task's
+ * object is dropped (an event), replaced (a newer put) and the cache
+ * freed meanwhile: the page holds a reference.
+ */
+static void
+a_text_taken_outlives_its_object(void)
+{
+	struct objcache	*c = objcache_new();
+	struct objcache_text *got[1];
+	const int64_t	 one[] = { 1 };
+	const char	*text;
+	size_t		 len;
+
+	put(c, 1, 0);
+	CHECK_INT(objcache_take(c, one, 1, 0, got), 1);
+	objcache_saw(c, one, 1, 1);
+	CHECK_STR(found(c, one, 1, 1), "");
+	put_text(c, 1, 1, "{other}", 7);
+	objcache_free(c);
+	text = objcache_text(got[0], &len);
+	CHECK(len == 3 && memcmp(text, "{1}", 3) == 0);
+	objcache_release(got[0]);
 }
 
 /* ---- list pages through a store that keeps objects ---- */
@@ -413,6 +444,7 @@ static const struct unit_test tests[] = {
 	UNIT(events_drop_their_tasks_objects),
 	UNIT(a_slot_holds_one_task),
 	UNIT(the_bytes_kept_are_bounded),
+	UNIT(a_text_taken_outlives_its_object),
 	UNIT(pages_with_objects_kept_are_the_pages_without),
 	UNIT(a_page_reads_again_only_the_task_that_changed),
 	UNIT(a_queued_tasks_object_is_never_kept),

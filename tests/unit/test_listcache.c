@@ -1,0 +1,86 @@
+/*
+ * fcgi/listcache: whole list answers kept while current. An answer is
+ * kept, not copied, and a request sends a kept one by reference: it must
+ * stay whole while the cache replaces or frees it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../fcgi/listcache.h"
+#include "hg.h"
+#include "unit.h"
+
+/* A malloc'd copy of s, as the cache takes answers. */
+static char *
+text(const char *s)
+{
+	char	*p = strdup(s);
+
+	CHECK(p != NULL);
+	return p;
+}
+
+static void
+an_answer_is_kept_for_its_key_and_event(void)
+{
+	struct listcache_body	*b;
+	size_t			 len;
+
+	listcache_put("a", 5, listcache_gen(), text("[5]"), 3);
+	CHECK_INT(listcache_event("a"), 5);
+	CHECK_INT(listcache_event("b"), 0);
+	CHECK(listcache_get("a", 4) == NULL);
+	CHECK((b = listcache_get("a", 5)) != NULL);
+	CHECK(memcmp(listcache_body(b, &len), "[5]", 3) == 0 && len == 3);
+	listcache_release(b);
+	/* A forget makes no answer current. */
+	listcache_forget();
+	CHECK_INT(listcache_event("a"), 0);
+	CHECK(listcache_get("a", 5) == NULL);
+	listcache_free();
+}
+
+static void
+an_answer_sent_stays_whole_while_it_is_replaced(void)
+{
+	struct listcache_body	*b;
+	size_t			 len;
+	const char		*p;
+
+	listcache_put("a", 1, listcache_gen(), text("[one]"), 5);
+	CHECK((b = listcache_get("a", 1)) != NULL);
+	listcache_put("a", 2, listcache_gen(), text("[two]"), 5);
+	listcache_free();
+	p = listcache_body(b, &len);
+	CHECK(len == 5 && memcmp(p, "[one]", 5) == 0);
+	listcache_release(b);
+}
+
+/* Too large to keep, or a key too long: freed (the leak check says). */
+static void
+an_answer_not_kept_is_freed(void)
+{
+	char	 key[200], *big;
+
+	CHECK((big = calloc(1, HG_LISTCACHE_BODY_MAX + 1)) != NULL);
+	listcache_put("big", 1, listcache_gen(), big,
+	    HG_LISTCACHE_BODY_MAX + 1);
+	CHECK_INT(listcache_event("big"), 0);
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	listcache_put(key, 1, listcache_gen(), text("[]"), 2);
+	CHECK_INT(listcache_event(key), 0);
+	listcache_free();
+}
+
+static const struct unit_test tests[] = {
+	UNIT(an_answer_is_kept_for_its_key_and_event),
+	UNIT(an_answer_sent_stays_whole_while_it_is_replaced),
+	UNIT(an_answer_not_kept_is_freed),
+};
+
+int
+main(int argc, char **argv)
+{
+	UNIT_MAIN(tests, argc, argv);
+}
