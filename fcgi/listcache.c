@@ -36,45 +36,22 @@ struct slot {
 };
 
 static struct {
-	pthread_mutex_t	 mu;
+	pthread_mutex_t	 mu;	/* guards v and tick */
 	struct slot	 v[HG_LISTCACHE_SLOTS];
-	uint64_t	 gen, tick;
+	uint64_t	 tick;
+	_Atomic uint64_t gen;
 } lc = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 uint64_t
 listcache_gen(void)
 {
-	uint64_t	 g;
-
-	pthread_mutex_lock(&lc.mu);
-	g = lc.gen;
-	pthread_mutex_unlock(&lc.mu);
-	return g;
+	return atomic_load(&lc.gen);
 }
 
 void
 listcache_forget(void)
 {
-	pthread_mutex_lock(&lc.mu);
-	lc.gen++;
-	pthread_mutex_unlock(&lc.mu);
-}
-
-int64_t
-listcache_event(const char *key)
-{
-	int64_t	 event = 0;
-	size_t	 i;
-
-	pthread_mutex_lock(&lc.mu);
-	for (i = 0; i < HG_LISTCACHE_SLOTS; i++)
-		if (lc.v[i].body != NULL && lc.v[i].gen == lc.gen &&
-		    strcmp(lc.v[i].key, key) == 0) {
-			event = lc.v[i].event;
-			break;
-		}
-	pthread_mutex_unlock(&lc.mu);
-	return event;
+	atomic_fetch_add(&lc.gen, 1);
 }
 
 const char *
@@ -94,20 +71,23 @@ listcache_release(struct listcache_body *b)
 }
 
 struct listcache_body *
-listcache_get(const char *key, int64_t event)
+listcache_find(const char *key, int64_t *event, uint64_t *gen)
 {
 	struct slot		*s;
 	struct listcache_body	*b = NULL;
 	size_t			 i;
 
+	*event = 0;
 	pthread_mutex_lock(&lc.mu);
+	*gen = atomic_load(&lc.gen);
 	for (i = 0; i < HG_LISTCACHE_SLOTS; i++) {
 		s = &lc.v[i];
-		if (s->body == NULL || s->event != event || s->gen != lc.gen ||
+		if (s->body == NULL || s->gen != *gen ||
 		    strcmp(s->key, key) != 0)
 			continue;
 		b = s->body;
 		atomic_fetch_add(&b->refs, 1);
+		*event = s->event;
 		s->used = ++lc.tick;
 		break;
 	}

@@ -9,15 +9,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The generation now. */
 uint64_t	 listcache_gen(void);
 /* A task was forgotten: no kept answer is current any more. */
 void		 listcache_forget(void);
-/* The newest event id of the answer kept for key, 0 if none. */
-int64_t		 listcache_event(const char *key);
+/*
+ * Sets gen to the generation now, and returns the answer kept for key
+ * in it, with event set to the newest event id it shows; or NULL, with
+ * event 0. The answer is a reference, readable until
+ * listcache_release(): current if no event came after event and gen is
+ * still the generation once that is known.
+ */
 struct listcache_body;
-/* The answer kept for key at event, or NULL: a reference, that stays
- * readable until listcache_release(). */
-struct listcache_body *listcache_get(const char *key, int64_t event);
+struct listcache_body *listcache_find(const char *key, int64_t *event,
+		    uint64_t *gen);
 const char	*listcache_body(const struct listcache_body *, size_t *len);
 void		 listcache_release(struct listcache_body *);
 /* Keeps body (malloc'd; the cache owns it from now on, and frees it if

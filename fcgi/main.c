@@ -45,11 +45,16 @@
 
 /* Limits (HG_CONN_*, HG_DRAIN_MS, ...) are in hg.h with their reasons. */
 
+/*
+ * Requests in flight. A request counts itself, then looks at stopping;
+ * quit() sets stopping, then waits for none in flight: so one of the
+ * two always sees the other. The lock is only for that wait.
+ */
 static struct {
-	pthread_mutex_t	 mu;	/* guards inflight, stopping */
-	pthread_cond_t	 cv;	/* signalled when inflight drops */
-	int		 inflight;
-	int		 stopping;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;	/* signalled when the last one ends */
+	atomic_int	 inflight;
+	atomic_int	 stopping;
 } reqs = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
 
 /* A kept connection its thread waits on, between two requests; on
@@ -158,10 +163,12 @@ answer(struct req *r)
 static void
 inflight_done(void)
 {
-	pthread_mutex_lock(&reqs.mu);
-	reqs.inflight--;
-	pthread_cond_signal(&reqs.cv);
-	pthread_mutex_unlock(&reqs.mu);
+	if (atomic_fetch_sub(&reqs.inflight, 1) == 1 &&
+	    atomic_load(&reqs.stopping)) {
+		pthread_mutex_lock(&reqs.mu);
+		pthread_cond_signal(&reqs.cv);
+		pthread_mutex_unlock(&reqs.mu);
+	}
 }
 
 /*
@@ -312,12 +319,15 @@ conn_thread(void *arg)
 			pthread_mutex_unlock(&conns.mu);
 			waiting = 0;
 		}
-		pthread_mutex_lock(&reqs.mu);
-		stop = reqs.stopping;
-		busy = reqs.inflight >= HG_REQUESTS_MAX;
-		if (rc == 0 && !stop && !busy)
-			reqs.inflight++;
-		pthread_mutex_unlock(&reqs.mu);
+		stop = busy = 0;
+		if (rc == 0) {
+			busy = atomic_fetch_add(&reqs.inflight, 1) >=
+			    HG_REQUESTS_MAX;
+			stop = atomic_load(&reqs.stopping);
+			if (stop || busy)
+				inflight_done();
+		} else
+			stop = atomic_load(&reqs.stopping);
 		if (rc < 0) {
 			if (stop)
 				break;
@@ -483,10 +493,10 @@ drain(void)
 
 	hg_deadline(&ts, CLOCK_REALTIME, HG_DRAIN_MS);
 	pthread_mutex_lock(&reqs.mu);
-	while (reqs.inflight > 0)
+	while (atomic_load(&reqs.inflight) > 0)
 		if (pthread_cond_timedwait(&reqs.cv, &reqs.mu, &ts) != 0)
 			break;
-	left = reqs.inflight;
+	left = atomic_load(&reqs.inflight);
 	pthread_mutex_unlock(&reqs.mu);
 	return left > 0 ? -1 : 0;
 }
@@ -501,9 +511,7 @@ quit(int nfd)
 	int	 stuck;
 
 	unlink(srv.cfg.sock);
-	pthread_mutex_lock(&reqs.mu);
-	reqs.stopping = 1;
-	pthread_mutex_unlock(&reqs.mu);
+	atomic_store(&reqs.stopping, 1);
 	/* Wakes the threads out of accept(); the socket stays open (a
 	 * thread whose kept connection ends accepts on it, and fails). A
 	 * request that comes on a kept connection from now on is
@@ -548,6 +556,7 @@ main(int argc, char *argv[])
 	/* A connection thread allocates little: a few malloc arenas serve
 	 * all threads, instead of glibc's eight per core. */
 	mallopt(M_ARENA_MAX, 2);
+	mallopt(M_MXFAST, 0);
 	hg_malloc_keep();
 	/* --routes: what the router answers, for a test to hold the
 	 * OpenAPI document to; it reads no setting and opens nothing. */

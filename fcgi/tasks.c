@@ -466,24 +466,27 @@ tasks_list(struct req *r)
 	    f.limit);
 	/* One read transaction: the newest event id, and the list only if
 	 * the kept answer is not current. */
-	gen = listcache_gen();
-	f.unless = listcache_event(key);
+	kept = listcache_find(key, &f.unless, &gen);
 	rc = store_task_list(st, &f, &body, &len, &last, &e);
-	if (rc == 1 && (kept = listcache_get(key, last)) == NULL) {
-		/* Put out of the cache meanwhile. */
+	if (rc == 1 && listcache_gen() != gen) {
+		/* A task was forgotten meanwhile. */
+		listcache_release(kept);
+		kept = NULL;
 		f.unless = 0;
+		gen = listcache_gen();
 		rc = store_task_list(st, &f, &body, &len, &last, &e);
 	}
 	pool_put(st);
-	if (rc == -1) {
-		reply_err(r, NULL, &e);
-		return;
-	}
-	if (kept != NULL) {
+	if (rc == 1) {
 		const char	*p = listcache_body(kept, &len);
 
 		reply(r, 200, NULL, JSON_TYPE, p, len);
 		listcache_release(kept);
+		return;
+	}
+	listcache_release(kept);
+	if (rc == -1) {
+		reply_err(r, NULL, &e);
 		return;
 	}
 	reply(r, 200, NULL, JSON_TYPE, body, len);

@@ -21,22 +21,30 @@ text(const char *s)
 }
 
 static void
-an_answer_is_kept_for_its_key_and_event(void)
+an_answer_is_kept_for_its_key_and_generation(void)
 {
 	struct listcache_body	*b;
+	int64_t			 event;
+	uint64_t		 gen, g;
 	size_t			 len;
 
-	listcache_put("a", 5, listcache_gen(), text("[5]"), 3);
-	CHECK_INT(listcache_event("a"), 5);
-	CHECK_INT(listcache_event("b"), 0);
-	CHECK(listcache_get("a", 4) == NULL);
-	CHECK((b = listcache_get("a", 5)) != NULL);
+	CHECK(listcache_find("a", &event, &gen) == NULL);
+	CHECK_INT(event, 0);
+	listcache_put("a", 5, gen, text("[5]"), 3);
+	CHECK(listcache_find("b", &event, &g) == NULL);
+	CHECK((b = listcache_find("a", &event, &g)) != NULL);
+	CHECK_INT(event, 5);
+	CHECK(g == gen);
 	CHECK(memcmp(listcache_body(b, &len), "[5]", 3) == 0 && len == 3);
 	listcache_release(b);
-	/* A forget makes no answer current. */
+	/* A forget makes no answer current, and one read before it is
+	 * not kept after it. */
 	listcache_forget();
-	CHECK_INT(listcache_event("a"), 0);
-	CHECK(listcache_get("a", 5) == NULL);
+	CHECK(listcache_gen() != gen);
+	CHECK(listcache_find("a", &event, &g) == NULL);
+	listcache_put("c", 6, gen, text("[6]"), 3);
+	CHECK(listcache_find("c", &event, &g) == NULL);
+	CHECK_INT(event, 0);
 	listcache_free();
 }
 
@@ -44,11 +52,13 @@ static void
 an_answer_sent_stays_whole_while_it_is_replaced(void)
 {
 	struct listcache_body	*b;
+	int64_t			 event;
+	uint64_t		 gen;
 	size_t			 len;
 	const char		*p;
 
 	listcache_put("a", 1, listcache_gen(), text("[one]"), 5);
-	CHECK((b = listcache_get("a", 1)) != NULL);
+	CHECK((b = listcache_find("a", &event, &gen)) != NULL);
 	listcache_put("a", 2, listcache_gen(), text("[two]"), 5);
 	listcache_free();
 	p = listcache_body(b, &len);
@@ -61,20 +71,22 @@ static void
 an_answer_not_kept_is_freed(void)
 {
 	char	 key[200], *big;
+	int64_t	 event;
+	uint64_t gen;
 
 	CHECK((big = calloc(1, HG_LISTCACHE_BODY_MAX + 1)) != NULL);
 	listcache_put("big", 1, listcache_gen(), big,
 	    HG_LISTCACHE_BODY_MAX + 1);
-	CHECK_INT(listcache_event("big"), 0);
+	CHECK(listcache_find("big", &event, &gen) == NULL);
 	memset(key, 'k', sizeof(key) - 1);
 	key[sizeof(key) - 1] = '\0';
 	listcache_put(key, 1, listcache_gen(), text("[]"), 2);
-	CHECK_INT(listcache_event(key), 0);
+	CHECK(listcache_find(key, &event, &gen) == NULL);
 	listcache_free();
 }
 
 static const struct unit_test tests[] = {
-	UNIT(an_answer_is_kept_for_its_key_and_event),
+	UNIT(an_answer_is_kept_for_its_key_and_generation),
 	UNIT(an_answer_sent_stays_whole_while_it_is_replaced),
 	UNIT(an_answer_not_kept_is_freed),
 };
