@@ -556,7 +556,6 @@ main(int argc, char *argv[])
 	/* A connection thread allocates little: a few malloc arenas serve
 	 * all threads, instead of glibc's eight per core. */
 	mallopt(M_ARENA_MAX, 2);
-	mallopt(M_MXFAST, 0);
 	hg_malloc_keep();
 	/* --routes: what the router answers, for a test to hold the
 	 * OpenAPI document to; it reads no setting and opens nothing. */
