@@ -101,6 +101,7 @@ listcache_put(const char *key, int64_t event, uint64_t gen, char *body,
 {
 	struct slot		*s = NULL;
 	struct listcache_body	*b, *old;
+	char			*p;
 	size_t			 i;
 
 	if (len > HG_LISTCACHE_BODY_MAX || strlen(key) >= sizeof(s->key) ||
@@ -108,6 +109,10 @@ listcache_put(const char *key, int64_t event, uint64_t gen, char *body,
 		free(body);
 		return;
 	}
+	/* The answer was written with room to spare (a page of 50 in 32
+	 * KiB): kept, it holds its bytes only. Shrinking stays in place. */
+	if ((p = realloc(body, len > 0 ? len : 1)) != NULL)
+		body = p;
 	atomic_init(&b->refs, 1);
 	b->len = len;
 	b->p = body;

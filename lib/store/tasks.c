@@ -509,8 +509,10 @@ store_task_list(struct store *st, const struct task_filter *f, char **out,
 		if (rc)
 			which = L_STATE_KIND_BY_STATE;
 	}
-	/* Room for a page of tasks of the usual size in one allocation. */
-	json_buf_reserve(&b, (size_t)f->limit * PAGE_OBJ_GUESS + 64);
+	/* Room for a page of tasks of the usual size in one allocation
+	 * (a large page, which may hold few, grows as it fills). */
+	json_buf_reserve(&b, (size_t)(f->limit < 100 ? f->limit : 100) *
+	    PAGE_OBJ_GUESS + 64);
 	json_buf_raw(&b, "{\"tasks\":[", 10);
 	rc = 0;
 	/* With nothing kept, the ids need not be read first. */

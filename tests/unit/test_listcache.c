@@ -3,6 +3,7 @@
  * kept, not copied, and a request sends a kept one by reference: it must
  * stay whole while the cache replaces or frees it.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,10 +86,31 @@ an_answer_not_kept_is_freed(void)
 	listcache_free();
 }
 
+/* An answer written with room to spare is kept with its bytes only. */
+static void
+a_kept_answer_holds_only_its_bytes(void)
+{
+	struct listcache_body	*b;
+	int64_t			 event;
+	uint64_t		 gen;
+	size_t			 len;
+	char			*body;
+
+	CHECK((body = malloc(64 * 1024)) != NULL);
+	memcpy(body, "[]", 2);
+	listcache_put("a", 1, listcache_gen(), body, 2);
+	CHECK((b = listcache_find("a", &event, &gen)) != NULL);
+	CHECK(malloc_usable_size((void *)listcache_body(b, &len)) < 1024);
+	CHECK(len == 2);
+	listcache_release(b);
+	listcache_free();
+}
+
 static const struct unit_test tests[] = {
 	UNIT(an_answer_is_kept_for_its_key_and_generation),
 	UNIT(an_answer_sent_stays_whole_while_it_is_replaced),
 	UNIT(an_answer_not_kept_is_freed),
+	UNIT(a_kept_answer_holds_only_its_bytes),
 };
 
 int
