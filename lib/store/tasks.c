@@ -420,7 +420,7 @@ list_kept(struct store *st, const struct store_sql *q,
 	enum task_state	 state;
 	sqlite3_stmt	*s;
 	const char	*text;
-	size_t		 found, i, m, start, len, room = 0;
+	size_t		 found, i, m, start, len;
 	int		 rc;
 
 	if ((s = store__stmt(st, q)) == NULL)
@@ -438,15 +438,6 @@ list_kept(struct store *st, const struct store_sql *q,
 	rc = 0;
 	if (pg->n - found > pg->n / 4)
 		goto out;
-	for (i = 0; i < pg->n; i++)
-		if (pg->got[i] != NULL) {
-			(void)objcache_text(pg->got[i], &len);
-			room += len + 1;
-		}
-	/* A task read by id takes about what a kept one does. */
-	if (found > 0)
-		room += (pg->n - found) * (room / found);
-	json_buf_reserve(b, room);
 	/* The tasks read now move to the front of pg, to be kept: m <= i,
 	 * so no entry is written before it is used. */
 	for (i = m = 0; i < pg->n; i++) {

@@ -7,7 +7,6 @@ page at once (the `deleted` event)."""
 import json
 import re
 
-
 from fixtures import (ROWS, allow_clipboard, copied, finished, open_polling,
                       wait_for)
 
