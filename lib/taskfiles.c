@@ -1,7 +1,10 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -37,14 +40,76 @@ taskfiles_dir_path(const struct config *c, int64_t id, char *buf, size_t len)
 	return task_path(buf, len, "%s/tasks/%lld", c, id);
 }
 
+static int
+spare_path(const struct config *c, long pid, char *buf, size_t len)
+{
+	int	 n = snprintf(buf, len, "%s/tasks/" TASKFILES_SPARE "%ld",
+		    c->data, pid);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
 int
 taskfiles_dir_make(const struct config *c, int64_t id, char *buf, size_t len)
 {
+	char	 spare[PATH_MAX];
+
 	if (taskfiles_dir_path(c, id, buf, len) == -1) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	/* Never over a folder that is there: an earlier attempt's. */
+	if (spare_path(c, (long)getpid(), spare, sizeof(spare)) == 0 &&
+	    renameat2(AT_FDCWD, spare, AT_FDCWD, buf, RENAME_NOREPLACE) == 0)
+		return 0;
 	return mkdir(buf, 0700) == -1 && errno != EEXIST ? -1 : 0;
+}
+
+int
+taskfiles_spare_make(const struct config *c)
+{
+	char	 path[PATH_MAX];
+
+	if (spare_path(c, (long)getpid(), path, sizeof(path)) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return mkdir(path, 0700) == -1 && errno != EEXIST ? -1 : 0;
+}
+
+void
+taskfiles_spare_remove(const struct config *c)
+{
+	char	 path[PATH_MAX];
+
+	if (spare_path(c, (long)getpid(), path, sizeof(path)) == 0)
+		(void)rmdir(path);
+}
+
+void
+taskfiles_spares_sweep(const struct config *c)
+{
+	char		 path[PATH_MAX], *end;
+	struct dirent	*de;
+	DIR		*d;
+	size_t		 plen = strlen(TASKFILES_SPARE);
+	long		 pid;
+
+	if (snprintf(path, sizeof(path), "%s/tasks", c->data) >=
+	    (int)sizeof(path) || (d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, TASKFILES_SPARE, plen) != 0)
+			continue;
+		errno = 0;
+		pid = strtol(de->d_name + plen, &end, 10);
+		if (errno != 0 || *end != '\0' || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (spare_path(c, pid, path, sizeof(path)) == 0)
+			(void)rmdir(path);
+	}
+	closedir(d);
 }
 
 int

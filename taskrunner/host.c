@@ -35,6 +35,7 @@
 #include "runlog.h"
 #include "runner.h"
 #include "signals.h"
+#include "taskfiles.h"
 #include "warn.h"
 
 /*
@@ -166,7 +167,8 @@ runner_child(const struct config *cfg, int sock, struct runner *r)
  * a task (a kill, not the server's sigqueue) ends the wait too and sets
  * *leaving, but an id the host has sent already is still taken: none is
  * lost. Once it has waited HG_RUNNER_RELEASE_MS, it gives back what its
- * tasks grew (runner_release).
+ * tasks grew (runner_release). It makes its spare folder first, the
+ * next task's own once it is renamed (taskfiles.h).
  */
 static int64_t
 await_task(struct runner *r, int fd, int *leaving)
@@ -186,6 +188,7 @@ await_task(struct runner *r, int fd, int *leaving)
 	 * SIGTERM is kept pending). */
 	signals_stop = 0;
 	(void)ppoll(NULL, 0, &zero, &r->unblocked);
+	(void)taskfiles_spare_make(&r->cfg);
 	for (;;) {
 		if (signals_stop)
 			*leaving = 1;
@@ -237,6 +240,7 @@ serve(struct runner *r, int fd, char *title, size_t room)
 	}
 	if (fd != -1)
 		close(fd);
+	taskfiles_spare_remove(&r->cfg);
 	runner_close(r);
 	exit(rc);
 }
@@ -399,6 +403,8 @@ host_main(char *title)
 		runlog_printf("hourglass-runner host: %s", err);
 		return 1;
 	}
+	/* Spare folders of runners that were killed as they waited. */
+	taskfiles_spares_sweep(&cfg);
 	/* Its runners, forked, inherit these. */
 	cfg.server_err = warn_open();
 	runlog_open(&cfg);

@@ -135,6 +135,65 @@ def test_commands_run_from_forked_runners():
         assert "from the host" in log, log
 
 
+# A command's runner (its parent), its working folder and that folder's
+# inode number.
+WHERE = {"name": "where", "command": ["sh", "-c", "echo $PPID; pwd -P; "
+                                      "stat -c %i ."]}
+
+
+def spare_folders(srv):
+    tasks = os.path.join(srv.data, "tasks")
+    return sorted(n for n in os.listdir(tasks) if n.startswith(".spare-"))
+
+
+def test_a_waiting_runner_has_its_next_tasks_folder_made():
+    """A runner makes its spare folder while it waits; the task it takes
+    runs in it, renamed to the task's own; it makes another as it waits
+    again; and none is left when the runners end."""
+    with Server(kinds={"kinds": [COUNT, WHERE]}) as srv:
+        spare = only_spare(srv)
+        folder = os.path.join(srv.data, "tasks", ".spare-%d" % spare)
+        wait_for(lambda: os.path.isdir(folder), 10,
+                 what="the spare runner's folder")
+        made = os.stat(folder).st_ino
+        assert os.listdir(folder) == []
+        tid = srv.create("where")["id"]
+        assert srv.wait_finished(tid)["state"] == "succeeded"
+        runner, cwd, ino = srv.get(
+            "/api/tasks/%d/log" % tid).body.decode().split()
+        assert int(runner) == spare, "not run by the spare"
+        assert cwd == os.path.realpath(os.path.join(srv.data, "tasks",
+                                                    str(tid))), cwd
+        assert int(ino) == made, "the task's folder is not the spare's"
+        # Idle again, with a new one (the old inode is the task's still).
+        wait_for(lambda: os.path.isdir(folder) and
+                 os.stat(folder).st_ino != made, 10,
+                 what="the runner's next spare folder")
+        srv.stop()
+        wait_for(lambda: not runner_pids(srv.data), 10,
+                 what="the runners to end with the server")
+        assert spare_folders(srv) == []
+
+
+def test_a_killed_runners_spare_folder_is_swept_by_the_next_host():
+    with Server() as srv:
+        spare = only_spare(srv)
+        folder = os.path.join(srv.data, "tasks", ".spare-%d" % spare)
+        wait_for(lambda: os.path.isdir(folder), 10,
+                 what="the spare runner's folder")
+        kill_pids([spare])
+        assert os.path.isdir(folder)
+        # The host that takes the dead one's place sweeps it; others are
+        # live runners' own.
+        kill_pids([only_host(srv)])
+        wait_for(lambda: not os.path.exists(folder), 10,
+                 what="the killed runner's spare folder to go")
+        tid = srv.create("count")["id"]
+        assert srv.wait_finished(tid)["state"] == "succeeded"
+        for name in spare_folders(srv):
+            assert pid_alive(int(name[len(".spare-"):])), name
+
+
 def test_without_its_socket_runners_start_by_exec():
     with Server() as srv:
         host = only_host(srv)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hg.h"
@@ -83,6 +84,89 @@ dir_make_is_idempotent(void)
 	CHECK(stat(p, &sb) == 0 && S_ISDIR(sb.st_mode));
 	CHECK_INT(taskfiles_dir_make(&cfg, 3, p, 4), -1);
 	CHECK_INT(errno, ENAMETOOLONG);
+}
+
+/* The path of pid's spare folder. */
+static const char *
+spare_of(long pid)
+{
+	static char	 p[PATH_MAX + 32];
+
+	snprintf(p, sizeof(p), "%s/tasks/" TASKFILES_SPARE "%ld", unit_dir,
+	    pid);
+	return p;
+}
+
+static void
+a_spare_folder_becomes_the_tasks_own(void)
+{
+	char		 p[PATH_MAX];
+	struct stat	 spare, sb;
+
+	setup(1024);
+	CHECK_INT(taskfiles_spare_make(&cfg), 0);
+	CHECK_INT(taskfiles_spare_make(&cfg), 0);	/* there already */
+	CHECK(stat(spare_of((long)getpid()), &spare) == 0 &&
+	    S_ISDIR(spare.st_mode));
+	CHECK_INT((int)(spare.st_mode & 0777), 0700);
+	CHECK_INT(taskfiles_dir_make(&cfg, 9, p, sizeof(p)), 0);
+	/* The same folder, renamed: the spare is gone. */
+	CHECK(stat(p, &sb) == 0 && sb.st_ino == spare.st_ino);
+	CHECK(stat(spare_of((long)getpid()), &sb) == -1 && errno == ENOENT);
+	/* With none, a folder is made. */
+	CHECK_INT(taskfiles_dir_make(&cfg, 10, p, sizeof(p)), 0);
+	CHECK(stat(p, &sb) == 0 && S_ISDIR(sb.st_mode));
+}
+
+static void
+a_spare_never_takes_the_place_of_a_folder_there(void)
+{
+	char		 p[PATH_MAX], f[PATH_MAX + 8];
+	struct stat	 before, spare, sb;
+
+	setup(1024);
+	/* An earlier attempt's folder, empty or not, stays as it was, and
+	 * the spare waits for the next task. */
+	CHECK_INT(taskfiles_dir_make(&cfg, 4, p, sizeof(p)), 0);
+	CHECK(stat(p, &before) == 0);
+	CHECK_INT(taskfiles_spare_make(&cfg), 0);
+	CHECK(stat(spare_of((long)getpid()), &spare) == 0);
+	CHECK_INT(taskfiles_dir_make(&cfg, 4, p, sizeof(p)), 0);
+	CHECK(stat(p, &sb) == 0 && sb.st_ino == before.st_ino);
+	snprintf(f, sizeof(f), "%s/left", p);
+	CHECK(mkdir(f, 0700) == 0);
+	CHECK_INT(taskfiles_dir_make(&cfg, 4, p, sizeof(p)), 0);
+	CHECK(stat(f, &sb) == 0);
+	CHECK(stat(spare_of((long)getpid()), &sb) == 0 &&
+	    sb.st_ino == spare.st_ino);
+	taskfiles_spare_remove(&cfg);
+	CHECK(stat(spare_of((long)getpid()), &sb) == -1 && errno == ENOENT);
+	taskfiles_spare_remove(&cfg);	/* none: nothing to do */
+}
+
+static void
+the_sweep_takes_only_spares_of_processes_gone(void)
+{
+	struct stat	 sb;
+	pid_t		 gone;
+	int		 status;
+	char		 other[PATH_MAX + 32];
+
+	setup(1024);
+	/* A pid that was and is no more: a child, reaped. */
+	if ((gone = fork()) == 0)
+		_exit(0);
+	CHECK(gone > 0 && waitpid(gone, &status, 0) == gone);
+	CHECK(mkdir(spare_of((long)gone), 0700) == 0);
+	CHECK_INT(taskfiles_spare_make(&cfg), 0);
+	/* Not a spare's name: left alone. */
+	snprintf(other, sizeof(other), "%s/tasks/" TASKFILES_SPARE "x",
+	    unit_dir);
+	CHECK(mkdir(other, 0700) == 0);
+	taskfiles_spares_sweep(&cfg);
+	CHECK(stat(spare_of((long)gone), &sb) == -1 && errno == ENOENT);
+	CHECK(stat(spare_of((long)getpid()), &sb) == 0);
+	CHECK(stat(other, &sb) == 0);
 }
 
 static void
@@ -318,6 +402,9 @@ remove_takes_the_log_and_the_folder(void)
 static const struct unit_test tests[] = {
 	UNIT(paths_name_the_task),
 	UNIT(dir_make_is_idempotent),
+	UNIT(a_spare_folder_becomes_the_tasks_own),
+	UNIT(a_spare_never_takes_the_place_of_a_folder_there),
+	UNIT(the_sweep_takes_only_spares_of_processes_gone),
 	UNIT(no_log_before_the_first_line),
 	UNIT(lines_go_in_with_a_newline),
 	UNIT(past_the_cap_one_marker_and_nothing_more),
