@@ -97,6 +97,8 @@ $(BUILD)/tests/test_hooksign: LDLIBS += -lnettle
 # So is the framing of an answer sent whole, and the kept list answers.
 $(BUILD)/tests/test_record: $(BUILD)/obj/fcgi/record.o
 $(BUILD)/tests/test_listcache: $(BUILD)/obj/fcgi/listcache.o
+# And the request threads' connections, with the settings they read.
+$(BUILD)/tests/test_pool: $(BUILD)/obj/fcgi/pool.o $(BUILD)/obj/fcgi/server.o
 
 # The client's parts are tested alone: its arguments and parameters, its
 # SSE reader and its bar; never its main() or libcurl.
