@@ -1,6 +1,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,7 +44,7 @@ taskfiles_dir_path(const struct config *c, int64_t id, char *buf, size_t len)
 static int
 spare_path(const struct config *c, long pid, char *buf, size_t len)
 {
-	int	 n = snprintf(buf, len, "%s/tasks/" TASKFILES_SPARE "%ld",
+	int	 n = snprintf(buf, len, "%s/tasks/" TASKFILES_SPARES "/%ld",
 		    c->data, pid);
 
 	return n < 0 || (size_t)n >= len ? -1 : 0;
@@ -68,12 +69,21 @@ taskfiles_dir_make(const struct config *c, int64_t id, char *buf, size_t len)
 int
 taskfiles_spare_make(const struct config *c)
 {
-	char	 path[PATH_MAX];
+	char	 path[PATH_MAX], *slash;
 
 	if (spare_path(c, (long)getpid(), path, sizeof(path)) == -1) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT || (slash = strrchr(path, '/')) == NULL)
+		return -1;
+	/* The first spare makes their folder. */
+	*slash = '\0';
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		return -1;
+	*slash = '/';
 	return mkdir(path, 0700) == -1 && errno != EEXIST ? -1 : 0;
 }
 
@@ -89,25 +99,26 @@ taskfiles_spare_remove(const struct config *c)
 void
 taskfiles_spares_sweep(const struct config *c)
 {
-	char		 path[PATH_MAX], *end;
+	char		 path[PATH_MAX];
 	struct dirent	*de;
 	DIR		*d;
-	size_t		 plen = strlen(TASKFILES_SPARE);
+	const char	*p;
 	long		 pid;
 
-	if (snprintf(path, sizeof(path), "%s/tasks", c->data) >=
-	    (int)sizeof(path) || (d = opendir(path)) == NULL)
+	if (snprintf(path, sizeof(path), "%s/tasks/" TASKFILES_SPARES,
+	    c->data) >= (int)sizeof(path) || (d = opendir(path)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, TASKFILES_SPARE, plen) != 0)
+		/* A pid as a runner writes it, and nothing else. */
+		pid = 0;
+		for (p = de->d_name; *p >= '0' && *p <= '9' && pid <= INT_MAX;
+		    p++)
+			pid = pid * 10 + (*p - '0');
+		if (*p != '\0' || de->d_name[0] == '0' || pid <= 0 ||
+		    pid > INT_MAX || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
 			continue;
-		errno = 0;
-		pid = strtol(de->d_name + plen, &end, 10);
-		if (errno != 0 || *end != '\0' || pid <= 0 ||
-		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
-		if (spare_path(c, pid, path, sizeof(path)) == 0)
-			(void)rmdir(path);
+		(void)unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
 	}
 	closedir(d);
 }

@@ -28,16 +28,18 @@ int	taskfiles_dir_make(const struct config *c, int64_t id, char *buf,
 	    size_t len);
 
 /*
- * A runner's spare folder, <data>/tasks/.spare-<pid>: made while the
+ * A runner's spare folder, <data>/tasks/.spares/<pid>: made while the
  * runner waits for a task, and renamed to the task's own as it starts
  * (taskfiles_dir_make), since a rename makes no inode: on ext4 a mkdir
- * took 100-400 us of the start, a rename about 20. Always empty.
+ * took 100-400 us of the start, a rename about 20. Where the file
+ * system cannot rename without replacing (RENAME_NOREPLACE), the
+ * task's folder is made as before. Always empty.
  * taskfiles_spare_make() makes the caller's unless it is there (0, or -1
  * with errno set); taskfiles_spare_remove() removes it, if it is there;
  * taskfiles_spares_sweep() removes those whose process is gone (a runner
  * killed while it waited).
  */
-#define TASKFILES_SPARE	".spare-"
+#define TASKFILES_SPARES	".spares"
 int	taskfiles_spare_make(const struct config *c);
 void	taskfiles_spare_remove(const struct config *c);
 void	taskfiles_spares_sweep(const struct config *c);

@@ -141,9 +141,17 @@ WHERE = {"name": "where", "command": ["sh", "-c", "echo $PPID; pwd -P; "
                                       "stat -c %i ."]}
 
 
+def spare_folder(srv, pid):
+    return os.path.join(srv.data, "tasks", ".spares", str(pid))
+
+
 def spare_folders(srv):
-    tasks = os.path.join(srv.data, "tasks")
-    return sorted(n for n in os.listdir(tasks) if n.startswith(".spare-"))
+    """The pids whose spare folders are there now."""
+    try:
+        return sorted(int(n) for n in os.listdir(
+            os.path.join(srv.data, "tasks", ".spares")))
+    except FileNotFoundError:
+        return []
 
 
 def test_a_waiting_runner_has_its_next_tasks_folder_made():
@@ -152,7 +160,7 @@ def test_a_waiting_runner_has_its_next_tasks_folder_made():
     again; and none is left when the runners end."""
     with Server(kinds={"kinds": [COUNT, WHERE]}) as srv:
         spare = only_spare(srv)
-        folder = os.path.join(srv.data, "tasks", ".spare-%d" % spare)
+        folder = spare_folder(srv, spare)
         wait_for(lambda: os.path.isdir(folder), 10,
                  what="the spare runner's folder")
         made = os.stat(folder).st_ino
@@ -178,7 +186,7 @@ def test_a_waiting_runner_has_its_next_tasks_folder_made():
 def test_a_killed_runners_spare_folder_is_swept_by_the_next_host():
     with Server() as srv:
         spare = only_spare(srv)
-        folder = os.path.join(srv.data, "tasks", ".spare-%d" % spare)
+        folder = spare_folder(srv, spare)
         wait_for(lambda: os.path.isdir(folder), 10,
                  what="the spare runner's folder")
         kill_pids([spare])
@@ -190,8 +198,11 @@ def test_a_killed_runners_spare_folder_is_swept_by_the_next_host():
                  what="the killed runner's spare folder to go")
         tid = srv.create("count")["id"]
         assert srv.wait_finished(tid)["state"] == "succeeded"
-        for name in spare_folders(srv):
-            assert pid_alive(int(name[len(".spare-"):])), name
+        # A runner let go removes its own as it ends: one gone since
+        # the listing is no stray.
+        for pid in spare_folders(srv):
+            assert pid_alive(pid) or not os.path.exists(
+                spare_folder(srv, pid)), pid
 
 
 def test_without_its_socket_runners_start_by_exec():
