@@ -174,7 +174,8 @@ inflight_done(void)
 /*
  * Gives back the pages this thread touched of its stack below where it
  * is now (SQLite's deeper frames, a handler's buffers), and, once after
- * requests, the heap's free pages and the pooled connections' caches.
+ * requests, the pooled connections (pool_release_memory) and the heap's
+ * free pages.
  * The kernel hands the stack pages back zeroed if they are touched
  * again. A page under the current frame is kept (the red zone).
  */
@@ -186,6 +187,11 @@ idle_release(void)
 	size_t		 size, page = (size_t)sysconf(_SC_PAGESIZE);
 	uintptr_t	 here = (uintptr_t)&a, end;
 
+	/* First, as opening a connection goes deeper into the stack. */
+	if (atomic_exchange(&trim_due, 0)) {
+		pool_release_memory();
+		(void)malloc_trim(0);
+	}
 	if (pthread_getattr_np(pthread_self(), &a) == 0) {
 		if (pthread_attr_getstack(&a, &lo, &size) == 0) {
 			end = (here & ~(uintptr_t)(page - 1)) - page;
@@ -195,10 +201,6 @@ idle_release(void)
 				    MADV_DONTNEED);
 		}
 		pthread_attr_destroy(&a);
-	}
-	if (atomic_exchange(&trim_due, 0)) {
-		pool_release_memory();
-		(void)malloc_trim(0);
 	}
 }
 

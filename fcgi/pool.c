@@ -41,13 +41,29 @@ pool_init(char *err, size_t errlen)
 	return 0;
 }
 
-/* A connection lent: an idle one, or one opened if none is. Without
- * wait, NULL at once (and e unset) while all are lent. */
+/* Opens a connection for a token taken, or gives the token back. */
 static struct store *
-lend(int wait, struct hg_err *e)
+open_lent(struct hg_err *e)
+{
+	struct store	*st;
+	char		 err[256];
+
+	/* Outside the lock, as it reads the schema from disk. */
+	if ((st = store_open(srv.cfg.db, 0, err, sizeof(err))) == NULL) {
+		sem_post(&pool.tokens);
+		hg_err_set(e, 503, "unavailable", "database: %s", err);
+	} else
+		store_keep_objects(st, srv.objs);
+	return st;
+}
+
+/* A connection lent: an idle one, or one opened if none is (*opened
+ * says which). Without wait, NULL at once (and e unset) while all are
+ * lent. */
+static struct store *
+lend(int wait, int *opened, struct hg_err *e)
 {
 	struct store	*st = NULL;
-	char		 err[256];
 
 	if (wait) {
 		while (sem_wait(&pool.tokens) == -1)
@@ -58,22 +74,17 @@ lend(int wait, struct hg_err *e)
 	if (pool.nidle > 0)
 		st = pool.idle[--pool.nidle];
 	pthread_mutex_unlock(&pool.mu);
-	if (st != NULL)
-		return st;
-	/* None idle, one not yet opened: opened outside the lock, as it
-	 * reads the schema from disk. */
-	if ((st = store_open(srv.cfg.db, 0, err, sizeof(err))) == NULL) {
-		sem_post(&pool.tokens);
-		hg_err_set(e, 503, "unavailable", "database: %s", err);
-	} else
-		store_keep_objects(st, srv.objs);
+	if ((*opened = st == NULL))
+		st = open_lent(e);
 	return st;
 }
 
 struct store *
 pool_get(struct hg_err *e)
 {
-	return lend(1, e);
+	int	 opened;
+
+	return lend(1, &opened, e);
 }
 
 void
@@ -92,7 +103,7 @@ pool_release_memory(void)
 	struct store	*st[HG_POOL_MAX];
 	struct hg_err	 e;
 	int64_t		 last;
-	int		 i, n = 0;
+	int		 i, n = 0, opened;
 
 	/*
 	 * A connection holds its schema and its prepared statements, a few
@@ -112,10 +123,16 @@ pool_release_memory(void)
 		store_close(st[i]);
 	(void)malloc_trim(0);
 	/* Lent and given back, but never waited for: all lent, a burst
-	 * has begun and opens its own. One a request opened while the
-	 * above were closed is new enough. */
-	if ((st[0] = lend(0, &e)) == NULL)
+	 * has begun and opens its own. One a request brought back while
+	 * the above were closed is closed too, and opened again in its
+	 * place, on the token it was lent with. */
+	if ((st[0] = lend(0, &opened, &e)) == NULL)
 		return;
+	if (!opened) {
+		store_close(st[0]);
+		if ((st[0] = open_lent(&e)) == NULL)
+			return;
+	}
 	(void)store_event_last(st[0], &last);
 	pool_put(st[0]);
 }

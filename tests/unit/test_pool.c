@@ -65,6 +65,7 @@ idle_the_burst_is_closed_and_one_opened_after_it(void)
 {
 	struct store	*lent[HG_POOL_MAX];
 	struct hg_err	 e;
+	char		 db[sizeof(srv.cfg.db)];
 	int64_t		 last;
 	int		 i;
 
@@ -78,12 +79,20 @@ idle_the_burst_is_closed_and_one_opened_after_it(void)
 	for (i = 0; i < HG_POOL_MAX; i++)
 		pool_put(lent[i]);
 	pool_release_memory();
-	/* The one ready is none of the burst's, and works; the rest are
-	 * opened on demand, up to the limit again. */
-	for (i = 0; i < HG_POOL_MAX; i++) {
+	/* One is ready, opened already: lent while no other could be
+	 * opened. It is none of the burst's. */
+	memcpy(db, srv.cfg.db, sizeof(db));
+	snprintf(srv.cfg.db, sizeof(srv.cfg.db), "/nonexistent/hourglass.db");
+	CHECK((lent[0] = pool_get(&e)) != NULL);
+	memcpy(srv.cfg.db, db, sizeof(db));
+	if (lent[0] == NULL)
+		return;
+	CHECK_INT(marked(lent[0]), 0);
+	CHECK_INT(store_event_last(lent[0], &last), 0);
+	/* The rest are opened on demand, up to the limit again. */
+	for (i = 1; i < HG_POOL_MAX; i++) {
 		CHECK((lent[i] = pool_get(&e)) != NULL);
 		CHECK_INT(marked(lent[i]), 0);
-		CHECK_INT(store_event_last(lent[i], &last), 0);
 	}
 	for (i = 0; i < HG_POOL_MAX; i++)
 		pool_put(lent[i]);
@@ -120,23 +129,36 @@ borrower(void *arg)
 	return NULL;
 }
 
+static void *
+releaser(void *arg)
+{
+	int	 round;
+
+	(void)arg;
+	for (round = 0; round < 300; round++)
+		pool_release_memory();
+	return NULL;
+}
+
 static void
 releases_beside_requests_never_pass_the_limit(void)
 {
-	pthread_t	 t[HG_POOL_MAX];
+	pthread_t	 t[2 * HG_POOL_MAX], r[2];
 	size_t		 i;
-	int		 round;
 
 	setup();
 	atomic_store(&stop_all, 0);
 	atomic_store(&lent_most, 0);
-	/* As many borrowers as connections. A release that added one
-	 * past the limit (all came back while it closed the idle ones)
-	 * would trip pool_put's assertion. */
+	/* More borrowers than connections, and releases from two threads
+	 * at once, as idle request threads may. A release that added a
+	 * connection past the limit (all came back while it closed the
+	 * idle ones) would trip pool_put's assertion. */
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		CHECK(pthread_create(&t[i], NULL, borrower, NULL) == 0);
-	for (round = 0; round < 200; round++)
-		pool_release_memory();
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		CHECK(pthread_create(&r[i], NULL, releaser, NULL) == 0);
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		pthread_join(r[i], NULL);
 	atomic_store(&stop_all, 1);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		pthread_join(t[i], NULL);
