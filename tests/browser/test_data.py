@@ -40,14 +40,15 @@ KINDS = {"kinds": [
                       "default": 1100}}},
 ]}
 
-# The open details' result and items, as the user sees them.
+# The open details' result and items, as the user sees them. Until the
+# click is handled, the dialog holds no task yet (no state to read).
 DETAILS_JS = """
 const q = s => document.querySelector(s);
 const box = q('#d-items-box'), res = q('#d-result-box');
-const table = q('#d-items table');
+const table = q('#d-items table'), state = q('#details .state-text');
 return {
-  open: q('#details').open,
-  state: q('#details .state-text').textContent,
+  open: q('#details').open && state !== null,
+  state: state ? state.textContent : null,
   result: res.hidden ? null : q('#d-result').textContent,
   shown: !box.hidden,
   count: q('#d-items-count').textContent,

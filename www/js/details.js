@@ -36,6 +36,10 @@ export function openFromHash() {
 		closeDetails(true);
 }
 
+function titleOf(t) {
+	return (t.name || t.kind) + ' #' + t.id;
+}
+
 async function openDetails(id) {
 	const dlg = $('#details');
 	if (view.open !== id) {
@@ -48,7 +52,10 @@ async function openDetails(id) {
 		const box = el('div', 'task in-dialog');
 		box.append(...newRow().childNodes);
 		$('#d-task').replaceChildren(box);
-		$('#d-title').textContent = 'Task #' + id;
+		/* Its own title at once if the task is known: the rest is
+		 * drawn at the next frame. */
+		$('#d-title').textContent = tasks.has(id) ?
+		    titleOf(tasks.get(id)) : 'Task #' + id;
 		$('#d-facts').replaceChildren();
 		detail.wasActive = id;	/* it may end before the next poll */
 		items.open(id);
@@ -103,7 +110,7 @@ function renderDetails() {
 		const row = $('#d-task').firstElementChild;
 		if (row)
 			fillTask(row, t, now());
-		setText(document, '#d-title', (t.name || t.kind) + ' #' + t.id);
+		setText(document, '#d-title', titleOf(t));
 		const facts = [['Kind', t.kind]];
 		if (t.name)
 			facts.push(['Name', t.name]);
