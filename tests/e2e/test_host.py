@@ -282,6 +282,10 @@ def test_a_runner_comes_back_for_the_next_task():
         assert running_runner(srv, tid) == first, "not the one come back"
         assert args(first)[1:] == [str(tid).encode()], args(first)
         assert srv.wait_finished(tid)["state"] == "succeeded"
+        # It says it is idle just after the end is recorded: a task
+        # created in between would go to the spare.
+        wait_for(lambda: args(first)[1:2] == [b"--spare"], 10,
+                 what="the runner to come back again")
         assert runner_of(srv, srv.create("ppid")["id"]) == first
 
 
