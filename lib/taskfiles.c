@@ -43,10 +43,8 @@ taskfiles_dir_path(const struct config *c, int64_t id, char *buf, size_t len)
 static int
 spare_path(const struct config *c, long pid, char *buf, size_t len)
 {
-	int	 n = snprintf(buf, len, "%s/tasks/" TASKFILES_SPARES "/%ld",
-		    c->data, pid);
-
-	return n < 0 || (size_t)n >= len ? -1 : 0;
+	return task_path(buf, len, "%s/tasks/" TASKFILES_SPARES "/%lld", c,
+	    pid);
 }
 
 int
