@@ -1,6 +1,5 @@
 #include <assert.h>
 #include <errno.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
@@ -57,34 +56,28 @@ open_lent(struct hg_err *e)
 	return st;
 }
 
-/* A connection lent: an idle one, or one opened if none is (*opened
- * says which). Without wait, NULL at once (and e unset) while all are
- * lent. */
+/* An idle connection, taken out of the pool, or NULL if none is. */
 static struct store *
-lend(int wait, int *opened, struct hg_err *e)
+take_idle(void)
 {
 	struct store	*st = NULL;
 
-	if (wait) {
-		while (sem_wait(&pool.tokens) == -1)
-			assert(errno == EINTR);
-	} else if (sem_trywait(&pool.tokens) == -1)
-		return NULL;
 	pthread_mutex_lock(&pool.mu);
 	if (pool.nidle > 0)
 		st = pool.idle[--pool.nidle];
 	pthread_mutex_unlock(&pool.mu);
-	if ((*opened = st == NULL))
-		st = open_lent(e);
 	return st;
 }
 
 struct store *
 pool_get(struct hg_err *e)
 {
-	int	 opened;
+	struct store	*st;
 
-	return lend(1, &opened, e);
+	while (sem_wait(&pool.tokens) == -1)
+		assert(errno == EINTR);
+	/* An idle one, or, with none idle, one not yet opened. */
+	return (st = take_idle()) != NULL ? st : open_lent(e);
 }
 
 void
@@ -103,7 +96,7 @@ pool_release_memory(void)
 	struct store	*st[HG_POOL_MAX];
 	struct hg_err	 e;
 	int64_t		 last;
-	int		 i, n = 0, opened;
+	int		 i, n = 0;
 
 	/*
 	 * A connection holds its schema and its prepared statements, a few
@@ -111,9 +104,9 @@ pool_release_memory(void)
 	 * among what the burst freed: the one connection kept held about
 	 * 0.9 MiB of an idle server with the pages around it. Every idle
 	 * one is closed (as not yet opened, the semaphore counts them the
-	 * same), the heap trimmed, and one opened again, its schema read
-	 * (any statement reads it) into the heap as it is now, so that the
-	 * next request finds it ready.
+	 * same), and one opened again, its schema read (any statement
+	 * reads it), so that the next request finds it ready; the caller
+	 * trims the heap after.
 	 */
 	pthread_mutex_lock(&pool.mu);
 	while (pool.nidle > 0)
@@ -121,18 +114,15 @@ pool_release_memory(void)
 	pthread_mutex_unlock(&pool.mu);
 	for (i = 0; i < n; i++)
 		store_close(st[i]);
-	(void)malloc_trim(0);
 	/* Lent and given back, but never waited for: all lent, a burst
 	 * has begun and opens its own. One a request brought back while
 	 * the above were closed is closed too, and opened again in its
-	 * place, on the token it was lent with. */
-	if ((st[0] = lend(0, &opened, &e)) == NULL)
+	 * place, on the token taken for it. */
+	if (sem_trywait(&pool.tokens) == -1)
 		return;
-	if (!opened) {
-		store_close(st[0]);
-		if ((st[0] = open_lent(&e)) == NULL)
-			return;
-	}
+	store_close(take_idle());
+	if ((st[0] = open_lent(&e)) == NULL)
+		return;
 	(void)store_event_last(st[0], &last);
 	pool_put(st[0]);
 }

@@ -18,10 +18,10 @@ int		 pool_init(char *err, size_t errlen);
  * set (503) if none can be opened. Give it back with pool_put(). */
 struct store	*pool_get(struct hg_err *e);
 void		 pool_put(struct store *st);
-/* For a server gone idle: closes the idle connections, trims the heap,
- * and opens one again with its schema read (a request that takes it
- * reads its pages again, from the OS's cache, and prepares its
- * statements). */
+/* For a server gone idle, before the heap is trimmed: closes the idle
+ * connections, and opens one again with its schema read (a request
+ * that takes it reads its pages again, from the OS's cache, and
+ * prepares its statements). */
 void		 pool_release_memory(void);
 /* Closes the idle connections; only once no request can run. */
 void		 pool_fini(void);
