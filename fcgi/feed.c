@@ -481,9 +481,13 @@ start_cursor(struct req *r, int64_t *after)
 {
 	const char	*v = req_param(r, "HTTP_LAST_EVENT_ID");
 	char		 buf[32];
+	int		 rc;
 
-	if (v == NULL || v[0] == '\0')
-		v = req_query(r, "after", buf, sizeof(buf));
+	if (v == NULL || v[0] == '\0') {
+		if ((rc = req_arg(r, "after", buf, sizeof(buf))) == -1)
+			return -1;
+		v = rc == 1 ? buf : NULL;
+	}
 	if (v == NULL || v[0] == '\0')
 		return 0;
 	if (strcmp(v, "0") == 0) {

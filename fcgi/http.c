@@ -52,6 +52,10 @@ req_query(struct req *r, const char *name, char *buf, size_t len)
 				if (*q == '%' && end - q >= 3 &&
 				    (hi = hexval(q[1])) >= 0 &&
 				    (lo = hexval(q[2])) >= 0) {
+					/* A NUL would end the value early:
+					 * "kind=ok%00x" is not kind "ok". */
+					if (hi == 0 && lo == 0)
+						return NULL;
 					buf[o++] = (char)(hi * 16 + lo);
 					q += 2;
 				} else

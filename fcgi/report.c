@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -372,7 +373,7 @@ report_serve(struct req *r, int64_t id)
 	int		 stop, rc;
 
 	memset(&rp, 0, sizeof(rp));
-	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0) {
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
 		hg_err_set(&e, 401, "unauthorized", "a report needs its task's "
 		    "token: Authorization: Bearer <token>");
 		goto fail;

@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "about.h"
 #include "deliveries.h"
@@ -178,7 +179,7 @@ authorized(struct req *r)
 
 	if (srv.cfg.token[0] == '\0')
 		return 1;
-	if (h != NULL && strncmp(h, "Bearer ", 7) == 0)
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
 		return is_token(h + 7);
 	if (strcmp(r->method, "GET") == 0 &&
 	    req_query(r, "access_token", q, sizeof(q)) != NULL)

@@ -443,14 +443,19 @@ schedules_preview(struct req *r)
 	char		 cron[CRON_MAX + 1], zone[TZ_NAME_MAX + 1], when[40];
 	cJSON		*o, *list;
 	int64_t		 at;
-	int		 i;
+	int		 i, rc;
 
-	if (req_query(r, "cron", cron, sizeof(cron)) == NULL) {
+	if (req_arg(r, "cron", cron, sizeof(cron)) != 1) {
 		reply_errf(r, 400, "invalid_request", "cron: required, at most "
 		    "%d bytes", CRON_MAX);
 		return;
 	}
-	if (req_query(r, "timezone", zone, sizeof(zone)) == NULL)
+	if ((rc = req_arg(r, "timezone", zone, sizeof(zone))) == -1) {
+		reply_errf(r, 400, "invalid_request", "timezone: an IANA "
+		    "name, at most %d bytes", TZ_NAME_MAX);
+		return;
+	}
+	if (rc == 0)
 		snprintf(zone, sizeof(zone), "UTC");
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    (list = cJSON_AddArrayToObject(o, "next_runs")) == NULL) {

@@ -422,7 +422,8 @@ tasks_list(struct req *r)
 	struct task_filter	 f = { 0, NULL, 0, HG_LIST_DEFAULT, 0 };
 	struct store		*st;
 	struct hg_err		 e;
-	char			 state[32], kind[128], num[32], key[160];
+	char			 state[32], kind[HG_KIND_NAME_MAX + 1], num[32];
+	char			 key[160];
 	struct listcache_body	*kept = NULL;
 	char			*body = NULL;
 	int64_t			 n, last;
@@ -430,8 +431,11 @@ tasks_list(struct req *r)
 	size_t			 len;
 	int			 rc, v;
 
-	if (req_query(r, "state", state, sizeof(state)) != NULL) {
-		if ((v = state_parse(state)) == -1) {
+	/* A value that cannot be read (too long, a NUL in it) is refused
+	 * like a wrong one, never taken for none: that would widen the
+	 * list. */
+	if ((rc = req_arg(r, "state", state, sizeof(state))) != 0) {
+		if (rc == -1 || (v = state_parse(state)) == -1) {
 			reply_errf(r, 400, "invalid_request", "state: must be "
 			    "one of queued, running, stopping, retrying, "
 			    "succeeded, failed, canceled, lost");
@@ -439,10 +443,17 @@ tasks_list(struct req *r)
 		}
 		f.state = (enum task_state)v;
 	}
-	if (req_query(r, "kind", kind, sizeof(kind)) != NULL)
+	if ((rc = req_arg(r, "kind", kind, sizeof(kind))) != 0) {
+		if (rc == -1 || kind[0] == '\0') {
+			reply_errf(r, 400, "invalid_request", "kind: must be "
+			    "a kind's name, at most %d bytes",
+			    HG_KIND_NAME_MAX);
+			return;
+		}
 		f.kind = kind;
-	if (req_query(r, "limit", num, sizeof(num)) != NULL) {
-		if (hg_parse_id(num, strlen(num), &n) == -1 ||
+	}
+	if ((rc = req_arg(r, "limit", num, sizeof(num))) != 0) {
+		if (rc == -1 || hg_parse_id(num, strlen(num), &n) == -1 ||
 		    n > HG_LIST_MAX) {
 			reply_errf(r, 400, "invalid_request", "limit: must be "
 			    "an integer from 1 to %d", HG_LIST_MAX);
@@ -450,20 +461,21 @@ tasks_list(struct req *r)
 		}
 		f.limit = (int)n;
 	}
-	if (req_query(r, "before", num, sizeof(num)) != NULL) {
-		if (hg_parse_id(num, strlen(num), &f.before) == -1) {
-			reply_errf(r, 400, "invalid_request", "before: must be "
-			    "a task id");
-			return;
-		}
+	if ((rc = req_arg(r, "before", num, sizeof(num))) != 0 &&
+	    (rc == -1 || hg_parse_id(num, strlen(num), &f.before) == -1)) {
+		reply_errf(r, 400, "invalid_request", "before: must be a "
+		    "task id");
+		return;
 	}
 	if ((st = pool_get(&e)) == NULL) {
 		reply_err(r, NULL, &e);
 		return;
 	}
-	snprintf(key, sizeof(key), "%s|%s|%lld|%d", f.state != 0 ?
-	    state : "", f.kind != NULL ? f.kind : "", (long long)f.before,
-	    f.limit);
+	/* A kind's name is never empty, but its place says "none" apart
+	 * from any name all the same. */
+	snprintf(key, sizeof(key), "%s|%c%s|%lld|%d", f.state != 0 ?
+	    state : "", f.kind != NULL ? '=' : '-', f.kind != NULL ?
+	    f.kind : "", (long long)f.before, f.limit);
 	/* One read transaction: the newest event id, and the list only if
 	 * the kept answer is not current. */
 	kept = listcache_find(key, &f.unless, &gen);
@@ -531,8 +543,8 @@ tasks_log(struct req *r, int64_t id)
 	off_t		 off = 0;
 	int		 fd, rc;
 
-	if (req_query(r, "tail", num, sizeof(num)) != NULL &&
-	    (hg_parse_id(num, strlen(num), &tail) == -1 ||
+	if ((rc = req_arg(r, "tail", num, sizeof(num))) != 0 &&
+	    (rc == -1 || hg_parse_id(num, strlen(num), &tail) == -1 ||
 	    tail > HG_TAIL_MAX)) {
 		reply_errf(r, 400, "invalid_request", "tail: must be an "
 		    "integer from 1 to %d", HG_TAIL_MAX);

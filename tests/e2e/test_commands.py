@@ -301,7 +301,7 @@ def test_log_tail_gives_last_lines(srv):
 
 def test_log_tail_out_of_range_is_400(srv):
     tid = emit(srv, "l1\\n")["id"]
-    for bad in ("0", "10001", "abc", "-1", "1.5"):
+    for bad in ("0", "10001", "abc", "-1", "1.5", "1" * 40, "1%00"):
         assert_error(srv.get("/api/tasks/%d/log?tail=%s" % (tid, bad)), 400,
                      "invalid_request")
 

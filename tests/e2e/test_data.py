@@ -302,7 +302,9 @@ def test_bad_query_values_are_400(srv):
                                                    "name"),
                     ("limit=0", "limit"), ("limit=1001", "limit"),
                     ("limit=x", "limit"), ("limit=", "limit"),
-                    ("limit=-5", "limit"), ("limit=10.0", "limit")]:
+                    ("limit=-5", "limit"), ("limit=10.0", "limit"),
+                    ("name=a%00", "name"), ("limit=1%00", "limit"),
+                    ("after=0%00", "after")]:
         r = srv.get("/api/tasks/%d/data?%s" % (t["id"], q))
         assert_error(r, 400, "invalid_request")
         assert r.json["error"]["message"].startswith(word + ":"), (q, r)

@@ -370,6 +370,14 @@ def test_events_after_garbage_is_not_a_crash(srv):
     assert srv.get("/api/health").status == 200
 
 
+def test_events_after_that_cannot_be_read_is_400(srv):
+    """Too long, or with a NUL: refused, never taken for no ?after= (a
+    stream from now on, with nothing replayed)."""
+    for q in ("9" * 40, "1%00", "0%00"):
+        with srv.sse("/api/events?after=" + q) as s:
+            assert s.status == 400, (q, s.status, s.body)
+
+
 def test_last_event_id_garbage_is_not_a_crash(srv):
     tid = reference_task(srv)
     for value in ("abc", "-1", "99999999999999999999"):

@@ -107,6 +107,11 @@ def test_a_missing_or_wrong_token_is_401(srv):
     # Nothing moved: still queued, no progress.
     assert srv.task(t["id"])["state"] == "queued"
     assert srv.task(t["id"])["progress"]["value"] == 0
+    # The scheme is read in any case (RFC 9110); the token is not.
+    ok(srv.post(t["report"]["url"], "PROGRESS 1/2\n",
+                headers={"Content-Type": TEXT,
+                         "Authorization": "bearer " + t["report"]["token"]}))
+    assert srv.task(t["id"])["progress"]["value"] == 1
     for x in (t, other):
         ok(report(srv, x, '{"complete":1,"code":0}', JSON))
 

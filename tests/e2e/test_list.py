@@ -119,6 +119,39 @@ def test_list_limit_fraction_is_400(srv):
     assert_error(srv.get("/api/tasks?limit=1.5"), 400, "invalid_request")
 
 
+def test_list_query_values_that_cannot_be_read_are_400(srv):
+    """A value too long to read, or with a NUL in it, is refused: taken
+    for none, it would widen the list."""
+    srv.create("count", QUICK)
+    for q, word in [("limit=" + "1" * 40, "limit"),
+                    ("state=" + "x" * 40, "state"),
+                    ("state=queued%00", "state"),
+                    ("before=" + "9" * 40, "before"),
+                    ("kind=", "kind"), ("kind=" + "k" * 65, "kind"),
+                    ("kind=count%00x", "kind"),
+                    ("kind=" + "k" * 200, "kind")]:
+        r = srv.get("/api/tasks?" + q)
+        assert_error(r, 400, "invalid_request")
+        assert r.json["error"]["message"].startswith(word + ":"), (q, r)
+    # The longest name a kind can have is a filter like any other.
+    assert listing(srv, "?kind=" + "k" * 64)["tasks"] == []
+
+
+def test_list_of_a_kind_never_answers_for_another_filter(srv):
+    """Each filter's answer is kept apart: a kept answer of one is never
+    the answer to another, nor to the whole list."""
+    made = srv.create("count", QUICK)["id"]
+    q = "&limit=500"
+    seconds = [t["id"] for t in listing(srv, "?kind=count2" + q)["tasks"]]
+    assert made not in seconds, seconds
+    whole = listing(srv, "?limit=500")["tasks"]
+    assert made in [t["id"] for t in whole], whole
+    assert [t["id"] for t in listing(srv, "?kind=count" + q)["tasks"]] == [
+        t["id"] for t in whole if t["kind"] == "count"]
+    assert [t["id"] for t in listing(srv, "?kind=count2" + q)["tasks"]] == [
+        t["id"] for t in whole if t["kind"] == "count2"]
+
+
 def test_list_before_gives_older_tasks(srv):
     made = [srv.create("count", QUICK)["id"] for _ in range(3)]
     tasks = listing(srv, "?before=%d&limit=500" % made[-1])["tasks"]

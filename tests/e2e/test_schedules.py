@@ -305,4 +305,11 @@ def test_preview_gives_the_next_three_runs_without_saving(srv):
     assert_error(srv.get("/api/schedules/preview"), 400, "invalid_request")
     r = srv.get("/api/schedules/preview?cron=@daily&timezone=Nowhere/X")
     assert_error(r, 422, "invalid_schedule")
+    # A zone too long to read, or with a NUL, is refused, not UTC.
+    for zone in ("Europe/" + "x" * 70, "UTC%00", "Europe/Paris%00x"):
+        r = srv.get("/api/schedules/preview?cron=@daily&timezone=" + zone)
+        assert_error(r, 400, "invalid_request")
+        assert r.json["error"]["message"].startswith("timezone:"), r.json
+    assert_error(srv.get("/api/schedules/preview?cron=@daily%00"), 400,
+                 "invalid_request")
     assert len(srv.get("/api/schedules").json["schedules"]) == before

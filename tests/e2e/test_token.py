@@ -36,6 +36,14 @@ def test_wrong_token_is_401(srv):
                  "unauthorized")
 
 
+def test_the_scheme_is_read_in_any_case(srv):
+    """RFC 9110: an authentication scheme is case-insensitive."""
+    for scheme in ("bearer", "BEARER", "BeArEr"):
+        r = srv.get("/api/tasks",
+                    headers={"Authorization": scheme + " " + TOKEN})
+        assert r.status == 200, (scheme, r)
+
+
 def test_token_of_another_length_is_401(srv):
     # The compare pads what is given to the token's 256-byte array.
     for given in ["", TOKEN * 2, TOKEN + "x" * 200, "x" * 255, "x" * 256,
