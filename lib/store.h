@@ -188,6 +188,12 @@ int	store_task_stop_why(struct store *st, int64_t id, const char *code,
 	    const char *msg, cJSON **task, struct runner_ref *ref,
 	    struct hg_err *e);
 
+/* A running task past its kind's timeout_s becomes stopping, with its
+ * state event, as a stop makes it; but no stop is asked, so that it
+ * still ends failed (timeout) and may be retried. A task in any other
+ * state is left alone. Returns 0, or -1 with e set. */
+int	store_task_timing_out(struct store *st, int64_t id, struct hg_err *e);
+
 /* Deletes a finished task with its events. 404, or 409 still_active. */
 int	store_task_delete(struct store *st, int64_t id, struct hg_err *e);
 

@@ -398,6 +398,8 @@ command_deadlines(struct cmd *c, int64_t now)
 		if (!c->exited)
 			(void)kill(-c->pid, SIGTERM);
 		c->kill_at = now + grace;
+		if (c->timedout)
+			outbox_timed_out(c->ob);
 	}
 	/* After a complete line the command has grace_s to end. */
 	if (c->end.complete && !c->stopping && c->end_at == INT64_MAX)

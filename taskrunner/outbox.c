@@ -301,6 +301,18 @@ outbox_stop_asked(struct outbox *ob)
 	return store_task_stop_requested(ob->st, ob->id) == 1;
 }
 
+void
+outbox_timed_out(struct outbox *ob)
+{
+	struct hg_err	 e;
+
+	(void)outbox_flush(ob, 1);
+	if (store_task_timing_out(ob->st, ob->id, &e) == -1)
+		warn_task(ob->id, "stopping at its timeout: %s", e.msg);
+	else
+		notify_send(ob->notify_fd, ob->cfg->notify);
+}
+
 int64_t
 outbox_stop_due(const struct outbox *ob)
 {

@@ -520,6 +520,8 @@ deadlines(struct job *j, int64_t now)
 		cancel(j, !j->running);
 		j->kill_at = j->running ? now + (int64_t)(j->k->grace_s *
 		    1000) : INT64_MAX;
+		if (j->timedout)
+			outbox_timed_out(j->ob);
 	}
 	if (now >= j->kill_at) {
 		cancel(j, 1);

@@ -104,6 +104,32 @@ fail:
 	return -1;
 }
 
+/* stop_requested is left as it is: nobody asked. */
+static const struct store_sql q_task_timing_out = { S_TASK_TIMING_OUT,
+    "UPDATE tasks SET state = 'stopping' WHERE id = ?1 AND state = "
+    "'running'" };
+
+int
+store_task_timing_out(struct store *st, int64_t id, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+
+	if (store__begin(st, 1, e) == -1)
+		return -1;
+	if ((s = store__stmt(st, &q_task_timing_out)) == NULL) {
+		store__err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	if (store__step_done(st, s, e) == -1 || (sqlite3_changes(st->db) ==
+	    1 && store__state_event(st, id, NULL, e) == -1))
+		goto fail;
+	return store__commit(st, e);
+fail:
+	store__rollback(st);
+	return -1;
+}
+
 static const struct store_sql q_task_delete = { S_TASK_DELETE,
     "DELETE FROM tasks WHERE id = ?1" };
 

@@ -448,6 +448,12 @@ def test_timeout_fails_with_timeout(srv):
     assert t["state"] == "failed", t
     assert t["error"]["code"] == "timeout", t
     assert log_of(srv, t["id"]) == "started\n"
+    # Stopped by its timeout, it is stopping through the grace, as a
+    # stop makes it; no stop was asked, so it ends failed, not canceled.
+    states = [e.json for e in srv.replay(t["id"]) if e.type == "state"]
+    assert [x["state"] for x in states] == [
+        "queued", "running", "stopping", "failed"], states
+    assert states[2]["error"] is None, states[2]
 
 
 # -------------------------------------------------------------------- stops

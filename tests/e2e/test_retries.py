@@ -177,9 +177,9 @@ def test_timeout_is_retried_and_timeout_s_is_per_attempt(srv):
     t = srv.create("slow_first")
     states, _ = watch(srv, t["id"])
     assert [s["state"] for s in states] == [
-        "queued", "running", "retrying", "queued", "running",
+        "queued", "running", "stopping", "retrying", "queued", "running",
         "succeeded"], [s["state"] for s in states]
-    assert states[2]["error"]["code"] == "timeout", states[2]
+    assert states[3]["error"]["code"] == "timeout", states[3]
     assert states[-1]["attempt"] == 2 and states[-1]["error"] is None
 
 

@@ -369,6 +369,10 @@ def test_slurm_timeout_fails_the_task(srv):
     end = srv.wait_finished(t["id"], 30)
     assert end["state"] == "failed", end
     assert end["error"]["code"] == "timeout", end
+    # Stopping through the grace, as a command task is at its timeout.
+    states = [e.json["state"] for e in srv.replay(t["id"])
+              if e.type == "state"]
+    assert states[-2:] == ["stopping", "failed"], states
     wait_gone(cluster(), end["slurm"]["job_id"])
 
 
