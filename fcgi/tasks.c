@@ -150,7 +150,9 @@ create_free(struct create *c)
 }
 
 /* Reads and checks the body and the Idempotency-Key, in the order the
- * errors are told: media type, body, fields, kind, params, key. */
+ * errors are told: media type, body's size, key, JSON, fields, kind,
+ * params. c->opts.idem_key is set once the key is read: an error after
+ * it is the body's, which a repeat does not look at (tasks_create). */
 static int
 create_read(struct req *r, struct create *c, struct hg_err *e)
 {
@@ -162,6 +164,7 @@ create_read(struct req *r, struct create *c, struct hg_err *e)
 		return hg_err_set(e, 415, "unsupported_media_type", "the body "
 		    "must be application/json");
 	if ((c->body = req_body(r, HG_BODY_MAX, &len, e)) == NULL ||
+	    idem_key(r, &c->opts.idem_key, e) == -1 ||
 	    (c->doc = json_parse(c->body, len, e)) == NULL ||
 	    create_fields(c->doc, &kind, &params, &c->name, e) == -1 ||
 	    after_read(cJSON_GetObjectItemCaseSensitive(c->doc, "after"),
@@ -176,7 +179,7 @@ create_read(struct req *r, struct create *c, struct hg_err *e)
 		return -1;
 	if ((c->ptext = json_print(c->checked)) == NULL)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
-	return idem_key(r, &c->opts.idem_key, e);
+	return 0;
 }
 
 /* The store's options: the kind's retries, an external task's token, or
@@ -289,6 +292,26 @@ out:
 	cJSON_Delete(task);
 }
 
+/* Answers 200 with the task that key named, if it named one. Returns 1
+ * if it answered, 0 if not (none, or it could not be read). */
+static int
+create_repeated(struct req *r, const char *key)
+{
+	struct store	*st;
+	struct hg_err	 e;
+	cJSON		*task = NULL;
+	int		 rc;
+
+	if ((st = pool_get(&e)) == NULL)
+		return 0;
+	rc = store_idem_task(st, key, &task, &e);
+	pool_put(st);
+	if (rc == 1)
+		reply_json(r, 200, NULL, task);
+	cJSON_Delete(task);
+	return rc == 1;
+}
+
 void
 tasks_create(struct req *r)
 {
@@ -297,7 +320,13 @@ tasks_create(struct req *r)
 	struct hg_err	 e;
 
 	memset(&c, 0, sizeof(c));
-	if (create_read(r, &c, &e) == -1 || (st = pool_get(&e)) == NULL)
+	if (create_read(r, &c, &e) == -1) {
+		/* A repeat answers with the key's task whatever its body:
+		 * the kinds file may have changed since the first. */
+		if (c.opts.idem_key == NULL || !create_repeated(r, c.opts.
+		    idem_key))
+			reply_err(r, NULL, &e);
+	} else if ((st = pool_get(&e)) == NULL)
 		reply_err(r, NULL, &e);
 	else
 		create_answer(r, &c, st);

@@ -121,6 +121,11 @@ int	store_task_create_opts(struct store *st, const char *kind,
 	    const char *name, const char *params,
 	    const struct create_opts *o, cJSON **task, struct hg_err *e);
 
+/* The task that Idempotency-Key key named in the last 24 hours: 1 with
+ * *task set (caller frees), 0 if none, -1 with e set. */
+int	store_idem_task(struct store *st, const char *key, cJSON **task,
+	    struct hg_err *e);
+
 /* One create of store_task_create_many: what it is, and how it went. */
 struct create_item {
 	const char		*kind;

@@ -218,6 +218,27 @@ store_task_create(struct store *st, const char *kind, const char *name,
 }
 
 int
+store_idem_task(struct store *st, const char *key, cJSON **task,
+    struct hg_err *e)
+{
+	int64_t	 id;
+	int	 rc;
+
+	*task = NULL;
+	if (store__begin(st, 0, e) == -1)
+		return -1;
+	rc = store__query_int(st, &q_idem_get, key, hg_now_ms() -
+	    STORE_IDEM_MS, &id, e);
+	if (rc == 0 && id > 0)
+		rc = store__task_read(st, id, task, e) == -1 ? -1 : 1;
+	if (rc == -1) {
+		store__rollback(st);
+		return -1;
+	}
+	return store__commit_task(st, task, e) == -1 ? -1 : rc;
+}
+
+int
 store_task_get(struct store *st, int64_t id, cJSON **task, struct hg_err *e)
 {
 	return store__task_read(st, id, task, e);

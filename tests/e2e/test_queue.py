@@ -4,11 +4,12 @@ Concurrency is checked from the global event stream, replayed in id
 order: the state events say exactly when each task started and ended, so
 no sampling can miss a moment with too many running."""
 
+import json
 import os
 import signal
 
-from harness import (Server, db_rows, host_pids, pid_alive, runner_pids,
-                     wait_for)
+from harness import (Server, assert_error, db_rows, host_pids, pid_alive,
+                     runner_pids, wait_for)
 
 COUNT = {"type": "integer", "min": 1, "max": 100000, "default": 5}
 DELAY = {"type": "integer", "min": 0, "max": 60000, "default": 20}
@@ -223,6 +224,29 @@ def test_idempotency_key_repeat_answers_200_with_the_same_task(srv):
     assert b.json["params"]["total"] == 1, b.json
     c = idem_create(srv, "order-18")
     assert c.status == 201 and c.json["id"] != a.json["id"], c
+
+
+def test_idempotency_key_repeat_answers_whatever_its_body(srv):
+    """A repeat is answered with the first task even when its body would
+    be refused now (the kinds file may have changed since), and a body
+    refused under a key not yet used makes nothing."""
+    a = idem_create(srv, "order-19")
+    assert a.status == 201, a
+    for body in ({"kind": "nope"}, {"kind": "count",
+                                    "params": {"total": 0}},
+                 {"kind": "count", "after": [987654321]}, [1], "{"):
+        r = srv.post("/api/tasks", body if isinstance(body, str) else
+                     json.dumps(body), headers={
+                         "Idempotency-Key": "order-19",
+                         "Content-Type": "application/json"})
+        assert r.status == 200 and r.json["id"] == a.json["id"], (body, r)
+    before = srv.task_ids()
+    r = srv.post("/api/tasks", {"kind": "nope"},
+                 headers={"Idempotency-Key": "order-20"})
+    assert_error(r, 422, "unknown_kind")
+    assert srv.task_ids() == before
+    # Still unused: the next good create under it makes the task.
+    assert idem_create(srv, "order-20").status == 201
 
 
 def test_idempotency_key_sent_at_once_makes_one_task(srv):
