@@ -162,11 +162,9 @@ params_type(const cJSON *kinds, const char *kind, const char *const *pairs,
 	const char	*eq;
 	size_t		 i, len;
 
-	if ((k = find_kind(kinds, kind)) == NULL) {
-		say(err, errlen, "unknown kind \"%s\" (hourglass kinds lists "
-		    "them)", kind);
-		return NULL;
-	}
+	/* A kind the service does not offer is its to refuse (422
+	 * unknown_kind): with no declaration, the values go as strings. */
+	k = find_kind(kinds, kind);
 	decl = cJSON_GetObjectItemCaseSensitive(k, "params");
 	if ((out = cJSON_CreateObject()) == NULL) {
 		say(err, errlen, "out of memory");
@@ -186,8 +184,8 @@ params_type(const cJSON *kinds, const char *kind, const char *const *pairs,
 		}
 		memcpy(name, pairs[i], len);
 		name[len] = '\0';
-		if ((spec = cJSON_GetObjectItemCaseSensitive(decl, name)) ==
-		    NULL) {
+		if (k != NULL && (spec = cJSON_GetObjectItemCaseSensitive(
+		    decl, name)) == NULL) {
 			list_names(decl, names, sizeof(names));
 			say(err, errlen, "%s: no such parameter of %s (it "
 			    "takes %s)", name, kind, names[0] != '\0' ? names :
@@ -198,7 +196,13 @@ params_type(const cJSON *kinds, const char *kind, const char *const *pairs,
 			say(err, errlen, "%s: given twice", name);
 			goto fail;
 		}
-		if ((v = type_one(name, spec, eq + 1, err, errlen)) == NULL)
+		if (k == NULL) {
+			if ((v = cJSON_CreateString(eq + 1)) == NULL) {
+				say(err, errlen, "out of memory");
+				goto fail;
+			}
+		} else if ((v = type_one(name, spec, eq + 1, err, errlen)) ==
+		    NULL)
 			goto fail;
 		if (!cJSON_AddItemToObject(out, name, v)) {
 			cJSON_Delete(v);

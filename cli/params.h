@@ -3,7 +3,9 @@
  * integer 50 because GET /api/kinds says total is an integer. A value
  * not of its type, a name the kind does not declare, or one given twice
  * is refused here, before anything is sent; ranges, patterns and
- * lengths are the service's to check (its 422 names the rule).
+ * lengths are the service's to check (its 422 names the rule), and so
+ * is a kind it does not offer: that kind's values go as strings, and
+ * the service answers unknown_kind.
  */
 #ifndef HG_CLI_PARAMS_H
 #define HG_CLI_PARAMS_H

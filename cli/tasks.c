@@ -62,6 +62,22 @@ print_or(const struct args *a, const cJSON *doc, const char *text)
 	return 0;
 }
 
+/* An external task's report URL and token come in its create's answer
+ * alone: told on stderr, so that `id=$(hourglass start ...)` still
+ * reads the id alone. */
+static void
+report_note(const cJSON *task)
+{
+	const cJSON	*rep = cJSON_GetObjectItemCaseSensitive(task, "report");
+	const cJSON	*url = cJSON_GetObjectItemCaseSensitive(rep, "url");
+	const cJSON	*tok = cJSON_GetObjectItemCaseSensitive(rep, "token");
+
+	if (cJSON_IsString(url) && cJSON_IsString(tok))
+		api_warn("its worker reports with POST %s and "
+		    "\"Authorization: Bearer %s\"; the token is shown only "
+		    "now", url->valuestring, tok->valuestring);
+}
+
 static int
 print_id(const struct args *a, const cJSON *task)
 {
@@ -179,6 +195,9 @@ cmd_start(struct http *h, const struct args *a, int64_t giveup_s)
 	    &task)) != 0)
 		goto out;
 	id = cJSON_GetObjectItemCaseSensitive(task, "id");
+	/* With --json and no --follow, the answer is printed whole. */
+	if (!a->json || a->follow)
+		report_note(task);
 	if (a->follow && json_int(id, &tid) == 0)
 		rc = watch_run(h, tid, watch_mode(a), giveup_s);
 	else

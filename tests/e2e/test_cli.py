@@ -5,6 +5,7 @@ the servers, and the token."""
 
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -36,6 +37,8 @@ KINDS = {"kinds": [
                  " exit 3"], "params": {}},
     {"name": "rows", "description": "sends data items, then a result",
      "command": [ROWS], "params": {}},
+    {"name": "remote", "description": "reports from elsewhere",
+     "external": True, "params": {}},
 ]}
 
 TOKEN = "cli-t0ken.for_tests"
@@ -256,7 +259,6 @@ def test_usage_errors_exit_2_and_send_nothing(srv):
                  "hourglass: total=abc: must be an integer"),
                 ("hourglass start count totl=3",
                  "hourglass: totl: no such parameter of count"),
-                ("hourglass start nosuch", 'unknown kind "nosuch"'),
                 ("hourglass watch abc", 'ID "abc"'),
                 ("hourglass ls --limit 0", '--limit "0"'),
                 ("hourglass frobnicate", 'unknown command "frobnicate"'),
@@ -282,6 +284,15 @@ def test_refused_exits_5_with_the_code_on_stderr(srv):
     assert r.returncode == 5, r
     assert r.stderr.startswith("hourglass: invalid_params: "), r.stderr
     assert "total" in r.stderr, r.stderr
+    # A kind is the service's to know: it refuses one it does not offer.
+    before = srv.task_ids()
+    for args in (("start", "nosuch"), ("start", "nosuch", "total=5"),
+                 ("schedules", "add", "nosuch", "@daily")):
+        r = run_cli(srv, *args)
+        assert r.returncode == 5, (args, r)
+        assert r.stderr.startswith("hourglass: unknown_kind: "), r.stderr
+        assert "nosuch" in r.stderr, r.stderr
+    assert srv.task_ids() == before
     tid = srv.create("count", {"total": 1, "delay_ms": 0})["id"]
     srv.wait_finished(tid)
     r = run_cli(srv, "stop", str(tid))
@@ -420,6 +431,24 @@ def ok(srv, *args, env=None):
     assert r.returncode == 0, (args, r)
     assert r.stderr == "", (args, r.stderr)
     return r.stdout
+
+
+def test_start_of_an_external_kind_tells_its_report_token_once(srv):
+    r = run_cli(srv, "start", "remote")
+    assert r.returncode == 0, r
+    tid = int(r.stdout)
+    m = re.search(r"POST (/api/tasks/(\d+)/report) and "
+                  r'"Authorization: Bearer ([0-9a-f]{64})"', r.stderr)
+    assert m and int(m.group(2)) == tid, r.stderr
+    # The token told is the task's own: its worker's report is taken.
+    rep = srv.post(m.group(1), "PROGRESS 1/2\n",
+                   headers={"Content-Type": "text/plain",
+                            "Authorization": "Bearer " + m.group(3)})
+    assert rep.status == 200 and rep.json == {"stop": False}, rep
+    assert srv.task(tid)["state"] == "running"
+    # Shown once: the task read again does not carry it.
+    assert m.group(3) not in run_cli(srv, "show", str(tid)).stdout
+    srv.stop_task(tid)
 
 
 def test_kinds_as_a_table_and_as_the_api_json(srv):
