@@ -36,6 +36,10 @@ struct watch {
 	long		 retry_ms;	/* the stream's "retry:", or -1 */
 	int		 drawn;		/* the final line is out */
 	int64_t		 drawn_at;	/* when the bar was last drawn */
+	/* Reading an ended task's events unprinted, for the id of its
+	 * final state event (final_event_id). */
+	int		 replaying;
+	int64_t		 final_id;
 };
 
 static size_t
@@ -154,6 +158,12 @@ on_event(void *arg, const struct sse_event *ev)
 	if (ev->id[0] != '\0' && hg_parse_id(ev->id, strlen(ev->id),
 	    &n) == -1)
 		n = 0;
+	if (w->replaying) {
+		/* The stream ends after the final state event. */
+		if (strcmp(ev->type, "state") == 0)
+			w->final_id = n;
+		return 0;
+	}
 	if (n > 0 && n <= w->last)
 		return 0;		/* seen before the reconnect */
 	if (ev->truncated) {
@@ -204,6 +214,33 @@ exit_by_state(const struct bar *b)
 	}
 }
 
+/*
+ * The id of an ended task's final state event, for a JSON line: the
+ * stream of an ended task opened without an id answers 204, so its
+ * events are read from the first, unprinted, up to that one (the last
+ * the stream sends). Returns 0 if it could not be read.
+ */
+static int64_t
+final_event_id(struct watch *w)
+{
+	struct http_resp r = { 0, { NULL, 0, 0, 0 }, -1 };
+	char		 path[64], err[512];
+
+	snprintf(path, sizeof(path), "/api/tasks/%lld/events",
+	    (long long)w->id);
+	sse_free(&w->sse);
+	w->replaying = 1;
+	w->final_id = 0;
+	/* Read to its end: a stream cut short may not have reached it. */
+	if (http_stream(w->h, path, "0", on_chunk, on_tick, w, &r, err,
+	    sizeof(err)) == -1 || r.status != 200 || interrupted)
+		w->final_id = 0;
+	w->replaying = 0;
+	sse_free(&w->sse);
+	http_resp_free(&r);
+	return w->final_id;
+}
+
 /* A 204: nothing left to stream, so the task has ended; its final
  * state is read as it is now. Returns 1 if it has ended, 0 if not (a
  * race: try the stream again), or -(exit status) on an error. */
@@ -218,8 +255,10 @@ read_final(struct watch *w)
 	if ((rc = api_call(w->h, "GET", path, NULL, NULL, &t)) != 0)
 		return -rc;
 	bar_task(&w->bar, t);
-	if ((w->ended = bar_ended(&w->bar))) {
-		print_event(w, 0, "state", t, NULL);
+	if (bar_ended(&w->bar)) {
+		print_event(w, w->mode == WATCH_JSON ? final_event_id(w) : 0,
+		    "state", t, NULL);
+		w->ended = 1;
 		draw(w, 1);
 	}
 	cJSON_Delete(t);

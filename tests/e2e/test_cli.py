@@ -339,6 +339,17 @@ def test_json_piped_is_one_event_a_line_ids_increasing(srv):
     assert ids == full, (ids, full)
 
 
+def test_json_watch_of_an_ended_task_gives_its_final_events_id(srv):
+    tid = srv.create("rows")["id"]
+    end = srv.wait_finished(tid)
+    r = run_cli(srv, "watch", str(tid), "--json")
+    assert r.returncode == 0, r
+    lines = [json.loads(l) for l in r.stdout.splitlines()]
+    final = [e.n for e in srv.replay(tid) if e.type == "state"][-1]
+    assert lines == [{"id": final, "event": "state", "data": end}], (
+        lines, final)
+
+
 def test_json_in_tmux_through_a_pipe(srv):
     tid = srv.create("count", {"total": 3, "delay_ms": 0})["id"]
     srv.wait_finished(tid)
