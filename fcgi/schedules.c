@@ -223,8 +223,8 @@ new_read(struct req *r, struct sched_new *n, struct hg_err *e)
 	if (str_field(n->doc, "kind", 128, 0, &n->s.kind, e) == -1 ||
 	    str_field(n->doc, "name", HG_NAME_MAX, 1, &n->s.name, e) == -1 ||
 	    str_field(n->doc, "cron", CRON_MAX, 0, &n->s.cron, e) == -1 ||
-	    str_field(n->doc, "timezone", TZ_NAME_MAX, 0, &n->s.timezone,
-	    e) == -1 || str_field(n->doc, "overlap", 16, 0, &overlap, e) ==
+	    str_field(n->doc, "timezone", TZ_NAME_MAX, 1, &n->s.timezone,
+	    e) == -1 || str_field(n->doc, "overlap", 16, 1, &overlap, e) ==
 	    -1)
 		return -1;
 	if (n->s.kind == NULL)

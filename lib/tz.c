@@ -382,12 +382,12 @@ name_ok(const char *name, char *err, size_t errlen)
 	size_t	 len = strnlen(name, HG_TZ_NAME_MAX + 1), i;
 
 	if (len == 0 || len > HG_TZ_NAME_MAX) {
-		snprintf(err, errlen, "time zone: must be 1 to %d bytes",
+		snprintf(err, errlen, "must be 1 to %d bytes",
 		    HG_TZ_NAME_MAX);
 		return -1;
 	}
 	if (name[0] == '/' || strstr(name, "..") != NULL) {
-		snprintf(err, errlen, "time zone: must not start with / or "
+		snprintf(err, errlen, "must not start with / or "
 		    "hold \"..\"");
 		return -1;
 	}
@@ -396,7 +396,7 @@ name_ok(const char *name, char *err, size_t errlen)
 		    !(name[i] >= 'A' && name[i] <= 'Z') &&
 		    !(name[i] >= 'a' && name[i] <= 'z') &&
 		    !(name[i] >= '0' && name[i] <= '9')) {
-			snprintf(err, errlen, "time zone: only letters, "
+			snprintf(err, errlen, "only letters, "
 			    "digits and _+-/ are allowed");
 			return -1;
 		}
@@ -414,6 +414,14 @@ tz_load_dir(const char *dir, const char *name, char *err, size_t errlen)
 
 	if (name_ok(name, err, errlen) == -1)
 		return NULL;
+	/* Files of the folder that name no zone of the database: the
+	 * host's own zone (a link to /etc/localtime) and the POSIX
+	 * rules' template. */
+	if (strcmp(name, "localtime") == 0 ||
+	    strcmp(name, "posixrules") == 0) {
+		snprintf(err, errlen, "unknown time zone \"%s\"", name);
+		return NULL;
+	}
 	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (n > 0 && (size_t)n < sizeof(path) &&
 	    (buf = slurp(path, &len)) != NULL)

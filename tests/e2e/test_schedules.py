@@ -104,6 +104,9 @@ def test_create_answers_the_schedule_with_its_next_run(srv):
 def test_defaults_are_utc_and_skip(srv):
     s = make(srv, cron="@hourly").json
     assert s["timezone"] == "UTC" and s["overlap"] == "skip", s
+    # null is the default too, as for a task's name.
+    n = make(srv, cron="@hourly", timezone=None, overlap=None).json
+    assert n["timezone"] == "UTC" and n["overlap"] == "skip", n
     now = int(time.time() * 1000)
     at = iso_ms(s["next_run_at"])
     assert at % 3600000 == 0 and now < at <= now + 3600000, s
@@ -126,6 +129,12 @@ def test_refusals_name_the_field(srv):
          "timezone"),
         ({"timezone": "../../etc/passwd"}, 422, "invalid_schedule",
          "timezone"),
+        ({"timezone": ""}, 422, "invalid_schedule",
+         "timezone: must be 1 to 64 bytes"),
+        # Files of the zone folder that are no zone: the host's own
+        # (it would follow /etc/localtime) and the POSIX template.
+        ({"timezone": "localtime"}, 422, "invalid_schedule", "timezone"),
+        ({"timezone": "posixrules"}, 422, "invalid_schedule", "timezone"),
         ({"overlap": "sometimes"}, 422, "invalid_schedule", "overlap"),
         ({"kind": "nope"}, 422, "unknown_kind", "nope"),
         ({"kind": "remote"}, 422, "invalid_schedule", "external"),

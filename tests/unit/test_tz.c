@@ -98,24 +98,27 @@ names_from_clients_are_checked(void)
 	static const struct {
 		const char	*name, *err;
 	} bad[] = {
-		{ "../../etc/passwd", "time zone: must not start with / or hold "
+		{ "../../etc/passwd", "must not start with / or hold "
 		    "\"..\"" },
-		{ "Europe/../UTC", "time zone: must not start with / or hold "
+		{ "Europe/../UTC", "must not start with / or hold "
 		    "\"..\"" },
-		{ "/etc/localtime", "time zone: must not start with / or hold "
+		{ "/etc/localtime", "must not start with / or hold "
 		    "\"..\"" },
-		{ "Europe/Paris\n", "time zone: only letters, digits and "
+		{ "Europe/Paris\n", "only letters, digits and "
 		    "_+-/ are allowed" },
-		{ "zone.tab", "time zone: only letters, digits and _+-/ are "
+		{ "zone.tab", "only letters, digits and _+-/ are "
 		    "allowed" },
-		{ "Europe Paris", "time zone: only letters, digits and _+-/ "
+		{ "Europe Paris", "only letters, digits and _+-/ "
 		    "are allowed" },
-		{ "", "time zone: must be 1 to 64 bytes" },
+		{ "", "must be 1 to 64 bytes" },
 		{ "Mars/Olympus", "unknown time zone \"Mars/Olympus\"" },
 		{ "Europe", "unknown time zone \"Europe\"" },	/* a folder */
 		{ "Europe/", "unknown time zone \"Europe/\"" },
 		{ "right/UTC", "unknown time zone \"right/UTC\"" },
 		{ "utc", "unknown time zone \"utc\"" },
+		/* In the folder, but the host's zone and a template. */
+		{ "localtime", "unknown time zone \"localtime\"" },
+		{ "posixrules", "unknown time zone \"posixrules\"" },
 	};
 	char		 err[256], long_name[HG_TZ_NAME_MAX + 2];
 	size_t		 i;
@@ -128,7 +131,7 @@ names_from_clients_are_checked(void)
 	memset(long_name, 'A', sizeof(long_name));
 	long_name[HG_TZ_NAME_MAX + 1] = '\0';
 	CHECK(tz_load(long_name, err, sizeof(err)) == NULL);
-	CHECK_STR(err, "time zone: must be 1 to 64 bytes");
+	CHECK_STR(err, "must be 1 to 64 bytes");
 	tz_free(NULL);
 }
 
