@@ -336,7 +336,10 @@ report_apply(struct store *st, int64_t id, struct report *rp,
 	if (!rp->complete)
 		return has_p ? store_task_progress(st, id, &p, e) : 0;
 	if (rp->done.code == 0) {
-		/* Its description becomes the progress message. */
+		/* The code is the task's exit code, as a command's exit
+		 * status is; its description becomes the progress message. */
+		o.has_exit_code = 1;
+		o.exit_code = 0;
 		if (rp->done.has_message) {
 			if (!has_p && current_progress(st, id, &p) == -1)
 				return hg_err_set(e, 503, "unavailable",

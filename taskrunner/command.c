@@ -516,6 +516,9 @@ command_outcome_said(struct outbox *ob, const struct kind *k,
 			o->state = TASK_CANCELED;
 	} else if (end->complete) {
 		if (end->code == 0) {
+			/* Its code is the exit code, as an exit status is. */
+			o->has_exit_code = 1;
+			o->exit_code = 0;
 			if (end->msg[0] != '\0')
 				outbox_message(ob, end->msg);
 		} else {

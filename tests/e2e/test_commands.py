@@ -87,6 +87,8 @@ KINDS = {"kinds": [
     kind("emit", [EMIT, "{text}", "{code}"], params=EMIT_PARAMS),
     kind("regex", [EMIT, "{text}", "{code}"], params=EMIT_PARAMS,
          progress_regex="([0-9]+)% done"),
+    kind("regex2", [EMIT, "{text}", "{code}"], params=EMIT_PARAMS,
+         progress_regex="([0-9]+(\\.[0-9]+)?)% (done|left)"),
     kind("both", [BOTH]),
     kind("selfkill", [SELFKILL]),
     kind("missing", [MISSING]),
@@ -208,6 +210,12 @@ def test_progress_regex_of_the_kind(srv):
     check_progress(srv, "copying: 37% done", 37, 100, kind_name="regex")
 
 
+def test_progress_regex_reads_its_first_group_of_several(srv):
+    # POSIX has no group that does not capture: the first is the percent.
+    check_progress(srv, "copying: 42.5% left", 42.5, 100,
+                   kind_name="regex2")
+
+
 def test_progress_regex_not_matching_is_a_log_line(srv):
     t = run(srv, "regex", {"text": "copying: 37% left\\n"})
     assert t["state"] == "succeeded", t
@@ -253,7 +261,7 @@ def test_progress_message_with_invalid_utf8_is_made_valid(srv):
 def test_complete_code_0_succeeds_with_description_as_message(srv):
     t = emit(srv, '{"complete": 1, "code": 0, "description": "done"}\\n')
     assert t["state"] == "succeeded", t
-    assert t["error"] is None, t
+    assert t["error"] is None and t["exit_code"] == 0, t
     assert t["progress"]["message"] == "done", t
     assert log_of(srv, t["id"]) == ""
 
