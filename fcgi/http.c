@@ -96,6 +96,30 @@ req_drain(struct req *r)
 	return got == 0 && FCGX_GetError(r->fcgi.in) == 0 ? 0 : -1;
 }
 
+/* Whether the parameters after a media type ("; charset=utf-8") name
+ * no charset but UTF-8, the only one a body is read in. */
+static int
+charset_ok(const char *p)
+{
+	size_t	 n;
+
+	while ((p = strchr(p, ';')) != NULL) {
+		p += 1 + strspn(p + 1, " \t");
+		if (strncasecmp(p, "charset=", 8) != 0)
+			continue;
+		p += 8;
+		n = *p == '"' ? 1 : 0;
+		if (strncasecmp(p + n, "utf-8", 5) != 0)
+			return 0;
+		p += n + 5;
+		if (n == 1 && *p++ != '"')
+			return 0;
+		if (*p != '\0' && *p != ';' && *p != ' ' && *p != '\t')
+			return 0;
+	}
+	return 1;
+}
+
 int
 req_type_is(struct req *r, const char *type)
 {
@@ -104,7 +128,8 @@ req_type_is(struct req *r, const char *type)
 
 	if (ct == NULL || strncasecmp(ct, type, n) != 0)
 		return 0;
-	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+	return (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ') &&
+	    charset_ok(ct + n);
 }
 
 char *

@@ -52,7 +52,8 @@ int		 req_arg(struct req *r, const char *key, char *buf,
  * on past any body nginx lets through (a report's is the largest), or
  * cannot be read. */
 int		 req_drain(struct req *r);
-/* Is Content-Type the media type type (with parameters or not)? */
+/* Is Content-Type the media type type (with parameters or not), with no
+ * charset but UTF-8? */
 int		 req_type_is(struct req *r, const char *type);
 /* Reads the body, at most max bytes (HG_BODY_MAX; a report's
  * HG_REPORT_BODY_MAX). Returns a malloc'd buffer (NUL-terminated, caller

@@ -391,7 +391,7 @@ report_serve(struct req *r, int64_t id)
 	    !req_type_is(r, "application/json")) {
 		hg_err_set(&e, 415, "unsupported_media_type", "a report is "
 		    "text/plain (progress and log lines) or application/json "
-		    "(one object)");
+		    "(one object), in UTF-8");
 		goto fail;
 	}
 	if ((body = req_body(r, HG_REPORT_BODY_MAX, &len, &e)) == NULL)

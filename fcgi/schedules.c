@@ -204,7 +204,7 @@ new_read(struct req *r, struct sched_new *n, struct hg_err *e)
 
 	if (!req_type_is(r, "application/json"))
 		return hg_err_set(e, 415, "unsupported_media_type", "the body "
-		    "must be application/json");
+		    "must be application/json, in UTF-8");
 	if ((n->body = req_body(r, HG_BODY_MAX, &len, e)) == NULL ||
 	    (n->doc = json_parse(n->body, len, e)) == NULL)
 		return -1;

@@ -162,7 +162,7 @@ create_read(struct req *r, struct create *c, struct hg_err *e)
 
 	if (!req_type_is(r, "application/json"))
 		return hg_err_set(e, 415, "unsupported_media_type", "the body "
-		    "must be application/json");
+		    "must be application/json, in UTF-8");
 	if ((c->body = req_body(r, HG_BODY_MAX, &len, e)) == NULL ||
 	    idem_key(r, &c->opts.idem_key, e) == -1 ||
 	    (c->doc = json_parse(c->body, len, e)) == NULL ||

@@ -114,10 +114,30 @@ def test_create_accepts_null_name(srv):
 
 
 def test_create_accepts_charset_in_content_type(srv):
-    r = srv.post("/api/tasks", b'{"kind":"count","params":{"total":1,'
-                 b'"delay_ms":0}}',
-                 headers={"Content-Type": "application/json; charset=utf-8"})
-    assert r.status == 201, r
+    for ct in ("application/json; charset=utf-8",
+               "application/json;charset=UTF-8",
+               'application/json; charset="utf-8"',
+               "Application/JSON; Charset=utf-8; x=1"):
+        r = srv.post("/api/tasks", b'{"kind":"count","params":{"total":1,'
+                     b'"delay_ms":0}}', headers={"Content-Type": ct})
+        assert r.status == 201, (ct, r)
+
+
+def test_create_in_another_charset_is_415(srv):
+    """A body is read as UTF-8 (RFC 8259): one said to be in another
+    charset is refused, not read as if it were UTF-8."""
+    before = srv.task_ids()
+    for ct in ("application/json; charset=latin1",
+               "application/json; charset=utf-16",
+               "application/json; charset=utf-8x",
+               'application/json; charset="utf-8',
+               "application/json; x=1; charset=iso-8859-1"):
+        r = srv.post("/api/tasks", b'{"kind":"count"}',
+                     headers={"Content-Type": ct})
+        assert r.status == 415, (ct, r)
+        assert r.json["error"]["code"] == "unsupported_media_type", r.json
+        assert "UTF-8" in r.json["error"]["message"], r.json
+    assert srv.task_ids() == before
 
 
 def test_get_returns_the_task(srv):
