@@ -368,10 +368,12 @@ struct outcome {
  * left, becomes retrying instead of ending: its error and exit_code are
  * the attempt's, retry_at a random time between half and all of
  * min(retry_delay_max, retry_delay x 2^(attempt-1)) from now, and the
- * counter retries{kind} grows. A stopping task is retried only after a
- * timeout (the stop came after it); a stop is never retried. A task that
- * has already ended, or is retrying, or that o->runner no longer runs,
- * is left alone (returns 1). When the task ends, the tasks waiting for
+ * counter retries{kind} grows. A task stopping because a stop was
+ * asked is retried only after a timeout (the stop came after it); a
+ * stop is never retried. One its timeout alone made stopping
+ * (store_task_timing_out) ends and is retried as a running one. A task
+ * that has already ended, or is retrying, or that o->runner no longer
+ * runs, is left alone (returns 1). When the task ends, the tasks waiting for
  * it are released if it succeeded, else end canceled (dependency_failed).
  */
 int	store_task_finish(struct store *st, int64_t id,

@@ -398,7 +398,8 @@ command_deadlines(struct cmd *c, int64_t now)
 		if (!c->exited)
 			(void)kill(-c->pid, SIGTERM);
 		c->kill_at = now + grace;
-		if (c->timedout)
+		/* A command that said it is complete is ending already. */
+		if (c->timedout && !c->end.complete)
 			outbox_timed_out(c->ob);
 	}
 	/* After a complete line the command has grace_s to end. */

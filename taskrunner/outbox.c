@@ -306,7 +306,6 @@ outbox_timed_out(struct outbox *ob)
 {
 	struct hg_err	 e;
 
-	(void)outbox_flush(ob, 1);
 	if (store_task_timing_out(ob->st, ob->id, &e) == -1)
 		warn_task(ob->id, "stopping at its timeout: %s", e.msg);
 	else

@@ -87,9 +87,10 @@ void	outbox_flush_output(struct outbox *ob);
  * Borrowed from ob. */
 const struct progress *outbox_unsent(const struct outbox *ob);
 
-/* The task's timeout_s has run out: writes what is pending, then the
- * task becomes stopping (store_task_timing_out). If that cannot be
- * written, the task goes on to its end all the same, from running. */
+/* The task's timeout_s has run out: it becomes stopping
+ * (store_task_timing_out), in one write; what is pending goes at the
+ * next flush. If that cannot be written, the task goes on to its end
+ * all the same, from running. */
 void	outbox_timed_out(struct outbox *ob);
 /* 1 if a stop was asked: by signal, or by the stop flag, which is read
  * from the database at most every HG_STOP_POLL_MS. */

@@ -520,7 +520,7 @@ deadlines(struct job *j, int64_t now)
 		cancel(j, !j->running);
 		j->kill_at = j->running ? now + (int64_t)(j->k->grace_s *
 		    1000) : INT64_MAX;
-		if (j->timedout)
+		if (j->timedout && !j->end.complete)
 			outbox_timed_out(j->ob);
 	}
 	if (now >= j->kill_at) {

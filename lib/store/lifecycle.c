@@ -438,14 +438,15 @@ retry_wait(int64_t delay, int64_t max, int64_t k)
 }
 
 /*
- * Inside finish's transaction, for a task that was state and whose
- * outcome o is its own: 1 with *at set (ms since the epoch) if the
- * attempt is to be retried, 0 if not, -1 with e set. A stop is never
- * retried; a stopping task that timed out is (the stop came after the
- * timeout had already begun to end it).
+ * Inside finish's transaction, for a task that was state (stopped: with
+ * a stop asked) and whose outcome o is its own: 1 with *at set (ms since
+ * the epoch) if the attempt is to be retried, 0 if not, -1 with e set. A
+ * stop is never retried; a stopped task that timed out is (the stop came
+ * after the timeout had already begun to end it), and so is one that
+ * its timeout alone made stopping.
  */
 static int
-retry_due(struct store *st, int64_t id, enum task_state state,
+retry_due(struct store *st, int64_t id, enum task_state state, int stopped,
     const struct outcome *o, int64_t *at, struct hg_err *e)
 {
 	sqlite3_stmt	*s;
@@ -453,8 +454,8 @@ retry_due(struct store *st, int64_t id, enum task_state state,
 
 	if (o->error_code == NULL || (o->state != TASK_FAILED &&
 	    o->state != TASK_LOST) || !(state == TASK_RUNNING ||
-	    (state == TASK_STOPPING && strcmp(o->error_code, "timeout") ==
-	    0)))
+	    (state == TASK_STOPPING && (!stopped ||
+	    strcmp(o->error_code, "timeout") == 0))))
 		return 0;
 	if ((s = store__stmt(st, &q_task_retry)) == NULL)
 		return store__err(st, sqlite3_errcode(st->db), e);
@@ -574,7 +575,7 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 	sqlite3_stmt	*s;
 	enum task_state	 state, final = o->state;
 	int64_t		 at = 0;
-	int		 rc, own, chain;
+	int		 rc, own, chain, stopped = 0;
 
 	if (o->sched != NULL)
 		o->sched->n = o->sched->promoted = 0;
@@ -592,10 +593,16 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 		store__rollback(st);
 		return 1;
 	}
-	/* stopping ends canceled, or failed (a timeout); never succeeded;
-	 * and canceled whatever the outcome if it says so. */
-	if (state == TASK_STOPPING && (o->stop_wins ||
-	    final == TASK_SUCCEEDED))
+	/* A task its timeout alone made stopping (store_task_timing_out)
+	 * ends as a running one would: nobody asked for a stop. */
+	if (state == TASK_STOPPING &&
+	    (stopped = store_task_stop_requested(st, id)) == -1) {
+		store__err(st, sqlite3_errcode(st->db), e);
+		goto fail;
+	}
+	/* A stopped task ends canceled, or failed (a timeout); never
+	 * succeeded; and canceled whatever the outcome if it says so. */
+	if (stopped && (o->stop_wins || final == TASK_SUCCEEDED))
 		final = TASK_CANCELED;
 	own = final == o->state;
 	/* A task that was asked to stop may have a stop signal still on
@@ -606,7 +613,7 @@ store_task_finish(struct store *st, int64_t id, const struct progress *p,
 	chain = state != TASK_STOPPING;
 	if (p != NULL && progress_write(st, id, p, e) == -1)
 		goto fail;
-	if (own && (rc = retry_due(st, id, state, o, &at, e)) != 0) {
+	if (own && (rc = retry_due(st, id, state, stopped, o, &at, e)) != 0) {
 		if (rc == -1 || retry_write(st, id, o, at, e) == -1 ||
 		    finish_take(st, o, chain, e) == -1)
 			goto fail;

@@ -41,6 +41,10 @@ DEAF_FIRST_SH = ("n=$(($(cat n 2>/dev/null || echo 0) + 1)); echo $n > n; "
                  "*) echo \"$p $st\" >> beside;; esac; done; "
                  "echo \"second at last\"")
 
+# Says it is complete with code $1, then outlives its timeout.
+COMPLETES_SH = ("printf '\\173\"complete\": 1, \"code\": %s\\175\\n' \"$1\"; "
+                "exec sleep 30")
+
 DELAY, DELAY_MAX = 0.2, 0.3
 KINDS = {"kinds": [
     {"name": "flaky", "command": ["/bin/sh", "-c", FLAKY_SH, "flaky",
@@ -57,6 +61,12 @@ KINDS = {"kinds": [
      "timeout_s": 0.5, "grace_s": 1, "retries": 1, "retry_delay_s": 0.1},
     {"name": "hangs_first", "command": ["/bin/sh", "-c", DEAF_FIRST_SH],
      "retries": 2, "retry_delay_s": DELAY, "grace_s": 1},
+    {"name": "deaf_timeout", "command": ["/bin/sh", "-c", DEAF_FIRST_SH],
+     "timeout_s": 0.5, "grace_s": 3, "retries": 1, "retry_delay_s": 0.1},
+    {"name": "completes", "command": ["/bin/sh", "-c", COMPLETES_SH,
+                                      "completes", "{code}"],
+     "params": {"code": {"type": "integer", "min": 0, "max": 9}},
+     "timeout_s": 0.5, "grace_s": 5, "retries": 1, "retry_delay_s": 0.1},
     {"name": "waits", "command": ["/bin/sh", "-c", "exit 4"],
      "retries": 1, "retry_delay_s": 60},
     {"name": "sure", "builtin": "count",
@@ -181,6 +191,55 @@ def test_timeout_is_retried_and_timeout_s_is_per_attempt(srv):
         "succeeded"], [s["state"] for s in states]
     assert states[3]["error"]["code"] == "timeout", states[3]
     assert states[-1]["attempt"] == 2 and states[-1]["error"] is None
+
+
+def test_complete_line_outlived_by_its_timeout_decides_the_end(srv):
+    # A command that said it is complete is ending already: its timeout,
+    # coming in the grace it has to exit, neither cancels a success nor
+    # keeps a reported failure from its retry.
+    t = srv.create("completes", {"code": 0})
+    states, _ = watch(srv, t["id"])
+    assert [s["state"] for s in states] == [
+        "queued", "running", "succeeded"], [s["state"] for s in states]
+    assert states[-1]["exit_code"] == 0, states[-1]
+    t = srv.create("completes", {"code": 3})
+    states, _ = watch(srv, t["id"])
+    assert [s["state"] for s in states] == [
+        "queued", "running", "retrying", "queued", "running", "failed"], [
+        s["state"] for s in states]
+    assert states[-1]["error"]["code"] == "exit_code", states[-1]
+    assert states[-1]["exit_code"] == 3 and states[-1]["attempt"] == 2
+
+
+def test_runner_killed_in_its_timeouts_grace_is_retried(srv):
+    # Stopping by its timeout, not by a stop: a runner found dead then is
+    # retried as one found dead while running is.
+    t = srv.create("deaf_timeout")
+    tid = t["id"]
+    folder = os.path.join(srv.data, "tasks", str(tid))
+    first = []
+    try:
+        srv.wait_state(tid, "stopping")
+        pid = wait_for(lambda: runner_of(srv, tid), 5,
+                       what="hourglass-runner %d in ps" % tid)
+        pids = os.path.join(folder, "pids")
+        wait_for(lambda: os.path.exists(pids), 10,
+                 what="the first attempt's pids")
+        with open(pids) as f:
+            first = [int(p) for p in f.read().split()]
+        os.kill(pid, signal.SIGKILL)
+        states, _ = watch(srv, tid, timeout=30)
+        assert [s["state"] for s in states] == [
+            "queued", "running", "stopping", "retrying", "queued",
+            "running", "succeeded"], [s["state"] for s in states]
+        assert states[3]["error"]["code"] == "lost", states[3]
+        assert states[-1]["attempt"] == 2, states[-1]
+    finally:
+        for p in first:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def test_stop_of_retrying_task_cancels_it_at_once(srv):
