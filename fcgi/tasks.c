@@ -292,24 +292,36 @@ out:
 	cJSON_Delete(task);
 }
 
-/* Answers 200 with the task that key named, if it named one. Returns 1
- * if it answered, 0 if not (none, or it could not be read). */
+/* Answers 200 with the task that key named, if it named one: 1 if it
+ * answered, 0 if the key names none, -1 with e set if it could not be
+ * read (a 503 to tell, not the refused body's error). */
 static int
-create_repeated(struct req *r, const char *key)
+repeat_answer(struct req *r, struct store *st, const char *key,
+    struct hg_err *e)
 {
-	struct store	*st;
-	struct hg_err	 e;
-	cJSON		*task = NULL;
-	int		 rc;
+	cJSON	*task = NULL;
+	int	 rc;
 
-	if ((st = pool_get(&e)) == NULL)
-		return 0;
-	rc = store_idem_task(st, key, &task, &e);
-	pool_put(st);
-	if (rc == 1)
+	if ((rc = store_idem_task(st, key, &task, e)) == 1)
 		reply_json(r, 200, NULL, task);
 	cJSON_Delete(task);
-	return rc == 1;
+	return rc;
+}
+
+/* A request refused with e: answered with the task of its key if that
+ * names one (a repeat answers whatever its body), else with e. */
+static void
+refused(struct req *r, struct store *st, const char *key,
+    struct hg_err *e)
+{
+	struct hg_err	 le;
+	int		 rc = 0;
+
+	if (key != NULL && st != NULL &&
+	    (rc = repeat_answer(r, st, key, &le)) == -1)
+		reply_err(r, NULL, &le);
+	else if (rc == 0)
+		reply_err(r, NULL, e);
 }
 
 void
@@ -317,15 +329,16 @@ tasks_create(struct req *r)
 {
 	struct create	 c;
 	struct store	*st = NULL;
-	struct hg_err	 e;
+	struct hg_err	 e, le;
 
 	memset(&c, 0, sizeof(c));
 	if (create_read(r, &c, &e) == -1) {
 		/* A repeat answers with the key's task whatever its body:
 		 * the kinds file may have changed since the first. */
-		if (c.opts.idem_key == NULL || !create_repeated(r, c.opts.
-		    idem_key))
-			reply_err(r, NULL, &e);
+		if (c.opts.idem_key != NULL && (st = pool_get(&le)) == NULL)
+			reply_err(r, NULL, &le);
+		else
+			refused(r, st, c.opts.idem_key, &e);
 	} else if ((st = pool_get(&e)) == NULL)
 		reply_err(r, NULL, &e);
 	else
@@ -384,10 +397,10 @@ out:
 }
 
 /*
- * What a rerun of task id asks for, read into c: the task's kind,
+ * What a rerun of task id asks for, read into c: the Idempotency-Key
+ * first (c->opts.idem_key, as a create reads it), then the task's kind,
  * params and name, checked against the kinds file as it is now (the
- * kind may have left it, or its parameters changed), and the
- * Idempotency-Key, in the order the errors are told.
+ * kind may have left it, or its parameters changed).
  */
 static int
 rerun_read(struct req *r, struct store *st, int64_t id, struct create *c,
@@ -396,7 +409,8 @@ rerun_read(struct req *r, struct store *st, int64_t id, struct create *c,
 	const cJSON	*v, *params;
 	int		 state;
 
-	if (store_task_get(st, id, &c->old, e) == -1)
+	if (idem_key(r, &c->opts.idem_key, e) == -1 ||
+	    store_task_get(st, id, &c->old, e) == -1)
 		return -1;
 	v = cJSON_GetObjectItemCaseSensitive(c->old, "state");
 	state = cJSON_IsString(v) ? state_parse(v->valuestring) : -1;
@@ -422,7 +436,7 @@ rerun_read(struct req *r, struct store *st, int64_t id, struct create *c,
 	if ((c->ptext = json_print(c->checked)) == NULL)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
 	c->opts.rerun_of = id;
-	return idem_key(r, &c->opts.idem_key, e);
+	return 0;
 }
 
 void
@@ -438,7 +452,7 @@ tasks_rerun(struct req *r, int64_t id)
 		return;
 	}
 	if (rerun_read(r, st, id, &c, &e) == -1)
-		reply_err(r, NULL, &e);
+		refused(r, st, c.opts.idem_key, &e);
 	else
 		create_answer(r, &c, st);
 	pool_put(st);

@@ -159,6 +159,12 @@ def test_rerun_with_idempotency_key_answers_200_the_second_time(srv):
     assert a.json["id"] == b.json["id"], (a.json, b.json)
     assert b.json["rerun_of"] == old["id"], b.json
     srv.wait_finished(a.json["id"])
+    # Whatever would refuse it now: the task it was made from gone.
+    assert srv.delete("/api/tasks/%d" % old["id"]).status == 204
+    c = rerun(srv, old["id"], headers=h)
+    assert c.status == 200 and c.json["id"] == a.json["id"], c
+    assert_error(rerun(srv, old["id"], headers={"Idempotency-Key": "new"}),
+                 404, "not_found")
 
 
 def test_rerun_of_external_task_gives_a_new_report_token(srv):
