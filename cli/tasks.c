@@ -84,6 +84,9 @@ print_id(const struct args *a, const cJSON *task)
 	char	*id = show_value(cJSON_GetObjectItemCaseSensitive(task, "id"));
 	int	 rc;
 
+	/* With --json the answer is printed whole, its report with it. */
+	if (!a->json)
+		report_note(task);
 	rc = print_or(a, task, id != NULL ? id : "?");
 	cJSON_free(id);
 	return rc;
@@ -195,12 +198,10 @@ cmd_start(struct http *h, const struct args *a, int64_t giveup_s)
 	    &task)) != 0)
 		goto out;
 	id = cJSON_GetObjectItemCaseSensitive(task, "id");
-	/* With --json and no --follow, the answer is printed whole. */
-	if (!a->json || a->follow)
+	if (a->follow && json_int(id, &tid) == 0) {
 		report_note(task);
-	if (a->follow && json_int(id, &tid) == 0)
 		rc = watch_run(h, tid, watch_mode(a), giveup_s);
-	else
+	} else
 		rc = print_id(a, task);
 out:
 	if (rc == 1 && task == NULL)

@@ -40,6 +40,7 @@ struct watch {
 	 * final state event (final_event_id). */
 	int		 replaying;
 	int64_t		 final_id;
+	int		 final_seen;	/* a state event of an end came */
 };
 
 static size_t
@@ -152,16 +153,27 @@ static int
 on_event(void *arg, const struct sse_event *ev)
 {
 	struct watch	*w = arg;
+	const cJSON	*st;
 	cJSON		*data;
 	int64_t		 n = 0;
+	int		 s;
 
 	if (ev->id[0] != '\0' && hg_parse_id(ev->id, strlen(ev->id),
 	    &n) == -1)
 		n = 0;
 	if (w->replaying) {
-		/* The stream ends after the final state event. */
-		if (strcmp(ev->type, "state") == 0)
+		/* The stream ends after the final state event; one cut
+		 * short before it gives no id. */
+		if (strcmp(ev->type, "state") == 0) {
+			data = api_parse(ev->data, ev->data_len);
+			st = cJSON_GetObjectItemCaseSensitive(data, "state");
+			s = cJSON_IsString(st) ? state_parse(st->valuestring) :
+			    -1;
 			w->final_id = n;
+			w->final_seen = s != -1 &&
+			    state_final((enum task_state)s);
+			cJSON_Delete(data);
+		}
 		return 0;
 	}
 	if (n > 0 && n <= w->last)
@@ -231,9 +243,10 @@ final_event_id(struct watch *w)
 	sse_free(&w->sse);
 	w->replaying = 1;
 	w->final_id = 0;
+	w->final_seen = 0;
 	/* Read to its end: a stream cut short may not have reached it. */
 	if (http_stream(w->h, path, "0", on_chunk, on_tick, w, &r, err,
-	    sizeof(err)) == -1 || r.status != 200 || interrupted)
+	    sizeof(err)) == -1 || r.status != 200 || !w->final_seen)
 		w->final_id = 0;
 	w->replaying = 0;
 	sse_free(&w->sse);
@@ -249,6 +262,7 @@ read_final(struct watch *w)
 {
 	char	 path[64];
 	cJSON	*t;
+	int64_t	 n;
 	int	 rc;
 
 	snprintf(path, sizeof(path), "/api/tasks/%lld", (long long)w->id);
@@ -256,8 +270,13 @@ read_final(struct watch *w)
 		return -rc;
 	bar_task(&w->bar, t);
 	if (bar_ended(&w->bar)) {
-		print_event(w, w->mode == WATCH_JSON ? final_event_id(w) : 0,
-		    "state", t, NULL);
+		n = w->mode == WATCH_JSON ? final_event_id(w) : 0;
+		/* Ctrl-C in the reading: told at the watch's top. */
+		if (interrupted) {
+			cJSON_Delete(t);
+			return 0;
+		}
+		print_event(w, n, "state", t, NULL);
 		w->ended = 1;
 		draw(w, 1);
 	}

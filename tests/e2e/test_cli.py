@@ -460,6 +460,15 @@ def test_start_of_an_external_kind_tells_its_report_token_once(srv):
     # Shown once: the task read again does not carry it.
     assert m.group(3) not in run_cli(srv, "show", str(tid)).stdout
     srv.stop_task(tid)
+    # A rerun is a new task with a token of its own, told the same way.
+    r = run_cli(srv, "rerun", str(tid))
+    assert r.returncode == 0, r
+    again = int(r.stdout)
+    m2 = re.search(r"POST /api/tasks/(\d+)/report and "
+                   r'"Authorization: Bearer ([0-9a-f]{64})"', r.stderr)
+    assert m2 and int(m2.group(1)) == again, r.stderr
+    assert m2.group(2) != m.group(3), r.stderr
+    srv.stop_task(again)
 
 
 def test_kinds_as_a_table_and_as_the_api_json(srv):
