@@ -243,12 +243,28 @@ class Watch {
 		this.polls = 0;
 		this.pollGen = 0;
 		this.last = null;	/* while polling: what was last seen */
+		/* While polling: the newest data item given (a stream that
+		 * replays it later skips it), and whether the stream was
+		 * tried once the task had ended. lastEventId stays at the
+		 * newest event a stream gave: polling reads no log lines,
+		 * so the stream resumes from there and misses none. */
+		this.dataSeen = 0;
+		this.endTried = false;
+		this.seen = false;	/* the task was read or streamed */
 		this.closed = false;
-		this.endSeen = false;	/* a reopen found the task ended */
 		if (typeof globalThis.EventSource === 'function')
 			this.open();
 		else
 			this.startPolling();
+	}
+
+	/* The caller has read again, by other means, everything up to
+	 * event id (a page that reloads what a snapshot shows): the stream
+	 * resumes after it rather than replaying what was missed. */
+	caughtUp(id) {
+		if (Number.isSafeInteger(id) && (this.lastEventId === null ||
+		    id > this.lastEventId))
+			this.lastEventId = id;
 	}
 
 	close() {
@@ -320,6 +336,9 @@ class Watch {
 			return;
 		this.lastEventId = id;
 		this.errors = 0;
+		this.seen = true;
+		if (type === 'data' && id <= this.dataSeen)
+			return;		/* polling gave it already */
 		let d;
 		try {
 			d = JSON.parse(ev.data);
@@ -374,12 +393,35 @@ class Watch {
 			return;
 		}
 		/* The browser gave up for good: reopen after the last id,
-		 * after a while, once a plain request says why it failed. */
+		 * after a while, once a plain request says why it failed.
+		 * The first time, at once: a task that has ended with
+		 * nothing left to send answers 204, which closes it too. */
 		this.shut();
-		const wait = Math.min(RETRY_MAX_MS,
-		    RETRY_MS * 2 ** (this.errors - 1));
+		const wait = this.errors === 1 && this.id !== null ? 0 :
+		    Math.min(RETRY_MAX_MS, RETRY_MS * 2 ** (this.errors - 1));
 		this.timer = setTimeout(() => this.reopen(),
 		    wait / 2 + Math.random() * wait / 2);
+	}
+
+	/* Whether the task's stream has events after lastEventId: it
+	 * answers 204 when the task has ended and none are left (and
+	 * always for a stream from now, with no id). Asked with fetch,
+	 * since an EventSource tells no status; the answer's body, if
+	 * any, is left unread. */
+	async streamHasMore() {
+		if (this.lastEventId === null)
+			return false;
+		const ctrl = new AbortController();
+		try {
+			const r = await globalThis.fetch(this.streamUrl(),
+			    { cache: 'no-store', signal: ctrl.signal });
+			return r.status !== 204;
+		} catch (e) {
+			throw new HourglassError('network', 'no answer from ' +
+			    'the event stream (' + (e && e.message || e) + ')');
+		} finally {
+			ctrl.abort();
+		}
 	}
 
 	async reopen() {
@@ -390,16 +432,19 @@ class Watch {
 				const t = await this.hg.get(this.id);
 				if (this.closed)
 					return;
-				/* Ended while we were away: the stream replays
-				 * what we missed, up to the end. If it has
-				 * nothing left (a 204 closes it again), the
-				 * final state is all there is to say. */
-				if (FINAL.has(t.state) && this.endSeen) {
-					this.dispatch('state', t,
-					    { id: null, type: 'state' });
+				this.seen = true;
+				/* Ended: the stream replays what we missed, up
+				 * to the end; with nothing left (a 204, which
+				 * closed it), the final state is all there is
+				 * to say. */
+				if (FINAL.has(t.state)) {
+					if (await this.streamHasMore())
+						this.open();
+					else if (!this.closed)
+						this.dispatch('state', t,
+						    { id: null, type: 'state' });
 					return;
 				}
-				this.endSeen = FINAL.has(t.state);
 			} else {
 				await this.hg.list({ limit: 1 });
 			}
@@ -409,8 +454,15 @@ class Watch {
 			if (this.closed)
 				return;
 			if (e.code === 'not_found' && this.id !== null) {
-				this.dispatch('deleted', { task: this.id },
-				    { id: null, type: 'deleted' });
+				/* Gone since we saw it; or never there. */
+				if (this.seen)
+					this.dispatch('deleted',
+					    { task: this.id },
+					    { id: null, type: 'deleted' });
+				else {
+					call(this.h.error, e);
+					this.close();
+				}
 				return;
 			}
 			call(this.h.error, e);
@@ -489,7 +541,9 @@ class Watch {
 		}
 		call(this.h.snapshot, { tasks: [...seen.values()],
 		    event_id: eventId });
-		if (this.lastEventId === null || eventId > this.lastEventId)
+		/* A stream that never opened starts after the snapshot; one
+		 * that gave events resumes after its last (class comment). */
+		if (this.lastEventId === null)
 			this.lastEventId = eventId;
 	}
 
@@ -503,14 +557,38 @@ class Watch {
 		if (gen !== this.pollGen || this.closed)
 			return;
 		if (t === null) {
-			this.dispatch('deleted', { task: this.id },
-			    { id: null, type: 'deleted' });
+			if (this.seen)
+				this.dispatch('deleted', { task: this.id },
+				    { id: null, type: 'deleted' });
+			else {
+				call(this.h.error, new HourglassError(
+				    'not_found', 'task ' + this.id +
+				    ' not found', 404));
+				this.close();
+			}
 			return;
+		}
+		this.seen = true;
+		/* Ended: the stream, once more, replays what polling could
+		 * not read (its log lines) up to the end, if it opens. */
+		if (FINAL.has(t.state) && !this.endTried &&
+		    typeof globalThis.EventSource === 'function') {
+			this.endTried = true;
+			const more = await this.streamHasMore().catch(
+			    () => false);
+			if (gen !== this.pollGen || this.closed)
+				return;
+			if (more) {
+				this.errors = ERRORS_BEFORE_POLLING - 1;
+				this.open();
+				return;
+			}
 		}
 		const before = this.last;
 		const j = JSON.stringify(t);
 		this.last = j;
-		for (let next = this.lastEventId || 0; next !== null;) {
+		for (let next = Math.max(this.lastEventId || 0, this.dataSeen);
+		    next !== null;) {
 			let page;
 			try {
 				page = await this.hg.data(this.id,
@@ -523,10 +601,11 @@ class Watch {
 			if (gen !== this.pollGen || this.closed)
 				return;
 			for (const it of page.items) {
-				if (this.lastEventId !== null &&
-				    it.id <= this.lastEventId)
+				if ((this.lastEventId !== null &&
+				    it.id <= this.lastEventId) ||
+				    it.id <= this.dataSeen)
 					continue;
-				this.lastEventId = it.id;
+				this.dataSeen = it.id;
 				this.dispatch('data', { task: this.id,
 				    name: it.name, data: it.data },
 				    { id: it.id, type: 'data' });

@@ -66,6 +66,7 @@ window.startRows = async () => {
     say({ report: t.report });
     hg.watch(t.id, {
         progress: (p, ev) => say({ ev: ev.id, progress: p.value }),
+        log: (l, ev) => say({ ev: ev.id, log: l.line }),
         data: { row: (it, ev) => say({ ev: ev.id, row: it.data }),
                 "*": (it, ev) => say({ ev: ev.id, other: it.name }) },
         end: (task) => say({ end: task.state, result: task.result }),
@@ -93,6 +94,14 @@ window.startAndStop = async () => {
         say({ missing: e.code, status: e.status });
     }
     return t.id;
+};
+/* A task's watch: what it calls, each tagged with the id watched. */
+window.watchOne = (id) => {
+    hg.watch(id, {
+        end: (task) => say({ one: id, end: task.state }),
+        error: (e) => say({ one: id, error: e.code, status: e.status }),
+        mode: (m) => say({ one: id, mode: m }),
+    });
 };
 window.errors = async (nobody) => {
     const out = { base: new Hourglass().base,
@@ -179,11 +188,12 @@ class Embed:
             assert r.status == 200, r.status
 
     def send(self, first, last, n):
-        """Items first..last of n, named "row", each with its progress,
-        50 ms apart."""
+        """Items first..last of n, named "row", each with its progress
+        and a log line, 50 ms apart."""
         for i in range(first, last + 1):
             self.post(json.dumps({"name": "row", "data": {
-                "n": i, "sq": i * i}}) + "\nPROGRESS %d/%d\n" % (i, n))
+                "n": i, "sq": i * i}}) + "\nPROGRESS %d/%d\nline %d\n" % (
+                    i, n, i))
             time.sleep(0.05)
 
     def end(self, result=None):
@@ -206,16 +216,23 @@ class Embed:
             s.close()
 
 
-def check_rows(got, n):
-    """Rows 1..n each once, in order, with event ids strictly up."""
+def check_rows(got, n, logs=True, order=True):
+    """Rows 1..n and (logs) their log lines each once, in order, with
+    event ids strictly up (order: across rows and log lines too)."""
     rows = [r for r in got if "row" in r]
     assert [r["row"]["n"] for r in rows] == list(range(1, n + 1)), \
         "items lost or repeated: %s" % rows
+    lines = [r["log"] for r in got if "log" in r]
+    assert lines == (["line %d" % i for i in range(1, n + 1)] if logs
+                     else []), "log lines lost or repeated: %s" % lines
     assert all(r["row"]["sq"] == r["row"]["n"] ** 2 for r in rows), rows
     assert all(r["ev"] is not None for r in rows), rows
-    ids = [r["ev"] for r in got if r.get("ev") is not None]
-    assert ids == sorted(set(ids)), \
-        "event ids not strictly increasing: %s" % ids
+    for kinds in ((("row", "log", "progress"),) if order else
+                  (("row",), ("log",))):
+        ids = [r["ev"] for r in got if r.get("ev") is not None and
+               any(k in r for k in kinds)]
+        assert ids == sorted(set(ids)), \
+            "event ids not strictly increasing: %s %s" % (kinds, ids)
     assert any(r.get("progress") == n for r in got), got[-5:]
 
 
@@ -308,6 +325,62 @@ def test_a_stream_the_browser_closed_reopens_after_the_last_id(browser):
         e.close()
 
 
+def test_a_long_outage_polls_then_the_stream_gives_what_polls_missed(
+        browser):
+    browser.allow(r"/api/\S* - Failed to load resource: net::ERR_\w+",
+                  "the servers are down")
+    browser.allow(r"/api/\S* - Failed to load resource: the server "
+                  r"responded with a status of 50[234]", "a server stopping")
+    e = Embed(browser)
+    try:
+        n = 9
+        e.send(1, 3, n)
+        e.rows_seen(3, "three rows on the stream")
+        first = e.srv
+        first.stop()
+        wait_for(lambda: {"mode": "polling"} in received(browser), 30,
+                 what="the client to poll, the servers away")
+        e.servers.append(Server(kinds=KINDS, env=ENV, port=first.port,
+                                data=first.data).start())
+        # Polls read the task and its items, not its log lines.
+        e.send(4, 6, n)
+        e.rows_seen(6, "rows 4 to 6, polled or streamed")
+        e.send(7, n, n)
+        e.end()
+        got = e.wait_end("the task's end after the outage", 40)
+        # Each row and each log line once: the stream, open again,
+        # resumed after the last event it had given, and the rows
+        # polling gave were not given again. The log lines it replayed
+        # come after the rows polls gave, each kind in order.
+        check_rows(got, n, order=False)
+    finally:
+        e.close()
+
+
+def test_a_watch_of_an_ended_task_ends_at_once(browser):
+    browser.allow(r"/api/tasks/999999\S* - Failed to load resource: the "
+                  r"server responded with a status of 404", "asked for")
+    e = Embed(browser)
+    try:
+        e.end()
+        e.wait_end("the rows task's end")
+        browser.js("watchOne(%d); watchOne(999999)" % e.tid)
+        got = wait_for(lambda: (lambda r: r if sum(
+            x.get("mode") == "closed" for x in r if "one" in x) == 2
+            else None)(received(browser)), 10,
+            what="both watches to close")
+        mine = [{k: v for k, v in x.items() if k != "one"} for x in got
+                if x.get("one") == e.tid]
+        # No error on the way: the stream's 204 says the task has ended.
+        assert mine == [{"end": "succeeded"}, {"mode": "closed"}], got
+        gone = [{k: v for k, v in x.items() if k != "one"} for x in got
+                if x.get("one") == 999999]
+        assert gone == [{"error": "not_found", "status": 404},
+                        {"mode": "closed"}], got
+    finally:
+        e.close()
+
+
 def test_without_eventsource_the_client_polls(browser):
     e = Embed(browser, "?nosse")
     try:
@@ -317,7 +390,7 @@ def test_without_eventsource_the_client_polls(browser):
         e.send(5, n, n)
         e.end("done")
         got = e.wait_end("the task's end, polled")
-        check_rows(got, n)
+        check_rows(got, n, logs=False)     # polls read no log lines
         assert [r["mode"] for r in got if "mode" in r] == \
             ["polling", "closed"], got
         assert [r for r in got if "end" in r] == [

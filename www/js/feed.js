@@ -72,6 +72,11 @@ const handlers = {
 		applySnapshot(snap);
 		setMode('polling');
 		details.refresh();
+		/* The list, the open log and its items are read again: the
+		 * stream resumes after the snapshot, not replaying all that
+		 * was missed. */
+		if (watch)
+			watch.caughtUp(snap.event_id);
 	},
 	state(t) {
 		putTask(t);
