@@ -105,7 +105,7 @@ class Server:
     data_prefix = "hourglass-e2e-"  # of a temporary data folder's name
 
     def __init__(self, kinds=None, kinds_path=None, data=None, env=None,
-                 port=None):
+                 port=None, own_group=False):
         self.data = data or tempfile.mkdtemp(prefix=self.data_prefix)
         self.own_data = data is None
         self.kinds_path = kinds_path
@@ -117,6 +117,9 @@ class Server:
                 f.write(kinds)
         self.extra_env = dict(env or {})
         self.fixed_port = port
+        # scripts/serve in a process group of its own, as a terminal runs
+        # it, so that a test can send the group what Ctrl-C sends.
+        self.own_group = own_group
         self.proc = None
         self.port = None
         self.stdout = []
@@ -165,7 +168,7 @@ class Server:
         # and a signal ignored at its start is one bash cannot trap.
         self.proc = subprocess.Popen(
             ["env", "--default-signal=INT", "bash", SERVE], cwd=REPO,
-            env=self.env(),
+            env=self.env(), start_new_session=self.own_group,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE)
 
