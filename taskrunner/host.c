@@ -69,6 +69,7 @@ static struct kept {
 }		 kept[HG_HOST_KEPT_MAX];
 static size_t	 nkept;
 static size_t	 idle_max;	/* idle runners kept, at most */
+static size_t	 title_room;	/* bytes of the title, a runner's too */
 
 /* Stops keeping runner i: closes the host's end. */
 static void
@@ -253,7 +254,7 @@ static int
 fork_runner(const struct config *cfg, int64_t id, int sock, char *title)
 {
 	static struct runner	 r;
-	size_t			 room = strlen(title);
+	size_t			 room = title_room;
 	int			 sp[2] = { -1, -1 };
 	pid_t			 pid;
 
@@ -280,8 +281,6 @@ fork_runner(const struct config *cfg, int64_t id, int sock, char *title)
 	}
 	if (sp[0] != -1)
 		close(sp[0]);
-	/* The room is measured before a title is written into it, which
-	 * ends the string sooner. */
 	if (id == 0)
 		retitle(title, room, "--spare");
 	r.id = id;
@@ -391,6 +390,11 @@ host_main(char *title)
 	size_t			 i;
 	int			 sock, fd, timeout;
 
+	/* The argument is padded with blanks (LAUNCH_HOST_ARG): room for
+	 * a forked runner's title, measured before any is written. Its own
+	 * ends with NULs, so that ps shows "--host" and no blanks. */
+	title_room = strlen(title);
+	retitle(title, title_room, "--host");
 	/* What each runner would otherwise do for itself, once: glibc
 	 * reads /etc/localtime on the first gmtime_r(), which a runner
 	 * calls inside its first write transaction. */
