@@ -44,6 +44,7 @@ const POLL_MS = 2000;		/* polling period */
 const POLLS_BEFORE_STREAM_TRY = 5;	/* while polling: try SSE again */
 const LIST_LIMIT = 100;		/* tasks per list read while polling */
 const DATA_PAGE = 1000;		/* items per /data read */
+const PROBE_MS = 10000;		/* the longest a stream's HEAD may take */
 
 export class HourglassError extends Error {
 	constructor(code, message, status = 0, retryAfter = null) {
@@ -251,6 +252,7 @@ class Watch {
 		this.dataSeen = 0;
 		this.endTried = false;
 		this.seen = false;	/* the task was read or streamed */
+		this.probe = null;	/* a HEAD of the stream on its way */
 		this.closed = false;
 		if (typeof globalThis.EventSource === 'function')
 			this.open();
@@ -271,6 +273,8 @@ class Watch {
 		if (this.closed)
 			return;
 		this.closed = true;
+		if (this.probe)
+			this.probe.abort();
 		this.shut();
 		this.stopPolling();
 		this.setMode('closed');
@@ -313,6 +317,7 @@ class Watch {
 			if (this.es !== es)
 				return;
 			this.errors = 0;
+			this.seen = true;	/* a 200: the task is there */
 			this.stopPolling();
 			this.setMode('sse');
 		};
@@ -405,22 +410,28 @@ class Watch {
 
 	/* Whether the task's stream has events after lastEventId: it
 	 * answers 204 when the task has ended and none are left (and
-	 * always for a stream from now, with no id). Asked with fetch,
-	 * since an EventSource tells no status; the answer's body, if
-	 * any, is left unread. */
+	 * always for a stream from now, with no id). Asked with a HEAD
+	 * (the stream's head alone, after the same check), since an
+	 * EventSource tells no status; given up after PROBE_MS, or at
+	 * close(). */
 	async streamHasMore() {
 		if (this.lastEventId === null)
 			return false;
 		const ctrl = new AbortController();
+		const timer = setTimeout(() => ctrl.abort(), PROBE_MS);
+		this.probe = ctrl;
 		try {
 			const r = await globalThis.fetch(this.streamUrl(),
-			    { cache: 'no-store', signal: ctrl.signal });
+			    { method: 'HEAD', cache: 'no-store',
+			    signal: ctrl.signal });
 			return r.status !== 204;
 		} catch (e) {
 			throw new HourglassError('network', 'no answer from ' +
 			    'the event stream (' + (e && e.message || e) + ')');
 		} finally {
-			ctrl.abort();
+			clearTimeout(timer);
+			if (this.probe === ctrl)
+				this.probe = null;
 		}
 	}
 
@@ -474,7 +485,14 @@ class Watch {
 				return;
 			}
 		}
-		if (!this.closed && !this.polling)
+		if (this.closed || this.polling)
+			return;
+		/* The first look came at once (for a 204); the stream comes
+		 * back after the wait every other failure has. */
+		if (this.errors === 1 && this.id !== null)
+			this.timer = setTimeout(() => this.open(),
+			    RETRY_MS / 2 + Math.random() * RETRY_MS / 2);
+		else
 			this.open();
 	}
 
