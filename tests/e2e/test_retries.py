@@ -235,11 +235,7 @@ def test_runner_killed_in_its_timeouts_grace_is_retried(srv):
         assert states[3]["error"]["code"] == "lost", states[3]
         assert states[-1]["attempt"] == 2, states[-1]
     finally:
-        for p in first:
-            try:
-                os.kill(p, signal.SIGKILL)
-            except OSError:
-                pass
+        kill_quietly(first)
 
 
 def test_stop_of_retrying_task_cancels_it_at_once(srv):
@@ -268,6 +264,15 @@ def runner_of(srv, tid):
         if len(cmd) > 1 and cmd[1].strip() == str(tid).encode():
             return pid
     return None
+
+
+def kill_quietly(pids):
+    """SIGKILL to what an attempt left, if it is still there."""
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def test_runner_killed_is_retried_once_its_group_is_gone(srv):
@@ -299,11 +304,7 @@ def test_runner_killed_is_retried_once_its_group_is_gone(srv):
         assert not os.path.exists(os.path.join(folder, "beside")), \
             open(os.path.join(folder, "beside")).read()
     finally:
-        for p in first:
-            try:
-                os.kill(p, signal.SIGKILL)
-            except OSError:
-                pass
+        kill_quietly(first)
 
 
 def test_kind_without_retries_shows_one_attempt(srv):
