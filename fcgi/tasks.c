@@ -292,36 +292,24 @@ out:
 	cJSON_Delete(task);
 }
 
-/* Answers 200 with the task that key named, if it named one: 1 if it
- * answered, 0 if the key names none, -1 with e set if it could not be
- * read (a 503 to tell, not the refused body's error). */
-static int
-repeat_answer(struct req *r, struct store *st, const char *key,
-    struct hg_err *e)
-{
-	cJSON	*task = NULL;
-	int	 rc;
-
-	if ((rc = store_idem_task(st, key, &task, e)) == 1)
-		reply_json(r, 200, NULL, task);
-	cJSON_Delete(task);
-	return rc;
-}
-
-/* A request refused with e: answered with the task of its key if that
- * names one (a repeat answers whatever its body), else with e. */
+/* A request refused with e: answered 200 with the task its key named,
+ * if that names one (a repeat answers whatever its body), else with e;
+ * with the lookup's own error (a 503 to tell) if the key cannot be
+ * looked up. */
 static void
 refused(struct req *r, struct store *st, const char *key,
     struct hg_err *e)
 {
 	struct hg_err	 le;
+	cJSON		*task = NULL;
 	int		 rc = 0;
 
 	if (key != NULL && st != NULL &&
-	    (rc = repeat_answer(r, st, key, &le)) == -1)
-		reply_err(r, NULL, &le);
-	else if (rc == 0)
-		reply_err(r, NULL, e);
+	    (rc = store_idem_task(st, key, &task, &le)) == 1)
+		reply_json(r, 200, NULL, task);
+	else
+		reply_err(r, NULL, rc == -1 ? &le : e);
+	cJSON_Delete(task);
 }
 
 void

@@ -29,6 +29,22 @@ static const struct store_sql q_idem_put = { S_IDEM_PUT,
     "INSERT OR REPLACE INTO idempotency (key, task_id, "
     "created_at) VALUES (?1, ?2, ?3)" };
 
+/* Inside a transaction: the task that key named in the 24 hours before
+ * now. Returns 1 with *task set, 0 if none, -1 with e set. */
+static int
+idem_find(struct store *st, const char *key, int64_t now, cJSON **task,
+    struct hg_err *e)
+{
+	int64_t	 id;
+
+	if (store__query_int(st, &q_idem_get, key, now - STORE_IDEM_MS, &id,
+	    e) == -1)
+		return -1;
+	if (id <= 0)
+		return 0;
+	return store__task_read(st, id, task, e) == -1 ? -1 : 1;
+}
+
 /* Inside the create's transaction: inserts the task; sets *id. */
 static int
 task_insert(struct store *st, const char *kind, const char *name,
@@ -93,19 +109,16 @@ create_in(struct store *st, const char *kind, const char *name,
     const char *params, const struct create_opts *o, cJSON **task,
     struct hg_err *e)
 {
-	int64_t		 now = hg_now_ms(), id, n;
+	int64_t		 now = hg_now_ms(), id = 0, n;
+	int		 rc;
 
 	if (o->sched != NULL)
 		o->sched->n = 0;
 	/* Inside the write transaction: two creates with one key at once
 	 * are serialised here, and the second finds the first's task. */
-	if (o->idem_key != NULL) {
-		if (store__query_int(st, &q_idem_get, o->idem_key,
-		    now - STORE_IDEM_MS, &id, e) == -1)
-			return -1;
-		if (id > 0)
-			return store__task_read(st, id, task, e) == -1 ? -1 : 1;
-	}
+	if (o->idem_key != NULL && (rc = idem_find(st, o->idem_key, now,
+	    task, e)) != 0)
+		return rc;
 	if (o->max_queued > 0) {
 		if (store__query_int(st, &q_queued_count, NULL, 0, &n, e) == -1)
 			return -1;
@@ -221,17 +234,12 @@ int
 store_idem_task(struct store *st, const char *key, cJSON **task,
     struct hg_err *e)
 {
-	int64_t	 id;
 	int	 rc;
 
 	*task = NULL;
 	if (store__begin(st, 0, e) == -1)
 		return -1;
-	rc = store__query_int(st, &q_idem_get, key, hg_now_ms() -
-	    STORE_IDEM_MS, &id, e);
-	if (rc == 0 && id > 0)
-		rc = store__task_read(st, id, task, e) == -1 ? -1 : 1;
-	if (rc == -1) {
+	if ((rc = idem_find(st, key, hg_now_ms(), task, e)) == -1) {
 		store__rollback(st);
 		return -1;
 	}
