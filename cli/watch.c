@@ -39,8 +39,7 @@ struct watch {
 	/* Reading an ended task's events unprinted, for the id of its
 	 * final state event (final_event_id). */
 	int		 replaying;
-	int64_t		 final_id;
-	int		 final_seen;	/* a state event of an end came */
+	int64_t		 final_id;	/* 0 unless the last was of an end */
 };
 
 static size_t
@@ -153,10 +152,8 @@ static int
 on_event(void *arg, const struct sse_event *ev)
 {
 	struct watch	*w = arg;
-	const cJSON	*st;
 	cJSON		*data;
 	int64_t		 n = 0;
-	int		 s;
 
 	if (ev->id[0] != '\0' && hg_parse_id(ev->id, strlen(ev->id),
 	    &n) == -1)
@@ -166,12 +163,9 @@ on_event(void *arg, const struct sse_event *ev)
 		 * short before it gives no id. */
 		if (strcmp(ev->type, "state") == 0) {
 			data = api_parse(ev->data, ev->data_len);
-			st = cJSON_GetObjectItemCaseSensitive(data, "state");
-			s = cJSON_IsString(st) ? state_parse(st->valuestring) :
-			    -1;
-			w->final_id = n;
-			w->final_seen = s != -1 &&
-			    state_final((enum task_state)s);
+			w->final_id = state_final((enum task_state)state_parse(
+			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			    data, "state")))) ? n : 0;
 			cJSON_Delete(data);
 		}
 		return 0;
@@ -243,10 +237,9 @@ final_event_id(struct watch *w)
 	sse_free(&w->sse);
 	w->replaying = 1;
 	w->final_id = 0;
-	w->final_seen = 0;
 	/* Read to its end: a stream cut short may not have reached it. */
 	if (http_stream(w->h, path, "0", on_chunk, on_tick, w, &r, err,
-	    sizeof(err)) == -1 || r.status != 200 || !w->final_seen)
+	    sizeof(err)) == -1 || r.status != 200)
 		w->final_id = 0;
 	w->replaying = 0;
 	sse_free(&w->sse);
