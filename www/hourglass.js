@@ -435,6 +435,19 @@ class Watch {
 		}
 	}
 
+	/* The task is not there (e, a 404): deleted since the watch saw
+	 * it, or never there, which is an error. The watch ends either
+	 * way. */
+	gone(e) {
+		if (this.seen) {
+			this.dispatch('deleted', { task: this.id },
+			    { id: null, type: 'deleted' });
+		} else {
+			call(this.h.error, e);
+			this.close();
+		}
+	}
+
 	async reopen() {
 		if (this.closed)
 			return;
@@ -465,15 +478,7 @@ class Watch {
 			if (this.closed)
 				return;
 			if (e.code === 'not_found' && this.id !== null) {
-				/* Gone since we saw it; or never there. */
-				if (this.seen)
-					this.dispatch('deleted',
-					    { task: this.id },
-					    { id: null, type: 'deleted' });
-				else {
-					call(this.h.error, e);
-					this.close();
-				}
+				this.gone(e);
 				return;
 			}
 			call(this.h.error, e);
@@ -570,20 +575,12 @@ class Watch {
 		const t = await this.hg.get(this.id).catch((e) => {
 			if (e.code !== 'not_found')
 				throw e;
-			return null;
+			return e;
 		});
 		if (gen !== this.pollGen || this.closed)
 			return;
-		if (t === null) {
-			if (this.seen)
-				this.dispatch('deleted', { task: this.id },
-				    { id: null, type: 'deleted' });
-			else {
-				call(this.h.error, new HourglassError(
-				    'not_found', 'task ' + this.id +
-				    ' not found', 404));
-				this.close();
-			}
+		if (t instanceof HourglassError) {
+			this.gone(t);
 			return;
 		}
 		this.seen = true;
