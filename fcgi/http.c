@@ -34,54 +34,45 @@ hexval(int c)
 	return -1;
 }
 
-const char *
-req_query(struct req *r, const char *name, char *buf, size_t len)
+int
+req_arg(struct req *r, const char *key, char *buf, size_t len)
 {
 	const char	*q = r->query, *end;
-	size_t		 nlen = strlen(name), o;
+	size_t		 nlen = strlen(key), o;
 	int		 hi, lo;
 
 	while (*q != '\0') {
 		end = q + strcspn(q, "&");
-		if ((size_t)(end - q) >= nlen && strncmp(q, name, nlen) == 0 &&
+		if ((size_t)(end - q) >= nlen && strncmp(q, key, nlen) == 0 &&
 		    (q[nlen] == '=' || q + nlen == end)) {
 			q += nlen + (q[nlen] == '=');
 			for (o = 0; q < end; q++) {
 				if (o + 1 >= len)
-					return NULL;
+					return -1;
 				if (*q == '%' && end - q >= 3 &&
 				    (hi = hexval(q[1])) >= 0 &&
 				    (lo = hexval(q[2])) >= 0) {
 					/* A NUL would end the value early:
 					 * "kind=ok%00x" is not kind "ok". */
 					if (hi == 0 && lo == 0)
-						return NULL;
+						return -1;
 					buf[o++] = (char)(hi * 16 + lo);
 					q += 2;
 				} else
 					buf[o++] = *q == '+' ? ' ' : *q;
 			}
 			buf[o] = '\0';
-			return buf;
+			return 1;
 		}
 		q = *end == '&' ? end + 1 : end;
 	}
-	return NULL;
+	return 0;
 }
 
-int
-req_arg(struct req *r, const char *key, char *buf, size_t len)
+const char *
+req_query(struct req *r, const char *name, char *buf, size_t len)
 {
-	const char	*q = r->query;
-	size_t		 n = strlen(key);
-
-	if (req_query(r, key, buf, len) != NULL)
-		return 1;
-	for (; *q != '\0'; q += strcspn(q, "&"), q += *q == '&')
-		if (strncmp(q, key, n) == 0 && (q[n] == '=' || q[n] == '&' ||
-		    q[n] == '\0'))
-			return -1;
-	return 0;
+	return req_arg(r, name, buf, len) == 1 ? buf : NULL;
 }
 
 int
