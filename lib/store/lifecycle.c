@@ -56,6 +56,23 @@ stop_why(struct store *st, int64_t id, const char *code, const char *msg,
 	return store__step_done(st, s, e);
 }
 
+/* A task its timeout is stopping (store_task_timing_out) is stopping
+ * still, but now also because it was asked: it is not retried. */
+static const struct store_sql q_task_stop_asked = { S_TASK_STOP_ASKED,
+    "UPDATE tasks SET stop_requested = 1 WHERE id = ?1 AND "
+    "stop_requested = 0" };
+
+static int
+stop_asked(struct store *st, int64_t id, struct hg_err *e)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store__stmt(st, &q_task_stop_asked)) == NULL)
+		return store__err(st, sqlite3_errcode(st->db), e);
+	sqlite3_bind_int64(s, 1, id);
+	return store__step_done(st, s, e);
+}
+
 int
 store_task_stop(struct store *st, int64_t id, cJSON **task,
     struct runner_ref *ref, struct hg_err *e)
@@ -85,7 +102,8 @@ store_task_stop_why(struct store *st, int64_t id, const char *code,
 	 * taken. */
 	now = state == TASK_QUEUED || state == TASK_RETRYING;
 	if (state == TASK_STOPPING) {
-		if (store__task_read(st, id, task, e) == -1)
+		if (stop_asked(st, id, e) == -1 ||
+		    store__task_read(st, id, task, e) == -1)
 			goto fail;
 	} else {
 		/* A queued task ends here, and the runner that may be
@@ -441,9 +459,8 @@ retry_wait(int64_t delay, int64_t max, int64_t k)
  * Inside finish's transaction, for a task that was state (stopped: with
  * a stop asked) and whose outcome o is its own: 1 with *at set (ms since
  * the epoch) if the attempt is to be retried, 0 if not, -1 with e set. A
- * stop is never retried; a stopped task that timed out is (the stop came
- * after the timeout had already begun to end it), and so is one that
- * its timeout alone made stopping.
+ * stop is never retried; a task that its timeout alone made stopping
+ * may be.
  */
 static int
 retry_due(struct store *st, int64_t id, enum task_state state, int stopped,
@@ -452,10 +469,11 @@ retry_due(struct store *st, int64_t id, enum task_state state, int stopped,
 	sqlite3_stmt	*s;
 	int		 rc, due = 0;
 
+	/* Not a stop asked while the task's timeout was stopping it, nor
+	 * a timeout in a stop's grace. */
 	if (o->error_code == NULL || (o->state != TASK_FAILED &&
 	    o->state != TASK_LOST) || !(state == TASK_RUNNING ||
-	    (state == TASK_STOPPING && (!stopped ||
-	    strcmp(o->error_code, "timeout") == 0))))
+	    (state == TASK_STOPPING && !stopped)))
 		return 0;
 	if ((s = store__stmt(st, &q_task_retry)) == NULL)
 		return store__err(st, sqlite3_errcode(st->db), e);
@@ -475,7 +493,7 @@ retry_due(struct store *st, int64_t id, enum task_state state, int stopped,
 }
 
 /* The attempt's error and exit code stay until the next attempt ends;
- * a stop asked during an attempt ended by its timeout is spent. */
+ * nothing of a stop is left (none was asked, or it would not retry). */
 static const struct store_sql q_task_retrying = { S_TASK_RETRYING,
     "UPDATE tasks SET state = 'retrying', retry_at = ?2, "
     "exit_code = ?3, error_code = ?4, error_message = ?5, "

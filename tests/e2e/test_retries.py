@@ -238,6 +238,34 @@ def test_runner_killed_in_its_timeouts_grace_is_retried(srv):
         kill_quietly(first)
 
 
+def test_stop_while_its_timeout_stops_it_is_not_retried(srv):
+    # A stop is never retried, even one that comes while the task's
+    # timeout is already stopping it: it ends as the timeout ends it.
+    t = srv.create("deaf_timeout")
+    tid = t["id"]
+    folder = os.path.join(srv.data, "tasks", str(tid))
+    first = []
+    try:
+        srv.wait_state(tid, "stopping")
+        pids = os.path.join(folder, "pids")
+        wait_for(lambda: os.path.exists(pids), 10,
+                 what="the first attempt's pids")
+        with open(pids) as f:
+            first = [int(p) for p in f.read().split()]
+        r = srv.post("/api/tasks/%d/stop" % tid)
+        assert r.status == 202 and r.json["state"] == "stopping", r
+        states, _ = watch(srv, tid, timeout=30)
+        assert [s["state"] for s in states] == [
+            "queued", "running", "stopping", "failed"], [
+            s["state"] for s in states]
+        # The timeout came first, and says how it ended.
+        assert states[-1]["error"]["code"] == "timeout", states[-1]
+        assert states[-1]["attempt"] == 1, states[-1]
+        assert states[-1]["retry_at"] is None, states[-1]
+    finally:
+        kill_quietly(first)
+
+
 def test_stop_of_retrying_task_cancels_it_at_once(srv):
     t = srv.create("waits")
     srv.wait_state(t["id"], "retrying")

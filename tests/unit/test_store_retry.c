@@ -267,7 +267,8 @@ success_after_a_retry_clears_the_error(void)
 	store_close(st);
 }
 
-/* A stop is never retried; a timeout that a stop came after is. */
+/* A stop is never retried, whatever ended the attempt; a timeout that
+ * nobody stopped is. */
 static void
 stopping_task_is_retried_only_after_a_timeout(void)
 {
@@ -277,30 +278,45 @@ stopping_task_is_retried_only_after_a_timeout(void)
 	cJSON			*t = NULL;
 	int64_t			 id;
 	int			 i;
-	static const char *const code[] = { "exit_code", "lost", "signal" };
+	static const char *const code[] = { "exit_code", "lost", "signal",
+	    "timeout" };
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		id = create_retry(st, 3, DEFAULT_ON, 1000, 300000);
 		claim(st, id, 100 + i);
 		CHECK_INT(store_task_stop(st, id, &t, &ref, &e), 0);
 		cJSON_Delete(t);
 		t = NULL;
-		CHECK_INT(end(st, id, i == 1 ? "lost" : "failed", code[i], 1),
-		    0);
+		CHECK_INT(store_task_stop_requested(st, id), 1);
+		CHECK_INT(end(st, id, i == 1 ? "lost" : "failed", code[i],
+		    i != 3), 0);
 		CHECK_STR(state_of(st, id), i == 1 ? "lost" : "failed");
 	}
+	/* Its timeout alone made it stopping: it is retried, and nothing
+	 * of a stop stays for the next attempt. */
 	id = create_retry(st, 3, DEFAULT_ON, 1000, 300000);
 	claim(st, id, 200);
-	CHECK_INT(store_task_stop(st, id, &t, &ref, &e), 0);
-	cJSON_Delete(t);
-	CHECK_INT(store_task_stop_requested(st, id), 1);
+	CHECK_INT(store_task_timing_out(st, id, &e), 0);
+	CHECK_STR(state_of(st, id), "stopping");
+	CHECK_INT(store_task_stop_requested(st, id), 0);
 	CHECK_INT(end(st, id, "failed", "timeout", 0), 0);
 	CHECK_STR(state_of(st, id), "retrying");
-	/* The stop is spent: the next attempt is not stopped by it. */
 	CHECK_INT(store_task_stop_requested(st, id), 0);
-	/* But not a timeout whose kind does not retry timeouts. */
-	id = create_retry(st, 3, "exit_code", 1000, 300000);
+	/* A stop asked while its timeout stops it: not retried. */
+	id = create_retry(st, 3, DEFAULT_ON, 1000, 300000);
 	claim(st, id, 201);
+	CHECK_INT(store_task_timing_out(st, id, &e), 0);
+	CHECK_INT(store_task_stop(st, id, &t, &ref, &e), 0);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(t, "state")),
+	    "stopping");
+	cJSON_Delete(t);
+	t = NULL;
+	CHECK_INT(store_task_stop_requested(st, id), 1);
+	CHECK_INT(end(st, id, "failed", "timeout", 0), 0);
+	CHECK_STR(state_of(st, id), "failed");
+	/* Nor a timeout whose kind does not retry timeouts. */
+	id = create_retry(st, 3, "exit_code", 1000, 300000);
+	claim(st, id, 202);
 	CHECK_INT(end(st, id, "failed", "timeout", 0), 0);
 	CHECK_STR(state_of(st, id), "failed");
 	store_close(st);
