@@ -243,7 +243,7 @@ store__after_create(struct store *st, int64_t id, const int64_t *after,
 	if (dead > 0)
 		return dep_fail(st, id, dead, dstate, &rc, e) == -1 ||
 		    store__counter_finished(st, id, e) == -1 ||
-		    store__hook_add(st, id, NULL, e) == -1 ? -1 : 0;
+		    store__hook_add(st, id, NULL, e) == -1 ? -1 : 1;
 	if (len == 1)
 		return 0;	/* every one has succeeded already */
 	waiting[len++] = ']';

@@ -231,7 +231,9 @@ int		 store__task_ended(struct store *st, int64_t id,
  * after (distinct ids): those still active are recorded in its
  * waiting_for; if one has ended otherwise than succeeded, the task ends
  * canceled (dependency_failed) and is counted, with its webhook
- * delivery, and the caller records its state event. 422 unknown_task for an id that is not there.
+ * delivery, and the caller records its state event. Returns 0, 1 if
+ * the task ended so, or -1: 422 unknown_task for an id that is not
+ * there.
  */
 int		 store__after_create(struct store *st, int64_t id,
 		    const int64_t *after, int n, struct hg_err *e);

@@ -99,6 +99,13 @@ idem_put(struct store *st, const char *key, int64_t id, int64_t now,
 	return store__step_done(st, s, e);
 }
 
+static int
+queue_full(int64_t n, struct hg_err *e)
+{
+	return hg_err_set(e, 429, "queue_full", "%lld tasks are waiting, "
+	    "the most there may be; try again later", (long long)n);
+}
+
 /*
  * Inside a write transaction: the create, as store_task_create_opts()
  * describes, with o->sched->n 0 unless it returns 0. Returns 0, 1 with
@@ -110,7 +117,7 @@ create_in(struct store *st, const char *kind, const char *name,
     struct hg_err *e)
 {
 	int64_t		 now = hg_now_ms(), id = 0, n;
-	int		 rc;
+	int		 rc, full = 0, ended = 0;
 
 	if (o->sched != NULL)
 		o->sched->n = 0;
@@ -122,15 +129,21 @@ create_in(struct store *st, const char *kind, const char *name,
 	if (o->max_queued > 0) {
 		if (store__query_int(st, &q_queued_count, NULL, 0, &n, e) == -1)
 			return -1;
-		if (n >= o->max_queued)
-			return hg_err_set(e, 429, "queue_full", "%lld tasks "
-			    "are waiting, the most there may be; try again "
-			    "later", (long long)n);
+		full = n >= o->max_queued;
 	}
+	/* A task whose parent has failed ends at once, and never waits in
+	 * the queue: only its after tells. */
+	if (full && o->nafter == 0)
+		return queue_full(n, e);
 	if (task_insert(st, kind, name, params, o, now, &id, e) == -1 ||
-	    (o->nafter > 0 &&
-	    store__after_create(st, id, o->after, o->nafter, e) == -1) ||
-	    (o->idem_key != NULL && idem_put(st, o->idem_key, id, now,
+	    (o->nafter > 0 && (ended = store__after_create(st, id, o->after,
+	    o->nafter, e)) == -1))
+		goto fail;
+	if (full && !ended) {
+		queue_full(n, e);
+		goto fail;
+	}
+	if ((o->idem_key != NULL && idem_put(st, o->idem_key, id, now,
 	    e) == -1) || (o->schedule > 0 && store__schedule_made(st, id, o,
 	    e) == -1) || store__state_event(st, id, task, e) == -1)
 		goto fail;

@@ -198,14 +198,22 @@ def test_full_queue_is_429_with_retry_after_and_stores_nothing():
                                   "HOURGLASS_MAX_QUEUED": "2"}) as srv:
         first = srv.create("count", {"total": 100000, "delay_ms": 20})["id"]
         srv.wait_state(first, ["running"])
+        gone = srv.create("count", {"total": 1, "delay_ms": 0})["id"]
+        assert srv.stop_task(gone)["state"] == "canceled"
         srv.create("count", {"total": 1, "delay_ms": 0})
         srv.create("count", {"total": 1, "delay_ms": 0})
         before = srv.task_ids()
-        r = srv.post("/api/tasks", {"kind": "count"})
-        assert r.status == 429, r
-        assert r.json["error"]["code"] == "queue_full", r.json
-        assert int(r.headers["Retry-After"]) > 0, r.headers
-        assert srv.task_ids() == before
+        for body in ({"kind": "count"}, {"kind": "count", "after": [first]}):
+            r = srv.post("/api/tasks", body)
+            assert r.status == 429, r
+            assert r.json["error"]["code"] == "queue_full", r.json
+            assert int(r.headers["Retry-After"]) > 0, r.headers
+            assert srv.task_ids() == before
+        # A task whose parent has failed never waits: it is made, ended.
+        r = srv.post("/api/tasks", {"kind": "count", "after": [gone]})
+        assert r.status == 201, r
+        assert r.json["state"] == "canceled", r.json
+        assert r.json["error"]["code"] == "dependency_failed", r.json
         srv.stop_task(first)
 
 
