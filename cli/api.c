@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "json.h"
 
 void
 api_warn(const char *fmt, ...)
@@ -78,7 +79,7 @@ api_call(struct http *h, const char *method, const char *path,
 	int			 rc;
 
 	*doc = NULL;
-	if (body != NULL && (text = cJSON_PrintUnformatted(body)) == NULL) {
+	if (body != NULL && (text = json_print(body)) == NULL) {
 		api_warn("out of memory");
 		return EXIT_UNREACHABLE;
 	}
@@ -94,7 +95,7 @@ api_call(struct http *h, const char *method, const char *path,
 		rc = EXIT_UNREACHABLE;
 	} else
 		rc = 0;
-	cJSON_free(text);
+	free(text);
 	http_resp_free(&r);
 	return rc;
 }
@@ -105,12 +106,12 @@ api_print(const cJSON *doc)
 	char	*s;
 	int	 rc = 0;
 
-	if ((s = cJSON_PrintUnformatted(doc)) == NULL) {
+	if ((s = json_print(doc)) == NULL) {
 		api_warn("out of memory");
 		return 1;
 	}
 	if (printf("%s\n", s) < 0 || fflush(stdout) == EOF)
 		rc = 1;
-	cJSON_free(s);
+	free(s);
 	return rc;
 }

@@ -2,10 +2,12 @@
  * The bar's state and its line; the contract is in bar.h.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "bar.h"
+#include "json.h"
 #include "state.h"
 
 void
@@ -84,11 +86,11 @@ bar_data(struct bar *b, const cJSON *d)
 {
 	char	*v;
 
-	v = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(d,
+	v = json_print(cJSON_GetObjectItemCaseSensitive(d,
 	    "data"));
 	snprintf(b->data, sizeof(b->data), "%s: %s",
 	    str(d, "name") ? str(d, "name") : "data", v != NULL ? v : "?");
-	cJSON_free(v);
+	free(v);
 }
 
 int

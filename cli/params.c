@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "params.h"
 
-/* 2^53: past it a double no longer holds every integer. */
-#define PARAMS_INT_MAX	9007199254740992.0
+/* 2^53 - 1: from 2^53 on, a double no longer holds every integer, and
+ * 2^53 itself may have been 2^53 + 1. */
+#define PARAMS_INT_MAX	9007199254740991.0
 
 static void
 say(char *err, size_t errlen, const char *fmt, ...)
@@ -139,7 +141,7 @@ type_one(const char *name, const cJSON *spec, const char *v, char *err,
 		say(err, errlen, "%s=%s: must be true or false", name, v);
 	else if (strcmp(type, "string") == 0 && (out = type_string(spec,
 	    v)) == NULL) {
-		choices = cJSON_PrintUnformatted(
+		choices = json_print(
 		    cJSON_GetObjectItemCaseSensitive(spec, "enum"));
 		say(err, errlen, "%s=%s: must be one of %s", name, v,
 		    choices != NULL ? choices : "its choices");

@@ -4,6 +4,7 @@
  * what a person reads: tables, fields, an id.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,7 +24,7 @@ str(const cJSON *o, const char *name)
 }
 
 /* A value as a person reads it: a string as it is, null as "-", the
- * rest as compact JSON. Returns a malloc'd string (cJSON_free). */
+ * rest as compact JSON. Returns a malloc'd string. */
 static char *
 show_value(const cJSON *v)
 {
@@ -31,7 +32,7 @@ show_value(const cJSON *v)
 		return strdup(v->valuestring);
 	if (v == NULL || cJSON_IsNull(v))
 		return strdup("-");
-	return cJSON_PrintUnformatted(v);
+	return json_print(v);
 }
 
 /* "42/150 28%" and the message, or "-" before any progress. */
@@ -88,7 +89,7 @@ print_id(const struct args *a, const cJSON *task)
 	if (!a->json)
 		report_note(task);
 	rc = print_or(a, task, id != NULL ? id : "?");
-	cJSON_free(id);
+	free(id);
 	return rc;
 }
 
@@ -246,7 +247,7 @@ cmd_ls(struct http *h, const struct args *a)
 		row[3] = prog, row[4] = str(k, "created_at");
 		row[5] = str(k, "name");
 		rc = table_add(&t, row) == -1;
-		cJSON_free(id);
+		free(id);
 		if (rc)
 			goto out;
 	}
@@ -281,7 +282,7 @@ show_task(const cJSON *task)
 		}
 		v = show_value(f);
 		printf("%-12s %s\n", f->string, v != NULL ? v : "?");
-		cJSON_free(v);
+		free(v);
 	}
 	return fflush(stdout) == EOF;
 }
@@ -356,12 +357,12 @@ cmd_data(struct http *h, const struct args *a)
 			}
 			id = show_value(cJSON_GetObjectItemCaseSensitive(it,
 			    "id"));
-			v = cJSON_PrintUnformatted(
+			v = json_print(
 			    cJSON_GetObjectItemCaseSensitive(it, "data"));
 			printf("%s  %s  %s\n", id ? id : "?", str(it, "name") ?
 			    str(it, "name") : "-", v ? v : "?");
-			cJSON_free(v);
-			cJSON_free(id);
+			free(v);
+			free(id);
 		}
 		next = cJSON_GetObjectItemCaseSensitive(doc, "next");
 		if (rc != 0 || !cJSON_IsNumber(next))

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -115,10 +116,10 @@ print_json(struct watch *w, int64_t id, const char *type, const cJSON *data,
 	    "id")) != NULL && cJSON_AddStringToObject(o, "event", type) !=
 	    NULL && cJSON_AddItemToObject(o, "data", data != NULL ?
 	    cJSON_Duplicate(data, 1) : cJSON_CreateString(raw)))
-		s = cJSON_PrintUnformatted(o);
+		s = json_print(o);
 	if (s == NULL || printf("%s\n", s) < 0 || fflush(stdout) == EOF)
 		w->broken = 1;
-	cJSON_free(s);
+	free(s);
 	cJSON_Delete(o);
 }
 

@@ -9,6 +9,8 @@
 #include "json.h"
 
 #define JSON_INT_LIMIT	9007199254740992.0	/* 2^53 */
+/* 2^53 - 1: a read 2^53 may have been 2^53 + 1 in the text. */
+#define JSON_INT_SAFE	9007199254740991.0
 
 int
 json_utf8_valid(const char *s, size_t len)
@@ -367,8 +369,8 @@ json_int(const cJSON *item, int64_t *v)
 	if (!cJSON_IsNumber(item))
 		return -1;
 	d = item->valuedouble;
-	if (!isfinite(d) || d != floor(d) || d > JSON_INT_LIMIT ||
-	    d < -JSON_INT_LIMIT)
+	if (!isfinite(d) || d != floor(d) || d > JSON_INT_SAFE ||
+	    d < -JSON_INT_SAFE)
 		return -1;
 	*v = (int64_t)d;
 	return 0;
@@ -391,11 +393,6 @@ json_add_str_or_null(cJSON *obj, const char *name, const char *s)
 	return cJSON_AddStringToObject(obj, name, s);
 }
 
-char *
-json_print(const cJSON *item)
-{
-	return cJSON_PrintUnformatted(item);
-}
 
 /* The first allocation: a list page of 50 tasks is about 15 KiB. */
 #define JSON_BUF_FIRST	16384
@@ -545,33 +542,129 @@ json_buf_int(struct json_buf *b, int64_t v)
 }
 
 /*
- * cJSON's print_number (1.7.15): "%1.15g", or "%1.17g" when reading the
- * shorter text back gives a value farther from d than cJSON's
- * compare_double allows (relative DBL_EPSILON: not an exact round
- * trip). A whole number under 1e15 is its digits either way, and most
- * numbers here are counts: those skip printf. -0 stays "-0", as cJSON
- * prints it. The server never calls setlocale(), so '.' is the decimal
- * point, for printf and strtod alike.
+ * cJSON's print_number (1.7.15 and after) writes "%1.15g" unless the
+ * text reads back farther from d than a relative DBL_EPSILON, so that
+ * 9000000000000001 went out as 9e+15: a parameter accepted was not the
+ * one run. Here a whole number within +-2^53 is its digits, and any
+ * other the shorter of "%.15g" and "%.17g" that reads back as d
+ * exactly. -0 stays "-0". The server never calls setlocale(), so '.'
+ * is the decimal point, for printf and strtod alike.
  */
+size_t
+json_num_text(double d, char s[JSON_NUM_MAX])
+{
+	char	*p = s + JSON_NUM_MAX - 1;
+	uint64_t u;
+	int	 n;
+
+	if (isnan(d) || isinf(d))
+		return (size_t)snprintf(s, JSON_NUM_MAX, "null");
+	if (fabs(d) <= JSON_INT_LIMIT && d == trunc(d) &&
+	    (d != 0 || !signbit(d))) {
+		/* Most numbers here are counts: no printf for them. */
+		u = (uint64_t)fabs(d);
+		*p = '\0';
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (d < 0)
+			*--p = '-';
+		n = (int)(s + JSON_NUM_MAX - 1 - p);
+		memmove(s, p, (size_t)n + 1);
+		return (size_t)n;
+	}
+	n = snprintf(s, JSON_NUM_MAX, "%.15g", d);
+	if (strtod(s, NULL) != d)
+		n = snprintf(s, JSON_NUM_MAX, "%.17g", d);
+	return (size_t)n;
+}
+
 void
 json_buf_num(struct json_buf *b, double d)
 {
-	char	 s[32];
-	double	 back, max;
-	int	 n;
+	char	 s[JSON_NUM_MAX];
+	size_t	 n = json_num_text(d, s);
 
-	if (isnan(d) || isinf(d)) {
+	json_buf_raw(b, s, n);
+}
+
+/* Writes item and what it holds, as cJSON_PrintUnformatted() would but
+ * for numbers (json_num_text). A string or name cJSON left NULL is "",
+ * as cJSON prints it; an item of no type, or raw text of none, fails. */
+static void
+json_buf_item(struct json_buf *b, const cJSON *item)
+{
+	const cJSON	*c;
+
+	switch (item->type & 0xff) {
+	case cJSON_NULL:
 		json_buf_raw(b, "null", 4);
-		return;
+		break;
+	case cJSON_False:
+		json_buf_raw(b, "false", 5);
+		break;
+	case cJSON_True:
+		json_buf_raw(b, "true", 4);
+		break;
+	case cJSON_Number:
+		json_buf_num(b, item->valuedouble);
+		break;
+	case cJSON_String:
+		json_buf_str(b, item->valuestring != NULL ?
+		    item->valuestring : "");
+		break;
+	case cJSON_Raw:
+		if (item->valuestring == NULL)
+			b->oom = 1;
+		else
+			json_buf_raw(b, item->valuestring,
+			    strlen(item->valuestring));
+		break;
+	case cJSON_Array:
+		json_buf_raw(b, "[", 1);
+		for (c = item->child; c != NULL; c = c->next) {
+			if (c != item->child)
+				json_buf_raw(b, ",", 1);
+			json_buf_item(b, c);
+		}
+		json_buf_raw(b, "]", 1);
+		break;
+	case cJSON_Object:
+		json_buf_raw(b, "{", 1);
+		for (c = item->child; c != NULL; c = c->next) {
+			if (c != item->child)
+				json_buf_raw(b, ",", 1);
+			json_buf_str(b, c->string != NULL ? c->string : "");
+			json_buf_raw(b, ":", 1);
+			json_buf_item(b, c);
+		}
+		json_buf_raw(b, "}", 1);
+		break;
+	default:
+		b->oom = 1;
 	}
-	if (fabs(d) < 1e15 && d == trunc(d) && (d != 0 || !signbit(d))) {
-		json_buf_int(b, (int64_t)d);
-		return;
+}
+
+/* json_print's first allocation: most of what it prints (an event, a
+ * task) fits, and it is given back to its length at the end. */
+#define JSON_PRINT_FIRST	512
+
+char *
+json_print(const cJSON *item)
+{
+	struct json_buf	 b = { NULL, 0, 0, 0 };
+	char		*p;
+
+	if (item == NULL || (b.p = malloc(JSON_PRINT_FIRST)) == NULL)
+		return NULL;
+	b.cap = JSON_PRINT_FIRST;
+	json_buf_item(&b, item);
+	if (b.oom || b.len == 0) {
+		free(b.p);
+		return NULL;
 	}
-	n = snprintf(s, sizeof(s), "%1.15g", d);
-	back = strtod(s, NULL);
-	max = fabs(back) > fabs(d) ? fabs(back) : fabs(d);
-	if (!(fabs(back - d) <= max * DBL_EPSILON))
-		n = snprintf(s, sizeof(s), "%1.17g", d);
-	json_buf_raw(b, s, (size_t)n);
+	/* Events and tasks are kept: each holds only its own text. */
+	if (b.cap - b.len > 64 && (p = realloc(b.p, b.len + 1)) != NULL)
+		b.p = p;
+	return b.p;
 }

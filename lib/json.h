@@ -30,9 +30,9 @@ int	 json_utf8_valid(const char *s, size_t len);
 size_t	 json_utf8_len(const char *s);
 
 /*
- * Reads a number that must be a whole value within +-2^53 (where a
- * double is exact). Returns 0 and sets *v, or -1. cJSON's valueint
- * clamps, so it is never used.
+ * Reads a number that must be a whole value within +-(2^53 - 1), where
+ * a double holds the very number the text gave. Returns 0 and sets *v,
+ * or -1. cJSON's valueint clamps, so it is never used.
  */
 int	 json_int(const cJSON *item, int64_t *v);
 
@@ -43,9 +43,19 @@ cJSON	*json_add_int(cJSON *obj, const char *name, int64_t v);
 /* Adds s as a string, or null if s is NULL. */
 cJSON	*json_add_str_or_null(cJSON *obj, const char *name, const char *s);
 
-/* Prints item unformatted. Returns a malloc'd string, caller frees;
- * NULL on allocation failure. */
+/* Prints item unformatted, as cJSON does but for numbers: each reads
+ * back exactly (json_num_text). Returns a malloc'd string, caller
+ * frees; NULL on allocation failure. */
 char	*json_print(const cJSON *item);
+
+/* Room for any number's text and its NUL. */
+#define JSON_NUM_MAX	32
+
+/* Writes d's JSON text into s: a whole number within +-2^53 as its
+ * digits, any other as the shorter of "%.15g" and "%.17g" that reads
+ * back as d exactly, "null" for NaN and the infinities. Returns its
+ * length. */
+size_t	 json_num_text(double d, char s[JSON_NUM_MAX]);
 
 /*
  * JSON text written straight into a growing buffer, byte for byte what
@@ -74,7 +84,7 @@ void	 json_buf_key(struct json_buf *b, const char *name, int comma);
 void	 json_buf_str(struct json_buf *b, const char *s);
 /* Appends an exact integer, as json_add_int() gives it. */
 void	 json_buf_int(struct json_buf *b, int64_t v);
-/* Appends d as cJSON prints a number (null for NaN and infinities). */
+/* Appends d as json_num_text() writes it. */
 void	 json_buf_num(struct json_buf *b, double d);
 
 #endif

@@ -15,7 +15,7 @@
 char *
 kinds_value_text(const cJSON *v)
 {
-	char	 buf[32];
+	char	 buf[JSON_NUM_MAX];
 	int64_t	 i;
 
 	if (cJSON_IsString(v))
@@ -24,13 +24,9 @@ kinds_value_text(const cJSON *v)
 		return strdup(cJSON_IsTrue(v) ? "true" : "false");
 	if (json_int(v, &i) == 0)
 		snprintf(buf, sizeof(buf), "%lld", (long long)i);
-	else if (cJSON_IsNumber(v)) {
-		/* 0.1, not 0.10000000000000001: the shortest that reads
-		 * back the same. */
-		snprintf(buf, sizeof(buf), "%.15g", v->valuedouble);
-		if (strtod(buf, NULL) != v->valuedouble)
-			snprintf(buf, sizeof(buf), "%.17g", v->valuedouble);
-	} else
+	else if (cJSON_IsNumber(v))
+		(void)json_num_text(v->valuedouble, buf);
+	else
 		buf[0] = '\0';
 	return strdup(buf);
 }

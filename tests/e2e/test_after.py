@@ -157,6 +157,9 @@ BAD_AFTER = [
     ([True], "whole number"),
     ([None], "whole number"),
     ([1e300], "whole number"),
+    # 2^53 + 1 reads as 2^53: the id sent cannot be told from the other.
+    ([9007199254740993], "whole number"),
+    ([9007199254740992], "whole number"),
 ]
 
 

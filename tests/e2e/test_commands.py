@@ -114,6 +114,9 @@ KINDS = {"kinds": [
     kind("pwd", ["pwd", "-P"]),
     kind("many", [MANY]),
     kind("long", [LONG]),
+    kind("numbers", ["/bin/echo", "{i}", "{x}"],
+         params={"i": {"type": "integer", "default": 9000000000000001},
+                 "x": {"type": "number", "default": 0.1}}),
 ]}
 
 MARKER = "[hourglass: the log reached"
@@ -622,6 +625,30 @@ def test_long_parameter_reaches_the_program_whole(srv):
         len(arg), len(value.encode()), arg[-3:])
     assert env == value.encode(), "env: %d of %d bytes, ending %r" % (
         len(env), len(value.encode()), env[-3:])
+
+
+def test_numbers_reach_the_program_and_come_back_as_sent(srv):
+    # cJSON's printer checks its 15 digits loosely: 9000000000000001
+    # went out as 9e+15, and the program was given 9000000000000000.
+    big, third = 9000000000000001, "0.30000000000000004"
+    r = srv.get("/api/kinds")
+    assert b'"default":9000000000000001' in r.body, r.body
+    for i, x in ((big, third), (-9007199254740991, "123456789.12345679")):
+        r = srv.post("/api/tasks", body=(
+            '{"kind": "numbers", "params": {"i": %d, "x": %s}}' % (i, x)),
+            headers={"Content-Type": "application/json"})
+        assert r.status == 201, r
+        assert ('"params":{"i":%d,"x":%s}' % (i, x)).encode() in r.body, r
+        t = srv.wait_finished(r.json["id"])
+        assert t["state"] == "succeeded", t
+        assert t["params"] == {"i": i, "x": float(x)}, t
+        assert log_of(srv, t["id"]) == "%d %s\n" % (i, x)
+    # 2^53 + 1 reads as 2^53: neither is taken for an integer.
+    for i in (9007199254740992, 9007199254740993):
+        assert_error(srv.post("/api/tasks", body=(
+            '{"kind": "numbers", "params": {"i": %d}}' % i),
+            headers={"Content-Type": "application/json"}), 422,
+            "invalid_params")
 
 
 def test_no_descriptor_is_inherited(srv):

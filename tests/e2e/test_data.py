@@ -108,6 +108,24 @@ def test_items_and_result_from_a_command_in_order(srv):
     assert listed[0]["result"] == {"sum": 2}, listed
 
 
+def test_numbers_in_items_and_results_come_back_as_sent(srv):
+    # cJSON's printer made 9007199254740991 9.00719925474099e+15, and
+    # 0.30000000000000004 0.3: another number than the one sent.
+    vals = ("[9000000000000001,9007199254740991,-9007199254740991,"
+            "0.30000000000000004,123456789.12345679,1.2345678901234568e+18]")
+    t = sh(srv, lines('{"name": "n", "data": %s}' % vals,
+                      '{"result": {"big": 9000000000000001}}'))
+    assert t["state"] == "succeeded", t
+    assert t["result"] == {"big": 9000000000000001}, t
+    r = srv.get("/api/tasks/%d/data" % t["id"])
+    assert r.status == 200 and vals.encode() in r.body, r.body
+    assert r.json["items"][0]["data"] == json.loads(vals), r.json
+    with srv.sse("/api/tasks/%d/events?after=0" % t["id"]) as s:
+        s.read(timeout=10)
+    assert [e.data for e in data_events(s.events)] == [
+        '{"task":%d,"name":"n","data":%s}' % (t["id"], vals)], s.events
+
+
 def test_a_task_without_result_has_result_null(srv):
     t = sh(srv, "echo hi\n")
     assert "result" in t and t["result"] is None, t

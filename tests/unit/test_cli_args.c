@@ -5,9 +5,11 @@
  * the argument.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
+#include "json.h"
 #include "params.h"
 #include "unit.h"
 
@@ -253,7 +255,7 @@ typed(const char *kind, const char *line)
 	err[0] = '\0';
 	if ((p = params_type(kinds, kind, pairs, n, err, sizeof(err))) !=
 	    NULL)
-		out = cJSON_PrintUnformatted(p);
+		out = json_print(p);
 	cJSON_Delete(p);
 	cJSON_Delete(kinds);
 	return out;
@@ -267,7 +269,7 @@ check_typed(const char *kind, const char *line, const char *want)
 	CHECK_STR(got, want);
 	if (got == NULL)
 		printf("  err: %s\n", err);
-	cJSON_free(got);
+	free(got);
 }
 
 static void
@@ -276,7 +278,7 @@ check_untyped(const char *kind, const char *line, const char *want)
 	char	*got = typed(kind, line);
 
 	CHECK(got == NULL);
-	cJSON_free(got);
+	free(got);
 	CHECK_HAS(err, want);
 }
 
@@ -287,6 +289,13 @@ values_take_their_declared_types(void)
 	    "{\"total\":50,\"delay_ms\":0}");
 	check_typed("count", "", "{}");
 	check_typed("count", "total=-7", "{\"total\":-7}");
+	/* Sent as typed: cJSON's printer made these 9e+15 and 0.3. */
+	check_typed("count", "total=9000000000000001",
+	    "{\"total\":9000000000000001}");
+	check_typed("count", "total=-9007199254740991",
+	    "{\"total\":-9007199254740991}");
+	check_typed("mix", "ratio=0.30000000000000004",
+	    "{\"ratio\":0.30000000000000004}");
 	check_typed("mix", "ratio=0.25 dry=true mode=fast file=abc",
 	    "{\"ratio\":0.25,\"dry\":true,\"mode\":\"fast\",\"file\":\"abc\"}");
 	check_typed("mix", "ratio=1e3 dry=no",
@@ -307,6 +316,9 @@ values_not_of_their_type_are_refused(void)
 	check_untyped("count", "total=1e3", "total=1e3: must be an integer");
 	check_untyped("count", "total=", "total=: must be an integer");
 	check_untyped("count", "total=0x10", "must be an integer");
+	/* 2^53 + 1 reads as 2^53: neither is sent. */
+	check_untyped("count", "total=9007199254740993", "must be an integer");
+	check_untyped("count", "total=9007199254740992", "must be an integer");
 	check_untyped("count", "total=99999999999999999999",
 	    "must be an integer");
 	check_untyped("mix", "ratio=inf", "ratio=inf: must be a number");

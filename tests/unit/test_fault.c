@@ -216,7 +216,7 @@ fault_json_parse_fails_cleanly_or_succeeds(void)
 		else {
 			s = json_print(doc);
 			fault_check_result(&t, n, s, BODY_PRINTED);
-			cJSON_free(s);
+			free(s);
 		}
 		cJSON_Delete(doc);
 		fault_check_live(&t, n);
@@ -310,7 +310,7 @@ fault_params_check_fails_cleanly_or_succeeds(void)
 		else {
 			s = json_print(out);
 			fault_check_result(&t, n, s, CHECKED_PARAMS);
-			cJSON_free(s);
+			free(s);
 		}
 		cJSON_Delete(out);
 		fault_check_live(&t, n);

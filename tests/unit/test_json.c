@@ -10,6 +10,8 @@
 #include "json.h"
 #include "unit.h"
 
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* Parses the first len bytes of s, with e cleared first. */
 static cJSON *
 parse_n(const char *s, size_t len, struct hg_err *e)
@@ -440,21 +442,25 @@ int_accepts_whole_numbers(void)
 }
 
 static void
-int_accepts_plus_and_minus_2_pow_53(void)
+int_accepts_plus_and_minus_2_pow_53_less_1(void)
 {
 	int64_t	 v = 0;
 
-	CHECK_INT(int_of("9007199254740992", &v), 0);
-	CHECK_INT(v, INT64_C(9007199254740992));
-	CHECK_INT(int_of("-9007199254740992", &v), 0);
-	CHECK_INT(v, -INT64_C(9007199254740992));
+	CHECK_INT(int_of("9007199254740991", &v), 0);
+	CHECK_INT(v, INT64_C(9007199254740991));
+	CHECK_INT(int_of("-9007199254740991", &v), 0);
+	CHECK_INT(v, -INT64_C(9007199254740991));
 }
 
+/* 2^53 + 1 reads as the double 2^53: neither can be told apart. */
 static void
-int_refuses_beyond_2_pow_53(void)
+int_refuses_from_2_pow_53(void)
 {
 	int64_t	 v;
 
+	CHECK_INT(int_of("9007199254740992", &v), -1);
+	CHECK_INT(int_of("9007199254740993", &v), -1);
+	CHECK_INT(int_of("-9007199254740993", &v), -1);
 	CHECK_INT(int_of("9007199254740994", &v), -1);
 	CHECK_INT(int_of("-9007199254740994", &v), -1);
 	CHECK_INT(int_of("9223372036854775807", &v), -1);
@@ -548,7 +554,58 @@ add_str_or_null_writes_null_for_null(void)
 	cJSON_Delete(o);
 }
 
+/* What a client sent is printed back as it came: numbers exactly,
+ * everything else as cJSON prints it. */
+static void
+print_keeps_numbers_and_writes_the_rest_as_cjson(void)
+{
+	static const char *const exact[] = {
+		"[9000000000000001,9007199254740991,-9007199254740991,"
+		"0.30000000000000004,123456789.12345679,1.2345678901234568e+18,"
+		"0.1,28,-0,1e+300,1.5e-300]",
+		"{\"n\":{\"a\":[[],{}],\"b\":null},\"t\":true,\"f\":false}",
+	};
+	static const char *const same[] = {
+		"{\"k\\\"\\u0001\u00e9\":\"\\b\\f\\n\\r\\t\\u001f/\",\"\":\"\"}",
+		"[\"\",[[[\"x\"]]],{\"a\":{\"b\":{}}},null,true,false]",
+		"\"a string alone\"", "null", "[]", "{}",
+	};
+	cJSON		*t, *raw;
+	char		*s, *want;
+	size_t		 i;
+
+	for (i = 0; i < nitems(exact); i++) {
+		t = cJSON_Parse(exact[i]);
+		s = json_print(t);
+		CHECK_STR(s, exact[i]);
+		free(s);
+		cJSON_Delete(t);
+	}
+	for (i = 0; i < nitems(same); i++) {
+		t = cJSON_Parse(same[i]);
+		s = json_print(t);
+		want = cJSON_PrintUnformatted(t);
+		CHECK_STR(s, want);
+		free(s);
+		free(want);
+		cJSON_Delete(t);
+	}
+	/* Raw text goes out as it is; raw text of none cannot. */
+	t = cJSON_CreateObject();
+	CHECK(cJSON_AddRawToObject(t, "r", "{\"x\":1}") != NULL);
+	s = json_print(t);
+	CHECK_STR(s, "{\"r\":{\"x\":1}}");
+	free(s);
+	raw = cJSON_GetObjectItem(t, "r");
+	free(raw->valuestring);
+	raw->valuestring = NULL;
+	CHECK(json_print(t) == NULL);
+	cJSON_Delete(t);
+	CHECK(json_print(NULL) == NULL);
+}
+
 static const struct unit_test tests[] = {
+	UNIT(print_keeps_numbers_and_writes_the_rest_as_cjson),
 	UNIT(parse_accepts_object_with_trailing_whitespace),
 	UNIT(parse_accepts_leading_whitespace_and_scalars),
 	UNIT(parse_reads_exactly_len_bytes),
@@ -581,8 +638,8 @@ static const struct unit_test tests[] = {
 	UNIT(utf8_valid_reads_only_len_bytes),
 	UNIT(utf8_len_counts_code_points),
 	UNIT(int_accepts_whole_numbers),
-	UNIT(int_accepts_plus_and_minus_2_pow_53),
-	UNIT(int_refuses_beyond_2_pow_53),
+	UNIT(int_accepts_plus_and_minus_2_pow_53_less_1),
+	UNIT(int_refuses_from_2_pow_53),
 	UNIT(int_refuses_fraction),
 	UNIT(int_refuses_1e300),
 	UNIT(int_refuses_infinity_from_1e400),
