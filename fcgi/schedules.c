@@ -89,6 +89,19 @@ next_run(const char *cron, const char *zone, int64_t after, int64_t *next,
 	return 0;
 }
 
+/* The first run of cron in zone from now, as next_run(); one that never
+ * comes is a mistake, as a schedule's or a preview's: 422. */
+static int
+first_run(const char *cron, const char *zone, int64_t *at, struct hg_err *e)
+{
+	if (next_run(cron, zone, hg_now_ms(), at, e) == -1)
+		return -1;
+	if (*at == TASK_TIME_NONE)
+		return hg_err_set(e, 422, "invalid_schedule", "cron: \"%s\" "
+		    "never matches a date in the next five years", cron);
+	return 0;
+}
+
 /* Adds a time as the API writes it, or null. */
 static int
 add_time(cJSON *o, const char *name, int64_t ms)
@@ -253,14 +266,7 @@ new_read(struct req *r, struct sched_new *n, struct hg_err *e)
 		return hg_err_set(e, 422, "invalid_schedule", "overlap: must "
 		    "be \"skip\" or \"allow\"");
 	n->s.overlap_allow = overlap != NULL && strcmp(overlap, "allow") == 0;
-	if (next_run(n->s.cron, n->s.timezone, hg_now_ms(),
-	    &n->s.next_run_at, e) == -1)
-		return -1;
-	if (n->s.next_run_at == TASK_TIME_NONE)
-		return hg_err_set(e, 422, "invalid_schedule", "cron: \"%s\" "
-		    "never matches a date in the next five years",
-		    n->s.cron);
-	return 0;
+	return first_run(n->s.cron, n->s.timezone, &n->s.next_run_at, e);
 }
 
 void
@@ -463,9 +469,9 @@ schedules_preview(struct req *r)
 		cJSON_Delete(o);
 		return;
 	}
-	at = hg_now_ms();
 	for (i = 0; i < PREVIEW_RUNS; i++) {
-		if (next_run(cron, zone, at, &at, &e) == -1) {
+		if ((i == 0 ? first_run(cron, zone, &at, &e) :
+		    next_run(cron, zone, at, &at, &e)) == -1) {
 			reply_err(r, NULL, &e);
 			cJSON_Delete(o);
 			return;
@@ -495,6 +501,18 @@ due_one(void *arg, const struct schedule *s)
 	return d->n == FIRE_BATCH;
 }
 
+/* Whether a run of c came due within the hour before now: the stored
+ * one is the oldest missed, and a later one may be recent. */
+static int
+due_lately(const struct sched_copy *c, int64_t now)
+{
+	struct hg_err	 e;
+	int64_t		 at;
+
+	return next_run(c->cron, c->tz, now - CATCH_UP_MS, &at, &e) == 0 &&
+	    at != TASK_TIME_NONE && at <= now;
+}
+
 /* Makes the run of c that was due (or skips it, saying why); returns 1
  * if it made a task. */
 static int
@@ -514,7 +532,7 @@ fire(struct store *st, struct sched_copy *c, int64_t now)
 	}
 	if (!c->ok)
 		skip = "out of memory";
-	else if (now - due > CATCH_UP_MS)
+	else if (now - due > CATCH_UP_MS && !due_lately(c, now))
 		skip = "missed by more than an hour";
 	else if (!c->s.overlap_allow && store_schedule_last_active(st,
 	    c->s.id, &e) > 0)

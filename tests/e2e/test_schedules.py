@@ -267,6 +267,10 @@ def test_restart_keeps_schedules_and_catches_up_once():
     with Server(kinds=KINDS) as first:
         recent = make(first, cron="0 0 1 1 *").json
         old = make(first, cron="0 0 1 1 *").json
+        # Hourly, at the minute 20 minutes ago: its oldest missed run is
+        # hours old, and its last within the hour.
+        minute = (time.gmtime().tm_min + 40) % 60
+        hourly = make(first, cron="%d * * * *" % minute).json
         paused = make(first, cron="0 0 1 1 *").json
         first.post("/api/schedules/%d/pause" % paused["id"])
         data = first.data
@@ -278,6 +282,8 @@ def test_restart_keeps_schedules_and_catches_up_once():
              (now - 35 * 60000, recent["id"]))
         edit(first, "UPDATE schedules SET next_run_at = ? WHERE id = ?",
              (now - 120 * 60000, old["id"]))
+        edit(first, "UPDATE schedules SET next_run_at = ? WHERE id = ?",
+             (now - 180 * 60000, hourly["id"]))
         with Server(kinds=KINDS, data=data) as again:
             listed = {s["id"]: s for s in
                       again.get("/api/schedules").json["schedules"]}
@@ -285,6 +291,8 @@ def test_restart_keeps_schedules_and_catches_up_once():
             assert listed[paused["id"]]["paused"] is True
             wait_for(lambda: tasks_of(again, recent["id"]) or None, 10,
                      what="the missed run")
+            wait_for(lambda: tasks_of(again, hourly["id"]) or None, 10,
+                     what="the hourly schedule's last missed run")
             # Moved on: the old one to its next time without a task.
             wait_for(lambda: again.get("/api/schedules/%d" % old["id"])
                      .json["next_run_at"] is not None and
@@ -293,6 +301,7 @@ def test_restart_keeps_schedules_and_catches_up_once():
                      10, what="the old schedule to move on")
             time.sleep(1.2)
             assert len(tasks_of(again, recent["id"])) == 1
+            assert len(tasks_of(again, hourly["id"])) == 1
             assert tasks_of(again, old["id"]) == []
             assert tasks_of(again, paused["id"]) == []
 
@@ -311,6 +320,12 @@ def test_preview_gives_the_next_three_runs_without_saving(srv):
     r = srv.get("/api/schedules/preview?cron=61+*+*+*+*")
     assert_error(r, 422, "invalid_schedule")
     assert "minute" in r.json["error"]["message"], r.json
+    # As a create answers: a date that never comes is a mistake, not an
+    # empty list that the form would take for a good expression.
+    for cron in ("0+0+30+2+*", "0+0+31+4+*"):
+        r = srv.get("/api/schedules/preview?cron=" + cron)
+        assert_error(r, 422, "invalid_schedule")
+        assert "never matches" in r.json["error"]["message"], r.json
     assert_error(srv.get("/api/schedules/preview"), 400, "invalid_request")
     r = srv.get("/api/schedules/preview?cron=@daily&timezone=Nowhere/X")
     assert_error(r, 422, "invalid_schedule")
