@@ -114,9 +114,20 @@ unwatched(const struct tended *t)
 	return 1;
 }
 
+/* When this server started: until then no worker could report. */
+static int64_t	 jan_started;
+
+/* The later of t and the server's start. */
+static int64_t
+since_start(int64_t t)
+{
+	return t > jan_started ? t : jan_started;
+}
+
 /* An external task ends lost after heartbeat_ms without a report, and
- * canceled when a stop went unanswered for grace_ms. Returns 1 if it
- * ended. */
+ * canceled when a stop went unanswered for grace_ms, both counted from
+ * the server's start at the earliest: a worker cannot report to a
+ * server that is down. Returns 1 if it ended. */
 static int
 external_due(const struct tended *t, int64_t now)
 {
@@ -126,14 +137,14 @@ external_due(const struct tended *t, int64_t now)
 	char		 msg[128];
 
 	if (t->state == TASK_RUNNING &&
-	    now - t->reported_at >= t->heartbeat_ms) {
+	    now - since_start(t->reported_at) >= t->heartbeat_ms) {
 		snprintf(msg, sizeof(msg), "no report for %g s (heartbeat_s)",
 		    (double)t->heartbeat_ms / 1000);
 		o.state = TASK_LOST;
 		o.error_code = "lost";
 		o.error_message = msg;
 	} else if (t->state == TASK_STOPPING &&
-	    now - t->stop_at >= t->grace_ms)
+	    now - since_start(t->stop_at) >= t->grace_ms)
 		o.state = TASK_CANCELED;
 	else
 		return 0;
@@ -248,6 +259,7 @@ janitor_main(void *arg)
 int
 janitor_start(char *err, size_t errlen)
 {
+	jan_started = hg_now_ms();
 	if ((jan_st = store_open(srv.cfg.db, 0, err, errlen)) == NULL)
 		return -1;
 	if ((errno = pthread_create(&jan_thread, NULL, janitor_main, NULL)) !=

@@ -17,6 +17,7 @@ KINDS = {"kinds": [
      "params": {"n": {"type": "integer", "min": 0, "default": 1}},
      "heartbeat_s": 30, "grace_s": 30},
     {"name": "silent", "external": True, "heartbeat_s": 1, "grace_s": 1},
+    {"name": "beat3", "external": True, "heartbeat_s": 3, "grace_s": 1},
     {"name": "scraped", "external": True,
      "progress_regex": "^done ([0-9]+) percent$"},
     {"name": "count", "builtin": "count",
@@ -381,6 +382,26 @@ def test_external_task_reports_across_a_server_restart():
             got = again.task(t["id"])
             assert got["state"] == "succeeded", got
             assert got["progress"]["value"] == 2, got
+    finally:
+        first.close()
+
+
+def test_heartbeat_counts_from_the_start_after_a_long_outage():
+    # The worker could not report while the server was down: it has a
+    # whole heartbeat from the start, not an end at the first look.
+    first = Server(kinds=KINDS).start()
+    try:
+        t = create(first, "beat3")
+        ok(report(first, t, "PROGRESS 1/2\n"))
+        first.stop()
+        time.sleep(3.5)         # the outage, past the 3 s heartbeat
+        with Server(kinds=KINDS, data=first.data) as again:
+            time.sleep(0.5)     # the janitor's first passes
+            assert again.task(t["id"])["state"] == "running"
+            ok(report(again, t, "PROGRESS 2/2\n"))
+            # Silent again, it ends lost once a heartbeat has passed.
+            got = again.wait_state(t["id"], "lost", timeout=10)
+            assert "heartbeat" in got["error"]["message"], got
     finally:
         first.close()
 
