@@ -601,6 +601,16 @@ def test_every_operation_was_answered_with_a_success(srv):
         missing,)
 
 
+def test_an_operation_that_needs_no_token_lists_no_401():
+    doc = load_doc()
+    open_ops = [(path, m) for path, item in doc["paths"].items()
+                for m, op in item.items()
+                if m in METHODS and op.get("security") == []]
+    assert ("/api/health", "get") in open_ops, open_ops
+    for path, m in open_ops:
+        assert "401" not in doc["paths"][path][m]["responses"], (path, m)
+
+
 def test_token_and_queue_answers_match():
     # A server of its own: a token, and room for one queued task.
     doc = load_doc()
