@@ -188,12 +188,15 @@ quoted_len(const char *s)
 	return (int)n;
 }
 
-/* {"data": v, "name": "row"}: PLINE_DATA, or a refused PLINE_LOG. */
+/* {"data": v, "name": "row"}: PLINE_DATA, or a refused PLINE_LOG. A
+ * name left out or null is "data". */
 static void
 parse_data(const cJSON *doc, const cJSON *v, struct pline *out)
 {
 	const cJSON	*n = cJSON_GetObjectItemCaseSensitive(doc, "name");
 
+	if (cJSON_IsNull(n))
+		n = NULL;
 	out->kind = PLINE_LOG;
 	if (n != NULL && !cJSON_IsString(n)) {
 		snprintf(out->why, sizeof(out->why), "hourglass: data item "

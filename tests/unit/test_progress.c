@@ -665,6 +665,8 @@ data_item_without_name_is_named_data(void)
 {
 	IS_DATA("{\"data\": 42}", "data", "42");
 	IS_DATA("{\"data\": null}", "data", "null");
+	/* A null name is left out, as a schedule's null fields are. */
+	IS_DATA("{\"data\": 1, \"name\": null}", "data", "1");
 	IS_DATA("{\"data\": [1, 2.5, \"\\u00e9\"]}", "data",
 	    "[1,2.5,\"\xc3\xa9\"]");
 }
