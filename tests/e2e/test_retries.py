@@ -211,22 +211,26 @@ def test_complete_line_outlived_by_its_timeout_decides_the_end(srv):
     assert states[-1]["exit_code"] == 3 and states[-1]["attempt"] == 2
 
 
+def first_attempt_pids(srv, tid):
+    """The pids DEAF_FIRST_SH's first attempt wrote down: its shell and
+    its sleep."""
+    pids = os.path.join(srv.data, "tasks", str(tid), "pids")
+    wait_for(lambda: os.path.exists(pids), 10,
+             what="the first attempt's pids")
+    with open(pids) as f:
+        return [int(p) for p in f.read().split()]
+
+
 def test_runner_killed_in_its_timeouts_grace_is_retried(srv):
     # Stopping by its timeout, not by a stop: a runner found dead then is
     # retried as one found dead while running is.
-    t = srv.create("deaf_timeout")
-    tid = t["id"]
-    folder = os.path.join(srv.data, "tasks", str(tid))
+    tid = srv.create("deaf_timeout")["id"]
     first = []
     try:
         srv.wait_state(tid, "stopping")
         pid = wait_for(lambda: runner_of(srv, tid), 5,
                        what="hourglass-runner %d in ps" % tid)
-        pids = os.path.join(folder, "pids")
-        wait_for(lambda: os.path.exists(pids), 10,
-                 what="the first attempt's pids")
-        with open(pids) as f:
-            first = [int(p) for p in f.read().split()]
+        first = first_attempt_pids(srv, tid)
         os.kill(pid, signal.SIGKILL)
         states, _ = watch(srv, tid, timeout=30)
         assert [s["state"] for s in states] == [
@@ -241,17 +245,11 @@ def test_runner_killed_in_its_timeouts_grace_is_retried(srv):
 def test_stop_while_its_timeout_stops_it_is_not_retried(srv):
     # A stop is never retried, even one that comes while the task's
     # timeout is already stopping it: it ends as the timeout ends it.
-    t = srv.create("deaf_timeout")
-    tid = t["id"]
-    folder = os.path.join(srv.data, "tasks", str(tid))
+    tid = srv.create("deaf_timeout")["id"]
     first = []
     try:
         srv.wait_state(tid, "stopping")
-        pids = os.path.join(folder, "pids")
-        wait_for(lambda: os.path.exists(pids), 10,
-                 what="the first attempt's pids")
-        with open(pids) as f:
-            first = [int(p) for p in f.read().split()]
+        first = first_attempt_pids(srv, tid)
         r = srv.post("/api/tasks/%d/stop" % tid)
         assert r.status == 202 and r.json["state"] == "stopping", r
         states, _ = watch(srv, tid, timeout=30)
@@ -307,14 +305,10 @@ def test_runner_killed_is_retried_once_its_group_is_gone(srv):
     t = srv.create("hangs_first")
     tid = t["id"]
     folder = os.path.join(srv.data, "tasks", str(tid))
-    pids = os.path.join(folder, "pids")
     first = []
     try:
         srv.wait_state(tid, "running")
-        wait_for(lambda: os.path.exists(pids), 10,
-                 what="the first attempt to start")
-        with open(pids) as f:
-            first = [int(p) for p in f.read().split()]
+        first = first_attempt_pids(srv, tid)
         pid = wait_for(lambda: runner_of(srv, tid), 5,
                        what="hourglass-runner %d in ps" % tid)
         os.kill(pid, signal.SIGKILL)
