@@ -146,6 +146,7 @@ taskfiles_log_open(struct taskfiles_log *lg, const struct config *c,
 	if (lock)
 		lg->locked = flock(lg->fd, LOCK_EX) == 0;
 	lg->size = fstat(lg->fd, &sb) == 0 ? (long long)sb.st_size : 0;
+	lg->end = lg->size;
 	/* A cut log ends with the marker, and nothing follows it. */
 	if (lg->size > (long long)lg->mlen) {
 		got = pread(lg->fd, tail, lg->mlen + 1,
@@ -157,24 +158,76 @@ taskfiles_log_open(struct taskfiles_log *lg, const struct config *c,
 }
 
 enum taskfiles_put
-taskfiles_log_append(struct taskfiles_log *lg, const char *line, size_t len)
+taskfiles_log_admit(struct taskfiles_log *lg, size_t len)
 {
-	struct iovec		 iov[2] = { { (void *)line, len },
-	    { "\n", 1 } };
-	enum taskfiles_put	 put = TASKFILES_PUT;
-
 	if (lg->cut)
 		return TASKFILES_FULL;
 	if (lg->size + (long long)len + 1 > lg->max) {
-		iov[0].iov_base = lg->marker;
-		iov[0].iov_len = len = lg->mlen;
 		lg->cut = 1;
-		put = TASKFILES_CUT;
+		lg->size += (long long)lg->mlen + 1;
+		return TASKFILES_CUT;
 	}
-	if (lg->fd != -1)
-		(void)writev(lg->fd, iov, 2);
 	lg->size += (long long)len + 1;
+	return TASKFILES_PUT;
+}
+
+enum taskfiles_put
+taskfiles_log_append(struct taskfiles_log *lg, const char *line, size_t len)
+{
+	enum taskfiles_put	 put = taskfiles_log_admit(lg, len);
+
+	if (put == TASKFILES_CUT)
+		line = lg->marker;
+	if (put != TASKFILES_FULL)
+		(void)taskfiles_log_write(lg, &line, 1);
 	return put;
+}
+
+/* Lines written by one writev(), two iovecs each: 2 KiB of stack, for
+ * the server's threads too (a report). */
+#define LOG_WRITE_LINES	64
+
+int
+taskfiles_log_write(struct taskfiles_log *lg, const char *const *v, size_t n)
+{
+	struct iovec	 iov[LOG_WRITE_LINES * 2], *p;
+	long long	 start = lg->end;
+	size_t		 i, k, cnt;
+	ssize_t		 w;
+	int		 saved;
+
+	if (lg->fd == -1)
+		return 0;
+	for (i = 0; i < n; i += k) {
+		for (k = 0; k < LOG_WRITE_LINES && i + k < n; k++) {
+			iov[2 * k].iov_base = (void *)v[i + k];
+			iov[2 * k].iov_len = strlen(v[i + k]);
+			iov[2 * k + 1].iov_base = "\n";
+			iov[2 * k + 1].iov_len = 1;
+		}
+		/* A short write goes on from where it stopped. */
+		for (p = iov, cnt = 2 * k; cnt > 0; ) {
+			if ((w = writev(lg->fd, p, (int)cnt)) == -1) {
+				if (errno == EINTR)
+					continue;
+				goto fail;
+			}
+			lg->end += w;
+			for (; cnt > 0 && (size_t)w >= p->iov_len; p++, cnt--)
+				w -= (ssize_t)p->iov_len;
+			if (cnt > 0) {
+				p->iov_base = (char *)p->iov_base + w;
+				p->iov_len -= (size_t)w;
+			}
+		}
+	}
+	return 0;
+fail:
+	saved = errno;
+	if (ftruncate(lg->fd, (off_t)start) == 0)
+		lg->end = start;
+	errno = saved;
+	return -1;
 }
 
 void

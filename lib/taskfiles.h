@@ -52,7 +52,8 @@ void	taskfiles_spares_sweep(const struct config *c);
 struct taskfiles_log {
 	int		 fd;		/* -1: the file could not be opened */
 	int		 locked;
-	long long	 size;		/* bytes in the file */
+	long long	 size;		/* bytes in the file, and admitted */
+	long long	 end;		/* bytes written (taskfiles_log_write) */
 	long long	 max;		/* HOURGLASS_LOG_MAX */
 	int		 cut;		/* the marker is in: nothing more */
 	char		 marker[128];	/* HG_LOG_CUT, without its '\n' */
@@ -82,6 +83,19 @@ enum taskfiles_put {
  */
 enum taskfiles_put taskfiles_log_append(struct taskfiles_log *lg,
 	    const char *line, size_t len);
+/* What taskfiles_log_append() would do with a line of len bytes, and
+ * counts it in, without writing: the line (or the marker) is then
+ * written by taskfiles_log_write(). */
+enum taskfiles_put taskfiles_log_admit(struct taskfiles_log *lg,
+	    size_t len);
+/*
+ * Appends the n lines of v (each without its '\n': one is added), all or
+ * none: a write that fails (a full disk) is taken back to where it
+ * began, so that the file never holds part of a line. Returns 0, or -1
+ * with errno set. With no file (fd -1) there is nothing to do: 0.
+ */
+int	taskfiles_log_write(struct taskfiles_log *lg, const char *const *v,
+	    size_t n);
 /* Unlocks and closes; lg may have failed to open. */
 void	taskfiles_log_close(struct taskfiles_log *lg);
 

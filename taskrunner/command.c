@@ -417,20 +417,23 @@ command_deadlines(struct cmd *c, int64_t now)
 }
 
 /* Waits until the monotonic ms until at most for output (or a signal),
- * and reads what came; a stream at its end is closed (fd -1). */
+ * and reads what came; a stream at its end is closed (fd -1). While the
+ * outbox cannot take more (outbox_stalled), it only waits: the command
+ * blocks on a full pipe, and nothing it wrote is dropped. */
 static void
-command_read(struct outstream *so, struct outstream *se, int64_t now,
-    int64_t until, const sigset_t *unblocked)
+command_read(struct cmd *c, struct outstream *so, struct outstream *se,
+    int64_t now, int64_t until, const sigset_t *unblocked)
 {
 	struct pollfd	 pfd[2];
 	struct timespec	 ts;
 	nfds_t		 n = 0, i;
+	int		 reading = !outbox_stalled(c->ob);
 
-	if (so->fd != -1) {
+	if (reading && so->fd != -1) {
 		pfd[n].fd = so->fd;
 		pfd[n++].events = POLLIN;
 	}
-	if (se->fd != -1) {
+	if (reading && se->fd != -1) {
 		pfd[n].fd = se->fd;
 		pfd[n++].events = POLLIN;
 	}
@@ -453,7 +456,8 @@ command_read(struct outstream *so, struct outstream *se, int64_t now,
 /*
  * Reads the command's output until it has exited and its streams are
  * at their end, or HG_DRAIN_OUTPUT_MS after its exit: whatever it left
- * running in its group may hold them open.
+ * running in its group may hold them open. Time the outbox could take
+ * nothing (outbox_stalled) does not count: what is in the pipes waits.
  */
 static void
 command_wait(struct cmd *c, struct outstream *so, struct outstream *se,
@@ -466,6 +470,9 @@ command_wait(struct cmd *c, struct outstream *so, struct outstream *se,
 		now = hg_mono_ms();
 		command_deadlines(c, now);
 		until = outbox_flush(c->ob, 0);
+		if (c->exited && outbox_stalled(c->ob) &&
+		    c->drain_until < now + HG_DRAIN_OUTPUT_MS)
+			c->drain_until = now + HG_DRAIN_OUTPUT_MS;
 		until = min64(until, outbox_stop_due(c->ob));
 		until = min64(until, min64(c->t_out, min64(c->kill_at,
 		    c->end_at)));
@@ -473,7 +480,7 @@ command_wait(struct cmd *c, struct outstream *so, struct outstream *se,
 			until = min64(until, c->drain_until);
 		if (until < now)
 			until = now;
-		command_read(so, se, now, until, unblocked);
+		command_read(c, so, se, now, until, unblocked);
 		if (!c->exited && waitpid(c->pid, &c->status, WNOHANG) ==
 		    c->pid) {
 			c->exited = 1;

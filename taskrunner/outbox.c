@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -41,11 +42,13 @@ outbox_begin(struct outbox *ob, int64_t id)
 	ob->log.fd = -1;
 	ob->log_opened = 0;
 	ob->nlines = 0;
+	ob->filed = 0;
 	ob->nbytes = 0;
 	ob->data_full = 0;
 	ob->data_bytes = 0;
 	free(ob->result);
 	ob->result = NULL;
+	ob->retry_at = 0;
 }
 
 void
@@ -54,6 +57,52 @@ outbox_end(struct outbox *ob)
 	taskfiles_log_close(&ob->log);
 	free(ob->result);
 	ob->result = NULL;
+}
+
+void
+outbox_free(struct outbox *ob)
+{
+	outbox_end(ob);
+	free(ob->lines);
+	ob->lines = NULL;
+	ob->cap = 0;
+}
+
+/* A write failed: what it held is kept, and tried again after a wait
+ * that doubles up to HG_FINISH_BACKOFF_MAX_MS. Said once a stall, on the
+ * server's stderr too: runner.log may be on the full disk. */
+static void
+stall(struct outbox *ob, const char *what, const struct hg_err *e)
+{
+	int64_t	 now = hg_mono_ms();
+
+	if (ob->retry_at == 0) {
+		ob->stalled_since = now;
+		ob->backoff = HG_FINISH_BACKOFF_MS;
+		warn_task_loud(ob->id, "%s: %s; kept, and written when it "
+		    "can be", what, e->msg);
+	}
+	ob->retry_at = now + ob->backoff;
+	if ((ob->backoff *= 2) > HG_FINISH_BACKOFF_MAX_MS)
+		ob->backoff = HG_FINISH_BACKOFF_MAX_MS;
+}
+
+/* A write went through after a stall. */
+static void
+unstall(struct outbox *ob)
+{
+	if (ob->retry_at == 0)
+		return;
+	ob->retry_at = 0;
+	warn_task_loud(ob->id, "log, data and progress written again after "
+	    "%lld ms", (long long)(hg_mono_ms() - ob->stalled_since));
+}
+
+int
+outbox_stalled(const struct outbox *ob)
+{
+	return ob->retry_at != 0 && (ob->nlines >= HG_RUNNER_LOG_BATCH ||
+	    ob->nbytes >= HG_RUNNER_DATA_BATCH);
 }
 
 /* The items reached HOURGLASS_DATA_MAX: one log line says so, and
@@ -68,41 +117,66 @@ data_cut(struct outbox *ob)
 	outbox_log(ob, "stderr", cut);
 }
 
-/* Writes pending log lines and data items with the result, in one
- * transaction. Lines stay on disk and items are dropped if it fails;
- * the result stays pending, to go with the end. */
+/* Appends the pending log lines not yet in the log file to it, a
+ * chunk at a time. Returns 0, or -1 with e set and the file as it was. */
 static int
-flush_lines(struct outbox *ob)
+file_lines(struct outbox *ob, struct hg_err *e)
+{
+	const char	*v[64];
+	size_t		 i, n;
+
+	while (ob->filed < ob->nlines) {
+		for (n = 0, i = ob->filed; i < ob->nlines && n < 64; i++)
+			if (ob->lines[i].name == NULL)
+				v[n++] = ob->lines[i].line;
+		if (taskfiles_log_write(&ob->log, v, n) == -1)
+			return hg_err_set(e, 503, "unavailable", "%s",
+			    strerror(errno));
+		ob->filed = i;
+	}
+	return 0;
+}
+
+/* Writes pending log lines to the log file, then them and the data
+ * items with the result, in one transaction. Returns 1 if it wrote, 0
+ * if there was nothing to write, or -1 with e set: what is not written
+ * is kept (stall), to be tried again. */
+static int
+flush_lines(struct outbox *ob, struct hg_err *e)
 {
 	struct task_output	 o;
-	struct hg_err		 e;
 	size_t			 i;
-	int			 rc;
 
 	if (ob->nlines == 0 && ob->result == NULL)
 		return 0;
+	if (file_lines(ob, e) == -1) {
+		stall(ob, "log file", e);
+		return -1;
+	}
 	o.v = ob->lines;
 	o.n = ob->nlines;
 	o.result = ob->result;
 	o.data_max = ob->cfg->data_max;
-	if ((rc = store_task_output(ob->st, ob->id, &o, &e)) == -1)
-		warn_task(ob->id, "log and data: %s", e.msg);
-	else {
-		free(ob->result);
-		ob->result = NULL;
+	if (store_task_output(ob->st, ob->id, &o, e) == -1) {
+		stall(ob, "log and data", e);
+		return -1;
 	}
+	unstall(ob);
+	free(ob->result);
+	ob->result = NULL;
 	for (i = 0; i < ob->nlines; i++)
 		free((char *)(ob->lines[i].name != NULL ? ob->lines[i].name :
 		    ob->lines[i].line));
 	ob->nlines = 0;
+	ob->filed = 0;
 	ob->nbytes = 0;
-	if (rc == 0 && o.data_full && !ob->data_full)
+	if (o.data_full && !ob->data_full)
 		data_cut(ob);
 	return 1;
 }
 
 /* Writes pending log lines, data items and result, then pending
- * progress. A failed progress write stays pending. */
+ * progress. What fails stays pending (stall). */
 static void
 flush_now(struct outbox *ob)
 {
@@ -110,11 +184,13 @@ flush_now(struct outbox *ob)
 	int		 wrote;
 
 	ob->last_write = hg_mono_ms();
-	wrote = flush_lines(ob);
+	if ((wrote = flush_lines(ob, &e)) == -1)
+		return;
 	if (ob->pending) {
 		if (store_task_progress(ob->st, ob->id, &ob->cur, &e) == -1)
-			warn_task(ob->id, "progress: %s", e.msg);
+			stall(ob, "progress", &e);
 		else {
+			unstall(ob);
 			ob->pending = 0;
 			wrote = 1;
 		}
@@ -133,21 +209,32 @@ unwritten(const struct outbox *ob)
 int64_t
 outbox_flush(struct outbox *ob, int force)
 {
+	int64_t	 now;
+
 	if (!unwritten(ob))
 		return INT64_MAX;
-	if (force || hg_mono_ms() - ob->last_write >= HG_PROGRESS_MS) {
+	now = hg_mono_ms();
+	/* After a failed write, not before its time to try again. */
+	if (ob->retry_at != 0 && !force && now < ob->retry_at)
+		return ob->retry_at;
+	if (force || ob->retry_at != 0 ||
+	    now - ob->last_write >= HG_PROGRESS_MS) {
 		flush_now(ob);
 		if (!unwritten(ob))
 			return INT64_MAX;
 	}
-	return ob->last_write + HG_PROGRESS_MS;
+	return ob->retry_at != 0 ? ob->retry_at :
+	    ob->last_write + HG_PROGRESS_MS;
 }
 
-void
-outbox_flush_output(struct outbox *ob)
+int
+outbox_flush_output(struct outbox *ob, struct hg_err *e)
 {
-	if (flush_lines(ob))
+	int	 rc;
+
+	if ((rc = flush_lines(ob, e)) == 1)
 		notify_send(ob->notify_fd, ob->cfg->notify);
+	return rc == -1 ? -1 : 0;
 }
 
 const struct progress *
@@ -205,7 +292,8 @@ outbox_log(struct outbox *ob, const char *stream, const char *line)
 		    sizeof(err)) == -1)
 			warn_task(ob->id, "%s", err);
 	}
-	switch (taskfiles_log_append(&ob->log, line, strlen(line))) {
+	/* Counted against the cap now; written with its batch. */
+	switch (taskfiles_log_admit(&ob->log, strlen(line))) {
 	case TASKFILES_FULL:
 		return;
 	case TASKFILES_CUT:
@@ -229,13 +317,31 @@ static void
 queue_put(struct outbox *ob, const char *stream, const char *line,
     const char *name, size_t len)
 {
+	struct hg_err	 e;
+	struct logline	*v;
+	size_t		 cap;
+
+	if (ob->nlines == ob->cap) {
+		cap = ob->cap == 0 ? HG_RUNNER_LOG_BATCH : ob->cap * 2;
+		if ((v = reallocarray(ob->lines, cap, sizeof(*v))) == NULL) {
+			warn_task(ob->id, "out of memory: a log line or data "
+			    "item is dropped");
+			free((char *)(name != NULL ? name : line));
+			return;
+		}
+		ob->lines = v;
+		ob->cap = cap;
+	}
 	ob->lines[ob->nlines].stream = stream;
 	ob->lines[ob->nlines].line = line;
 	ob->lines[ob->nlines].name = name;
 	ob->lines[ob->nlines].len = len;
 	ob->nbytes += len;
-	if ((++ob->nlines == HG_RUNNER_LOG_BATCH ||
-	    ob->nbytes >= HG_RUNNER_DATA_BATCH) && flush_lines(ob))
+	/* A full batch goes at once, unless a write failed: then at its
+	 * time to try again (outbox_flush). */
+	if ((++ob->nlines >= HG_RUNNER_LOG_BATCH ||
+	    ob->nbytes >= HG_RUNNER_DATA_BATCH) && ob->retry_at == 0 &&
+	    flush_lines(ob, &e) == 1)
 		notify_send(ob->notify_fd, ob->cfg->notify);
 	outbox_flush(ob, 0);
 }

@@ -36,13 +36,21 @@ struct outbox {
 	struct taskfiles_log log;	/* opened with the first line */
 	int		 log_opened;
 	/* Log lines and data items not yet written, in order; a data
-	 * item's name and value are one allocation, at name. */
-	struct logline	 lines[HG_RUNNER_LOG_BATCH];
-	size_t		 nlines;
+	 * item's name and value are one allocation, at name. A batch
+	 * holds HG_RUNNER_LOG_BATCH, and more only while a write fails:
+	 * the lines of one read of the command's output. */
+	struct logline	*lines;
+	size_t		 nlines, cap;
+	size_t		 filed;		/* of them in the log file already */
 	size_t		 nbytes;	/* of the items' values among them */
 	long long	 data_bytes;	/* of the task's items so far */
 	int		 data_full;	/* past HOURGLASS_DATA_MAX: drop */
 	char		*result;	/* not yet written, or NULL */
+	/* A write failed (a full disk, a lock held): what it held is kept
+	 * and tried again at retry_at, backing off; 0 when none failed. */
+	int64_t		 retry_at;	/* monotonic ms */
+	int64_t		 backoff;
+	int64_t		 stalled_since;
 };
 
 /* Borrows cfg, st and notify_fd (-1: none) for every task to come; they
@@ -54,6 +62,8 @@ void	outbox_init(struct outbox *ob, const struct config *cfg,
 void	outbox_begin(struct outbox *ob, int64_t id);
 /* Closes the task's log file; whatever is unsent stays (outbox_unsent). */
 void	outbox_end(struct outbox *ob);
+/* Frees what ob holds; for a runner that ends. */
+void	outbox_free(struct outbox *ob);
 
 /* Reports progress; written at once after a quiet spell, else at most
  * every HG_PROGRESS_MS. msg may be NULL (keeps the last message). */
@@ -81,8 +91,12 @@ char	*outbox_take_result(struct outbox *ob);
  * force). Returns the monotonic ms of the next write due, or INT64_MAX. */
 int64_t	outbox_flush(struct outbox *ob, int force);
 /* Writes pending log lines and data items at once, before the end;
- * progress stays pending, to go with the end. */
-void	outbox_flush_output(struct outbox *ob);
+ * progress stays pending, to go with the end. Returns 0, or -1 with e
+ * set: they are kept, to try again. */
+int	outbox_flush_output(struct outbox *ob, struct hg_err *e);
+/* 1 while a batch is full and cannot be written: the command's output
+ * is left unread until it is, so that nothing read is dropped. */
+int	outbox_stalled(const struct outbox *ob);
 /* Progress that is still unwritten, to go with the end; NULL if none.
  * Borrowed from ob. */
 const struct progress *outbox_unsent(const struct outbox *ob);

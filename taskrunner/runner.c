@@ -58,8 +58,9 @@ finish(struct runner *r, const struct outcome *o)
 	int		 rc;
 
 	end.result = result;
-	outbox_flush_output(&r->ob);
-	while ((rc = store_task_finish(r->st, r->id, outbox_unsent(&r->ob),
+	/* The log lines and data items first: none is given up either. */
+	while ((rc = outbox_flush_output(&r->ob, &e)) == -1 ||
+	    (rc = store_task_finish(r->st, r->id, outbox_unsent(&r->ob),
 	    &end, &e)) == -1) {
 		if (since == 0) {
 			since = hg_mono_ms();
@@ -105,6 +106,7 @@ runner_open(struct runner *r, char *err, size_t errlen)
 void
 runner_close(struct runner *r)
 {
+	outbox_free(&r->ob);
 	claim_free(&r->next);
 	kinds_cache_free(&r->kinds);
 	store_close(r->st);

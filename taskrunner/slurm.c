@@ -389,8 +389,9 @@ line_done(void *arg, const char *raw, size_t len)
 		(void)outbox_flush(j->ob, 1);
 }
 
-/* Reads what the job's output has past j->fed. j->offset follows the
- * end of the last whole line, from where another runner reads on. */
+/* Reads what the job's output has past j->fed, until the outbox can
+ * take no more (outbox_stalled). j->offset follows the end of the last
+ * whole line, from where another runner reads on. */
 static void
 read_output(struct job *j)
 {
@@ -400,7 +401,8 @@ read_output(struct job *j)
 
 	if ((fd = open(j->out, O_RDONLY | O_CLOEXEC)) == -1)
 		return;
-	while ((n = pread(fd, tmp, sizeof(tmp), (off_t)j->fed)) > 0) {
+	while (!outbox_stalled(j->ob) &&
+	    (n = pread(fd, tmp, sizeof(tmp), (off_t)j->fed)) > 0) {
 		lines_feed(&j->lines, tmp, (size_t)n);
 		for (i = n - 1; i >= 0; i--)
 			if (tmp[i] == '\n' || tmp[i] == '\r') {

@@ -1,11 +1,15 @@
 """A runner under strain, end to end: a command that prints many log lines
-between its progress lines still gets about 20 progress events a second,
-and a task that ends while the database's disk is full is recorded once
-there is room again, not left to end lost, and says so on the server's
-stderr, which the full disk cannot swallow."""
+between its progress lines still gets about 20 progress events a second;
+output that cannot be written (a full disk, a lock held) waits and none
+of it is lost; and a task that ends while the database's disk is full is
+recorded once there is room again, not left to end lost, and says so on
+the server's stderr, which the full disk cannot swallow."""
 
+import contextlib
+import json
 import os
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -39,9 +43,22 @@ exit 0
 NAPPER = script("napper.sh", "echo 'PROGRESS 1/2 napping'\nsleep 2\n"
                 "echo 'PROGRESS 2/2 done'\n")
 
+# A log line and a data item, 20,000 of each, in bursts: about 4 s of
+# output, long enough to fill the disk in the middle of it.
+TALKER = script("talker.sh", """i=0
+while [ $i -lt 20000 ]; do
+	echo "line $i"
+	echo "{\\"name\\": \\"row\\", \\"data\\": $i}"
+	i=$((i + 1))
+	[ $((i % 1000)) -eq 0 ] && sleep 0.2
+done
+exit 0
+""")
+
 KINDS = {"kinds": [
     {"name": "chatty", "description": "chatty", "command": [CHATTY]},
     {"name": "napper", "description": "napper", "command": [NAPPER]},
+    {"name": "talker", "description": "talker", "command": [TALKER]},
 ]}
 
 # Progress events in any one second: 20 at one per HG_PROGRESS_MS, and
@@ -87,6 +104,24 @@ def mount_tmpfs(size_mb):
     return d
 
 
+@contextlib.contextmanager
+def server_on_tmpfs(size_mb=32):
+    """A server whose data folder is a tmpfs of its own, to fill: (the
+    server, the folder). Stopped, unmounted and removed after."""
+    d = mount_tmpfs(size_mb)
+    srv = None
+    try:
+        srv = Server(kinds=KINDS, data=d)
+        srv.start()
+        yield srv, d
+        srv.stop()
+    finally:
+        if srv is not None:
+            srv.close()
+        subprocess.run(["umount", "-l", d])
+        os.rmdir(d)
+
+
 def fill(path):
     """Writes zeros to path until the disk is full."""
     r = subprocess.run(["dd", "if=/dev/zero", "of=" + path, "bs=64k"],
@@ -94,12 +129,74 @@ def fill(path):
     assert "No space left" in r.stderr, r.stderr
 
 
-def test_end_is_recorded_once_a_full_disk_has_room():
-    d = mount_tmpfs(32)
-    srv = None
+def assert_talked_whole(srv, tid, n=20000):
+    """talker's task ended well, with each of its lines and items once,
+    in order: in the events and in the log file."""
+    t = srv.wait_finished(tid, timeout=60)
+    assert t["state"] == "succeeded" and t["exit_code"] == 0, t
+    rows = db_rows(srv, "SELECT type, data FROM events WHERE task_id = ? "
+                   "AND type IN ('log', 'data') ORDER BY id", (tid,))
+    lines = [json.loads(r[1])["line"] for r in rows if r[0] == "log"]
+    items = [json.loads(r[1])["data"] for r in rows if r[0] == "data"]
+    assert lines == ["line %d" % i for i in range(n)], (
+        "%d of %d log events" % (len(lines), n))
+    assert items == list(range(n)), "%d of %d data items" % (len(items), n)
+    log = srv.get("/api/tasks/%d/log" % tid).body.decode()
+    assert log == "".join("line %d\n" % i for i in range(n)), (
+        "%d lines in the log file, for %d" % (log.count("\n"), n))
+
+
+def test_output_while_the_database_is_locked_waits_and_none_is_lost(srv):
+    # Another process holds the write lock past the busy timeout (5 s):
+    # the batch is in the log file already, and goes to the database
+    # once it can, neither lost nor written to the file twice.
+    tid = srv.create("talker")["id"]
+    wait_for(lambda: db_rows(srv, "SELECT count(*) FROM events WHERE "
+                             "task_id = ? AND type = 'data'", (tid,))[0][0]
+             > 0, 10, what="the first items")
+    db = sqlite3.connect(os.path.join(srv.data, "hourglass.db"),
+                         isolation_level=None, timeout=10)
     try:
-        srv = Server(kinds=KINDS, data=d)
-        srv.start()
+        db.execute("BEGIN IMMEDIATE")
+        time.sleep(7)
+        db.execute("ROLLBACK")
+    finally:
+        db.close()
+    assert_talked_whole(srv, tid)
+
+
+def test_output_while_the_disk_is_full_waits_and_none_is_lost():
+    # The runner cannot write the lines and items it has read: it keeps
+    # them, reads no more (the command waits on its pipe), and writes
+    # them all once there is room, in order, in the file and the events.
+    with server_on_tmpfs() as (srv, d):
+        tid = srv.create("talker")["id"]
+        wait_for(lambda: db_rows(srv, "SELECT count(*) FROM events WHERE "
+                                 "task_id = ? AND type = 'data'",
+                                 (tid,))[0][0] > 0, 10,
+                 what="the first items")
+        empty_wal(srv)
+        filler = os.path.join(d, "filler")
+        fill(filler)
+        time.sleep(3)
+        assert srv.task(tid)["state"] == "running"
+        os.unlink(filler)
+        assert_talked_whole(srv, tid)
+        # runner.log was on the full disk: the server's stderr says what
+        # it could not take; it took the line that says it is over.
+        said = "task %d]: log" % tid
+        wait_for(lambda: said in "".join(srv.stderr), 5,
+                 what="%r on the server's stderr:\n%s" % (
+                     said, "".join(srv.stderr)))
+        assert "; kept, and written when it can be" in "".join(srv.stderr)
+        with open(os.path.join(d, "runner.log")) as f:
+            log = f.read()
+        assert "task %d]: log, data and progress written again" % tid \
+            in log, log
+
+
+def test_end_is_recorded_once_a_full_disk_has_room():
+    with server_on_tmpfs() as (srv, d):
         tid = srv.create("napper")["id"]
         srv.wait_task(tid, lambda t: t["progress"]["value"] == 1,
                       what="napping")
@@ -135,9 +232,3 @@ def test_end_is_recorded_once_a_full_disk_has_room():
             wait_for(lambda: line in "".join(srv.stderr), 5,
                      what="%r on the server's stderr:\n%s" % (
                          line, "".join(srv.stderr)))
-        srv.stop()
-    finally:
-        if srv is not None:
-            srv.close()
-        subprocess.run(["umount", "-l", d])
-        os.rmdir(d)

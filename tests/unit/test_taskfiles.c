@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -227,6 +229,37 @@ lines_go_in_with_a_newline(void)
 	CHECK_STR(log_text(1), "one\n\nthree\n");
 }
 
+/*
+ * A write the file cannot take (here past RLIMIT_FSIZE, as a full disk
+ * refuses one) leaves no part of a line: the file goes back to where the
+ * write began, and the same lines go in whole once they can.
+ */
+static void
+a_failed_write_leaves_no_part_of_a_line(void)
+{
+	struct taskfiles_log	 lg;
+	struct rlimit		 rl;
+	const char		*v[] = { "abc", "defghijk", "l" };
+
+	setup(1024);
+	CHECK_INT(taskfiles_log_open(&lg, &cfg, 1, 0, NULL, 0), 0);
+	CHECK_INT(taskfiles_log_write(&lg, v, 1), 0);
+	CHECK(getrlimit(RLIMIT_FSIZE, &rl) == 0);
+	rl.rlim_cur = 10;
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK(setrlimit(RLIMIT_FSIZE, &rl) == 0);
+	/* "defghijk\n" takes the file past 10 bytes, in its middle. */
+	errno = 0;
+	CHECK_INT(taskfiles_log_write(&lg, v + 1, 2), -1);
+	CHECK_INT(errno, EFBIG);
+	CHECK_STR(log_text(1), "abc\n");
+	rl.rlim_cur = rl.rlim_max;
+	CHECK(setrlimit(RLIMIT_FSIZE, &rl) == 0);
+	CHECK_INT(taskfiles_log_write(&lg, v + 1, 2), 0);
+	taskfiles_log_close(&lg);
+	CHECK_STR(log_text(1), "abc\ndefghijk\nl\n");
+}
+
 /* Past the cap: the marker in the line's place, then nothing. */
 static void
 past_the_cap_one_marker_and_nothing_more(void)
@@ -436,6 +469,7 @@ remove_takes_the_log_and_the_folder(void)
 }
 
 static const struct unit_test tests[] = {
+	UNIT(a_failed_write_leaves_no_part_of_a_line),
 	UNIT(paths_name_the_task),
 	UNIT(dir_make_is_idempotent),
 	UNIT(a_spare_folder_becomes_the_tasks_own),
