@@ -623,9 +623,11 @@ slurm_run(struct outbox *ob, const struct kind *k, const cJSON *params,
 		snprintf(msg, msglen, "out of memory");
 		goto out;
 	}
+	/* An output file per attempt: the next attempt's runner never reads
+	 * the last one's output as its own. */
 	if (taskfiles_dir_path(ob->cfg, ob->id, dir, sizeof(dir)) == -1 ||
-	    (size_t)snprintf(j.out, sizeof(j.out), "%s/slurm.out", dir) >=
-	    sizeof(j.out)) {
+	    (size_t)snprintf(j.out, sizeof(j.out), "%s/slurm-%d.out", dir,
+	    attempt) >= sizeof(j.out)) {
 		snprintf(msg, msglen, "the task's folder: path too long");
 		goto out;
 	}

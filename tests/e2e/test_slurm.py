@@ -88,8 +88,9 @@ KINDS = {"kinds": [
      "params": {"path": {"type": "string", "max_length": 500}},
      "slurm": {"options": []}},
     {"name": "flaky", "description": "fails once, then succeeds",
-     "command": ["sh", "-c", "[ -e \"$1\" ] && exit 0; : > \"$1\"; exit 3",
-                 "flaky", "{marker}"],
+     "command": ["sh", "-c", "if [ -e \"$1\" ]; then echo second; "
+                 "echo PROGRESS 2/2; exit 0; fi; : > \"$1\"; echo first; "
+                 "echo PROGRESS 1/2; exit 3", "flaky", "{marker}"],
      "params": {"marker": {"type": "string", "max_length": 500}},
      "retries": 1, "retry_delay_s": 0.2, "slurm": {"options": []}},
     {"name": "nowhere", "description": "a partition that is not there",
@@ -409,7 +410,7 @@ def test_slurm_job_goes_on_after_every_hourglass_process_is_killed():
         pull_the_plug(first)
         # The job goes on while nobody follows it.
         open(a, "w").close()
-        out = os.path.join(first.data, "tasks", str(tid), "slurm.out")
+        out = os.path.join(first.data, "tasks", str(tid), "slurm-1.out")
 
         def printed():
             with open(out) as f:
@@ -502,3 +503,8 @@ def test_slurm_retry_submits_a_new_job(srv):
                         "hourglass-%d" % t["id"], "-o", "%i %T")
     states = sorted(line.split()[1] for line in out.splitlines())
     assert states == ["COMPLETED", "FAILED"], out
+    # Each read its own output: the second attempt's runner did not take
+    # the first's for its own.
+    log = srv.get("/api/tasks/%d/log" % t["id"]).body.decode()
+    assert log == "first\n[hourglass: attempt 2 of 2]\nsecond\n", log
+    assert end["progress"]["value"] == 2, end
