@@ -54,6 +54,22 @@ static const char *const slurm_own[] = {
 	"open-mode", NULL
 };
 
+/* The option of slurm_own that name is or abbreviates (sbatch takes any
+ * prefix that names one option), or NULL. */
+static const char *
+slurm_own_named(const char *name)
+{
+	const char *const	*o;
+
+	for (o = slurm_own; *o != NULL; o++)
+		if (strcmp(name, *o) == 0)
+			return *o;
+	for (o = slurm_own; *o != NULL; o++)
+		if (strncmp(name, *o, strlen(name)) == 0)
+			return *o;
+	return NULL;
+}
+
 static int
 in_list(const char *s, const char *const *list)
 {
@@ -509,6 +525,7 @@ load_slurm(struct kload *l, struct kind *k, const cJSON *v)
 {
 	const cJSON	*opts, *c;
 	char		 field[48], name[40];
+	const char	*own;
 	const char	*s;
 	size_t		 i, n;
 
@@ -550,7 +567,12 @@ load_slurm(struct kload *l, struct kind *k, const cJSON *v)
 			    "a-z, 0-9, -), not \"%.64s\"", s);
 		memcpy(name, s + 2, n);
 		name[n] = '\0';
-		if (in_list(name, slurm_own))
+		if ((own = slurm_own_named(name)) != NULL && strcmp(own,
+		    name) != 0)
+			return kerr(l, k->name, field, "Hourglass sets --%s "
+			    "itself (sbatch reads --%s as --%s)", own, name,
+			    own);
+		if (own != NULL)
 			return kerr(l, k->name, field, "Hourglass sets "
 			    "--%s itself%s", name, strcmp(name, "time") == 0 ?
 			    " (from timeout_s)" : "");

@@ -624,7 +624,7 @@ load_reads_slurm_options(void)
 {
 	struct kinds	*ks = kinds_unit_load(SLURM_KIND("{\"options\": "
 	    "[\"--partition=batch\", \"--cpus-per-task={cpus}\", "
-	    "\"--exclusive\"]}"));
+	    "\"--exclusive\", \"--time-min=5\"]}"));
 	const struct kind *k;
 	cJSON		*params = cJSON_Parse("{\"cpus\": 4}");
 	char		**opts;
@@ -634,14 +634,16 @@ load_reads_slurm_options(void)
 		goto out;
 	k = kinds_find(ks, "k");
 	CHECK(k->slurm);
-	CHECK_INT(k->slurm_nopts, 3);
+	/* --time-min is an option of its own, not --time cut short. */
+	CHECK_INT(k->slurm_nopts, 4);
 	opts = kinds_slurm_options(k, params);
 	CHECK(opts != NULL);
 	if (opts != NULL) {
 		CHECK_STR(opts[0], "--partition=batch");
 		CHECK_STR(opts[1], "--cpus-per-task=4");
 		CHECK_STR(opts[2], "--exclusive");
-		CHECK(opts[3] == NULL);
+		CHECK_STR(opts[3], "--time-min=5");
+		CHECK(opts[4] == NULL);
 	}
 	kinds_argv_free(opts);
 out:
@@ -709,6 +711,16 @@ load_refuses_malformed_slurm_options(void)
 	    "k", "slurm.options[0]", "sets --output itself");
 	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--job-name=x\"]}"), "k",
 	    "slurm.options[0]", "sets --job-name itself");
+	/* sbatch takes any prefix that names one option. */
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--outp=/tmp/x\"]}"),
+	    "k", "slurm.options[0]", "sets --output itself (sbatch reads "
+	    "--outp as --output)");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--job-nam=x\"]}"), "k",
+	    "slurm.options[0]", "sets --job-name itself");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--tim=1\"]}"), "k",
+	    "slurm.options[0]", "sets --time itself");
+	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--wra=id\"]}"), "k",
+	    "slurm.options[0]", "sets --wrap itself");
 }
 
 /* ---- kept between loads ---- */
