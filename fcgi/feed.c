@@ -474,8 +474,8 @@ ring_copy(struct cursor *c)
 }
 
 /* Where a stream starts: Last-Event-ID (what EventSource sends on a
- * reconnect) wins over ?after=. Returns 1 if one was given, 0 if not,
- * -1 if malformed. */
+ * reconnect) wins over ?after=, which given must not be empty. Returns 1
+ * if one was given, 0 if not, -1 if malformed. */
 static int
 start_cursor(struct req *r, int64_t *after)
 {
@@ -487,6 +487,8 @@ start_cursor(struct req *r, int64_t *after)
 		if ((rc = req_arg(r, "after", buf, sizeof(buf))) == -1)
 			return -1;
 		v = rc == 1 ? buf : NULL;
+		if (v != NULL && v[0] == '\0')
+			return -1;
 	}
 	if (v == NULL || v[0] == '\0')
 		return 0;
@@ -567,6 +569,13 @@ feed_open(struct req *r, struct cursor *c)
 		    "must be an event id (0 or a positive integer)");
 		return -1;
 	}
+	/* An id past the newest names no event anyone has seen: the
+	 * stream goes on from the newest, or a task's would skip its end
+	 * and never close. */
+	pthread_mutex_lock(&feed.mu);
+	if (has_after && c->after > feed.last)
+		c->after = feed.last;
+	pthread_mutex_unlock(&feed.mu);
 	if (c->task > 0)
 		return task_start(r, c, has_after) == -1 || r->replied ?
 		    -1 : 0;

@@ -373,9 +373,12 @@ def test_events_after_garbage_is_not_a_crash(srv):
 def test_events_after_that_cannot_be_read_is_400(srv):
     """Too long, or with a NUL: refused, never taken for no ?after= (a
     stream from now on, with nothing replayed)."""
-    for q in ("9" * 40, "1%00", "0%00"):
+    for q in ("9" * 40, "1%00", "0%00", ""):
         with srv.sse("/api/events?after=" + q) as s:
             assert s.status == 400, (q, s.status, s.body)
+    tid = srv.create("count", {"total": 1, "delay_ms": 0})["id"]
+    with srv.sse("/api/tasks/%d/events?after=" % tid) as s:
+        assert s.status == 400, (s.status, s.body)
 
 
 def test_last_event_id_garbage_is_not_a_crash(srv):

@@ -226,6 +226,22 @@ def test_finished_task_stream_past_final_event_is_204(srv):
         assert s.status == 204, (s.status, s.events, s.body)
 
 
+def test_running_task_stream_past_the_newest_event_ends_with_it(srv):
+    # An id past every event: the stream goes on from the newest, and
+    # ends at the task's end, as curl -N waits for.
+    tid = srv.create("count", {"total": 20, "delay_ms": 50})["id"]
+    srv.wait_state(tid, "running")
+    newest = srv.get("/api/tasks").json["event_id"]
+    with srv.sse("/api/tasks/%d/events?after=%d" % (tid, newest + 100000)) \
+            as s:
+        assert s.status == 200, (s.status, s.body)
+        s.read(timeout=20)
+        assert s.ended, "the stream did not end with the task"
+        final = [e for e in s.events if e.type == "state"][-1].json
+        assert final["state"] == "succeeded", final
+        assert all(e.n > newest for e in s.events), s.events
+
+
 def test_stream_of_unknown_task_is_404(srv):
     assert_error(srv.get("/api/tasks/987654321/events"), 404, "not_found")
 
