@@ -1,5 +1,6 @@
 /*
- * Rows of text printed as aligned columns, for ls, kinds and schedules.
+ * Rows of text printed as aligned columns, for ls, show, kinds and
+ * schedules.
  */
 #ifndef HG_CLI_TABLE_H
 #define HG_CLI_TABLE_H

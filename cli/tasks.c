@@ -261,30 +261,59 @@ out:
 	return rc;
 }
 
-/* Every field of the task, one a line, in the API's order. */
+/* A field of show as a person reads it: progress and an error summed
+ * up, the rest by show_value(). Returns a malloc'd string, or NULL if
+ * out of memory. */
+static char *
+show_field(const cJSON *f)
+{
+	struct buf	 b = { NULL, 0, 0, 0 };
+	char		 prog[BUFSIZ];
+
+	if (strcmp(f->string, "progress") == 0) {
+		show_progress(f, prog, sizeof(prog));
+		return strdup(prog);
+	}
+	if (!cJSON_IsObject(f) || strcmp(f->string, "error") != 0 ||
+	    str(f, "code") == NULL)
+		return show_value(f);
+	if (buf_printf(&b, "%s: %s", str(f, "code"), str(f, "message") ?
+	    str(f, "message") : "") == -1) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* Every field of the task, one a line, in the API's order. Whoever
+ * could create the task chose its name and params, and its command its
+ * messages: the rows go through table_add(), as ls's do, so that none
+ * reaches the terminal as an escape sequence or a line break. */
 static int
 show_task(const cJSON *task)
 {
+	struct table	 t = { 2, NULL, 0, 0 };
 	const cJSON	*f;
-	char		*v, prog[BUFSIZ];
+	const char	*row[2];
+	char		*v;
+	int		 rc = 0;
 
 	cJSON_ArrayForEach(f, task) {
-		if (strcmp(f->string, "progress") == 0) {
-			show_progress(f, prog, sizeof(prog));
-			printf("%-12s %s\n", f->string, prog);
-			continue;
+		row[0] = f->string;
+		row[1] = v = show_field(f);
+		if (v == NULL || table_add(&t, row) == -1) {
+			free(v);
+			api_warn("out of memory");
+			rc = 1;
+			goto out;
 		}
-		if (cJSON_IsObject(f) && strcmp(f->string, "error") == 0 &&
-		    str(f, "code") != NULL) {
-			printf("%-12s %s: %s\n", f->string, str(f, "code"),
-			    str(f, "message") ? str(f, "message") : "");
-			continue;
-		}
-		v = show_value(f);
-		printf("%-12s %s\n", f->string, v != NULL ? v : "?");
 		free(v);
 	}
-	return fflush(stdout) == EOF;
+	table_print(&t, stdout);
+	rc = fflush(stdout) == EOF;
+out:
+	table_free(&t);
+	return rc;
 }
 
 /* GET, POST or DELETE of /api/tasks/ID + suffix; prints the answer. */

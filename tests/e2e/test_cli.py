@@ -25,6 +25,10 @@ ROWS = SCRIPTS.write("rows", """for i in 1 2 3; do
 done
 echo '{"result":{"rows":3}}'
 """)
+# Escape sequences in its progress message and in its error's message.
+NOISY = SCRIPTS.write("noisy", r"""printf 'PROGRESS 1/2 \033[2Jhalf\n'
+printf '%s\n' '{"complete":1,"code":2,"description":"\u001b]0;t\u0007x\ny"}'
+""")
 
 KINDS = {"kinds": [
     {"name": "count", "builtin": "count", "description": "counts",
@@ -39,6 +43,9 @@ KINDS = {"kinds": [
      "command": [ROWS], "params": {}},
     {"name": "remote", "description": "reports from elsewhere",
      "external": True, "params": {}},
+    {"name": "noisy", "description": "writes escape sequences",
+     "command": [NOISY],
+     "params": {"text": {"type": "string", "default": "plain"}}},
 ]}
 
 TOKEN = "cli-t0ken.for_tests"
@@ -534,6 +541,26 @@ def test_ls_keeps_a_name_with_a_line_break_on_its_row(srv):
     assert len(lines) == 2 and lines[1].split() == [
         str(tid), "count", "succeeded", "1/1", "100%",
         srv.task(tid)["created_at"], "two", "lines"], lines
+
+
+def test_show_makes_control_characters_safe_as_ls_does(srv):
+    """A task's creator chooses its name and params, and its command its
+    messages: none of them may reach the terminal of whoever shows it as
+    an escape sequence or a line break."""
+    tid = srv.create("noisy", {"text": "\x1b[2J\x7f"},
+                     name="\x1b[2J\x1b]0;t\x07two\nlines")["id"]
+    task = srv.wait_finished(tid)
+    assert "\x1b" in task["error"]["message"], task
+    out = ok(srv, "show", str(tid))
+    assert not re.search("[\x00-\x1f\x7f]", out.replace("\n", "")), \
+        repr(out)
+    lines = out.splitlines()
+    assert [l.split()[0] for l in lines] == list(task), lines
+    shown = dict(l.split(None, 1) for l in lines)
+    assert shown["name"] == "[2J ]0;t two lines", repr(shown["name"])
+    assert shown["params"] == '{"text":"\\u001b[2J "}', repr(shown["params"])
+    assert shown["progress"] == "1/2 50%  [2Jhalf", repr(shown["progress"])
+    assert shown["error"] == "exit_code:  ]0;t x y", repr(shown["error"])
 
 
 def test_result_is_json_or_null(srv):
