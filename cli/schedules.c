@@ -140,8 +140,10 @@ on_schedule(struct http *h, const struct args *a)
 	    (long long)a->id, suffix);
 	if ((rc = api_call(h, method, path, NULL, NULL, &doc)) != 0)
 		return rc;
-	if (a->json && doc != NULL)
-		rc = api_print(doc);
+	/* As it came: the 204 of a DELETE has no body, so rm --json
+	 * prints nothing, and its exit status says it was done. */
+	if (a->json)
+		rc = doc != NULL ? api_print(doc) : 0;
 	else if (what != NULL)
 		rc = printf("schedule %lld %s\n", (long long)a->id, what) < 0;
 	else

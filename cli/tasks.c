@@ -1,7 +1,8 @@
 /*
  * The commands on kinds and tasks; the contract is in tasks.h. With
- * --json each prints the API's answer as it came (one line); without,
- * what a person reads: tables, fields, an id.
+ * --json each prints the API's answer as it came, one a line (data an
+ * answer per page; result and logs print the same either way, README
+ * says why); without, what a person reads: tables, fields, an id.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,15 +356,33 @@ on_task(struct http *h, const struct args *a, const char *method,
 	return rc;
 }
 
-/* Data items, page after page: one a line, "ID NAME VALUE", or with
- * --json each item as the API gives it. */
+/* A page of data items as text, one a line: "ID  NAME  VALUE". */
+static void
+data_lines(const cJSON *page)
+{
+	const cJSON	*it;
+	char		*v, *id;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(page,
+	    "items")) {
+		id = show_value(cJSON_GetObjectItemCaseSensitive(it, "id"));
+		v = json_print(cJSON_GetObjectItemCaseSensitive(it, "data"));
+		printf("%s  %s  %s\n", id ? id : "?", str(it, "name") ?
+		    str(it, "name") : "-", v ? v : "?");
+		free(v);
+		free(id);
+	}
+}
+
+/* Data items, page after page to the last: as text, or with --json each
+ * page's answer as it came, one a line. */
 static int
 cmd_data(struct http *h, const struct args *a)
 {
 	struct buf	 path = { NULL, 0, 0, 0 };
-	const cJSON	*it, *next;
+	const cJSON	*next;
 	cJSON		*doc = NULL;
-	char		 after[32] = "0", *v, *id;
+	char		 after[32] = "0";
 	int		 rc = 0;
 
 	for (;;) {
@@ -378,21 +397,10 @@ cmd_data(struct http *h, const struct args *a)
 		}
 		if ((rc = api_call(h, "GET", path.p, NULL, NULL, &doc)) != 0)
 			break;
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc,
-		    "items")) {
-			if (a->json) {
-				rc = api_print(it);
-				continue;
-			}
-			id = show_value(cJSON_GetObjectItemCaseSensitive(it,
-			    "id"));
-			v = json_print(
-			    cJSON_GetObjectItemCaseSensitive(it, "data"));
-			printf("%s  %s  %s\n", id ? id : "?", str(it, "name") ?
-			    str(it, "name") : "-", v ? v : "?");
-			free(v);
-			free(id);
-		}
+		if (a->json)
+			rc = api_print(doc);
+		else
+			data_lines(doc);
 		next = cJSON_GetObjectItemCaseSensitive(doc, "next");
 		if (rc != 0 || !cJSON_IsNumber(next))
 			break;

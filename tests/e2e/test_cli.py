@@ -25,6 +25,9 @@ ROWS = SCRIPTS.write("rows", """for i in 1 2 3; do
 done
 echo '{"result":{"rows":3}}'
 """)
+# More data items than one page of GET /api/tasks/{id}/data holds (1000).
+MANY = SCRIPTS.write("many", """seq 1 1001 | sed 's/.*/{"data":&}/'
+""")
 # Escape sequences in its progress message and in its error's message.
 NOISY = SCRIPTS.write("noisy", r"""printf 'PROGRESS 1/2 \033[2Jhalf\n'
 printf '%s\n' '{"complete":1,"code":2,"description":"\u001b]0;t\u0007x\ny"}'
@@ -43,6 +46,8 @@ KINDS = {"kinds": [
      "command": [ROWS], "params": {}},
     {"name": "remote", "description": "reports from elsewhere",
      "external": True, "params": {}},
+    {"name": "many", "description": "sends 1001 data items",
+     "command": [MANY], "params": {}},
     {"name": "noisy", "description": "writes escape sequences",
      "command": [NOISY],
      "params": {"text": {"type": "string", "default": "plain"}}},
@@ -575,16 +580,37 @@ def test_result_is_json_or_null(srv):
 def test_data_lists_every_item(srv):
     tid = int(ok(srv, "start", "rows"))
     srv.wait_finished(tid)
-    items = [json.loads(l) for l in ok(srv, "data", str(tid), "--json",
-                                       "--name", "row").splitlines()]
-    assert [i["data"] for i in items] == [{"n": 1}, {"n": 2}, {"n": 3}], \
-        items
     lines = ok(srv, "data", str(tid)).splitlines()
     assert len(lines) == 3 and lines[0].split()[1:] == ["row", '{"n":1}'], \
         lines
     assert ok(srv, "data", str(tid), "--name", "none") == ""
     r = run_cli(srv, "data", str(tid), "--name", "bad name")
     assert r.returncode == 5 and "invalid_request" in r.stderr, r
+
+
+def test_json_data_prints_the_api_page_as_it_came(srv):
+    tid = int(ok(srv, "start", "rows"))
+    srv.wait_finished(tid)
+    for name in ("row", "none"):
+        out = ok(srv, "--json", "data", str(tid), "--name", name)
+        assert out.count("\n") == 1, out
+        page = srv.get("/api/tasks/%d/data?after=0&name=%s&limit=1000" % (
+            tid, name)).json
+        assert json.loads(out) == page, (out, page)
+    assert page["items"] == [] and page["next"] is None, page
+
+
+def test_json_data_prints_each_page_on_a_line_of_its_own(srv):
+    tid = int(ok(srv, "start", "many"))
+    srv.wait_finished(tid)
+    pages = [json.loads(l) for l in ok(srv, "data", str(tid),
+                                       "--json").splitlines()]
+    assert [len(p["items"]) for p in pages] == [1000, 1], pages
+    assert pages[0]["next"] == pages[0]["items"][-1]["id"], pages[0]["next"]
+    assert pages[1]["next"] is None, pages[1]
+    assert [i["data"] for p in pages for i in p["items"]] == list(
+        range(1, 1002))
+    assert len(ok(srv, "data", str(tid)).splitlines()) == 1001
 
 
 def test_logs_and_logs_follow(srv):
@@ -595,6 +621,8 @@ def test_logs_and_logs_follow(srv):
     assert r.returncode == 1, r
     assert r.stdout == "oops\n", r.stdout
     assert "oops" in ok(srv, "logs", str(tid))
+    # The API answers the log as text: --json prints it as it came.
+    assert ok(srv, "--json", "logs", str(tid)) == ok(srv, "logs", str(tid))
 
 
 def test_rerun_and_stop(srv):
@@ -630,6 +658,10 @@ def test_schedules_add_list_pause_resume_run_rm(srv):
     assert sid in [x["id"] for x in listed["schedules"]], listed
     assert ok(srv, "schedules", "rm", str(sid)) == \
         "schedule %d deleted\n" % sid
+    # DELETE answers 204 with no body: --json prints it as it came.
+    other = int(ok(srv, "schedules", "add", "count", "@daily"))
+    assert ok(srv, "--json", "schedules", "rm", str(other)) == ""
+    assert srv.get("/api/schedules/%d" % other).status == 404
     r = run_cli(srv, "schedules", "rm", str(sid))
     assert r.returncode == 5 and "not_found" in r.stderr, r
 
