@@ -1,6 +1,7 @@
 /*
  * Calls and their errors; the contract is in api.h.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,14 +105,37 @@ int
 api_print(const cJSON *doc)
 {
 	char	*s;
-	int	 rc = 0;
 
 	if ((s = json_print(doc)) == NULL) {
 		api_warn("out of memory");
 		return 1;
 	}
-	if (printf("%s\n", s) < 0 || fflush(stdout) == EOF)
-		rc = 1;
+	printf("%s\n", s);
 	free(s);
-	return rc;
+	return api_flush();
+}
+
+int
+api_flush(void)
+{
+	static int	 failed;
+	int		 e;
+
+	if (failed)
+		return EXIT_OUTPUT;
+	/* A write of more than the buffer goes straight out, and fails
+	 * in the printf, leaving nothing for fflush to retry: the reason
+	 * is then the errno that printf left, since the CLI calls nothing
+	 * but free() (which keeps errno) between a print and this. */
+	e = errno;
+	if (fflush(stdout) == EOF)
+		e = errno;
+	else if (!ferror(stdout))
+		return 0;
+	failed = 1;
+	if (e == 0)
+		e = EIO;
+	if (e != EPIPE)
+		api_warn("could not write the output: %s", strerror(e));
+	return EXIT_OUTPUT;
 }

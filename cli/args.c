@@ -29,7 +29,7 @@ const char	args_usage[] =
 "  reach the service, default 60)\n"
 "exit status: 0 done (watch: succeeded), 1 failed, 3 canceled, 4 lost,\n"
 "  2 usage error, 5 refused by the service, 69 service unreachable,\n"
-"  130 a watch ended by Ctrl-C\n";
+"  74 output could not be written, 130 a watch ended by Ctrl-C\n";
 
 enum {
 	O_JSON = 1 << 0,

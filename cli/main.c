@@ -1,7 +1,8 @@
 /*
  * hourglass, the command-line client: reads the command line and the
- * environment, then hands the command to tasks.c or schedules.c. The
- * exit statuses are in args.c's usage and README.
+ * environment, then hands the command to tasks.c or schedules.c, and
+ * checks that what it printed was written. The exit statuses are in
+ * args.c's usage and README.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -52,7 +53,7 @@ main(int argc, char **argv)
 	}
 	if (a.cmd == CMD_HELP || a.help) {
 		fputs(args_usage, stdout);
-		return 0;
+		return api_flush();
 	}
 	if ((giveup = giveup_seconds()) == -1) {
 		api_warn("HOURGLASS_RETRY_S: must be whole seconds from 0 "
@@ -76,6 +77,10 @@ main(int argc, char **argv)
 		rc = schedules_run(h, &a);
 	else
 		rc = tasks_run(h, &a, giveup);
+	/* Checked once for every command: what it printed is out, or the
+	 * status says it is not (start's new id, a table cut short). */
+	if (api_flush() != 0)
+		rc = EXIT_OUTPUT;
 	http_close(h);
 	curl_global_cleanup();
 	return rc;

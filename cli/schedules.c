@@ -98,9 +98,10 @@ add(struct http *h, const struct args *a)
 	    "overlap", a->overlap) == NULL))
 		goto nomem;
 	if ((rc = api_call(h, "POST", "/api/schedules", body, NULL,
-	    &doc)) == 0)
-		rc = a->json ? api_print(doc) : printf("%s\n", num(doc, "id",
-		    id, sizeof(id))) < 0;
+	    &doc)) == 0 && a->json)
+		rc = api_print(doc);
+	else if (rc == 0)
+		printf("%s\n", num(doc, "id", id, sizeof(id)));
 	cJSON_Delete(doc);
 	cJSON_Delete(body);
 	return rc;
@@ -145,9 +146,9 @@ on_schedule(struct http *h, const struct args *a)
 	if (a->json)
 		rc = doc != NULL ? api_print(doc) : 0;
 	else if (what != NULL)
-		rc = printf("schedule %lld %s\n", (long long)a->id, what) < 0;
+		printf("schedule %lld %s\n", (long long)a->id, what);
 	else
-		rc = printf("%s\n", num(doc, "id", id, sizeof(id))) < 0;
+		printf("%s\n", num(doc, "id", id, sizeof(id)));
 	cJSON_Delete(doc);
 	return rc;
 }

@@ -59,8 +59,7 @@ print_or(const struct args *a, const cJSON *doc, const char *text)
 {
 	if (a->json)
 		return api_print(doc);
-	if (printf("%s\n", text) < 0)
-		return 1;
+	printf("%s\n", text);
 	return 0;
 }
 
@@ -311,7 +310,6 @@ show_task(const cJSON *task)
 		free(v);
 	}
 	table_print(&t, stdout);
-	rc = fflush(stdout) == EOF;
 out:
 	table_free(&t);
 	return rc;
@@ -339,7 +337,7 @@ on_task(struct http *h, const struct args *a, const char *method,
 		/* The result as JSON, or null, whatever --json says. */
 		r = cJSON_GetObjectItemCaseSensitive(doc, "result");
 		if (r == NULL)
-			rc = printf("null\n") < 0;
+			printf("null\n");
 		else
 			rc = api_print(r);
 		break;
@@ -399,8 +397,11 @@ cmd_data(struct http *h, const struct args *a)
 			break;
 		if (a->json)
 			rc = api_print(doc);
-		else
+		else {
 			data_lines(doc);
+			/* Page by page: a reader gone stops the paging. */
+			rc = api_flush();
+		}
 		next = cJSON_GetObjectItemCaseSensitive(doc, "next");
 		if (rc != 0 || !cJSON_IsNumber(next))
 			break;
@@ -410,7 +411,7 @@ cmd_data(struct http *h, const struct args *a)
 	}
 	cJSON_Delete(doc);
 	buf_free(&path);
-	return rc != 0 ? rc : fflush(stdout) == EOF;
+	return rc;
 }
 
 /* The log as text; with --follow, its lines as they come, to the end. */
@@ -431,9 +432,8 @@ cmd_logs(struct http *h, const struct args *a, int64_t giveup_s)
 		rc = EXIT_UNREACHABLE;
 	} else if (r.status != 200)
 		rc = api_refused(h, &r);
-	else if (r.body.len > 0 && (fwrite(r.body.p, 1, r.body.len,
-	    stdout) != r.body.len || fflush(stdout) == EOF))
-		rc = 1;
+	else if (r.body.len > 0)
+		fwrite(r.body.p, 1, r.body.len, stdout);
 	http_resp_free(&r);
 	return rc;
 }

@@ -32,7 +32,7 @@ struct watch {
 	struct bar	 bar;
 	int64_t		 last;		/* newest event id printed; 0: none */
 	int		 ended;		/* the final state was seen */
-	int		 broken;	/* stdout failed: stop */
+	int		 broken;	/* stdout failed (or no memory): stop */
 	int		 offline;	/* between connections */
 	long		 retry_ms;	/* the stream's "retry:", or -1 */
 	int		 drawn;		/* the final line is out */
@@ -77,7 +77,7 @@ draw(struct watch *w, int final)
 	    strlen(line) + sizeof(more) <= sizeof(line))
 		strcat(line, more);
 	printf("\r\033[K%s%s", line, final ? "\n" : "");
-	if (fflush(stdout) == EOF)
+	if (api_flush() != 0)
 		w->broken = 1;
 }
 
@@ -117,7 +117,11 @@ print_json(struct watch *w, int64_t id, const char *type, const cJSON *data,
 	    NULL && cJSON_AddItemToObject(o, "data", data != NULL ?
 	    cJSON_Duplicate(data, 1) : cJSON_CreateString(raw)))
 		s = json_print(o);
-	if (s == NULL || printf("%s\n", s) < 0 || fflush(stdout) == EOF)
+	if (s == NULL)
+		api_warn("out of memory");
+	else
+		printf("%s\n", s);
+	if (s == NULL || api_flush() != 0)
 		w->broken = 1;
 	free(s);
 	cJSON_Delete(o);
@@ -140,9 +144,11 @@ print_event(struct watch *w, int64_t id, const char *type,
 		break;
 	case WATCH_LOGS:
 		line = cJSON_GetObjectItemCaseSensitive(data, "line");
-		if (log && cJSON_IsString(line) && (printf("%s\n",
-		    line->valuestring) < 0 || fflush(stdout) == EOF))
-			w->broken = 1;
+		if (log && cJSON_IsString(line)) {
+			printf("%s\n", line->valuestring);
+			if (api_flush() != 0)
+				w->broken = 1;
+		}
 		break;
 	case WATCH_BAR:
 		break;
@@ -335,7 +341,8 @@ watch_run(struct http *h, int64_t id, enum watch_mode mode,
 		if (interrupted)
 			continue;	/* told at the top */
 		if (w.broken) {
-			rc = 1;
+			/* 1 for no memory, as elsewhere in the CLI. */
+			rc = api_flush() != 0 ? EXIT_OUTPUT : 1;
 			break;
 		}
 		if (w.ended) {

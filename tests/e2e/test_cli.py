@@ -3,6 +3,7 @@ bar redrawn in place, the exit statuses of watch and start --follow, the
 contract's error code on stderr, --json piped, watch across a restart of
 the servers, and the token."""
 
+import errno
 import json
 import os
 import re
@@ -675,6 +676,60 @@ def test_schedules_add_refusals(srv):
     r = run_cli(srv, "schedules", "add", "count", "@daily", "--timezone",
                 "Mars/Olympus")
     assert r.returncode == 5 and "timezone" in r.stderr, r
+
+
+def run_to(srv, out, *args):
+    """Runs hourglass with args and its stdout on the file out."""
+    e = dict(os.environ, HOURGLASS_URL="http://127.0.0.1:%d" % srv.port)
+    return subprocess.run([hourglass()] + list(args), env=e, stdout=out,
+                          stderr=subprocess.PIPE, text=True, timeout=WAIT)
+
+
+def test_output_that_cannot_be_written_exits_74_saying_why(srv):
+    """stdout on a full disk: every command tells it on one line and
+    exits 74 (EX_IOERR), neither 0 as if it had printed (start's new id
+    would be lost unsaid) nor 1, a failed task's status."""
+    rows, fail, many = (str(srv.create(k)["id"]) for k in (
+        "rows", "fail", "many"))
+    for tid in (rows, fail, many):
+        srv.wait_finished(int(tid))
+    long = str(srv.create("count", {"total": 100000, "delay_ms": 50})["id"])
+    sid = str(srv.post("/api/schedules", {"kind": "count",
+                                          "cron": "@daily"}).json["id"])
+    said = "hourglass: could not write the output: %s\n" % os.strerror(
+        errno.ENOSPC)
+    # M's items go past stdio's buffer: they fail inside the print.
+    ids = {"R": rows, "F": fail, "M": many, "L": long, "S": sid}
+    try:
+        with open("/dev/full", "w") as full:
+            for line in ("--help", "kinds", "--json kinds", "ls",
+                         "--json ls", "show R", "--json show R", "result R",
+                         "data R", "--json data R", "data M",
+                         "--json data M", "logs F",
+                         "logs F --follow", "watch R", "start count total=1",
+                         "start count total=1 --follow", "rerun R",
+                         "stop L", "schedules", "schedules add count @daily",
+                         "schedules pause S", "schedules run S",
+                         "schedules rm S"):
+                args = [ids.get(w, w) for w in line.split()]
+                r = run_to(srv, full, *args)
+                assert (r.returncode, r.stderr) == (74, said), (line, r)
+    finally:
+        srv.stop_task(int(long))
+
+
+def test_a_reader_gone_ends_the_command_quietly_with_74(srv):
+    """A closed pipe (hourglass ls | head -0) is no error to tell: the
+    reader has what it wanted. The status still says not all was
+    written."""
+    tid = str(srv.create("rows")["id"])
+    srv.wait_finished(int(tid))
+    for args in (["ls"], ["show", tid], ["data", tid], ["watch", tid]):
+        rd, wr = os.pipe()
+        os.close(rd)
+        with os.fdopen(wr, "w") as gone:
+            r = run_to(srv, gone, *args)
+        assert (r.returncode, r.stderr) == (74, ""), (args, r)
 
 
 def test_bad_environment_is_a_usage_error(srv):
