@@ -4,6 +4,7 @@
  * checks that what it printed was written. The exit statuses are in
  * args.c's usage and README.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,25 @@ giveup_seconds(void)
 	return n;
 }
 
+/*
+ * Fills fds 0-2 where they are closed (hourglass ls >&-), as slowcgi
+ * does: else the next open takes the number, curl's socket, and the
+ * output goes into the HTTP connection. /dev/null opened read-only
+ * fails each write (EBADF), which is then told as any failed write.
+ * Returns 0, or -1 if one could not be opened.
+ */
+static int
+std_fds_open(void)
+{
+	int	fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && open("/dev/null",
+		    O_RDONLY) != fd)
+			return -1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -46,6 +66,8 @@ main(int argc, char **argv)
 	int64_t		 giveup;
 	int		 rc;
 
+	if (std_fds_open() == -1)
+		return EXIT_OUTPUT;
 	if (args_parse(argc, argv, &a, err, sizeof(err)) == -1) {
 		api_warn("%s", err);
 		fprintf(stderr, "%s", args_usage);

@@ -732,6 +732,21 @@ def test_a_reader_gone_ends_the_command_quietly_with_74(srv):
         assert (r.returncode, r.stderr) == (74, ""), (args, r)
 
 
+def test_a_closed_stdout_is_an_output_error(srv):
+    """With fd 1 closed, the next open takes it: curl's socket, where the
+    output went into the HTTP connection, and the command exited 0."""
+    tid = str(srv.create("rows")["id"])
+    srv.wait_finished(int(tid))
+    e = dict(os.environ, HOURGLASS_URL="http://127.0.0.1:%d" % srv.port)
+    said = "hourglass: could not write the output: %s\n" % os.strerror(
+        errno.EBADF)
+    for args in (["ls"], ["watch", tid], ["start", "count", "total=1"]):
+        r = subprocess.run(["sh", "-c", 'exec "$0" "$@" >&-', hourglass()]
+                           + args, env=e, capture_output=True, text=True,
+                           timeout=WAIT)
+        assert (r.returncode, r.stderr) == (74, said), (args, r)
+
+
 def test_bad_environment_is_a_usage_error(srv):
     r = run_cli(srv, "kinds", env={"HOURGLASS_URL": "ftp://x"})
     assert r.returncode == 2 and "HOURGLASS_URL" in r.stderr, r
