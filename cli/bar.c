@@ -115,8 +115,9 @@ duration(int64_t ms, char *out, size_t len)
 		    (long long)(s % 60));
 }
 
-/* Cuts s to at most width characters (UTF-8 code points), and control
- * characters to spaces, so that the line stays one line. */
+/* Cuts s to at most width characters (UTF-8 code points; SIZE_MAX: no
+ * cut), and control characters to spaces, so that the line stays one
+ * line. */
 static void
 fit(char *s, size_t width)
 {
@@ -133,6 +134,43 @@ fit(char *s, size_t width)
 	}
 }
 
+/* n cells of the bar at p percent, and a NUL, into cells. */
+static void
+fill(char *cells, size_t n, double p)
+{
+	size_t	i, full = (size_t)(p * n / 100);
+
+	for (i = 0; i < n; i++)
+		cells[i] = i < full ? '#' : '-';
+	cells[n] = '\0';
+}
+
+/*
+ * The line of an ended task, which stays: its state and its error (or
+ * message) are never cut. Where the line is wider than width, its bar
+ * gives way first, down to none; a line still too wide is left whole,
+ * for the terminal to wrap, since it is never redrawn.
+ */
+static void
+end_line(const struct bar *b, double p, const char *pct, const char *el,
+    size_t width, char *out, size_t len)
+{
+	char	 head[64], tail[BAR_TEXT_MAX + 64], cells[BAR_CELLS + 1];
+	size_t	 rest, n = 0;
+
+	snprintf(head, sizeof(head), "#%lld %s ", (long long)b->id,
+	    b->state);
+	snprintf(tail, sizeof(tail), "%s %s%s%s", pct, el, b->error[0] ||
+	    b->message[0] ? "  " : "", b->error[0] ? b->error : b->message);
+	rest = json_utf8_len(head) + json_utf8_len(tail) + strlen("[] ");
+	if (width > rest)
+		n = width - rest < BAR_CELLS ? width - rest : BAR_CELLS;
+	fill(cells, n, p);
+	snprintf(out, len, "%s%s%s%s%s", head, n > 0 ? "[" : "", cells,
+	    n > 0 ? "] " : "", tail);
+	fit(out, SIZE_MAX);
+}
+
 void
 bar_format(const struct bar *b, int64_t now_ms, size_t width, char *out,
     size_t len)
@@ -141,11 +179,8 @@ bar_format(const struct bar *b, int64_t now_ms, size_t width, char *out,
 	double	 p = b->percent < 0 ? 0 : b->percent > 100 ? 100 : b->percent;
 	int64_t	 end = b->finished_ms ? b->finished_ms : now_ms;
 	int64_t	 spent = b->started_ms ? end - b->started_ms : 0;
-	int	 i, full = (int)(p * BAR_CELLS / 100);
 
-	for (i = 0; i < BAR_CELLS; i++)
-		cells[i] = i < full ? '#' : '-';
-	cells[BAR_CELLS] = '\0';
+	fill(cells, BAR_CELLS, p);
 	if (b->percent < 0)
 		snprintf(pct, sizeof(pct), "  -%%");
 	else
@@ -159,17 +194,13 @@ bar_format(const struct bar *b, int64_t now_ms, size_t width, char *out,
 		left[0] = '~';
 		strncat(left, " left", sizeof(left) - strlen(left) - 1);
 	}
-	if (bar_ended(b))
-		snprintf(out, len, "#%lld %s [%s] %s %s%s%s%s%s",
-		    (long long)b->id, b->state, cells, pct, el,
-		    b->error[0] ? "  " : "", b->error,
-		    b->message[0] && !b->error[0] ? "  " : "",
-		    b->error[0] ? "" : b->message);
-	else
-		snprintf(out, len, "#%lld %s [%s] %s %s%s%s%s%s%s%s",
-		    (long long)b->id, b->state[0] ? b->state : "...", cells,
-		    pct, el, left[0] ? " " : "", left,
-		    b->message[0] ? "  " : "", b->message,
-		    b->data[0] ? "  | " : "", b->data);
+	if (bar_ended(b)) {
+		end_line(b, p, pct, el, width, out, len);
+		return;
+	}
+	snprintf(out, len, "#%lld %s [%s] %s %s%s%s%s%s%s%s",
+	    (long long)b->id, b->state[0] ? b->state : "...", cells, pct, el,
+	    left[0] ? " " : "", left, b->message[0] ? "  " : "", b->message,
+	    b->data[0] ? "  | " : "", b->data);
 	fit(out, width);
 }

@@ -40,7 +40,10 @@ int	bar_ended(const struct bar *b);
  * newline) into out (len bytes, NUL-terminated): id, state, the bar,
  * percent, elapsed time, an estimate of the time left while running,
  * the message and the newest data item; once ended, the end state and
- * its error instead of the estimate. now_ms: the wall clock.
+ * its error instead of the estimate. An ended task's line is never cut:
+ * its bar narrows to fit width, down to none, and past that the line is
+ * longer than width (the last line, left for the terminal to wrap).
+ * now_ms: the wall clock.
  */
 void	bar_format(const struct bar *b, int64_t now_ms, size_t width,
 	    char *out, size_t len);

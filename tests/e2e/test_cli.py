@@ -66,10 +66,11 @@ def hourglass():
 
 class Tmux:
     """A tmux server on a socket of its own (in a temporary folder,
-    removed at close: kill-server leaves the socket file), one 120x30 bash
-    window whose HOURGLASS_URL is the given server's."""
+    removed at close: kill-server leaves the socket file), one bash window
+    of width x 30 (120 unless told) whose HOURGLASS_URL is the given
+    server's."""
 
-    def __init__(self, url, env=None):
+    def __init__(self, url, env=None, width=120):
         self.dir = tempfile.mkdtemp(prefix="hourglass-e2e-tmux-")
         self.sock = os.path.join(self.dir, "sock")
         self.n = 0
@@ -81,7 +82,7 @@ class Tmux:
         shell = " ".join(["env"] + [shlex.quote("%s=%s" % kv)
                                     for kv in e.items()]
                          + ["bash", "--norc", "--noprofile"])
-        self.tmux("new-session", "-d", "-x", "120", "-y", "30", shell)
+        self.tmux("new-session", "-d", "-x", str(width), "-y", "30", shell)
         wait_for(lambda: any(l.startswith("$") for l in self.pane()), WAIT,
                  what="the shell's prompt")
 
@@ -90,9 +91,11 @@ class Tmux:
                               check=True, capture_output=True, text=True,
                               timeout=10).stdout
 
-    def pane(self):
-        """The whole pane, its history included, as text lines."""
-        return self.tmux("capture-pane", "-p", "-S", "-").splitlines()
+    def pane(self, joined=False):
+        """The whole pane, its history included, as text lines; joined:
+        a line the terminal wrapped as one."""
+        return self.tmux("capture-pane", "-p", "-S", "-", *(
+            ["-J"] if joined else [])).splitlines()
 
     def run(self, line):
         """Types line and Enter; returns the marker its status follows."""
@@ -117,8 +120,8 @@ class Tmux:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def tmux_for(srv, env=None):
-    return Tmux("http://127.0.0.1:%d" % srv.port, env)
+def tmux_for(srv, env=None, width=120):
+    return Tmux("http://127.0.0.1:%d" % srv.port, env, width)
 
 
 def run_cli(srv, *args, env=None, timeout=WAIT):
@@ -206,6 +209,23 @@ def test_start_follow_of_a_failing_kind_exits_1(srv):
     try:
         assert t.status(t.run("hourglass start fail --follow")) == 1, \
             t.pane()
+    finally:
+        t.close()
+
+
+def test_end_line_in_a_narrow_terminal_keeps_the_error(srv):
+    """At 30 columns the bar gives way, not the error: the last line says
+    the state and the error's code and message whole, wrapped by the
+    terminal if it must be (it is never redrawn), never cut."""
+    t = tmux_for(srv, width=30)
+    try:
+        assert t.status(t.run("hourglass start fail --follow")) == 1, \
+            t.pane()
+        ends = [l.rstrip() for l in t.pane(joined=True)
+                if l.startswith("#")]
+        assert len(ends) == 1 and re.fullmatch(
+            r"#\d+ failed +50% \d\d:\d\d  exit_code: exited with status 3",
+            ends[0]), t.pane(joined=True)
     finally:
         t.close()
 

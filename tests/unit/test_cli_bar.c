@@ -94,6 +94,33 @@ the_end_line_says_the_state_and_the_error(void)
 }
 
 static void
+the_end_line_shortens_the_bar_not_the_error(void)
+{
+	bar_init(&b, 9);
+	feed_task("{\"state\":\"failed\",\"started_at\":"
+	    "\"2026-11-24T20:05:40.000Z\",\"finished_at\":"
+	    "\"2026-11-24T20:05:41.000Z\",\"progress\":{\"percent\":42},"
+	    "\"error\":{\"code\":\"exit_code\","
+	    "\"message\":\"exited with\\u001bstatus 3\"}}");
+	want = "#9 failed [########------------]  42% 00:01  "
+	    "exit_code: exited with status 3";
+	bar_format(&b, T0, 76, line, sizeof(line));
+	CHECK_STR(line, want);
+	/* Ten columns fewer: ten cells fewer. */
+	bar_format(&b, T0, 66, line, sizeof(line));
+	want = "#9 failed [####------]  42% 00:01  "
+	    "exit_code: exited with status 3";
+	CHECK_STR(line, want);
+	/* No room for a bar: none, and the line is longer than the width
+	 * rather than the error cut; the terminal wraps it. */
+	bar_format(&b, T0, 29, line, sizeof(line));
+	want = "#9 failed  42% 00:01  exit_code: exited with status 3";
+	CHECK_STR(line, want);
+	/* A line that was wrapped rather than cut is still one line. */
+	CHECK(strpbrk(line, "\r\n\033") == NULL);
+}
+
+static void
 hours_and_no_estimate_at_zero(void)
 {
 	bar_init(&b, 1);
@@ -138,6 +165,7 @@ static const struct unit_test tests[] = {
 	UNIT(running_shows_percent_elapsed_estimate_message_and_data),
 	UNIT(before_any_progress_the_percent_is_a_dash),
 	UNIT(the_end_line_says_the_state_and_the_error),
+	UNIT(the_end_line_shortens_the_bar_not_the_error),
 	UNIT(hours_and_no_estimate_at_zero),
 	UNIT(the_line_is_cut_to_the_width_whole_characters),
 	UNIT(control_bytes_become_spaces),
