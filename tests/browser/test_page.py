@@ -290,6 +290,8 @@ def test_no_console_errors_in_a_whole_session(srv, browser):
                       name="intro")["id"]
     talk = srv.create("talk", {"lines": 3})["id"]
     browser.wait_row(long, lambda r: r["state"] == "running")
+    # Its row may come a moment after the other's.
+    browser.wait_row(talk, lambda r: True)
     browser.find('li[data-id="%d"] a.task-open' % talk).click()
     wait_for(lambda: browser.js("return document.querySelector('#d-log')"
                                 ".textContent.includes('line 3 of 3')"), 10,
