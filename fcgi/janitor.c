@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "feed.h"
+#include "kinds.h"
 #include "forget.h"
 #include "janitor.h"
 #include "launch.h"
@@ -191,6 +192,71 @@ tend(int64_t now)
 	return changed;
 }
 
+/* Kinds of queued tasks that the kinds file no longer has, taken a few
+ * at a time. */
+#define UNKNOWN_MAX	16
+#define UNKNOWN_IDS	64
+
+struct unknown {
+	char	 name[UNKNOWN_MAX][HG_KIND_NAME_MAX + 1];
+	int	 n;
+};
+
+static int
+unknown_one(void *arg, const char *kind)
+{
+	struct unknown	*u = arg;
+
+	if (kinds_find(srv.kinds, kind) != NULL)
+		return 0;
+	snprintf(u->name[u->n++], sizeof(u->name[0]), "%s", kind);
+	return u->n == UNKNOWN_MAX;
+}
+
+/*
+ * At start: a queued task whose kind has left the kinds file ends failed
+ * (unknown_kind) now, not once a slot would have started it: meanwhile
+ * it held a place in the queue (HOURGLASS_MAX_QUEUED), and its
+ * dependents waited on it. A retrying one is its runner's to end, once
+ * it is queued again. Returns how many ended.
+ */
+static int
+unknown_kinds_end(void)
+{
+	struct unknown	 u;
+	struct outcome	 o;
+	struct hg_err	 e;
+	int64_t		 ids[UNKNOWN_IDS], after;
+	char		 msg[1024];
+	int		 i, k, n, pass = 0, ended = 0;
+
+	do {
+		u.n = 0;
+		if (store_queued_kinds(jan_st, unknown_one, &u) == -1)
+			break;
+		for (k = 0; k < u.n; k++) {
+			snprintf(msg, sizeof(msg), "kind \"%.64s\" is no "
+			    "longer in %.900s", u.name[k], srv.cfg.kinds);
+			after = 0;
+			do {
+				if ((n = store_queued_of_kind(jan_st,
+				    u.name[k], after, ids, UNKNOWN_IDS)) == -1)
+					break;
+				for (i = 0; i < n; i++) {
+					memset(&o, 0, sizeof(o));
+					o.state = TASK_FAILED;
+					o.error_code = "unknown_kind";
+					o.error_message = msg;
+					ended += store_task_finish(jan_st,
+					    ids[i], NULL, &o, &e) == 0;
+					after = ids[i];
+				}
+			} while (n == UNKNOWN_IDS);
+		}
+	} while (u.n == UNKNOWN_MAX && ++pass < 8);
+	return ended;
+}
+
 /* A pass; retention only once a second, whatever the kicks. */
 static void
 janitor_pass(void)
@@ -235,6 +301,8 @@ janitor_main(void *arg)
 	int		 stop;
 
 	(void)arg;
+	if (unknown_kinds_end() > 0)
+		feed_kick();
 	for (;;) {
 		janitor_pass();
 		/* Every task that ends kicks: at hundreds a second, passes

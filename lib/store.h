@@ -530,6 +530,15 @@ struct tended {
 	int64_t	 stop_at;	/* 0: no stop asked */
 };
 
+/* Calls fn(arg, kind) for each kind of the queued tasks, until fn
+ * returns non-zero. Returns 0, or -1. */
+int	store_queued_kinds(struct store *st,
+	    int (*fn)(void *arg, const char *kind), void *arg);
+/* Fills ids with up to cap queued tasks of kind with ids above after, by
+ * id. Returns how many, or -1. */
+int	store_queued_of_kind(struct store *st, const char *kind, int64_t after,
+	    int64_t *ids, int cap);
+
 /* Fills v with up to cap tended tasks with ids above after, by id.
  * Returns how many, or -1. */
 int	store_tended(struct store *st, int64_t after, struct tended *v,

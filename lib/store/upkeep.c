@@ -251,6 +251,51 @@ store_tended(struct store *st, int64_t after, struct tended *v, int cap)
 	return n;
 }
 
+static const struct store_sql q_queued_kinds = { S_QUEUED_KINDS,
+    "SELECT DISTINCT kind FROM tasks WHERE state = 'queued'" };
+
+int
+store_queued_kinds(struct store *st, int (*fn)(void *, const char *),
+    void *arg)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = store__stmt(st, &q_queued_kinds)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (fn(arg, (const char *)sqlite3_column_text(s, 0)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static const struct store_sql q_queued_of_kind = { S_QUEUED_OF_KIND,
+    "SELECT id FROM tasks WHERE state = 'queued' AND kind = ?1 AND "
+    "id > ?2 ORDER BY id LIMIT ?3" };
+
+int
+store_queued_of_kind(struct store *st, const char *kind, int64_t after,
+    int64_t *ids, int cap)
+{
+	sqlite3_stmt	*s;
+	int		 rc, n = 0;
+
+	if ((s = store__stmt(st, &q_queued_of_kind)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int(s, 3, cap);
+	while (n < cap && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (n < cap && rc != SQLITE_DONE)
+		return -1;
+	return n;
+}
+
 static const struct store_sql q_watched = { S_WATCHED,
     "UPDATE tasks SET watched_at = ?2 WHERE id = ?1 AND "
     "watched_at < ?2" };

@@ -84,14 +84,24 @@ def test_queued_task_whose_kind_left_fails_unknown_kind_and_stays():
                                          "delay_ms": 20})["id"]
         first.wait_state(blocker, ["running"])
         orphan = first.create("gone")["id"]
+        r = first.post("/api/tasks", {"kind": "count", "after": [orphan]})
+        assert r.status == 201, r
+        child = r.json["id"]
         first.stop()
         with Server(kinds=COUNT, data=first.data,
                     env={"HOURGLASS_MAX_RUNNING": "1"}) as again:
-            again.stop_task(blocker)
+            # At start, not once the slot it waits for frees: it holds
+            # no place in the queue meanwhile, and its dependent is told.
             t = again.wait_finished(orphan, timeout=20)
             assert t["state"] == "failed", t
             assert t["error"]["code"] == "unknown_kind", t
+            assert "no longer in" in t["error"]["message"], t
+            assert t["started_at"] is None, t
+            assert again.task(blocker)["state"] == "running"
+            c = again.wait_finished(child, timeout=20)
+            assert c["error"]["code"] == "dependency_failed", c
             assert again.get("/api/tasks/%d" % orphan).json["kind"] == \
                 "gone"
+            again.stop_task(blocker)
     finally:
         first.close()
