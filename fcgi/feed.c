@@ -510,7 +510,7 @@ task_start(struct req *r, struct cursor *c, int has_after)
 	const cJSON	*state;
 	enum task_state	 ts;
 	char		*data = NULL;
-	int64_t		 newest;
+	int64_t		 newest, last;
 	int		 rc = -1;
 
 	if ((st = pool_get(&e)) == NULL) {
@@ -522,6 +522,13 @@ task_start(struct req *r, struct cursor *c, int has_after)
 		reply_err(r, NULL, &e);
 		return -1;
 	}
+	/* An id past the newest event names none that anyone has seen:
+	 * the stream goes on from the newest, or it would skip the task's
+	 * end and never close. The newest as the database has it: the feed
+	 * may not have read the last ones yet, and the client may have. */
+	if (has_after && c->after > newest &&
+	    store_event_last(st, &last) == 0 && c->after > last)
+		c->after = last;
 	pool_put(st);
 	state = cJSON_GetObjectItemCaseSensitive(task, "state");
 	ts = (enum task_state)state_parse(state->valuestring);
@@ -569,13 +576,6 @@ feed_open(struct req *r, struct cursor *c)
 		    "must be an event id (0 or a positive integer)");
 		return -1;
 	}
-	/* An id past the newest names no event anyone has seen: the
-	 * stream goes on from the newest, or a task's would skip its end
-	 * and never close. */
-	pthread_mutex_lock(&feed.mu);
-	if (has_after && c->after > feed.last)
-		c->after = feed.last;
-	pthread_mutex_unlock(&feed.mu);
 	if (c->task > 0)
 		return task_start(r, c, has_after) == -1 || r->replied ?
 		    -1 : 0;

@@ -223,6 +223,9 @@ unknown_one(void *arg, const char *kind)
 static int
 unknown_kinds_end(void)
 {
+	/* Only while no runner has it: one that took it since it was
+	 * listed ends it the same way itself. */
+	static const struct runner_ref none = { 0, 0 };
 	struct unknown	 u;
 	struct outcome	 o;
 	struct hg_err	 e;
@@ -247,6 +250,7 @@ unknown_kinds_end(void)
 					o.state = TASK_FAILED;
 					o.error_code = "unknown_kind";
 					o.error_message = msg;
+					o.runner = &none;
 					ended += store_task_finish(jan_st,
 					    ids[i], NULL, &o, &e) == 0;
 					after = ids[i];

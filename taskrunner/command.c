@@ -50,11 +50,12 @@ struct cmd {
 	int			 timedout;	/* stopped by its timeout */
 	/* Monotonic ms; INT64_MAX: not due. t_out: timeout_s runs out;
 	 * kill_at: SIGKILL, grace_s after SIGTERM; end_at: grace_s after
-	 * a complete line; drain_until: reading after the exit. */
+	 * a complete line. drain_left: ms the output may be quiet after
+	 * the exit (command_wait). */
 	int64_t			 t_out;
 	int64_t			 kill_at;
 	int64_t			 end_at;
-	int64_t			 drain_until;
+	int64_t			 drain_left;
 };
 
 struct outstream {
@@ -419,14 +420,17 @@ command_deadlines(struct cmd *c, int64_t now)
 /* Waits until the monotonic ms until at most for output (or a signal),
  * and reads what came; a stream at its end is closed (fd -1). While the
  * outbox cannot take more (outbox_stalled), it only waits: the command
- * blocks on a full pipe, and nothing it wrote is dropped. */
-static void
+ * blocks on a full pipe, and nothing it wrote is dropped. Returns the
+ * ms it waited for output that did not come (idle), or -1 if it could
+ * only wait. */
+static int64_t
 command_read(struct cmd *c, struct outstream *so, struct outstream *se,
     int64_t now, int64_t until, const sigset_t *unblocked)
 {
 	struct pollfd	 pfd[2];
 	struct timespec	 ts;
 	nfds_t		 n = 0, i;
+	int64_t		 idle;
 	int		 reading = !outbox_stalled(c->ob);
 
 	if (reading && so->fd != -1) {
@@ -440,7 +444,8 @@ command_read(struct cmd *c, struct outstream *so, struct outstream *se,
 	ts.tv_sec = (until - now) / 1000;
 	ts.tv_nsec = (long)((until - now) % 1000) * 1000000;
 	if (ppoll(pfd, n, &ts, unblocked) <= 0)
-		return;
+		return n > 0 ? hg_mono_ms() - now : -1;
+	idle = hg_mono_ms() - now;
 	for (i = 0; i < n; i++) {
 		struct outstream *s = pfd[i].fd == so->fd ? so : se;
 
@@ -451,43 +456,53 @@ command_read(struct cmd *c, struct outstream *so, struct outstream *se,
 			s->fd = -1;
 		}
 	}
+	return n > 0 ? idle : -1;
 }
 
 /*
  * Reads the command's output until it has exited and its streams are
- * at their end, or HG_DRAIN_OUTPUT_MS after its exit: whatever it left
- * running in its group may hold them open. Time the outbox could take
- * nothing (outbox_stalled) does not count: what is in the pipes waits.
+ * at their end, or until it has waited HG_DRAIN_OUTPUT_MS in all for
+ * more after its exit (or read for ten times that): whatever it left
+ * running in its group may hold them open. Time spent writing, or
+ * waiting to write (outbox_stalled), does not count: what is in the
+ * pipes waits for it.
  */
 static void
 command_wait(struct cmd *c, struct outstream *so, struct outstream *se,
     const sigset_t *unblocked)
 {
-	int64_t	 now, until;
+	int64_t	 now, until, idle, wall = HG_DRAIN_OUTPUT_MS * 10;
 
 	while (!c->exited || ((so->fd != -1 || se->fd != -1) &&
-	    hg_mono_ms() < c->drain_until)) {
+	    c->drain_left > 0 && wall > 0)) {
 		now = hg_mono_ms();
 		command_deadlines(c, now);
 		until = outbox_flush(c->ob, 0);
-		if (c->exited && outbox_stalled(c->ob) &&
-		    c->drain_until < now + HG_DRAIN_OUTPUT_MS)
-			c->drain_until = now + HG_DRAIN_OUTPUT_MS;
-		until = min64(until, outbox_stop_due(c->ob));
-		until = min64(until, min64(c->t_out, min64(c->kill_at,
-		    c->end_at)));
-		if (c->exited)
-			until = min64(until, c->drain_until);
+		now = hg_mono_ms();
+		/* Once stopping, the stop flag, the timeout and the end's
+		 * grace are spent: times past, which would make this spin
+		 * while a stall keeps the pipes unread. */
+		if (!c->stopping)
+			until = min64(until, min64(outbox_stop_due(c->ob),
+			    min64(c->t_out, c->end_at)));
+		if (!c->exited)
+			until = min64(until, c->kill_at);
+		else if (!outbox_stalled(c->ob))
+			until = min64(until, now + c->drain_left);
 		if (until < now)
 			until = now;
-		command_read(c, so, se, now, until, unblocked);
+		idle = command_read(c, so, se, now, until, unblocked);
+		if (c->exited && idle >= 0) {
+			c->drain_left -= idle;
+			wall -= hg_mono_ms() - now;
+		}
 		if (!c->exited && waitpid(c->pid, &c->status, WNOHANG) ==
 		    c->pid) {
 			c->exited = 1;
 			signals_child = 0;
 			/* Whatever it left behind in its group goes too. */
 			(void)kill(-c->pid, SIGKILL);
-			c->drain_until = hg_mono_ms() + HG_DRAIN_OUTPUT_MS;
+			c->drain_left = HG_DRAIN_OUTPUT_MS;
 		}
 	}
 }
@@ -577,7 +592,7 @@ command_run(struct outbox *ob, const struct kind *k, const cJSON *params,
 	memset(&c, 0, sizeof(c));
 	c.ob = ob;
 	c.k = k;
-	c.t_out = c.kill_at = c.end_at = c.drain_until = INT64_MAX;
+	c.t_out = c.kill_at = c.end_at = INT64_MAX;
 	o->state = TASK_FAILED;
 	o->error_code = "exec_failed";
 	o->error_message = msg;

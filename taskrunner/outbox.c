@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hg.h"
 #include "notify.h"
@@ -28,9 +29,23 @@ outbox_init(struct outbox *ob, const struct config *cfg, struct store *st,
 	ob->log.fd = -1;
 }
 
+/* Frees the pending lines and items. */
+static void
+lines_free(struct outbox *ob)
+{
+	size_t	 i;
+
+	for (i = 0; i < ob->nlines; i++)
+		free((char *)(ob->lines[i].name != NULL ? ob->lines[i].name :
+		    ob->lines[i].line));
+}
+
 void
 outbox_begin(struct outbox *ob, int64_t id)
 {
+	/* None is left after an end (runner.c's finish), but none leaks
+	 * if one were. */
+	lines_free(ob);
 	ob->id = id;
 	memset(&ob->cur, 0, sizeof(ob->cur));
 	ob->cur.total = -1;
@@ -63,6 +78,8 @@ void
 outbox_free(struct outbox *ob)
 {
 	outbox_end(ob);
+	lines_free(ob);
+	ob->nlines = 0;
 	free(ob->lines);
 	ob->lines = NULL;
 	ob->cap = 0;
@@ -105,6 +122,20 @@ outbox_stalled(const struct outbox *ob)
 	    ob->nbytes >= HG_RUNNER_DATA_BATCH);
 }
 
+void
+outbox_idle(struct outbox *ob)
+{
+	struct timespec	 ts;
+	int64_t		 wait = ob->retry_at - hg_mono_ms();
+
+	if (ob->retry_at != 0 && wait > 0) {
+		ts.tv_sec = wait / 1000;
+		ts.tv_nsec = (long)(wait % 1000) * 1000000;
+		(void)nanosleep(&ts, NULL);
+	}
+	(void)outbox_flush(ob, 0);
+}
+
 /* The items reached HOURGLASS_DATA_MAX: one log line says so, and
  * later items are dropped here. */
 static void
@@ -145,7 +176,6 @@ static int
 flush_lines(struct outbox *ob, struct hg_err *e)
 {
 	struct task_output	 o;
-	size_t			 i;
 
 	if (ob->nlines == 0 && ob->result == NULL)
 		return 0;
@@ -164,9 +194,7 @@ flush_lines(struct outbox *ob, struct hg_err *e)
 	unstall(ob);
 	free(ob->result);
 	ob->result = NULL;
-	for (i = 0; i < ob->nlines; i++)
-		free((char *)(ob->lines[i].name != NULL ? ob->lines[i].name :
-		    ob->lines[i].line));
+	lines_free(ob);
 	ob->nlines = 0;
 	ob->filed = 0;
 	ob->nbytes = 0;

@@ -97,6 +97,9 @@ int	outbox_flush_output(struct outbox *ob, struct hg_err *e);
 /* 1 while a batch is full and cannot be written: the command's output
  * is left unread until it is, so that nothing read is dropped. */
 int	outbox_stalled(const struct outbox *ob);
+/* For a reader with nothing else to wait for: sleeps until a failed
+ * write's next try, and makes it. */
+void	outbox_idle(struct outbox *ob);
 /* Progress that is still unwritten, to go with the end; NULL if none.
  * Borrowed from ob. */
 const struct progress *outbox_unsent(const struct outbox *ob);

@@ -58,10 +58,16 @@ finish(struct runner *r, const struct outcome *o)
 	int		 rc;
 
 	end.result = result;
-	/* The log lines and data items first: none is given up either. */
-	while ((rc = outbox_flush_output(&r->ob, &e)) == -1 ||
-	    (rc = store_task_finish(r->st, r->id, outbox_unsent(&r->ob),
-	    &end, &e)) == -1) {
+	for (;;) {
+		/* The log lines and data items first: none is given up
+		 * either, nor the line that a write queues when the items
+		 * reach their cap. */
+		if ((rc = outbox_flush_output(&r->ob, &e)) == 0 &&
+		    r->ob.nlines > 0)
+			continue;
+		if (rc == 0 && (rc = store_task_finish(r->st, r->id,
+		    outbox_unsent(&r->ob), &end, &e)) != -1)
+			break;
 		if (since == 0) {
 			since = hg_mono_ms();
 			warn_task_loud(r->id, "recording the end (%s): %s; "

@@ -391,16 +391,17 @@ line_done(void *arg, const char *raw, size_t len)
 
 /* Reads what the job's output has past j->fed, until the outbox can
  * take no more (outbox_stalled). j->offset follows the end of the last
- * whole line, from where another runner reads on. */
-static void
+ * whole line, from where another runner reads on. Returns 1 if it read
+ * to the file's end (or there is no file), 0 if a stall stopped it. */
+static int
 read_output(struct job *j)
 {
 	char	 tmp[65536];
-	ssize_t	 n, i;
+	ssize_t	 n = 0, i;
 	int	 fd;
 
 	if ((fd = open(j->out, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
+		return 1;
 	while (!outbox_stalled(j->ob) &&
 	    (n = pread(fd, tmp, sizeof(tmp), (off_t)j->fed)) > 0) {
 		lines_feed(&j->lines, tmp, (size_t)n);
@@ -412,6 +413,7 @@ read_output(struct job *j)
 		j->fed += n;
 	}
 	close(fd);
+	return n <= 0;
 }
 
 /* Asks squeue of the job: sets its state and reason, or gone when
@@ -657,19 +659,24 @@ slurm_run(struct outbox *ob, const struct kind *k, const cJSON *params,
 					j.running = 1;
 			}
 			record(&j);
-			read_output(&j);
+			(void)read_output(&j);
 			j.catchup = 0;
 			outbox_flush(ob, 1);
-			if (j.offset != saved && store_task_slurm_offset(
-			    ob->st, ob->id, j.offset, &e) == 0)
+			/* Only past lines written: another runner reads on
+			 * from there. */
+			if (j.offset != saved && ob->nlines == 0 &&
+			    store_task_slurm_offset(ob->st, ob->id, j.offset,
+			    &e) == 0)
 				saved = j.offset;
 			next_poll = now + HG_SLURM_POLL_MS;
 		}
 		(void)outbox_wait(ob, min64(next_poll, min64(j.t_out,
 		    j.kill_at)), unblocked);
 	}
-	/* The job's last lines; then how it ended. */
-	read_output(&j);
+	/* The job's last lines, however long a stall holds them back; then
+	 * how it ended. */
+	while (!read_output(&j))
+		(void)outbox_idle(ob);
 	lines_end(&j.lines);
 	outcome(&j, o, msg, msglen);
 out:

@@ -55,8 +55,20 @@ done
 exit 0
 """)
 
+# A second's pause, then 3,000 lines at once (they fit in its pipe), and
+# the end.
+BURST = script("burst.sh", """sleep 1
+i=0
+while [ $i -lt 3000 ]; do
+	echo "line $i"
+	i=$((i + 1))
+done
+exit 0
+""")
+
 KINDS = {"kinds": [
     {"name": "chatty", "description": "chatty", "command": [CHATTY]},
+    {"name": "burst", "description": "burst", "command": [BURST]},
     {"name": "napper", "description": "napper", "command": [NAPPER]},
     {"name": "talker", "description": "talker", "command": [TALKER]},
 ]}
@@ -154,15 +166,36 @@ def test_output_while_the_database_is_locked_waits_and_none_is_lost(srv):
     wait_for(lambda: db_rows(srv, "SELECT count(*) FROM events WHERE "
                              "task_id = ? AND type = 'data'", (tid,))[0][0]
              > 0, 10, what="the first items")
+    hold_write_lock(srv, 7)
+    assert_talked_whole(srv, tid)
+
+
+def hold_write_lock(srv, seconds):
+    """Holds the database's write lock, as another process would."""
     db = sqlite3.connect(os.path.join(srv.data, "hourglass.db"),
                          isolation_level=None, timeout=10)
     try:
         db.execute("BEGIN IMMEDIATE")
-        time.sleep(7)
+        time.sleep(seconds)
         db.execute("ROLLBACK")
     finally:
         db.close()
-    assert_talked_whole(srv, tid)
+
+
+def test_output_left_in_the_pipes_at_the_exit_waits_out_a_stall(srv):
+    # The command prints and ends while the runner cannot write: what
+    # is still in its pipes is read once it can, however long that took.
+    tid = srv.create("burst")["id"]
+    srv.wait_state(tid, "running")
+    hold_write_lock(srv, 8)
+    t = srv.wait_finished(tid, timeout=30)
+    assert t["state"] == "succeeded", t
+    log = srv.get("/api/tasks/%d/log" % tid).body.decode()
+    assert log == "".join("line %d\n" % i for i in range(3000)), (
+        "%d lines of 3000" % log.count("\n"))
+    rows = db_rows(srv, "SELECT count(*) FROM events WHERE task_id = ? AND "
+                   "type = 'log'", (tid,))
+    assert rows[0][0] == 3000, rows
 
 
 def test_output_while_the_disk_is_full_waits_and_none_is_lost():
