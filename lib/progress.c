@@ -217,6 +217,34 @@ parse_data(const cJSON *doc, const cJSON *v, struct pline *out)
 	out->kind = PLINE_DATA;
 }
 
+/*
+ * A line json_parse() refused (e): if a looser reader, cJSON's own, takes
+ * it for an object with "data" or "result", it was meant as an item or a
+ * result, and is refused saying why (a duplicate key, "\u0000", nesting
+ * too deep), as other refused ones are. Returns 0 if so, else -1: a log
+ * line like any other.
+ */
+static int
+refused_json(const char *l, size_t len, const struct hg_err *e,
+    struct pline *out)
+{
+	cJSON	*doc;
+	int	 rc = -1;
+
+	if (e->status != 400 || (doc = cJSON_ParseWithLength(l, len)) == NULL)
+		return -1;
+	if (cJSON_IsObject(doc) &&
+	    (cJSON_GetObjectItemCaseSensitive(doc, "data") != NULL ||
+	    cJSON_GetObjectItemCaseSensitive(doc, "result") != NULL)) {
+		out->kind = PLINE_LOG;
+		snprintf(out->why, sizeof(out->why), "hourglass: line refused: "
+		    "%.200s", e->msg);
+		rc = 0;
+	}
+	cJSON_Delete(doc);
+	return rc;
+}
+
 /* Cronicle's JSON lines, and data items and results. Returns 0 when
  * out says what the line is (a refused one is PLINE_LOG with why). */
 static int
@@ -224,11 +252,14 @@ parse_json(const char *l, size_t len, struct pline *out)
 {
 	const cJSON	*v, *t, *m, *d, *r;
 	cJSON		*doc;
+	struct hg_err	 e;
 	int64_t		 code = 0;
 	int		 rc = -1;
 
-	if (len < 2 || l[0] != '{' || (doc = json_parse(l, len, NULL)) == NULL)
+	if (len < 2 || l[0] != '{')
 		return -1;
+	if ((doc = json_parse(l, len, &e)) == NULL)
+		return refused_json(l, len, &e, out);
 	if (!cJSON_IsObject(doc))
 		goto out;
 	m = cJSON_GetObjectItemCaseSensitive(doc, "message");

@@ -671,6 +671,31 @@ data_item_without_name_is_named_data(void)
 	    "[1,2.5,\"\xc3\xa9\"]");
 }
 
+/* JSON to cJSON, but not as json_parse() takes it: an item or a result
+ * is refused, saying why; anything else is a log line like any other. */
+static void
+data_or_result_that_json_parse_refuses_says_why(void)
+{
+	struct pline	 pl;
+	char		 deep[100];
+
+	IS_REFUSED("{\"name\": \"d\", \"data\": 1, \"data\": 2}",
+	    "hourglass: line refused: duplicate key \"data\"");
+	IS_REFUSED("{\"result\": \"a\\u0000b\"}",
+	    "hourglass: line refused: strings may not contain \\u0000");
+	/* An item 40 arrays deep: more than 32, json_parse()'s most. */
+	memcpy(deep, "{\"data\": ", 9);
+	memset(deep + 9, '[', 40);
+	memset(deep + 49, ']', 40);
+	strcpy(deep + 89, "}");
+	IS_REFUSED(deep, "hourglass: line refused: JSON nested deeper than "
+	    "32");
+	/* Not meant as either: no line says why. */
+	CHECK_INT(parse("{\"x\": 1, \"x\": 2}", NULL, &pl), PLINE_LOG);
+	CHECK_STR(pl.why, "");
+	pline_free(&pl);
+}
+
 static void
 data_item_with_a_bad_name_is_refused(void)
 {
@@ -798,6 +823,7 @@ complete_with_result(void)
 static const struct unit_test tests[] = {
 	UNIT(data_item_with_name),
 	UNIT(data_item_without_name_is_named_data),
+	UNIT(data_or_result_that_json_parse_refuses_says_why),
 	UNIT(data_item_with_a_bad_name_is_refused),
 	UNIT(data_item_name_of_64_is_taken_65_refused),
 	UNIT(data_item_over_64_kib_is_refused),
