@@ -570,7 +570,7 @@ load_slurm(struct kload *l, struct kind *k, const cJSON *v)
 		if ((own = slurm_own_named(name)) != NULL && strcmp(own,
 		    name) != 0)
 			return kerr(l, k->name, field, "Hourglass sets --%s "
-			    "itself (sbatch reads --%s as --%s)", own, name,
+			    "itself (sbatch may read --%s as --%s)", own, name,
 			    own);
 		if (own != NULL)
 			return kerr(l, k->name, field, "Hourglass sets "

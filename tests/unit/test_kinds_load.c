@@ -713,7 +713,7 @@ load_refuses_malformed_slurm_options(void)
 	    "slurm.options[0]", "sets --job-name itself");
 	/* sbatch takes any prefix that names one option. */
 	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--outp=/tmp/x\"]}"),
-	    "k", "slurm.options[0]", "sets --output itself (sbatch reads "
+	    "k", "slurm.options[0]", "sets --output itself (sbatch may read "
 	    "--outp as --output)");
 	LOAD_REFUSED(SLURM_KIND("{\"options\": [\"--job-nam=x\"]}"), "k",
 	    "slurm.options[0]", "sets --job-name itself");
