@@ -1,5 +1,7 @@
-"""tests/pylib's event-stream parser: the other tests trust it."""
+"""tests/pylib's event-stream parser, and its reading of sanitizer
+reports: the other tests trust them."""
 
+from pylib.server import interrupted_leak_check
 from pylib.sse import SSEParser
 
 
@@ -34,3 +36,14 @@ def test_sse_parser_keeps_field_order_for_stream_start_checks():
     p = SSEParser()
     p.feed(b"retry: 2000\n\nid: 1\nevent: state\ndata: {}\n\n")
     assert p.fields[0] == "retry" and p.fields[1:] == ["id", "event", "data"]
+
+
+def test_only_an_interrupted_leak_check_is_left_out_of_the_reports():
+    cut = "==23376==Unable to get registers from thread 23374.\n"
+    assert interrupted_leak_check(cut)
+    assert interrupted_leak_check(cut + "\n" + cut)
+    assert not interrupted_leak_check("")
+    assert not interrupted_leak_check(
+        cut + "==23376==ERROR: LeakSanitizer: detected memory leaks\n")
+    assert not interrupted_leak_check(
+        "==1==ERROR: AddressSanitizer: heap-use-after-free\n")
