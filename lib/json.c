@@ -527,10 +527,12 @@ json_buf_str(struct json_buf *b, const char *s)
 	b->len = (size_t)(p - b->p);
 }
 
-void
-json_buf_int(struct json_buf *b, int64_t v)
+/* Writes v's digits (and sign) to end back from it, with no printf:
+ * most numbers here are counts. Returns where they begin. */
+static char *
+int_text(int64_t v, char *end)
 {
-	char		 d[24], *p = d + sizeof(d);
+	char		*p = end;
 	uint64_t	 u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
 	do
@@ -538,7 +540,23 @@ json_buf_int(struct json_buf *b, int64_t v)
 	while ((u /= 10) != 0);
 	if (v < 0)
 		*--p = '-';
+	return p;
+}
+
+void
+json_buf_int(struct json_buf *b, int64_t v)
+{
+	char	 d[24], *p = int_text(v, d + sizeof(d));
+
 	json_buf_raw(b, p, (size_t)(d + sizeof(d) - p));
+}
+
+/* Whether d is written as an integer: whole, within +-2^53, not -0. */
+static int
+num_is_int(double d)
+{
+	return fabs(d) <= JSON_INT_LIMIT && d == trunc(d) &&
+	    (d != 0 || !signbit(d));
 }
 
 /*
@@ -553,25 +571,16 @@ json_buf_int(struct json_buf *b, int64_t v)
 size_t
 json_num_text(double d, char s[JSON_NUM_MAX])
 {
-	char	*p = s + JSON_NUM_MAX - 1;
-	uint64_t u;
+	char	*p, *end = s + JSON_NUM_MAX - 1;
 	int	 n;
 
 	if (isnan(d) || isinf(d))
 		return (size_t)snprintf(s, JSON_NUM_MAX, "null");
-	if (fabs(d) <= JSON_INT_LIMIT && d == trunc(d) &&
-	    (d != 0 || !signbit(d))) {
-		/* Most numbers here are counts: no printf for them. */
-		u = (uint64_t)fabs(d);
-		*p = '\0';
-		do
-			*--p = (char)('0' + u % 10);
-		while ((u /= 10) != 0);
-		if (d < 0)
-			*--p = '-';
-		n = (int)(s + JSON_NUM_MAX - 1 - p);
-		memmove(s, p, (size_t)n + 1);
-		return (size_t)n;
+	if (num_is_int(d)) {
+		*end = '\0';
+		p = int_text((int64_t)d, end);
+		memmove(s, p, (size_t)(end - p) + 1);
+		return (size_t)(end - p);
 	}
 	n = snprintf(s, JSON_NUM_MAX, "%.15g", d);
 	if (strtod(s, NULL) != d)
@@ -583,9 +592,11 @@ void
 json_buf_num(struct json_buf *b, double d)
 {
 	char	 s[JSON_NUM_MAX];
-	size_t	 n = json_num_text(d, s);
 
-	json_buf_raw(b, s, n);
+	if (num_is_int(d))
+		json_buf_int(b, (int64_t)d);
+	else
+		json_buf_raw(b, s, json_num_text(d, s));
 }
 
 /* Writes item and what it holds, as cJSON_PrintUnformatted() would but
