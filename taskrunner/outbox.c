@@ -29,15 +29,18 @@ outbox_init(struct outbox *ob, const struct config *cfg, struct store *st,
 	ob->log.fd = -1;
 }
 
-/* Frees the pending lines and items. */
+/* Frees the pending lines and items: none is pending after. */
 static void
-lines_free(struct outbox *ob)
+lines_clear(struct outbox *ob)
 {
 	size_t	 i;
 
 	for (i = 0; i < ob->nlines; i++)
 		free((char *)(ob->lines[i].name != NULL ? ob->lines[i].name :
 		    ob->lines[i].line));
+	ob->nlines = 0;
+	ob->filed = 0;
+	ob->nbytes = 0;
 }
 
 void
@@ -45,7 +48,7 @@ outbox_begin(struct outbox *ob, int64_t id)
 {
 	/* None is left after an end (runner.c's finish), but none leaks
 	 * if one were. */
-	lines_free(ob);
+	lines_clear(ob);
 	ob->id = id;
 	memset(&ob->cur, 0, sizeof(ob->cur));
 	ob->cur.total = -1;
@@ -56,9 +59,6 @@ outbox_begin(struct outbox *ob, int64_t id)
 	memset(&ob->log, 0, sizeof(ob->log));
 	ob->log.fd = -1;
 	ob->log_opened = 0;
-	ob->nlines = 0;
-	ob->filed = 0;
-	ob->nbytes = 0;
 	ob->data_full = 0;
 	ob->data_bytes = 0;
 	free(ob->result);
@@ -78,8 +78,7 @@ void
 outbox_free(struct outbox *ob)
 {
 	outbox_end(ob);
-	lines_free(ob);
-	ob->nlines = 0;
+	lines_clear(ob);
 	free(ob->lines);
 	ob->lines = NULL;
 	ob->cap = 0;
@@ -157,7 +156,8 @@ file_lines(struct outbox *ob, struct hg_err *e)
 	size_t		 i, n;
 
 	while (ob->filed < ob->nlines) {
-		for (n = 0, i = ob->filed; i < ob->nlines && n < 64; i++)
+		for (n = 0, i = ob->filed; i < ob->nlines &&
+		    n < sizeof(v) / sizeof(v[0]); i++)
 			if (ob->lines[i].name == NULL)
 				v[n++] = ob->lines[i].line;
 		if (taskfiles_log_write(&ob->log, v, n) == -1)
@@ -194,10 +194,7 @@ flush_lines(struct outbox *ob, struct hg_err *e)
 	unstall(ob);
 	free(ob->result);
 	ob->result = NULL;
-	lines_free(ob);
-	ob->nlines = 0;
-	ob->filed = 0;
-	ob->nbytes = 0;
+	lines_clear(ob);
 	if (o.data_full && !ob->data_full)
 		data_cut(ob);
 	return 1;

@@ -676,7 +676,7 @@ slurm_run(struct outbox *ob, const struct kind *k, const cJSON *params,
 	/* The job's last lines, however long a stall holds them back; then
 	 * how it ended. */
 	while (!read_output(&j))
-		(void)outbox_idle(ob);
+		outbox_idle(ob);
 	lines_end(&j.lines);
 	outcome(&j, o, msg, msglen);
 out:
