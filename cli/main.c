@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "args.h"
+#include "hg.h"
 #include "http.h"
 #include "schedules.h"
 #include "tasks.h"
@@ -37,25 +38,6 @@ giveup_seconds(void)
 	return n;
 }
 
-/*
- * Fills fds 0-2 where they are closed (hourglass ls >&-), as slowcgi
- * does: else the next open takes the number, curl's socket, and the
- * output goes into the HTTP connection. /dev/null opened read-only
- * fails each write (EBADF), which is then told as any failed write.
- * Returns 0, or -1 if one could not be opened.
- */
-static int
-std_fds_open(void)
-{
-	int	fd;
-
-	for (fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) == -1 && open("/dev/null",
-		    O_RDONLY) != fd)
-			return -1;
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -66,7 +48,11 @@ main(int argc, char **argv)
 	int64_t		 giveup;
 	int		 rc;
 
-	if (std_fds_open() == -1)
+	/* Fds 0-2 filled where closed (hourglass ls >&-): else the next
+	 * open takes the number, curl's socket, and the output goes into
+	 * the HTTP connection. Read-only, a write to it fails (EBADF) and
+	 * is told as any failed write. */
+	if (hg_std_fds(O_RDONLY) == -1)
 		return EXIT_OUTPUT;
 	if (args_parse(argc, argv, &a, err, sizeof(err)) == -1) {
 		api_warn("%s", err);

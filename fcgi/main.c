@@ -571,7 +571,7 @@ main(int argc, char *argv[])
 		    "       hourglass-fcgi --routes\n");
 		return 2;
 	}
-	hg_std_fds();
+	(void)hg_std_fds(O_RDWR);
 	raise_nofile();
 	/* Every thread inherits this mask; main takes them by sigwait. */
 	sigemptyset(&set);

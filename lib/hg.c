@@ -141,15 +141,17 @@ hg_proc_start(long pid)
 	return hg_proc_read(pid, &p) == -1 ? -1 : p.start;
 }
 
-void
-hg_std_fds(void)
+int
+hg_std_fds(int flags)
 {
 	int	 fd;
 
-	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+	while ((fd = open("/dev/null", flags)) != -1 && fd <= 2)
 		;
-	if (fd > 2)
-		close(fd);
+	if (fd == -1)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 int

@@ -381,9 +381,11 @@ int	hg_proc_read(long pid, struct hg_proc *p);
  * differ. Returns 1 if equal. */
 int	hg_ct_equal(const void *a, const void *b, size_t n);
 
-/* Opens /dev/null on whichever of fds 0-2 are closed, so that no file
- * opened later becomes one of them (slowcgi). */
-void	hg_std_fds(void);
+/* Opens /dev/null (with flags: O_RDWR, or O_RDONLY so that a write to a
+ * closed stdout fails) on whichever of fds 0-2 are closed, so that no
+ * file opened later becomes one of them (slowcgi). Returns 0, or -1 if
+ * one could not be opened. */
+int	hg_std_fds(int flags);
 
 /*
  * Sets glibc's malloc to keep what is freed, for the program to give

@@ -10,6 +10,7 @@
  * every HG_PROGRESS_MS (the last value always), obeys a stop between
  * steps, and records how the task ended (runner.c).
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,7 +29,7 @@ main(int argc, char *argv[])
 	int			 rc, server_err;
 
 	hg_malloc_keep();
-	hg_std_fds();
+	(void)hg_std_fds(O_RDWR);
 	server_err = warn_open();
 	if (argc == 2 && strncmp(argv[1], "--host", 6) == 0)
 		return host_main(argv[1]);
