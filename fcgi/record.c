@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "hg.h"
 #include "record.h"
 
 /*
@@ -27,12 +28,7 @@ send_all(int fd, struct iovec *iov, int cnt)
 				continue;
 			return -1;
 		}
-		for (; cnt > 0 && (size_t)n >= iov->iov_len; iov++, cnt--)
-			n -= (ssize_t)iov->iov_len;
-		if (cnt > 0) {
-			iov->iov_base = (char *)iov->iov_base + n;
-			iov->iov_len -= (size_t)n;
-		}
+		hg_iov_advance(&iov, &cnt, (size_t)n);
 	}
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -139,6 +140,20 @@ hg_proc_start(long pid)
 	struct hg_proc	 p;
 
 	return hg_proc_read(pid, &p) == -1 ? -1 : p.start;
+}
+
+void
+hg_iov_advance(struct iovec **iov, int *cnt, size_t n)
+{
+	struct iovec	*p = *iov;
+
+	for (; *cnt > 0 && n >= p->iov_len; p++, (*cnt)--)
+		n -= p->iov_len;
+	if (*cnt > 0) {
+		p->iov_base = (char *)p->iov_base + n;
+		p->iov_len -= n;
+	}
+	*iov = p;
 }
 
 int

@@ -381,6 +381,11 @@ int	hg_proc_read(long pid, struct hg_proc *p);
  * differ. Returns 1 if equal. */
 int	hg_ct_equal(const void *a, const void *b, size_t n);
 
+struct iovec;
+/* After a write of n bytes of the cnt entries at *iov: moves *iov and
+ * *cnt past what went, and into the entry it stopped in. */
+void	hg_iov_advance(struct iovec **iov, int *cnt, size_t n);
+
 /* Opens /dev/null (with flags: O_RDWR, or O_RDONLY so that a write to a
  * closed stdout fails) on whichever of fds 0-2 are closed, so that no
  * file opened later becomes one of them (slowcgi). Returns 0, or -1 if

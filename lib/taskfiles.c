@@ -192,9 +192,9 @@ taskfiles_log_write(struct taskfiles_log *lg, const char *const *v, size_t n)
 {
 	struct iovec	 iov[LOG_WRITE_LINES * 2], *p;
 	long long	 start = lg->end;
-	size_t		 i, k, cnt;
+	size_t		 i, k;
 	ssize_t		 w;
-	int		 saved;
+	int		 cnt, saved;
 
 	if (lg->fd == -1)
 		return 0;
@@ -206,19 +206,14 @@ taskfiles_log_write(struct taskfiles_log *lg, const char *const *v, size_t n)
 			iov[2 * k + 1].iov_len = 1;
 		}
 		/* A short write goes on from where it stopped. */
-		for (p = iov, cnt = 2 * k; cnt > 0; ) {
-			if ((w = writev(lg->fd, p, (int)cnt)) == -1) {
+		for (p = iov, cnt = (int)(2 * k); cnt > 0; ) {
+			if ((w = writev(lg->fd, p, cnt)) == -1) {
 				if (errno == EINTR)
 					continue;
 				goto fail;
 			}
 			lg->end += w;
-			for (; cnt > 0 && (size_t)w >= p->iov_len; p++, cnt--)
-				w -= (ssize_t)p->iov_len;
-			if (cnt > 0) {
-				p->iov_base = (char *)p->iov_base + w;
-				p->iov_len -= (size_t)w;
-			}
+			hg_iov_advance(&p, &cnt, (size_t)w);
 		}
 	}
 	return 0;
