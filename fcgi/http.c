@@ -69,12 +69,6 @@ req_arg(struct req *r, const char *key, char *buf, size_t len)
 	return 0;
 }
 
-const char *
-req_query(struct req *r, const char *name, char *buf, size_t len)
-{
-	return req_arg(r, name, buf, len) == 1 ? buf : NULL;
-}
-
 int
 req_drain(struct req *r)
 {

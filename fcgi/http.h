@@ -37,14 +37,10 @@ struct req {
 void		 answer_count(struct req *r);
 /* The FastCGI parameter name, borrowed from the request, or NULL. */
 const char	*req_param(struct req *r, const char *name);
-/* Finds name=value in the query string, percent-decoded into buf.
- * Returns buf, or NULL if name is absent or its value too long for buf
- * or holds a NUL (%00). */
-const char	*req_query(struct req *r, const char *name, char *buf,
-		    size_t len);
-/* The same, telling apart a value that cannot be read: 1 if given, 0
- * if not, -1 if given but longer than buf holds or holding a NUL. A
- * value that cannot be read is refused, never taken for one not given. */
+/* Finds key=value in the query string, percent-decoded into buf.
+ * Returns 1 if given, 0 if not, -1 if given but longer than buf holds or
+ * holding a NUL (%00). A value that cannot be read is refused, never
+ * taken for one not given. */
 int		 req_arg(struct req *r, const char *key, char *buf,
 		    size_t len);
 /* Reads what is left of the request's body, as a kept connection must

@@ -182,7 +182,7 @@ authorized(struct req *r)
 	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
 		return is_token(h + 7);
 	if (strcmp(r->method, "GET") == 0 &&
-	    req_query(r, "access_token", q, sizeof(q)) != NULL)
+	    req_arg(r, "access_token", q, sizeof(q)) == 1)
 		return is_token(q);
 	return 0;
 }
