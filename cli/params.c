@@ -13,10 +13,6 @@
 #include "json.h"
 #include "params.h"
 
-/* 2^53 - 1: from 2^53 on, a double no longer holds every integer, and
- * 2^53 itself may have been 2^53 + 1. */
-#define PARAMS_INT_MAX	9007199254740991.0
-
 static void
 say(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -84,7 +80,7 @@ type_number(const char *v, int whole)
 	if (*end != '\0' || !isfinite(d))
 		return NULL;
 	if (whole && (strpbrk(v, ".eE") != NULL || fabs(d) >
-	    PARAMS_INT_MAX))
+	    JSON_INT_SAFE))
 		return NULL;
 	return cJSON_CreateNumber(d);
 }

@@ -9,8 +9,6 @@
 #include "json.h"
 
 #define JSON_INT_LIMIT	9007199254740992.0	/* 2^53 */
-/* 2^53 - 1: a read 2^53 may have been 2^53 + 1 in the text. */
-#define JSON_INT_SAFE	9007199254740991.0
 
 int
 json_utf8_valid(const char *s, size_t len)

@@ -29,6 +29,10 @@ int	 json_utf8_valid(const char *s, size_t len);
 /* Counts the code points of valid UTF-8 s. */
 size_t	 json_utf8_len(const char *s);
 
+/* 2^53 - 1, the largest integer json_int() takes: a double read as 2^53
+ * may have been 2^53 + 1 in the text. */
+#define JSON_INT_SAFE	9007199254740991.0
+
 /*
  * Reads a number that must be a whole value within +-(2^53 - 1), where
  * a double holds the very number the text gave. Returns 0 and sets *v,
