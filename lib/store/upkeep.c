@@ -88,22 +88,26 @@ store_active_runners(struct store *st,
 	return total;
 }
 
-/* Ids of up to cap tasks picked by q with ?1 = before. */
+/* Ids of up to cap tasks picked by q with ?1 = before, ?2 = cap and,
+ * if text is not NULL, ?3 = text. Returns how many, or -1 if the read
+ * failed before it ended. */
 static int
 pick_ids(struct store *st, const struct store_sql *q, int64_t before,
-    int64_t *ids, int cap)
+    const char *text, int64_t *ids, int cap)
 {
 	sqlite3_stmt	*s;
-	int		 n = 0, rc;
+	int		 n = 0, rc = SQLITE_DONE;
 
 	if ((s = store__stmt(st, q)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, before);
 	sqlite3_bind_int(s, 2, cap);
+	if (text != NULL)
+		sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
 	while (n < cap && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		ids[n++] = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	return n;
+	return n < cap && rc != SQLITE_DONE ? -1 : n;
 }
 
 static const struct store_sql q_prune_pick = { S_PRUNE_PICK,
@@ -123,13 +127,13 @@ store_prune(struct store *st, int64_t before, int64_t *ids, int cap,
 	int	 n, i;
 
 	/* Most passes have nothing to prune: look before locking. */
-	if ((n = pick_ids(st, &q_prune_pick, before, ids, 1)) == 0)
-		n = pick_ids(st, &q_prune_deleted_pick, before, ids, 1);
+	if ((n = pick_ids(st, &q_prune_pick, before, NULL, ids, 1)) == 0)
+		n = pick_ids(st, &q_prune_deleted_pick, before, NULL, ids, 1);
 	if (n <= 0)
 		return n == -1 ? store__err(st, sqlite3_errcode(st->db), e) : 0;
 	if (store__begin(st, 1, e) == -1)
 		return -1;
-	if ((n = pick_ids(st, &q_prune_pick, before, ids, cap)) == -1)
+	if ((n = pick_ids(st, &q_prune_pick, before, NULL, ids, cap)) == -1)
 		goto fail;
 	for (i = 0; i < n; i++)
 		if (store__task_remove(st, ids[i], e) == -1)
@@ -171,7 +175,7 @@ store_thin(struct store *st, int64_t before, int cap, int64_t *upto,
 	*upto = 0;
 	if (cap > HG_THIN_BATCH)
 		cap = HG_THIN_BATCH;
-	if ((n = pick_ids(st, &q_thin_pick, before, ids, cap)) == -1)
+	if ((n = pick_ids(st, &q_thin_pick, before, NULL, ids, cap)) == -1)
 		return store__err(st, sqlite3_errcode(st->db), e);
 	/* A transaction each: thinning never holds the lock for long. */
 	for (i = 0; i < n; i++) {
@@ -273,27 +277,14 @@ store_queued_kinds(struct store *st, int (*fn)(void *, const char *),
 }
 
 static const struct store_sql q_queued_of_kind = { S_QUEUED_OF_KIND,
-    "SELECT id FROM tasks WHERE state = 'queued' AND kind = ?1 AND "
-    "id > ?2 ORDER BY id LIMIT ?3" };
+    "SELECT id FROM tasks WHERE state = 'queued' AND id > ?1 AND "
+    "kind = ?3 ORDER BY id LIMIT ?2" };
 
 int
 store_queued_of_kind(struct store *st, const char *kind, int64_t after,
     int64_t *ids, int cap)
 {
-	sqlite3_stmt	*s;
-	int		 rc, n = 0;
-
-	if ((s = store__stmt(st, &q_queued_of_kind)) == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, after);
-	sqlite3_bind_int(s, 3, cap);
-	while (n < cap && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (n < cap && rc != SQLITE_DONE)
-		return -1;
-	return n;
+	return pick_ids(st, &q_queued_of_kind, after, kind, ids, cap);
 }
 
 static const struct store_sql q_watched = { S_WATCHED,
