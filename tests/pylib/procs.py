@@ -78,6 +78,11 @@ def _runners(data, host):
             continue
         if entry in read_proc(pid, "environ").split(b"\0") and pid_alive(pid):
             pids.append(pid)
+    if host:
+        # A runner the host has just forked shows the host's title
+        # until it writes its own: the host is the one whose parent is
+        # no host.
+        pids = [p for p in pids if ppid(p) not in pids]
     return pids
 
 
