@@ -105,7 +105,7 @@ $(BUILD)/tests/test_pool: $(BUILD)/obj/fcgi/pool.o $(BUILD)/obj/fcgi/server.o
 $(BUILD)/obj/tests/unit/test_cli_%.o: CPPFLAGS += -Icli
 $(BUILD)/tests/test_cli_args: $(BUILD)/obj/cli/args.o $(BUILD)/obj/cli/params.o
 $(BUILD)/tests/test_cli_sse: $(BUILD)/obj/cli/sse.o
-$(BUILD)/tests/test_cli_bar: $(BUILD)/obj/cli/bar.o
+$(BUILD)/tests/test_cli_bar: $(BUILD)/obj/cli/bar.o $(BUILD)/obj/cli/table.o
 
 # The same tree built with AddressSanitizer and UBSan, beside the other.
 asan:

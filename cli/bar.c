@@ -9,6 +9,7 @@
 #include "bar.h"
 #include "json.h"
 #include "state.h"
+#include "table.h"
 
 void
 bar_init(struct bar *b, int64_t id)
@@ -124,9 +125,8 @@ fit(char *s, size_t width)
 	size_t	chars = 0;
 	char	*p;
 
+	table_clean(s);
 	for (p = s; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
 		if (((unsigned char)*p & 0xc0) != 0x80 && chars++ == width) {
 			*p = '\0';
 			return;

@@ -9,10 +9,28 @@
 #include "json.h"
 #include "table.h"
 
+void
+table_clean(char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	char			*q = s;
+
+	for (; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*q++ = ' ';
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			/* C1: U+009B is CSI to some terminals. */
+			*q++ = ' ';
+			p++;
+		} else
+			*q++ = (char)*p;
+	*q = '\0';
+}
+
 int
 table_add(struct table *t, const char *const *row)
 {
-	char	**cells, *cell, *p;
+	char	**cells, *cell;
 	size_t	  i, cap;
 
 	if (t->n == t->cap) {
@@ -30,9 +48,7 @@ table_add(struct table *t, const char *const *row)
 			return -1;
 		}
 		/* A name with a line break would break the row. */
-		for (p = cell; *p != '\0'; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				*p = ' ';
+		table_clean(cell);
 		t->cells[t->n * t->ncol + i] = cell;
 	}
 	t->n++;

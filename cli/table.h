@@ -16,9 +16,12 @@ struct table {
 	size_t	  n, cap;
 };
 
+/* Makes s safe to print as one line, in place: each control character
+ * (C0, DEL, and C1 as UTF-8) becomes one space. */
+void	table_clean(char *s);
 /* Start from { ncol, NULL, 0, 0 }. Copies the ncol strings of row
- * (NULL prints as "-"; control bytes as spaces, so that a row stays one
- * line). Returns 0, or -1 if out of memory. */
+ * (NULL prints as "-"; made safe by table_clean, so that a row stays
+ * one line). Returns 0, or -1 if out of memory. */
 int	table_add(struct table *t, const char *const *row);
 /* Prints every row, columns two spaces apart, the last unpadded. */
 void	table_print(const struct table *t, FILE *f);

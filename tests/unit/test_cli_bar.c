@@ -9,6 +9,7 @@
 
 #include "bar.h"
 #include "json.h"
+#include "table.h"
 #include "unit.h"
 
 /* 2026-11-24T20:05:40.000Z, and ten seconds after. */
@@ -154,10 +155,28 @@ control_bytes_become_spaces(void)
 {
 	bar_init(&b, 1);
 	feed_task("{\"state\":\"running\",\"progress\":{\"percent\":1,"
-	    "\"message\":\"a\\rb\\nc\\u001b[2Jd\"}}");
+	    "\"message\":\"a\\rb\\nc\\u001b[2Jd\\u009b2Je\\u0085f\"}}");
 	bar_format(&b, T0, 200, line, sizeof(line));
-	CHECK_HAS(line, "a b c [2Jd");
-	CHECK(strpbrk(line, "\r\n\033") == NULL);
+	/* C1 (U+009B is CSI to some terminals) as well as C0. */
+	CHECK_HAS(line, "a b c [2Jd 2Je f");
+	CHECK(strpbrk(line, "\r\n\033\302") == NULL);
+}
+
+static void
+a_table_cell_is_one_line_of_printable_text(void)
+{
+	struct table	 t = { 2, NULL, 0, 0 };
+	const char	*row[2] = { "a\tb\x7f\xc2\x9b" "2J\xc2\xa0\xc3\xa9", NULL };
+	char		 out[256];
+	FILE		*f = fmemopen(out, sizeof(out), "w");
+
+	CHECK(f != NULL);
+	CHECK_INT(table_add(&t, row), 0);
+	table_print(&t, f);
+	fclose(f);
+	/* Each control character one space; U+00A0 and U+00E9 kept. */
+	CHECK_STR(out, "a b  2J\xc2\xa0\xc3\xa9  -\n");
+	table_free(&t);
 }
 
 static const struct unit_test tests[] = {
@@ -169,6 +188,7 @@ static const struct unit_test tests[] = {
 	UNIT(hours_and_no_estimate_at_zero),
 	UNIT(the_line_is_cut_to_the_width_whole_characters),
 	UNIT(control_bytes_become_spaces),
+	UNIT(a_table_cell_is_one_line_of_printable_text),
 };
 
 int
