@@ -13,6 +13,7 @@ about_health(struct req *r)
 {
 	struct store	*st;
 	struct hg_err	 e;
+	char		 why[160];
 	static const char ok[] = "{\"status\":\"ok\"}";
 
 	if ((st = pool_get(&e)) == NULL) {
@@ -22,6 +23,10 @@ about_health(struct req *r)
 	if (store_ping(st) == -1)
 		reply_errf(r, 503, "unavailable", "the database is not "
 		    "usable");
+	else if (store_failing(why, sizeof(why)))
+		/* Reads work; writes, the last tried, did not. */
+		reply_errf(r, 503, "unavailable", "the database cannot be "
+		    "written: %s", why);
 	else
 		reply(r, 200, NULL, JSON_TYPE, ok, sizeof(ok) - 1);
 	pool_put(st);

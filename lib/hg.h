@@ -43,6 +43,10 @@
 #define HG_REQUESTS_MAX		10000
 #define HG_POOL_MAX		8	/* SQLite connections for requests */
 #define HG_BUSY_MS		5000	/* SQLite busy timeout */
+/* How long /api/health reports a database that failed to be written
+ * (full, read-only, an I/O error) after the last failure, unless a write
+ * commits sooner: past it, with no write tried, it knows of none. */
+#define HG_DB_FAILING_MS	30000
 #define HG_MSG_MAX		1024	/* bytes of a progress message */
 /* Largest progress value or total taken: beyond, a double counts in
  * steps; a line past it is not progress but a log line. */

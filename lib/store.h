@@ -35,6 +35,12 @@ struct store	*store_open(const char *path, int migrate, char *err,
 void		 store_close(struct store *st);
 /* Returns 0 if a trivial query works, else -1 (for /api/health). */
 int		 store_ping(struct store *st);
+/* Whether this process's last call to the database failed for a reason
+ * that waiting does not mend (a full disk, an I/O error, a file it may
+ * not write), within HG_DB_FAILING_MS and with no write committed since:
+ * 1 with SQLite's words in msg, else 0 (for /api/health, which a read
+ * alone cannot tell). */
+int		 store_failing(char *msg, size_t len);
 /* List pages read with st write the tasks' objects that c keeps, and
  * keep those they read (objcache.h); c is borrowed, shared by the
  * threads' stores. NULL: none. */

@@ -15,6 +15,7 @@
  * what the transaction wrote; and a write cut at a sync point (only
  * with synchronous FULL) has that sync between its pieces.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -55,6 +56,7 @@ struct wal {
 	int		 through;	/* this transaction synced: none held */
 	int		 commit;	/* in a commit frame, after its header */
 	int		 failed;	/* a held write failed: so does the rest */
+	int		 failed_errno;	/* why, for walvfs_errno */
 	int		 written;	/* writes made, for the tests */
 };
 
@@ -94,8 +96,12 @@ flush(struct wal *w)
 			rc = REAL_IO(w)->xWrite(REAL(w), w->buf, w->len,
 			    w->off);
 		w->written++;
-		if (rc != SQLITE_OK)
+		if (rc != SQLITE_OK) {
 			w->failed = 1;
+			/* The unix VFS answers a full disk, a short write
+			 * included, SQLITE_FULL. */
+			w->failed_errno = rc == SQLITE_FULL ? ENOSPC : errno;
+		}
 	}
 	w->len = 0;
 	return rc;
@@ -245,6 +251,7 @@ db_shm_lock(sqlite3_file *f, int ofst, int n, int flags)
 		w->through = 0;
 		w->commit = 0;
 		w->failed = 0;
+		w->failed_errno = 0;
 		w->end = 0;
 	}
 	return rc;
@@ -479,6 +486,17 @@ void
 walvfs_fail_next_flush(int rc)
 {
 	fail_next = rc;
+}
+
+int
+walvfs_errno(sqlite3 *db)
+{
+	sqlite3_file	*f = NULL;
+
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+	    &f) != SQLITE_OK || f == NULL || f->pMethods != &wal_io)
+		return 0;
+	return ((struct wal *)f)->failed_errno;
 }
 
 int

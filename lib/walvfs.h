@@ -21,6 +21,12 @@
  * or NULL if it could not be (the default VFS is then used). */
 const char	*walvfs_name(void);
 
+/* Why db's write transaction, the last or the one under way, failed to
+ * write its held frames: an errno (ENOSPC: the disk is full), or 0. A
+ * failed write of held frames reaches SQLite as SQLITE_IOERR_WRITE, so
+ * that it undoes the whole transaction; sqlite3_system_errno does not
+ * see it. */
+int		 walvfs_errno(sqlite3 *db);
 /* The writes that a log file opened by this VFS has made to its file,
  * or -1 for any other file. For the tests. */
 int		 walvfs_writes(sqlite3_file *f);

@@ -1,6 +1,9 @@
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "store_int.h"
@@ -10,17 +13,79 @@
 extern const char *const store_migrations[];
 extern const size_t store_nmigrations;
 
+/* The process's last lasting failure (store_failing): when
+ * (hg_mono_ms; 0: none since the last write committed) and why. */
+static _Atomic int64_t	 failed_at;
+static pthread_mutex_t	 failed_mu = PTHREAD_MUTEX_INITIALIZER;
+static char		 failed_msg[160];
+
+/* SQLite's words for the connection's last error, and the system's
+ * where it has them: "disk I/O error" alone does not say the disk is
+ * full. */
+static void
+errmsg(struct store *st, char *msg, size_t len)
+{
+	int	 en = sqlite3_system_errno(st->db);
+
+	if (en == 0 && (sqlite3_extended_errcode(st->db) ==
+	    SQLITE_IOERR_WRITE))
+		en = walvfs_errno(st->db);
+	if (en != 0)
+		snprintf(msg, len, "%s (%s)", sqlite3_errmsg(st->db),
+		    strerror(en));
+	else
+		snprintf(msg, len, "%s", sqlite3_errmsg(st->db));
+}
+
+static void
+failed(struct store *st, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		pthread_mutex_lock(&failed_mu);
+		errmsg(st, failed_msg, sizeof(failed_msg));
+		failed_at = hg_mono_ms();
+		pthread_mutex_unlock(&failed_mu);
+		break;
+	}
+}
+
+int
+store_failing(char *msg, size_t len)
+{
+	int64_t	 at;
+	int	 rc;
+
+	if (atomic_load(&failed_at) == 0)
+		return 0;
+	pthread_mutex_lock(&failed_mu);
+	at = failed_at;
+	if ((rc = at != 0 && hg_mono_ms() - at < HG_DB_FAILING_MS))
+		snprintf(msg, len, "%s", failed_msg);
+	pthread_mutex_unlock(&failed_mu);
+	return rc;
+}
+
 /* Maps a failed SQLite call to the client's error. */
 int
 store__err(struct store *st, int rc, struct hg_err *e)
 {
+	char	 msg[sizeof(failed_msg)];
+
+	failed(st, rc);
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 		return hg_err_set(e, 503, "unavailable",
 		    "the database is busy; try again");
 	if (rc == SQLITE_NOMEM)
 		return hg_err_set(e, 503, "unavailable", "out of memory");
-	return hg_err_set(e, 503, "unavailable", "database error: %s",
-	    sqlite3_errmsg(st->db));
+	errmsg(st, msg, sizeof(msg));
+	return hg_err_set(e, 503, "unavailable", "database error: %s", msg);
 }
 
 /* Returns the statement, prepared once and reset for use, or NULL. */
@@ -129,11 +194,17 @@ store__begin(struct store *st, int write, struct hg_err *e)
 int
 store__commit(struct store *st, struct hg_err *e)
 {
-	int	 rc = 0;
+	int	 rc = 0, wrote;
 
+	wrote = sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE;
 	if (store__exec(st, &q_commit, e) == -1) {
 		store__exec(st, &q_rollback, NULL);
 		rc = -1;
+	} else if (wrote && atomic_load(&failed_at) != 0) {
+		/* Written: whatever failed before is mended. */
+		pthread_mutex_lock(&failed_mu);
+		failed_at = 0;
+		pthread_mutex_unlock(&failed_mu);
 	}
 	ungate(st);
 	return rc;

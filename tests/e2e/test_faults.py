@@ -265,3 +265,32 @@ def test_end_is_recorded_once_a_full_disk_has_room():
             wait_for(lambda: line in "".join(srv.stderr), 5,
                      what="%r on the server's stderr:\n%s" % (
                          line, "".join(srv.stderr)))
+
+
+def test_health_says_the_database_cannot_be_written_while_the_disk_is_full():
+    # A read works on a full disk, so a ping alone answers "ok" while
+    # every create fails: health tells what the last write met.
+    with server_on_tmpfs() as (srv, d):
+        assert srv.get("/api/health").status == 200
+        empty_wal(srv)
+        filler = os.path.join(d, "filler")
+        fill(filler)
+        # Names a page each, so that the log needs new ones soon.
+        for i in range(100):
+            r = srv.post("/api/tasks", {"kind": "napper",
+                                        "name": "n%d-%s" % (i, "x" * 190)})
+            if r.status != 201:
+                break
+        assert r.status == 503, r
+        assert r.json["error"]["code"] == "unavailable", r
+        h = srv.get("/api/health")
+        assert h.status == 503, h
+        assert h.json["error"]["code"] == "unavailable", h
+        assert "cannot be written" in h.json["error"]["message"], h
+        # SQLite says "disk I/O error" alone; the system's words say why.
+        assert "No space left on device" in h.json["error"]["message"], h
+        assert "No space left on device" in r.json["error"]["message"], r
+        os.unlink(filler)
+        srv.create("napper", name="after")
+        h = srv.get("/api/health")
+        assert h.status == 200 and h.json["status"] == "ok", h

@@ -4,6 +4,7 @@
  * this VFS or SQLite's own) at once; a failed write fails its commit.
  * A real SQLite file in the test's folder.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -399,8 +400,15 @@ a_write_a_read_sends_that_fails_fails_the_transaction(void)
 	    NULL, NULL) != SQLITE_OK);
 	/* Undone whole, not the statement alone: nothing to commit. */
 	CHECK_INT(sqlite3_get_autocommit(a), 1);
+	/* SQLite is told of an I/O error; what it was is kept. */
+	CHECK_INT(sqlite3_extended_errcode(a), SQLITE_IOERR_WRITE);
+	CHECK_INT(walvfs_errno(a), ENOSPC);
 	CHECK(sqlite3_exec(a, "COMMIT", NULL, NULL, NULL) != SQLITE_OK);
 	walvfs_fail_next_flush(SQLITE_OK);
+	/* The next write transaction starts with none. */
+	CHECK_INT(sqlite3_exec(a, "BEGIN IMMEDIATE; UPDATE u SET v = v "
+	    "WHERE k = 1; COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(walvfs_errno(a), 0);
 	b = open_db(0);
 	CHECK_STR(one_text(b, "PRAGMA integrity_check", buf, sizeof(buf)),
 	    "ok");
