@@ -416,6 +416,38 @@ read_output(struct job *j)
 	return n <= 0;
 }
 
+/*
+ * The output file of a job this runner follows rather than submitted,
+ * as Slurm has it: a job submitted by a runner from before each attempt
+ * had a file of its own writes the task's slurm.out. Only a file in the
+ * task's folder dir is taken; a job squeue no longer lists keeps this
+ * attempt's name.
+ */
+static void
+follow_output(struct job *j, const char *dir)
+{
+	char	 idtxt[32], out[PATH_MAX + 64], err[256];
+	char	*argv[] = { "squeue", "-h", "-j", idtxt, "-O", "STDOUT:4096",
+	    NULL };
+	size_t	 n, dlen = strlen(dir);
+
+	snprintf(idtxt, sizeof(idtxt), "%lld", (long long)j->id);
+	if (tool(j->k, argv, j->env, out, sizeof(out), err, sizeof(err)) != 0)
+		return;
+	/* The column is padded with spaces to its width. */
+	n = strcspn(out, "\n");
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+	if (n < sizeof(j->out) && strncmp(out, dir, dlen) == 0 &&
+	    out[dlen] == '/' && strchr(out + dlen + 1, '/') == NULL &&
+	    strcmp(out, j->out) != 0) {
+		warn_task(j->ob->id, "following job %lld's output in %s",
+		    (long long)j->id, out + dlen + 1);
+		memcpy(j->out, out, n + 1);
+	}
+}
+
 /* Asks squeue of the job: sets its state and reason, or gone when
  * Slurm lists it no more (ended, or forgotten). */
 static void
@@ -644,6 +676,8 @@ slurm_run(struct outbox *ob, const struct kind *k, const cJSON *params,
 	j.catchup = j.followed = j.id != 0;
 	if (j.id == 0 && submit(&j, params, msg, msglen) == -1)
 		goto out;
+	if (j.catchup)
+		follow_output(&j, dir);
 	while (!j.gone) {
 		now = hg_mono_ms();
 		deadlines(&j, now);

@@ -78,6 +78,26 @@ echo "$out" > %s
 kill -9 $PPID
 """ % (shutil.which("sbatch") or "/usr/bin/sbatch", KILLED, KILLED))
 
+# As KILLED, but the job writes the task's slurm.out, as every job did
+# before each attempt had an output file of its own: a runner of this
+# build follows a job that an older one submitted.
+_old = Scripts("hourglass-slurm-old-")
+OLD_KILLED = os.path.join(_old.dir, "killed")
+_old.write("sbatch", """n=$#
+while [ $n -gt 0 ]; do
+	a=$1
+	shift
+	case $a in --output=*) a="${a%%/*}/slurm.out" ;; esac
+	set -- "$@" "$a"
+	n=$((n - 1))
+done
+out=$(%s "$@") || exit
+echo "$out"
+[ -e %s ] && exit 0
+echo "$out" > %s
+kill -9 $PPID
+""" % (shutil.which("sbatch") or "/usr/bin/sbatch", OLD_KILLED, OLD_KILLED))
+
 KINDS = {"kinds": [
     {"name": "count", "builtin": "count", "description": "count",
      "params": {"total": {"type": "integer", "min": 1, "default": 1000},
@@ -121,6 +141,10 @@ KINDS = {"kinds": [
     {"name": "orphan", "description": "its first runner dies after sbatch",
      "command": ["sh", STEPS, "2", "orphan", "0"],
      "env": {"PATH": _tools.dir + ":" + os.environ.get("PATH", "/bin")},
+     "slurm": {"options": []}},
+    {"name": "older", "description": "submitted as an older runner did",
+     "command": ["sh", STEPS, "2", "older", "0"],
+     "env": {"PATH": _old.dir + ":" + os.environ.get("PATH", "/bin")},
      "slurm": {"options": []}},
     {"name": "held", "description": "steps that wait for the test",
      "command": ["sh", STEPS, "4", "held", "0"],
@@ -271,6 +295,22 @@ def test_slurm_runner_killed_right_after_sbatch_leaves_one_job(srv):
                                        "job").splitlines()
             if "Command=%s " % script in ln]
     assert len(jobs) == 1, jobs
+
+
+def test_slurm_job_of_an_older_runner_is_read_from_its_own_file(srv):
+    # An upgrade while a job runs: the job goes on writing slurm.out,
+    # and the runner that follows it reads that, not slurm-1.out.
+    t = srv.create("older")
+    end = srv.wait_finished(t["id"], 30)
+    assert end["state"] == "succeeded", end
+    with open(OLD_KILLED) as f:
+        assert end["slurm"]["job_id"] == int(f.read().split(";")[0]), end
+    folder = os.path.join(srv.data, "tasks", str(t["id"]))
+    assert os.path.exists(os.path.join(folder, "slurm.out"))
+    assert not os.path.exists(os.path.join(folder, "slurm-1.out"))
+    assert end["progress"]["value"] == 2, end
+    log = srv.get("/api/tasks/%d/log" % t["id"]).body.decode()
+    assert "arg=[older] count=3" in log, log
 
 
 def test_slurm_stop_while_the_runner_is_dead_reaches_the_job(srv):
