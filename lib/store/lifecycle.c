@@ -32,13 +32,18 @@ set_state(struct store *st, int64_t id, enum task_state state, int finished,
 }
 
 /* A queued or retrying task that a stop ends at once ends with the
- * reason, and nothing of a failed attempt's. */
+ * reason, and nothing of a failed attempt's; its pending Slurm job, if
+ * it has one, is cancelled (its runner is told: task_state), and is
+ * shown so in the end's own event. */
 static const struct store_sql q_stop_why = { S_STOP_WHY,
     "UPDATE tasks SET stop_code = ?2, stop_message = ?3, "
     "stop_at = ?4, error_code = CASE WHEN state = 'canceled' THEN ?2 "
     "ELSE error_code END, error_message = CASE WHEN state = "
     "'canceled' THEN ?3 ELSE error_message END, exit_code = CASE WHEN "
-    "state = 'canceled' THEN NULL ELSE exit_code END WHERE id = ?1" };
+    "state = 'canceled' THEN NULL ELSE exit_code END, slurm_state = "
+    "CASE WHEN state = 'canceled' AND slurm_job > 0 THEN 'CANCELLED' "
+    "ELSE slurm_state END, slurm_reason = CASE WHEN state = 'canceled' "
+    "AND slurm_job > 0 THEN NULL ELSE slurm_reason END WHERE id = ?1" };
 
 /* Inside the stop's transaction: why and when it was asked. */
 static int

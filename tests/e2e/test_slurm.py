@@ -372,6 +372,12 @@ def test_slurm_pending_job_is_queued_with_its_reason_then_stops(srv):
     srv.stop_task(t["id"])
     end = srv.wait_finished(t["id"], 30)
     assert end["state"] == "canceled", end
+    # The job's fate, not the state it had when the stop came, from the
+    # end on (the end's own state event says so too).
+    assert end["slurm"]["state"] == "CANCELLED", end
+    assert end["slurm"]["reason"] is None, end
+    last = [e for e in srv.replay(t["id"], timeout=10) if e.type == "state"]
+    assert last[-1].json["slurm"]["state"] == "CANCELLED", last[-1].json
     wait_gone(cluster(), job)
     # The slot it held is free: the second one gets its job.
     second = srv.wait_task(t2["id"], lambda x: "slurm" in x, 30)
