@@ -70,6 +70,32 @@ req_arg(struct req *r, const char *key, char *buf, size_t len)
 }
 
 int
+req_arg_twice(struct req *r, char *key, size_t len)
+{
+	const char	*q = r->query, *end, *o, *oend;
+	size_t		 n, on;
+
+	for (; *q != '\0'; q = *end == '&' ? end + 1 : end) {
+		end = q + strcspn(q, "&");
+		n = strcspn(q, "=&");
+		for (o = *end == '&' ? end + 1 : end; *o != '\0';
+		    o = *oend == '&' ? oend + 1 : oend) {
+			oend = o + strcspn(o, "&");
+			on = strcspn(o, "=&");
+			if (n > 0 && on == n && memcmp(q, o, n) == 0) {
+				snprintf(key, len, "%.*s", (int)n, q);
+				/* Said back in JSON: printable ASCII only. */
+				for (; *key != '\0'; key++)
+					if (*key < 0x20 || *key > 0x7e)
+						*key = '?';
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+int
 req_drain(struct req *r)
 {
 	char	 buf[4096];

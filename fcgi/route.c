@@ -227,7 +227,10 @@ route_dispatch(struct req *r, const char *p, size_t n)
 		hg_err_set(&e, 405, "method_not_allowed", "this method is "
 		    "not allowed here; use %s", allow);
 		reply_err(r, hdr, &e);
-	} else if (hit->serve != NULL)
+	} else if (req_arg_twice(r, hdr, 48))
+		reply_errf(r, 400, "invalid_request", "%s: given more than "
+		    "once; give it once", hdr);
+	else if (hit->serve != NULL)
 		hit->serve(r);
 	else
 		hit->serve_id(r, hit_id);

@@ -137,6 +137,32 @@ def test_list_query_values_that_cannot_be_read_are_400(srv):
     assert listing(srv, "?kind=" + "k" * 64)["tasks"] == []
 
 
+def test_a_query_parameter_given_twice_is_400(srv):
+    """Which of two values was meant is not guessed, on any route: the
+    first one alone would answer for a filter the client did not ask."""
+    tid = srv.create("count", QUICK)["id"]
+    for path, word in [("/api/tasks?state=running&state=queued", "state"),
+                       ("/api/tasks?limit=5&kind=count&limit=6", "limit"),
+                       ("/api/tasks?kind&kind=count", "kind"),
+                       ("/api/events?after=1&after=2", "after"),
+                       ("/api/tasks/%d/log?tail=1&tail=2" % tid, "tail"),
+                       ("/api/tasks/%d/data?name=a&name=b" % tid, "name"),
+                       ("/api/tasks?x%01=1&x%01=2", "x%01"),
+                       (b"/api/tasks?\xc3\xa9=1&\xc3\xa9=2", "??")]:
+        if isinstance(path, bytes):
+            r = srv.raw(b"GET " + path + b" HTTP/1.1\r\nHost: h\r\n"
+                        b"Connection: close\r\n\r\n")
+        else:
+            r = srv.get(path)
+        assert_error(r, 400, "invalid_request")
+        assert r.json["error"]["message"] == (
+            word + ": given more than once; give it once"), (path, r)
+    # Keys alike only in part are two keys; a key given once is taken.
+    assert listing(srv, "?state=queued&states=x&limit=5")["tasks"] == [
+        t for t in listing(srv, "?state=queued&limit=5")["tasks"]]
+    assert srv.get("/api/tasks?limit=5&limit").status == 400
+
+
 def test_list_of_a_kind_never_answers_for_another_filter(srv):
     """Each filter's answer is kept apart: a kept answer of one is never
     the answer to another, nor to the whole list."""
