@@ -20,7 +20,7 @@ def compose(*args, env=None):
     if exe is None:
         raise Skip("the docker-compose binary is not installed")
     e = {k: v for k, v in os.environ.items()
-         if k not in ("HOURGLASS_PORT", "HOURGLASS_IMAGE")}
+         if k not in ("HOURGLASS_PORT", "HOURGLASS_IMAGE") + SETTINGS}
     e.update(env or {})
     return subprocess.run([exe, "-f", "docker-compose.yml", "config"]
                           + list(args), cwd=REPO, capture_output=True,
@@ -66,6 +66,29 @@ def test_compose_has_healthcheck_on_api_health():
     r = compose()
     assert r.returncode == 0, r.stderr
     assert "healthcheck:" in r.stdout and "/api/health" in r.stdout, r.stdout
+
+
+# README's settings that a container takes from the shell running compose.
+SETTINGS = ("HOURGLASS_TOKEN", "HOURGLASS_CORS_ORIGINS",
+            "HOURGLASS_MAX_RUNNING", "HOURGLASS_MAX_QUEUED",
+            "HOURGLASS_RETAIN_DAYS", "HOURGLASS_LOG_MAX", "HOURGLASS_DATA_MAX",
+            "HOURGLASS_RUNNER_LOG_MAX", "HOURGLASS_WEBHOOK_URL",
+            "HOURGLASS_WEBHOOK_SECRET")
+
+
+def test_compose_passes_the_settings_from_the_shell():
+    # HOURGLASS_TOKEN=... docker compose up must not start without one.
+    env = {k: "v-%s" % k.lower() for k in SETTINGS}
+    r = compose(env=env)
+    assert r.returncode == 0, r.stderr
+    for k, v in env.items():
+        assert "%s: %s\n" % (k, v) in r.stdout, (k, r.stdout)
+    # Unset, each is empty: the server's default.
+    r = compose(env={k: "" for k in SETTINGS})
+    assert r.returncode == 0, r.stderr
+    for k in SETTINGS:
+        assert ("%s: ''" % k in r.stdout or "%s: \"\"" % k in r.stdout
+                or "%s:\n" % k in r.stdout), (k, r.stdout)
 
 
 def test_compose_keeps_data_in_a_volume():
