@@ -166,6 +166,8 @@ origin_check(const char *o, size_t len)
 		p++;
 	} else
 		p += strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789.-");
+	if (p < end && *p >= 'A' && *p <= 'Z')
+		return "the host must be in lower case, as a browser sends it";
 	if (p == host)
 		return "has no host";
 	if (p < end && *p == ':') {

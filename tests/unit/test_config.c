@@ -88,6 +88,10 @@ cors_refuses_what_is_no_origin(void)
 	CHECK_INT(load("http://x.example/"), -1);
 	CHECK_HAS(err, "\"http://x.example/\"");
 	CHECK_HAS(err, "trailing slash");
+	CHECK_INT(load("http://A.example"), -1);
+	CHECK_HAS(err, "lower case");
+	CHECK_INT(load("https://x.Example"), -1);
+	CHECK_HAS(err, "lower case");
 }
 
 static void
