@@ -84,6 +84,13 @@ static pthread_attr_t	 thread_attr;	/* small stacks, detached */
  * some trims what they left (idle_release). */
 static atomic_int	 trim_due;
 static int	 listen_fd = -1;
+/* A descriptor kept for when there is none: accept fails with EMFILE
+ * at once, again and again while nginx's connection waits. Let go, it
+ * makes room to take that connection and answer it 503 (out_of_fds). */
+static struct {
+	pthread_mutex_t	 mu;
+	int		 fd;
+} spare = { PTHREAD_MUTEX_INITIALIZER, -1 };
 
 static void	*conn_thread(void *);
 
@@ -276,6 +283,55 @@ conn_spawn(void)
 	}
 }
 
+static void
+millisleep(int ms)
+{
+	struct timespec	 ts = { 0, (long)ms * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * An accept into r failed for want of a descriptor: takes the next
+ * connection with the spare one, answers it 503 with Retry-After and
+ * closes it, then opens the spare again, all under the spare's lock. A
+ * thread that finds the spare in use, or none, waits HG_FD_WAIT_MS:
+ * never a spin.
+ */
+static void
+out_of_fds(struct req *r)
+{
+	struct hg_err	 e;
+	int		 rc;
+
+	if (pthread_mutex_trylock(&spare.mu) != 0) {
+		millisleep(HG_FD_WAIT_MS);
+		return;
+	}
+	if (spare.fd < 0 && (spare.fd = open("/dev/null", O_RDONLY |
+	    O_CLOEXEC)) < 0) {
+		pthread_mutex_unlock(&spare.mu);
+		millisleep(HG_FD_WAIT_MS);
+		return;
+	}
+	close(spare.fd);
+	if ((rc = FCGX_Accept_r(&r->fcgi)) == 0) {
+		req_parse(r);
+		r->method = "";
+		hg_err_set(&e, 503, "unavailable", "the server has no file "
+		    "descriptor free; try again");
+		reply_err(r, "Retry-After: 1\r\n", &e);
+		req_end(r, 0);
+	}
+	/* The connection's descriptor, closed, is the spare again (unless
+	 * another thread took it meanwhile: then the next try opens it). */
+	spare.fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	pthread_mutex_unlock(&spare.mu);
+	if (rc < 0)
+		millisleep(HG_FD_WAIT_MS);
+}
+
 /*
  * A connection thread: accepts a connection from nginx and answers its
  * requests one after another, for as long as nginx keeps it open
@@ -333,6 +389,8 @@ conn_thread(void *arg)
 		if (rc < 0) {
 			if (stop)
 				break;
+			if (rc == -EMFILE || rc == -ENFILE)
+				out_of_fds(r);
 			continue;
 		}
 		req_parse(r);
@@ -420,6 +478,7 @@ static void
 raise_nofile(void)
 {
 	struct rlimit	 rl;
+	long long	 keep;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return;
@@ -428,16 +487,17 @@ raise_nofile(void)
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 		(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	keep = sse_fd_reserve();
 	if (rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < HG_STREAMS_WANT + HG_FD_RESERVE)
+	    (long long)rl.rlim_cur < HG_STREAMS_WANT + keep)
 		fprintf(stderr, "hourglass-fcgi: warning: the limit on open "
 		    "files is %llu, so at most %lld streams can be open at "
-		    "once; %d streams need %d: raise the hard limit "
+		    "once; %d streams need %lld: raise the hard limit "
 		    "(ulimit -Hn, or ulimits: nofile in docker-compose.yml)\n",
 		    (unsigned long long)rl.rlim_cur,
-		    (long long)rl.rlim_cur > HG_FD_RESERVE ?
-		    (long long)rl.rlim_cur - HG_FD_RESERVE : 0,
-		    HG_STREAMS_WANT, HG_STREAMS_WANT + HG_FD_RESERVE);
+		    (long long)rl.rlim_cur > keep ?
+		    (long long)rl.rlim_cur - keep : 0,
+		    HG_STREAMS_WANT, HG_STREAMS_WANT + keep);
 }
 
 /* A program that is missing now may be installed later: say so, but
@@ -620,6 +680,7 @@ main(int argc, char *argv[])
 	    (int)sizeof(tmp))
 		die("%s: path too long", srv.cfg.sock);
 	listen_fd = listen_unix(srv.cfg.sock, tmp);
+	spare.fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	pthread_attr_init(&thread_attr);
 	pthread_attr_setstacksize(&thread_attr, HG_THREAD_STACK);
 	pthread_attr_setdetachstate(&thread_attr, PTHREAD_CREATE_DETACHED);

@@ -458,18 +458,26 @@ adopt(struct stream *s)
 	return 0;
 }
 
+long
+sse_fd_reserve(void)
+{
+	long	 cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return HG_FD_RESERVE + HG_FD_PER_CORE * (cores > 0 ? cores : 1);
+}
+
 /* How many streams may be open: what the descriptor limit leaves past
- * HG_FD_RESERVE, read each time (prlimit(1) may change it while we
+ * sse_fd_reserve(), read each time (prlimit(1) may change it while we
  * run), and never past HG_STREAMS_MAX. */
 static long
 room(void)
 {
 	struct rlimit	 rl;
-	long		 cap = HG_STREAMS_MAX;
+	long		 cap = HG_STREAMS_MAX, keep = sse_fd_reserve();
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur !=
-	    RLIM_INFINITY && (long)rl.rlim_cur - HG_FD_RESERVE < cap)
-		cap = (long)rl.rlim_cur - HG_FD_RESERVE;
+	    RLIM_INFINITY && (long)rl.rlim_cur - keep < cap)
+		cap = (long)rl.rlim_cur - keep;
 	return cap;
 }
 

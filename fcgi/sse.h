@@ -18,6 +18,9 @@ int	 sse_start(char *err, size_t errlen);
  * a HEAD are answered on r as any request is; an open stream is handed
  * to a loop, and r->adopted set: its connection is the loop's now. */
 void	 stream_serve(struct req *r, int64_t task);
+/* Descriptors kept for all but streams: HG_FD_RESERVE, and
+ * HG_FD_PER_CORE for each core online. */
+long	 sse_fd_reserve(void);
 /* Ends every stream (its end records sent where the socket takes
  * them) and the loop threads. Before feed_stop(). */
 void	 sse_stop(void);

@@ -178,11 +178,17 @@
  * share: a stream is a socket and a cursor, not a thread, so 10,000
  * watchers cost descriptors and a few hundred bytes each. */
 #define HG_SSE_LOOPS		2
-/* Descriptors kept for everything but streams (nginx's kept
- * connections, SQLite's files, runners' pipes, the webhook sender):
- * streams may use the rest of RLIMIT_NOFILE, and a stream past that is
+/* Descriptors kept for everything but streams (SQLite's files, runners'
+ * pipes, the webhook sender, requests in flight), and HG_FD_PER_CORE
+ * more a core for the connections that each nginx worker keeps
+ * (nginx.conf: worker_processes auto, keepalive 64): streams may use
+ * the rest of RLIMIT_NOFILE (sse_fd_reserve), and a stream past that is
  * refused with 503 while creates, reads and stops go on. */
 #define HG_FD_RESERVE		256
+#define HG_FD_PER_CORE		64
+/* A connection thread that finds no descriptor to accept with, and
+ * another thread using the spare one (main.c), waits this long. */
+#define HG_FD_WAIT_MS		50
 /* Streams open at once, whatever the descriptors allow. */
 #define HG_STREAMS_MAX		100000
 /* Streams the server means to hold: fewer, for want of descriptors, is

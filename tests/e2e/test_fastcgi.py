@@ -8,8 +8,12 @@ and 5.5.)"""
 
 import json
 import os
+import resource
 import socket
 import struct
+import time
+
+from harness import fcgi_pid
 
 BEGIN_REQUEST, END_REQUEST, PARAMS, STDIN, STDOUT, STDERR = 1, 3, 4, 5, 6, 7
 RESPONDER, KEEP_CONN = 1, 1
@@ -167,3 +171,47 @@ def test_without_keep_conn_the_connection_closes_after_the_answer(srv):
         assert s.recv(1) == b"", "the connection was kept"
     finally:
         s.close()
+
+
+def cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])   # utime, stime
+
+
+def test_out_of_descriptors_a_connection_is_answered_503(srv):
+    # Connections kept open, as nginx keeps them, take every descriptor
+    # the limit leaves; the next is answered 503 with Retry-After, not
+    # left waiting while accept fails again and again on a spun core.
+    pid = fcgi_pid(srv)
+    soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+    held = []
+    try:
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (
+            len(os.listdir("/proc/%d/fd" % pid)) + 12, hard))
+        refused = None
+        for i in range(60):
+            s = connect(srv)
+            held.append(s)
+            send(s, 1, "GET", "/api/kinds")
+            status, headers, body = split(answer(s, 1)[1])
+            if status == 503:
+                refused = (headers, json.loads(body))
+                break
+            assert status == 200, (status, body)
+        assert refused is not None, "60 kept connections, none refused"
+        headers, body = refused
+        assert headers.get("Retry-After") == "1", headers
+        assert body["error"]["code"] == "unavailable", body
+        assert "descriptor" in body["error"]["message"], body
+        # Still out of them, the waiting threads do not spin.
+        before = cpu_ticks(pid)
+        time.sleep(2)
+        used = (cpu_ticks(pid) - before) / os.sysconf("SC_CLK_TCK")
+        assert used < 0.5, "%.2f s of CPU in 2 s, idle" % used
+    finally:
+        for s in held:
+            s.close()
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+    # Descriptors back, everything answers again.
+    assert srv.get("/api/health").status == 200
