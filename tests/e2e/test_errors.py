@@ -5,8 +5,10 @@ Most tests here are made from tables, so that every case has its own name
 (`test_create_<case>_is_<status>`) without a page of copies."""
 
 import json
+import os
+import resource
 
-from harness import assert_error
+from harness import assert_error, owned_pids, read_proc
 
 INT = {"type": "integer"}
 # count2 exercises every parameter type and rule of the spec; count_req
@@ -414,4 +416,34 @@ def test_requests_nginx_refuses_itself_answer_the_error_object(srv):
     r = srv.raw(b"TRACE /api/tasks HTTP/1.1\r\n" + host + b"\r\n")
     assert r.headers["Allow"] == "GET, HEAD, POST, DELETE", r.headers
     # The server went on as before.
+    assert srv.get("/api/health").status == 200
+
+
+def test_nginx_out_of_descriptors_answers_the_error_object(srv):
+    """nginx with no descriptor left for the upstream connection answers
+    500 of its own: as unavailable, in the contract's object, not its
+    HTML page. A stream always opens a new upstream connection."""
+    workers = [p for p in owned_pids(srv.data)
+               if read_proc(p, "cmdline").startswith(b"nginx: worker")]
+    assert workers, "no nginx worker"
+    limits = {p: resource.prlimit(p, resource.RLIMIT_NOFILE)
+              for p in workers}
+    try:
+        # Room for the client's connection, none for the upstream. A
+        # connection nginx was closing as it was counted left more: the
+        # stream opened then, and the count is made again.
+        for _ in range(10):
+            for p in workers:
+                resource.prlimit(p, resource.RLIMIT_NOFILE, (
+                    len(os.listdir("/proc/%d/fd" % p)) + 1, limits[p][1]))
+            with srv.sse("/api/events") as s:
+                if s.status != 200:
+                    break
+        assert s.status == 503, (s.status, s.body)
+        body = json.loads(s.body)
+        assert body["error"]["code"] == "unavailable", body
+        assert s.headers["x-content-type-options"] == "nosniff", s.headers
+    finally:
+        for p, lim in limits.items():
+            resource.prlimit(p, resource.RLIMIT_NOFILE, lim)
     assert srv.get("/api/health").status == 200
