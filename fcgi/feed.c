@@ -569,6 +569,7 @@ feed_open(struct req *r, struct cursor *c)
 {
 	struct store	*st;
 	struct hg_err	 e;
+	int64_t		 last;
 	int		 has_after, rc;
 
 	if ((has_after = start_cursor(r, &c->after)) == -1) {
@@ -579,19 +580,21 @@ feed_open(struct req *r, struct cursor *c)
 	if (c->task > 0)
 		return task_start(r, c, has_after) == -1 || r->replied ?
 		    -1 : 0;
-	if (has_after)
-		return 0;
-	/* /api/events without a cursor is live only. */
+	/* /api/events without a cursor is live only. One past the newest
+	 * event names none anyone has seen (a database made anew, say):
+	 * it goes on from the newest, not silent until ids reach it. */
 	if ((st = pool_get(&e)) == NULL) {
 		reply_err(r, NULL, &e);
 		return -1;
 	}
-	rc = store_event_last(st, &c->after);
+	rc = store_event_last(st, &last);
 	pool_put(st);
 	if (rc == -1) {
 		reply_errf(r, 503, "unavailable", "database error");
 		return -1;
 	}
+	if (!has_after || c->after > last)
+		c->after = last;
 	return 0;
 }
 

@@ -242,6 +242,26 @@ def test_running_task_stream_past_the_newest_event_ends_with_it(srv):
         assert all(e.n > newest for e in s.events), s.events
 
 
+def test_all_events_stream_past_the_newest_event_goes_on_from_it(srv):
+    # A Last-Event-ID from a database made anew since: the stream tells
+    # of what happens now, not nothing until ids pass the old one.
+    newest = srv.get("/api/tasks").json["event_id"]
+    for how in ({"headers": {"Last-Event-ID": str(newest + 100000)}},
+                {"path": "?after=%d" % (newest + 100000)}):
+        with srv.sse("/api/events" + how.get("path", ""),
+                     headers=how.get("headers")) as s:
+            assert s.status == 200, (s.status, s.body)
+            tid = srv.create("count", {"total": 2, "delay_ms": 10})["id"]
+            s.read(until=lambda e: e.type == "state" and
+                   e.json["id"] == tid and e.json["state"] == "succeeded",
+                   timeout=20)
+            mine = [e.json["state"] for e in s.events
+                    if e.type == "state" and e.json["id"] == tid]
+            assert mine and mine[-1] == "succeeded", (how, s.events)
+            assert all(e.n > newest for e in s.events), s.events
+            newest = srv.get("/api/tasks").json["event_id"]
+
+
 def test_stream_of_unknown_task_is_404(srv):
     assert_error(srv.get("/api/tasks/987654321/events"), 404, "not_found")
 
