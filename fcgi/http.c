@@ -69,27 +69,32 @@ req_arg(struct req *r, const char *key, char *buf, size_t len)
 	return 0;
 }
 
+/* Every key a route reads (req_arg): one given twice is refused. */
+static const char *const query_keys[] = {
+	"access_token", "after", "before", "cron", "kind", "limit", "name",
+	"state", "tail", "timezone",
+};
+
 int
 req_arg_twice(struct req *r, char *key, size_t len)
 {
-	const char	*q = r->query, *end, *o, *oend;
-	size_t		 n, on;
+	const char	*q = r->query, *end;
+	size_t		 n, i;
+	unsigned	 seen = 0;
 
 	for (; *q != '\0'; q = *end == '&' ? end + 1 : end) {
 		end = q + strcspn(q, "&");
 		n = strcspn(q, "=&");
-		for (o = *end == '&' ? end + 1 : end; *o != '\0';
-		    o = *oend == '&' ? oend + 1 : oend) {
-			oend = o + strcspn(o, "&");
-			on = strcspn(o, "=&");
-			if (n > 0 && on == n && memcmp(q, o, n) == 0) {
-				snprintf(key, len, "%.*s", (int)n, q);
-				/* Said back in JSON: printable ASCII only. */
-				for (; *key != '\0'; key++)
-					if (*key < 0x20 || *key > 0x7e)
-						*key = '?';
+		for (i = 0; i < sizeof(query_keys) / sizeof(query_keys[0]);
+		    i++) {
+			if (strncmp(q, query_keys[i], n) != 0 ||
+			    query_keys[i][n] != '\0')
+				continue;
+			if (seen & 1u << i) {
+				snprintf(key, len, "%s", query_keys[i]);
 				return 1;
 			}
+			seen |= 1u << i;
 		}
 	}
 	return 0;

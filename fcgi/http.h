@@ -43,9 +43,9 @@ const char	*req_param(struct req *r, const char *name);
  * taken for one not given. */
 int		 req_arg(struct req *r, const char *key, char *buf,
 		    size_t len);
-/* Whether a key is given twice in the query string (a value apiece
- * would leave which one was meant to a guess): 1 with the key, as sent
- * but for bytes other than printable ASCII ('?'), in key; else 0. */
+/* Whether a key that some route reads is given twice in the query
+ * string (a value apiece would leave which one was meant to a guess):
+ * 1 with the key in key; else 0. Others are ignored, as they are once. */
 int		 req_arg_twice(struct req *r, char *key, size_t len);
 /* Reads what is left of the request's body, as a kept connection must
  * be read up to the next request. Returns 0 at its end, -1 if it goes
