@@ -38,7 +38,9 @@ struct watch {
 struct fev {
 	int64_t	 id;
 	int64_t	 task;
-	int	 final;		/* a state event into an ended state */
+	int	 final;		/* a task's stream ends with it: a state
+				 * event into an ended state, or the
+				 * task's deletion */
 	char	*frame;		/* "id: N\nevent: T\ndata: {...}\n\n";
 				 * NULL once its task is deleted */
 	size_t	 len;
@@ -85,7 +87,11 @@ frame_make(const struct event *ev, struct fev *f)
 
 	f->id = ev->id;
 	f->task = ev->task;
-	f->final = strcmp(ev->type, "state") == 0 && ended(ev->state);
+	/* A task deleted as it ended may take its final state event
+	 * with it before the feed reads it: its stream ends at the
+	 * deletion then, or it would wait for good. */
+	f->final = (strcmp(ev->type, "state") == 0 && ended(ev->state)) ||
+	    strcmp(ev->type, "deleted") == 0;
 	n = asprintf(&f->frame, "id: %lld\nevent: %s\ndata: %s\n\n",
 	    (long long)ev->id, ev->type, ev->data);
 	if (n < 0) {
@@ -110,8 +116,8 @@ batch_add(void *arg, const struct event *ev)
 		return -1;
 	/* A retrying task freed its slot too, and has a retry_at for the
 	 * janitor's clock. */
-	if ((b->v[b->n].final || ev->state == TASK_RETRYING) &&
-	    on_final != NULL)
+	if (strcmp(ev->type, "state") == 0 && (ended(ev->state) ||
+	    ev->state == TASK_RETRYING) && on_final != NULL)
 		on_final(on_final_arg, ev->task);
 	b->n++;
 	return 0;

@@ -1,5 +1,7 @@
 """DELETE /api/tasks/{id}: only finished tasks are forgotten."""
 
+import socket
+
 from harness import assert_error
 
 
@@ -96,3 +98,44 @@ def test_delete_sends_a_deleted_event_live(srv):
         assert not s.timed_out, s.events
     assert s.events[-1].json == {"task": gone}
     assert int(s.events[-1].id) > 0
+
+
+def test_a_task_stream_ends_when_its_task_is_deleted_as_it_ends(srv):
+    # The stop and the delete in one write: the delete may commit, and
+    # take the final state event with it, before the feed reads that
+    # event. The task's stream ends then at the deletion, not never.
+    parent = srv.create("count", {"total": 1000, "delay_ms": 100})["id"]
+    try:
+        for _ in range(20):
+            tid = srv.create("count", after=[parent])["id"]
+            with srv.sse("/api/tasks/%d/events" % tid) as s:
+                assert s.status == 200, (s.status, s.body)
+                s.read(until=lambda e: e.type == "state", timeout=10)
+                sock = socket.create_connection(("127.0.0.1", srv.port),
+                                                timeout=10)
+                try:
+                    sock.sendall(
+                        b"POST /api/tasks/%d/stop HTTP/1.1\r\nHost: h\r\n"
+                        b"Content-Length: 0\r\n\r\nDELETE /api/tasks/%d "
+                        b"HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+                        % (tid, tid))
+                    answers = b""
+                    while True:
+                        more = sock.recv(65536)
+                        if not more:
+                            break
+                        answers += more
+                finally:
+                    sock.close()
+                assert b"HTTP/1.1 204" in answers, answers
+                s.read(timeout=10)
+                assert s.ended, "the stream of deleted task %d is open: %s" % (
+                    tid, s.events)
+                last = s.events[-1]
+                assert last.type in ("state", "deleted"), s.events
+                if last.type == "state":
+                    assert last.json["state"] == "canceled", last.json
+                else:
+                    assert last.json == {"task": tid}, last.json
+    finally:
+        srv.stop_task(parent)
