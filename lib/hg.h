@@ -116,6 +116,11 @@
 /* How often a runner asks squeue of its task's Slurm job and reads the
  * job's output: about once a second, as the contract says. */
 #define HG_SLURM_POLL_MS	1000
+/* An sbatch that could not reach slurmctld is tried again after this,
+ * doubled each time up to HG_SLURM_RETRY_MAX_MS, for as long as it takes:
+ * the task waits queued, as for a job that Slurm holds back. */
+#define HG_SLURM_RETRY_MS	1000
+#define HG_SLURM_RETRY_MAX_MS	30000
 /* slurm.options: sbatch options of one kind, and bytes of one; real
  * kinds give a partition, an account, a few resources. */
 #define HG_KIND_SLURM_OPTS_MAX	64

@@ -269,7 +269,18 @@ find_submitted(struct job *j, const char *name, const char *script)
 	}
 }
 
-/* Submits j's job. Returns 0, or -1 with the reason in msg. */
+/* Whether sbatch's complaint says slurmctld did not answer: words of
+ * Slurm's own messages (slurm_errno.c), which time may mend. */
+static int
+unreached(const char *err)
+{
+	return strstr(err, "Unable to contact slurm controller") != NULL ||
+	    strstr(err, "Socket timed out") != NULL ||
+	    strstr(err, "Zero Bytes were transmitted or received") != NULL;
+}
+
+/* Submits j's job. Returns 0; 1 if sbatch could not reach slurmctld;
+ * or -1; with the reason in msg but for 0. */
 static int
 submit(struct job *j, const cJSON *params, char *msg, size_t msglen)
 {
@@ -341,6 +352,12 @@ submit(struct job *j, const cJSON *params, char *msg, size_t msglen)
 	sargv[n] = NULL;
 	if ((st = tool(k, sargv, j->env, sout, sizeof(sout), serr,
 	    sizeof(serr))) != 0) {
+		if (st != -1 && unreached(serr)) {
+			snprintf(msg, msglen, "sbatch could not reach "
+			    "slurmctld: %s", serr);
+			rc = 1;
+			goto out;
+		}
 		snprintf(msg, msglen, "sbatch %s: %s", st == -1 ?
 		    "did not run" : "refused the job", serr[0] != '\0' ?
 		    serr : "no reason given");
@@ -641,7 +658,8 @@ slurm_run(struct outbox *ob, const struct kind *k, const cJSON *params,
 	static struct job	 j;	/* 128 KiB of line */
 	struct hg_err		 e;
 	char			 dir[PATH_MAX];
-	int64_t			 now, next_poll = 0, started, saved;
+	int64_t			 now, next_poll = 0, started, saved, wait;
+	int			 rc;
 
 	memset(&j, 0, sizeof(j));
 	j.ob = ob;
@@ -674,8 +692,28 @@ slurm_run(struct outbox *ob, const struct kind *k, const cJSON *params,
 	/* A job already submitted: this runner follows it on, from where
 	 * the last one read. */
 	j.catchup = j.followed = j.id != 0;
-	if (j.id == 0 && submit(&j, params, msg, msglen) == -1)
-		goto out;
+	for (wait = HG_SLURM_RETRY_MS; j.id == 0; wait = min64(wait * 2,
+	    HG_SLURM_RETRY_MAX_MS)) {
+		if ((rc = submit(&j, params, msg, msglen)) == -1)
+			goto out;
+		if (rc == 0)
+			break;
+		/* Slurm is not there to ask: the task waits queued, until
+		 * it is or a stop comes (which the server has ended the
+		 * queued task for already). */
+		warn_task(ob->id, "%s; trying again in %lld s", msg,
+		    (long long)(wait / 1000));
+		/* The flag read afresh, not once a second: a stop that
+		 * came in the wait's last second sends no more sbatch. */
+		if (outbox_wait(ob, hg_mono_ms() + wait, unblocked) == 1 ||
+		    store_task_stop_requested(ob->st, ob->id) == 1) {
+			o->state = TASK_CANCELED;
+			o->error_code = NULL;
+			o->error_message = NULL;
+			o->stop_wins = 1;
+			goto out;
+		}
+	}
 	if (j.catchup)
 		follow_output(&j, dir);
 	while (!j.gone) {

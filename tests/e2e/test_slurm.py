@@ -6,6 +6,7 @@ import shutil
 import signal
 import sqlite3
 import tempfile
+import time
 
 from harness import (Scripts, Server, Skip, db_rows, kill_pids, owned_pids,
                      refused, wait_for)
@@ -98,6 +99,23 @@ echo "$out" > %s
 kill -9 $PPID
 """ % (shutil.which("sbatch") or "/usr/bin/sbatch", OLD_KILLED, OLD_KILLED))
 
+# An sbatch that cannot reach slurmctld the first two times it is run
+# (Slurm's own words), then submits with the real one; with DOWN_ALWAYS
+# there, never.
+_down = Scripts("hourglass-slurm-down-")
+DOWN_COUNT = os.path.join(_down.dir, "count")
+DOWN_ALWAYS = os.path.join(_down.dir, "always")
+_down.write("sbatch", """n=$(cat %s 2>/dev/null || echo 0)
+echo $((n + 1)) > %s
+if [ -e %s ] || [ "$n" -lt 2 ]; then
+	echo "sbatch: error: Batch job submission failed: Unable to contact \
+slurm controller (connect failure)" >&2
+	exit 1
+fi
+exec %s "$@"
+""" % (DOWN_COUNT, DOWN_COUNT, DOWN_ALWAYS,
+       shutil.which("sbatch") or "/usr/bin/sbatch"))
+
 KINDS = {"kinds": [
     {"name": "count", "builtin": "count", "description": "count",
      "params": {"total": {"type": "integer", "min": 1, "default": 1000},
@@ -145,6 +163,10 @@ KINDS = {"kinds": [
     {"name": "older", "description": "submitted as an older runner did",
      "command": ["sh", STEPS, "2", "older", "0"],
      "env": {"PATH": _old.dir + ":" + os.environ.get("PATH", "/bin")},
+     "slurm": {"options": []}},
+    {"name": "down", "description": "slurmctld away for a while",
+     "command": ["sh", STEPS, "2", "down", "0"],
+     "env": {"PATH": _down.dir + ":" + os.environ.get("PATH", "/bin")},
      "slurm": {"options": []}},
     {"name": "held", "description": "steps that wait for the test",
      "command": ["sh", STEPS, "4", "held", "0"],
@@ -493,6 +515,53 @@ def test_slurm_job_that_sbatch_refuses_fails_with_its_reason(srv):
     assert "sbatch" in end["error"]["message"], end
     assert "partition" in end["error"]["message"].lower(), end
     assert "slurm" not in end, end
+
+
+def test_slurm_unreachable_controller_is_waited_for_not_failed(srv):
+    # sbatch cannot reach slurmctld twice: the task waits queued and is
+    # submitted on the third try (after 1 s, then 2 s), not failed.
+    if os.path.exists(DOWN_COUNT):
+        os.unlink(DOWN_COUNT)
+    t = srv.create("down")
+    end = srv.wait_finished(t["id"], 30)
+    assert end["state"] == "succeeded", end
+    assert end["progress"]["value"] == 2, end
+    with open(DOWN_COUNT) as f:
+        assert f.read().strip() == "3"
+    with open(os.path.join(srv.data, "runner.log")) as f:
+        said = [ln for ln in f if "task %d]" % t["id"] in ln and
+                "could not reach slurmctld" in ln]
+    assert len(said) == 2, said
+    assert "trying again in 1 s" in said[0], said
+    assert "trying again in 2 s" in said[1], said
+
+
+def test_slurm_task_waiting_for_the_controller_stops(srv):
+    if os.path.exists(DOWN_COUNT):
+        os.unlink(DOWN_COUNT)
+    with open(DOWN_ALWAYS, "w"):
+        pass
+    try:
+        t = srv.create("down")
+        wait_for(lambda: os.path.exists(DOWN_COUNT) and
+                 open(DOWN_COUNT).read().strip() not in ("", "0"), 20,
+                 what="a first sbatch")
+        assert srv.task(t["id"])["state"] == "queued"
+        srv.stop_task(t["id"])
+        end = srv.wait_finished(t["id"], 10)
+        assert end["state"] == "canceled", end
+        assert end["error"] is None, end
+        # Its runner gives up the wait: no sbatch after the stop (the
+        # next try was due within 2 s of the first or second).
+        with open(DOWN_COUNT) as f:
+            tries = f.read().strip()
+        time.sleep(2.5)
+        with open(DOWN_COUNT) as f:
+            assert f.read().strip() == tries
+    finally:
+        os.unlink(DOWN_ALWAYS)
+        if os.path.exists(DOWN_COUNT):
+            os.unlink(DOWN_COUNT)
 
 
 def test_slurm_task_is_lost_only_when_slurm_no_longer_knows_its_job():
