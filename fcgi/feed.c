@@ -41,6 +41,7 @@ struct fev {
 	int	 final;		/* a task's stream ends with it: a state
 				 * event into an ended state, or the
 				 * task's deletion */
+	int	 deletion;	/* the deleted event: outlives the task */
 	char	*frame;		/* "id: N\nevent: T\ndata: {...}\n\n";
 				 * NULL once its task is deleted */
 	size_t	 len;
@@ -90,8 +91,9 @@ frame_make(const struct event *ev, struct fev *f)
 	/* A task deleted as it ended may take its final state event
 	 * with it before the feed reads it: its stream ends at the
 	 * deletion then, or it would wait for good. */
+	f->deletion = strcmp(ev->type, "deleted") == 0;
 	f->final = (strcmp(ev->type, "state") == 0 && ended(ev->state)) ||
-	    strcmp(ev->type, "deleted") == 0;
+	    f->deletion;
 	n = asprintf(&f->frame, "id: %lld\nevent: %s\ndata: %s\n\n",
 	    (long long)ev->id, ev->type, ev->data);
 	if (n < 0) {
@@ -283,7 +285,8 @@ feed_forget(int64_t task)
 	pthread_mutex_lock(&feed.mu);
 	for (i = 0; i < feed.count; i++) {
 		f = &feed.ring[(feed.head + i) % HG_FEED_RING];
-		if (f->task == task) {
+		/* The deletion, read already, is what streams are told. */
+		if (f->task == task && !f->deletion) {
 			free(f->frame);
 			f->frame = NULL;
 			feed.bytes -= f->len;

@@ -1,8 +1,9 @@
 """DELETE /api/tasks/{id}: only finished tasks are forgotten."""
 
 import socket
+import time
 
-from harness import assert_error
+from harness import Server, assert_error, items_kind
 
 
 def finished(srv):
@@ -139,3 +140,34 @@ def test_a_task_stream_ends_when_its_task_is_deleted_as_it_ends(srv):
                     assert last.json == {"task": tid}, last.json
     finally:
         srv.stop_task(parent)
+
+
+def test_a_task_stream_replaying_when_its_task_is_deleted_ends():
+    # A watcher reads a long replay slowly; the task is deleted under
+    # it. Its stream is told (deleted), and ends there.
+    # 20 MB of events: more than the socket buffers on the way hold.
+    kinds = {"kinds": [dict(items_kind(n=20000, size=1000),
+                            description="items")]}
+    with Server(kinds=kinds, env={"HOURGLASS_DATA_MAX": "50000000"}) as srv:
+        tid = srv.create("items")["id"]
+        srv.wait_state(tid, "succeeded", timeout=60)
+        sock = socket.create_connection(("127.0.0.1", srv.port), timeout=20)
+        try:
+            sock.sendall(b"GET /api/tasks/%d/events?after=0 HTTP/1.1\r\n"
+                         b"Host: h\r\n\r\n" % tid)
+            got = sock.recv(65536)
+            assert got.startswith(b"HTTP/1.1 200"), got[:200]
+            assert srv.delete("/api/tasks/%d" % tid).status == 204
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                more = sock.recv(1 << 20)
+                if not more:
+                    break
+                got += more
+            else:
+                raise AssertionError("the stream of deleted task %d is "
+                                     "still open" % tid)
+        finally:
+            sock.close()
+        assert b"event: deleted\ndata: {\"task\":%d}\n\n" % tid in got, \
+            got[-300:]
