@@ -392,8 +392,10 @@ command_deadlines(struct cmd *c, int64_t now)
 	int64_t	 grace = (int64_t)(c->k->grace_s * 1000);
 	int	 asked;
 
+	/* The timeout is the command's: once it has exited, its status
+	 * decides, however long its output takes to drain. */
 	asked = !c->stopping && outbox_stop_asked(c->ob);
-	if (!c->stopping && (asked || now >= c->t_out)) {
+	if (!c->stopping && (asked || (!c->exited && now >= c->t_out))) {
 		c->timedout = !asked;
 		c->stopping = 1;
 		if (!c->exited)
@@ -484,7 +486,8 @@ command_wait(struct cmd *c, struct outstream *so, struct outstream *se,
 		 * while a stall keeps the pipes unread. */
 		if (!c->stopping)
 			until = min64(until, min64(outbox_stop_due(c->ob),
-			    min64(c->t_out, c->end_at)));
+			    min64(c->exited ? INT64_MAX : c->t_out,
+			    c->end_at)));
 		if (!c->exited)
 			until = min64(until, c->kill_at);
 		else if (!outbox_stalled(c->ob))
@@ -606,10 +609,17 @@ command_run(struct outbox *ob, const struct kind *k, const cJSON *params,
 	if (k->timeout_s > 0)
 		c.t_out = hg_mono_ms() + (int64_t)(k->timeout_s * 1000);
 	command_wait(&c, &so, &se, unblocked);
-	if (so.fd != -1)
+	/* A stream still open: something the command left running holds
+	 * it. What the command wrote last without a newline is its last
+	 * line, as at the stream's end. */
+	if (so.fd != -1) {
+		lines_end(&so.lines);
 		close(so.fd);
-	if (se.fd != -1)
+	}
+	if (se.fd != -1) {
+		lines_end(&se.lines);
 		close(se.fd);
+	}
 	op[0] = ep[0] = -1;
 	command_outcome(&c, o, msg, msglen);
 out:

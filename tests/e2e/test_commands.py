@@ -70,6 +70,12 @@ done
 """)
 # Leaves a sleeping child behind, its pid in <cwd>/pid, and exits 0.
 LEAVER = script("leaver.sh", "sleep 60 &\necho $! > pid\n")
+# Leaves a sleep in a session of its own holding stdout (its pid in
+# <cwd>/pid), then prints a last line without a newline and exits 0
+# after half a second: within a timeout_s of 1, before the drain of
+# what the sleep holds open ends.
+HOLDER = script("holder.sh", "setsid sleep 60 &\necho $! > pid\n"
+                "sleep 0.5\nprintf 'PROGRESS 9/10 last words'\n")
 TO_STDERR = script("to_stderr.sh", 'printf "%b" "$1" >&2\n')
 LONG = script("long.sh", "head -c 102400 /dev/zero | tr '\\0' a\n"
               "printf '\\nafter'\n")
@@ -107,6 +113,7 @@ KINDS = {"kinds": [
                  "x": {"type": "number", "default": 2.5}}),
     kind("pathenv", [ENVDUMP], env={"PATH": "/usr/local/bin:/usr/bin:/bin"}),
     kind("leaver", [LEAVER]),
+    kind("holder", [HOLDER], timeout_s=1, grace_s=1),
     kind("to_stderr", [TO_STDERR, "{text}"],
          params={"text": {"type": "string"}}),
     kind("fds", ["ls", "-l", "/proc/self/fd"]),
@@ -452,6 +459,25 @@ def test_what_a_program_leaves_behind_is_killed_at_its_exit(srv):
                                                   "pid"), 1), 10)[0]
     wait_for(lambda: not pid_alive(pid), 10,
              what="the left-behind sleep %d to be gone" % pid)
+
+
+def test_an_exit_in_time_decides_though_a_leftover_holds_its_output(srv):
+    # A sleep in another session holds stdout open: the runner drains it
+    # for a while after the exit. The exit came within timeout_s, so the
+    # timeout does not fire in the drain; and the last line, with no
+    # newline, is read though the stream never reaches its end.
+    t = run(srv, "holder")
+    try:
+        assert t["state"] == "succeeded", t
+        assert t["error"] is None and t["exit_code"] == 0, t
+        assert t["progress"]["value"] == 9, t
+        assert t["progress"]["message"] == "last words", t
+        states = [e.json["state"] for e in srv.replay(t["id"])
+                  if e.type == "state"]
+        assert states == ["queued", "running", "succeeded"], states
+    finally:
+        pid = read_pids(os.path.join(task_dir(srv, t["id"]), "pid"), 1)[0]
+        os.kill(pid, signal.SIGKILL)
 
 
 def test_timeout_fails_with_timeout(srv):
