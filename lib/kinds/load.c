@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -143,6 +144,32 @@ load_bound(struct kload *l, const char *kind, const char *pname,
 		    "an integer" : "a number");
 	*has = 1;
 	*out = v->valuedouble;
+	return 0;
+}
+
+/* A command reads each parameter as HOURGLASS_PARAM_<NAME>, in upper
+ * case: two names alike but for case would be one variable, set twice. */
+static int
+params_unlike(struct kload *l, const struct kind *k)
+{
+	char	 field[100], up[HG_KIND_NAME_MAX + 1];
+	size_t	 i, j, n;
+
+	for (i = 0; i < k->nparams; i++)
+		for (j = 0; j < i; j++) {
+			if (strcasecmp(k->params[i].name,
+			    k->params[j].name) != 0)
+				continue;
+			snprintf(field, sizeof(field), "params.%s",
+			    k->params[i].name);
+			snprintf(up, sizeof(up), "%s", k->params[i].name);
+			for (n = 0; up[n] != '\0'; n++)
+				up[n] = (char)toupper((unsigned char)up[n]);
+			return kerr(l, k->name, field, "differs from "
+			    "params.%s only in case: a command would read "
+			    "both as one variable, HOURGLASS_PARAM_%s",
+			    k->params[j].name, up);
+		}
 	return 0;
 }
 
@@ -645,6 +672,8 @@ load_kind(struct kload *l, const cJSON *decl, struct kinds *ks, size_t idx)
 		cJSON_ArrayForEach(c, v)
 			if (load_param(l, k->name, c, &k->params[i++]) == -1)
 				return -1;
+		if (params_unlike(l, k) == -1)
+			return -1;
 	}
 	if (load_limits(l, k, decl) == -1)
 		return -1;

@@ -253,6 +253,17 @@ load_refuses_duplicate_kind_name(void)
 }
 
 static void
+load_refuses_params_alike_but_for_case(void)
+{
+	/* A command would get HOURGLASS_PARAM_X twice. */
+	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"command\": "
+	    "[\"true\"], \"params\": {\"x\": {\"type\": \"string\"}, "
+	    "\"X\": {\"type\": \"string\"}}}]}", "k", "params.X",
+	    "differs from params.x only in case: a command would read both "
+	    "as one variable, HOURGLASS_PARAM_X");
+}
+
+static void
 load_refuses_unknown_field_on_kind(void)
 {
 	LOAD_REFUSED("{\"kinds\": [{\"name\": \"k\", \"builtin\": \"count\", "
@@ -848,6 +859,7 @@ static const struct unit_test tests[] = {
 	UNIT(load_refuses_kind_name_with_bad_characters),
 	UNIT(load_refuses_kind_that_is_not_an_object),
 	UNIT(load_refuses_duplicate_kind_name),
+	UNIT(load_refuses_params_alike_but_for_case),
 	UNIT(load_refuses_unknown_field_on_kind),
 	UNIT(load_refuses_kind_without_builtin),
 	UNIT(load_refuses_unknown_builtin),
