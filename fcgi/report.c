@@ -315,7 +315,7 @@ report_apply(struct store *st, int64_t id, struct report *rp,
 	struct outcome	 o = { TASK_SUCCEEDED, 0, 0, NULL, NULL, 1, NULL,
 	    NULL, NULL, NULL, NULL };
 	struct task_output out = { rp->lines, rp->nlines, NULL,
-	    srv.cfg.data_max, 0 };
+	    srv.cfg.data_max, 0, 0 };
 	int		 has_p = rp->has_progress;
 
 	/* A result goes with the end, if one comes. */

@@ -311,6 +311,9 @@ struct task_output {
 	 * item and every later one are dropped; the caller writes the one
 	 * log line that says so. Told once per task. */
 	int		 data_full;
+	/* The writer dropped an item for the cap by its own count, and
+	 * said so: the cap is marked reached, for a later attempt. */
+	int		 dropped;
 };
 
 /*
@@ -323,6 +326,10 @@ struct task_output {
  */
 int	store_task_output(struct store *st, int64_t id, struct task_output *o,
 	    struct hg_err *e);
+/* The bytes of task id's data items so far (every attempt's), and
+ * whether they reached the cap. 0, or -1 with e set. */
+int	store_task_data_used(struct store *st, int64_t id, int64_t *bytes,
+	    int *full, struct hg_err *e);
 
 /*
  * A page of task id's data items after event id after, oldest first,

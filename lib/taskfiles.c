@@ -120,6 +120,37 @@ taskfiles_spares_sweep(const struct config *c)
 	closedir(d);
 }
 
+/*
+ * A writer killed in the middle of a write leaves part of a line at the
+ * end: it is taken back, as a failed write is (taskfiles_log_write), so
+ * that the next line, an attempt's first included, is a line of its own.
+ */
+static void
+whole_lines(struct taskfiles_log *lg)
+{
+	char		 buf[4096];
+	long long	 at = lg->size, keep = 0;
+	size_t		 want;
+	ssize_t		 i;
+
+	if (at == 0 || pread(lg->fd, buf, 1, (off_t)(at - 1)) != 1 ||
+	    buf[0] == '\n')
+		return;
+	while (at > 0 && keep == 0) {
+		want = at > (long long)sizeof(buf) ? sizeof(buf) : (size_t)at;
+		at -= (long long)want;
+		if (pread(lg->fd, buf, want, (off_t)at) != (ssize_t)want)
+			return;
+		for (i = (ssize_t)want - 1; i >= 0; i--)
+			if (buf[i] == '\n') {
+				keep = at + i + 1;
+				break;
+			}
+	}
+	if (ftruncate(lg->fd, (off_t)keep) == 0)
+		lg->size = lg->end = keep;
+}
+
 int
 taskfiles_log_open(struct taskfiles_log *lg, const struct config *c,
     int64_t id, int lock, char *err, size_t errlen)
@@ -147,6 +178,7 @@ taskfiles_log_open(struct taskfiles_log *lg, const struct config *c,
 		lg->locked = flock(lg->fd, LOCK_EX) == 0;
 	lg->size = fstat(lg->fd, &sb) == 0 ? (long long)sb.st_size : 0;
 	lg->end = lg->size;
+	whole_lines(lg);
 	/* A cut log ends with the marker, and nothing follows it. */
 	if (lg->size > (long long)lg->mlen) {
 		got = pread(lg->fd, tail, lg->mlen + 1,

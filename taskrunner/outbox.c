@@ -187,6 +187,7 @@ flush_lines(struct outbox *ob, struct hg_err *e)
 	o.n = ob->nlines;
 	o.result = ob->result;
 	o.data_max = ob->cfg->data_max;
+	o.dropped = ob->data_full;
 	if (store_task_output(ob->st, ob->id, &o, e) == -1) {
 		stall(ob, "log and data", e);
 		return -1;
@@ -198,6 +199,13 @@ flush_lines(struct outbox *ob, struct hg_err *e)
 	if (o.data_full && !ob->data_full)
 		data_cut(ob);
 	return 1;
+}
+
+void
+outbox_data_used(struct outbox *ob, long long bytes, int full)
+{
+	ob->data_bytes = bytes;
+	ob->data_full = full;
 }
 
 /* Writes pending log lines, data items and result, then pending

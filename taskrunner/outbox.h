@@ -77,6 +77,10 @@ void	outbox_progress_last(struct outbox *ob, double value, double total);
 void	outbox_message(struct outbox *ob, const char *msg);
 /* Appends a line (valid UTF-8) to the log file and the log events. */
 void	outbox_log(struct outbox *ob, const char *stream, const char *line);
+/* Counts the data items that earlier attempts of the task (or its
+ * last runner) left: the cap is the task's, and its one log line is
+ * not said again once it was. */
+void	outbox_data_used(struct outbox *ob, long long bytes, int full);
 /* Queues a data item (name and len bytes of compact JSON value, both
  * copied), written with the log lines around it. */
 void	outbox_data(struct outbox *ob, const char *name, const char *value,

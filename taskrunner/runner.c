@@ -158,6 +158,8 @@ runner_run(struct runner *r)
 	cJSON			*params = NULL;
 	char			 err[1024], *kind = NULL, *ptext = NULL;
 	int			 rc, stopped, attempt, attempts, left, moved;
+	int			 again = 0, full;
+	int64_t			 used;
 
 	task_reset(r);
 	if (r->next.id == r->id) {
@@ -177,9 +179,10 @@ runner_run(struct runner *r)
 	 * runner follows on; or one that the end of another runner's task
 	 * took for that runner (store_task_finish), and a read says so,
 	 * outside the write gate. */
-	if (rc == 1 && store_task_claimable(r->st, r->id, &e) != 0)
-		rc = store_task_reattach(r->st, r->id, (int64_t)getpid(),
-		    r->proc_start, &kind, &ptext, &attempt, &attempts, &e);
+	if (rc == 1 && store_task_claimable(r->st, r->id, &e) != 0 &&
+	    (rc = store_task_reattach(r->st, r->id, (int64_t)getpid(),
+	    r->proc_start, &kind, &ptext, &attempt, &attempts, &e)) == 0)
+		again = 1;
 	if (rc != 0) {
 		if (rc == -1)
 			warn_task(r->id, "taking the task: %s", e.msg);
@@ -192,6 +195,10 @@ runner_run(struct runner *r)
 		snprintf(err, sizeof(err), HG_ATTEMPT_LINE, attempt, attempts);
 		outbox_log(&r->ob, "stderr", err);
 	}
+	/* Items of an earlier attempt, or runner, count against the cap. */
+	if ((attempt > 1 || again) && store_task_data_used(r->st, r->id,
+	    &used, &full, &e) == 0)
+		outbox_data_used(&r->ob, (long long)used, full);
 
 	memset(&o, 0, sizeof(o));
 	o.state = TASK_SUCCEEDED;

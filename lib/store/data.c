@@ -125,6 +125,19 @@ result_put(struct store *st, int64_t id, const char *result,
 }
 
 int
+store_task_data_used(struct store *st, int64_t id, int64_t *bytes,
+    int *full, struct hg_err *e)
+{
+	struct account	 a;
+
+	if (account_read(st, id, &a, e) == -1)
+		return -1;
+	*bytes = a.bytes;
+	*full = a.full;
+	return 0;
+}
+
+int
 store_task_output(struct store *st, int64_t id, struct task_output *o,
     struct hg_err *e)
 {
@@ -160,6 +173,9 @@ store_task_output(struct store *st, int64_t id, struct task_output *o,
 		if (rc == -1)
 			goto fail;
 	}
+	/* After this batch's items: those came before the one dropped. */
+	if (o->dropped && !a.full)
+		a.full = a.changed = 1;
 	if (account_write(st, id, &a, e) == -1 ||
 	    (running && o->result != NULL && result_put(st, id, o->result,
 	    e) == -1) || store__commit(st, e) == -1)
@@ -177,7 +193,7 @@ int
 store_task_log(struct store *st, int64_t id, const struct logline *v,
     size_t n, struct hg_err *e)
 {
-	struct task_output	 o = { v, n, NULL, 0, 0 };
+	struct task_output	 o = { v, n, NULL, 0, 0, 0 };
 
 	return store_task_output(st, id, &o, e);
 }

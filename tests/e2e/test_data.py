@@ -17,6 +17,10 @@ KINDS = {"kinds": [
      "grace_s": 1},
     {"name": "remote", "external": True, "description": "runs elsewhere",
      "heartbeat_s": 30, "grace_s": 30},
+    {"name": "shretry", "description": "sh, with two attempts more",
+     "command": ["/bin/sh", "-c", "{script}"],
+     "params": {"script": {"type": "string", "max_length": 20000}},
+     "retries": 2, "retry_delay_s": 0.2},
 ]}
 
 TEXT = "text/plain"
@@ -234,6 +238,24 @@ def test_items_past_the_cap_are_dropped_with_one_log_line():
         assert log_of(s, r["id"]) == [
             "hourglass: data items reached HOURGLASS_DATA_MAX (100 bytes); "
             "this item and later ones are dropped"]
+
+
+def test_the_cap_is_said_once_over_every_attempt():
+    # One HOURGLASS_DATA_MAX for the task, and one line saying so: the
+    # second and third attempts find it reached, and drop their items
+    # without a word.
+    with Server(kinds=KINDS, env={"HOURGLASS_DATA_MAX": "100"}) as s:
+        script = "".join("echo '{\"data\": \"%s\"}'\n" % ("%02d" % i + "x" * 26)
+                         for i in range(5)) + "exit 3\n"
+        t = s.create("shretry", {"script": script})
+        t = s.wait_finished(t["id"], timeout=30)
+        assert t["state"] == "failed" and t["attempt"] == 3, t
+        assert data_page(s, t["id"])["count"] == 3
+        log = log_of(s, t["id"])
+        assert log == [
+            "hourglass: data items reached HOURGLASS_DATA_MAX (100 bytes); "
+            "this item and later ones are dropped",
+            "[hourglass: attempt 2 of 3]", "[hourglass: attempt 3 of 3]"], log
 
 
 def test_data_events_go_out_live_and_replay(srv):

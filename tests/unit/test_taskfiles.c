@@ -260,6 +260,46 @@ a_failed_write_leaves_no_part_of_a_line(void)
 	CHECK_STR(log_text(1), "abc\ndefghijk\nl\n");
 }
 
+/* Task 1's log as a killed writer left it (text, len bytes), then
+ * opened again and line put: the size it was opened at. */
+static long long
+left_then_put(const char *text, size_t len, const char *line)
+{
+	struct taskfiles_log	 lg;
+	char			 path[PATH_MAX];
+	long long		 size;
+	int			 fd;
+
+	CHECK_INT(taskfiles_log_path(&cfg, 1, path, sizeof(path)), 0);
+	CHECK((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	CHECK(write(fd, text, len) == (ssize_t)len);
+	close(fd);
+	CHECK_INT(taskfiles_log_open(&lg, &cfg, 1, 0, NULL, 0), 0);
+	size = lg.size;
+	CHECK_INT(put(&lg, line), TASKFILES_PUT);
+	taskfiles_log_close(&lg);
+	return size;
+}
+
+/* What a writer killed in a write left of a line is taken back when
+ * the log is opened again: the next line is a line of its own. */
+static void
+part_of_a_line_left_is_taken_back(void)
+{
+	char	 big[10000];
+
+	setup(1 << 20);
+	CHECK_INT(left_then_put("one\ntwo\nthr", 11, "[attempt 2]"), 8);
+	CHECK_STR(log_text(1), "one\ntwo\n[attempt 2]\n");
+	/* A part longer than a read, and no newline before it at all. */
+	memset(big, 'x', sizeof(big));
+	CHECK_INT(left_then_put(big, sizeof(big), "next"), 0);
+	CHECK_STR(log_text(1), "next\n");
+	/* Whole lines stay as they are. */
+	CHECK_INT(left_then_put("a\nb\n", 4, "c"), 4);
+	CHECK_STR(log_text(1), "a\nb\nc\n");
+}
+
 /* Past the cap: the marker in the line's place, then nothing. */
 static void
 past_the_cap_one_marker_and_nothing_more(void)
@@ -470,6 +510,7 @@ remove_takes_the_log_and_the_folder(void)
 
 static const struct unit_test tests[] = {
 	UNIT(a_failed_write_leaves_no_part_of_a_line),
+	UNIT(part_of_a_line_left_is_taken_back),
 	UNIT(paths_name_the_task),
 	UNIT(dir_make_is_idempotent),
 	UNIT(a_spare_folder_becomes_the_tasks_own),
