@@ -194,26 +194,22 @@ report_read(struct report *rp, const char *body, size_t len, int json)
 }
 
 /*
- * Appends the log lines to the task's log file, capped at
- * HOURGLASS_LOG_MAX as a runner caps it: past the cap, one marker line
- * and nothing more. Lines that did not go in are dropped from rp too,
- * so that the log events say what the file says; data items stay, in
- * their place. Reports of one task may come at once: the file is
- * locked while it grows.
+ * Appends the log lines to the task's log file lg (open and locked),
+ * capped at HOURGLASS_LOG_MAX as a runner caps it: past the cap, one
+ * marker line and nothing more. Lines that did not go in are dropped
+ * from rp too, so that the log events say what the file says; data
+ * items stay, in their place.
  */
 static void
-report_log_file(struct report *rp, int64_t id)
+report_log_file(struct report *rp, struct taskfiles_log *lg)
 {
-	struct taskfiles_log	 lg;
 	enum taskfiles_put	 put = TASKFILES_PUT;
 	struct logline		*l;
 	size_t			 i, keep = 0, n;
 
 	/* Without the file its size is unknown: the lines go uncapped. */
-	if (taskfiles_log_open(&lg, &srv.cfg, id, 1, NULL, 0) == -1) {
-		taskfiles_log_close(&lg);
+	if (lg->fd == -1)
 		return;
-	}
 	for (i = 0; i < rp->nlines; i++) {
 		l = &rp->lines[i];
 		if (l->name == NULL) {
@@ -228,11 +224,11 @@ report_log_file(struct report *rp, int64_t id)
 			}
 			if (put != TASKFILES_PUT)
 				put = TASKFILES_FULL;
-			else if ((put = taskfiles_log_append(&lg, l->line,
+			else if ((put = taskfiles_log_append(lg, l->line,
 			    n)) == TASKFILES_CUT) {
 				free((char *)l->line);
 				/* The marker takes the line's place. */
-				l->line = strdup(lg.marker);
+				l->line = strdup(lg->marker);
 				l->stream = "stderr";
 			}
 			if (put == TASKFILES_FULL || l->line == NULL) {
@@ -243,7 +239,6 @@ report_log_file(struct report *rp, int64_t id)
 		rp->lines[keep++] = *l;
 	}
 	rp->nlines = keep;
-	taskfiles_log_close(&lg);
 }
 
 /* Frees entry l of a report: a data item is one allocation, at name. */
@@ -286,36 +281,37 @@ current_progress(struct store *st, int64_t id, struct progress *p)
 }
 
 /* The one log line of a task whose items reached HOURGLASS_DATA_MAX,
- * in the file and as an event. */
+ * in the file lg (open and locked, or fd -1) and as an event. */
 static int
-report_data_full(struct store *st, int64_t id, struct hg_err *e)
+report_data_full(struct store *st, int64_t id, struct taskfiles_log *lg,
+    struct hg_err *e)
 {
-	struct taskfiles_log	 lg;
 	struct logline		 l = { "stderr", NULL, NULL, 0 };
 	char			 cut[128];
 	int			 put = -1;
 
 	snprintf(cut, sizeof(cut), HG_DATA_CUT, srv.cfg.data_max);
-	if (taskfiles_log_open(&lg, &srv.cfg, id, 1, NULL, 0) == 0)
-		put = taskfiles_log_append(&lg, cut, strlen(cut));
-	taskfiles_log_close(&lg);
+	if (lg->fd != -1)
+		put = taskfiles_log_append(lg, cut, strlen(cut));
 	if (put == TASKFILES_FULL)
 		return 0;
-	l.line = put == TASKFILES_CUT ? lg.marker : cut;
+	l.line = put == TASKFILES_CUT ? lg->marker : cut;
 	return store_task_log(st, id, &l, 1, e);
 }
 
-/* Records what rp says: log lines and data items, then the last
- * progress, then the end if a complete line came, with the result. */
+/* Records what rp says: log lines and data items (then *written is
+ * set), then the last progress, then the end if a complete line came,
+ * with the result. Returns 0; 1 if the task was not active, and nothing
+ * was recorded; or -1 with e set. */
 static int
 report_apply(struct store *st, int64_t id, struct report *rp,
-    struct hg_err *e)
+    struct taskfiles_log *lg, int *written, struct hg_err *e)
 {
 	struct progress	 p = { 0, -1, NULL };
 	struct outcome	 o = { TASK_SUCCEEDED, 0, 0, NULL, NULL, 1, NULL,
 	    NULL, NULL, NULL, NULL };
-	struct task_output out = { rp->lines, rp->nlines, NULL,
-	    srv.cfg.data_max, 0, 0 };
+	struct task_output out = { .v = rp->lines, .n = rp->nlines,
+	    .data_max = srv.cfg.data_max };
 	int		 has_p = rp->has_progress;
 
 	/* A result goes with the end, if one comes. */
@@ -323,9 +319,13 @@ report_apply(struct store *st, int64_t id, struct report *rp,
 		o.result = rp->result;
 	else
 		out.result = rp->result;
+	*written = 0;
 	if (store_task_output(st, id, &out, e) == -1)
 		return -1;
-	if (out.data_full && report_data_full(st, id, e) == -1)
+	if (out.inactive)
+		return 1;
+	*written = 1;
+	if (out.data_full && report_data_full(st, id, lg, e) == -1)
 		return -1;
 	if (has_p) {
 		p.value = rp->progress.value;
@@ -365,8 +365,12 @@ report_serve(struct req *r, int64_t id)
 	static const char stop_yes[] = "{\"stop\":true}";
 	static const char stop_no[] = "{\"stop\":false}";
 	struct report	 rp;
+	struct taskfiles_log lg = { .fd = -1 };
 	struct store	*st = NULL;
 	struct hg_err	 e;
+	char		 path[PATH_MAX];
+	long long	 start;
+	int		 written;
 	unsigned char	 hash[SHA256_DIGEST_SIZE];
 	const char	*auth = req_param(r, "HTTP_AUTHORIZATION");
 	const char	*text;
@@ -421,8 +425,28 @@ report_serve(struct req *r, int64_t id)
 	if (store_report(st, id, hash, 1, kind, sizeof(kind), &stop, &e) ==
 	    -1)
 		goto fail;
-	report_log_file(&rp, id);
-	rc = report_apply(st, id, &rp, &e);
+	/* The file stays locked until the lines are events as well, or
+	 * are taken back out of it: a report that loses the race with the
+	 * one that ends the task (or with its delete) leaves no line in the
+	 * file that the events lack. */
+	(void)taskfiles_log_open(&lg, &srv.cfg, id, 1, NULL, 0);
+	start = lg.end;
+	report_log_file(&rp, &lg);
+	if ((rc = report_apply(st, id, &rp, &lg, &written, &e)) != 0 &&
+	    !written) {
+		taskfiles_log_takeback(&lg, start);
+		/* A file this report made for a task that is gone. */
+		if (lg.fd != -1 && start == 0 && (rc == 1 ||
+		    e.status == 404) && taskfiles_log_path(&srv.cfg, id,
+		    path, sizeof(path)) == 0)
+			(void)unlink(path);
+		if (rc == 1) {
+			hg_err_set(&e, 409, "not_active", "task %lld has "
+			    "already ended", (long long)id);
+			rc = -1;
+		}
+	}
+	taskfiles_log_close(&lg);
 	feed_kick();
 	/* Its end may have released tasks that waited for it. */
 	if (rp.complete)

@@ -314,6 +314,9 @@ struct task_output {
 	/* The writer dropped an item for the cap by its own count, and
 	 * said so: the cap is marked reached, for a later attempt. */
 	int		 dropped;
+	/* Set by the call: the task was not active (ended, or gone), and
+	 * nothing was written. */
+	int		 inactive;
 };
 
 /*

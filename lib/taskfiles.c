@@ -258,6 +258,16 @@ fail:
 }
 
 void
+taskfiles_log_takeback(struct taskfiles_log *lg, long long to)
+{
+	if (lg->fd != -1 && to < lg->end && ftruncate(lg->fd, (off_t)to) ==
+	    0) {
+		lg->size = lg->end = to;
+		lg->cut = 0;
+	}
+}
+
+void
 taskfiles_log_close(struct taskfiles_log *lg)
 {
 	if (lg->fd == -1)

@@ -96,6 +96,10 @@ enum taskfiles_put taskfiles_log_admit(struct taskfiles_log *lg,
  */
 int	taskfiles_log_write(struct taskfiles_log *lg, const char *const *v,
 	    size_t n);
+/* Takes the file back to to bytes (from lg->end, before what was
+ * written since), as if that had never been written: its lines did
+ * not become events. No file: nothing to do. */
+void	taskfiles_log_takeback(struct taskfiles_log *lg, long long to);
 /* Unlocks and closes; lg may have failed to open. */
 void	taskfiles_log_close(struct taskfiles_log *lg);
 

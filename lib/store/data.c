@@ -149,9 +149,13 @@ store_task_output(struct store *st, int64_t id, struct task_output *o,
 	int		 rc = 0, running;
 
 	o->data_full = 0;
-	if ((o->n == 0 && o->result == NULL) ||
-	    (rc = store__begin_active(st, id, &state, e)) < 1)
-		return rc == -1 ? -1 : 0;
+	o->inactive = 0;
+	if (o->n == 0 && o->result == NULL)
+		return 0;
+	if ((rc = store__begin_active(st, id, &state, e)) < 1) {
+		o->inactive = rc == 0;
+		return rc;
+	}
 	/* Items and results only from a task that runs. */
 	running = state == TASK_RUNNING || state == TASK_STOPPING;
 	if (account_read(st, id, &a, e) == -1)
@@ -193,7 +197,7 @@ int
 store_task_log(struct store *st, int64_t id, const struct logline *v,
     size_t n, struct hg_err *e)
 {
-	struct task_output	 o = { v, n, NULL, 0, 0, 0 };
+	struct task_output	 o = { .v = v, .n = n };
 
 	return store_task_output(st, id, &o, e);
 }

@@ -8,6 +8,7 @@ import os
 import re
 import sqlite3
 import subprocess
+import threading
 import time
 
 from harness import Server, assert_error, check_task_shape, wait_for
@@ -480,3 +481,37 @@ def test_reported_log_is_capped_with_one_marker_line():
         assert sum("the log reached" in x for x in lines) == 1, log
         assert "after the marker" not in log, log
         ok(report(srv, t, '{"complete":1,"code":0}', JSON))
+
+
+def test_reports_racing_the_end_leave_the_file_as_the_events_say(srv):
+    # Reports of 50 log lines from six threads at once, and the complete
+    # report among them: a report that loses the race with the end is
+    # refused (409) and leaves none of its lines in the log file, where
+    # before they stayed there with no log event.
+    for _ in range(5):
+        t = create(srv)
+        ok(report(srv, t, "PROGRESS 1/2\n"))
+        answers = []
+
+        def worker(k):
+            for j in range(6):
+                body = "".join("w%d r%d line %d\n" % (k, j, i)
+                               for i in range(50))
+                answers.append(report(srv, t, body).status)
+
+        threads = [threading.Thread(target=worker, args=(k,))
+                   for k in range(6)]
+        for th in threads:
+            th.start()
+        ok(report(srv, t, '{"complete": 1, "code": 0}\n'))
+        for th in threads:
+            th.join()
+        assert set(answers) <= {200, 409}, answers
+        srv.wait_finished(t["id"])
+        log = srv.get("/api/tasks/%d/log" % t["id"]).body.decode()
+        lines = [e.json["line"] for e in srv.replay(t["id"])
+                 if e.type == "log"]
+        assert log.splitlines() == lines, (len(log.splitlines()),
+                                           len(lines))
+        assert len(lines) == 50 * answers.count(200), (
+            len(lines), answers)

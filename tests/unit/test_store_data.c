@@ -27,7 +27,8 @@ static int
 output(struct store *st, int64_t id, const struct logline *v, size_t n,
     const char *result, long long cap)
 {
-	struct task_output	 o = { v, n, result, cap, 0, 0 };
+	struct task_output	 o = { .v = v, .n = n, .result = result,
+	    .data_max = cap };
 	struct hg_err		 e;
 
 	if (store_task_output(st, id, &o, &e) == -1)

@@ -596,7 +596,7 @@ sql_output_loop(int persist)
 		{ "stdout", "[1,2]", "row", 5 },
 		{ "stdout", "null", "data", 4 },
 	};
-	struct task_output o = { v, 4, NULL, 1 << 20, 0, 0 };
+	struct task_output o = { .v = v, .n = 4, .data_max = 1 << 20 };
 	char		*kind = NULL, *params = NULL, result[32];
 	cJSON		*t = NULL;
 	int64_t		 ev;
