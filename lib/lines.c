@@ -15,6 +15,26 @@ lines_init(struct lines *l, char *buf, size_t max, size_t jmax,
 }
 
 /*
+ * Where to cut a line of len bytes at p whose next byte is next: at
+ * len, unless that splits a UTF-8 character (next continues one whose
+ * first byte is among the last three), then before that character, so
+ * that a cut line is never made invalid, nor mended with U+FFFD.
+ */
+static size_t
+char_cut(const char *p, size_t len, unsigned char next)
+{
+	size_t	 i = len;
+
+	if ((next & 0xc0) != 0x80)
+		return len;
+	while (i > 0 && len - i < 3 && ((unsigned char)p[i - 1] & 0xc0) ==
+	    0x80)
+		i--;
+	return i > 0 && ((unsigned char)p[i - 1] & 0xc0) == 0xc0 ? i - 1 :
+	    len;
+}
+
+/*
  * The n bytes at s go on the current line; ended says a line ending
  * follows them. A line reaches fn when it ends, or when the byte past
  * its cap comes (cut then, as a long line should not wait for its end);
@@ -33,10 +53,12 @@ piece(struct lines *l, const char *s, size_t n, int ended)
 		;
 	else if (n > room) {
 		if (l->len == 0)
-			l->fn(l->arg, s, l->cur);
+			l->fn(l->arg, s, char_cut(s, l->cur,
+			    (unsigned char)s[l->cur]));
 		else {
 			memcpy(l->buf + l->len, s, room);
-			l->fn(l->arg, l->buf, l->cur);
+			l->fn(l->arg, l->buf, char_cut(l->buf, l->cur,
+			    (unsigned char)s[room]));
 		}
 		l->len = 0;
 		l->skipping = 1;

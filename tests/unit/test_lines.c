@@ -135,6 +135,23 @@ long_line_is_cut_and_the_rest_dropped(void)
 	CHECK_STR(feed(4, P("abcdefgh")), "[abcd]");
 }
 
+/* A cut inside a UTF-8 character goes before it: never part of one. */
+static void
+a_cut_never_splits_a_character(void)
+{
+	/* "\xc3\xa9" is é (2 bytes), "\xe2\x82\xac" € (3). */
+	CHECK_STR(feed(4, P("abc\xc3\xa9x\n")), "[abc]");
+	CHECK_STR(feed(4, P("ab\xe2\x82\xac\n")), "[ab]");
+	CHECK_STR(feed(4, P("a\xe2\x82\xac" "b\n")), "[a\xe2\x82\xac]");
+	CHECK_STR(feed(4, P("ab", "c\xc3", "\xa9x\n", "y")), "[abc][y]");
+	CHECK_STR(split(4, "abc\xc3\xa9x\nz"), "[abc][z]");
+	/* Not UTF-8 (continuation bytes only): cut where the cap is. */
+	CHECK_STR(feed(4, P("\x80\x80\x80\x80\x80\n")),
+	    "[\x80\x80\x80\x80]");
+	/* A character that ends at the cap is whole. */
+	CHECK_STR(feed(4, P("ab\xc3\xa9x\n")), "[ab\xc3\xa9]");
+}
+
 static void
 line_of_exactly_the_cap_is_whole(void)
 {
@@ -212,6 +229,7 @@ static const struct unit_test tests[] = {
 	UNIT(empty_lines_are_lines),
 	UNIT(nothing_is_no_line),
 	UNIT(long_line_is_cut_and_the_rest_dropped),
+	UNIT(a_cut_never_splits_a_character),
 	UNIT(line_of_exactly_the_cap_is_whole),
 	UNIT(cut_line_goes_out_at_once),
 	UNIT(end_forgets_the_stream),
