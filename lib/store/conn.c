@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -5,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store_int.h"
 #include "walvfs.h"
@@ -361,13 +363,19 @@ store_open(const char *path, int migrate, char *err, size_t errlen)
 	struct store	*st;
 	char		 gpath[PATH_MAX], sql[64];
 	int64_t		 page = 0;
-	int		 rc;
+	int		 rc, fd;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	st->clock = (struct taskjson_clock)TASKJSON_CLOCK_INIT;
+	/* A new database is made for its owner alone, as the task logs
+	 * are (every log line is in it too); its -wal and -shm take its
+	 * mode (SQLite's unix VFS). One made before keeps its own. */
+	if (migrate && (fd = open(path, O_WRONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC, 0600)) != -1)
+		close(fd);
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, walvfs_name());
 	if (rc != SQLITE_OK) {

@@ -100,3 +100,11 @@ def test_lib_includes_nothing_of_the_programs():
                           or ".." in m.group(1)):
                     bad.append("%s:%d: %s" % (path, n, line.strip()))
     assert not bad, "\n".join(bad)
+
+
+def test_the_database_is_its_owners_alone(srv):
+    # As the task logs are: every log line is in it too.
+    srv.create("count", {"total": 1, "delay_ms": 0})
+    for name in ("hourglass.db", "hourglass.db-wal", "hourglass.db-shm"):
+        mode = os.stat(os.path.join(srv.data, name)).st_mode & 0o777
+        assert mode == 0o600, "%s is %o" % (name, mode)
