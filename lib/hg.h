@@ -24,6 +24,10 @@
 #define HG_PING_MS		15000	/* SSE comment on an idle stream */
 #define HG_RETRY_MS		2000	/* SSE "retry:" sent to clients */
 #define HG_PROGRESS_MS		50	/* one progress write per task, at most */
+/* One result written per task while it runs, at most, the last always
+ * with the end: each is a state event with the whole task and a result
+ * of up to 64 KiB, and retention keeps state events. */
+#define HG_RESULT_MS		1000
 #define HG_STOP_POLL_MS		1000	/* runner re-reads the stop flag */
 #define HG_FEED_POLL_MS		1000	/* server re-reads events unasked */
 #define HG_FEED_RING		8192	/* recent events kept in memory */

@@ -63,6 +63,7 @@ outbox_begin(struct outbox *ob, int64_t id)
 	ob->data_bytes = 0;
 	free(ob->result);
 	ob->result = NULL;
+	ob->result_due = 0;
 	ob->retry_at = 0;
 }
 
@@ -176,8 +177,13 @@ static int
 flush_lines(struct outbox *ob, struct hg_err *e)
 {
 	struct task_output	 o;
+	const char		*result = ob->result;
+	int64_t			 now = hg_mono_ms();
 
-	if (ob->nlines == 0 && ob->result == NULL)
+	/* A result waits for its time (HG_RESULT_MS), or the end. */
+	if (result != NULL && now < ob->result_due)
+		result = NULL;
+	if (ob->nlines == 0 && result == NULL)
 		return 0;
 	if (file_lines(ob, e) == -1) {
 		stall(ob, "log file", e);
@@ -185,7 +191,7 @@ flush_lines(struct outbox *ob, struct hg_err *e)
 	}
 	o.v = ob->lines;
 	o.n = ob->nlines;
-	o.result = ob->result;
+	o.result = result;
 	o.data_max = ob->cfg->data_max;
 	o.dropped = ob->data_full;
 	if (store_task_output(ob->st, ob->id, &o, e) == -1) {
@@ -193,8 +199,11 @@ flush_lines(struct outbox *ob, struct hg_err *e)
 		return -1;
 	}
 	unstall(ob);
-	free(ob->result);
-	ob->result = NULL;
+	if (result != NULL) {
+		free(ob->result);
+		ob->result = NULL;
+		ob->result_due = now + HG_RESULT_MS;
+	}
 	lines_clear(ob);
 	if (o.data_full && !ob->data_full)
 		data_cut(ob);
@@ -256,8 +265,13 @@ outbox_flush(struct outbox *ob, int force)
 		if (!unwritten(ob))
 			return INT64_MAX;
 	}
-	return ob->retry_at != 0 ? ob->retry_at :
-	    ob->last_write + HG_PROGRESS_MS;
+	if (ob->retry_at != 0)
+		return ob->retry_at;
+	/* Only a result waiting for its time. */
+	if (!ob->pending && ob->nlines == 0 && ob->result_due >
+	    ob->last_write + HG_PROGRESS_MS)
+		return ob->result_due;
+	return ob->last_write + HG_PROGRESS_MS;
 }
 
 int

@@ -46,6 +46,7 @@ struct outbox {
 	long long	 data_bytes;	/* of the task's items so far */
 	int		 data_full;	/* past HOURGLASS_DATA_MAX: drop */
 	char		*result;	/* not yet written, or NULL */
+	int64_t		 result_due;	/* monotonic ms (HG_RESULT_MS) */
 	/* A write failed (a full disk, a lock held): what it held is kept
 	 * and tried again at retry_at, backing off; 0 when none failed. */
 	int64_t		 retry_at;	/* monotonic ms */

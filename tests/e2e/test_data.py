@@ -130,6 +130,20 @@ def test_numbers_in_items_and_results_come_back_as_sent(srv):
         '{"task":%d,"name":"n","data":%s}' % (t["id"], vals)], s.events
 
 
+def test_results_in_a_stream_are_written_once_a_second(srv):
+    # 150 results in about 1.5 s: each written would be a state event
+    # with the whole task (up to 64 KiB of result), kept by retention.
+    # They are written a second apart at most; the last with the end.
+    t = sh(srv, "i=0; while [ $i -lt 150 ]; do echo \"{\\\"result\\\": $i}\"; "
+           "i=$((i + 1)); sleep 0.01; done\n")
+    assert t["state"] == "succeeded" and t["result"] == 149, t
+    states = [e.json for e in srv.replay(t["id"]) if e.type == "state"]
+    results = [x["result"] for x in states]
+    assert results[-1] == 149, results
+    changes = [r for a, r in zip(results, results[1:]) if r != a]
+    assert 1 <= len(changes) <= 4, results
+
+
 def test_a_task_without_result_has_result_null(srv):
     t = sh(srv, "echo hi\n")
     assert "result" in t and t["result"] is None, t
