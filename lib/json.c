@@ -309,7 +309,9 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Finds a key that appears twice in one object, anywhere in the tree. */
+/* Finds a key that appears twice in one object, or a number past what
+ * a double holds (1e400 reads as infinity, and would go out as null),
+ * anywhere in the tree. */
 static int
 json_dupcheck(const cJSON *item, struct hg_err *e)
 {
@@ -318,6 +320,9 @@ json_dupcheck(const cJSON *item, struct hg_err *e)
 	size_t		  n = 0, i;
 	int		  rc = 0;
 
+	if (cJSON_IsNumber(item) && !isfinite(item->valuedouble))
+		return hg_err_set(e, 400, "invalid_json", "a number is too "
+		    "large for a double (about 1.8e308 at most)");
 	for (c = item->child; c != NULL; c = c->next) {
 		if (json_dupcheck(c, e) == -1)
 			return -1;

@@ -468,3 +468,14 @@ def test_a_burst_of_large_items_reaches_a_watcher_whole():
         assert ids == sorted(set(ids))
         s.wait_finished(t["id"])
         assert data_page(s, t["id"], "?limit=1")["count"] == 300
+
+
+def test_a_number_past_a_double_is_refused_not_made_null(srv):
+    t = sh(srv, lines('{"data": 1e400}', '{"result": [-1e999]}', "end"))
+    assert data_page(srv, t["id"])["count"] == 0
+    assert t["result"] is None, t
+    log = log_of(srv, t["id"])
+    why = "a number is too large for a double (about 1.8e308 at most)"
+    assert log == ['{"data": 1e400}', "hourglass: line refused: " + why,
+                   '{"result": [-1e999]}', "hourglass: line refused: " + why,
+                   "end"], log
