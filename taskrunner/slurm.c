@@ -45,6 +45,8 @@ struct job {
 	int			 stopping;	/* scancel --batch sent */
 	int			 timedout;
 	int			 gone;		/* squeue no longer has it */
+	int			 unreached;	/* an sbatch did not hear
+						 * back from slurmctld */
 	int			 ended;		/* Slurm said how it ended: */
 	int			 end_code;	/* its exit code */
 	int			 catchup;	/* reading what came while no
@@ -189,8 +191,13 @@ tool(const struct kind *k, char *const argv[], char **env, char *out,
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-	/* What the tool said, on one line, for messages. */
-	err[strcspn(err, "\n")] = '\0';
+	/* What the tool said, every line of it (a warning may come before
+	 * the error), on one line, for messages. */
+	while (got[1] > 0 && err[got[1] - 1] == '\n')
+		err[--got[1]] = '\0';
+	for (i = 0; (size_t)i < got[1]; i++)
+		if (err[i] == '\n')
+			err[i] = ' ';
 out:
 	for (i = 0; i < 2; i++) {
 		if (op[i] != -1)
@@ -242,10 +249,10 @@ out:
 /*
  * The job that a runner submitted for this attempt and died before it
  * recorded: one of the task's name whose script is this attempt's, in
- * any state while slurmctld keeps it. Sets j->id; or leaves it 0 (none,
- * or squeue could not tell: sbatch will then say what is wrong).
+ * any state while slurmctld keeps it. Sets j->id; or leaves it 0. Returns
+ * 0, or -1 if squeue could not tell.
  */
-static void
+static int
 find_submitted(struct job *j, const char *name, const char *script)
 {
 	char	 out[4096], err[256], *line, *bar, *end, *next;
@@ -254,7 +261,7 @@ find_submitted(struct job *j, const char *name, const char *script)
 	long long id;
 
 	if (tool(j->k, argv, j->env, out, sizeof(out), err, sizeof(err)) != 0)
-		return;
+		return -1;
 	for (line = strtok_r(out, "\n", &next); line != NULL;
 	    line = strtok_r(NULL, "\n", &next)) {
 		if ((bar = strchr(line, '|')) == NULL ||
@@ -264,9 +271,10 @@ find_submitted(struct job *j, const char *name, const char *script)
 		id = strtoll(line, &end, 10);
 		if (errno == 0 && end == bar && id > 0) {
 			j->id = id;
-			return;
+			return 0;
 		}
 	}
+	return 0;
 }
 
 /* Whether sbatch's complaint says slurmctld did not answer: words of
@@ -315,8 +323,17 @@ submit(struct job *j, const cJSON *params, char *msg, size_t msglen)
 	snprintf(name, sizeof(name), "--name=hourglass-%lld",
 	    (long long)j->ob->id);
 	/* A runner that died between sbatch and recording the job left
-	 * it running: this one follows it, and submits no second job. */
-	find_submitted(j, name, script);
+	 * it running: this one follows it, and submits no second job. So
+	 * may an sbatch that timed out waiting for slurmctld's answer: a
+	 * try after one that could not reach it goes only once squeue
+	 * says there is no such job (else sbatch would say what is
+	 * wrong). */
+	if (find_submitted(j, name, script) == -1 && j->unreached) {
+		snprintf(msg, msglen, "squeue could not say whether the "
+		    "last sbatch made a job");
+		rc = 1;
+		goto out;
+	}
 	if (j->id != 0) {
 		j->catchup = 1;
 		goto record;
@@ -355,6 +372,7 @@ submit(struct job *j, const cJSON *params, char *msg, size_t msglen)
 		if (st != -1 && unreached(serr)) {
 			snprintf(msg, msglen, "sbatch could not reach "
 			    "slurmctld: %s", serr);
+			j->unreached = 1;
 			rc = 1;
 			goto out;
 		}

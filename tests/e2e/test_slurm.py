@@ -100,14 +100,15 @@ kill -9 $PPID
 """ % (shutil.which("sbatch") or "/usr/bin/sbatch", OLD_KILLED, OLD_KILLED))
 
 # An sbatch that cannot reach slurmctld the first two times it is run
-# (Slurm's own words), then submits with the real one; with DOWN_ALWAYS
-# there, never.
+# (Slurm's own words, after a warning line), then submits with the real
+# one; with DOWN_ALWAYS there, never.
 _down = Scripts("hourglass-slurm-down-")
 DOWN_COUNT = os.path.join(_down.dir, "count")
 DOWN_ALWAYS = os.path.join(_down.dir, "always")
 _down.write("sbatch", """n=$(cat %s 2>/dev/null || echo 0)
 echo $((n + 1)) > %s
 if [ -e %s ] || [ "$n" -lt 2 ]; then
+	echo "sbatch: warning: a line before the error" >&2
 	echo "sbatch: error: Batch job submission failed: Unable to contact \
 slurm controller (connect failure)" >&2
 	exit 1
@@ -115,6 +116,14 @@ fi
 exec %s "$@"
 """ % (DOWN_COUNT, DOWN_COUNT, DOWN_ALWAYS,
        shutil.which("sbatch") or "/usr/bin/sbatch"))
+# And a squeue that cannot reach it either while SQUEUE_DOWN is there.
+SQUEUE_DOWN = os.path.join(_down.dir, "squeue-down")
+_down.write("squeue", """if [ -e %s ]; then
+	echo "squeue: error: Unable to contact slurm controller" >&2
+	exit 1
+fi
+exec %s "$@"
+""" % (SQUEUE_DOWN, shutil.which("squeue") or "/usr/bin/squeue"))
 
 KINDS = {"kinds": [
     {"name": "count", "builtin": "count", "description": "count",
@@ -562,6 +571,36 @@ def test_slurm_task_waiting_for_the_controller_stops(srv):
         os.unlink(DOWN_ALWAYS)
         if os.path.exists(DOWN_COUNT):
             os.unlink(DOWN_COUNT)
+
+
+def test_slurm_no_sbatch_again_while_squeue_cannot_tell_of_the_last(srv):
+    # An sbatch that heard nothing back may have made its job all the
+    # same: the next goes only once squeue says there is none.
+    for f in (DOWN_COUNT,):
+        if os.path.exists(f):
+            os.unlink(f)
+    for f in (DOWN_ALWAYS, SQUEUE_DOWN):
+        with open(f, "w"):
+            pass
+    try:
+        t = srv.create("down")
+        wait_for(lambda: os.path.exists(DOWN_COUNT) and
+                 open(DOWN_COUNT).read().strip() == "1", 20,
+                 what="a first sbatch")
+        time.sleep(4)       # tries after 1 s and 2 s more
+        with open(DOWN_COUNT) as f:
+            assert f.read().strip() == "1"
+        with open(os.path.join(srv.data, "runner.log")) as f:
+            said = [ln for ln in f if "task %d]" % t["id"] in ln]
+        assert any("squeue could not say whether the last sbatch made "
+                   "a job" in ln for ln in said), said
+        assert srv.task(t["id"])["state"] == "queued"
+        srv.stop_task(t["id"])
+        assert srv.wait_finished(t["id"], 10)["state"] == "canceled"
+    finally:
+        for f in (DOWN_ALWAYS, SQUEUE_DOWN, DOWN_COUNT):
+            if os.path.exists(f):
+                os.unlink(f)
 
 
 def test_slurm_task_is_lost_only_when_slurm_no_longer_knows_its_job():
