@@ -193,9 +193,8 @@ params_integer_refuses_1e300(void)
 {
 	struct kinds	*ks = load_good();
 
+	/* 1e400, past a double, json_parse refuses (test_json). */
 	PARAMS_REFUSED(ks, "count", "{\"total\":1e300}",
-	    "params.total: must be an integer from 1 to 1000000");
-	PARAMS_REFUSED(ks, "count", "{\"total\":1e400}",
 	    "params.total: must be an integer from 1 to 1000000");
 	kinds_free(ks);
 }
@@ -274,7 +273,7 @@ params_number_out_of_range_is_422(void)
 	    "params.ratio: must be a number from 0.5 to 2.5");
 	PARAMS_REFUSED(ks, "mixed.kind-1", "{\"file\":\"a\",\"ratio\":0.4}",
 	    "params.ratio: must be a number from 0.5 to 2.5");
-	PARAMS_REFUSED(ks, "mixed.kind-1", "{\"file\":\"a\",\"ratio\":1e400}",
+	PARAMS_REFUSED(ks, "mixed.kind-1", "{\"file\":\"a\",\"ratio\":1e300}",
 	    "params.ratio: must be a number from 0.5 to 2.5");
 	kinds_free(ks);
 }
