@@ -187,8 +187,10 @@ store__begin(struct store *st, int write, struct hg_err *e)
 {
 	if (write && st->gate != NULL && !st->gated)
 		st->gated = gate_enter(st->gate, HG_BUSY_MS) == 0;
-	if (store__exec(st, write ? &q_begin_imm : &q_begin, e) == 0)
+	if (store__exec(st, write ? &q_begin_imm : &q_begin, e) == 0) {
+		st->changes = sqlite3_total_changes64(st->db);
 		return 0;
+	}
 	ungate(st);
 	return -1;
 }
@@ -198,7 +200,10 @@ store__commit(struct store *st, struct hg_err *e)
 {
 	int	 rc = 0, wrote;
 
-	wrote = sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE;
+	/* Rows changed: a transaction BEGIN IMMEDIATE made is a write one
+	 * whether it writes or not. */
+	wrote = sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE &&
+	    sqlite3_total_changes64(st->db) != st->changes;
 	if (store__exec(st, &q_commit, e) == -1) {
 		store__exec(st, &q_rollback, NULL);
 		rc = -1;

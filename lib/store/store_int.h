@@ -96,6 +96,9 @@ struct store {
 	sqlite3_stmt	*stmt[S_MAX];	/* prepared on first use */
 	struct gate	*gate;		/* the write gate, or NULL */
 	int		 gated;		/* it is held */
+	/* sqlite3_total_changes64 at the write transaction's BEGIN: a
+	 * commit that changed rows tells a write failure is over. */
+	sqlite3_int64	 changes;
 	int64_t		 busy_since;	/* monotonic ms of the first retry */
 	struct taskjson_clock clock;	/* dates of the times it writes */
 	struct objcache	*objs;		/* tasks' objects for lists, or NULL */

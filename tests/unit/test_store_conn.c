@@ -337,7 +337,36 @@ a_commit_is_one_write_to_the_log(void)
 	store_close(st);
 }
 
+/* A write that fails for want of room is what /api/health reports,
+ * with the system's reason, until a write that changes rows commits: a
+ * transaction that changes none says nothing of the disk. */
+static void
+a_write_failure_is_told_until_a_write_commits(void)
+{
+	struct store		*st = open_db();
+	struct create_opts	 o = { .idem_key = NULL };
+	struct hg_err		 e;
+	cJSON			*t = NULL;
+	char			 why[160];
+
+	CHECK_INT(store_failing(why, sizeof(why)), 0);
+	walvfs_fail_next_flush(SQLITE_FULL);
+	CHECK_INT(store_task_create_opts(st, "count", "a", PARAMS, &o, &t,
+	    &e), -1);
+	CHECK(t == NULL);
+	walvfs_fail_next_flush(SQLITE_OK);
+	CHECK_INT(store_failing(why, sizeof(why)), 1);
+	CHECK_HAS(why, "full");
+	CHECK_INT(store__begin(st, 1, &e), 0);
+	CHECK_INT(store__commit(st, &e), 0);
+	CHECK_INT(store_failing(why, sizeof(why)), 1);
+	CHECK(create(st, "count", "b") > 0);
+	CHECK_INT(store_failing(why, sizeof(why)), 0);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
+	UNIT(a_write_failure_is_told_until_a_write_commits),
 	UNIT(migration_9_keeps_events_and_their_sequence),
 	UNIT(migration_11_keeps_tasks_keys_indexes_and_their_sequence),
 	UNIT(open_with_migrate_gives_working_store),
