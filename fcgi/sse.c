@@ -463,7 +463,12 @@ sse_fd_reserve(void)
 {
 	long	 cores = sysconf(_SC_NPROCESSORS_ONLN);
 
-	return HG_FD_RESERVE + HG_FD_PER_CORE * (cores > 0 ? cores : 1);
+	/* Up to HG_FD_CORES: on a host of 64 cores a limit of 4,096
+	 * would otherwise leave no stream at all. */
+	if (cores < 1)
+		cores = 1;
+	return HG_FD_RESERVE + HG_FD_PER_CORE * (cores < HG_FD_CORES ?
+	    cores : HG_FD_CORES);
 }
 
 /* How many streams may be open: what the descriptor limit leaves past

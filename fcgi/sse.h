@@ -19,7 +19,7 @@ int	 sse_start(char *err, size_t errlen);
  * to a loop, and r->adopted set: its connection is the loop's now. */
 void	 stream_serve(struct req *r, int64_t task);
 /* Descriptors kept for all but streams: HG_FD_RESERVE, and
- * HG_FD_PER_CORE for each core online. */
+ * HG_FD_PER_CORE for each core online, up to HG_FD_CORES of them. */
 long	 sse_fd_reserve(void);
 /* Ends every stream (its end records sent where the socket takes
  * them) and the loop threads. Before feed_stop(). */

@@ -195,6 +195,7 @@
  * refused with 503 while creates, reads and stops go on. */
 #define HG_FD_RESERVE		256
 #define HG_FD_PER_CORE		64
+#define HG_FD_CORES		16	/* counted for HG_FD_PER_CORE, at most */
 /* A connection thread that finds no descriptor to accept with, and
  * another thread using the spare one (main.c), waits this long. */
 #define HG_FD_WAIT_MS		50
