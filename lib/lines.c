@@ -23,15 +23,19 @@ lines_init(struct lines *l, char *buf, size_t max, size_t jmax,
 static size_t
 char_cut(const char *p, size_t len, unsigned char next)
 {
-	size_t	 i = len;
+	size_t		 i = len, need;
+	unsigned char	 lead;
 
 	if ((next & 0xc0) != 0x80)
 		return len;
 	while (i > 0 && len - i < 3 && ((unsigned char)p[i - 1] & 0xc0) ==
 	    0x80)
 		i--;
-	return i > 0 && ((unsigned char)p[i - 1] & 0xc0) == 0xc0 ? i - 1 :
-	    len;
+	if (i == 0 || ((lead = (unsigned char)p[i - 1]) & 0xc0) != 0xc0)
+		return len;
+	/* Its bytes, by its first: whole before the cut, next is a stray. */
+	need = (lead & 0xe0) == 0xc0 ? 2 : (lead & 0xf0) == 0xe0 ? 3 : 4;
+	return len - (i - 1) >= need ? len : i - 1;
 }
 
 /*

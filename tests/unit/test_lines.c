@@ -148,8 +148,12 @@ a_cut_never_splits_a_character(void)
 	/* Not UTF-8 (continuation bytes only): cut where the cap is. */
 	CHECK_STR(feed(4, P("\x80\x80\x80\x80\x80\n")),
 	    "[\x80\x80\x80\x80]");
-	/* A character that ends at the cap is whole. */
+	/* A character that ends at the cap is whole, a stray continuation
+	 * byte after it or not. */
 	CHECK_STR(feed(4, P("ab\xc3\xa9x\n")), "[ab\xc3\xa9]");
+	CHECK_STR(feed(4, P("ab\xc3\xa9\x80x\n")), "[ab\xc3\xa9]");
+	CHECK_STR(feed(4, P("\xf0\x9f\x98\x80\x80\n")),
+	    "[\xf0\x9f\x98\x80]");
 }
 
 static void
