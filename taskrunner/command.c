@@ -381,6 +381,21 @@ out:
 	return rc;
 }
 
+/* Whether the command has exited: reaps it, once, and kills what it
+ * left in its group. */
+static int
+command_reaped(struct cmd *c)
+{
+	if (!c->exited && waitpid(c->pid, &c->status, WNOHANG) == c->pid) {
+		c->exited = 1;
+		signals_child = 0;
+		/* Whatever it left behind in its group goes too. */
+		(void)kill(-c->pid, SIGKILL);
+		c->drain_left = HG_DRAIN_OUTPUT_MS;
+	}
+	return c->exited;
+}
+
 /*
  * Sends what a stop, a timeout or the grace after a complete line calls
  * for, as their times come: SIGTERM to the group, then SIGKILL grace_s
@@ -392,10 +407,12 @@ command_deadlines(struct cmd *c, int64_t now)
 	int64_t	 grace = (int64_t)(c->k->grace_s * 1000);
 	int	 asked;
 
-	/* The timeout is the command's: once it has exited, its status
+	/* The timeout is the command's: once it has exited (looked at
+	 * again as the timeout comes, in case it just did), its status
 	 * decides, however long its output takes to drain. */
 	asked = !c->stopping && outbox_stop_asked(c->ob);
-	if (!c->stopping && (asked || (!c->exited && now >= c->t_out))) {
+	if (!c->stopping && (asked || (now >= c->t_out &&
+	    !command_reaped(c)))) {
 		c->timedout = !asked;
 		c->stopping = 1;
 		if (!c->exited)
@@ -499,14 +516,7 @@ command_wait(struct cmd *c, struct outstream *so, struct outstream *se,
 			c->drain_left -= idle;
 			wall -= hg_mono_ms() - now;
 		}
-		if (!c->exited && waitpid(c->pid, &c->status, WNOHANG) ==
-		    c->pid) {
-			c->exited = 1;
-			signals_child = 0;
-			/* Whatever it left behind in its group goes too. */
-			(void)kill(-c->pid, SIGKILL);
-			c->drain_left = HG_DRAIN_OUTPUT_MS;
-		}
+		(void)command_reaped(c);
 	}
 }
 
