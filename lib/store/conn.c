@@ -27,10 +27,14 @@ static char		 failed_msg[160];
 static void
 errmsg(struct store *st, char *msg, size_t len)
 {
-	int	 en = sqlite3_system_errno(st->db);
+	int	 code = sqlite3_extended_errcode(st->db), en = 0;
 
-	if (en == 0 && (sqlite3_extended_errcode(st->db) ==
-	    SQLITE_IOERR_WRITE))
+	/* The system's errno is kept from the last error that had one:
+	 * only an error of the system's own is said with it. */
+	if ((code & 0xff) == SQLITE_IOERR || (code & 0xff) == SQLITE_CANTOPEN ||
+	    (code & 0xff) == SQLITE_FULL)
+		en = sqlite3_system_errno(st->db);
+	if (en == 0 && code == SQLITE_IOERR_WRITE)
 		en = walvfs_errno(st->db);
 	if (en != 0)
 		snprintf(msg, len, "%s (%s)", sqlite3_errmsg(st->db),
