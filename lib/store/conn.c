@@ -370,7 +370,7 @@ store_open(const char *path, int migrate, char *err, size_t errlen)
 	    "PRAGMA synchronous = NORMAL;"
 	    "PRAGMA foreign_keys = ON;";
 	struct store	*st;
-	char		 gpath[PATH_MAX], sql[64];
+	char		 gpath[PATH_MAX], sql[128];
 	int64_t		 page = 0;
 	int		 rc, fd;
 
@@ -403,8 +403,13 @@ store_open(const char *path, int migrate, char *err, size_t errlen)
 	/* The server checkpoints once a second (store_checkpoint), off
 	 * the path of any request or task; a commit does it itself only
 	 * past 16 MiB of log, as when no server runs. */
-	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %lld",
-	    (long long)(AUTOCHECKPOINT_BYTES / (page > 0 ? page : 1024)));
+	/* And a log that grew past that once (a burst the checkpoints
+	 * could not keep up with) goes back to it when it begins again,
+	 * not kept at its peak on the disk. */
+	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %lld;"
+	    "PRAGMA journal_size_limit = %lld",
+	    (long long)(AUTOCHECKPOINT_BYTES / (page > 0 ? page : 1024)),
+	    (long long)AUTOCHECKPOINT_BYTES);
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		goto dbfail;
 	if ((migrate ? apply_migrations(st, err, errlen) :

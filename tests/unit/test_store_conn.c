@@ -2,6 +2,11 @@
  * lib/store/conn.c: opening (with and without migrations), closing, and what
  * a second connection to the same file sees. Helpers: store_test.h.
  */
+#include <sys/stat.h>
+
+#include <limits.h>
+#include <stdio.h>
+
 #include <sqlite3.h>
 
 #include "store/store_int.h"
@@ -365,7 +370,36 @@ a_write_failure_is_told_until_a_write_commits(void)
 	store_close(st);
 }
 
+/* A log that a burst made larger than 16 MiB goes back to 16 MiB once
+ * it is checkpointed and begins again, rather than keep its peak. */
+static void
+a_grown_log_goes_back_to_its_limit(void)
+{
+	struct store	*st = open_db();
+	struct stat	 sb;
+	char		 wal[PATH_MAX + 256];
+	int		 i;
+
+	snprintf(wal, sizeof(wal), "%s-wal", db_path());
+	CHECK_INT(sqlite3_exec(st->db, "CREATE TABLE scratch (b BLOB)", NULL,
+	    NULL, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	for (i = 0; i < 24; i++)
+		CHECK_INT(sqlite3_exec(st->db, "INSERT INTO scratch VALUES "
+		    "(randomblob(1048576))", NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	CHECK(stat(wal, &sb) == 0 && sb.st_size > 24 * 1048576);
+	CHECK_INT(store_checkpoint(st), 0);
+	/* The next commit, a small one, begins the log again. */
+	CHECK_INT(sqlite3_exec(st->db, "INSERT INTO scratch VALUES (1)", NULL,
+	    NULL, NULL), SQLITE_OK);
+	CHECK(stat(wal, &sb) == 0);
+	CHECK(sb.st_size <= 16 * 1048576);
+	store_close(st);
+}
+
 static const struct unit_test tests[] = {
+	UNIT(a_grown_log_goes_back_to_its_limit),
 	UNIT(a_write_failure_is_told_until_a_write_commits),
 	UNIT(migration_9_keeps_events_and_their_sequence),
 	UNIT(migration_11_keeps_tasks_keys_indexes_and_their_sequence),
