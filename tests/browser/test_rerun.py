@@ -89,8 +89,10 @@ def test_run_again_in_the_details_goes_on_to_the_new_task(srv, browser):
     before = set(srv.task_ids())
     browser.find("#d-task button.rerun").click()
     tid = new_task(srv, before)
-    wait_for(lambda: details(browser)["title"] == "again #%d" % tid, 5,
-             what="the new task's details")
+    # The title, then its facts: the link back comes with the facts.
+    wait_for(lambda: details(browser)["title"] == "again #%d" % tid and
+             details(browser)["link"] is not None, 5,
+             what="the new task's details with their link")
     assert details(browser)["link"] == "#task-%d" % old, details(browser)
     browser.wait_row(tid, lambda r: r["state"] == "succeeded",
                      what="the new task to succeed")
