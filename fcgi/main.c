@@ -283,13 +283,10 @@ conn_spawn(void)
 	}
 }
 
-static void
-millisleep(int ms)
+static int
+spare_open(void)
 {
-	struct timespec	 ts = { 0, (long)ms * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	return open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 /*
@@ -306,13 +303,12 @@ out_of_fds(struct req *r)
 	int		 rc;
 
 	if (pthread_mutex_trylock(&spare.mu) != 0) {
-		millisleep(HG_FD_WAIT_MS);
+		hg_sleep_ms(HG_FD_WAIT_MS);
 		return;
 	}
-	if (spare.fd < 0 && (spare.fd = open("/dev/null", O_RDONLY |
-	    O_CLOEXEC)) < 0) {
+	if (spare.fd < 0 && (spare.fd = spare_open()) < 0) {
 		pthread_mutex_unlock(&spare.mu);
-		millisleep(HG_FD_WAIT_MS);
+		hg_sleep_ms(HG_FD_WAIT_MS);
 		return;
 	}
 	close(spare.fd);
@@ -326,10 +322,10 @@ out_of_fds(struct req *r)
 	}
 	/* The connection's descriptor, closed, is the spare again (unless
 	 * another thread took it meanwhile: then the next try opens it). */
-	spare.fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	spare.fd = spare_open();
 	pthread_mutex_unlock(&spare.mu);
 	if (rc < 0)
-		millisleep(HG_FD_WAIT_MS);
+		hg_sleep_ms(HG_FD_WAIT_MS);
 }
 
 /*
@@ -680,7 +676,7 @@ main(int argc, char *argv[])
 	    (int)sizeof(tmp))
 		die("%s: path too long", srv.cfg.sock);
 	listen_fd = listen_unix(srv.cfg.sock, tmp);
-	spare.fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	spare.fd = spare_open();
 	pthread_attr_init(&thread_attr);
 	pthread_attr_setstacksize(&thread_attr, HG_THREAD_STACK);
 	pthread_attr_setdetachstate(&thread_attr, PTHREAD_CREATE_DETACHED);

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdarg.h>
@@ -65,6 +66,17 @@ int64_t
 hg_mono_ms(void)
 {
 	return clock_ms(CLOCK_MONOTONIC);
+}
+
+void
+hg_sleep_ms(int64_t ms)
+{
+	struct timespec	 ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
 }
 
 void

@@ -367,6 +367,8 @@ int	hg_err_set(struct hg_err *e, int status, const char *code,
 int64_t	hg_now_ms(void);
 /* Milliseconds from CLOCK_MONOTONIC, for deadlines. */
 int64_t	hg_mono_ms(void);
+/* Sleeps ms milliseconds whole, a signal's handler or not. */
+void	hg_sleep_ms(int64_t ms);
 /* How long a thread that looks every max ms sleeps to wake at at (ms
  * since the epoch; 0: nothing due): max, or less, 0 if at has come. */
 int64_t	hg_wait_until(int64_t at, int64_t max);

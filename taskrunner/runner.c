@@ -6,7 +6,6 @@
  * outbox. Between processes only SQLite is shared; after each commit a
  * datagram nudges the server to read the new events.
  */
-#include <errno.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
@@ -52,7 +51,6 @@ finish(struct runner *r, const struct outcome *o)
 {
 	struct outcome	 end = *o;
 	struct hg_err	 e;
-	struct timespec	 ts;
 	char		*result = outbox_take_result(&r->ob);
 	int64_t		 delay = HG_FINISH_BACKOFF_MS, since = 0;
 	int		 rc;
@@ -74,10 +72,7 @@ finish(struct runner *r, const struct outcome *o)
 			    "keeping it and trying again until it is recorded",
 			    state_name(end.state), e.msg);
 		}
-		ts.tv_sec = delay / 1000;
-		ts.tv_nsec = (long)(delay % 1000) * 1000000;
-		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-			;
+		hg_sleep_ms(delay);
 		if ((delay *= 2) > HG_FINISH_BACKOFF_MAX_MS)
 			delay = HG_FINISH_BACKOFF_MAX_MS;
 	}
