@@ -599,8 +599,10 @@ tasks_log(struct req *r, int64_t id)
 	}
 	if (fstat(fd, &sb) == -1)
 		sb.st_size = 0;
-	if (tail > 0)
-		off = taskfiles_log_tail(fd, sb.st_size, (long)tail);
+	/* A tail that cannot be read sends the whole log. */
+	if (tail > 0 && (off = taskfiles_log_tail(fd, sb.st_size,
+	    (long)tail)) == -1)
+		off = 0;
 	/* Up to the size seen now: a running task's log keeps growing,
 	 * and the file is only appended to (a removed one stays open). */
 	reply_head(r, 200, NULL, "text/plain; charset=utf-8",

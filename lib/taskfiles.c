@@ -128,27 +128,16 @@ taskfiles_spares_sweep(const struct config *c)
 static void
 whole_lines(struct taskfiles_log *lg)
 {
-	char		 buf[4096];
-	long long	 at = lg->size, keep = 0;
-	size_t		 want;
-	ssize_t		 i;
+	char	 last;
+	off_t	 keep;
 
-	if (at == 0 || pread(lg->fd, buf, 1, (off_t)(at - 1)) != 1 ||
-	    buf[0] == '\n')
+	if (lg->size == 0 || pread(lg->fd, &last, 1, (off_t)(lg->size - 1)) !=
+	    1 || last == '\n')
 		return;
-	while (at > 0 && keep == 0) {
-		want = at > (long long)sizeof(buf) ? sizeof(buf) : (size_t)at;
-		at -= (long long)want;
-		if (pread(lg->fd, buf, want, (off_t)at) != (ssize_t)want)
-			return;
-		for (i = (ssize_t)want - 1; i >= 0; i--)
-			if (buf[i] == '\n') {
-				keep = at + i + 1;
-				break;
-			}
-	}
-	if (ftruncate(lg->fd, (off_t)keep) == 0)
-		lg->size = lg->end = keep;
+	/* The part is the file's last line: where it begins. */
+	if ((keep = taskfiles_log_tail(lg->fd, (off_t)lg->size, 1)) != -1 &&
+	    ftruncate(lg->fd, keep) == 0)
+		lg->size = lg->end = (long long)keep;
 }
 
 int
@@ -303,7 +292,7 @@ taskfiles_log_tail(int fd, off_t size, long n)
 	while (pos > 0) {
 		start = pos > (off_t)sizeof(buf) ? pos - (off_t)sizeof(buf) : 0;
 		if ((got = pread(fd, buf, (size_t)(pos - start), start)) <= 0)
-			return 0;
+			return -1;
 		for (i = got - 1; i >= 0; i--)
 			if (buf[i] == '\n' && ++seen == n)
 				return start + i + 1;

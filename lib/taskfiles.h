@@ -108,7 +108,9 @@ void	taskfiles_log_close(struct taskfiles_log *lg);
 int	taskfiles_log_read(const struct config *c, int64_t id);
 /* The offset of the last n lines (n > 0) of the log fd, size bytes
  * long, read backwards a block at a time; 0 if it has n lines or fewer,
- * or a read fails. Every line of a log ends with '\n'. */
+ * -1 if a read fails. Every line of a log ends with '\n', but for a
+ * last one that a writer killed in a write left cut short, which counts
+ * as a line too. */
 off_t	taskfiles_log_tail(int fd, off_t size, long n);
 
 /* Removes task id's log and its folder with whatever its command left

@@ -458,6 +458,9 @@ tail_finds_the_last_lines(void)
 	CHECK_INT(tail_of("l1\nl2\nl3\nl4\n", 4), 0);
 	CHECK_INT(tail_of("l1\nl2\nl3\nl4\n", 10000), 0);
 	CHECK_INT(tail_of("\n\n\n", 2), 1);
+	/* A cut last line is a line; a read that fails says so. */
+	CHECK_INT(tail_of("l1\nl2\nl", 1), 6);
+	CHECK_INT(taskfiles_log_tail(-1, 10, 1), -1);
 	CHECK_INT(tail_of("", 3), 0);
 }
 
