@@ -206,8 +206,7 @@ store__commit(struct store *st, struct hg_err *e)
 
 	/* Rows changed: a transaction BEGIN IMMEDIATE made is a write one
 	 * whether it writes or not. */
-	wrote = sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE &&
-	    sqlite3_total_changes64(st->db) != st->changes;
+	wrote = sqlite3_total_changes64(st->db) != st->changes;
 	if (store__exec(st, &q_commit, e) == -1) {
 		store__exec(st, &q_rollback, NULL);
 		rc = -1;
