@@ -67,37 +67,39 @@ echo "PROGRESS 1/100"
 while :; do sleep 0.1; done
 """)
 
-# An sbatch that submits with the real one, then kills the runner that
-# called it before the runner can record the job: the first time (its
-# marker keeps the job's id), after that it only submits.
-_tools = Scripts("hourglass-slurm-tools-")
-KILLED = os.path.join(_tools.dir, "killed")
-_tools.write("sbatch", """out=$(%s "$@") || exit
+SBATCH = shutil.which("sbatch") or "/usr/bin/sbatch"
+
+
+def killing_sbatch(prefix, first=""):
+    """An sbatch that runs the shell text first, submits with the real
+    one, then kills the runner that called it before the runner can
+    record the job: the first time (its marker, returned with the
+    folder, keeps the job's id), after that it only submits."""
+    tools = Scripts(prefix)
+    marker = os.path.join(tools.dir, "killed")
+    tools.write("sbatch", first + """out=$(%s "$@") || exit
 echo "$out"
 [ -e %s ] && exit 0
 echo "$out" > %s
 kill -9 $PPID
-""" % (shutil.which("sbatch") or "/usr/bin/sbatch", KILLED, KILLED))
+""" % (SBATCH, marker, marker))
+    return tools, marker
+
+
+_tools, KILLED = killing_sbatch("hourglass-slurm-tools-")
 
 # As KILLED, but the job writes the task's slurm.out, as every job did
 # before each attempt had an output file of its own: a runner of this
 # build follows a job that an older one submitted.
-_old = Scripts("hourglass-slurm-old-")
-OLD_KILLED = os.path.join(_old.dir, "killed")
-_old.write("sbatch", """n=$#
+_old, OLD_KILLED = killing_sbatch("hourglass-slurm-old-", """n=$#
 while [ $n -gt 0 ]; do
 	a=$1
 	shift
-	case $a in --output=*) a="${a%%/*}/slurm.out" ;; esac
+	case $a in --output=*) a="${a%/*}/slurm.out" ;; esac
 	set -- "$@" "$a"
 	n=$((n - 1))
 done
-out=$(%s "$@") || exit
-echo "$out"
-[ -e %s ] && exit 0
-echo "$out" > %s
-kill -9 $PPID
-""" % (shutil.which("sbatch") or "/usr/bin/sbatch", OLD_KILLED, OLD_KILLED))
+""")
 
 # An sbatch that cannot reach slurmctld the first two times it is run
 # (Slurm's own words, after a warning line), then submits with the real
@@ -114,8 +116,7 @@ slurm controller (connect failure)" >&2
 	exit 1
 fi
 exec %s "$@"
-""" % (DOWN_COUNT, DOWN_COUNT, DOWN_ALWAYS,
-       shutil.which("sbatch") or "/usr/bin/sbatch"))
+""" % (DOWN_COUNT, DOWN_COUNT, DOWN_ALWAYS, SBATCH))
 # And a squeue that cannot reach it either while SQUEUE_DOWN is there.
 SQUEUE_DOWN = os.path.join(_down.dir, "squeue-down")
 _down.write("squeue", """if [ -e %s ]; then
