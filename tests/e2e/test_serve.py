@@ -70,6 +70,24 @@ def test_a_hang_up_stops_both():
         srv.close()
 
 
+def test_a_signal_twice_still_stops_both():
+    # `make run` stopped by a TERM to its group: make passes its own TERM
+    # on, so the script gets two at once. The second came while the first
+    # one's trap was signalling the servers, ended the script there and
+    # left hourglass-fcgi serving.
+    for _ in range(8):
+        srv = Server().start()
+        try:
+            proc = srv.proc
+            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(STOP_TIMEOUT)
+            wait_for(lambda: not serving(srv), 5, what="nginx and the "
+                     "server to be gone")
+        finally:
+            srv.close()
+
+
 def test_a_second_serve_on_the_same_folder_leaves_the_first_serving():
     with Server() as srv:
         env = srv.env()
