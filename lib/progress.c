@@ -265,15 +265,17 @@ parse_json(const char *l, size_t len, struct pline *out)
 	m = cJSON_GetObjectItemCaseSensitive(doc, "message");
 	d = cJSON_GetObjectItemCaseSensitive(doc, "data");
 	r = cJSON_GetObjectItemCaseSensitive(doc, "result");
-	if (d != NULL && r != NULL) {
+	v = cJSON_GetObjectItemCaseSensitive(doc, "complete");
+	/* An item beside a result or an end: one of them would be lost. */
+	if (d != NULL && (r != NULL || v != NULL)) {
 		out->kind = PLINE_LOG;
 		snprintf(out->why, sizeof(out->why), "hourglass: line refused: "
-		    "it has both \"data\" and \"result\"; send each on a "
-		    "line of its own");
+		    "it has both \"data\" and \"%s\"; send each on a line of "
+		    "its own", r != NULL ? "result" : "complete");
 		rc = 0;
 		goto out;
 	}
-	if ((v = cJSON_GetObjectItemCaseSensitive(doc, "complete")) != NULL) {
+	if (v != NULL) {
 		if (!(cJSON_IsTrue(v) || (cJSON_IsNumber(v) &&
 		    v->valuedouble == 1)))
 			goto out;

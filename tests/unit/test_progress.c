@@ -791,6 +791,10 @@ both_data_and_result_is_refused(void)
 	IS_REFUSED("{\"complete\": 1, \"data\": 1, \"result\": 2}",
 	    "hourglass: line refused: it has both \"data\" and \"result\"; "
 	    "send each on a line of its own");
+	/* The complete line took the end and dropped the item. */
+	IS_REFUSED("{\"complete\": 1, \"code\": 0, \"data\": [1]}",
+	    "hourglass: line refused: it has both \"data\" and "
+	    "\"complete\"; send each on a line of its own");
 }
 
 static void
