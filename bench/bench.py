@@ -57,7 +57,7 @@ START_N = _q(200, 40)           # start-latency samples
 CREATE_ROUNDS = _q(3, 1)        # wrk runs of POST /api/tasks
 CREATE_SECS = _q(3, 2)
 CREATE_CLIENTS = 8
-E2E_N = _q(2000, 300)           # do-nothing tasks per end-to-end run
+E2E_N = _q(2000, 296)           # tasks per end-to-end run: N of 8 clients
 E2E_ROUNDS = _q(3, 1)
 SPAWN_SECS = _q(2.0, 0.5)       # bare spawns of true, before each e2e run
 PROGRESS_TASKS = _q(3, 1)       # ticker tasks, one after another
@@ -688,6 +688,19 @@ def section_runner_memory(srv, R):
                       "private_kb": priv}
         log("  %s runner: RSS %d kB (peak %d), Pss %d kB, private %d kB" % (
             label, rss, hwm, pss, priv))
+    # The floor beside it: a program that links what a runner links to
+    # write (libc, libsqlite3) and writes one row; and libc alone.
+    db = os.path.join(srv.data, "floor.db")
+    for label, argv in (("floor_libc", [os.path.join(BINDIR, "floor-libc")]),
+                        ("floor_sqlite", [os.path.join(BINDIR, "floor"),
+                                          db])):
+        runs = []
+        for _ in range(3):
+            rss, hwm = (int(x) for x in subprocess.check_output(
+                argv).split())
+            runs.append(max(rss, hwm))
+        out[label] = {"rss_kb": median(runs), "runs": runs}
+        log("  %s: %s kB" % (label, runs))
     R["runner_mem"] = out
 
 
@@ -1213,11 +1226,20 @@ def summary_rows(R):
     e2e, e2b = R["e2e"]["nothing"], R["e2e"]["count"]
     bare = st.get("bare_p50_ms", NAN)
     spawn_ratio = e2e.get("spawn_ratio", NAN)
+    # A command task is a spawn and all a builtin task does: at b spawns'
+    # worth of builtin tasks, b / (1 + b) of a spawn's rate if they add.
+    b = e2b.get("spawn_ratio", NAN)
+    spawn_bound = b / (1 + b)
     p99_ratio = R["data"].get("p99_ratio", NAN)
     w = R["watchers"]
     idle = R["fcgi_idle"]["rss_kb"]
-    run = max(max(x["rss_kb"], x["hwm_kb"])
-              for x in R["runner_mem"].values())
+    rm = R["runner_mem"]
+    run = max(max(rm[k]["rss_kb"], rm[k]["hwm_kb"])
+              for k in ("command", "builtin"))
+    floor_note = ""
+    if "floor_sqlite" in rm:
+        floor_note = "; the floor, a program that links libsqlite3 and " \
+            "writes one row: %s" % mib(rm["floor_sqlite"]["rss_kb"])
     sc = R["scale"]
     rows = [
         ("reads: GET /api/tasks/{id} vs nginx static",
@@ -1256,9 +1278,11 @@ def summary_rows(R):
                                   R["creates"]["ratio"]),
          "(no target)", None),
         ("do-nothing tasks/s end to end (`true`), 8 clients",
-         "%s/s = %.3f x nginx = %s x bare spawns of `true` (%s/s)" % (
+         "%s/s = %.3f x nginx = %s x bare spawns of `true` (%s/s); "
+         "a bare spawn plus a builtin task's way, were their costs to "
+         "add: %s" % (
              f0(e2e["tps"]), e2e["ratio"], q2(spawn_ratio),
-             q0(e2e.get("spawn", NAN))),
+             q0(e2e.get("spawn", NAN)), q2(spawn_bound)),
          ">= 0.9 x bare spawns in the same run",
          judged(spawn_ratio >= 0.9, spawn_ratio)),
         ("do-nothing tasks/s end to end (builtin `count`), 8 clients",
@@ -1294,8 +1318,8 @@ def summary_rows(R):
          w["steps"][-1]["fcgi_threads"] <= 32),
         ("idle hourglass-fcgi RSS", "%s (%s kB)" % (mib(idle), f0(idle)),
          "<= 8 MiB", idle <= 8 * 1024),
-        ("runner RSS while it runs (peak)", "%s (%s kB)" % (mib(run),
-                                                           f0(run)),
+        ("runner RSS while it runs (peak)", "%s (%s kB)%s" % (
+            mib(run), f0(run), floor_note),
          "<= 2 MiB", run <= 2 * 1024),
         ("list page, empty -> %s tasks" % f0(sc[-1]["size"]),
          "%s -> %s ms" % (f2(sc[0]["list_p50_ms"]),
@@ -1542,12 +1566,22 @@ def report(R, path):
         add("| hourglass-runner running %s | %s | %s | %s | %s |" % (
             label, mib(x["rss_kb"]), mib(x["hwm_kb"]), mib(x["pss_kb"]),
             mib(x["private_kb"])))
+    for k, label in (("floor_sqlite", "the floor: `bench/floor`, linked "
+                      "with libsqlite3, writes one row to a WAL database"),
+                     ("floor_libc", "`bench/floor-libc`: libc alone, does "
+                      "nothing")):
+        if k in rm:
+            add("| %s (peak, median of 3) | | %s | | |" % (
+                label, mib(rm[k]["rss_kb"])))
     add("")
     add("Targets: idle hourglass-fcgi at most 8 MiB, judged %d s after "
         "the runs above, once nginx has let go of the connections it kept "
         "for them (keepalive_timeout 5 s: their threads end); a runner at "
         "most 2 MiB (its peak). RSS counts shared library pages (libc, "
-        "libsqlite3) in full; Pss shares them out." % IDLE_S)
+        "libsqlite3) in full, and the kernel maps up to 64 KiB of them "
+        "around each page touched; Pss shares them out. The floor rows "
+        "are what a runner cannot go below while it links libsqlite3 "
+        "and writes with it." % IDLE_S)
     add("")
 
     sc = R["scale"]
@@ -1623,7 +1657,8 @@ def main():
         return
     if not shutil.which("wrk"):
         sys.exit("bench: wrk is missing (bench/run installs it)")
-    for p in ("stamp", "ticker", "firehose", "watchers", "tasks"):
+    for p in ("stamp", "ticker", "firehose", "watchers", "tasks", "floor",
+              "floor-libc"):
         if not os.access(os.path.join(BINDIR, p), os.X_OK):
             sys.exit("bench: bench/bin/%s is missing (bench/run builds it)"
                      % p)
