@@ -327,17 +327,15 @@ out:
 	return rc;
 }
 
-/* The kind's own regex: its first group is a percent. */
-static int
-parse_regex(const char *l, const regex_t *re, struct pline *out)
+int
+progress_regex(const char *line, const regex_t *re, double *percent)
 {
 	regmatch_t	 m[2];
 
-	if (re == NULL || regexec(re, l, 2, m, 0) != 0 || m[1].rm_so < 0 ||
-	    read_num(l + m[1].rm_so, l + m[1].rm_eo, &out->value) == -1 ||
-	    out->value > 100)
+	if (re == NULL || regexec(re, line, 2, m, 0) != 0 || m[1].rm_so < 0 ||
+	    read_num(line + m[1].rm_so, line + m[1].rm_eo, percent) == -1 ||
+	    *percent > 100)
 		return -1;
-	out->total = 100;
 	return 0;
 }
 
@@ -356,8 +354,9 @@ progress_parse(const char *line, size_t len, const regex_t *re,
 		return out->kind;
 	pline_free(out);
 	memset(out, 0, sizeof(*out));
-	if (parse_regex(line, re, out) == 0) {
+	if (progress_regex(line, re, &out->value) == 0) {
 		out->kind = PLINE_PROGRESS;
+		out->total = 100;
 		return out->kind;
 	}
 	memset(out, 0, sizeof(*out));

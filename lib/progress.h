@@ -54,6 +54,12 @@ struct pline {
  */
 enum pline_kind	progress_parse(const char *line, size_t len,
 		    const regex_t *re, struct pline *out);
+/*
+ * The kind's progress_regex alone, as a command's stderr is read: 0 with
+ * *percent (0..100) from its first group if line matches re, else -1.
+ */
+int		progress_regex(const char *line, const regex_t *re,
+		    double *percent);
 /* Frees what out holds (its json); out may be parsed into again. */
 void		pline_free(struct pline *out);
 /* 1 if name matches ^[A-Za-z][A-Za-z0-9_.-]{0,63}$, a data item's name,

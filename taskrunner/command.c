@@ -114,6 +114,25 @@ command_stdout_line(struct outbox *ob, const struct kind *k,
 	return taken;
 }
 
+/*
+ * A line of stderr: progress only if the kind's progress_regex reads it,
+ * since tools that draw their own progress (curl, wget, ffmpeg) draw it
+ * there. The protocol's lines are stdout's alone. 1 if taken, 0 if it
+ * is a log line.
+ */
+static int
+command_stderr_line(struct outbox *ob, const struct kind *k,
+    const char *line)
+{
+	double	 percent;
+
+	if (!k->has_regex || progress_regex(line, &k->progress_re,
+	    &percent) == -1)
+		return 0;
+	outbox_progress(ob, percent, 100, NULL);
+	return 1;
+}
+
 static void
 line_done(void *arg, const char *raw, size_t len)
 {
@@ -124,7 +143,10 @@ line_done(void *arg, const char *raw, size_t len)
 	struct cmd	*c = s->c;
 
 	hg_utf8_clean(raw, len, clean, sizeof(clean));
-	if (strcmp(s->name, "stdout") == 0 && command_stdout_line(c->ob, c->k, &c->end, clean))
+	if (strcmp(s->name, "stdout") == 0) {
+		if (command_stdout_line(c->ob, c->k, &c->end, clean))
+			return;
+	} else if (command_stderr_line(c->ob, c->k, clean))
 		return;
 	outbox_log(c->ob, s->name, clean);
 }

@@ -35,6 +35,7 @@ EMIT_PARAMS = {"text": {"type": "string", "default": ""},
                "code": {"type": "integer", "min": 0, "max": 255,
                         "default": 0}}
 
+EMIT_ERR = script("emit_err.sh", 'printf "%b" "$1" >&2\n')
 BOTH = script("both.sh", "echo out1\necho err1 >&2\necho out2\n"
               "echo err2 >&2\n")
 SELFKILL = script("selfkill.sh", "echo before\nkill -9 $$\necho after\n")
@@ -95,6 +96,8 @@ KINDS = {"kinds": [
          progress_regex="([0-9]+)% done"),
     kind("regex2", [EMIT, "{text}", "{code}"], params=EMIT_PARAMS,
          progress_regex="([0-9]+(\\.[0-9]+)?)% (done|left)"),
+    kind("regexerr", [EMIT_ERR, "{text}"], params={"text": {
+        "type": "string"}}, progress_regex="([0-9]+)% done"),
     kind("both", [BOTH]),
     kind("selfkill", [SELFKILL]),
     kind("missing", [MISSING]),
@@ -231,6 +234,20 @@ def test_progress_regex_not_matching_is_a_log_line(srv):
     assert t["state"] == "succeeded", t
     assert t["progress"]["value"] == 0, t
     assert log_of(srv, t["id"]) == "copying: 37% left\n"
+
+
+def test_progress_regex_reads_stderr_too(srv):
+    # Tools that draw their own progress (curl, wget, ffmpeg) draw it on
+    # stderr; the protocol's own lines are read on stdout only.
+    t = run(srv, "regexerr", {"text": "before\\ncopying: 37% done\\n"
+                                      "PROGRESS 5/10\\nafter\\n"})
+    assert t["state"] == "succeeded", t
+    assert t["progress"]["value"] == 37, t
+    assert t["progress"]["total"] == 100, t
+    logs = log_events(srv.replay(t["id"]))
+    assert [(e["stream"], e["line"]) for e in logs] == [
+        ("stderr", "before"), ("stderr", "PROGRESS 5/10"),
+        ("stderr", "after")], logs
 
 
 def test_progress_redrawn_with_carriage_returns_ends_at_last(srv):
