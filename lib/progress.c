@@ -245,6 +245,19 @@ refused_json(const char *l, size_t len, const struct hg_err *e,
 	return rc;
 }
 
+/* The key that makes doc a progress report ("progress", or "value"
+ * with "total"), or NULL. */
+static const char *
+progress_key(const cJSON *doc)
+{
+	if (cJSON_GetObjectItemCaseSensitive(doc, "progress") != NULL)
+		return "progress";
+	if (cJSON_GetObjectItemCaseSensitive(doc, "value") != NULL &&
+	    cJSON_GetObjectItemCaseSensitive(doc, "total") != NULL)
+		return "value";
+	return NULL;
+}
+
 /* Cronicle's JSON lines, and data items and results. Returns 0 when
  * out says what the line is (a refused one is PLINE_LOG with why). */
 static int
@@ -253,6 +266,7 @@ parse_json(const char *l, size_t len, struct pline *out)
 	const cJSON	*v, *t, *m, *d, *r;
 	cJSON		*doc;
 	struct hg_err	 e;
+	const char	*other;
 	int64_t		 code = 0;
 	int		 rc = -1;
 
@@ -266,12 +280,19 @@ parse_json(const char *l, size_t len, struct pline *out)
 	d = cJSON_GetObjectItemCaseSensitive(doc, "data");
 	r = cJSON_GetObjectItemCaseSensitive(doc, "result");
 	v = cJSON_GetObjectItemCaseSensitive(doc, "complete");
-	/* An item beside a result or an end: one of them would be lost. */
-	if (d != NULL && (r != NULL || v != NULL)) {
+	/* An item beside a result, an end or progress, or a result beside
+	 * progress: one of the two would be lost. */
+	other = NULL;
+	if (d != NULL)
+		other = r != NULL ? "result" : v != NULL ? "complete" :
+		    progress_key(doc);
+	else if (r != NULL && v == NULL)
+		other = progress_key(doc);
+	if (other != NULL) {
 		out->kind = PLINE_LOG;
 		snprintf(out->why, sizeof(out->why), "hourglass: line refused: "
-		    "it has both \"data\" and \"%s\"; send each on a line of "
-		    "its own", r != NULL ? "result" : "complete");
+		    "it has both \"%s\" and \"%s\"; send each on a line of "
+		    "its own", d != NULL ? "data" : "result", other);
 		rc = 0;
 		goto out;
 	}

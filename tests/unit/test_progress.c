@@ -791,6 +791,13 @@ both_data_and_result_is_refused(void)
 	IS_REFUSED("{\"complete\": 1, \"data\": 1, \"result\": 2}",
 	    "hourglass: line refused: it has both \"data\" and \"result\"; "
 	    "send each on a line of its own");
+	/* The item or the result went, and the progress was dropped. */
+	IS_REFUSED("{\"data\": 1, \"value\": 5, \"total\": 10}",
+	    "hourglass: line refused: it has both \"data\" and \"value\"; "
+	    "send each on a line of its own");
+	IS_REFUSED("{\"result\": \"r\", \"progress\": 0.5}",
+	    "hourglass: line refused: it has both \"result\" and "
+	    "\"progress\"; send each on a line of its own");
 	/* The complete line took the end and dropped the item. */
 	IS_REFUSED("{\"complete\": 1, \"code\": 0, \"data\": [1]}",
 	    "hourglass: line refused: it has both \"data\" and "
