@@ -22,6 +22,8 @@ api_warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static const char *const exact[] = { "data", "result", NULL };
+
 cJSON *
 api_parse(const char *p, size_t len)
 {
@@ -37,7 +39,10 @@ api_parse(const char *p, size_t len)
 		return NULL;
 	while (end < p + len && strchr(" \t\r\n", *end) != NULL && *end)
 		end++;
-	if (end != p + len) {
+	/* Data items and results as the server keeps them: a number past
+	 * what a double holds goes out as it came. */
+	if (end != p + len ||
+	    json_keep_digits_named(doc, exact, p, len) == -1) {
 		cJSON_Delete(doc);
 		return NULL;
 	}

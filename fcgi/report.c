@@ -409,8 +409,10 @@ report_serve(struct req *r, int64_t id)
 			    "is one object, as a progress line would be");
 			goto fail;
 		}
-		/* One line of the protocol, as a command would print it. */
-		if ((line = json_print(doc)) == NULL) {
+		/* One line of the protocol, as a command would print it,
+		 * its numbers as they came. */
+		if (json_keep_digits(doc, doc, body, len) == -1 ||
+		    (line = json_print(doc)) == NULL) {
 			hg_err_set(&e, 503, "unavailable", "out of memory");
 			goto fail;
 		}

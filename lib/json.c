@@ -364,6 +364,115 @@ json_parse(const char *buf, size_t len, struct hg_err *e)
 	return doc;
 }
 
+/*
+ * The next number of the JSON text buf (len bytes) from *pos, outside
+ * strings: sets *start and returns its length, and moves *pos past it;
+ * 0 if there is none. Keys are strings, and true, false and null hold
+ * no digit, so a '-' or a digit outside a string starts a number.
+ */
+static size_t
+next_number(const char *buf, size_t len, size_t *pos, size_t *start)
+{
+	size_t	 i = *pos;
+
+	while (i < len && buf[i] != '-' && (buf[i] < '0' || buf[i] > '9')) {
+		if (buf[i++] != '"')
+			continue;
+		while (i < len && buf[i] != '"')
+			i += buf[i] == '\\' ? 2 : 1;
+		i++;
+	}
+	if (i >= len) {
+		*pos = len;
+		return 0;
+	}
+	*start = i;
+	while (i < len && buf[i] != '\0' &&
+	    strchr("0123456789+-.eE", buf[i]) != NULL)
+		i++;
+	*pos = i;
+	return i - *start;
+}
+
+/* The significant digits of a number's text: those of its mantissa
+ * from the first that is not 0. */
+static size_t
+significant(const char *t, size_t n)
+{
+	size_t	 i = 0, k = 0;
+
+	while (i < n && (t[i] == '-' || t[i] == '0' || t[i] == '.'))
+		i++;
+	for (; i < n && t[i] != 'e' && t[i] != 'E'; i++)
+		k += t[i] >= '0' && t[i] <= '9';
+	return k;
+}
+
+struct keep {
+	const char		 *buf;
+	size_t			  len, pos;
+	const cJSON		 *within;
+	const char *const	 *names;
+};
+
+/* Whether it is a member named one of kp->names. */
+static int
+keep_named(const struct keep *kp, const cJSON *it)
+{
+	const char *const	*n;
+
+	if (kp->names == NULL || it->string == NULL)
+		return 0;
+	for (n = kp->names; *n != NULL; n++)
+		if (strcmp(*n, it->string) == 0)
+			return 1;
+	return 0;
+}
+
+/* Walks it in the text's order, taking a number of the text for each
+ * number of the tree. */
+static int
+keep_walk(struct keep *kp, cJSON *it, int inside)
+{
+	cJSON	*c;
+	char	*t;
+	size_t	 start = 0, n;
+
+	inside = inside || it == kp->within || keep_named(kp, it);
+	if (cJSON_IsNumber(it) &&
+	    (n = next_number(kp->buf, kp->len, &kp->pos, &start)) > 0 &&
+	    inside && significant(kp->buf + start, n) > 15) {
+		if ((t = cJSON_malloc(n + 1)) == NULL)
+			return -1;
+		memcpy(t, kp->buf + start, n);
+		t[n] = '\0';
+		it->type = cJSON_Raw;
+		it->valuestring = t;
+	}
+	for (c = it->child; c != NULL; c = c->next)
+		if (keep_walk(kp, c, inside) == -1)
+			return -1;
+	return 0;
+}
+
+int
+json_keep_digits(cJSON *doc, const cJSON *within, const char *buf,
+    size_t len)
+{
+	struct keep	 kp = { buf, len, 0, within, NULL };
+
+	return keep_walk(&kp, doc, 0);
+}
+
+int
+json_keep_digits_named(cJSON *doc, const char *const *names,
+    const char *buf, size_t len)
+{
+	struct keep	 kp = { buf, len, 0, NULL, names };
+
+	return keep_walk(&kp, doc, 0);
+}
+
 int
 json_int(const cJSON *item, int64_t *v)
 {
@@ -567,8 +676,8 @@ num_is_int(double d)
  * text reads back farther from d than a relative DBL_EPSILON, so that
  * 9000000000000001 went out as 9e+15: a parameter accepted was not the
  * one run. Here a whole number within +-2^53 is its digits, and any
- * other the shorter of "%.15g" and "%.17g" that reads back as d
- * exactly. -0 stays "-0". The server never calls setlocale(), so '.'
+ * other the shortest of "%.15g", "%.16g" and "%.17g" that reads back
+ * as d exactly. -0 stays "-0". The server never calls setlocale(), so '.'
  * is the decimal point, for printf and strtod alike.
  */
 size_t
@@ -586,6 +695,8 @@ json_num_text(double d, char s[JSON_NUM_MAX])
 		return (size_t)(end - p);
 	}
 	n = snprintf(s, JSON_NUM_MAX, "%.15g", d);
+	if (strtod(s, NULL) != d)
+		n = snprintf(s, JSON_NUM_MAX, "%.16g", d);
 	if (strtod(s, NULL) != d)
 		n = snprintf(s, JSON_NUM_MAX, "%.17g", d);
 	return (size_t)n;

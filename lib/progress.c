@@ -296,6 +296,15 @@ parse_json(const char *l, size_t len, struct pline *out)
 		rc = 0;
 		goto out;
 	}
+	/* Its numbers go out as they came, past what a double holds. */
+	if ((d != NULL || r != NULL) &&
+	    json_keep_digits(doc, d != NULL ? d : r, l, len) == -1) {
+		out->kind = PLINE_LOG;
+		snprintf(out->why, sizeof(out->why), "hourglass: line refused: "
+		    "out of memory");
+		rc = 0;
+		goto out;
+	}
 	if (v != NULL) {
 		if (!(cJSON_IsTrue(v) || (cJSON_IsNumber(v) &&
 		    v->valuedouble == 1)))

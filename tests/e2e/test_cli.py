@@ -29,6 +29,10 @@ echo '{"result":{"rows":3}}'
 # More data items than one page of GET /api/tasks/{id}/data holds (1000).
 MANY = SCRIPTS.write("many", """seq 1 1001 | sed 's/.*/{"data":&}/'
 """)
+# Numbers a double does not hold.
+BIG = SCRIPTS.write("big", """echo '{"data": [9007199254740993, 0.5]}'
+echo '{"result": 12345678901234567890}'
+""")
 # Escape sequences in its progress message and in its error's message.
 NOISY = SCRIPTS.write("noisy", r"""printf 'PROGRESS 1/2 \033[2Jhalf\n'
 printf '%s\n' '{"complete":1,"code":2,"description":"\u001b]0;t\u0007x\ny"}'
@@ -49,6 +53,8 @@ KINDS = {"kinds": [
      "external": True, "params": {}},
     {"name": "many", "description": "sends 1001 data items",
      "command": [MANY], "params": {}},
+    {"name": "big", "description": "sends numbers past a double",
+     "command": [BIG], "params": {}},
     {"name": "noisy", "description": "writes escape sequences",
      "command": [NOISY],
      "params": {"text": {"type": "string", "default": "plain"}}},
@@ -632,6 +638,19 @@ def test_json_data_prints_each_page_on_a_line_of_its_own(srv):
     assert [i["data"] for p in pages for i in p["items"]] == list(
         range(1, 1002))
     assert len(ok(srv, "data", str(tid)).splitlines()) == 1001
+
+
+def test_numbers_past_a_double_print_as_they_came(srv):
+    # Read through a double, they printed as 9007199254740992 and
+    # 1.2345678901234567e+19.
+    tid = int(ok(srv, "start", "big"))
+    srv.wait_finished(tid)
+    assert ok(srv, "result", str(tid)) == "12345678901234567890\n"
+    line = ok(srv, "data", str(tid)).splitlines()[0]
+    assert line.split()[1:] == ["data", "[9007199254740993,0.5]"], line
+    assert "[9007199254740993,0.5]" in ok(srv, "--json", "data", str(tid))
+    assert '"result":12345678901234567890' in ok(srv, "--json", "show",
+                                                 str(tid))
 
 
 def test_logs_and_logs_follow(srv):

@@ -130,6 +130,29 @@ def test_numbers_in_items_and_results_come_back_as_sent(srv):
         '{"task":%d,"name":"n","data":%s}' % (t["id"], vals)], s.events
 
 
+def test_numbers_past_a_double_come_back_as_sent(srv):
+    # A double made them 9007199254740992, 1.2345678901234567e+19 and
+    # 1.8446744073709552e+19: nanosecond stamps, 64-bit ids and hashes
+    # came back as other numbers.
+    vals = "[9007199254740993,12345678901234567890,1733600000123456789]"
+    t = sh(srv, lines('{"name": "n", "data": %s}' % vals,
+                      '{"result": 18446744073709551615}'))
+    assert t["state"] == "succeeded", t
+    assert t["result"] == 18446744073709551615, t
+    r = srv.get("/api/tasks/%d/data" % t["id"])
+    assert r.status == 200 and vals.encode() in r.body, r.body
+    assert r.json["items"][0]["data"] == json.loads(vals), r.json
+    # And from an external worker's report, as text and as JSON.
+    task = remote(srv)
+    ok(report(srv, task, '{"data": 9007199254740993}\n'))
+    ok(report(srv, task, {"result": 12345678901234567890}, JSON))
+    r = srv.get("/api/tasks/%d/data" % task["id"])
+    assert b"9007199254740993" in r.body, r.body
+    assert r.json["items"][0]["data"] == 9007199254740993, r.json
+    got = srv.get("/api/tasks/%d" % task["id"]).json
+    assert got["result"] == 12345678901234567890, got
+
+
 def test_results_in_a_stream_are_written_once_a_second(srv):
     # 150 results in about 1.5 s: each written would be a state event
     # with the whole task (up to 64 KiB of result), kept by retention.

@@ -575,7 +575,7 @@ print_keeps_numbers_and_writes_the_rest_as_cjson(void)
 	static const char *const exact[] = {
 		"[9000000000000001,9007199254740991,-9007199254740991,"
 		"0.30000000000000004,123456789.12345679,1.2345678901234568e+18,"
-		"0.1,28,-0,1e+300,1.5e-300]",
+		"0.1,28,-0,1e+300,1.5e-300,0.3333333333333333]",
 		"{\"n\":{\"a\":[[],{}],\"b\":null},\"t\":true,\"f\":false}",
 	};
 	static const char *const same[] = {
@@ -617,7 +617,64 @@ print_keeps_numbers_and_writes_the_rest_as_cjson(void)
 	CHECK(json_print(NULL) == NULL);
 }
 
+static void
+keep_digits_keeps_long_numbers_within_as_they_came(void)
+{
+	static const char text[] = "{\"n\": 12345678901234567890, "
+	    "\"data\": {\"s\": \"9\\\"1 -2\", \"big\": 9007199254740993, "
+	    "\"small\": 1.25, \"ns\": [1733600000123456789, true, null], "
+	    "\"f\": -0.1000000000000000055511151231257827, "
+	    "\"e\": 1.2345678901234567890E+5, \"z\": 0.000012345}, "
+	    "\"m\": 98765432109876543210}";
+	struct hg_err	 e;
+	cJSON		*doc, *d;
+	char		*out;
+
+	doc = json_parse(text, strlen(text), &e);
+	CHECK(doc != NULL);
+	d = cJSON_GetObjectItemCaseSensitive(doc, "data");
+	CHECK_INT(json_keep_digits(doc, d, text, strlen(text)), 0);
+	out = json_print(d);
+	CHECK_STR(out, "{\"s\":\"9\\\"1 -2\",\"big\":9007199254740993,"
+	    "\"small\":1.25,\"ns\":[1733600000123456789,true,null],"
+	    "\"f\":-0.1000000000000000055511151231257827,"
+	    "\"e\":1.2345678901234567890E+5,\"z\":1.2345e-05}");
+	free(out);
+	/* Outside it, numbers stay numbers. */
+	CHECK(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(doc, "n")));
+	CHECK(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(doc, "m")));
+	cJSON_Delete(doc);
+}
+
+static void
+keep_digits_named_keeps_them_within_members_so_named(void)
+{
+	static const char *const names[] = { "data", "result", NULL };
+	static const char text[] = "{\"items\": [{\"id\": 1234567890123456, "
+	    "\"data\": 12345678901234567}], \"result\": {\"x\": "
+	    "1.00000000000000001}, \"value\": 0.3333333333333333}";
+	struct hg_err	 e;
+	cJSON		*doc;
+	char		*out;
+
+	doc = json_parse(text, strlen(text), &e);
+	CHECK(doc != NULL);
+	CHECK_INT(json_keep_digits_named(doc, names, text, strlen(text)), 0);
+	out = json_print(doc);
+	CHECK_STR(out, "{\"items\":[{\"id\":1234567890123456,"
+	    "\"data\":12345678901234567}],\"result\":{\"x\":"
+	    "1.00000000000000001},\"value\":0.3333333333333333}");
+	free(out);
+	CHECK(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(doc, "value")));
+	CHECK(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "items"),
+	    0), "id")));
+	cJSON_Delete(doc);
+}
+
 static const struct unit_test tests[] = {
+	UNIT(keep_digits_named_keeps_them_within_members_so_named),
+	UNIT(keep_digits_keeps_long_numbers_within_as_they_came),
 	UNIT(print_keeps_numbers_and_writes_the_rest_as_cjson),
 	UNIT(parse_accepts_object_with_trailing_whitespace),
 	UNIT(parse_accepts_leading_whitespace_and_scalars),

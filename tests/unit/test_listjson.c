@@ -576,18 +576,18 @@ differs(struct json_buf *b, cJSON *item)
 
 /*
  * A number's text reads back as d itself (its sign too); a whole number
- * within 2^53 is its digits; and any other is cJSON's own text wherever
- * that reads back exactly (cJSON's check is looser: 9000000000000001
- * was "9e+15"). Returns 0 if so.
+ * within 2^53 is its digits; and any other is the first of "%.15g",
+ * "%.16g" and "%.17g" that reads back exactly (cJSON's printer tried 15
+ * digits against a looser check, 9000000000000001 was "9e+15", then
+ * went to 17: 1/3 was 0.33333333333333331). Returns 0 if so.
  */
 static int
 num_wrong(double d)
 {
 	struct json_buf	 b = { NULL, 0, 0, 0 };
-	cJSON		*n;
-	char		*end, *cj, want[400];
+	char		*end, want[400];
 	double		 back;
-	int		 bad;
+	int		 bad, digits;
 
 	json_buf_num(&b, d);
 	if (isnan(d) || isinf(d))
@@ -601,13 +601,14 @@ num_wrong(double d)
 			snprintf(want, sizeof(want), "%.0f", d);
 			bad |= strcmp(b.p, want) != 0;
 		} else {
-			if ((n = cJSON_CreateNumber(d)) == NULL ||
-			    (cj = cJSON_PrintUnformatted(n)) == NULL)
-				abort();
-			if (strtod(cj, NULL) == d)
-				bad |= strcmp(b.p, cj) != 0;
-			free(cj);
-			cJSON_Delete(n);
+			for (digits = 15; digits < 17; digits++) {
+				snprintf(want, sizeof(want), "%.*g", digits,
+				    d);
+				if (strtod(want, NULL) == d)
+					break;
+			}
+			snprintf(want, sizeof(want), "%.*g", digits, d);
+			bad |= strcmp(b.p, want) != 0;
 		}
 	}
 	if (bad)

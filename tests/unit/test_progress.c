@@ -783,6 +783,23 @@ result_line(void)
 }
 
 static void
+data_and_result_numbers_go_out_as_they_came(void)
+{
+	struct pline	 pl;
+
+	/* A double would make them 9007199254740992 and
+	 * 1.2345678901234567e+19. */
+	CHECK_INT(parse("{\"data\": [9007199254740993, 1.5], \"name\": "
+	    "\"ns\"}", NULL, &pl), PLINE_DATA);
+	CHECK_STR(pl.json, "[9007199254740993,1.5]");
+	pline_free(&pl);
+	CHECK_INT(parse("{\"complete\": 1, \"code\": 0, \"result\": "
+	    "12345678901234567890}", NULL, &pl), PLINE_COMPLETE);
+	CHECK_STR(pl.json, "12345678901234567890");
+	pline_free(&pl);
+}
+
+static void
 both_data_and_result_is_refused(void)
 {
 	IS_REFUSED("{\"data\": 1, \"result\": 2}", "hourglass: line refused: "
@@ -839,6 +856,7 @@ static const struct unit_test tests[] = {
 	UNIT(data_item_name_of_64_is_taken_65_refused),
 	UNIT(data_item_over_64_kib_is_refused),
 	UNIT(result_line),
+	UNIT(data_and_result_numbers_go_out_as_they_came),
 	UNIT(both_data_and_result_is_refused),
 	UNIT(complete_with_result),
 	UNIT(keyword_without_message),
