@@ -218,7 +218,8 @@ store_idem_prune(struct store *st, int64_t before)
 static const struct store_sql q_tended = { S_TENDED,
     "SELECT id, state, watch_ms, watched_at, external, "
     "heartbeat_ms, grace_ms, reported_at, stop_at FROM tasks INDEXED BY "
-    "tasks_tended WHERE state IN ('queued', 'running', 'stopping') AND "
+    "tasks_tended WHERE state IN ('queued', 'retrying', 'running', "
+    "'stopping') AND "
     "(watch_ms IS NOT NULL OR external = 1) AND id > ?1 ORDER BY id "
     "LIMIT ?2" };
 

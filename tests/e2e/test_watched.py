@@ -4,7 +4,7 @@ their window. Watchers are real SSE clients through nginx."""
 
 import time
 
-from harness import Server, wait_for
+from harness import FINISHED, Server
 
 # Run under the ASan build only in `make test` (scripts/test).
 SLOW = "waits out while-watched windows in real time"
@@ -15,6 +15,8 @@ KINDS = {"kinds": [
     {"name": "preview", "builtin": "count", "while_watched_s": WINDOW,
      "params": {"total": {"type": "integer", "min": 1, "default": 100000},
                 "delay_ms": {"type": "integer", "min": 0, "default": 50}}},
+    {"name": "flaky", "command": ["/bin/sh", "-c", "exit 1"],
+     "while_watched_s": WINDOW, "retries": 2, "retry_delay_s": 60},
     {"name": "count", "builtin": "count",
      "params": {"total": {"type": "integer", "min": 1, "default": 100000},
                 "delay_ms": {"type": "integer", "min": 0, "default": 50}}},
@@ -42,6 +44,17 @@ def assert_unwatched(t):
     assert t["state"] == "canceled", t
     assert t["error"]["code"] == "unwatched", t
     assert "%g s" % WINDOW in t["error"]["message"], t
+
+
+def test_unwatched_task_waiting_to_retry_is_canceled(srv):
+    # The janitor looked only at queued, running and stopping tasks: one
+    # waiting for its next attempt went on unwatched, and that attempt
+    # started with nobody there.
+    tid = srv.create("flaky")["id"]
+    srv.wait_state(tid, "retrying")
+    t = srv.wait_state(tid, FINISHED, timeout=WINDOW + 8)
+    assert_unwatched(t)
+    assert t["attempt"] == 1, t
 
 
 def test_kinds_lists_while_watched_s(srv):
