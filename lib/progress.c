@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,8 +220,8 @@ parse_data(const cJSON *doc, const cJSON *v, struct pline *out)
 
 /*
  * A line json_parse() refused (e): if a looser reader, cJSON's own, takes
- * it for an object with "data" or "result", it was meant as an item or a
- * result, and is refused saying why (a duplicate key, "\u0000", nesting
+ * it for an object with "data", "result" or "complete", it was meant as
+ * an item, a result or an end, and is refused saying why (a duplicate key, "\u0000", nesting
  * too deep), as other refused ones are. Returns 0 if so, else -1: a log
  * line like any other.
  */
@@ -235,7 +236,8 @@ refused_json(const char *l, size_t len, const struct hg_err *e,
 		return -1;
 	if (cJSON_IsObject(doc) &&
 	    (cJSON_GetObjectItemCaseSensitive(doc, "data") != NULL ||
-	    cJSON_GetObjectItemCaseSensitive(doc, "result") != NULL)) {
+	    cJSON_GetObjectItemCaseSensitive(doc, "result") != NULL ||
+	    cJSON_GetObjectItemCaseSensitive(doc, "complete") != NULL)) {
 		out->kind = PLINE_LOG;
 		snprintf(out->why, sizeof(out->why), "hourglass: line refused: "
 		    "%.200s", e->msg);
@@ -311,8 +313,16 @@ parse_json(const char *l, size_t len, struct pline *out)
 			goto out;
 		t = cJSON_GetObjectItemCaseSensitive(doc, "code");
 		if (t != NULL && (json_int(t, &code) == -1 ||
-		    code < -255 || code > 255))
+		    code < INT_MIN || code > INT_MAX)) {
+			/* Else the end is missed, with nothing said: a worker
+			 * elsewhere would be told all is well. */
+			out->kind = PLINE_LOG;
+			snprintf(out->why, sizeof(out->why), "hourglass: "
+			    "complete line refused: its code must be an "
+			    "integer from %d to %d", INT_MIN, INT_MAX);
+			rc = 0;
 			goto out;
+		}
 		out->kind = PLINE_COMPLETE;
 		out->code = (int)code;
 		m = cJSON_GetObjectItemCaseSensitive(doc, "description");

@@ -55,6 +55,15 @@ near(double a, double b)
 	CHECK(!pl_.has_message);					\
 } while (0)
 
+#define IS_REFUSED(s, w) do {						\
+	struct pline	 pl_;						\
+									\
+	CHECK_INT(parse((s), NULL, &pl_), PLINE_LOG);			\
+	CHECK(pl_.json == NULL);					\
+	CHECK_STR(pl_.why, (w));					\
+	pline_free(&pl_);						\
+} while (0)
+
 /* ---- PROGRESS v/t [message] ---- */
 
 static void
@@ -243,14 +252,31 @@ json_complete_other_than_1_is_log(void)
 	IS_LOG("{\"complete\": null}", NULL);
 }
 
+#define BAD_CODE "hourglass: complete line refused: its code must be an " \
+	"integer from -2147483648 to 2147483647"
+
 static void
-json_complete_with_bad_code_is_log(void)
+json_complete_with_bad_code_is_refused(void)
 {
-	IS_LOG("{\"complete\": 1, \"code\": \"0\"}", NULL);
-	IS_LOG("{\"complete\": 1, \"code\": 1.5}", NULL);
-	IS_LOG("{\"complete\": 1, \"code\": 1e400}", NULL);
-	IS_LOG("{\"complete\": 1, \"code\": 99999999999999999999}", NULL);
-	IS_LOG("{\"complete\": 1, \"code\": 256}", NULL);
+	struct pline	 pl;
+
+	IS_REFUSED("{\"complete\": 1, \"code\": \"0\"}", BAD_CODE);
+	IS_REFUSED("{\"complete\": 1, \"code\": 1.5}", BAD_CODE);
+	IS_REFUSED("{\"complete\": 1, \"code\": null}", BAD_CODE);
+	IS_REFUSED("{\"complete\": 1, \"code\": 99999999999999999999}",
+	    BAD_CODE);
+	/* A Windows status as unsigned. */
+	IS_REFUSED("{\"complete\": 1, \"code\": 3221225477}", BAD_CODE);
+	IS_REFUSED("{\"complete\": 1, \"code\": 1e400}", "hourglass: line "
+	    "refused: a number is too large for a double (about 1.8e308 at "
+	    "most)");
+	/* Past a process's 0..255: a worker elsewhere may have its own. */
+	CHECK_INT(parse("{\"complete\": 1, \"code\": 256}", NULL, &pl),
+	    PLINE_COMPLETE);
+	CHECK_INT(pl.code, 256);
+	CHECK_INT(parse("{\"complete\": 1, \"code\": -1073741819}", NULL,
+	    &pl), PLINE_COMPLETE);
+	CHECK_INT(pl.code, -1073741819);
 }
 
 static void
@@ -475,7 +501,6 @@ numbers_out_of_range_are_log(void)
 	IS_LOG("{\"value\": 1e16, \"total\": 1e17}", NULL);
 	IS_LOG("{\"value\": 1, \"total\": 1e-400}", NULL);
 	IS_LOG("{\"progress\": -1e400}", NULL);
-	IS_LOG("{\"complete\": 1, \"code\": -256}", NULL);
 	/* Within range: 1e15. */
 	IS_PROGRESS("PROGRESS 1000000000000000/1000000000000000", NULL, 1e15,
 	    1e15, NULL);
@@ -642,14 +667,6 @@ utf8_clean_of_progress_with_nul_then_parse(void)
 } while (0)
 
 /* Checks that s is refused: a log line, with why saying so. */
-#define IS_REFUSED(s, w) do {						\
-	struct pline	 pl_;						\
-									\
-	CHECK_INT(parse((s), NULL, &pl_), PLINE_LOG);			\
-	CHECK(pl_.json == NULL);					\
-	CHECK_STR(pl_.why, (w));					\
-	pline_free(&pl_);						\
-} while (0)
 
 static void
 data_item_with_name(void)
@@ -877,7 +894,7 @@ static const struct unit_test tests[] = {
 	UNIT(json_complete_code_3),
 	UNIT(json_complete_true_without_code_is_code_0),
 	UNIT(json_complete_other_than_1_is_log),
-	UNIT(json_complete_with_bad_code_is_log),
+	UNIT(json_complete_with_bad_code_is_refused),
 	UNIT(json_fraction_out_of_range_is_log),
 	UNIT(json_value_without_good_total_is_log),
 	UNIT(json_array_is_log),
