@@ -17,7 +17,9 @@ static const struct store_sql q_hook_on = { S_HOOK_ON,
     "SELECT enabled FROM webhook_config WHERE id = 1" };
 static const struct store_sql q_hook_insert = { S_HOOK_INSERT,
     "INSERT INTO webhook_deliveries (id, task, payload, next_attempt_at, "
-    "created_at) VALUES (?1, ?2, ?3, ?4, ?4)" };
+    "created_at) VALUES (?1, ?2, ?3, ?4, ?5)" };
+static const struct store_sql q_hook_ended = { S_HOOK_ENDED,
+    "SELECT finished_at FROM tasks WHERE id = ?1" };
 
 /* Writes HOOK_ID_LEN random hex digits and a NUL into id. */
 static int
@@ -79,13 +81,19 @@ store__hook_add(struct store *st, int64_t id, const cJSON *task,
 	sqlite3_stmt	*s;
 	cJSON		*own = NULL;
 	char		 did[HOOK_ID_LEN + 1], *body = NULL;
-	int64_t		 on, now = hg_now_ms();
+	int64_t		 on, ended, now = hg_now_ms();
 	int		 rc = -1;
 
 	if (store__query_int(st, &q_hook_on, NULL, 0, &on, e) == -1)
 		return -1;
 	if (!on)
 		return 0;
+	/* Made in the end's own transaction: its created_at is the end's
+	 * time, not a later reading of the clock. */
+	if (store__query_int(st, &q_hook_ended, NULL, id, &ended, e) == -1)
+		return -1;
+	if (ended <= 0)
+		ended = now;
 	if (task == NULL) {
 		if (store__task_read(st, id, &own, e) == -1)
 			return -1;
@@ -93,7 +101,7 @@ store__hook_add(struct store *st, int64_t id, const cJSON *task,
 	}
 	if (hook_id(did, e) == -1)
 		goto out;
-	if ((body = hook_payload(did, now, task)) == NULL) {
+	if ((body = hook_payload(did, ended, task)) == NULL) {
 		hg_err_set(e, 503, "unavailable", "out of memory");
 		goto out;
 	}
@@ -105,6 +113,7 @@ store__hook_add(struct store *st, int64_t id, const cJSON *task,
 	sqlite3_bind_int64(s, 2, id);
 	sqlite3_bind_text(s, 3, body, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int64(s, 5, ended);
 	rc = store__step_done(st, s, e);
 out:
 	free(body);
