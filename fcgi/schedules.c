@@ -196,6 +196,19 @@ str_field(const cJSON *doc, const char *name, size_t max, int nullable,
 	return 0;
 }
 
+/* A cron or a time zone too long is a mistake in the schedule, 422 as
+ * any other; a wrong type is the body's, 400 as for a task. */
+static int
+too_long(const cJSON *doc, const char *name, size_t max, struct hg_err *e)
+{
+	const cJSON	*c = cJSON_GetObjectItemCaseSensitive(doc, name);
+
+	if (cJSON_IsString(c) && strlen(c->valuestring) > max)
+		return hg_err_set(e, 422, "invalid_schedule", "%s: must be "
+		    "at most %zu bytes", name, max);
+	return 0;
+}
+
 /* What a create asks for; every pointer owned by it. */
 struct sched_new {
 	char		*body;
@@ -233,6 +246,9 @@ new_read(struct req *r, struct sched_new *n, struct hg_err *e)
 			    "field \"%.64s\"; the fields are kind, params, "
 			    "name, cron, timezone and overlap", c->string);
 	}
+	if (too_long(n->doc, "cron", CRON_MAX, e) == -1 ||
+	    too_long(n->doc, "timezone", TZ_NAME_MAX, e) == -1)
+		return -1;
 	if (str_field(n->doc, "kind", 128, 0, &n->s.kind, e) == -1 ||
 	    str_field(n->doc, "name", HG_NAME_MAX, 1, &n->s.name, e) == -1 ||
 	    str_field(n->doc, "cron", CRON_MAX, 0, &n->s.cron, e) == -1 ||
@@ -451,14 +467,19 @@ schedules_preview(struct req *r)
 	int64_t		 at;
 	int		 i, rc;
 
-	if (req_arg(r, "cron", cron, sizeof(cron)) != 1) {
-		reply_errf(r, 400, "invalid_request", "cron: required, at most "
-		    "%d bytes", CRON_MAX);
+	if ((rc = req_arg(r, "cron", cron, sizeof(cron))) == 0) {
+		reply_errf(r, 400, "invalid_request", "cron: required, such "
+		    "as ?cron=0+3+*+*+*");
+		return;
+	}
+	if (rc == -1) {
+		reply_errf(r, 422, "invalid_schedule", "cron: must be at most "
+		    "%d bytes, with no NUL", CRON_MAX);
 		return;
 	}
 	if ((rc = req_arg(r, "timezone", zone, sizeof(zone))) == -1) {
-		reply_errf(r, 400, "invalid_request", "timezone: an IANA "
-		    "name, at most %d bytes", TZ_NAME_MAX);
+		reply_errf(r, 422, "invalid_schedule", "timezone: must be 1 "
+		    "to %d bytes, with no NUL", TZ_NAME_MAX);
 		return;
 	}
 	if (rc == 0)

@@ -391,6 +391,20 @@ name_ok(const char *name, char *err, size_t errlen)
 		    "hold \"..\"");
 		return -1;
 	}
+	/* The same file under another name: not the database's name. */
+	if (strstr(name, "//") != NULL || name[len - 1] == '/') {
+		snprintf(err, errlen, "must not hold an empty part "
+		    "between slashes");
+		return -1;
+	}
+	/* Copies of the database: posix/ is the same again, and right/
+	 * counts leap seconds, 27 s off the clock everyone keeps. */
+	if (strncmp(name, "posix/", 6) == 0 ||
+	    strncmp(name, "right/", 6) == 0) {
+		snprintf(err, errlen, "names a copy of the database; give "
+		    "the zone's own name (\"%s\")", name + 6);
+		return -1;
+	}
 	for (i = 0; i < len; i++)
 		if (strchr("_+-/", name[i]) == NULL &&
 		    !(name[i] >= 'A' && name[i] <= 'Z') &&

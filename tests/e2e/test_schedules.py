@@ -139,6 +139,16 @@ def test_refusals_name_the_field(srv):
         ({"kind": "nope"}, 422, "unknown_kind", "nope"),
         ({"kind": "remote"}, 422, "invalid_schedule", "external"),
         ({"params": {"total": 0}}, 422, "invalid_params", "total"),
+        # Too long is a mistake in the schedule as any other; a wrong
+        # type is the body's, as for a task.
+        ({"cron": "* " * 200}, 422, "invalid_schedule",
+         "cron: must be at most 256 bytes"),
+        ({"timezone": "Europe/" + "x" * 70}, 422, "invalid_schedule",
+         "timezone: must be at most 64 bytes"),
+        ({"timezone": "Europe//Paris"}, 422, "invalid_schedule",
+         "empty part"),
+        ({"timezone": "posix/Europe/Paris"}, 422, "invalid_schedule",
+         "Europe/Paris"),
         ({"cron": 5}, 400, "invalid_request", "cron"),
         ({"every": "day"}, 400, "invalid_request", "every"),
     ]
@@ -329,11 +339,14 @@ def test_preview_gives_the_next_three_runs_without_saving(srv):
     assert_error(srv.get("/api/schedules/preview"), 400, "invalid_request")
     r = srv.get("/api/schedules/preview?cron=@daily&timezone=Nowhere/X")
     assert_error(r, 422, "invalid_schedule")
-    # A zone too long to read, or with a NUL, is refused, not UTC.
+    # A zone too long to read, or with a NUL, is refused, not UTC: a
+    # mistake in the schedule, as the create says of it.
     for zone in ("Europe/" + "x" * 70, "UTC%00", "Europe/Paris%00x"):
         r = srv.get("/api/schedules/preview?cron=@daily&timezone=" + zone)
-        assert_error(r, 400, "invalid_request")
+        assert_error(r, 422, "invalid_schedule")
         assert r.json["error"]["message"].startswith("timezone:"), r.json
-    assert_error(srv.get("/api/schedules/preview?cron=@daily%00"), 400,
-                 "invalid_request")
+    for cron in ("@daily%00", "*+" * 200):
+        r = srv.get("/api/schedules/preview?cron=" + cron)
+        assert_error(r, 422, "invalid_schedule")
+        assert r.json["error"]["message"].startswith("cron:"), r.json
     assert len(srv.get("/api/schedules").json["schedules"]) == before

@@ -111,10 +111,16 @@ names_from_clients_are_checked(void)
 		{ "Europe Paris", "only letters, digits and _+-/ "
 		    "are allowed" },
 		{ "", "must be 1 to 64 bytes" },
+		{ "Europe//Paris", "must not hold an empty part between "
+		    "slashes" },
+		{ "Europe/Paris/", "must not hold an empty part between "
+		    "slashes" },
+		{ "posix/Europe/Paris", "names a copy of the database; give "
+		    "the zone's own name (\"Europe/Paris\")" },
+		{ "right/UTC", "names a copy of the database; give the "
+		    "zone's own name (\"UTC\")" },
 		{ "Mars/Olympus", "unknown time zone \"Mars/Olympus\"" },
 		{ "Europe", "unknown time zone \"Europe\"" },	/* a folder */
-		{ "Europe/", "unknown time zone \"Europe/\"" },
-		{ "right/UTC", "unknown time zone \"right/UTC\"" },
 		{ "utc", "unknown time zone \"utc\"" },
 		/* In the folder, but the host's zone and a template. */
 		{ "localtime", "unknown time zone \"localtime\"" },
