@@ -90,12 +90,18 @@ next_run(const char *cron, const char *zone, int64_t after, int64_t *next,
 }
 
 /* The first run of cron in zone from now, as next_run(); one that never
- * comes is a mistake, as a schedule's or a preview's: 422. */
+ * comes is a mistake, as a schedule's or a preview's: 422, as is a zone
+ * not named as the database names it. */
 static int
 first_run(const char *cron, const char *zone, int64_t *at, struct hg_err *e)
 {
+	char	 err[160];
+
 	if (next_run(cron, zone, hg_now_ms(), at, e) == -1)
 		return -1;
+	if (tz_name_canonical(zone, err, sizeof(err)) == -1)
+		return hg_err_set(e, 422, "invalid_schedule", "timezone: %s",
+		    err);
 	if (*at == TASK_TIME_NONE)
 		return hg_err_set(e, 422, "invalid_schedule", "cron: \"%s\" "
 		    "never matches a date in the next five years", cron);

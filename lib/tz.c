@@ -391,20 +391,7 @@ name_ok(const char *name, char *err, size_t errlen)
 		    "hold \"..\"");
 		return -1;
 	}
-	/* The same file under another name: not the database's name. */
-	if (strstr(name, "//") != NULL || name[len - 1] == '/') {
-		snprintf(err, errlen, "must not hold an empty part "
-		    "between slashes");
-		return -1;
-	}
-	/* Copies of the database: posix/ is the same again, and right/
-	 * counts leap seconds, 27 s off the clock everyone keeps. */
-	if (strncmp(name, "posix/", 6) == 0 ||
-	    strncmp(name, "right/", 6) == 0) {
-		snprintf(err, errlen, "names a copy of the database; give "
-		    "the zone's own name (\"%s\")", name + 6);
-		return -1;
-	}
+
 	for (i = 0; i < len; i++)
 		if (strchr("_+-/", name[i]) == NULL &&
 		    !(name[i] >= 'A' && name[i] <= 'Z') &&
@@ -414,6 +401,28 @@ name_ok(const char *name, char *err, size_t errlen)
 			    "digits and _+-/ are allowed");
 			return -1;
 		}
+	return 0;
+}
+
+int
+tz_name_canonical(const char *name, char *err, size_t errlen)
+{
+	size_t	 len = strlen(name);
+
+	/* The same file under another name: not the database's name. */
+	if (strstr(name, "//") != NULL || (len > 0 && name[len - 1] == '/')) {
+		snprintf(err, errlen, "must not hold an empty part "
+		    "between slashes");
+		return -1;
+	}
+	/* Copies of the database: posix/ is the same again, and right/
+	 * counts leap seconds, 27 s off the clock everyone keeps. */
+	if (strncmp(name, "posix/", 6) == 0 ||
+	    strncmp(name, "right/", 6) == 0) {
+		snprintf(err, errlen, "names a copy of the database; give "
+		    "the zone's own name (\"%.64s\")", name + 6);
+		return -1;
+	}
 	return 0;
 }
 

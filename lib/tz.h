@@ -37,6 +37,15 @@ struct tz	*tz_load(const char *name, char *err, size_t errlen);
 /* The same from folder dir instead of /usr/share/zoneinfo (tests). */
 struct tz	*tz_load_dir(const char *dir, const char *name, char *err,
 		    size_t errlen);
+/*
+ * 0 if name is written as the database names its zones, else -1 with
+ * the reason in err: no empty part between slashes ("Europe//Paris"),
+ * no copy of the database ("posix/Europe/Paris", "right/UTC"). For a
+ * new schedule only: tz_load() takes such a name, so that one stored
+ * before this check still runs.
+ */
+int		 tz_name_canonical(const char *name, char *err,
+		    size_t errlen);
 /* Frees z; NULL is fine. */
 void		 tz_free(struct tz *z);
 

@@ -93,6 +93,38 @@ first_utc_of_skipped_and_repeated_times(void)
 }
 
 static void
+names_are_the_databases_own(void)
+{
+	static const struct {
+		const char	*name, *err;
+	} bad[] = {
+		{ "Europe//Paris", "must not hold an empty part between "
+		    "slashes" },
+		{ "Europe/Paris/", "must not hold an empty part between "
+		    "slashes" },
+		{ "posix/Europe/Paris", "names a copy of the database; give "
+		    "the zone's own name (\"Europe/Paris\")" },
+		{ "right/UTC", "names a copy of the database; give the "
+		    "zone's own name (\"UTC\")" },
+	};
+	char		 err[256];
+	struct tz	*z;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		CHECK_INT(tz_name_canonical(bad[i].name, err, sizeof(err)), -1);
+		CHECK_STR(err, bad[i].err);
+	}
+	CHECK_INT(tz_name_canonical("Europe/Paris", err, sizeof(err)), 0);
+	CHECK_INT(tz_name_canonical("UTC", err, sizeof(err)), 0);
+	/* A schedule stored with one before the check still loads. */
+	z = tz_load("Europe//Paris", err, sizeof(err));
+	CHECK(z != NULL);
+	tz_free(z);
+}
+
+static void
 names_from_clients_are_checked(void)
 {
 	static const struct {
@@ -111,14 +143,7 @@ names_from_clients_are_checked(void)
 		{ "Europe Paris", "only letters, digits and _+-/ "
 		    "are allowed" },
 		{ "", "must be 1 to 64 bytes" },
-		{ "Europe//Paris", "must not hold an empty part between "
-		    "slashes" },
-		{ "Europe/Paris/", "must not hold an empty part between "
-		    "slashes" },
-		{ "posix/Europe/Paris", "names a copy of the database; give "
-		    "the zone's own name (\"Europe/Paris\")" },
-		{ "right/UTC", "names a copy of the database; give the "
-		    "zone's own name (\"UTC\")" },
+		{ "Europe/", "unknown time zone \"Europe/\"" },
 		{ "Mars/Olympus", "unknown time zone \"Mars/Olympus\"" },
 		{ "Europe", "unknown time zone \"Europe\"" },	/* a folder */
 		{ "utc", "unknown time zone \"utc\"" },
@@ -317,6 +342,7 @@ static const struct unit_test tests[] = {
 	UNIT(offsets_match_zoneinfo),
 	UNIT(first_utc_of_skipped_and_repeated_times),
 	UNIT(names_from_clients_are_checked),
+	UNIT(names_are_the_databases_own),
 	UNIT(utc_needs_no_file),
 	UNIT(slim_files_use_the_footer),
 	UNIT(broken_files_are_unknown),
