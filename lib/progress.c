@@ -247,17 +247,68 @@ refused_json(const char *l, size_t len, const struct hg_err *e,
 	return rc;
 }
 
-/* The key that makes doc a progress report ("progress", or "value"
- * with "total"), or NULL. */
+/*
+ * A progress report: {"progress": <fraction>} or {"value": v, "total": t}
+ * with numbers in range. Returns the key that makes it one, with *value
+ * and *total set, or NULL if doc is none.
+ */
 static const char *
-progress_key(const cJSON *doc)
+progress_of(const cJSON *doc, double *value, double *total)
 {
-	if (cJSON_GetObjectItemCaseSensitive(doc, "progress") != NULL)
+	const cJSON	*v, *t;
+
+	if ((v = cJSON_GetObjectItemCaseSensitive(doc, "progress")) != NULL) {
+		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+		    v->valuedouble < 0 || v->valuedouble > 1)
+			return NULL;
+		*value = v->valuedouble * 100;
+		*total = 100;
 		return "progress";
-	if (cJSON_GetObjectItemCaseSensitive(doc, "value") != NULL &&
-	    cJSON_GetObjectItemCaseSensitive(doc, "total") != NULL)
-		return "value";
-	return NULL;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(doc, "value");
+	t = cJSON_GetObjectItemCaseSensitive(doc, "total");
+	if (!cJSON_IsNumber(v) || !cJSON_IsNumber(t) ||
+	    !isfinite(v->valuedouble) || !isfinite(t->valuedouble) ||
+	    v->valuedouble < 0 || v->valuedouble > HG_PROGRESS_NUM_MAX ||
+	    t->valuedouble <= 0 || t->valuedouble > HG_PROGRESS_NUM_MAX)
+		return NULL;
+	*value = v->valuedouble;
+	*total = t->valuedouble;
+	return "value";
+}
+
+/* {"complete": 1, "code": N, "description": "...", "result": ...}: the
+ * end counts whatever else of the line is refused, as the program's
+ * exit would (an external worker has none). */
+static void
+parse_complete(const cJSON *doc, const cJSON *d, const cJSON *r,
+    struct pline *out)
+{
+	const cJSON	*t = cJSON_GetObjectItemCaseSensitive(doc, "code");
+	const cJSON	*m = cJSON_GetObjectItemCaseSensitive(doc,
+			    "description");
+	int64_t		 code = 0;
+
+	if (t != NULL && (json_int(t, &code) == -1 || code < INT_MIN ||
+	    code > INT_MAX)) {
+		/* Else the end is missed, with nothing said: a worker
+		 * elsewhere would be told all is well. */
+		out->kind = PLINE_LOG;
+		snprintf(out->why, sizeof(out->why), "hourglass: complete "
+		    "line refused: its code must be an integer from %d to %d",
+		    INT_MIN, INT_MAX);
+		return;
+	}
+	out->kind = PLINE_COMPLETE;
+	out->code = (int)code;
+	if (cJSON_IsString(m))
+		set_message(out, m->valuestring, strlen(m->valuestring));
+	if (r != NULL)
+		(void)value_take(r, "result", out);
+	if (d != NULL && out->why[0] == '\0')
+		snprintf(out->why, sizeof(out->why), "hourglass: data item "
+		    "refused: a complete line carries none; send it on a "
+		    "line of its own");
 }
 
 /* Cronicle's JSON lines, and data items and results. Returns 0 when
@@ -265,11 +316,12 @@ progress_key(const cJSON *doc)
 static int
 parse_json(const char *l, size_t len, struct pline *out)
 {
-	const cJSON	*v, *t, *m, *d, *r;
+	static const char *const kept[] = { "data", "result", NULL };
+	const cJSON	*v, *m, *d, *r;
 	cJSON		*doc;
 	struct hg_err	 e;
 	const char	*other;
-	int64_t		 code = 0;
+	double		 value, total;
 	int		 rc = -1;
 
 	if (len < 2 || l[0] != '{')
@@ -282,86 +334,43 @@ parse_json(const char *l, size_t len, struct pline *out)
 	d = cJSON_GetObjectItemCaseSensitive(doc, "data");
 	r = cJSON_GetObjectItemCaseSensitive(doc, "result");
 	v = cJSON_GetObjectItemCaseSensitive(doc, "complete");
-	/* An item beside a result, an end or progress, or a result beside
-	 * progress: one of the two would be lost. */
-	other = NULL;
-	if (d != NULL)
-		other = r != NULL ? "result" : v != NULL ? "complete" :
-		    progress_key(doc);
-	else if (r != NULL && v == NULL)
-		other = progress_key(doc);
-	if (other != NULL) {
+	rc = 0;
+	/* Their numbers go out as they came, past what a double holds. */
+	if ((d != NULL || r != NULL) &&
+	    json_keep_digits_named(doc, kept, l, len) == -1) {
+		out->kind = PLINE_LOG;
+		snprintf(out->why, sizeof(out->why), "hourglass: line refused: "
+		    "out of memory");
+	} else if (v != NULL) {
+		if (cJSON_IsTrue(v) || (cJSON_IsNumber(v) &&
+		    v->valuedouble == 1))
+			parse_complete(doc, d, r, out);
+		else
+			rc = -1;	/* not an end: a log line */
+	} else if (d != NULL && r != NULL) {
+		out->kind = PLINE_LOG;
+		snprintf(out->why, sizeof(out->why), "hourglass: line refused: "
+		    "it has both \"data\" and \"result\"; send each on a line "
+		    "of its own");
+	} else if ((d != NULL || r != NULL) &&
+	    (other = progress_of(doc, &value, &total)) != NULL) {
+		/* Its progress would be lost. */
 		out->kind = PLINE_LOG;
 		snprintf(out->why, sizeof(out->why), "hourglass: line refused: "
 		    "it has both \"%s\" and \"%s\"; send each on a line of "
 		    "its own", d != NULL ? "data" : "result", other);
-		rc = 0;
-		goto out;
-	}
-	/* Its numbers go out as they came, past what a double holds. */
-	if ((d != NULL || r != NULL) &&
-	    json_keep_digits(doc, d != NULL ? d : r, l, len) == -1) {
-		out->kind = PLINE_LOG;
-		snprintf(out->why, sizeof(out->why), "hourglass: line refused: "
-		    "out of memory");
-		rc = 0;
-		goto out;
-	}
-	if (v != NULL) {
-		if (!(cJSON_IsTrue(v) || (cJSON_IsNumber(v) &&
-		    v->valuedouble == 1)))
-			goto out;
-		t = cJSON_GetObjectItemCaseSensitive(doc, "code");
-		if (t != NULL && (json_int(t, &code) == -1 ||
-		    code < INT_MIN || code > INT_MAX)) {
-			/* Else the end is missed, with nothing said: a worker
-			 * elsewhere would be told all is well. */
-			out->kind = PLINE_LOG;
-			snprintf(out->why, sizeof(out->why), "hourglass: "
-			    "complete line refused: its code must be an "
-			    "integer from %d to %d", INT_MIN, INT_MAX);
-			rc = 0;
-			goto out;
-		}
-		out->kind = PLINE_COMPLETE;
-		out->code = (int)code;
-		m = cJSON_GetObjectItemCaseSensitive(doc, "description");
-		/* A result too large is refused; the end still counts. */
-		if (r != NULL)
-			(void)value_take(r, "result", out);
-	} else if (d != NULL) {
+	} else if (d != NULL)
 		parse_data(doc, d, out);
-		rc = 0;
-		goto out;
-	} else if (r != NULL) {
+	else if (r != NULL)
 		out->kind = value_take(r, "result", out) == 0 ? PLINE_RESULT :
 		    PLINE_LOG;
-		rc = 0;
-		goto out;
-	} else if ((v = cJSON_GetObjectItemCaseSensitive(doc, "progress")) !=
-	    NULL) {
-		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
-		    v->valuedouble < 0 || v->valuedouble > 1)
-			goto out;
+	else if (progress_of(doc, &out->value, &out->total) != NULL) {
 		out->kind = PLINE_PROGRESS;
-		out->value = v->valuedouble * 100;
-		out->total = 100;
-	} else if ((v = cJSON_GetObjectItemCaseSensitive(doc, "value")) !=
-	    NULL) {
-		t = cJSON_GetObjectItemCaseSensitive(doc, "total");
-		if (!cJSON_IsNumber(v) || !cJSON_IsNumber(t) ||
-		    !isfinite(v->valuedouble) || !isfinite(t->valuedouble) ||
-		    v->valuedouble < 0 || v->valuedouble > HG_PROGRESS_NUM_MAX ||
-		    t->valuedouble <= 0 || t->valuedouble > HG_PROGRESS_NUM_MAX)
-			goto out;
-		out->kind = PLINE_PROGRESS;
-		out->value = v->valuedouble;
-		out->total = t->valuedouble;
+		if (cJSON_IsString(m))
+			set_message(out, m->valuestring,
+			    strlen(m->valuestring));
 	} else
-		goto out;
-	if (cJSON_IsString(m))
-		set_message(out, m->valuestring, strlen(m->valuestring));
-	rc = 0;
+		rc = -1;
 out:
 	cJSON_Delete(doc);
 	return rc;

@@ -822,9 +822,6 @@ both_data_and_result_is_refused(void)
 	IS_REFUSED("{\"data\": 1, \"result\": 2}", "hourglass: line refused: "
 	    "it has both \"data\" and \"result\"; send each on a line of "
 	    "its own");
-	IS_REFUSED("{\"complete\": 1, \"data\": 1, \"result\": 2}",
-	    "hourglass: line refused: it has both \"data\" and \"result\"; "
-	    "send each on a line of its own");
 	/* The item or the result went, and the progress was dropped. */
 	IS_REFUSED("{\"data\": 1, \"value\": 5, \"total\": 10}",
 	    "hourglass: line refused: it has both \"data\" and \"value\"; "
@@ -832,10 +829,52 @@ both_data_and_result_is_refused(void)
 	IS_REFUSED("{\"result\": \"r\", \"progress\": 0.5}",
 	    "hourglass: line refused: it has both \"result\" and "
 	    "\"progress\"; send each on a line of its own");
-	/* The complete line took the end and dropped the item. */
-	IS_REFUSED("{\"complete\": 1, \"code\": 0, \"data\": [1]}",
-	    "hourglass: line refused: it has both \"data\" and "
-	    "\"complete\"; send each on a line of its own");
+}
+
+static void
+data_or_result_beside_what_is_no_progress_is_taken(void)
+{
+	struct pline	 pl;
+
+	/* Keys that make no progress report lose nothing. */
+	CHECK_INT(parse("{\"data\": 5, \"progress\": null}", NULL, &pl),
+	    PLINE_DATA);
+	pline_free(&pl);
+	CHECK_INT(parse("{\"data\": {\"x\": 1}, \"name\": \"row\", "
+	    "\"progress\": \"step 2\"}", NULL, &pl), PLINE_DATA);
+	pline_free(&pl);
+	CHECK_INT(parse("{\"result\": \"ok\", \"progress\": \"done\"}",
+	    NULL, &pl), PLINE_RESULT);
+	pline_free(&pl);
+	CHECK_INT(parse("{\"data\": 1, \"value\": \"a\", \"total\": "
+	    "\"b\"}", NULL, &pl), PLINE_DATA);
+	pline_free(&pl);
+	/* Not an end: a log line, as it was. */
+	IS_LOG("{\"data\": 1, \"complete\": false}", NULL);
+}
+
+static void
+complete_with_a_data_item_still_ends(void)
+{
+	struct pline	 pl;
+
+	/* The end counts, as it does when its result is refused; the item
+	 * is refused, saying why. */
+	CHECK_INT(parse("{\"complete\": 1, \"code\": 3, \"description\": "
+	    "\"bad\", \"data\": [1]}", NULL, &pl), PLINE_COMPLETE);
+	CHECK_INT(pl.code, 3);
+	CHECK_STR(pl.message, "bad");
+	CHECK(pl.json == NULL);
+	CHECK_STR(pl.why, "hourglass: data item refused: a complete line "
+	    "carries none; send it on a line of its own");
+	pline_free(&pl);
+	CHECK_INT(parse("{\"complete\": 1, \"data\": 1, \"result\": 2}",
+	    NULL, &pl), PLINE_COMPLETE);
+	CHECK_INT(pl.code, 0);
+	CHECK_STR(pl.json, "2");
+	CHECK_STR(pl.why, "hourglass: data item refused: a complete line "
+	    "carries none; send it on a line of its own");
+	pline_free(&pl);
 }
 
 static void
@@ -874,6 +913,8 @@ static const struct unit_test tests[] = {
 	UNIT(data_item_over_64_kib_is_refused),
 	UNIT(result_line),
 	UNIT(data_and_result_numbers_go_out_as_they_came),
+	UNIT(data_or_result_beside_what_is_no_progress_is_taken),
+	UNIT(complete_with_a_data_item_still_ends),
 	UNIT(both_data_and_result_is_refused),
 	UNIT(complete_with_result),
 	UNIT(keyword_without_message),
