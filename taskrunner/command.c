@@ -115,22 +115,21 @@ command_stdout_line(struct outbox *ob, const struct kind *k,
 }
 
 /*
- * A line of stderr: progress only if the kind's progress_regex reads it,
- * since tools that draw their own progress (curl, wget, ffmpeg) draw it
- * there. The protocol's lines are stdout's alone. 1 if taken, 0 if it
- * is a log line.
+ * A line of stderr is the log's, and progress too if the kind's
+ * progress_regex reads it, since tools that draw their own progress
+ * (curl, wget, ffmpeg) draw it there. The protocol's lines are stdout's
+ * alone.
  */
-static int
+static void
 command_stderr_line(struct outbox *ob, const struct kind *k,
     const char *line)
 {
 	double	 percent;
 
-	if (!k->has_regex || progress_regex(line, &k->progress_re,
-	    &percent) == -1)
-		return 0;
-	outbox_progress(ob, percent, 100, NULL);
-	return 1;
+	if (k->has_regex && progress_regex(line, &k->progress_re,
+	    &percent) == 0)
+		outbox_progress(ob, percent, 100, NULL);
+	outbox_log(ob, "stderr", line);
 }
 
 static void
@@ -143,12 +142,10 @@ line_done(void *arg, const char *raw, size_t len)
 	struct cmd	*c = s->c;
 
 	hg_utf8_clean(raw, len, clean, sizeof(clean));
-	if (strcmp(s->name, "stdout") == 0) {
-		if (command_stdout_line(c->ob, c->k, &c->end, clean))
-			return;
-	} else if (command_stderr_line(c->ob, c->k, clean))
-		return;
-	outbox_log(c->ob, s->name, clean);
+	if (strcmp(s->name, "stderr") == 0)
+		command_stderr_line(c->ob, c->k, clean);
+	else if (!command_stdout_line(c->ob, c->k, &c->end, clean))
+		outbox_log(c->ob, s->name, clean);
 }
 
 /* Reads what is there, into lines. Returns 0 at end of file. */

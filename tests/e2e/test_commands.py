@@ -238,7 +238,8 @@ def test_progress_regex_not_matching_is_a_log_line(srv):
 
 def test_progress_regex_reads_stderr_too(srv):
     # Tools that draw their own progress (curl, wget, ffmpeg) draw it on
-    # stderr; the protocol's own lines are read on stdout only.
+    # stderr; the protocol's own lines are read on stdout only. Every
+    # line of stderr stays in the log.
     t = run(srv, "regexerr", {"text": "before\\ncopying: 37% done\\n"
                                       "PROGRESS 5/10\\nafter\\n"})
     assert t["state"] == "succeeded", t
@@ -246,8 +247,8 @@ def test_progress_regex_reads_stderr_too(srv):
     assert t["progress"]["total"] == 100, t
     logs = log_events(srv.replay(t["id"]))
     assert [(e["stream"], e["line"]) for e in logs] == [
-        ("stderr", "before"), ("stderr", "PROGRESS 5/10"),
-        ("stderr", "after")], logs
+        ("stderr", "before"), ("stderr", "copying: 37% done"),
+        ("stderr", "PROGRESS 5/10"), ("stderr", "after")], logs
 
 
 def test_progress_redrawn_with_carriage_returns_ends_at_last(srv):
