@@ -101,6 +101,7 @@ cmd_kinds(struct http *h, const struct args *a)
 	const char	*row[3];
 	cJSON		*doc;
 	struct buf	 ps = { NULL, 0, 0, 0 };
+	char		 num[JSON_NUM_MAX];
 	int		 rc;
 
 	if ((rc = api_call(h, "GET", "/api/kinds", NULL, NULL, &doc)) != 0)
@@ -118,8 +119,11 @@ cmd_kinds(struct http *h, const struct args *a)
 			d = cJSON_GetObjectItemCaseSensitive(p, "default");
 			buf_printf(&ps, "%s%s:%s", ps.len ? " " : "",
 			    p->string, str(p, "type") ? str(p, "type") : "?");
-			if (cJSON_IsNumber(d))
-				buf_printf(&ps, "=%.15g", d->valuedouble);
+			if (cJSON_IsNumber(d)) {
+				json_num_text(d->valuedouble, num);
+				buf_printf(&ps, "=%s", num);
+			} else if (cJSON_IsRaw(d))	/* digits kept */
+				buf_printf(&ps, "=%s", d->valuestring);
 			else if (cJSON_IsString(d))
 				buf_printf(&ps, "=%s", d->valuestring);
 			else if (cJSON_IsBool(d))

@@ -54,7 +54,8 @@ KINDS = {"kinds": [
     {"name": "many", "description": "sends 1001 data items",
      "command": [MANY], "params": {}},
     {"name": "big", "description": "sends numbers past a double",
-     "command": [BIG], "params": {}},
+     "command": [BIG], "params": {"data": {
+         "type": "integer", "default": 9000000000000001}}},
     {"name": "noisy", "description": "writes escape sequences",
      "command": [NOISY],
      "params": {"text": {"type": "string", "default": "plain"}}},
@@ -518,6 +519,10 @@ def test_kinds_as_a_table_and_as_the_api_json(srv):
         "delay_ms:integer=10" in count[0], lines
     assert json.loads(ok(srv, "kinds", "--json")) == srv.get(
         "/api/kinds").json
+    # A default shown as it is: %.15g made it 9e+15, and one under a
+    # member named "data" (its digits kept as text) went unshown.
+    big = [l for l in lines if l.startswith("big ")]
+    assert big and "data:integer=9000000000000001" in big[0], lines
 
 
 def test_start_prints_the_id_and_types_the_params(srv):
