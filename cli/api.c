@@ -42,7 +42,7 @@ api_parse(const char *p, size_t len)
 	/* Data items and results as the server keeps them: a number past
 	 * what a double holds goes out as it came. */
 	if (end != p + len ||
-	    json_keep_digits_named(doc, exact, p, len) == -1) {
+	    json_keep_digits(doc, exact, p, len) == -1) {
 		cJSON_Delete(doc);
 		return NULL;
 	}

@@ -411,7 +411,7 @@ report_serve(struct req *r, int64_t id)
 		}
 		/* One line of the protocol, as a command would print it,
 		 * its numbers as they came. */
-		if (json_keep_digits(doc, doc, body, len) == -1 ||
+		if (json_keep_digits(doc, NULL, body, len) == -1 ||
 		    (line = json_print(doc)) == NULL) {
 			hg_err_set(&e, 503, "unavailable", "out of memory");
 			goto fail;

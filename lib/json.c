@@ -411,17 +411,18 @@ significant(const char *t, size_t n)
 struct keep {
 	const char		 *buf;
 	size_t			  len, pos;
-	const cJSON		 *within;
 	const char *const	 *names;
 };
 
-/* Whether it is a member named one of kp->names. */
+/* Whether it is a member named one of kp->names, or there are none. */
 static int
 keep_named(const struct keep *kp, const cJSON *it)
 {
 	const char *const	*n;
 
-	if (kp->names == NULL || it->string == NULL)
+	if (kp->names == NULL)
+		return 1;
+	if (it->string == NULL)
 		return 0;
 	for (n = kp->names; *n != NULL; n++)
 		if (strcmp(*n, it->string) == 0)
@@ -438,7 +439,7 @@ keep_walk(struct keep *kp, cJSON *it, int inside)
 	char	*t;
 	size_t	 start = 0, n;
 
-	inside = inside || it == kp->within || keep_named(kp, it);
+	inside = inside || keep_named(kp, it);
 	if (cJSON_IsNumber(it) &&
 	    (n = next_number(kp->buf, kp->len, &kp->pos, &start)) > 0 &&
 	    inside && significant(kp->buf + start, n) > 15) {
@@ -456,19 +457,10 @@ keep_walk(struct keep *kp, cJSON *it, int inside)
 }
 
 int
-json_keep_digits(cJSON *doc, const cJSON *within, const char *buf,
+json_keep_digits(cJSON *doc, const char *const *names, const char *buf,
     size_t len)
 {
-	struct keep	 kp = { buf, len, 0, within, NULL };
-
-	return keep_walk(&kp, doc, 0);
-}
-
-int
-json_keep_digits_named(cJSON *doc, const char *const *names,
-    const char *buf, size_t len)
-{
-	struct keep	 kp = { buf, len, 0, NULL, names };
+	struct keep	 kp = { buf, len, 0, names };
 
 	return keep_walk(&kp, doc, 0);
 }

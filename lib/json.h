@@ -23,20 +23,16 @@
 cJSON	*json_parse(const char *buf, size_t len, struct hg_err *e);
 
 /*
- * Keeps each number of more than 15 significant digits within `within`,
- * a part of doc, as the text it came as (a cJSON_Raw item), so that
- * json_print() gives it back unchanged: a double holds 15 digits for
- * certain, and 9007199254740993 or a time stamp in nanoseconds would go
- * out as another number. doc is json_parse()'s tree of the len bytes of
- * buf. Such an item is no longer a number to cJSON_IsNumber(). Returns
- * 0, or -1 without memory (doc stays whole).
+ * Keeps each number of more than 15 significant digits within every
+ * member of doc named one of names (a list that ends with NULL), at any
+ * depth, or anywhere in doc if names is NULL, as the text it came as (a
+ * cJSON_Raw item), so that json_print() gives it back unchanged: a
+ * double holds 15 digits for certain, and 9007199254740993 or a time
+ * stamp in nanoseconds would go out as another number. doc is the tree
+ * of the len bytes of buf. Such an item is no longer a number to
+ * cJSON_IsNumber(). Returns 0, or -1 without memory (doc stays whole).
  */
-int	 json_keep_digits(cJSON *doc, const cJSON *within, const char *buf,
-	    size_t len);
-/* The same within every member of doc named one of names (a list
- * that ends with NULL), at any depth: for a client reading the API's
- * data items and results. */
-int	 json_keep_digits_named(cJSON *doc, const char *const *names,
+int	 json_keep_digits(cJSON *doc, const char *const *names,
 	    const char *buf, size_t len);
 
 /* Returns 0 if the len bytes at s are valid UTF-8 (no overlongs, no

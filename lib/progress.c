@@ -221,9 +221,9 @@ parse_data(const cJSON *doc, const cJSON *v, struct pline *out)
 /*
  * A line json_parse() refused (e): if a looser reader, cJSON's own, takes
  * it for an object with "data", "result" or "complete", it was meant as
- * an item, a result or an end, and is refused saying why (a duplicate key, "\u0000", nesting
- * too deep), as other refused ones are. Returns 0 if so, else -1: a log
- * line like any other.
+ * an item, a result or an end, and is refused saying why (a duplicate
+ * key, "\u0000", nesting too deep), as other refused ones are. Returns
+ * 0 if so, else -1: a log line like any other.
  */
 static int
 refused_json(const char *l, size_t len, const struct hg_err *e,
@@ -337,7 +337,7 @@ parse_json(const char *l, size_t len, struct pline *out)
 	rc = 0;
 	/* Their numbers go out as they came, past what a double holds. */
 	if ((d != NULL || r != NULL) &&
-	    json_keep_digits_named(doc, kept, l, len) == -1) {
+	    json_keep_digits(doc, kept, l, len) == -1) {
 		out->kind = PLINE_LOG;
 		snprintf(out->why, sizeof(out->why), "hourglass: line refused: "
 		    "out of memory");

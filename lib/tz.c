@@ -391,7 +391,6 @@ name_ok(const char *name, char *err, size_t errlen)
 		    "hold \"..\"");
 		return -1;
 	}
-
 	for (i = 0; i < len; i++)
 		if (strchr("_+-/", name[i]) == NULL &&
 		    !(name[i] >= 'A' && name[i] <= 'Z') &&

@@ -620,6 +620,7 @@ print_keeps_numbers_and_writes_the_rest_as_cjson(void)
 static void
 keep_digits_keeps_long_numbers_within_as_they_came(void)
 {
+	static const char *const names[] = { "data", NULL };
 	static const char text[] = "{\"n\": 12345678901234567890, "
 	    "\"data\": {\"s\": \"9\\\"1 -2\", \"big\": 9007199254740993, "
 	    "\"small\": 1.25, \"ns\": [1733600000123456789, true, null], "
@@ -633,7 +634,7 @@ keep_digits_keeps_long_numbers_within_as_they_came(void)
 	doc = json_parse(text, strlen(text), &e);
 	CHECK(doc != NULL);
 	d = cJSON_GetObjectItemCaseSensitive(doc, "data");
-	CHECK_INT(json_keep_digits(doc, d, text, strlen(text)), 0);
+	CHECK_INT(json_keep_digits(doc, names, text, strlen(text)), 0);
 	out = json_print(d);
 	CHECK_STR(out, "{\"s\":\"9\\\"1 -2\",\"big\":9007199254740993,"
 	    "\"small\":1.25,\"ns\":[1733600000123456789,true,null],"
@@ -659,7 +660,7 @@ keep_digits_named_keeps_them_within_members_so_named(void)
 
 	doc = json_parse(text, strlen(text), &e);
 	CHECK(doc != NULL);
-	CHECK_INT(json_keep_digits_named(doc, names, text, strlen(text)), 0);
+	CHECK_INT(json_keep_digits(doc, names, text, strlen(text)), 0);
 	out = json_print(doc);
 	CHECK_STR(out, "{\"items\":[{\"id\":1234567890123456,"
 	    "\"data\":12345678901234567}],\"result\":{\"x\":"
